@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, IdType, utcnow
+
+
+class ApiKey(Base):
+    """A platform or public key. Only a hash of a platform key's secret is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    # The public part of the key string (dzpk_live_<key_id>.<secret>); unique across stores.
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(16))
+    env: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str | None] = mapped_column(String(100))
+    scopes: Mapped[list[str]] = mapped_column(default=list)
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    allowed_origins: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, IdType, utcnow
+
+
+class Customer(Base):
+    """A store's customer (seed 000). ``device_fingerprint`` and ``identity_id`` are stored, never exposed."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("store_id", "phone"),
+        Index(None, "store_id", "created_at", "id"),
+        Index(None, "store_id", "updated_at", "id"),
+        Index(None, "store_id", "total_spent", "id"),
+        Index(None, "store_id", "total_orders", "id"),
+        Index(None, "store_id", "last_order_at", "id"),
+        Index(None, "store_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    # Normalised national format of the store's region (0555000000 for DZ), as seed 000 shows it.
+    phone: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    wilaya_id: Mapped[int | None]
+    commune: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(255))
+    notes: Mapped[str | None] = mapped_column(Text)
+    total_orders: Mapped[int] = mapped_column(default=0)
+    total_spent: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_order_at: Mapped[datetime | None]
+    fraud_score: Mapped[int] = mapped_column(default=0)
+    is_banned: Mapped[bool] = mapped_column(default=False)
+    device_fingerprint: Mapped[str | None] = mapped_column(String(128))
+    identity_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sqlalchemy import Executable, Result
+
+
+class Executor(Protocol):
+    """Anything that runs a statement: an ``AsyncSession`` or the per-request database of the GraphQL context."""
+
+    async def execute(self, statement: Executable) -> Result[Any]: ...

@@ -1,0 +1,74 @@
+"""Expected errors with the contract's stable codes. GraphQL puts ``code`` in ``extensions.code``; REST maps it
+to the HTTP status given here. Anything that is not an ``ApiError`` is masked as ``internal_error``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+class ApiError(Exception):
+    code = "internal_error"
+    http_status = 500
+
+    def __init__(self, message: str, *, details: list[ErrorDetail] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """Read by graphql-core when it wraps this error into a GraphQLError."""
+        extensions: dict[str, Any] = {"code": self.code}
+        if self.details:
+            extensions["details"] = [detail.as_dict() for detail in self.details]
+        return extensions
+
+
+class Unauthorized(ApiError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class InsufficientScope(ApiError):
+    code = "insufficient_scope"
+    http_status = 403
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"This key lacks the '{scope}' scope.")
+        self.scope = scope
+
+
+class NotFound(ApiError):
+    code = "not_found"
+    http_status = 404
+
+    def __init__(self, resource: str, resource_id: object) -> None:
+        super().__init__(f"{resource} with ID {resource_id} not found")
+
+
+class ValidationFailed(ApiError):
+    code = "validation_error"
+    http_status = 422
+
+    @classmethod
+    def single(cls, field: str, code: str, message: str) -> ValidationFailed:
+        return cls(message, details=[ErrorDetail(field=field, code=code, message=message)])
+
+
+class InvalidCursor(ApiError):
+    code = "invalid_cursor"
+    http_status = 400
+
+    def __init__(self) -> None:
+        super().__init__("The cursor is not valid for this list.")

@@ -1,0 +1,38 @@
+"""Plans and their limits (seed 004's pricing table). Operators override or add plans through settings."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Plan(BaseModel):
+    """Limits of one plan; ``None`` means unlimited."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requests_per_minute: int | None
+    requests_per_month: int | None
+    signups_per_month: int | None
+    webhooks_per_month: int | None
+
+
+DEFAULT_PLANS: dict[str, Plan] = {
+    "free": Plan(
+        requests_per_minute=30, requests_per_month=10_000, signups_per_month=100, webhooks_per_month=1_000
+    ),
+    "pro": Plan(
+        requests_per_minute=300,
+        requests_per_month=500_000,
+        signups_per_month=5_000,
+        webhooks_per_month=50_000,
+    ),
+    "pro_api": Plan(
+        requests_per_minute=1_200,
+        requests_per_month=5_000_000,
+        signups_per_month=50_000,
+        webhooks_per_month=500_000,
+    ),
+    "enterprise": Plan(
+        requests_per_minute=6_000, requests_per_month=None, signups_per_month=None, webhooks_per_month=None
+    ),
+}

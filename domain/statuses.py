@@ -1,0 +1,40 @@
+"""The closed sets of values the domain uses; GraphQL exposes them as enums, REST as their lowercase values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class PaymentMethod(StrEnum):
+    COD = "cod"
+
+
+class DeliveryType(StrEnum):
+    HOME = "home"
+    DESK = "desk"
+
+
+class ProductStatus(StrEnum):
+    ACTIVE = "active"
+    DRAFT = "draft"
+    ARCHIVED = "archived"
+
+
+class LandingPageStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"

@@ -1,0 +1,40 @@
+"""Error bodies written by middleware, in the shape the caller's API style expects."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.types import Scope as AsgiScope
+from starlette.types import Send
+
+from domain.errors import ApiError
+
+
+def error_body(scope: AsgiScope, error: ApiError) -> bytes:
+    path: str = scope.get("path", "")
+    request_id = (scope.get("state") or {}).get("request_id")
+    if path.startswith("/v1"):
+        payload: dict[str, object] = {
+            "error": {"code": error.code, "message": error.message},
+            "meta": {"request_id": request_id, "api_version": "v1"},
+        }
+    else:
+        payload = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    return orjson.dumps(payload)
+
+
+async def send_error(
+    scope: AsgiScope, send: Send, error: ApiError, headers: list[tuple[bytes, bytes]] = []
+) -> None:  # noqa: B006
+    body = error_body(scope, error)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.http_status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

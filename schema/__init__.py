@@ -1,0 +1,1 @@
+"""The GraphQL schema: strawberry types, inputs, connections, the scope table and the schema object."""

@@ -1,0 +1,58 @@
+"""The schema object: types, document caches, masked internal errors and the scope guards."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
+
+from domain.errors import ApiError
+from schema.permissions import install_scope_guards
+from schema.query import Query
+
+logger = logging.getLogger("storegraph.graphql")
+
+DOCUMENT_CACHE_SIZE = 1024
+
+
+class StoregraphSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Expected errors (an ``ApiError``) are answers, not incidents: log only the unexpected, with stack."""
+        for error in errors:
+            if error.original_error is not None and not isinstance(error.original_error, ApiError):
+                logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
+
+
+def build_schema() -> StoregraphSchema:
+    schema = StoregraphSchema(
+        query=Query,
+        extensions=[ParserCache(maxsize=DOCUMENT_CACHE_SIZE), ValidationCache(maxsize=DOCUMENT_CACHE_SIZE)],
+    )
+    install_scope_guards(schema._schema)
+    return schema
+
+
+def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
+    """The error as the client sees it: expected errors keep their code; anything else is masked."""
+    original = error.original_error
+    if original is None:
+        formatted = error.formatted
+        formatted["extensions"] = {"code": "validation_error", **(error.extensions or {})}
+        return dict(formatted)
+    if isinstance(original, ApiError):
+        return dict(error.formatted)
+    masked: dict[str, Any] = {
+        "message": f"Internal server error (request {request_id})" if request_id else "Internal server error",
+        "extensions": {"code": "internal_error"},
+    }
+    if error.path is not None:
+        masked["path"] = error.path
+    if error.locations is not None:
+        masked["locations"] = [location._asdict() for location in error.locations]
+    return masked

@@ -1,0 +1,105 @@
+"""Root query fields. Each is a thin call into resolvers/; its scope is checked by the guard (permissions.py)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import strawberry
+
+from resolvers.customers import customers_page, get_customer
+from resolvers.landing_pages import get_landing_page, landing_pages_page
+from resolvers.orders import get_order, orders_page
+from resolvers.products import get_product, products_page
+from resolvers.store import current_store, viewer
+from schema.connections import Connection
+from schema.context import Info
+from schema.inputs import (
+    CustomerFilter,
+    CustomerSort,
+    LandingPageFilter,
+    OrderFilter,
+    OrderSort,
+    ProductFilter,
+    ProductSort,
+)
+from schema.types.customer import Customer
+from schema.types.landing_page import LandingPage
+from schema.types.order import Order
+from schema.types.product import Product
+from schema.types.store import Store, Viewer
+
+FIRST = strawberry.argument(description="Page size, 1–200.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The calling key and its store. Needs only a valid key.")
+    def viewer(self, info: Info) -> Viewer:
+        return cast("Viewer", viewer(info.context))
+
+    @strawberry.field(description="Same as `viewer`, named after GET /v1/whoami.")
+    def whoami(self, info: Info) -> Viewer:
+        return cast("Viewer", viewer(info.context))
+
+    @strawberry.field
+    async def store(self, info: Info) -> Store | None:
+        return cast("Store", await current_store(info.context))
+
+    @strawberry.field
+    async def customers(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        filter: CustomerFilter | None = None,  # noqa: A002
+        sort: CustomerSort | None = None,
+    ) -> Connection[Customer] | None:
+        return cast("Connection[Customer]", await customers_page(info.context, first, after, filter, sort))
+
+    @strawberry.field
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:  # noqa: A002
+        return cast("Customer", await get_customer(info.context, id))
+
+    @strawberry.field(description="Orders, newest first unless sorted otherwise.")
+    async def orders(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        filter: OrderFilter | None = None,  # noqa: A002
+        sort: OrderSort | None = None,
+    ) -> Connection[Order] | None:
+        return cast("Connection[Order]", await orders_page(info.context, first, after, filter, sort))
+
+    @strawberry.field
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:  # noqa: A002
+        return cast("Order", await get_order(info.context, id))
+
+    @strawberry.field
+    async def products(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        filter: ProductFilter | None = None,  # noqa: A002
+        sort: ProductSort | None = None,
+    ) -> Connection[Product] | None:
+        return cast("Connection[Product]", await products_page(info.context, first, after, filter, sort))
+
+    @strawberry.field
+    async def product(self, info: Info, id: strawberry.ID) -> Product | None:  # noqa: A002
+        return cast("Product", await get_product(info.context, id))
+
+    @strawberry.field
+    async def landing_pages(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        filter: LandingPageFilter | None = None,  # noqa: A002
+    ) -> Connection[LandingPage] | None:
+        return cast("Connection[LandingPage]", await landing_pages_page(info.context, first, after, filter))
+
+    @strawberry.field
+    async def landing_page(self, info: Info, id: strawberry.ID) -> LandingPage | None:  # noqa: A002
+        return cast("LandingPage", await get_landing_page(info.context, id))

@@ -1,0 +1,92 @@
+"""The ASGI application: one object that owns the engine, the schema and the middleware stack."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from db.session import create_engine, create_sessionmaker
+from middleware.auth import AuthMiddleware
+from resolvers.cursors import CursorCodec
+from schema.build import StoregraphSchema, build_schema
+from storegraph.graphql_endpoint import GraphQLEndpoint
+from storegraph.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything a request may need, owned by the app object (no module-level state)."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    schema: StoregraphSchema
+    cursors: CursorCodec
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        schema=build_schema(),
+        cursors=CursorCodec(settings.secret_key),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title="storegraph", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.services = services
+    app.router.add_route(
+        "/graphql",
+        GraphQLEndpoint(services.schema, services.sessionmaker, settings, services.cursors),
+        methods=["GET", "POST"],
+    )
+    app.router.add_route("/healthz", healthz, methods=["GET"])
+    app.router.add_route("/readyz", readyz, methods=["GET"])
+    app.add_middleware(AuthMiddleware, sessionmaker=services.sessionmaker)
+    return app
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    services: Services = request.app.state.services
+    checks: dict[str, str] = {}
+    try:
+        async with services.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001  (any failure means not ready; the type is reported)
+        checks["database"] = f"unavailable: {type(error).__name__}"
+    if services.settings.redis_url:
+        checks["redis"] = await _redis_status(services.settings.redis_url)
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+
+
+async def _redis_status(url: str) -> str:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except Exception as error:  # noqa: BLE001
+        return f"unavailable: {type(error).__name__}"
+    finally:
+        await client.aclose()
+    return "ok"

@@ -1,0 +1,145 @@
+"""``/graphql`` over HTTP as a plain ASGI app: JSON in, orjson out, GraphiQL for browsers.
+
+Written directly on ASGI rather than through a framework view so that the hot path is parse body → execute
+→ dump, with nothing in between.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.graphql import OperationType
+
+from middleware.principal import principal_of
+from resolvers.cursors import CursorCodec
+from schema.build import StoregraphSchema, format_error
+from schema.context import Context, RequestDatabase
+from storegraph.settings import Settings
+
+JSON_HEADERS = [(b"content-type", b"application/json")]
+# GET must not change anything, so it may only carry queries.
+_ALLOWED_OPERATIONS = {
+    "GET": frozenset({OperationType.QUERY}),
+    "POST": frozenset({OperationType.QUERY, OperationType.MUTATION}),
+}
+
+
+class GraphQLRequestError(Exception):
+    """The HTTP request does not carry a GraphQL request at all (bad JSON, no query, ...)."""
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        schema: StoregraphSchema,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        cursors: CursorCodec,
+    ) -> None:
+        self.schema = schema
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.cursors = cursors
+        self._ide_html = get_graphql_ide_html(graphql_ide="graphiql").encode()
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "GET" and not scope.get("query_string"):
+            await _send(send, 200, self._ide_html, [(b"content-type", b"text/html; charset=utf-8")])
+            return
+        try:
+            request = await _graphql_request(scope, receive)
+        except GraphQLRequestError as error:
+            body = orjson.dumps(
+                {"errors": [{"message": str(error), "extensions": {"code": "validation_error"}}]}
+            )
+            await _send(send, 400, body, JSON_HEADERS)
+            return
+        status, payload = await self.execute(scope, request)
+        await _send(send, status, orjson.dumps(payload), JSON_HEADERS)
+
+    async def execute(self, scope: AsgiScope, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        principal = principal_of(scope)
+        if principal is None:  # the auth middleware guarantees one; never serve data without it
+            raise RuntimeError("/graphql reached without an authenticated principal")
+        database = RequestDatabase(self.sessionmaker)
+        context = Context(principal=principal, db=database, settings=self.settings, cursors=self.cursors)
+        try:
+            result = await self.schema.execute(
+                request["query"],
+                variable_values=request.get("variables"),
+                context_value=context,
+                operation_name=request.get("operationName"),
+                allowed_operation_types=_ALLOWED_OPERATIONS[scope["method"]],
+            )
+        except BaseException:
+            await database.finish(commit=False)
+            raise
+        # One transaction per request, committed only when every field succeeded.
+        await database.finish(commit=not result.errors)
+        request_id = (scope.get("state") or {}).get("request_id")
+        payload: dict[str, Any] = {}
+        if result.errors:
+            payload["errors"] = [format_error(error, request_id) for error in result.errors]
+        payload["data"] = result.data
+        if result.extensions:
+            payload["extensions"] = result.extensions
+        # A request that never executed (syntax, validation, variables) has no data at all.
+        status = 400 if result.data is None and result.errors else 200
+        return status, payload
+
+
+async def _graphql_request(scope: AsgiScope, receive: Receive) -> dict[str, Any]:
+    if scope["method"] == "GET":
+        params = {
+            key: values[-1] for key, values in parse_qs(scope["query_string"].decode("latin-1")).items()
+        }
+        request: dict[str, Any] = dict(params)
+        if "variables" in params:
+            request["variables"] = _loads(params["variables"], "variables")
+    else:
+        request = _loads(await _read_body(receive), "body")
+    if not isinstance(request, dict):
+        raise GraphQLRequestError("The request body must be a JSON object.")
+    if not isinstance(request.get("query"), str):
+        raise GraphQLRequestError("The request must have a 'query' string.")
+    if request.get("variables") is not None and not isinstance(request["variables"], dict):
+        raise GraphQLRequestError("'variables' must be an object.")
+    if request.get("operationName") is not None and not isinstance(request["operationName"], str):
+        raise GraphQLRequestError("'operationName' must be a string.")
+    return request
+
+
+def _loads(raw: bytes | str, what: str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise GraphQLRequestError(f"The {what} is not valid JSON.") from None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,30 @@
+"""The one settings object. Every knob comes from the environment (prefix-free names as the contract uses)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.plans import DEFAULT_PLANS, Plan
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./storegraph.db"
+    redis_url: str | None = None
+    # Signs pagination cursors. Any process of one deployment must share it; the default suits one machine only.
+    secret_key: str = "storegraph-development-secret-change-me"
+    public_base_url: str = "http://127.0.0.1:8000"
+    db_pool_size: int = Field(default=40, ge=1)
+    db_echo: bool = False
+    plans: dict[str, Plan] = Field(default_factory=lambda: dict(DEFAULT_PLANS))
+    max_page_size: int = 200
+    default_page_size: int = 50
+    log_level: str = "info"
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
