@@ -28,9 +28,7 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
-        return await conn.run_sync(
-            lambda sync_conn: MigrationContext.configure(sync_conn).get_current_revision()
-        )
+        return await conn.run_sync(lambda sync_conn: MigrationContext.configure(sync_conn).get_current_revision())
 
 
 def head_revision() -> str | None:

@@ -17,9 +17,7 @@ class Plan(BaseModel):
 
 
 DEFAULT_PLANS: dict[str, Plan] = {
-    "free": Plan(
-        requests_per_minute=30, requests_per_month=10_000, signups_per_month=100, webhooks_per_month=1_000
-    ),
+    "free": Plan(requests_per_minute=30, requests_per_month=10_000, signups_per_month=100, webhooks_per_month=1_000),
     "pro": Plan(
         requests_per_minute=300,
         requests_per_month=500_000,

@@ -42,7 +42,7 @@ class AuthMiddleware:
         try:
             principal = await self.authenticate(_bearer_token(scope))
         except Unauthorized as error:
-            await send_error(scope, send, error, [(b"www-authenticate", b"Bearer")])
+            await send_error(scope, send, error, ((b"www-authenticate", b"Bearer"),))
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)

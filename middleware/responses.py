@@ -23,8 +23,8 @@ def error_body(scope: AsgiScope, error: ApiError) -> bytes:
 
 
 async def send_error(
-    scope: AsgiScope, send: Send, error: ApiError, headers: list[tuple[bytes, bytes]] = []
-) -> None:  # noqa: B006
+    scope: AsgiScope, send: Send, error: ApiError, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     body = error_body(scope, error)
     await send(
         {

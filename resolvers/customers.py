@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from db.queries.customers import CustomerFilter, count_customers, customer_ordering, list_customers
-from db.queries.orders import NEWEST_FIRST, OrderFilter
+from db.queries.orders import NEWEST_FIRST
 from db.queries.pagination import Ordering
 from domain.errors import NotFound
 from domain.phones import normalize_phone

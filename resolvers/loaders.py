@@ -101,10 +101,7 @@ class OrderPageByCustomerLoader(DataLoader[OrderPageKey, list[Row[Any]]]):
                 pages[(where, ordering, after, first)] = await order_pages_for_customers(
                     db, store_id, customer_ids, where, ordering, list(after) if after else None, first
                 )
-            return [
-                pages[(key.where, key.ordering, key.after, key.first)].get(key.customer_id, [])
-                for key in keys
-            ]
+            return [pages[(key.where, key.ordering, key.after, key.first)].get(key.customer_id, []) for key in keys]
 
         super().__init__(load_fn=load)
 

@@ -8,11 +8,13 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from domain.errors import ApiError
 from schema.permissions import install_scope_guards
 from schema.query import Query
+from schema.scalars import SCALAR_MAP
 
 logger = logging.getLogger("storegraph.graphql")
 
@@ -20,9 +22,7 @@ DOCUMENT_CACHE_SIZE = 1024
 
 
 class StoregraphSchema(strawberry.Schema):
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Expected errors (an ``ApiError``) are answers, not incidents: log only the unexpected, with stack."""
         for error in errors:
             if error.original_error is not None and not isinstance(error.original_error, ApiError):
@@ -32,7 +32,11 @@ class StoregraphSchema(strawberry.Schema):
 def build_schema() -> StoregraphSchema:
     schema = StoregraphSchema(
         query=Query,
-        extensions=[ParserCache(maxsize=DOCUMENT_CACHE_SIZE), ValidationCache(maxsize=DOCUMENT_CACHE_SIZE)],
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        extensions=[
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        ],
     )
     install_scope_guards(schema._schema)
     return schema

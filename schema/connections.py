@@ -70,9 +70,7 @@ class EdgeSource:
 class PageInfoSource:
     __slots__ = ("_cursors", "_nodes", "has_next_page", "has_previous_page")
 
-    def __init__(
-        self, nodes: Sequence[Any], cursors: CursorMaker, *, has_next: bool, has_previous: bool
-    ) -> None:
+    def __init__(self, nodes: Sequence[Any], cursors: CursorMaker, *, has_next: bool, has_previous: bool) -> None:
         self._nodes = nodes
         self._cursors = cursors
         self.has_next_page = has_next
@@ -90,9 +88,7 @@ class PageInfoSource:
 class ConnectionSource:
     __slots__ = ("_count", "_cursors", "nodes")
 
-    def __init__(
-        self, nodes: Sequence[Any], cursors: CursorMaker, count: Callable[[], Awaitable[int]]
-    ) -> None:
+    def __init__(self, nodes: Sequence[Any], cursors: CursorMaker, count: Callable[[], Awaitable[int]]) -> None:
         self.nodes = nodes
         self._cursors = cursors
         self._count = count

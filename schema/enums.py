@@ -1,4 +1,8 @@
-"""GraphQL enums: the domain's value sets, plus sort fields and directions."""
+"""GraphQL enums: the domain's own value sets (registered with strawberry here), plus sort fields and directions.
+
+The domain enums are used directly, so a value read from the database (``"pending"``) serialises as the
+GraphQL name (``PENDING``) with no conversion code in between.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,24 @@ from enum import Enum
 
 import strawberry
 
-from domain import statuses
+from domain.statuses import (
+    DeliveryType,
+    LandingPageStatus,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    ProductStatus,
+)
 
-OrderStatus = strawberry.enum(statuses.OrderStatus)
-PaymentStatus = strawberry.enum(statuses.PaymentStatus)
-PaymentMethod = strawberry.enum(statuses.PaymentMethod)
-DeliveryType = strawberry.enum(statuses.DeliveryType)
-ProductStatus = strawberry.enum(statuses.ProductStatus)
-LandingPageStatus = strawberry.enum(statuses.LandingPageStatus)
+for _domain_enum in (
+    OrderStatus,
+    PaymentStatus,
+    PaymentMethod,
+    DeliveryType,
+    ProductStatus,
+    LandingPageStatus,
+):
+    strawberry.enum(_domain_enum)
 
 
 @strawberry.enum
@@ -42,3 +56,17 @@ class ProductSortField(Enum):
     CREATED_AT = "created_at"
     UPDATED_AT = "updated_at"
     PRICE = "price"
+
+
+__all__ = [
+    "CustomerSortField",
+    "DeliveryType",
+    "LandingPageStatus",
+    "OrderSortField",
+    "OrderStatus",
+    "PaymentMethod",
+    "PaymentStatus",
+    "ProductSortField",
+    "ProductStatus",
+    "SortDirection",
+]

@@ -6,13 +6,13 @@ import strawberry
 
 from schema.enums import (
     CustomerSortField,
+    LandingPageStatus,
     OrderSortField,
     OrderStatus,
     PaymentStatus,
     ProductSortField,
     ProductStatus,
     SortDirection,
-    LandingPageStatus,
 )
 from schema.scalars import DateTime
 
@@ -39,9 +39,7 @@ class CustomerSort:
 class OrderFilter:
     status: OrderStatus | None = None
     payment_status: PaymentStatus | None = None
-    since: DateTime | None = strawberry.field(
-        default=None, description="Orders created at or after this time."
-    )
+    since: DateTime | None = strawberry.field(default=None, description="Orders created at or after this time.")
     customer_id: strawberry.ID | None = None
 
 

@@ -51,13 +51,13 @@ class Query:
         info: Info,
         first: int = 50,
         after: str | None = None,
-        filter: CustomerFilter | None = None,  # noqa: A002
+        filter: CustomerFilter | None = None,
         sort: CustomerSort | None = None,
     ) -> Connection[Customer] | None:
         return cast("Connection[Customer]", await customers_page(info.context, first, after, filter, sort))
 
     @strawberry.field
-    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:  # noqa: A002
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         return cast("Customer", await get_customer(info.context, id))
 
     @strawberry.field(description="Orders, newest first unless sorted otherwise.")
@@ -66,13 +66,13 @@ class Query:
         info: Info,
         first: int = 50,
         after: str | None = None,
-        filter: OrderFilter | None = None,  # noqa: A002
+        filter: OrderFilter | None = None,
         sort: OrderSort | None = None,
     ) -> Connection[Order] | None:
         return cast("Connection[Order]", await orders_page(info.context, first, after, filter, sort))
 
     @strawberry.field
-    async def order(self, info: Info, id: strawberry.ID) -> Order | None:  # noqa: A002
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         return cast("Order", await get_order(info.context, id))
 
     @strawberry.field
@@ -81,13 +81,13 @@ class Query:
         info: Info,
         first: int = 50,
         after: str | None = None,
-        filter: ProductFilter | None = None,  # noqa: A002
+        filter: ProductFilter | None = None,
         sort: ProductSort | None = None,
     ) -> Connection[Product] | None:
         return cast("Connection[Product]", await products_page(info.context, first, after, filter, sort))
 
     @strawberry.field
-    async def product(self, info: Info, id: strawberry.ID) -> Product | None:  # noqa: A002
+    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
         return cast("Product", await get_product(info.context, id))
 
     @strawberry.field
@@ -96,10 +96,10 @@ class Query:
         info: Info,
         first: int = 50,
         after: str | None = None,
-        filter: LandingPageFilter | None = None,  # noqa: A002
+        filter: LandingPageFilter | None = None,
     ) -> Connection[LandingPage] | None:
         return cast("Connection[LandingPage]", await landing_pages_page(info.context, first, after, filter))
 
     @strawberry.field
-    async def landing_page(self, info: Info, id: strawberry.ID) -> LandingPage | None:  # noqa: A002
+    async def landing_page(self, info: Info, id: strawberry.ID) -> LandingPage | None:
         return cast("LandingPage", await get_landing_page(info.context, id))

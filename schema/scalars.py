@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 
 def serialize_datetime(value: datetime) -> str:
@@ -24,9 +25,13 @@ def parse_datetime(value: object) -> datetime:
     return parsed
 
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", datetime),
-    serialize=serialize_datetime,
-    parse_value=parse_datetime,
-    description="UTC timestamp in ISO 8601, e.g. 2026-04-30T14:22:10Z.",
-)
+DateTime = NewType("DateTime", datetime)
+
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        serialize=serialize_datetime,
+        parse_value=parse_datetime,
+        description="UTC timestamp in ISO 8601, e.g. 2026-04-30T14:22:10Z.",
+    )
+}

@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -19,6 +20,7 @@ from db.queries.stores import create_store, get_store
 from db.session import create_engine, create_sessionmaker
 from domain.api_keys import KeyEnv, KeyType
 from domain.scopes import DEFAULT_PLATFORM_SCOPES, parse_scopes
+from schema.build import build_schema
 from storegraph.settings import Settings
 
 app = typer.Typer(help="storegraph: a GraphQL-first commerce API with a REST /v1 compatibility layer.")
@@ -35,9 +37,7 @@ class EnvChoice(StrEnum):
     test = "test"
 
 
-def _run_with_db(
-    work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True
-) -> T:
+def _run_with_db(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True) -> T:
     """Runs ``work`` against the configured database (migrated first), disposing of the engine afterwards."""
 
     async def main() -> T:
@@ -87,19 +87,24 @@ def serve(
     )
 
 
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),
+) -> None:
+    """Write the GraphQL schema's SDL (the checked-in schema.graphql; a test keeps it current)."""
+    output.write_text(build_schema().as_str() + "\n", encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
 @stores_app.command("create")
 def stores_create(
     name: Annotated[str, typer.Option(help="Store name (1–100 characters).")],
-    plan: Annotated[
-        str, typer.Option(help="Plan: free, pro, pro_api, enterprise or an operator's plan.")
-    ] = "free",
+    plan: Annotated[str, typer.Option(help="Plan: free, pro, pro_api, enterprise or an operator's plan.")] = "free",
 ) -> None:
     """Create a store and print it as JSON."""
     settings = Settings()
     if plan not in settings.plans:
-        raise typer.BadParameter(
-            f"unknown plan {plan!r}; known: {', '.join(settings.plans)}", param_hint="--plan"
-        )
+        raise typer.BadParameter(f"unknown plan {plan!r}; known: {', '.join(settings.plans)}", param_hint="--plan")
     if not 1 <= len(name.strip()) <= 100:
         raise typer.BadParameter("name must be 1–100 characters", param_hint="--name")
 
@@ -169,9 +174,7 @@ def demo(
     from storegraph.demo import build_demo
 
     async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
-        return await build_demo(
-            sessionmaker, customers=customers, orders=orders, products=products, seed=seed
-        )
+        return await build_demo(sessionmaker, customers=customers, orders=orders, products=products, seed=seed)
 
     created = _run_with_db(work)
     graphiql = f"http://{host}:{port}/graphql"

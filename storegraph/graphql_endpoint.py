@@ -55,9 +55,7 @@ class GraphQLEndpoint:
         try:
             request = await _graphql_request(scope, receive)
         except GraphQLRequestError as error:
-            body = orjson.dumps(
-                {"errors": [{"message": str(error), "extensions": {"code": "validation_error"}}]}
-            )
+            body = orjson.dumps({"errors": [{"message": str(error), "extensions": {"code": "validation_error"}}]})
             await _send(send, 400, body, JSON_HEADERS)
             return
         status, payload = await self.execute(scope, request)
@@ -96,9 +94,7 @@ class GraphQLEndpoint:
 
 async def _graphql_request(scope: AsgiScope, receive: Receive) -> dict[str, Any]:
     if scope["method"] == "GET":
-        params = {
-            key: values[-1] for key, values in parse_qs(scope["query_string"].decode("latin-1")).items()
-        }
+        params = {key: values[-1] for key, values in parse_qs(scope["query_string"].decode("latin-1")).items()}
         request: dict[str, Any] = dict(params)
         if "variables" in params:
             request["variables"] = _loads(params["variables"], "variables")

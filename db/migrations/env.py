@@ -9,9 +9,7 @@ from db.base import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError(
-        "run migrations through `storegraph migrate` (db.migrate), which provides a connection"
-    )
+    raise RuntimeError("run migrations through `storegraph migrate` (db.migrate), which provides a connection")
 
 context.configure(
     connection=connection,

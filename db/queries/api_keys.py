@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Result, Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey, Store
@@ -13,7 +13,7 @@ from domain.scopes import Scope
 
 async def find_key_for_auth(session: AsyncSession, key_id: str) -> Row[Any] | None:
     """The key with its store's name and plan: everything authentication needs, in one query."""
-    result = await session.execute(
+    result: Result[Any] = await session.execute(
         select(
             ApiKey.id,
             ApiKey.key_id,

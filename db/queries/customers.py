@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy.orm import QueryableAttribute
 
 from db.models import Customer
 from db.queries.executor import Executor
@@ -17,7 +18,7 @@ CUSTOMER_COLUMNS = tuple(
     column for column in Customer.__table__.c if column.key not in {"device_fingerprint", "identity_id"}
 )
 
-CUSTOMER_ORDERINGS: dict[str, tuple[ColumnElement[Any], type]] = {
+CUSTOMER_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
     "created_at": (Customer.created_at, datetime),
     "updated_at": (Customer.updated_at, datetime),
     "total_spent": (Customer.total_spent, int),
@@ -65,9 +66,7 @@ async def list_customers(
 
 
 async def count_customers(db: Executor, store_id: int, where: CustomerFilter) -> int:
-    stmt = (
-        select(func.count()).select_from(Customer).where(Customer.store_id == store_id, *where.conditions())
-    )
+    stmt = select(func.count()).select_from(Customer).where(Customer.store_id == store_id, *where.conditions())
     return int((await db.execute(stmt)).scalar_one())
 
 

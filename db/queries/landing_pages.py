@@ -36,11 +36,7 @@ async def list_landing_pages(
 
 
 async def count_landing_pages(db: Executor, store_id: int, where: LandingPageFilter) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(LandingPage)
-        .where(LandingPage.store_id == store_id, *where.conditions())
-    )
+    stmt = select(func.count()).select_from(LandingPage).where(LandingPage.store_id == store_id, *where.conditions())
     return int((await db.execute(stmt)).scalar_one())
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy.orm import QueryableAttribute
 
 from db.models import Order, OrderItem, OrderStatusChange
 from db.queries.executor import Executor
@@ -17,7 +18,7 @@ ORDER_COLUMNS = tuple(Order.__table__.c)
 ORDER_ITEM_COLUMNS = tuple(OrderItem.__table__.c)
 STATUS_CHANGE_COLUMNS = tuple(OrderStatusChange.__table__.c)
 
-ORDER_ORDERINGS: dict[str, tuple[ColumnElement[Any], type]] = {
+ORDER_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
     "created_at": (Order.created_at, datetime),
     "updated_at": (Order.updated_at, datetime),
     "total": (Order.total, int),
@@ -80,9 +81,7 @@ async def order_pages_for_customers(
     first: int,
 ) -> dict[int, list[Row[Any]]]:
     """Up to ``first + 1`` orders of each customer in one query (a window per customer), keyed by customer."""
-    position = (
-        func.row_number().over(partition_by=Order.customer_id, order_by=ordering.order_by()).label("position")
-    )
+    position = func.row_number().over(partition_by=Order.customer_id, order_by=ordering.order_by()).label("position")
     conditions = [Order.store_id == store_id, Order.customer_id.in_(customer_ids), *where.conditions()]
     if after is not None:
         conditions.append(ordering.after(after))
@@ -102,11 +101,11 @@ async def order_counts_for_customers(
     db: Executor, store_id: int, customer_ids: list[int], where: OrderFilter
 ) -> dict[int, int]:
     stmt = (
-        select(Order.customer_id, func.count())
+        select(Order.customer_id, func.count().label("orders"))
         .where(Order.store_id == store_id, Order.customer_id.in_(customer_ids), *where.conditions())
         .group_by(Order.customer_id)
     )
-    return {customer_id: count for customer_id, count in (await db.execute(stmt)).all()}
+    return {row.customer_id: row.orders for row in (await db.execute(stmt)).all()}
 
 
 async def items_for_orders(db: Executor, order_ids: list[int]) -> dict[int, list[Row[Any]]]:

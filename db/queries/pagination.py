@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
 from domain.errors import InvalidCursor
@@ -21,8 +22,8 @@ class Ordering:
     """
 
     name: str
-    column: ColumnElement[Any]
-    id_column: ColumnElement[Any]
+    column: QueryableAttribute[Any]
+    id_column: QueryableAttribute[Any]
     descending: bool
     kind: type  # int or datetime: how a cursor's JSON value is read back
 
@@ -34,7 +35,7 @@ class Ordering:
 
     @property
     def sort_attr(self) -> str:
-        return self.column.key  # type: ignore[attr-defined,no-any-return]
+        return self.column.key
 
     def order_by(self) -> tuple[UnaryExpression[Any], UnaryExpression[Any]]:
         if self.descending:

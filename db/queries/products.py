@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy.orm import QueryableAttribute
 
 from db.models import Product
 from db.queries.executor import Executor
@@ -13,7 +14,7 @@ from db.queries.text import contains_ci
 
 PRODUCT_COLUMNS = tuple(Product.__table__.c)
 
-PRODUCT_ORDERINGS: dict[str, tuple[ColumnElement[Any], type]] = {
+PRODUCT_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
     "created_at": (Product.created_at, datetime),
     "updated_at": (Product.updated_at, datetime),
     "price": (Product.price, int),

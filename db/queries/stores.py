@@ -6,9 +6,8 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.queries.executor import Executor
-
 from db.models import Store
+from db.queries.executor import Executor
 
 STORE_COLUMNS = (
     Store.id,
@@ -37,9 +36,7 @@ def slugify(text: str) -> str:
 async def create_store(session: AsyncSession, *, name: str, plan: str) -> Store:
     base = slugify(name)[:100]
     taken = await session.scalar(select(func.count()).select_from(Store).where(Store.slug.like(f"{base}%")))
-    store = Store(
-        name=name, plan=plan, slug=base if not taken else f"{base}-{taken + 1}", settings={}, metadata_={}
-    )
+    store = Store(name=name, plan=plan, slug=base if not taken else f"{base}-{taken + 1}", settings={}, metadata_={})
     session.add(store)
     await session.flush()
     return store

@@ -14,25 +14,19 @@ if TYPE_CHECKING:
     from schema.types.order import Order
 
 
-@strawberry.type(
-    description="A buyer of one store, created at their first checkout and deduplicated by phone."
-)
+@strawberry.type(description="A buyer of one store, created at their first checkout and deduplicated by phone.")
 class Customer:
     id: strawberry.ID
     first_name: str
     last_name: str
-    phone: str = strawberry.field(
-        description="Normalised: national digits for the store's region, else E.164."
-    )
+    phone: str = strawberry.field(description="Normalised: national digits for the store's region, else E.164.")
     email: str | None
     wilaya_id: int | None = strawberry.field(description="Algerian wilaya, 1–58.")
     commune: str | None
     address: str | None
     notes: str | None = strawberry.field(description="Merchant-private comment.")
     total_orders: int = strawberry.field(description="Orders that are not cancelled.")
-    total_spent: int = strawberry.field(
-        description="Sum of the totals of orders that are not cancelled, in DZD."
-    )
+    total_spent: int = strawberry.field(description="Sum of the totals of orders that are not cancelled, in DZD.")
     last_order_at: DateTime | None
     fraud_score: int = strawberry.field(description="0–100, high is suspect.")
     is_banned: bool
@@ -45,7 +39,7 @@ class Customer:
         info: Info,
         first: int = 50,
         after: str | None = None,
-        filter: OrderFilter | None = None,  # noqa: A002
+        filter: OrderFilter | None = None,
     ) -> Connection[Annotated[Order, strawberry.lazy("schema.types.order")]] | None:
         page = await customer_orders_page(info.context, int(self.id), first, after, filter)
         return cast("Connection[Order]", page)

@@ -73,9 +73,7 @@ class Order:
         return cast("list[OrderStatusChange]", rows)
 
     @strawberry.field
-    async def customer(
-        self, info: Info
-    ) -> Annotated[Customer, strawberry.lazy("schema.types.customer")] | None:
+    async def customer(self, info: Info) -> Annotated[Customer, strawberry.lazy("schema.types.customer")] | None:
         if self.customer_id is None:
             return None
         return cast("Customer | None", await info.context.loaders.customer_by_id.load(int(self.customer_id)))

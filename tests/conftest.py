@@ -1,0 +1,144 @@
+"""Every database test runs on SQLite and on PostgreSQL: the ``database_url`` fixture is parametrised.
+
+PostgreSQL gets a fresh database per run (created and dropped here), so runs never share state. If the
+server is not reachable the tests error: a suite that silently skipped PostgreSQL would not be a pass.
+Tests isolate themselves by creating their own stores; every query is store-scoped.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.migrate import upgrade_to_head
+from db.session import create_engine
+from storegraph.app import Services, create_app
+from storegraph.settings import Settings
+
+POSTGRES_ADMIN_URL = os.environ.get("STOREGRAPH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "storegraph.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        await _migrate(url)
+        yield url
+        return
+    name = f"storegraph_test_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+    url = f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+    try:
+        await _migrate(url)
+        yield url
+    finally:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url, pool_size=2)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    application = create_app(Settings(database_url=database_url, secret_key="test-secret", redis_url=None))
+    yield application
+    await services_of(application).engine.dispose()
+
+
+def services_of(application: FastAPI) -> Services:
+    services: Services = application.state.services
+    return services
+
+
+@pytest.fixture
+def sessionmaker(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    return services_of(app).sessionmaker
+
+
+@pytest.fixture
+async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for arranging data; tests commit what the app must see."""
+    async with sessionmaker() as arranging:
+        yield arranging
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://storegraph.test") as http:
+        yield http
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def query(
+        self, document: str, variables: dict[str, Any] | None = None, *, headers: dict[str, str]
+    ) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": document, "variables": variables}, headers=headers)
+        payload: dict[str, Any] = response.json()
+        payload["_status"] = response.status_code
+        return payload
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client)
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(app: FastAPI) -> Any:
+    """``with count_statements() as counter:`` records every SQL statement the app's engine runs."""
+    engine = services_of(app).engine.sync_engine
+
+    @contextmanager
+    def counting() -> Iterator[StatementCounter]:
+        counter = StatementCounter()
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            counter.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
