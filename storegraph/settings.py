@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.plans import DEFAULT_PLANS, Plan
@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     max_page_size: int = 200
     default_page_size: int = 50
     log_level: str = "info"
+
+    @field_validator("plans", mode="after")
+    @classmethod
+    def _keep_default_plans(cls, plans: dict[str, Plan]) -> dict[str, Plan]:
+        """``PLANS`` changes or adds plans; the ones it does not name keep their defaults."""
+        return {**DEFAULT_PLANS, **plans}
 
     @cached_property
     def is_sqlite(self) -> bool:
