@@ -72,3 +72,40 @@ class InvalidCursor(ApiError):
 
     def __init__(self) -> None:
         super().__init__("The cursor is not valid for this list.")
+
+
+class Conflict(ApiError):
+    """A unique value (sku, slug, phone) is already taken in this store."""
+
+    code = "conflict"
+    http_status = 409
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, details=[ErrorDetail(field=field, code="taken", message=message)])
+        self.field = field
+
+
+class InvalidStatusTransition(ApiError):
+    code = "invalid_status_transition"
+    http_status = 422
+
+    def __init__(self, field: str, current: str, requested: str) -> None:
+        super().__init__(f"Cannot change {field} from {current} to {requested}.")
+        self.field = field
+
+
+class CustomerBanned(ApiError):
+    code = "customer_banned"
+    http_status = 422
+
+    def __init__(self) -> None:
+        super().__init__("This customer is banned from ordering in this store.")
+
+
+class InsufficientStock(ApiError):
+    code = "insufficient_stock"
+    http_status = 422
+
+    def __init__(self, field: str, product_id: int, available: int) -> None:
+        super().__init__(f"Product {product_id} has only {available} in stock.")
+        self.field = field

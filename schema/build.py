@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from domain.errors import ApiError
 from schema.permissions import install_scope_guards
+from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 
@@ -25,13 +26,15 @@ class StoregraphSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Expected errors (an ``ApiError``) are answers, not incidents: log only the unexpected, with stack."""
         for error in errors:
-            if error.original_error is not None and not isinstance(error.original_error, ApiError):
-                logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
+            original = root_cause(error)
+            if original is not None and not isinstance(original, ApiError):
+                logger.error("unexpected error in %s", error.path, exc_info=original)
 
 
 def build_schema() -> StoregraphSchema:
     schema = StoregraphSchema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
@@ -42,9 +45,18 @@ def build_schema() -> StoregraphSchema:
     return schema
 
 
+def root_cause(error: GraphQLError) -> BaseException | None:
+    """The exception behind ``error``. graphql-core wraps a bad variable value's GraphQLError in another
+    GraphQLError (as its ``original_error``): that is still the client's error, not an internal one."""
+    original: BaseException | None = error.original_error
+    while isinstance(original, GraphQLError):
+        original = original.original_error
+    return original
+
+
 def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
     """The error as the client sees it: expected errors keep their code; anything else is masked."""
-    original = error.original_error
+    original = root_cause(error)
     if original is None:
         formatted = error.formatted
         formatted["extensions"] = {"code": "validation_error", **(error.extensions or {})}

@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.session import begin_write
 from middleware.principal import Principal
 from resolvers.cursors import CursorCodec
 from resolvers.loaders import Loaders
@@ -32,6 +33,13 @@ class RequestDatabase:
     def session(self) -> AsyncSession:
         if self._session is None:
             self._session = self._sessionmaker()
+        return self._session
+
+    async def write_session(self) -> AsyncSession:
+        """The session, its transaction begun as a writing one (SQLite: BEGIN IMMEDIATE) if not begun yet."""
+        if self._session is None:
+            self._session = self._sessionmaker()
+            await begin_write(self._session)
         return self._session
 
     async def execute(self, statement: Executable) -> Result[Any]:

@@ -25,6 +25,10 @@ _EDGE_FIELDS = ("cursor", "node")
 
 OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Query": (AUTHENTICATED, ("viewer", "whoami")),
+    "Mutation": (AUTHENTICATED, ()),
+    "UserError": (AUTHENTICATED, ("field", "code", "message")),
+    "ProductPayload": (Scope.PRODUCTS_WRITE, ("userErrors",)),
+    "DeleteProductPayload": (Scope.PRODUCTS_WRITE, ("deletedId", "userErrors")),
     "Viewer": (AUTHENTICATED, ("keyId", "keyType", "env", "scopes", "storeId", "storeName", "plan")),
     "PageInfo": (AUTHENTICATED, ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")),
     "Store": (
@@ -149,6 +153,10 @@ FIELD_SCOPES: dict[str, str] = {
     "Order.customer": Scope.CUSTOMERS_READ,
     "OrderItem.product": Scope.PRODUCTS_READ,
     "LandingPage.product": Scope.PRODUCTS_READ,
+    "Mutation.createProduct": Scope.PRODUCTS_WRITE,
+    "Mutation.updateProduct": Scope.PRODUCTS_WRITE,
+    "Mutation.deleteProduct": Scope.PRODUCTS_WRITE,
+    "ProductPayload.product": Scope.PRODUCTS_READ,
 }
 
 

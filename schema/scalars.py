@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import NewType
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.types.scalar import ScalarDefinition
 
 
@@ -25,13 +26,25 @@ def parse_datetime(value: object) -> datetime:
     return parsed
 
 
+def _parse_datetime_input(value: object) -> datetime:
+    """``parse_datetime`` for GraphQL input: a bad value is the client's error (``validation_error``, 400).
+
+    graphql-core keeps any other exception as the error's ``original_error``, which is masked as an
+    ``internal_error`` and logged as an incident.
+    """
+    try:
+        return parse_datetime(value)
+    except (ValueError, TypeError) as error:
+        raise GraphQLError(f"Invalid DateTime {value!r}: {error}") from None
+
+
 DateTime = NewType("DateTime", datetime)
 
 SCALAR_MAP: dict[object, ScalarDefinition] = {
     DateTime: strawberry.scalar(
         name="DateTime",
         serialize=serialize_datetime,
-        parse_value=parse_datetime,
+        parse_value=_parse_datetime_input,
         description="UTC timestamp in ISO 8601, e.g. 2026-04-30T14:22:10Z.",
     )
 }

@@ -38,6 +38,8 @@ class Customer(Base):
     last_order_at: Mapped[datetime | None]
     fraud_score: Mapped[int] = mapped_column(default=0)
     is_banned: Mapped[bool] = mapped_column(default=False)
+    ban_reason: Mapped[str | None] = mapped_column(String(255))
+    banned_at: Mapped[datetime | None]
     device_fingerprint: Mapped[str | None] = mapped_column(String(128))
     identity_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
