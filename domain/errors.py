@@ -53,8 +53,9 @@ class NotFound(ApiError):
     code = "not_found"
     http_status = 404
 
-    def __init__(self, resource: str, resource_id: object) -> None:
+    def __init__(self, resource: str, resource_id: object, *, field: str = "id") -> None:
         super().__init__(f"{resource} with ID {resource_id} not found")
+        self.field = field
 
 
 class ValidationFailed(ApiError):

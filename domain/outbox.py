@@ -28,7 +28,5 @@ def new_event_id() -> str:
 
 async def record_event(session: AsyncSession, store_id: int, event: EventName, data: dict[str, Any]) -> None:
     session.add(
-        OutboxEvent(
-            store_id=store_id, public_id=new_event_id(), event=event.value, payload=data, created_at=utcnow()
-        )
+        OutboxEvent(store_id=store_id, public_id=new_event_id(), event=event.value, payload=data, created_at=utcnow())
     )

@@ -28,9 +28,7 @@ async def free_slug(
     base = wanted or fallback
     taken = set(
         (
-            await session.execute(
-                select(slug_column).where(store_column == store_id, slug_column.like(f"{base}%"))
-            )
+            await session.execute(select(slug_column).where(store_column == store_id, slug_column.like(f"{base}%")))
         ).scalars()
     )
     if base not in taken:

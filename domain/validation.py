@@ -27,9 +27,7 @@ class Problems:
         if self.details:
             raise ValidationFailed(self.details[0].message, details=list(self.details))
 
-    def text(
-        self, field: str, value: str | None, *, max_length: int, required: bool = False
-    ) -> str | None:
+    def text(self, field: str, value: str | None, *, max_length: int, required: bool = False) -> str | None:
         """The stripped text, or ``None``; records blank/too-long problems."""
         if value is None or not value.strip():
             if required:

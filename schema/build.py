@@ -12,8 +12,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from domain.errors import ApiError
-from schema.permissions import install_scope_guards
 from schema.mutation import Mutation
+from schema.permissions import install_scope_guards
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 

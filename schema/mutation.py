@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from schema.mutations.orders import OrderMutations
 from schema.mutations.products import ProductMutations
 
-Mutation = merge_types("Mutation", (ProductMutations,))
+Mutation = merge_types(
+    "Mutation",
+    (
+        OrderMutations,
+        ProductMutations,
+    ),
+)

@@ -49,8 +49,6 @@ def user_errors_of(error: ApiError) -> list[UserError]:
     if isinstance(error, ValidationFailed):
         return [UserError(field=d.field, code=d.code, message=d.message) for d in error.details]
     field = getattr(error, "field", None)
-    if isinstance(error, NotFound):
-        field = "id"
     return [UserError(field=field, code=error.code, message=error.message)]
 
 
