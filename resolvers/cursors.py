@@ -37,6 +37,10 @@ class CursorCodec:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         except (binascii.Error, ValueError):
             raise InvalidCursor() from None
+        # base64 decoding is lenient (ignored bits in the last character, '+' for '-', stray '='): only the
+        # canonical spelling of the bytes is the cursor, so any altered character is refused.
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != cursor:
+            raise InvalidCursor()
         payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
         if len(raw) <= _MAC_BYTES or not hmac.compare_digest(mac, self._mac(binding, payload)):
             raise InvalidCursor()
