@@ -27,6 +27,7 @@ from domain.validation import Problems, check_wilaya
 MAX_LINES = 50
 MAX_QUANTITY = 1_000
 ORDER_NUMBER_ATTEMPTS = 8
+MAX_ID = 2**63 - 1  # the largest id column value; parse_id accepts the same range
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,7 @@ def _line_quantities(problems: Problems, lines: list[CheckoutLine]) -> OrderedDi
     for position, line in enumerate(lines[:MAX_LINES]):
         problems.integer_range(f"lines[{position}].quantity", line.quantity, minimum=1, maximum=MAX_QUANTITY)
         raw = line.product_id
-        if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 and int(raw) > 0):
+        if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 19 and 0 < int(raw) <= MAX_ID):
             problems.add(f"lines[{position}].productId", "invalid", "productId must be a product id")
             continue
         quantities[int(raw)] = quantities.get(int(raw), 0) + max(line.quantity, 0)

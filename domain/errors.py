@@ -44,9 +44,11 @@ class InsufficientScope(ApiError):
     code = "insufficient_scope"
     http_status = 403
 
-    def __init__(self, scope: str) -> None:
+    def __init__(self, scope: str, *, field: str | None = None) -> None:
         super().__init__(f"This key lacks the '{scope}' scope.")
         self.scope = scope
+        # Set when a mutation reports it as a userError about one of its inputs (createApiKey's ``scopes``).
+        self.field = field
 
 
 class NotFound(ApiError):

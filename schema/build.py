@@ -54,6 +54,12 @@ def root_cause(error: GraphQLError) -> BaseException | None:
     return original
 
 
+def is_unexpected(error: GraphQLError) -> bool:
+    """An error the client did not cause: an exception other than an ``ApiError`` inside a resolver."""
+    original = root_cause(error)
+    return original is not None and not isinstance(original, ApiError)
+
+
 def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
     """The error as the client sees it: expected errors keep their code; anything else is masked."""
     original = root_cause(error)

@@ -10,6 +10,7 @@ from enum import Enum
 
 import strawberry
 
+from domain.api_keys import KeyEnv, KeyType
 from domain.statuses import (
     DeliveryType,
     LandingPageStatus,
@@ -28,6 +29,8 @@ for _domain_enum in (
     LandingPageStatus,
 ):
     strawberry.enum(_domain_enum)
+strawberry.enum(KeyType, name="ApiKeyType")
+strawberry.enum(KeyEnv, name="ApiKeyEnv")
 
 
 @strawberry.enum
@@ -61,6 +64,8 @@ class ProductSortField(Enum):
 __all__ = [
     "CustomerSortField",
     "DeliveryType",
+    "KeyEnv",
+    "KeyType",
     "LandingPageStatus",
     "OrderSortField",
     "OrderStatus",

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from schema.mutations.api_keys import ApiKeyMutations
+from schema.mutations.customers import CustomerMutations
+from schema.mutations.landing_pages import LandingPageMutations
 from schema.mutations.orders import OrderMutations
 from schema.mutations.products import ProductMutations
+from schema.mutations.store import StoreMutations
+from schema.mutations.webhook_subscriptions import WebhookSubscriptionMutations
 
 Mutation = merge_types(
     "Mutation",
     (
         OrderMutations,
         ProductMutations,
+        LandingPageMutations,
+        StoreMutations,
+        ApiKeyMutations,
+        WebhookSubscriptionMutations,
+        CustomerMutations,
     ),
 )

@@ -31,6 +31,13 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "PlaceOrderPayload": (Scope.ORDERS_WRITE, ("userErrors",)),
     "UpdateOrderStatusPayload": (Scope.ORDERS_WRITE, ("userErrors",)),
     "DeleteProductPayload": (Scope.PRODUCTS_WRITE, ("deletedId", "userErrors")),
+    "LandingPagePayload": (Scope.LANDING_PAGES_WRITE, ("userErrors",)),
+    "StorePayload": (Scope.STORE_WRITE, ("userErrors",)),
+    "CreateApiKeyPayload": (Scope.KEYS_WRITE, ("secret", "userErrors")),
+    "RevokeApiKeyPayload": (Scope.KEYS_WRITE, ("userErrors",)),
+    "CreateWebhookSubscriptionPayload": (Scope.WEBHOOKS_WRITE, ("secret", "userErrors")),
+    "DeleteWebhookSubscriptionPayload": (Scope.WEBHOOKS_WRITE, ("deletedId", "userErrors")),
+    "CustomerPayload": (Scope.CUSTOMERS_WRITE, ("userErrors",)),
     "Viewer": (AUTHENTICATED, ("keyId", "keyType", "env", "scopes", "storeId", "storeName", "plan")),
     "PageInfo": (AUTHENTICATED, ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")),
     "Store": (
@@ -70,6 +77,8 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
             "lastOrderAt",
             "fraudScore",
             "isBanned",
+            "banReason",
+            "bannedAt",
             "createdAt",
             "updatedAt",
         ),
@@ -139,6 +148,18 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "LandingPageConnection": (Scope.LANDING_PAGES_READ, _CONNECTION_FIELDS),
     "LandingPageEdge": (Scope.LANDING_PAGES_READ, _EDGE_FIELDS),
+    "ApiKey": (
+        Scope.KEYS_READ,
+        ("id", "keyId", "prefix", "type", "env", "name", "scopes", "createdAt", "lastUsedAt", "revokedAt"),
+    ),
+    "ApiKeyConnection": (Scope.KEYS_READ, _CONNECTION_FIELDS),
+    "ApiKeyEdge": (Scope.KEYS_READ, _EDGE_FIELDS),
+    "WebhookSubscription": (
+        Scope.WEBHOOKS_READ,
+        ("id", "url", "events", "isActive", "disabledReason", "createdAt", "updatedAt"),
+    ),
+    "WebhookSubscriptionConnection": (Scope.WEBHOOKS_READ, _CONNECTION_FIELDS),
+    "WebhookSubscriptionEdge": (Scope.WEBHOOKS_READ, _EDGE_FIELDS),
 }
 
 FIELD_SCOPES: dict[str, str] = {
@@ -164,6 +185,24 @@ FIELD_SCOPES: dict[str, str] = {
     "Mutation.updateProduct": Scope.PRODUCTS_WRITE,
     "Mutation.deleteProduct": Scope.PRODUCTS_WRITE,
     "ProductPayload.product": Scope.PRODUCTS_READ,
+    "Query.apiKeys": Scope.KEYS_READ,
+    "Query.webhookSubscriptions": Scope.WEBHOOKS_READ,
+    "Mutation.createLandingPage": Scope.LANDING_PAGES_WRITE,
+    "Mutation.updateLandingPage": Scope.LANDING_PAGES_WRITE,
+    "LandingPagePayload.landingPage": Scope.LANDING_PAGES_READ,
+    "Mutation.updateStore": Scope.STORE_WRITE,
+    "StorePayload.store": Scope.STORE_READ,
+    "Mutation.createApiKey": Scope.KEYS_WRITE,
+    "Mutation.revokeApiKey": Scope.KEYS_WRITE,
+    "CreateApiKeyPayload.apiKey": Scope.KEYS_READ,
+    "RevokeApiKeyPayload.apiKey": Scope.KEYS_READ,
+    "Mutation.createWebhookSubscription": Scope.WEBHOOKS_WRITE,
+    "Mutation.deleteWebhookSubscription": Scope.WEBHOOKS_WRITE,
+    "CreateWebhookSubscriptionPayload.webhookSubscription": Scope.WEBHOOKS_READ,
+    "Mutation.banCustomer": Scope.CUSTOMERS_WRITE,
+    "Mutation.unbanCustomer": Scope.CUSTOMERS_WRITE,
+    "Mutation.updateCustomerNotes": Scope.CUSTOMERS_WRITE,
+    "CustomerPayload.customer": Scope.CUSTOMERS_READ,
 }
 
 

@@ -6,11 +6,13 @@ from typing import cast
 
 import strawberry
 
+from resolvers.api_keys import api_keys_page
 from resolvers.customers import customers_page, get_customer
 from resolvers.landing_pages import get_landing_page, landing_pages_page
 from resolvers.orders import get_order, orders_page
 from resolvers.products import get_product, products_page
 from resolvers.store import current_store, viewer
+from resolvers.webhook_subscriptions import webhook_subscriptions_page
 from schema.connections import Connection
 from schema.context import Info
 from schema.inputs import (
@@ -22,11 +24,13 @@ from schema.inputs import (
     ProductFilter,
     ProductSort,
 )
+from schema.types.api_key import ApiKey
 from schema.types.customer import Customer
 from schema.types.landing_page import LandingPage
 from schema.types.order import Order
 from schema.types.product import Product
 from schema.types.store import Store, Viewer
+from schema.types.webhook_subscription import WebhookSubscription
 
 FIRST = strawberry.argument(description="Page size, 1–200.")
 
@@ -103,3 +107,13 @@ class Query:
     @strawberry.field
     async def landing_page(self, info: Info, id: strawberry.ID) -> LandingPage | None:
         return cast("LandingPage", await get_landing_page(info.context, id))
+
+    @strawberry.field(description="The store's API keys, revoked ones included, newest first. Never a secret.")
+    async def api_keys(self, info: Info, first: int = 50, after: str | None = None) -> Connection[ApiKey] | None:
+        return cast("Connection[ApiKey]", await api_keys_page(info.context, first, after))
+
+    @strawberry.field(description="The store's webhook subscriptions, newest first. Never a signing secret.")
+    async def webhook_subscriptions(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[WebhookSubscription] | None:
+        return cast("Connection[WebhookSubscription]", await webhook_subscriptions_page(info.context, first, after))

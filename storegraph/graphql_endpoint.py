@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from middleware.principal import principal_of
 from resolvers.cursors import CursorCodec
-from schema.build import StoregraphSchema, format_error
+from schema.build import StoregraphSchema, format_error, is_unexpected
 from schema.context import Context, RequestDatabase
 from storegraph.settings import Settings
 
@@ -75,11 +76,22 @@ class GraphQLEndpoint:
                 operation_name=request.get("operationName"),
                 allowed_operation_types=_ALLOWED_OPERATIONS[scope["method"]],
             )
+        except (InvalidOperationTypeError, CannotGetOperationTypeError) as error:
+            # A mutation over GET, a subscription, or an operationName the document does not define: the
+            # client's mistake, refused before anything ran (strawberry raises these instead of returning them).
+            await database.finish(commit=False)
+            if isinstance(error, InvalidOperationTypeError):
+                status, reason = (405 if scope["method"] == "GET" else 400), error.as_http_error_reason(scope["method"])
+            else:
+                status, reason = 400, error.as_http_error_reason()
+            return status, {"errors": [{"message": reason, "extensions": {"code": "validation_error"}}], "data": None}
         except BaseException:
             await database.finish(commit=False)
             raise
-        # One transaction per request, committed only when every field succeeded.
-        await database.finish(commit=not result.errors)
+        # One transaction per request. Expected failures already rolled back their own savepoint (see
+        # schema/mutations/common.py) and a refused read field changes nothing, so only an unexpected error,
+        # which may have left work half done, rolls the request back.
+        await database.finish(commit=not any(is_unexpected(error) for error in result.errors or ()))
         request_id = (scope.get("state") or {}).get("request_id")
         payload: dict[str, Any] = {}
         if result.errors:

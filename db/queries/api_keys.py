@@ -3,12 +3,36 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Result, Row, select, update
+from sqlalchemy import Result, Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey, Store
-from domain.api_keys import KeyEnv, KeyType, issue_key
+from db.queries.executor import Executor
+from db.queries.pagination import Ordering, page_query
+from domain.api_keys import KeyEnv, KeyType, new_key_row
 from domain.scopes import Scope
+
+# What the API shows of a key: never the secret's hash.
+API_KEY_COLUMNS = tuple(column for column in ApiKey.__table__.c if column.key != "secret_hash")
+NEWEST_API_KEYS = Ordering(
+    name="api_keys.created_at:desc", column=ApiKey.created_at, id_column=ApiKey.id, descending=True, kind=datetime
+)
+
+
+async def list_api_keys(db: Executor, store_id: int, after: list[Any] | None, first: int) -> list[Row[Any]]:
+    """The store's keys, revoked ones included, newest first."""
+    stmt = select(*API_KEY_COLUMNS).where(ApiKey.store_id == store_id)
+    return list((await db.execute(page_query(stmt, NEWEST_API_KEYS, after, first))).all())
+
+
+async def count_api_keys(db: Executor, store_id: int) -> int:
+    stmt = select(func.count()).select_from(ApiKey).where(ApiKey.store_id == store_id)
+    return int((await db.execute(stmt)).scalar_one())
+
+
+async def api_keys_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
+    stmt = select(*API_KEY_COLUMNS).where(ApiKey.store_id == store_id, ApiKey.id.in_(ids))
+    return list((await db.execute(stmt)).all())
 
 
 async def find_key_for_auth(session: AsyncSession, key_id: str) -> Row[Any] | None:
@@ -44,20 +68,17 @@ async def create_api_key(
     allowed_origins: list[str] | None = None,
 ) -> tuple[ApiKey, str]:
     """Stores a new key and returns it with the full key string, which is never retrievable again."""
-    issued = issue_key(key_type, env)
-    key = ApiKey(
+    key, token = new_key_row(
         store_id=store_id,
-        key_id=issued.key_id,
-        type=key_type.value,
-        env=env.value,
+        key_type=key_type,
+        env=env,
+        scopes=scopes,
         name=name,
-        scopes=[scope.value for scope in scopes],
-        secret_hash=issued.secret_hash,
-        allowed_origins=allowed_origins or [],
+        allowed_origins=allowed_origins,
     )
     session.add(key)
     await session.flush()
-    return key, issued.token
+    return key, token
 
 
 async def touch_last_used(session: AsyncSession, key_pk: int, when: datetime) -> None:

@@ -92,7 +92,7 @@ class OrderMutations:
         description="Checkout: prices come from the catalogue; the customer is found by phone or created. "
         "Fails with `customer_banned`, `insufficient_stock`, `not_found` or validation codes, changing nothing."
     )
-    async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderPayload:
+    async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderPayload | None:
         context = info.context
         order, errors = await run_mutation(
             info, lambda s: place_order(s, context.store_id, _checkout_request(input), context.principal.key_pk)
@@ -114,7 +114,7 @@ class OrderMutations:
         self,
         info: Info,
         input: UpdateOrderStatusInput,
-    ) -> UpdateOrderStatusPayload:
+    ) -> UpdateOrderStatusPayload | None:
         context = info.context
         request = StatusChangeRequest(status=input.status, payment_status=input.payment_status, note=input.note)
         order, errors = await run_mutation(

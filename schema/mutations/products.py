@@ -69,7 +69,7 @@ def _changes(data: CreateProductInput | UpdateProductInput) -> ProductChanges:
     )
 
 
-async def _product_payload(info: Info, product_id: int | None, errors: list[UserError]) -> ProductPayload:
+async def _product_payload(info: Info, product_id: int | None, errors: list[UserError]) -> ProductPayload | None:
     rows = await products_by_ids(info.context.db, info.context.store_id, [product_id]) if product_id else []
     return cast("ProductPayload", payload(product=rows[0] if rows else None, user_errors=errors))
 
@@ -77,13 +77,13 @@ async def _product_payload(info: Info, product_id: int | None, errors: list[User
 @strawberry.type
 class ProductMutations:
     @strawberry.mutation(description="Creates a product; its slug is derived from the name, unique per store.")
-    async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
+    async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload | None:
         store_id = info.context.store_id
         product, errors = await run_mutation(info, lambda s: create_product(s, store_id, _changes(input)))
         return await _product_payload(info, product.id if product else None, errors)
 
     @strawberry.mutation
-    async def update_product(self, info: Info, input: UpdateProductInput) -> ProductPayload:
+    async def update_product(self, info: Info, input: UpdateProductInput) -> ProductPayload | None:
         store_id = info.context.store_id
         product, errors = await run_mutation(
             info, lambda s: update_product(s, store_id, parse_id(input.id), _changes(input))
@@ -91,7 +91,7 @@ class ProductMutations:
         return await _product_payload(info, product.id if product else None, errors)
 
     @strawberry.mutation(description="Deletes a product. Orders keep their copy of its name, SKU and price.")
-    async def delete_product(self, info: Info, id: strawberry.ID) -> DeleteProductPayload:
+    async def delete_product(self, info: Info, id: strawberry.ID) -> DeleteProductPayload | None:
         store_id = info.context.store_id
         deleted, errors = await run_mutation(info, lambda s: delete_product(s, store_id, parse_id(id)))
         return cast("DeleteProductPayload", payload(deleted_id=deleted, user_errors=errors))

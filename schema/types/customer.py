@@ -29,7 +29,9 @@ class Customer:
     total_spent: int = strawberry.field(description="Sum of the totals of orders that are not cancelled, in DZD.")
     last_order_at: DateTime | None
     fraud_score: int = strawberry.field(description="0–100, high is suspect.")
-    is_banned: bool
+    is_banned: bool = strawberry.field(description="A banned customer's new orders are refused.")
+    ban_reason: str | None = strawberry.field(description="Merchant-private reason given for the ban.")
+    banned_at: DateTime | None
     created_at: DateTime
     updated_at: DateTime
 

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import strawberry
+
+from domain.api_keys import key_prefix
+from schema.enums import KeyEnv, KeyType
+from schema.scalars import DateTime
+
+
+@strawberry.type(description="An API key of the store. Its secret is shown once, when it is created, and never again.")
+class ApiKey:
+    id: strawberry.ID
+    key_id: str = strawberry.field(description="The public part of the key string.")
+    type: KeyType
+    env: KeyEnv
+    name: str | None
+    scopes: list[str]
+    created_at: DateTime
+    last_used_at: DateTime | None = strawberry.field(description="Updated at most once a minute.")
+    revoked_at: DateTime | None = strawberry.field(description="Set once the key is revoked; it no longer works.")
+
+    @strawberry.field(description="How the key string starts (`dzpk_live_<keyId>`): enough to recognise it.")
+    def prefix(self) -> str:
+        return key_prefix(self.type, self.env, self.key_id)
