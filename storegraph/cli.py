@@ -21,6 +21,7 @@ from db.session import create_engine, create_sessionmaker
 from domain.api_keys import KeyEnv, KeyType
 from domain.scopes import DEFAULT_PLATFORM_SCOPES, parse_scopes
 from schema.build import build_schema
+from storegraph.demo import build_demo
 from storegraph.settings import Settings
 
 app = typer.Typer(help="storegraph: a GraphQL-first commerce API with a REST /v1 compatibility layer.")
@@ -171,7 +172,6 @@ def demo(
     port: Annotated[int, typer.Option(help="With --serve: port.")] = 8000,
 ) -> None:
     """Create a demo store with deterministic synthetic data and print its id and a full-scope key."""
-    from storegraph.demo import build_demo
 
     async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
         return await build_demo(sessionmaker, customers=customers, orders=orders, products=products, seed=seed)
