@@ -112,3 +112,11 @@ class InsufficientStock(ApiError):
     def __init__(self, field: str, product_id: int, available: int) -> None:
         super().__init__(f"Product {product_id} has only {available} in stock.")
         self.field = field
+
+
+class PayloadTooLarge(ApiError):
+    code = "payload_too_large"
+    http_status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than {limit} bytes.")

@@ -15,6 +15,8 @@ from starlette.routing import Route
 
 from db.session import create_engine, create_sessionmaker
 from middleware.auth import AuthMiddleware
+from middleware.body_limit import BodyLimitMiddleware
+from middleware.request_id import RequestIdMiddleware
 from resolvers.cursors import CursorCodec
 from schema.build import StoregraphSchema, build_schema
 from storegraph.graphql_endpoint import GraphQLEndpoint
@@ -54,7 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
+    # Starlette runs the last added middleware first: request id, then the body limit, then authentication.
     app.add_middleware(AuthMiddleware, sessionmaker=services.sessionmaker)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 

@@ -21,8 +21,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=40, ge=1)
     db_echo: bool = False
     plans: dict[str, Plan] = Field(default_factory=lambda: dict(DEFAULT_PLANS))
-    max_page_size: int = 200
-    default_page_size: int = 50
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "info"
 
     @field_validator("plans", mode="after")

@@ -12,12 +12,16 @@ from domain.api_keys import parse_platform_key
 from domain.statuses import OrderStatus
 from storegraph.demo import DemoStore, build_demo
 
-SIZE = {"customers": 60, "orders": 300, "products": 12, "progress": False}
+CUSTOMERS, ORDERS = 60, 300
+
+
+async def _build(sessionmaker) -> DemoStore:
+    return await build_demo(sessionmaker, customers=CUSTOMERS, orders=ORDERS, products=12, progress=False)
 
 
 @pytest.fixture
 async def demo(sessionmaker) -> DemoStore:
-    return await build_demo(sessionmaker, **SIZE)
+    return await _build(sessionmaker)
 
 
 async def test_customer_totals_equal_their_counted_orders(demo, session):
@@ -35,7 +39,7 @@ async def test_customer_totals_equal_their_counted_orders(demo, session):
         )
     ).all()
 
-    assert len(rows) == SIZE["customers"]
+    assert len(rows) == CUSTOMERS
     assert all(row.total_orders == (row.n or 0) and row.total_spent == (row.spent or 0) for row in rows)
 
 
@@ -48,7 +52,7 @@ async def test_orders_exist_in_every_status(demo, session):
 async def test_order_numbers_follow_the_format_and_are_unique(demo, session):
     numbers = list((await session.execute(select(Order.order_number).where(Order.store_id == demo.store_id))).scalars())
 
-    assert len(numbers) == SIZE["orders"]
+    assert len(numbers) == ORDERS
     assert len(set(numbers)) == len(numbers)
     assert all(re.fullmatch(rf"ORD-{demo.store_id}-\d{{8}}-[0-9A-F]{{4}}", number) for number in numbers)
 
@@ -75,8 +79,8 @@ async def test_phones_are_normalised_dz_mobiles(demo, session):
 
 
 async def test_the_same_seed_gives_the_same_data(sessionmaker, session):
-    first = await build_demo(sessionmaker, **SIZE)
-    second = await build_demo(sessionmaker, **SIZE)
+    first = await _build(sessionmaker)
+    second = await _build(sessionmaker)
 
     async def people(store_id: int) -> list[tuple[str, str, int]]:
         stmt = (
@@ -99,4 +103,4 @@ async def test_the_printed_key_has_every_scope_and_works(demo, gql):
     assert parsed is not None
     assert payload["data"]["viewer"]["storeId"] == str(demo.store_id)
     assert len(payload["data"]["viewer"]["scopes"]) == 15
-    assert payload["data"]["customers"]["totalCount"] == SIZE["customers"]
+    assert payload["data"]["customers"]["totalCount"] == CUSTOMERS

@@ -236,7 +236,7 @@ class Shop:
     TYPES_WITH_ROWS: ClassVar[frozenset[str]] = frozenset({"Customer", "Order", "Product", "LandingPage"})
 
     def id_of(self, type_name: str) -> int:
-        rows = {
+        rows: dict[str, Customer | Order | Product | LandingPage] = {
             "Customer": self.customers[0],
             "Order": self.order,
             "Product": self.product,
