@@ -73,12 +73,12 @@ async def place_order(
     session: AsyncSession, store_id: int, request: CheckoutRequest, actor_key_id: int | None
 ) -> Order:
     store = await _store(session, store_id)
-    buyer, quantities, notes = _validated(request, store.phone_region)
-    products = await _products(session, store_id, quantities)
+    buyer, (quantities, positions), notes = _validated(request, store.phone_region)
+    products = await _products(session, store_id, quantities, positions)
     await _refuse_banned(session, store_id, buyer.phone)
-    for position, (product_id, quantity) in enumerate(quantities.items()):
+    for product_id, quantity in quantities.items():
         if products[product_id].track_stock:
-            await take_stock(session, store_id, product_id, quantity, f"lines[{position}].quantity")
+            await take_stock(session, store_id, product_id, quantity, f"lines[{positions[product_id]}].quantity")
     now = utcnow()
     subtotal = sum(products[pid].price * quantity for pid, quantity in quantities.items())
     delivery_fee = _delivery_fee(store.settings, request.delivery_type)
@@ -123,7 +123,9 @@ async def place_order(
     return order
 
 
-def _validated(request: CheckoutRequest, region: str) -> tuple[_Buyer, OrderedDict[int, int], str | None]:
+def _validated(
+    request: CheckoutRequest, region: str
+) -> tuple[_Buyer, tuple[OrderedDict[int, int], dict[int, int]], str | None]:
     problems = Problems()
     customer = request.customer
     first_name = problems.text("customer.firstName", customer.first_name, max_length=100, required=True)
@@ -135,7 +137,7 @@ def _validated(request: CheckoutRequest, region: str) -> tuple[_Buyer, OrderedDi
     address = problems.text("customer.address", customer.address, max_length=255)
     fingerprint = problems.text("customer.deviceFingerprint", customer.device_fingerprint, max_length=128)
     notes = problems.text("notes", request.notes, max_length=1000)
-    quantities = _line_quantities(problems, request.lines)
+    lines = _line_quantities(problems, request.lines)
     problems.raise_if_any()
     buyer = _Buyer(
         first_name=first_name or "",
@@ -147,24 +149,29 @@ def _validated(request: CheckoutRequest, region: str) -> tuple[_Buyer, OrderedDi
         address=address,
         device_fingerprint=fingerprint,
     )
-    return buyer, quantities, notes
+    return buyer, lines, notes
 
 
-def _line_quantities(problems: Problems, lines: list[CheckoutLine]) -> OrderedDict[int, int]:
-    """Quantities per product in line order; two lines of one product are one line."""
+def _line_quantities(problems: Problems, lines: list[CheckoutLine]) -> tuple[OrderedDict[int, int], dict[int, int]]:
+    """Quantities per product in line order; two lines of one product are one line.
+
+    Also each product's first position in ``lines``, so errors name the line as the client sent it.
+    """
     if not lines:
         problems.add("lines", "blank", "an order needs at least one line")
     if len(lines) > MAX_LINES:
         problems.add("lines", "too_long", f"an order has at most {MAX_LINES} lines")
     quantities: OrderedDict[int, int] = OrderedDict()
+    positions: dict[int, int] = {}
     for position, line in enumerate(lines[:MAX_LINES]):
         problems.integer_range(f"lines[{position}].quantity", line.quantity, minimum=1, maximum=MAX_QUANTITY)
         raw = line.product_id
         if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 19 and 0 < int(raw) <= MAX_ID):
             problems.add(f"lines[{position}].productId", "invalid", "productId must be a product id")
             continue
+        positions.setdefault(int(raw), position)
         quantities[int(raw)] = quantities.get(int(raw), 0) + max(line.quantity, 0)
-    return quantities
+    return quantities, positions
 
 
 async def _store(session: AsyncSession, store_id: int) -> Any:
@@ -174,13 +181,16 @@ async def _store(session: AsyncSession, store_id: int) -> Any:
     return row
 
 
-async def _products(session: AsyncSession, store_id: int, quantities: OrderedDict[int, int]) -> dict[int, Any]:
+async def _products(
+    session: AsyncSession, store_id: int, quantities: OrderedDict[int, int], positions: dict[int, int]
+) -> dict[int, Any]:
     stmt = select(Product.id, Product.name, Product.sku, Product.price, Product.status, Product.track_stock).where(
         Product.store_id == store_id, Product.id.in_(list(quantities))
     )
     found = {row.id: row for row in (await session.execute(stmt)).all()}
     problems = Problems()
-    for position, product_id in enumerate(quantities):
+    for product_id in quantities:
+        position = positions[product_id]
         row = found.get(product_id)
         if row is None:
             raise NotFound("Product", product_id, field=f"lines[{position}].productId")

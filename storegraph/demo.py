@@ -1,54 +1,110 @@
-"""Deterministic demo stores: realistic Algerian customers, products and orders in every status.
+"""Deterministic demo stores: realistic Algerian products, customers and cash-on-delivery orders in every status.
 
-Everything is generated in memory from one seeded ``random.Random`` and a fixed base date, then written with
-batched inserts. Customer totals are computed from the generated orders, so they are exact by construction,
-exactly as the checkout keeps them.
+The whole store is drawn in memory first, from one seeded ``random.Random`` and a fixed base date, so a seed
+always gives the same data; only ids, the store id inside order numbers and the API key differ between runs.
+It is then written with Core bulk inserts in chunks, in one transaction. Customer totals and fraud scores are
+computed from the generated orders by the rules checkout and the status machine keep, so they are exact.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from rich.progress import Progress
-from sqlalchemy import insert
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.base import Base
 from db.models import Customer, Order, OrderItem, OrderStatusChange, Product
 from db.queries.api_keys import create_api_key
 from db.queries.stores import create_store
+from db.session import begin_write
 from domain.api_keys import KeyEnv, KeyType
+from domain.fraud import FraudSignals, fraud_score
 from domain.scopes import ALL_SCOPES
 from domain.slugs import slugify
-from storegraph.algeria import (
-    CATALOGUE,
-    COMMUNES,
-    EMAIL_DOMAINS,
-    FAMILY_NAMES,
-    FEMALE_FIRST_NAMES,
-    MALE_FIRST_NAMES,
-    WILAYAS,
-)
+from domain.statuses import DeliveryType, OrderStatus, PaymentStatus, ProductStatus
+from storegraph import algeria
 
+STORE_NAME = "Boutique Demo"
+STORE_PLAN = "enterprise"
+# A fixed "today", so that reruns give identical data whatever the date.
 BASE_DATE = datetime(2026, 11, 1)
-HISTORY_DAYS = 540
-CHUNK = 1_000
-# Status mix of a healthy COD shop's order book.
-STATUS_WEIGHTS = {"delivered": 45, "shipped": 15, "confirmed": 15, "pending": 15, "cancelled": 10}
-# Wilayas weighted towards the big cities, where most online orders come from.
-CITY_WEIGHT = {16: 30, 31: 12, 25: 9, 19: 6, 9: 6, 23: 5, 15: 5, 35: 4, 42: 3}
+HISTORY = timedelta(days=548)  # about 18 months
+HISTORY_START = BASE_DATE - HISTORY
+CHUNK_SIZE = 1_000
+
+PENDING, CONFIRMED, SHIPPED = OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.SHIPPED
+DELIVERED, CANCELLED = OrderStatus.DELIVERED, OrderStatus.CANCELLED
+# The status each order is headed for; orders placed just before BASE_DATE stop wherever their timeline reaches.
+STATUS_MIX: dict[OrderStatus, int] = {DELIVERED: 45, SHIPPED: 15, CONFIRMED: 15, PENDING: 15, CANCELLED: 10}
+LINE_COUNT_WEIGHTS = {1: 30, 2: 30, 3: 25, 4: 15}
+QUANTITY_WEIGHTS = {1: 75, 2: 18, 3: 7}
+# Online orders peak in the evening, after work and after iftar; almost nobody orders at 4 am.
+HOUR_WEIGHTS = (3, 2, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 8, 8, 8, 9, 10, 11, 12, 14, 15, 13, 7)
+# Wilayas weighted towards the big cities, where most online orders come from; the others weigh 1.
+CITY_WEIGHTS = {16: 30, 31: 12, 25: 9, 19: 6, 9: 6, 23: 5, 15: 5, 35: 4, 42: 3, 6: 3, 13: 3, 5: 3}
+# Mobile prefixes of Ooredoo (05), Mobilis (06) and Djezzy (07) that libphonenumber accepts.
+MOBILE_PREFIXES = ("055", "065", "066", "067", "069", "077", "078", "079")
+# A few loyal customers order again and again; the cap keeps one customer from owning the store.
+LOYALTY_SHAPE, LOYALTY_CAP = 1.2, 40.0
+# Share of products that exist when the shop opens; the rest are added over its history.
+LAUNCH_SHARE = 0.6
+
+CUSTOMER_NOTES = (
+    "Appeler avant de livrer",
+    "Livraison après 17h",
+    "Préfère le bureau de livraison",
+    "Cliente fidèle, offrir la livraison",
+    "Numéro WhatsApp identique",
+)
+ORDER_NOTES = (
+    "Appeler avant de passer",
+    "Livrer après 17h",
+    "C'est un cadeau, ne pas mettre la facture",
+    "Taille M si possible",
+    "Vérifier la couleur avant l'envoi",
+    "Client injoignable le matin",
+)
+BAN_REASONS = ("Colis refusés à plusieurs reprises", "Fausses commandes", "Numéro injoignable", "Comportement abusif")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class DemoStore:
     store_id: int
-    key: str
+    key: str  # the full platform key string (every scope, test env); it is never retrievable again
 
 
-@dataclass
+@dataclass(slots=True)
+class _Product:
+    name: str
+    category: str
+    sku_stem: str
+    price: int
+    compare_price: int | None
+    cost_price: int | None
+    track_stock: bool
+    stock_quantity: int
+    status: ProductStatus
+    popularity: float
+    created_at: datetime
+    updated_at: datetime
+    slug: str = ""
+    sku: str = ""
+    id: int = 0
+
+
+@dataclass(slots=True)
 class _Customer:
     first_name: str
     last_name: str
@@ -58,21 +114,81 @@ class _Customer:
     commune: str
     address: str
     notes: str | None
-    is_banned: bool
-    fraud_score: int
     device_fingerprint: str | None
+    identity_id: str | None
     orders: list[_Order] = field(default_factory=list)
+    created_at: datetime = BASE_DATE
+    updated_at: datetime = BASE_DATE
+    banned_at: datetime | None = None
+    ban_reason: str | None = None
+    fraud_score: int = 0
+    id: int = 0
+
+    @property
+    def counted_orders(self) -> list[_Order]:
+        """The orders in the customer's totals: all but the cancelled ones, as checkout and cancelling keep them."""
+        return [order for order in self.orders if order.status is not CANCELLED]
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class _Line:
+    product: _Product
+    quantity: int
+
+    @property
+    def total(self) -> int:
+        return self.product.price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    field: str
+    from_status: str | None
+    to_status: str
+    at: datetime
+
+
+@dataclass(slots=True)
 class _Order:
     customer: _Customer
-    created_at: datetime
-    status: str
-    delivery_type: str
+    placed_at: datetime
+    number_suffix: str  # "<YYYYMMDD>-<4 hex>"; the store id goes in front when the store exists
+    delivery_type: DeliveryType
     delivery_fee: int
-    lines: list[tuple[int, int]]  # (product index, quantity)
-    number: str = ""
+    lines: list[_Line]
+    steps: list[_Step]
+    notes: str | None
+
+    @property
+    def status(self) -> OrderStatus:
+        return OrderStatus(next(step.to_status for step in reversed(self.steps) if step.field == "status"))
+
+    @property
+    def payment_status(self) -> PaymentStatus:
+        return PaymentStatus.PAID if self.status is DELIVERED else PaymentStatus.PENDING
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.total for line in self.lines)
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.delivery_fee
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.steps[-1].at
+
+    @property
+    def cancelled_at(self) -> datetime | None:
+        return self.steps[-1].at if self.status is CANCELLED else None
+
+
+@dataclass(frozen=True, slots=True)
+class _DemoData:
+    products: list[_Product]
+    customers: list[_Customer]
+    orders: list[_Order]
 
 
 async def build_demo(
@@ -84,78 +200,141 @@ async def build_demo(
     seed: int = 2026,
     progress: bool = True,
 ) -> DemoStore:
-    rng = random.Random(seed)
-    catalogue = _products(rng, products)
-    people = _customers(rng, customers)
-    book = _orders(rng, people, catalogue, orders)
-    async with sessionmaker() as session, session.begin():
-        store = await create_store(session, name="Boutique Demo", plan="enterprise")
+    """Creates a new demo store with a full-scope test platform key, and fills it; one transaction."""
+    data = _generate(random.Random(seed), customers=customers, orders=orders, products=products)
+    async with sessionmaker() as session:
+        await begin_write(session)
+        store = await create_store(session, name=STORE_NAME, plan=STORE_PLAN)
         _, key = await create_api_key(
             session, store_id=store.id, key_type=KeyType.PLATFORM, env=KeyEnv.TEST, scopes=ALL_SCOPES, name="demo"
         )
-        with Progress(disable=not progress, transient=False) as bar:
-            product_ids = await _insert_products(session, store.id, catalogue, bar)
-            customer_ids = await _insert_customers(session, store.id, people, catalogue, bar)
-            await _insert_orders(session, store.id, book, people, (product_ids, customer_ids), catalogue, rng, bar)
+        with _progress_bar(enabled=progress) as bar:
+            await _insert_products(session, store.id, data.products, bar)
+            await _insert_customers(session, store.id, data.customers, bar)
+            await _insert_orders(session, store.id, data.orders, bar)
+        await session.commit()
     return DemoStore(store_id=store.id, key=key)
 
 
-def _products(rng: random.Random, count: int) -> list[dict[str, Any]]:
-    made: list[dict[str, Any]] = []
-    for index in range(count):
-        name, price, prefix = CATALOGUE[index % len(CATALOGUE)]
-        edition = index // len(CATALOGUE)
-        full_name = name if edition == 0 else f"{name} édition {edition + 1}"
-        tracked = rng.random() < 0.7
-        made.append(
-            {
-                "name": full_name,
-                "slug": slugify(full_name),
-                "description": f"{full_name}, livraison dans les 58 wilayas, paiement à la livraison.",
-                "price": price + 100 * rng.randint(0, 10) * (edition > 0),
-                "compare_price": round(price * 1.25, -2) if rng.random() < 0.3 else None,
-                "cost_price": round(price * 0.55, -1) if rng.random() < 0.5 else None,
-                "sku": f"{prefix}-{index + 1:04d}",
-                "track_stock": tracked,
-                "stock_quantity": rng.randint(0, 300) if tracked else 0,
-                "low_stock_alert": 5,
-                "status": rng.choices(("active", "draft", "archived"), (85, 10, 5))[0],
-            }
-        )
+def _progress_bar(*, enabled: bool) -> Progress:
+    # stderr: the CLI prints the store id and key as JSON on stdout, which scripts parse.
+    return Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not enabled,
+    )
+
+
+# --- generation: everything in memory, from the seeded generator only -------------------------------------------
+
+
+def _generate(rng: random.Random, *, customers: int, orders: int, products: int) -> _DemoData:
+    if orders and not (customers and products):
+        raise ValueError("orders need at least one customer and one product")
+    catalogue = _draw_products(rng, products)
+    people = _draw_customers(rng, customers)
+    book = _draw_orders(rng, people, catalogue, orders)
+    _settle_customers(rng, people)
+    people.sort(key=lambda person: person.created_at)  # ids then follow sign-up order, as in a live store
+    return _DemoData(products=catalogue, customers=people, orders=book)
+
+
+def _draw_products(rng: random.Random, count: int) -> list[_Product]:
+    listings = _listings()
+    rng.shuffle(listings)
+    launch_count = max(1, round(count * LAUNCH_SHARE))
+    made = [
+        _draw_product(rng, *listings[index % len(listings)], launched=index < launch_count) for index in range(count)
+    ]
+    # The bestseller of the opening day is on sale, so every order, even the first one, has something to buy.
+    if made:
+        made[0].status = ProductStatus.ACTIVE
+        made[0].popularity = max(product.popularity for product in made)
+    made.sort(key=lambda product: product.created_at)
+    _assign_slugs_and_skus(made)
     return made
 
 
-def _customers(rng: random.Random, count: int) -> list[_Customer]:
-    wilaya_ids = [wilaya_id for wilaya_id, _ in WILAYAS]
-    weights = [CITY_WEIGHT.get(wilaya_id, 1) for wilaya_id in wilaya_ids]
+def _listings() -> list[tuple[algeria.CatalogueItem, str | None]]:
+    """Every product a shop could list: each catalogue item plain and in each of its category's variants."""
+    return [
+        (item, variant) for item in algeria.CATALOGUE for variant in (None, *algeria.VARIANTS.get(item.category, ()))
+    ]
+
+
+def _draw_product(rng: random.Random, item: algeria.CatalogueItem, variant: str | None, *, launched: bool) -> _Product:
+    price = item.price if variant is None else _round_to(item.price * rng.uniform(0.95, 1.12), 50)
+    tracked = rng.random() < 0.7
+    if launched:
+        created_at = HISTORY_START - timedelta(minutes=rng.randint(60, 60 * 24 * 60))
+    else:
+        created_at = HISTORY_START + timedelta(minutes=rng.randint(0, int(HISTORY.total_seconds() // 60) - 1))
+    edited = rng.random() < 0.4
+    return _Product(
+        name=item.name if variant is None else f"{item.name} - {variant}",
+        category=item.category,
+        sku_stem=item.sku_stem,
+        price=price,
+        compare_price=_round_to(price * rng.uniform(1.15, 1.4), 100) if rng.random() < 0.3 else None,
+        cost_price=_round_to(price * rng.uniform(0.45, 0.7), 10) if rng.random() < 0.5 else None,
+        track_stock=tracked,
+        stock_quantity=_draw_stock(rng) if tracked else 0,
+        status=_weighted(rng, {ProductStatus.ACTIVE: 85, ProductStatus.DRAFT: 10, ProductStatus.ARCHIVED: 5}),
+        popularity=rng.paretovariate(1.5),
+        created_at=created_at,
+        updated_at=created_at + (BASE_DATE - created_at) * rng.random() if edited else created_at,
+    )
+
+
+def _draw_stock(rng: random.Random) -> int:
+    # Some tracked products run low, so the low-stock alert (5) has something to show.
+    return rng.randint(0, 5) if rng.random() < 0.15 else rng.randint(6, 300)
+
+
+def _assign_slugs_and_skus(catalogue: Sequence[_Product]) -> None:
+    """Slugs from names, ``-2``, ``-3`` on repeats (oldest product first, as ``free_slug`` hands them out);
+    SKUs numbered per catalogue stem (``TS-COT-001``)."""
+    slugs: set[str] = set()
+    stem_uses: Counter[str] = Counter()
+    for product in catalogue:
+        base = slug = slugify(product.name) or "produit"
+        suffix = 1
+        while slug in slugs:
+            suffix += 1
+            slug = f"{base}-{suffix}"
+        slugs.add(slug)
+        product.slug = slug
+        stem_uses[product.sku_stem] += 1
+        product.sku = f"{product.sku_stem}-{stem_uses[product.sku_stem]:03d}"
+
+
+def _draw_customers(rng: random.Random, count: int) -> list[_Customer]:
+    wilaya_ids = [wilaya_id for wilaya_id, _ in algeria.WILAYAS]
+    wilaya_cumulative = list(itertools.accumulate(CITY_WEIGHTS.get(wilaya_id, 1) for wilaya_id in wilaya_ids))
     phones: set[str] = set()
+    emails: set[str] = set()
+    fingerprints: list[str] = []
     people: list[_Customer] = []
-    for index in range(count):
+    for _ in range(count):
         female = rng.random() < 0.5
-        first = rng.choice(FEMALE_FIRST_NAMES if female else MALE_FIRST_NAMES)
-        last = rng.choice(FAMILY_NAMES)
-        wilaya_id = rng.choices(wilaya_ids, weights)[0]
-        phone = _unique_phone(rng, phones)
-        email = None
-        if rng.random() < 0.6:
-            local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
-            email = f"{_ascii(local)}{rng.randint(1, 999)}@{rng.choice(EMAIL_DOMAINS)}"
-        fingerprint = f"fp_{rng.getrandbits(48):012x}" if rng.random() < 0.7 else None
-        if fingerprint and people and rng.random() < 0.02:
-            fingerprint = people[rng.randrange(len(people))].device_fingerprint  # shared devices happen
+        first = rng.choice(algeria.FEMALE_FIRST_NAMES if female else algeria.MALE_FIRST_NAMES)
+        last = rng.choice(algeria.FAMILY_NAMES)
+        wilaya_id = rng.choices(wilaya_ids, cum_weights=wilaya_cumulative)[0]
         people.append(
             _Customer(
                 first_name=first,
                 last_name=last,
-                phone=phone,
-                email=email,
+                phone=_unique_phone(rng, phones),
+                email=_unique_email(rng, first, last, emails) if rng.random() < 0.6 else None,
                 wilaya_id=wilaya_id,
-                commune=rng.choice(COMMUNES.get(wilaya_id, (WILAYAS[wilaya_id - 1][1],))),
-                address=f"{rng.randint(1, 120)} Rue {rng.choice(FAMILY_NAMES)}",
-                notes="Préfère une livraison l'après-midi" if index % 97 == 0 else None,
-                is_banned=rng.random() < 0.02,
-                fraud_score=min(100, int(rng.expovariate(1 / 8))),
-                device_fingerprint=fingerprint,
+                commune=rng.choice(algeria.COMMUNES[wilaya_id]),
+                address=_draw_address(rng),
+                notes=rng.choice(CUSTOMER_NOTES) if rng.random() < 0.04 else None,
+                device_fingerprint=_draw_fingerprint(rng, fingerprints) if rng.random() < 0.65 else None,
+                identity_id=f"id-{rng.getrandbits(64):016x}" if rng.random() < 0.25 else None,
             )
         )
     return people
@@ -163,116 +342,285 @@ def _customers(rng: random.Random, count: int) -> list[_Customer]:
 
 def _unique_phone(rng: random.Random, taken: set[str]) -> str:
     while True:
-        phone = f"0{rng.choice('567')}{rng.randint(0, 99_999_999):08d}"
+        phone = f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10_000_000):07d}"
         if phone not in taken:
             taken.add(phone)
             return phone
 
 
-def _ascii(text: str) -> str:
-    return slugify(text).replace("-", ".") or "client"
+def _unique_email(rng: random.Random, first: str, last: str, taken: set[str]) -> str:
+    first_part, last_part = slugify(first).replace("-", ""), slugify(last).replace("-", "")
+    local = rng.choice(
+        (
+            f"{first_part}.{last_part}",
+            f"{first_part}{last_part}",
+            f"{first_part[0]}.{last_part}",
+            f"{last_part}.{first_part}",
+        )
+    )
+    domain = rng.choice(algeria.EMAIL_DOMAINS)
+    while True:
+        email = f"{local}{rng.randint(1, 999)}@{domain}"
+        if email not in taken:
+            taken.add(email)
+            return email
 
 
-def _orders(
-    rng: random.Random, people: Sequence[_Customer], catalogue: Sequence[dict[str, Any]], count: int
+def _draw_address(rng: random.Random) -> str:
+    street = rng.choice(algeria.STREET_NAMES)
+    kind = rng.randrange(5)
+    if kind == 0:
+        return (
+            f"Cité {rng.choice((150, 200, 300, 500, 1000))} Logements, Bt {rng.randint(1, 40)}, N° {rng.randint(1, 60)}"
+        )
+    if kind == 1:
+        return f"Cité AADL, Bloc {rng.choice('ABCDEFGH')}{rng.randint(1, 20)}, Appt {rng.randint(1, 120)}"
+    if kind == 2:
+        return (
+            f"Lotissement {rng.choice(('El Nasr', 'El Feth', 'Ennakhil', 'Essalam'))}, Villa N° {rng.randint(1, 250)}"
+        )
+    if kind == 3:
+        return f"Boulevard {street}, N° {rng.randint(1, 180)}"
+    return f"{rng.randint(1, 120)} Rue {street}"
+
+
+def _draw_fingerprint(rng: random.Random, seen: list[str]) -> str:
+    # One phone shared by a family, or one fraudster with many names: both happen, and the fraud score counts it.
+    if seen and rng.random() < 0.015:
+        return rng.choice(seen)
+    fingerprint = f"{rng.getrandbits(128):032x}"
+    seen.append(fingerprint)
+    return fingerprint
+
+
+def _draw_orders(
+    rng: random.Random, people: Sequence[_Customer], catalogue: Sequence[_Product], count: int
 ) -> list[_Order]:
-    if not people or count == 0:
+    if count == 0:
         return []
-    # A few loyal customers order often; many order once or never.
-    weights = [rng.paretovariate(1.3) for _ in people]
-    sellable = [index for index, product in enumerate(catalogue) if product["status"] == "active"] or [0]
+    fees = _delivery_fees(rng)
+    loyalty = list(itertools.accumulate(min(LOYALTY_CAP, rng.paretovariate(LOYALTY_SHAPE)) for _ in people))
+    buyers = rng.choices(people, cum_weights=loyalty, k=count)
+    sellable = [product for product in catalogue if product.status is not ProductStatus.DRAFT]
+    sellable_since = [product.created_at for product in sellable]
+    popularity = list(itertools.accumulate(product.popularity for product in sellable))
+    numbers: set[str] = set()
     book: list[_Order] = []
-    for _ in range(count):
-        customer = rng.choices(people, weights)[0]
-        created_at = BASE_DATE - timedelta(seconds=rng.randint(0, HISTORY_DAYS * 86_400))
-        delivery_type = "home" if rng.random() < 0.7 else "desk"
-        lines = [(rng.choice(sellable), rng.choices((1, 2, 3), (75, 20, 5))[0]) for _ in range(rng.randint(1, 4))]
+    for customer in buyers:
+        placed_at = _draw_order_time(rng)
+        available = bisect.bisect_right(sellable_since, placed_at)
+        delivery_type = DeliveryType.HOME if rng.random() < 0.7 else DeliveryType.DESK
         order = _Order(
             customer=customer,
-            created_at=created_at,
-            status=_status_for(rng, created_at),
+            placed_at=placed_at,
+            number_suffix=_unique_number_suffix(rng, placed_at, numbers),
             delivery_type=delivery_type,
-            delivery_fee=rng.randrange(400, 901, 50) if delivery_type == "home" else rng.randrange(200, 501, 50),
-            lines=_merged(lines),
+            delivery_fee=fees[customer.wilaya_id][delivery_type],
+            lines=_draw_lines(rng, sellable[:available], popularity[:available]),
+            steps=_draw_history(rng, placed_at, customer.wilaya_id),
+            notes=rng.choice(ORDER_NOTES) if rng.random() < 0.06 else None,
         )
         customer.orders.append(order)
         book.append(order)
-    book.sort(key=lambda order: order.created_at)
+    book.sort(key=lambda order: order.placed_at)  # ids then follow time, as in a live store
     return book
 
 
-def _status_for(rng: random.Random, created_at: datetime) -> str:
-    age = BASE_DATE - created_at
-    if age < timedelta(days=3):
-        return rng.choices(("pending", "confirmed", "cancelled"), (60, 35, 5))[0]
-    if age < timedelta(days=10):
-        return rng.choices(("confirmed", "shipped", "delivered", "cancelled"), (20, 45, 25, 10))[0]
-    return rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
+def _delivery_fees(rng: random.Random) -> dict[int, dict[DeliveryType, int]]:
+    """One fee per wilaya and delivery type, as shops publish them: cheapest in Algiers, dearest in the south."""
+    fees: dict[int, dict[DeliveryType, int]] = {}
+    for wilaya_id, _ in algeria.WILAYAS:
+        if wilaya_id == 16:
+            home, desk = 400, 200
+        elif wilaya_id in algeria.SOUTHERN_WILAYAS:
+            home, desk = rng.randrange(750, 901, 50), rng.randrange(400, 501, 50)
+        else:
+            home, desk = rng.randrange(450, 751, 50), rng.randrange(200, 401, 50)
+        fees[wilaya_id] = {DeliveryType.HOME: home, DeliveryType.DESK: desk}
+    return fees
 
 
-def _merged(lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    quantities: dict[int, int] = {}
-    for product, quantity in lines:
-        quantities[product] = quantities.get(product, 0) + quantity
-    return list(quantities.items())
+def _draw_order_time(rng: random.Random) -> datetime:
+    # The shop grows: order density rises linearly to three times its opening level (inverse of the CDF).
+    fraction = ((1 + 8 * rng.random()) ** 0.5 - 1) / 2
+    day = min(HISTORY.days - 1, int(fraction * HISTORY.days))
+    hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
+    return HISTORY_START + timedelta(days=day, hours=hour, seconds=rng.randrange(3600))
 
 
-def _chunks(rows: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
+def _unique_number_suffix(rng: random.Random, placed_at: datetime, taken: set[str]) -> str:
+    while True:
+        suffix = f"{placed_at:%Y%m%d}-{rng.getrandbits(16):04X}"
+        if suffix not in taken:
+            taken.add(suffix)
+            return suffix
 
 
-async def _insert_returning_ids(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
-    if not rows:
-        return []
-    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
-    return [int(row_id) for row_id in (await session.execute(stmt, list(rows))).scalars()]
+def _draw_lines(rng: random.Random, available: Sequence[_Product], popularity: Sequence[float]) -> list[_Line]:
+    """Distinct products (an order has one line per product), bestsellers more often."""
+    wanted = min(len(available), _weighted(rng, LINE_COUNT_WEIGHTS))
+    chosen: list[int] = []
+    while len(chosen) < wanted:
+        index = rng.choices(range(len(available)), cum_weights=popularity)[0]
+        if index not in chosen:
+            chosen.append(index)
+    return [_Line(product=available[index], quantity=_weighted(rng, QUANTITY_WEIGHTS)) for index in chosen]
 
 
-async def _insert_products(
-    session: AsyncSession, store_id: int, catalogue: Sequence[dict[str, Any]], bar: Progress
-) -> list[int]:
-    task = bar.add_task("products", total=len(catalogue))
-    created = BASE_DATE - timedelta(days=HISTORY_DAYS + 30)
-    slugs: dict[str, int] = {}
-    rows = []
-    for product in catalogue:
-        slug = product["slug"]
-        slugs[slug] = slugs.get(slug, 0) + 1
-        unique_slug = slug if slugs[slug] == 1 else f"{slug}-{slugs[slug]}"
-        rows.append(
-            {**product, "slug": unique_slug, "store_id": store_id, "created_at": created, "updated_at": created}
+def _draw_history(rng: random.Random, placed_at: datetime, wilaya_id: int) -> list[_Step]:
+    """The order's steps towards the status it is headed for, cut at BASE_DATE: recent orders are still on their
+    way. Delivery is when the courier collects the cash, so it also marks the order paid."""
+    target = _weighted(rng, STATUS_MIX)
+    confirmed_at = placed_at + _minutes(rng, 10, 20 * 60)
+    shipped_at = confirmed_at + _minutes(rng, 2 * 60, 48 * 60)
+    transit_days = (3, 7) if wilaya_id in algeria.SOUTHERN_WILAYAS else (1, 3)
+    delivered_at = shipped_at + _minutes(rng, transit_days[0] * 24 * 60, transit_days[1] * 24 * 60)
+    path = [(PENDING, placed_at), (CONFIRMED, confirmed_at), (SHIPPED, shipped_at), (DELIVERED, delivered_at)]
+    if target is CANCELLED:
+        # Customers cancel (or stop answering the phone) before the parcel leaves: from pending or confirmed.
+        kept = rng.choice((1, 2))
+        path = [*path[:kept], (CANCELLED, path[kept - 1][1] + _minutes(rng, 30, 48 * 60))]
+    else:
+        path = path[: [status for status, _ in path].index(target) + 1]
+    steps: list[_Step] = []
+    previous: OrderStatus | None = None
+    for status, at in path:
+        if at > BASE_DATE:
+            break
+        steps.append(_Step("status", previous.value if previous else None, status.value, at))
+        previous = status
+    if previous is DELIVERED:
+        steps.append(_Step("payment_status", PaymentStatus.PENDING.value, PaymentStatus.PAID.value, steps[-1].at))
+    return steps
+
+
+def _settle_customers(rng: random.Random, people: Sequence[_Customer]) -> None:
+    """Dates, bans and fraud scores that follow from each customer's orders."""
+    devices = Counter(person.device_fingerprint for person in people if person.device_fingerprint)
+    for person in people:
+        person.orders.sort(key=lambda order: order.placed_at)
+        if person.orders:
+            # Checkout creates the customer with their first order.
+            person.created_at = person.orders[0].placed_at
+        else:
+            person.created_at = HISTORY_START + timedelta(minutes=rng.randint(0, int(HISTORY.total_seconds() // 60)))
+        # Every checkout refreshes the customer, and every cancellation changes their totals.
+        touched = [person.created_at]
+        touched += [order.placed_at for order in person.orders]
+        touched += [order.cancelled_at for order in person.orders if order.cancelled_at]
+        if rng.random() < 0.02:
+            person.banned_at = min(BASE_DATE, max(touched) + _minutes(rng, 60, 7 * 24 * 60))
+            person.ban_reason = rng.choice(BAN_REASONS)
+            touched.append(person.banned_at)
+        person.updated_at = max(touched)
+        shared = devices[person.device_fingerprint] - 1 if person.device_fingerprint else 0
+        cancelled = len(person.orders) - len(person.counted_orders)
+        # Velocity counts orders of the last 24 hours, long gone; refused deliveries are never generated.
+        person.fraud_score = fraud_score(
+            FraudSignals(
+                cancelled_orders=cancelled, refused_deliveries=0, shared_device_customers=shared, recent_orders=0
+            )
         )
-    ids = await _insert_returning_ids(session, Product, rows)
-    bar.advance(task, len(rows))
-    return ids
 
 
-async def _insert_customers(
-    session: AsyncSession,
-    store_id: int,
-    people: Sequence[_Customer],
-    catalogue: Sequence[dict[str, Any]],
-    bar: Progress,
+def _weighted(rng: random.Random, weights: dict[T, int]) -> T:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _minutes(rng: random.Random, low: int, high: int) -> timedelta:
+    return timedelta(minutes=rng.randint(low, high))
+
+
+def _round_to(value: float, step: int) -> int:
+    return max(step, round(value / step) * step)
+
+
+# --- writing: Core bulk inserts in chunks, ids read back with RETURNING ------------------------------------------
+
+
+def _chunks(rows: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(rows), CHUNK_SIZE):
+        yield rows[start : start + CHUNK_SIZE]
+
+
+def _table(model: type[Base]) -> Table:
+    # Core inserts on the table, not ORM bulk inserts on the class: the ORM splits a batch into one statement
+    # per distinct set of None-valued columns, which turns thousands of rows into thousands of statements.
+    return Base.metadata.tables[model.__tablename__]
+
+
+async def _insert_returning_ids(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], *, key: str
 ) -> list[int]:
+    """Inserts ``rows`` and returns their ids in the same order, matched through ``key``, unique within the store.
+
+    RETURNING gives no row order on SQLite, and asking SQLAlchemy for one (``sort_by_parameter_order``) makes it
+    insert row by row there; matching on a unique column keeps the batched multi-row INSERT on both databases.
+    """
+    table = _table(model)
+    result = await session.execute(insert(table).returning(table.c[key], table.c.id), rows)
+    ids = {row_key: int(row_id) for row_key, row_id in result.all()}
+    return [ids[row[key]] for row in rows]
+
+
+async def _insert_products(session: AsyncSession, store_id: int, catalogue: Sequence[_Product], bar: Progress) -> None:
+    task = bar.add_task("products", total=len(catalogue))
+    for chunk in _chunks(catalogue):
+        ids = await _insert_returning_ids(
+            session, Product, [_product_row(store_id, product) for product in chunk], key="sku"
+        )
+        for product, product_id in zip(chunk, ids, strict=True):
+            product.id = product_id
+        bar.advance(task, len(chunk))
+
+
+async def _insert_customers(session: AsyncSession, store_id: int, people: Sequence[_Customer], bar: Progress) -> None:
     task = bar.add_task("customers", total=len(people))
-    ids: list[int] = []
     for chunk in _chunks(people):
-        rows = [_customer_row(store_id, person, catalogue) for person in chunk]
-        ids.extend(await _insert_returning_ids(session, Customer, rows))
-        bar.advance(task, len(rows))
-    return ids
+        ids = await _insert_returning_ids(
+            session, Customer, [_customer_row(store_id, person) for person in chunk], key="phone"
+        )
+        for person, customer_id in zip(chunk, ids, strict=True):
+            person.id = customer_id
+        bar.advance(task, len(chunk))
 
 
-def _order_total(order: _Order, catalogue: Sequence[dict[str, Any]]) -> int:
-    prices: list[int] = [catalogue[product]["price"] * quantity for product, quantity in order.lines]
-    return order.delivery_fee + sum(prices)
+async def _insert_orders(session: AsyncSession, store_id: int, book: Sequence[_Order], bar: Progress) -> None:
+    task = bar.add_task("orders", total=len(book))
+    for chunk in _chunks(book):
+        ids = await _insert_returning_ids(
+            session, Order, [_order_row(store_id, order) for order in chunk], key="order_number"
+        )
+        items = [_item_row(order_id, line) for order_id, order in zip(ids, chunk, strict=True) for line in order.lines]
+        history = [
+            _history_row(order_id, step) for order_id, order in zip(ids, chunk, strict=True) for step in order.steps
+        ]
+        await session.execute(insert(_table(OrderItem)), items)
+        await session.execute(insert(_table(OrderStatusChange)), history)
+        bar.advance(task, len(chunk))
 
 
-def _customer_row(store_id: int, person: _Customer, catalogue: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    counted = [order for order in person.orders if order.status != "cancelled"]
-    first_order = min((order.created_at for order in person.orders), default=BASE_DATE - timedelta(days=30))
-    last_change = max((order.created_at for order in person.orders), default=first_order)
+def _product_row(store_id: int, product: _Product) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "name": product.name,
+        "slug": product.slug,
+        "description": f"{product.name}. {product.category} : livraison dans les 58 wilayas, paiement à la livraison.",
+        "price": product.price,
+        "compare_price": product.compare_price,
+        "cost_price": product.cost_price,
+        "sku": product.sku,
+        "track_stock": product.track_stock,
+        "stock_quantity": product.stock_quantity,
+        "low_stock_alert": 5,
+        "status": product.status.value,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+
+
+def _customer_row(store_id: int, person: _Customer) -> dict[str, Any]:
+    counted = person.counted_orders
     return {
         "store_id": store_id,
         "first_name": person.first_name,
@@ -284,72 +632,27 @@ def _customer_row(store_id: int, person: _Customer, catalogue: Sequence[dict[str
         "address": person.address,
         "notes": person.notes,
         "total_orders": len(counted),
-        "total_spent": sum(_order_total(order, catalogue) for order in counted),
-        "last_order_at": max((order.created_at for order in counted), default=None),
+        "total_spent": sum(order.total for order in counted),
+        "last_order_at": max((order.placed_at for order in counted), default=None),
         "fraud_score": person.fraud_score,
-        "is_banned": person.is_banned,
-        "ban_reason": "Commandes refusées à la livraison" if person.is_banned else None,
-        "banned_at": last_change if person.is_banned else None,
+        "is_banned": person.banned_at is not None,
+        "ban_reason": person.ban_reason,
+        "banned_at": person.banned_at,
         "device_fingerprint": person.device_fingerprint,
-        "identity_id": None,
-        "created_at": first_order - timedelta(hours=1),
-        "updated_at": last_change,
+        "identity_id": person.identity_id,
+        "created_at": person.created_at,
+        "updated_at": person.updated_at,
     }
 
 
-async def _insert_orders(
-    session: AsyncSession,
-    store_id: int,
-    book: Sequence[_Order],
-    people: Sequence[_Customer],
-    ids: tuple[Sequence[int], Sequence[int]],
-    catalogue: Sequence[dict[str, Any]],
-    rng: random.Random,
-    bar: Progress,
-) -> None:
-    product_ids, customer_ids = ids
-    task = bar.add_task("orders", total=len(book))
-    customer_id_of = {id(person): customer_ids[position] for position, person in enumerate(people)}
-    numbers: set[str] = set()
-    for chunk in _chunks(book):
-        rows = [
-            _order_row(store_id, order, customer_id_of[id(order.customer)], catalogue, rng, numbers) for order in chunk
-        ]
-        order_ids = await _insert_returning_ids(session, Order, rows)
-        items: list[dict[str, Any]] = []
-        history: list[dict[str, Any]] = []
-        for order_id, order in zip(order_ids, chunk, strict=True):
-            items.extend(_item_rows(order_id, order, product_ids, catalogue))
-            history.extend(_history_rows(order_id, order, rng))
-        await session.execute(insert(OrderItem), items)
-        await session.execute(insert(OrderStatusChange), history)
-        bar.advance(task, len(rows))
-
-
-def _order_number(rng: random.Random, store_id: int, created_at: datetime, taken: set[str]) -> str:
-    while True:
-        number = f"ORD-{store_id}-{created_at:%Y%m%d}-{rng.getrandbits(16):04X}"
-        if number not in taken:
-            taken.add(number)
-            return number
-
-
-def _order_row(
-    store_id: int,
-    order: _Order,
-    customer_id: int,
-    catalogue: Sequence[dict[str, Any]],
-    rng: random.Random,
-    numbers: set[str],
-) -> dict[str, Any]:
+def _order_row(store_id: int, order: _Order) -> dict[str, Any]:
     person = order.customer
-    total = _order_total(order, catalogue)
     return {
         "store_id": store_id,
-        "customer_id": customer_id,
-        "order_number": _order_number(rng, store_id, order.created_at, numbers),
-        "status": order.status,
-        "payment_status": "paid" if order.status == "delivered" else "pending",
+        "customer_id": person.id,
+        "order_number": f"ORD-{store_id}-{order.number_suffix}",
+        "status": order.status.value,
+        "payment_status": order.payment_status.value,
         "payment_method": "cod",
         "customer_name": f"{person.first_name} {person.last_name}",
         "customer_phone": person.phone,
@@ -357,73 +660,35 @@ def _order_row(
         "wilaya_id": person.wilaya_id,
         "commune": person.commune,
         "address": person.address,
-        "delivery_type": order.delivery_type,
-        "subtotal": total - order.delivery_fee,
+        "delivery_type": order.delivery_type.value,
+        "subtotal": order.subtotal,
         "delivery_fee": order.delivery_fee,
-        "total": total,
-        "notes": None,
-        "created_at": order.created_at,
-        "updated_at": order.created_at + _STEP_DELAYS[order.status],
+        "total": order.total,
+        "notes": order.notes,
+        "created_at": order.placed_at,
+        "updated_at": order.updated_at,
     }
 
 
-def _item_rows(
-    order_id: int, order: _Order, product_ids: Sequence[int], catalogue: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "order_id": order_id,
-            "product_id": product_ids[product],
-            "product_name": catalogue[product]["name"],
-            "sku": catalogue[product]["sku"],
-            "unit_price": catalogue[product]["price"],
-            "quantity": quantity,
-            "total": catalogue[product]["price"] * quantity,
-        }
-        for product, quantity in order.lines
-    ]
-
-
-# How long after placement an order reaches each status (its last history step).
-_STEP_DELAYS = {
-    "pending": timedelta(0),
-    "confirmed": timedelta(hours=3),
-    "shipped": timedelta(days=1, hours=3),
-    "delivered": timedelta(days=3, hours=5),
-    "cancelled": timedelta(hours=5),
-}
-_PATHS = {
-    "pending": ("pending",),
-    "confirmed": ("pending", "confirmed"),
-    "shipped": ("pending", "confirmed", "shipped"),
-    "delivered": ("pending", "confirmed", "shipped", "delivered"),
-}
-
-
-def _history_rows(order_id: int, order: _Order, rng: random.Random) -> list[dict[str, Any]]:
-    path: tuple[str, ...]
-    if order.status == "cancelled":
-        path = ("pending", "cancelled") if rng.random() < 0.5 else ("pending", "confirmed", "cancelled")
-    else:
-        path = _PATHS[order.status]
-    rows = []
-    previous: str | None = None
-    for step in path:
-        rows.append(_history_row(order_id, "status", previous, step, order.created_at + _STEP_DELAYS[step]))
-        previous = step
-    if order.status == "delivered":
-        paid_at = order.created_at + _STEP_DELAYS["delivered"]
-        rows.append(_history_row(order_id, "payment_status", "pending", "paid", paid_at))
-    return rows
-
-
-def _history_row(order_id: int, field: str, before: str | None, after: str, when: datetime) -> dict[str, Any]:
+def _item_row(order_id: int, line: _Line) -> dict[str, Any]:
     return {
         "order_id": order_id,
-        "field": field,
-        "from_status": before,
-        "to_status": after,
+        "product_id": line.product.id,
+        "product_name": line.product.name,
+        "sku": line.product.sku,
+        "unit_price": line.product.price,
+        "quantity": line.quantity,
+        "total": line.total,
+    }
+
+
+def _history_row(order_id: int, step: _Step) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "field": step.field,
+        "from_status": step.from_status,
+        "to_status": step.to_status,
         "note": None,
         "actor_key_id": None,
-        "created_at": when,
+        "created_at": step.at,
     }

@@ -1,0 +1,41 @@
+-- wrk script for bench/run.py: POSTs one GraphQL request body over and over.
+--
+--   BENCH_BODY_FILE=bench/results/body_nested.json BENCH_KEY=dzpk_live_... \
+--     taskset -c 1 wrk -t1 -c32 -d10s --latency -s bench/post.lua http://127.0.0.1:8101/graphql
+--
+-- BENCH_BODY_FILE: a file holding the JSON body, {"query": "...", "variables": {...}} (run.py writes them).
+-- BENCH_KEY: the API key, sent as "Authorization: Bearer <key>"; empty or unset sends no Authorization.
+-- The request is static (set here, at load time), so wrk formats it once per thread.
+-- done() prints one machine-readable line, "BENCH_JSON {...}", after wrk's own report.
+
+local body_file = os.getenv("BENCH_BODY_FILE")
+if body_file == nil or body_file == "" then
+   error("BENCH_BODY_FILE is not set: point it at a file with the JSON request body")
+end
+local handle, problem = io.open(body_file, "rb")
+if handle == nil then
+   error("cannot read BENCH_BODY_FILE: " .. tostring(problem))
+end
+local body = handle:read("*a")
+handle:close()
+
+wrk.method = "POST"
+wrk.body = body
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+local key = os.getenv("BENCH_KEY")
+if key ~= nil and key ~= "" then
+   wrk.headers["Authorization"] = "Bearer " .. key
+end
+
+function done(summary, latency, requests)
+   local errors = summary.errors
+   io.write(string.format(
+      'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
+      '"latency_us":{"p50":%d,"p75":%d,"p90":%d,"p99":%d,"mean":%.1f,"max":%d},' ..
+      '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}}\n',
+      summary.requests, summary.duration, summary.bytes,
+      latency:percentile(50), latency:percentile(75), latency:percentile(90), latency:percentile(99),
+      latency.mean, latency.max,
+      errors.connect, errors.read, errors.write, errors.status, errors.timeout))
+end
