@@ -143,14 +143,16 @@ async def create_platform_key(
     problems = Problems()
     scopes = _validated_scopes(problems, request.scopes)
     name = problems.text("name", request.name, max_length=100)
+    env = request.env or caller_env
+    if caller_env is KeyEnv.TEST and env is KeyEnv.LIVE:
+        # Test keys live in development tools and CI; they must not mint keys that reach live data.
+        problems.add("env", "forbidden", "a test key cannot create a live key")
     problems.raise_if_any()
     held = set(caller_scopes)
     for scope in scopes:
         if scope.value not in held:
             raise InsufficientScope(scope.value, field="scopes")
-    row, token = new_key_row(
-        store_id=store_id, key_type=KeyType.PLATFORM, env=request.env or caller_env, scopes=scopes, name=name
-    )
+    row, token = new_key_row(store_id=store_id, key_type=KeyType.PLATFORM, env=env, scopes=scopes, name=name)
     session.add(row)
     await session.flush()
     return row, token

@@ -76,9 +76,12 @@ async def place_order(
     buyer, (quantities, positions), notes = _validated(request, store.phone_region)
     products = await _products(session, store_id, quantities, positions)
     await _refuse_banned(session, store_id, buyer.phone)
-    for product_id, quantity in quantities.items():
+    # Rows are locked in one global order (products by id, then the customer) so that two checkouts, or a
+    # checkout and a cancellation, wait for each other instead of deadlocking.
+    for product_id in sorted(quantities):
         if products[product_id].track_stock:
-            await take_stock(session, store_id, product_id, quantity, f"lines[{positions[product_id]}].quantity")
+            field = f"lines[{positions[product_id]}].quantity"
+            await take_stock(session, store_id, product_id, quantities[product_id], field)
     now = utcnow()
     subtotal = sum(products[pid].price * quantity for pid, quantity in quantities.items())
     delivery_fee = _delivery_fee(store.settings, request.delivery_type)
@@ -245,7 +248,8 @@ async def _upsert_customer(session: AsyncSession, store_id: int, buyer: _Buyer, 
         index_elements=[Customer.store_id, Customer.phone],
         set_={
             "first_name": new.first_name,
-            "last_name": new.last_name,
+            # A repeat order that leaves the last name out keeps the one the customer gave before.
+            "last_name": _coalesce(func.nullif(new.last_name, ""), Customer.last_name),
             "email": _coalesce(new.email, Customer.email),
             "wilaya_id": new.wilaya_id,
             "commune": _coalesce(new.commune, Customer.commune),

@@ -132,7 +132,8 @@ def _record(
 async def _after_status_change(session: AsyncSession, store_id: int, order: Order, status: OrderStatus) -> None:
     items = list((await session.execute(select(OrderItem).where(OrderItem.order_id == order.id))).scalars())
     if status is OrderStatus.CANCELLED:
-        for item in items:
+        # Products by id, then the customer: the lock order checkout uses too (see domain/checkout.py).
+        for item in sorted(items, key=lambda item: item.product_id or 0):
             if item.product_id is not None:
                 await return_stock(session, store_id, item.product_id, item.quantity)
         if order.customer_id is not None:

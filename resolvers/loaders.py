@@ -124,16 +124,28 @@ class OrderCountByCustomerLoader(DataLoader[OrderCountKey, int]):
 class Loaders:
     """The request's loaders, each built on first use (most queries touch only a few of them)."""
 
+    _customer_by_id: CustomerByIdLoader | None
+    _order_by_id: OrderByIdLoader | None
+    _product_by_id: ProductByIdLoader | None
+    _order_items_by_order: OrderItemsByOrderLoader | None
+    _status_changes_by_order: StatusChangesByOrderLoader | None
+    _order_page_by_customer: OrderPageByCustomerLoader | None
+    _order_count_by_customer: OrderCountByCustomerLoader | None
+
     def __init__(self, db: Executor, store_id: int) -> None:
         self._db = db
         self._store_id = store_id
-        self._customer_by_id: CustomerByIdLoader | None = None
-        self._order_by_id: OrderByIdLoader | None = None
-        self._product_by_id: ProductByIdLoader | None = None
-        self._order_items_by_order: OrderItemsByOrderLoader | None = None
-        self._status_changes_by_order: StatusChangesByOrderLoader | None = None
-        self._order_page_by_customer: OrderPageByCustomerLoader | None = None
-        self._order_count_by_customer: OrderCountByCustomerLoader | None = None
+        self.clear()
+
+    def clear(self) -> None:
+        """Forgets everything loaded so far: a mutation just changed rows that earlier fields may have cached."""
+        self._customer_by_id = None
+        self._order_by_id = None
+        self._product_by_id = None
+        self._order_items_by_order = None
+        self._status_changes_by_order = None
+        self._order_page_by_customer = None
+        self._order_count_by_customer = None
 
     @property
     def customer_by_id(self) -> CustomerByIdLoader:

@@ -199,3 +199,67 @@ async def test_twenty_concurrent_confirmations_of_one_order_confirm_it_once(gql,
     names = await event_names(sessionmaker, store.id)
     assert names.count("order.confirmed") == 1
     assert (await snapshot(sessionmaker, Order, int(order_id)))["status"] == "confirmed"
+
+
+def two_line_input(first: Product, second: Product, phone: str) -> dict[str, Any]:
+    lines = [{"productId": str(product.id), "quantity": 1} for product in (first, second)]
+    return {"input": {"lines": lines, "customer": {"firstName": "Walid", "phone": phone, "wilayaId": 25}}}
+
+
+async def test_concurrent_orders_listing_two_products_in_opposite_orders_all_succeed(gql, session, sessionmaker, shop):
+    # Each checkout locks its products' rows; taken in line order, A-then-B against B-then-A deadlocks.
+    store, key = shop
+    first = await create_product(session, store, price=100)
+    second = await create_product(session, store, price=200)
+    first.stock_quantity = second.stock_quantity = 1000
+    await session.commit()
+    variables = [
+        two_line_input(*((first, second) if n % 2 else (second, first)), phone=f"0555{n:06d}") for n in range(30)
+    ]
+
+    payloads = await all_at_once(gql, key, PLACE, variables)
+
+    assert all(payload["data"]["placeOrder"]["userErrors"] == [] for payload in payloads)
+    stocks = await scalar(sessionmaker, select(func.sum(Product.stock_quantity)).where(Product.store_id == store.id))
+    assert stocks == 2000 - 60
+
+
+async def test_cancelling_while_the_same_customer_orders_keeps_last_order_at_on_the_newest_order(
+    gql, session, sessionmaker, shop
+):
+    store, key = shop
+    product = await create_product(session, store, price=500)
+    product.track_stock = False
+    await session.commit()
+    phone = "0555123123"
+    for _round in range(8):
+        placed = await all_at_once(gql, key, PLACE, [order_input(product, 1, phone)])
+        order_id = placed[0]["data"]["placeOrder"]["order"]["id"]
+        cancel = gql.query(UPDATE, {"input": {"id": order_id, "status": "CANCELLED"}}, headers=key.headers)
+        new_order = gql.query(PLACE, order_input(product, 1, phone), headers=key.headers)
+        results = await asyncio.gather(cancel, new_order)
+        assert all(result["_status"] == 200 and "errors" not in result for result in results), results
+
+    async with sessionmaker() as check:
+        customer = (await check.execute(select(Customer).where(Customer.store_id == store.id))).scalar_one()
+        counted = select(Order).where(Order.customer_id == customer.id, Order.status != "cancelled").subquery()
+        latest, count, spent = (
+            await check.execute(select(func.max(counted.c.created_at), func.count(), func.sum(counted.c.total)))
+        ).one()
+    assert (customer.total_orders, customer.total_spent) == (count, spent)
+    assert customer.last_order_at == latest
+
+
+async def test_a_repeat_order_without_a_last_name_keeps_the_customers_last_name(gql, session, sessionmaker, shop):
+    store, key = shop
+    product = await create_product(session, store, price=500)
+    product.track_stock = False
+    await session.commit()
+    named = order_input(product, 1, "0555777666")
+    named["input"]["customer"]["lastName"] = "Benali"
+    await all_at_once(gql, key, PLACE, [named])
+
+    await all_at_once(gql, key, PLACE, [order_input(product, 1, "0555777666")])
+
+    last_name = await scalar(sessionmaker, select(Customer.last_name).where(Customer.store_id == store.id))
+    assert last_name == "Benali"

@@ -122,6 +122,25 @@ async def test_env_defaults_to_the_callers_env(session, gql, shop):
     assert succeeded(payload, "createApiKey")["apiKey"]["env"] == "TEST"
 
 
+async def test_a_test_key_cannot_create_a_live_key(session, gql, sessionmaker, shop):
+    store, _key = shop
+    test_key = await create_key(session, store, env=KeyEnv.TEST)
+    await session.commit()
+
+    payload = await gql.query(CREATE, {"input": {"scopes": ["store:read"], "env": "LIVE"}}, headers=test_key.headers)
+
+    assert user_errors(payload, "createApiKey") == [("env", "forbidden")]
+    assert await count_rows(sessionmaker, ApiKey, store.id) == 2
+
+
+async def test_a_live_key_can_create_a_test_key(gql, shop):
+    _store, key = shop
+
+    payload = await gql.query(CREATE, {"input": {"scopes": ["store:read"], "env": "TEST"}}, headers=key.headers)
+
+    assert succeeded(payload, "createApiKey")["apiKey"]["env"] == "TEST"
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "code"),
     [

@@ -432,3 +432,23 @@ def test_the_heuristic_is_capped_per_signal_and_overall():
     assert fraud_score(FraudSignals(0, 9, 0, 0)) == 40
     assert fraud_score(FraudSignals(0, 0, 9, 0)) == 30
     assert fraud_score(FraudSignals(0, 0, 0, 99)) == 30
+
+
+TWO_STEPS = """
+mutation($id: ID!) {
+  confirm: updateOrderStatus(input: {id: $id, status: CONFIRMED}) { order { customer { totalOrders } } }
+  cancel: updateOrderStatus(input: {id: $id, status: CANCELLED}) { order { customer { totalOrders } } }
+}
+"""
+
+
+async def test_a_later_mutation_in_one_request_sees_what_an_earlier_one_changed(gql, shop):
+    # The request's DataLoaders cached the customer for the first mutation's selection.
+    _store, key, _, tracked, _ = shop
+    placed = await place(gql, key, [(tracked, 1)])
+
+    result = await gql.query(TWO_STEPS, {"id": placed["order"]["id"]}, headers=key.headers)
+
+    assert "errors" not in result, result
+    assert result["data"]["confirm"]["order"]["customer"]["totalOrders"] == 1
+    assert result["data"]["cancel"]["order"]["customer"]["totalOrders"] == 0

@@ -39,7 +39,7 @@ class UserError:
     field: str | None = strawberry.field(description="The input field at fault, when there is one.")
     code: str = strawberry.field(
         description="`not_found`, `conflict`, `invalid_status_transition`, `customer_banned`, "
-        "`insufficient_stock`, `insufficient_scope`, or a validation code such as `blank`, `too_long`, "
+        "`insufficient_stock`, `insufficient_scope`, `forbidden`, or a validation code such as `blank`, `too_long`, "
         "`out_of_range`, `invalid_phone`, `invalid_email`."
     )
     message: str
@@ -64,6 +64,9 @@ async def run_mutation(info: Info, work: Callable[[AsyncSession], Awaitable[T]])
             return await work(session), []
     except USER_ERRORS as error:
         return None, user_errors_of(error)
+    finally:
+        # Mutations run one after another; what an earlier one's selection loaded may be stale now.
+        info.context.loaders.clear()
 
 
 def payload(**fields: Any) -> Any:
