@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # Execution option that marks a connection's transaction as one that will write (see _begin_sqlite).
 WRITE_TRANSACTION = "storegraph_write_transaction"
+# Execution option for a connection that runs one read statement only: SQLite then emits no BEGIN (see
+# single_statement_reads).
+SINGLE_STATEMENT = "storegraph_single_statement"
 
 
 def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False) -> AsyncEngine:
+    # hide_parameters: bound values are customers' phones and emails, and a failing statement's exception (logged
+    # with its stack) or the echo log would otherwise carry them. Contract §6: they never appear in logs.
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(database_url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_sqlite)
         return engine
     # One pooled connection per concurrent request: a small pool queues requests and ruins tail latency.
     return create_async_engine(
-        database_url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+        database_url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
     )
 
 
@@ -40,7 +52,10 @@ def _begin_sqlite(connection: Connection) -> None:
     A deferred transaction that reads and then writes fails at once with "database is locked" when another
     writer got there first, instead of waiting for the busy timeout; taking the lock first makes writers queue.
     """
-    if connection.get_execution_options().get(WRITE_TRANSACTION):
+    options = connection.get_execution_options()
+    if options.get(SINGLE_STATEMENT):
+        return  # a lone statement is its own transaction in SQLite
+    if options.get(WRITE_TRANSACTION):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")
@@ -53,3 +68,25 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 async def begin_write(session: AsyncSession) -> None:
     """Starts ``session``'s transaction as a writing one; call before its first statement."""
     await session.connection(execution_options={WRITE_TRANSACTION: True})
+
+
+def single_statement_reads(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` as used for a lone SELECT outside any request transaction (the API-key lookup).
+
+    On PostgreSQL it runs in autocommit: a single SELECT needs no BEGIN and COMMIT, so it costs one round trip
+    instead of three. On SQLite _begin_sqlite skips its BEGIN (one trip less to aiosqlite's thread); the
+    driver-level AUTOCOMMIT is not used there because resetting it on checkin would undo _configure_sqlite.
+    Either way the statement is still atomic: it is a transaction of its own. Only for a single statement.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SINGLE_STATEMENT: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A short Core transaction of its own that will write (SQLite: BEGIN IMMEDIATE), committed on exit."""
+    async with engine.connect() as connection:
+        await connection.execution_options(**{WRITE_TRANSACTION: True})
+        async with connection.begin():
+            yield connection

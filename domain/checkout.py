@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Customer, Order, OrderItem, OrderStatusChange, Product, Store
-from domain.errors import CustomerBanned, NotFound
+from domain.errors import CustomerBanned, NotFound, ValidationFailed
 from domain.fraud import refresh_fraud_score
+from domain.money import MAX_MONEY, is_money
 from domain.outbox import EventName, record_event
 from domain.representations import order_data
 from domain.statuses import DeliveryType, OrderStatus, PaymentMethod, PaymentStatus, ProductStatus
@@ -76,6 +77,11 @@ async def place_order(
     buyer, (quantities, positions), notes = _validated(request, store.phone_region)
     products = await _products(session, store_id, quantities, positions)
     await _refuse_banned(session, store_id, buyer.phone)
+    subtotal = sum(products[pid].price * quantity for pid, quantity in quantities.items())
+    delivery_fee = _delivery_fee(store.settings, request.delivery_type)
+    total = subtotal + delivery_fee
+    if not is_money(total):
+        raise ValidationFailed.single("lines", "out_of_range", f"an order total must be at most {MAX_MONEY}")
     # Rows are locked in one global order (products by id, then the customer) so that two checkouts, or a
     # checkout and a cancellation, wait for each other instead of deadlocking.
     for product_id in sorted(quantities):
@@ -83,9 +89,6 @@ async def place_order(
             field = f"lines[{positions[product_id]}].quantity"
             await take_stock(session, store_id, product_id, quantities[product_id], field)
     now = utcnow()
-    subtotal = sum(products[pid].price * quantity for pid, quantity in quantities.items())
-    delivery_fee = _delivery_fee(store.settings, request.delivery_type)
-    total = subtotal + delivery_fee
     customer_id = await _upsert_customer(session, store_id, buyer, total, now)
     order = await _insert_order(
         session,
@@ -215,7 +218,8 @@ def _delivery_fee(settings: dict[str, Any], delivery_type: DeliveryType) -> int:
     """The store's fee for the delivery type from ``settings.delivery_fees``; free when not configured."""
     fees = settings.get("delivery_fees") if isinstance(settings, dict) else None
     fee = fees.get(delivery_type.value) if isinstance(fees, dict) else None
-    return fee if isinstance(fee, int) and not isinstance(fee, bool) and fee >= 0 else 0
+    # Settings written before fees were validated may hold anything; such a fee counts as free.
+    return fee if is_money(fee) else 0
 
 
 async def _upsert_customer(session: AsyncSession, store_id: int, buyer: _Buyer, total: int, now: datetime) -> int:

@@ -120,3 +120,57 @@ class PayloadTooLarge(ApiError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body is larger than {limit} bytes.")
+
+
+class QueryTooCostly(ApiError):
+    """A GraphQL operation whose calculated cost is over the per-query maximum, refused before it runs."""
+
+    code = "query_too_costly"
+    http_status = 400
+
+    def __init__(self, cost: int, limit: int) -> None:
+        super().__init__(
+            f"Query cost is {cost}, which exceeds the maximum cost of {limit} for one query. "
+            "Ask for smaller pages (first) or fewer nested lists."
+        )
+        self.cost = cost
+        self.limit = limit
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "cost": self.cost, "max_cost": self.limit}
+
+
+class QueryTooDeep(ApiError):
+    """A GraphQL operation nested deeper than the per-query maximum, refused before it runs."""
+
+    code = "query_too_deep"
+    http_status = 400
+
+    def __init__(self, depth: int, limit: int) -> None:
+        super().__init__(f"Query depth is {depth}, which exceeds the maximum depth of {limit}.")
+        self.depth = depth
+        self.limit = limit
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "depth": self.depth, "max_depth": self.limit}
+
+
+class Throttled(ApiError):
+    """The key's query-cost bucket holds less than the operation's requested cost; nothing ran."""
+
+    code = "throttled"
+    http_status = 429
+
+    def __init__(self, requested: int, available: int, retry_after: int) -> None:
+        super().__init__(
+            f"Throttled: the query costs {requested} and {available} points are available; "
+            f"retry in {retry_after} s or ask for less."
+        )
+        self.requested = requested
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "requested_cost": self.requested, "retry_after": self.retry_after}

@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import LandingPage, Product
 from domain.errors import Conflict, NotFound
 from domain.products import UNSET
-from domain.slugs import MAX_SLUG, free_slug, slugify
+from domain.slugs import MAX_SLUG, insert_with_free_slug, slugify, unique_constraint, violates
 from domain.statuses import LandingPageStatus
 from domain.validation import Problems
 
-MAX_TITLE = 200
+MAX_TITLE = 100
+SLUG_CONSTRAINT = unique_constraint(LandingPage, "store_id", "slug")
 MAX_CONTENT = 100_000
 # What slugify produces: lowercase letters and digits in groups joined by single dashes.
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -56,6 +57,7 @@ def _validated(changes: LandingPageChanges, *, creating: bool) -> dict[str, Any]
             problems.add("slug", "invalid", "slug must be lowercase letters, digits and single dashes between them")
     if values.get("content") is not None and len(values["content"]) > MAX_CONTENT:
         problems.add("content", "too_long", f"content must be at most {MAX_CONTENT} characters")
+    problems.plain_text("content", values.get("content"))
     if "status" in values and values["status"] is None:
         problems.add("status", "blank", "status cannot be null")
     problems.raise_if_any()
@@ -68,21 +70,29 @@ async def create_landing_page(session: AsyncSession, store_id: int, changes: Lan
     values = _validated(changes, creating=True)
     await _ensure_product(session, store_id, values.get("product_id"))
     values.setdefault("status", LandingPageStatus.DRAFT.value)
-    if "slug" in values:
-        await _ensure_slug_free(session, store_id, values["slug"], None)
-    else:
-        values["slug"] = await free_slug(
-            session,
-            slug_column=LandingPage.slug,
-            store_column=LandingPage.store_id,
-            store_id=store_id,
-            wanted=slugify(values["title"]),
-            fallback="page",
-        )
+    if "slug" not in values:
+        return await _create_with_derived_slug(session, store_id, values)
+    await _ensure_slug_free(session, store_id, values["slug"], None)
     page = LandingPage(store_id=store_id, **values)
     session.add(page)
     await _flush_unique(session, values.get("product_id"))
     return page
+
+
+async def _create_with_derived_slug(session: AsyncSession, store_id: int, values: dict[str, Any]) -> LandingPage:
+    """A slug of the title, numbered when taken: never a conflict, even when the same title is created at once."""
+    try:
+        return await insert_with_free_slug(
+            session,
+            lambda slug: LandingPage(store_id=store_id, slug=slug, **values),
+            slug_column=LandingPage.slug,
+            scope=(LandingPage.store_id == store_id,),
+            wanted=slugify(values["title"]) or "page",
+            constraint=SLUG_CONSTRAINT,
+        )
+    except IntegrityError:
+        # The only other constraint an insert can break: the product was deleted since _ensure_product.
+        raise NotFound("Product", values.get("product_id"), field="productId") from None
 
 
 async def update_landing_page(
@@ -122,6 +132,6 @@ async def _flush_unique(session: AsyncSession, product_id: int | None) -> None:
     try:
         await session.flush()
     except IntegrityError as error:
-        if "slug" in str(error.orig):
+        if violates(error, SLUG_CONSTRAINT):
             raise Conflict("slug", "That slug is already used by another landing page") from None
         raise NotFound("Product", product_id, field="productId") from None

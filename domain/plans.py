@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# GraphQL reports limits as Int (32-bit); a larger limit is as good as ``None`` (unlimited) anyway.
+Limit = Annotated[int, Field(ge=0, le=2**31 - 1)] | None
 
 
 class Plan(BaseModel):
@@ -10,10 +15,10 @@ class Plan(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    requests_per_minute: int | None
-    requests_per_month: int | None
-    signups_per_month: int | None
-    webhooks_per_month: int | None
+    requests_per_minute: Limit
+    requests_per_month: Limit
+    signups_per_month: Limit
+    webhooks_per_month: Limit
 
 
 DEFAULT_PLANS: dict[str, Plan] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -13,11 +15,15 @@ from db.models import Product
 from domain.errors import Conflict, NotFound
 from domain.outbox import EventName, record_event
 from domain.representations import stock_low_data
-from domain.slugs import free_slug, slugify
+from domain.slugs import insert_with_free_slug, slugify, unique_constraint, violates
 from domain.statuses import ProductStatus
 from domain.validation import Problems
 
 UNSET: Any = object()
+
+MAX_NAME = 100
+SLUG_CONSTRAINT = unique_constraint(Product, "store_id", "slug")
+SKU_CONSTRAINT = unique_constraint(Product, "store_id", "sku")
 
 
 @dataclass(frozen=True)
@@ -54,11 +60,12 @@ def _validated(changes: ProductChanges, *, creating: bool) -> dict[str, Any]:
         if name in values and values[name] is None and not (creating and name in REQUIRED_ON_CREATE):
             problems.add(name, "blank", f"{name} cannot be null")
     if "name" in values and values["name"] is not None:
-        values["name"] = problems.text("name", values["name"], max_length=200, required=True)
+        values["name"] = problems.text("name", values["name"], max_length=MAX_NAME, required=True)
     if "sku" in values:
         values["sku"] = problems.text("sku", values["sku"], max_length=64)
     if "description" in values and values["description"] is not None and len(values["description"]) > 20_000:
         problems.add("description", "too_long", "description must be at most 20000 characters")
+    problems.plain_text("description", values.get("description"))
     for money in ("price", "compare_price", "cost_price"):
         problems.integer_range(money, values.get(money), minimum=0, maximum=10**12)
     problems.integer_range("stock_quantity", values.get("stock_quantity"), minimum=0, maximum=10**9)
@@ -82,17 +89,15 @@ async def create_product(session: AsyncSession, store_id: int, changes: ProductC
     values = _validated(changes, creating=True)
     await _ensure_sku_free(session, store_id, values.get("sku"), None)
     values.setdefault("status", ProductStatus.DRAFT.value)
-    slug = await free_slug(
-        session,
-        slug_column=Product.slug,
-        store_column=Product.store_id,
-        store_id=store_id,
-        wanted=slugify(values["name"]),
-        fallback="product",
-    )
-    product = Product(store_id=store_id, slug=slug, **values)
-    session.add(product)
-    await _flush_unique(session)
+    with _sku_race_as_conflict():
+        product = await insert_with_free_slug(
+            session,
+            lambda slug: Product(store_id=store_id, slug=slug, **values),
+            slug_column=Product.slug,
+            scope=(Product.store_id == store_id,),
+            wanted=slugify(values["name"]) or "product",
+            constraint=SLUG_CONSTRAINT,
+        )
     if product.track_stock and product.stock_quantity <= product.low_stock_alert:
         await record_event(session, store_id, EventName.PRODUCT_STOCK_LOW, stock_low_data(product))
     return product
@@ -106,7 +111,8 @@ async def update_product(session: AsyncSession, store_id: int, product_id: int, 
     was_low = product.track_stock and product.stock_quantity <= product.low_stock_alert
     for name, value in values.items():
         setattr(product, name, value)
-    await _flush_unique(session)
+    with _sku_race_as_conflict():
+        await session.flush()
     now_low = product.track_stock and product.stock_quantity <= product.low_stock_alert
     if now_low and not was_low:
         await record_event(session, store_id, EventName.PRODUCT_STOCK_LOW, stock_low_data(product))
@@ -129,10 +135,12 @@ async def _owned_product(session: AsyncSession, store_id: int, product_id: int) 
     return product
 
 
-async def _flush_unique(session: AsyncSession) -> None:
-    """Flush, turning a lost race on the (store, sku) or (store, slug) unique constraint into ``conflict``."""
+@contextmanager
+def _sku_race_as_conflict() -> Iterator[None]:
+    """A lost race on the (store, sku) unique constraint as ``conflict``; any other integrity error is a bug."""
     try:
-        await session.flush()
+        yield
     except IntegrityError as error:
-        field = "sku" if "sku" in str(error.orig) else "slug"
-        raise Conflict(field, f"That {field} is already used by another product") from None
+        if violates(error, SKU_CONSTRAINT):
+            raise Conflict("sku", "That SKU is already used by another product") from None
+        raise

@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Store
 from domain.errors import NotFound
 from domain.products import UNSET
+from domain.statuses import DeliveryType
 from domain.validation import Problems
 
 MAX_NAME = 100
+# The settings key checkout reads the delivery fee from: {"home": 400, "desk": 300}, amounts in the currency.
+DELIVERY_FEES = "delivery_fees"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,27 @@ def _merged(problems: Problems, field: str, stored: Mapping[str, Any], changes: 
     return merged
 
 
+def _check_delivery_fees(problems: Problems, settings_changes: Any) -> None:
+    """A new ``settings.delivery_fees`` maps delivery types to amounts checkout can add to an order total.
+
+    Checked here, where it is written, because checkout treats a fee it cannot use as free: a typo in a type
+    or a fee of ``"400"`` would otherwise silently make delivery free.
+    """
+    if not isinstance(settings_changes, Mapping) or settings_changes.get(DELIVERY_FEES) is None:
+        return
+    field = f"settings.{DELIVERY_FEES}"
+    fees = settings_changes[DELIVERY_FEES]
+    if not isinstance(fees, Mapping):
+        problems.add(field, "invalid", f'{field} must be an object such as {{"home": 400, "desk": 300}}')
+        return
+    known = {delivery_type.value for delivery_type in DeliveryType}
+    for delivery_type, fee in fees.items():
+        if delivery_type not in known:
+            problems.add(field, "invalid", f"{field} keys are delivery types: {', '.join(sorted(known))}")
+            continue
+        problems.money(f"{field}.{delivery_type}", fee)
+
+
 async def update_store(session: AsyncSession, store_id: int, changes: StoreChanges) -> Store:
     # Locked, so that two concurrent merges both land instead of the second overwriting the first.
     store = (await session.execute(select(Store).where(Store.id == store_id).with_for_update())).scalar_one_or_none()
@@ -61,6 +85,7 @@ async def update_store(session: AsyncSession, store_id: int, changes: StoreChang
     if changes.name is not UNSET:
         name = problems.text("name", changes.name, max_length=MAX_NAME, required=True)
     settings = _merged(problems, "settings", store.settings or {}, changes.settings)
+    _check_delivery_fees(problems, changes.settings)
     metadata = _merged(problems, "metadata", store.metadata_ or {}, changes.metadata)
     problems.raise_if_any()
     if name is not UNSET:

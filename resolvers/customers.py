@@ -9,6 +9,7 @@ from db.queries.orders import NEWEST_FIRST
 from db.queries.pagination import Ordering
 from domain.errors import NotFound
 from domain.phones import normalize_phone
+from resolvers.filters import filter_text
 from resolvers.ids import parse_id
 from resolvers.loaders import OrderCountKey, OrderPageKey
 from resolvers.orders import order_filter_from
@@ -88,8 +89,13 @@ def _customer_ordering(sort: inputs.CustomerSort | None) -> Ordering:
 def _customer_filter(context: Context, where: inputs.CustomerFilter | None) -> CustomerFilter:
     if where is None:
         return CustomerFilter()
-    phone = where.phone
+    phone = filter_text("filter.phone", where.phone)
     if phone is not None:
         # An unparseable phone cannot match a stored (normalised) one; keep it so the filter finds nothing.
         phone = normalize_phone(phone, context.principal.phone_region) or phone
-    return CustomerFilter(phone=phone, email=where.email, search=where.search, is_banned=where.is_banned)
+    return CustomerFilter(
+        phone=phone,
+        email=filter_text("filter.email", where.email),
+        search=filter_text("filter.search", where.search),
+        is_banned=where.is_banned,
+    )

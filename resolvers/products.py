@@ -6,6 +6,7 @@ from sqlalchemy import Row
 
 from db.queries.products import ProductFilter, count_products, list_products, product_ordering
 from domain.errors import NotFound
+from resolvers.filters import filter_text
 from resolvers.ids import parse_id
 from resolvers.pagination import check_first, decode_after, make_page
 from schema import inputs
@@ -29,7 +30,7 @@ async def products_page(
     position = decode_after(context, PRODUCTS_LIST, ordering, after)
     condition = ProductFilter(
         status=where.status.value if where and where.status is not None else None,
-        search=where.search if where else None,
+        search=filter_text("filter.search", where.search) if where else None,
     )
     rows = await list_products(context.db, context.store_id, condition, ordering, position, first)
     return make_page(

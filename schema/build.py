@@ -12,6 +12,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from domain.errors import ApiError
+from middleware.internal_error import masked_message
+from schema.cost import CostLimits, QueryCost, QueryCostAnalyzer
 from schema.mutation import Mutation
 from schema.permissions import install_scope_guards
 from schema.query import Query
@@ -27,11 +29,17 @@ class StoregraphSchema(strawberry.Schema):
         """Expected errors (an ``ApiError``) are answers, not incidents: log only the unexpected, with stack."""
         for error in errors:
             original = root_cause(error)
-            if original is not None and not isinstance(original, ApiError):
-                logger.error("unexpected error in %s", error.path, exc_info=original)
+            if is_unexpected(error):
+                logger.error("unexpected error in %s", error.path, exc_info=original or error.original_error or error)
+            elif original is not None and not isinstance(original, ApiError):
+                # A scalar refused the client's value with a plain exception: answered as validation_error,
+                # but a scalar should raise GraphQLError with a message written for the client. Only the type
+                # is logged: the exception's text may quote the client's value (a phone, an email).
+                logger.warning("input refused with %s at %s", type(original).__name__, error.locations)
 
 
-def build_schema() -> StoregraphSchema:
+def build_schema(cost_limits: CostLimits | None = None) -> StoregraphSchema:
+    query_cost = QueryCost(cost_limits or CostLimits.defaults(), QueryCostAnalyzer(maxsize=4 * DOCUMENT_CACHE_SIZE))
     schema = StoregraphSchema(
         query=Query,
         mutation=Mutation,
@@ -39,6 +47,7 @@ def build_schema() -> StoregraphSchema:
         extensions=[
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+            query_cost.extension,
         ],
     )
     install_scope_guards(schema._schema)
@@ -55,22 +64,35 @@ def root_cause(error: GraphQLError) -> BaseException | None:
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    """An error the client did not cause: an exception other than an ``ApiError`` inside a resolver."""
+    """An error the client did not cause, answered as a masked ``internal_error`` (and the request rolled back):
+
+    - during execution (the error has a ``path``), anything but an ``ApiError``: an exception in a resolver, or
+      a result value its type cannot represent (graphql-core raises a bare GraphQLError, an enum value the
+      schema does not know, an ``Int`` over 32 bits), which fails after the resolver's work was done;
+    - before execution, a Python exception that does not point into the document: strawberry wraps whatever
+      escaped parsing, validation or an extension that way.
+
+    Errors without a path that point into the document (syntax, validation, a variable's value refused by its
+    type) are the client's: ``validation_error``.
+    """
     original = root_cause(error)
-    return original is not None and not isinstance(original, ApiError)
+    if isinstance(original, ApiError):
+        return False
+    if error.path is not None:
+        return True
+    return original is not None and not error.nodes
 
 
 def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
     """The error as the client sees it: expected errors keep their code; anything else is masked."""
-    original = root_cause(error)
-    if original is None:
+    if isinstance(root_cause(error), ApiError):
+        return dict(error.formatted)
+    if not is_unexpected(error):
         formatted = error.formatted
         formatted["extensions"] = {"code": "validation_error", **(error.extensions or {})}
         return dict(formatted)
-    if isinstance(original, ApiError):
-        return dict(error.formatted)
     masked: dict[str, Any] = {
-        "message": f"Internal server error (request {request_id})" if request_id else "Internal server error",
+        "message": masked_message(request_id),
         "extensions": {"code": "internal_error"},
     }
     if error.path is not None:

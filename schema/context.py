@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -14,49 +16,74 @@ from db.session import begin_write
 from middleware.principal import Principal
 from resolvers.cursors import CursorCodec
 from resolvers.loaders import Loaders
+from schema.cost_budget import CostBudget
 from storegraph.settings import Settings
 
 
 class RequestDatabase:
-    """One session and transaction per request, opened on first use.
+    """One session and transaction per request, opened on first use, used by one statement at a time.
 
-    graphql-core resolves sibling fields concurrently, and one connection runs one statement at a time, so
-    statements are serialised with a lock; DataLoaders keep the number of statements small anyway.
+    graphql-core resolves sibling fields concurrently and one connection runs one statement at a time, so every
+    use of the session holds a lock: ``execute`` for one statement, ``writing`` for a whole mutation's work, and
+    ``finish`` for the commit or rollback. A DataLoader batch runs in a task of its own that can outlive the
+    resolvers awaiting it (execution may end on an unexpected error while it is still running); ``finish``
+    waits for it, and anything that comes later finds the handle closed instead of a session handed back to
+    the pool.
     """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
-
-    @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
-            self._session = self._sessionmaker()
-        return self._session
-
-    async def write_session(self) -> AsyncSession:
-        """The session, its transaction begun as a writing one (SQLite: BEGIN IMMEDIATE) if not begun yet."""
-        if self._session is None:
-            self._session = self._sessionmaker()
-            await begin_write(self._session)
-        return self._session
+        self._closed = False
 
     async def execute(self, statement: Executable) -> Result[Any]:
         async with self._lock:
-            return await self.session.execute(statement)
+            return await self._open_session().execute(statement)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """The session for the block's exclusive use, its transaction begun as a writing one (SQLite: BEGIN
+        IMMEDIATE) if this is the request's first use of the database.
+
+        Hold no DataLoader call inside the block: a load waits for the lock the block holds.
+        """
+        async with self._lock:
+            opened_now = self._session is None
+            session = self._open_session()
+            if opened_now:
+                await begin_write(session)
+            yield session
 
     async def finish(self, *, commit: bool) -> None:
+        """Commits or rolls back and closes, once no statement is running; the handle is closed afterwards.
+
+        If the commit or rollback fails, the connection's state is unknown (a statement cancelled half-way, a
+        dropped connection), so it is invalidated rather than returned to the pool for a later request to trip on.
+        """
+        async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            session, self._session = self._session, None
+            if session is None:
+                return
+            try:
+                if commit:
+                    await session.commit()
+                else:
+                    await session.rollback()
+            except BaseException:
+                await session.invalidate()
+                raise
+            await session.close()
+
+    def _open_session(self) -> AsyncSession:
+        if self._closed:
+            raise RuntimeError("the request's database handle is used after the request finished")
         if self._session is None:
-            return
-        try:
-            if commit:
-                await self._session.commit()
-            else:
-                await self._session.rollback()
-        finally:
-            await self._session.close()
-            self._session = None
+            self._session = self._sessionmaker()
+        return self._session
 
 
 @dataclass(slots=True)
@@ -65,6 +92,8 @@ class Context:
     db: RequestDatabase
     settings: Settings
     cursors: CursorCodec
+    # The key's query-cost bucket, when the limiter gives one: charged by schema/cost.py before execution.
+    cost_budget: CostBudget | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -19,6 +19,7 @@ from middleware.body_limit import BodyLimitMiddleware
 from middleware.request_id import RequestIdMiddleware
 from resolvers.cursors import CursorCodec
 from schema.build import StoregraphSchema, build_schema
+from schema.cost import CostLimits
 from storegraph.graphql_endpoint import GraphQLEndpoint
 from storegraph.settings import Settings
 
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
-        schema=build_schema(),
+        schema=build_schema(CostLimits.from_settings(settings)),
         cursors=CursorCodec(settings.secret_key),
     )
 
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
     # Starlette runs the last added middleware first: request id, then the body limit, then authentication.
-    app.add_middleware(AuthMiddleware, sessionmaker=services.sessionmaker)
+    app.add_middleware(AuthMiddleware, engine=services.engine)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

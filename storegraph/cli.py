@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.migrate import upgrade_to_head
 from db.queries.api_keys import create_api_key
 from db.queries.stores import create_store, get_store
-from db.session import create_engine, create_sessionmaker
+from db.session import begin_write, create_engine, create_sessionmaker
 from domain.api_keys import KeyEnv, KeyType
 from domain.scopes import DEFAULT_PLATFORM_SCOPES, parse_scopes
 from schema.build import build_schema
@@ -111,6 +111,7 @@ def stores_create(
 
     async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
         async with sessionmaker() as session, session.begin():
+            await begin_write(session)  # SQLite: queue behind other writers instead of failing "locked"
             store = await create_store(session, name=name.strip(), plan=plan)
             return {"id": store.id, "name": store.name, "slug": store.slug, "plan": store.plan}
 
@@ -134,6 +135,7 @@ def keys_create(
 
     async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any] | None:
         async with sessionmaker() as session, session.begin():
+            await begin_write(session)
             if await get_store(session, store) is None:
                 return None
             key, token = await create_api_key(

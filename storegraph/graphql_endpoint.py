@@ -6,6 +6,7 @@ Written directly on ASGI rather than through a framework view so that the hot pa
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -17,11 +18,15 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from middleware.internal_error import send_internal_error
 from middleware.principal import principal_of
 from resolvers.cursors import CursorCodec
 from schema.build import StoregraphSchema, format_error, is_unexpected
 from schema.context import Context, RequestDatabase
+from schema.cost import unexecuted_cost_extensions
 from storegraph.settings import Settings
+
+logger = logging.getLogger("storegraph.graphql")
 
 JSON_HEADERS = [(b"content-type", b"application/json")]
 # GET must not change anything, so it may only carry queries.
@@ -54,13 +59,23 @@ class GraphQLEndpoint:
             await _send(send, 200, self._ide_html, [(b"content-type", b"text/html; charset=utf-8")])
             return
         try:
+            status, body = await self._answer(scope, receive)
+        except Exception:
+            # Whatever escaped (a failed commit, the database gone): a JSON 500 that quotes the request id, not
+            # Starlette's plain-text one. The stack goes to the log; the engine hides SQL parameters (PII).
+            logger.exception("unexpected error in /graphql (request %s)", _request_id(scope))
+            await send_internal_error(scope, send)
+            return
+        await _send(send, status, body, JSON_HEADERS)
+
+    async def _answer(self, scope: AsgiScope, receive: Receive) -> tuple[int, bytes]:
+        try:
             request = await _graphql_request(scope, receive)
         except GraphQLRequestError as error:
-            body = orjson.dumps({"errors": [{"message": str(error), "extensions": {"code": "validation_error"}}]})
-            await _send(send, 400, body, JSON_HEADERS)
-            return
+            errors = [{"message": str(error), "extensions": {"code": "validation_error"}}]
+            return 400, orjson.dumps({"errors": errors, "extensions": unexecuted_cost_extensions()})
         status, payload = await self.execute(scope, request)
-        await _send(send, status, orjson.dumps(payload), JSON_HEADERS)
+        return status, orjson.dumps(payload)
 
     async def execute(self, scope: AsgiScope, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         principal = principal_of(scope)
@@ -84,7 +99,8 @@ class GraphQLEndpoint:
                 status, reason = (405 if scope["method"] == "GET" else 400), error.as_http_error_reason(scope["method"])
             else:
                 status, reason = 400, error.as_http_error_reason()
-            return status, {"errors": [{"message": reason, "extensions": {"code": "validation_error"}}], "data": None}
+            errors = [{"message": reason, "extensions": {"code": "validation_error"}}]
+            return status, {"errors": errors, "data": None, "extensions": unexecuted_cost_extensions()}
         except BaseException:
             await database.finish(commit=False)
             raise
@@ -92,7 +108,7 @@ class GraphQLEndpoint:
         # schema/mutations/common.py) and a refused read field changes nothing, so only an unexpected error,
         # which may have left work half done, rolls the request back.
         await database.finish(commit=not any(is_unexpected(error) for error in result.errors or ()))
-        request_id = (scope.get("state") or {}).get("request_id")
+        request_id = _request_id(scope)
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [format_error(error, request_id) for error in result.errors]
@@ -102,6 +118,11 @@ class GraphQLEndpoint:
         # A request that never executed (syntax, validation, variables) has no data at all.
         status = 400 if result.data is None and result.errors else 200
         return status, payload
+
+
+def _request_id(scope: AsgiScope) -> str | None:
+    request_id: str | None = (scope.get("state") or {}).get("request_id")
+    return request_id
 
 
 async def _graphql_request(scope: AsgiScope, receive: Receive) -> dict[str, Any]:

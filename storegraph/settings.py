@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     db_echo: bool = False
     plans: dict[str, Plan] = Field(default_factory=lambda: dict(DEFAULT_PLANS))
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # GraphQL operations over either limit are refused before they run (docs/cost.md).
+    max_query_cost: int = Field(default=1000, ge=1)
+    max_query_depth: int = Field(default=12, ge=1)
     log_level: str = "info"
 
     @field_validator("plans", mode="after")

@@ -511,3 +511,17 @@ async def test_errors_name_the_line_as_the_client_sent_it_when_a_product_repeats
     assert user_errors(short, "placeOrder") == [("lines[2].quantity", "insufficient_stock")]
     assert user_errors(unknown, "placeOrder") == [("lines[2].productId", "not_found")]
     assert await database_state(sessionmaker, store.id) == before
+
+
+async def test_an_order_total_above_the_money_bound_is_refused_and_nothing_is_written(gql, session, sessionmaker, shop):
+    store, key, _, _ = shop
+    products = [await create_product(session, store, name=f"Or {n}", price=10**12) for n in range(2)]
+    for product in products:
+        product.track_stock = False
+    await session.commit()
+    before = await database_state(sessionmaker, store.id)
+
+    payload = await place(gql, key, [line(product, 1000) for product in products])
+
+    assert user_errors(payload, "placeOrder") == [("lines", "out_of_range")]
+    assert await database_state(sessionmaker, store.id) == before

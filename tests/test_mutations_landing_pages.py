@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from sqlalchemy import select
 
 from db.models import LandingPage
 from domain.scopes import ALL_SCOPES, Scope
@@ -85,16 +88,44 @@ async def test_create_derives_a_free_slug_from_the_title_and_defaults_to_draft(g
     assert first["landingPage"]["productId"] is None
 
 
+async def test_create_accepts_a_title_of_100_characters(gql, sessionmaker, shop):
+    _store, key, _product, _page = shop
+    title = "é" * 100  # characters, not bytes
+
+    payload = await gql.query(CREATE, {"input": {"title": title}}, headers=key.headers)
+
+    page = succeeded(payload, "createLandingPage")["landingPage"]
+    assert page["title"] == title
+    assert (await snapshot(sessionmaker, LandingPage, int(page["id"])))["title"] == title
+
+
+async def test_ten_concurrent_creations_of_one_title_all_succeed_with_distinct_slugs(gql, sessionmaker, shop):
+    store, key, _product, page = shop
+    requests = [gql.query(CREATE, {"input": {"title": "Soldes"}}, headers=key.headers) for _ in range(10)]
+
+    payloads = await asyncio.gather(*requests)
+
+    created = [succeeded(payload, "createLandingPage")["landingPage"] for payload in payloads]
+    slugs = [created_page["slug"] for created_page in created]
+    assert len(set(slugs)) == 10
+    assert "soldes" in slugs
+    assert all(slug.startswith("soldes") for slug in slugs)
+    async with sessionmaker() as check:
+        stored = (await check.execute(select(LandingPage.slug).where(LandingPage.store_id == store.id))).scalars()
+        assert sorted(stored) == sorted([*slugs, page.slug])
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "code"),
     [
         ({"title": "   "}, "title", "blank"),
-        ({"title": "x" * 201}, "title", "too_long"),
+        ({"title": "x" * 101}, "title", "too_long"),
         ({"slug": "Summer Sale"}, "slug", "invalid"),
         ({"slug": "-sale"}, "slug", "invalid"),
         ({"slug": "a" * 201}, "slug", "too_long"),
         ({"productId": "abc"}, "productId", "invalid"),
         ({"content": "x" * 100_001}, "content", "too_long"),
+        ({"content": "a\u0000b"}, "content", "invalid"),
     ],
 )
 async def test_create_refuses_invalid_input(gql, sessionmaker, shop, changes, field, code):
@@ -206,11 +237,20 @@ async def test_update_keeping_its_own_slug_is_no_conflict(gql, shop):
     assert succeeded(payload, "updateLandingPage")["landingPage"]["slug"] == page.slug
 
 
+async def test_update_accepts_a_title_of_100_characters(gql, sessionmaker, shop):
+    _store, key, _product, page = shop
+
+    payload = await gql.query(UPDATE, {"input": {"id": str(page.id), "title": "t" * 100}}, headers=key.headers)
+
+    assert succeeded(payload, "updateLandingPage")["landingPage"]["title"] == "t" * 100
+    assert (await snapshot(sessionmaker, LandingPage, page.id))["title"] == "t" * 100
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "code"),
     [
         ({"title": None}, "title", "blank"),
-        ({"title": "x" * 201}, "title", "too_long"),
+        ({"title": "x" * 101}, "title", "too_long"),
         ({"slug": None}, "slug", "blank"),
         ({"slug": "a_b"}, "slug", "invalid"),
         ({"status": None}, "status", "blank"),

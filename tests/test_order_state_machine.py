@@ -191,12 +191,11 @@ class CheckoutMachine(RuleBasedStateMachine):
             merged[index] = merged.get(index, 0) + quantity
             first_line.setdefault(index, position)
         chosen = [(self.products[index], quantity) for index, quantity in merged.items()]
+        # Stock is taken product by product in id order (the lock order), so the first short product by id is
+        # the one reported, named by its first line.
+        by_id = sorted(merged.items(), key=lambda item: self.products[item[0]].id)
         short = next(
-            (
-                first_line[i]
-                for i, q in merged.items()
-                if self.products[i].tracked and self._stock(self.products[i]) < q
-            ),
+            (first_line[i] for i, q in by_id if self.products[i].tracked and self._stock(self.products[i]) < q),
             None,
         )
         request = CheckoutRequest(
@@ -226,7 +225,7 @@ class CheckoutMachine(RuleBasedStateMachine):
         assert (int(match.group(1)), match.group(2)) == (self.store_id, f"{created_at:%Y%m%d}")
         event("place: placed")
         assert self.customers.setdefault(normalised, customer_id) == customer_id
-        for p, q in chosen:
+        for p, q in sorted(chosen, key=lambda line: line[0].id):
             stock = self._stock(p)
             if p.tracked and stock > p.alert >= stock - q:
                 self.stock_low_events.append((p.id, stock - q))

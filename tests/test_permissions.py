@@ -442,9 +442,8 @@ def _placeholder(gql_type: GraphQLInputType) -> str:
         ]
         return "{" + ", ".join(required) + "}"
     assert isinstance(gql_type, GraphQLScalarType)
-    return {"Int": "1", "Float": "1.0", "Boolean": "true", "DateTime": '"2026-01-01T00:00:00Z"'}.get(
-        gql_type.name, '"1"'
-    )
+    literals = {"Int": "1", "Money": "1", "Float": "1.0", "Boolean": "true", "DateTime": '"2026-01-01T00:00:00Z"'}
+    return literals.get(gql_type.name, '"1"')
 
 
 def _root_mutation_document(field_name: str) -> str:

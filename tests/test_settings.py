@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from domain.plans import DEFAULT_PLANS
 from storegraph.settings import Settings
 
@@ -36,3 +39,14 @@ def test_seed_plan_limits_are_the_defaults():
     assert DEFAULT_PLANS["pro"].requests_per_minute == 300
     assert DEFAULT_PLANS["pro_api"].requests_per_minute == 1_200
     assert DEFAULT_PLANS["enterprise"].requests_per_month is None
+
+
+def test_a_plan_limit_beyond_32_bits_is_refused_at_start_up(monkeypatch):
+    monkeypatch.setenv(
+        "PLANS",
+        '{"huge": {"requests_per_minute": 60, "requests_per_month": 3000000000,'
+        ' "signups_per_month": null, "webhooks_per_month": null}}',
+    )
+
+    with pytest.raises(ValidationError, match="requests_per_month"):
+        Settings(_env_file=None)

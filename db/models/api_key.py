@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdType, utcnow
@@ -12,9 +12,11 @@ class ApiKey(Base):
     """A platform or public key. Only a hash of a platform key's secret is stored."""
 
     __tablename__ = "api_keys"
+    # The apiKeys list, newest first; it also serves every lookup by store (the store_id foreign key's cascade).
+    __table_args__ = (Index(None, "store_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     # The public part of the key string (dzpk_live_<key_id>.<secret>); unique across stores.
     key_id: Mapped[str] = mapped_column(String(32), unique=True)
     type: Mapped[str] = mapped_column(String(16))

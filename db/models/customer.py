@@ -20,6 +20,8 @@ class Customer(Base):
         Index(None, "store_id", "total_orders", "id"),
         Index(None, "store_id", "last_order_at", "id"),
         Index(None, "store_id", "email"),
+        # Other customers of the store on the same device: a signal of the fraud heuristic (domain/fraud.py).
+        Index(None, "store_id", "device_fingerprint"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)

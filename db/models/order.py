@@ -12,7 +12,10 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("store_id", "order_number"),
+        # One (store_id, sort column, id) index per sort of the orders list (keyset pages, see db/queries/pagination).
         Index(None, "store_id", "created_at", "id"),
+        Index(None, "store_id", "updated_at", "id"),
+        Index(None, "store_id", "total", "id"),
         Index(None, "store_id", "status", "created_at", "id"),
         Index(None, "customer_id", "created_at", "id"),
     )

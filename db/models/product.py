@@ -13,7 +13,10 @@ class Product(Base):
     __table_args__ = (
         UniqueConstraint("store_id", "slug"),
         UniqueConstraint("store_id", "sku"),
+        # One (store_id, sort column, id) index per sort of the products list (keyset pages, see db/queries/pagination).
         Index(None, "store_id", "created_at", "id"),
+        Index(None, "store_id", "updated_at", "id"),
+        Index(None, "store_id", "price", "id"),
         Index(None, "store_id", "status", "created_at", "id"),
     )
 

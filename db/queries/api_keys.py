@@ -35,9 +35,11 @@ async def api_keys_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[R
     return list((await db.execute(stmt)).all())
 
 
-async def find_key_for_auth(session: AsyncSession, key_id: str) -> Row[Any] | None:
-    """The key with its store's name and plan: everything authentication needs, in one query."""
-    result: Result[Any] = await session.execute(
+async def find_key_for_auth(db: Executor, key_id: str) -> Row[Any] | None:
+    """The key with its store's name and plan: everything authentication needs, in one query.
+
+    A Core select: the auth middleware runs it on a bare connection, without an ORM session's overhead."""
+    result: Result[Any] = await db.execute(
         select(
             ApiKey.id,
             ApiKey.key_id,
@@ -81,5 +83,5 @@ async def create_api_key(
     return key, token
 
 
-async def touch_last_used(session: AsyncSession, key_pk: int, when: datetime) -> None:
-    await session.execute(update(ApiKey).where(ApiKey.id == key_pk).values(last_used_at=when))
+async def touch_last_used(db: Executor, key_pk: int, when: datetime) -> None:
+    await db.execute(update(ApiKey).where(ApiKey.id == key_pk).values(last_used_at=when))

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Store
 from db.queries.executor import Executor
+from domain.slugs import insert_with_free_slug, slugify, unique_constraint
+
+# The column holds 120: room for a numbered or random suffix after the slug of a name.
+MAX_STORE_SLUG_BASE = 100
+SLUG_CONSTRAINT = unique_constraint(Store, "slug")
 
 STORE_COLUMNS = (
     Store.id,
@@ -28,15 +32,13 @@ async def get_store(db: Executor, store_id: int) -> Row[Any] | None:
     return result.first()
 
 
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "store"
-
-
 async def create_store(session: AsyncSession, *, name: str, plan: str) -> Store:
-    base = slugify(name)[:100]
-    taken = await session.scalar(select(func.count()).select_from(Store).where(Store.slug.like(f"{base}%")))
-    store = Store(name=name, plan=plan, slug=base if not taken else f"{base}-{taken + 1}", settings={}, metadata_={})
-    session.add(store)
-    await session.flush()
-    return store
+    """A new store with a slug of its name, numbered when another store has it (slugs are unique across stores)."""
+    return await insert_with_free_slug(
+        session,
+        lambda slug: Store(name=name, plan=plan, slug=slug, settings={}, metadata_={}),
+        slug_column=Store.slug,
+        scope=(),
+        wanted=slugify(name, max_length=MAX_STORE_SLUG_BASE) or "store",
+        constraint=SLUG_CONSTRAINT,
+    )

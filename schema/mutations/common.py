@@ -58,9 +58,10 @@ async def run_mutation(info: Info, work: Callable[[AsyncSession], Awaitable[T]])
     On an expected failure the savepoint is rolled back, so a mutation that fails half-way (the third line of an
     order out of stock) leaves nothing behind, and the failure is returned as userErrors.
     """
-    session = await info.context.db.write_session()
     try:
-        async with session.begin_nested():
+        # ``writing`` holds the request's session exclusively: a DataLoader batch left running by an earlier
+        # field cannot interleave a statement with this work.
+        async with info.context.db.writing() as session, session.begin_nested():
             return await work(session), []
     except USER_ERRORS as error:
         return None, user_errors_of(error)

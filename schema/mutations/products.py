@@ -10,20 +10,21 @@ from resolvers.ids import parse_id
 from schema.context import Info
 from schema.enums import ProductStatus
 from schema.mutations.common import UserError, given, payload, run_mutation
+from schema.scalars import Money
 from schema.types.product import Product
 
 
 @strawberry.input
 class CreateProductInput:
     name: str
-    price: int
+    price: Money
     description: str | None = None
     sku: str | None = None
     stock_quantity: int = 0
     track_stock: bool = False
     status: ProductStatus = ProductStatus.DRAFT
-    compare_price: int | None = None
-    cost_price: int | None = None
+    compare_price: Money | None = None
+    cost_price: Money | None = None
     low_stock_alert: int = 5
 
 
@@ -31,14 +32,14 @@ class CreateProductInput:
 class UpdateProductInput:
     id: strawberry.ID
     name: str | None = strawberry.UNSET
-    price: int | None = strawberry.UNSET
+    price: Money | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     sku: str | None = strawberry.UNSET
     stock_quantity: int | None = strawberry.UNSET
     track_stock: bool | None = strawberry.UNSET
     status: ProductStatus | None = strawberry.UNSET
-    compare_price: int | None = strawberry.UNSET
-    cost_price: int | None = strawberry.UNSET
+    compare_price: Money | None = strawberry.UNSET
+    cost_price: Money | None = strawberry.UNSET
     low_stock_alert: int | None = strawberry.UNSET
 
 

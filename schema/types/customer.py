@@ -8,7 +8,7 @@ from resolvers.customers import customer_orders_page
 from schema.connections import Connection
 from schema.context import Info
 from schema.inputs import OrderFilter
-from schema.scalars import DateTime
+from schema.scalars import DateTime, Money
 
 if TYPE_CHECKING:
     from schema.types.order import Order
@@ -26,7 +26,7 @@ class Customer:
     address: str | None
     notes: str | None = strawberry.field(description="Merchant-private comment.")
     total_orders: int = strawberry.field(description="Orders that are not cancelled.")
-    total_spent: int = strawberry.field(description="Sum of the totals of orders that are not cancelled, in DZD.")
+    total_spent: Money = strawberry.field(description="Sum of the totals of orders that are not cancelled, in DZD.")
     last_order_at: DateTime | None
     fraud_score: int = strawberry.field(description="0–100, high is suspect.")
     is_banned: bool = strawberry.field(description="A banned customer's new orders are refused.")

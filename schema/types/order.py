@@ -6,7 +6,7 @@ import strawberry
 
 from schema.context import Info
 from schema.enums import DeliveryType, OrderStatus, PaymentMethod, PaymentStatus
-from schema.scalars import DateTime
+from schema.scalars import DateTime, Money
 
 if TYPE_CHECKING:
     from schema.types.customer import Customer
@@ -19,9 +19,9 @@ class OrderItem:
     product_id: strawberry.ID | None
     product_name: str
     sku: str | None
-    unit_price: int
+    unit_price: Money
     quantity: int
-    total: int
+    total: Money
 
     @strawberry.field(description="The product now, or null once it has been deleted.")
     async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.types.product")] | None:
@@ -56,9 +56,9 @@ class Order:
     commune: str | None
     address: str | None
     delivery_type: DeliveryType
-    subtotal: int
-    delivery_fee: int
-    total: int
+    subtotal: Money
+    delivery_fee: Money
+    total: Money
     notes: str | None
     created_at: DateTime
     updated_at: DateTime

@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.enums import ProductStatus
-from schema.scalars import DateTime
+from schema.scalars import DateTime, Money
 
 
 @strawberry.type(description="A catalogue product. Money is an integer amount of the store's currency (DZD).")
@@ -13,9 +13,9 @@ class Product:
     slug: str = strawberry.field(description="Derived from the name, unique per store.")
     description: str | None
     status: ProductStatus
-    price: int
-    compare_price: int | None
-    cost_price: int | None
+    price: Money
+    compare_price: Money | None
+    cost_price: Money | None
     sku: str | None = strawberry.field(description="Unique per store when set.")
     track_stock: bool
     stock_quantity: int

@@ -1,0 +1,229 @@
+"""Writing a drawn demo store: a new store with a full-scope test key, then Core bulk inserts in chunks with ids
+read back with RETURNING, all in one transaction."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.base import Base
+from db.models import Customer, Order, OrderItem, OrderStatusChange, Product
+from db.queries.api_keys import create_api_key
+from db.queries.stores import create_store
+from db.session import begin_write
+from domain.api_keys import KeyEnv, KeyType
+from domain.scopes import ALL_SCOPES
+from storegraph.demo.draw import _generate
+from storegraph.demo.records import _Customer, _Line, _Order, _Product, _Step
+
+STORE_NAME = "Boutique Demo"
+STORE_PLAN = "enterprise"
+CHUNK_SIZE = 1_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoStore:
+    store_id: int
+    key: str  # the full platform key string (every scope, test env); it is never retrievable again
+
+
+async def build_demo(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    customers: int = 5000,
+    orders: int = 15000,
+    products: int = 200,
+    seed: int = 2026,
+    progress: bool = True,
+) -> DemoStore:
+    """Creates a new demo store with a full-scope test platform key, and fills it; one transaction."""
+    data = _generate(random.Random(seed), customers=customers, orders=orders, products=products)
+    async with sessionmaker() as session:
+        await begin_write(session)
+        store = await create_store(session, name=STORE_NAME, plan=STORE_PLAN)
+        _, key = await create_api_key(
+            session, store_id=store.id, key_type=KeyType.PLATFORM, env=KeyEnv.TEST, scopes=ALL_SCOPES, name="demo"
+        )
+        with _progress_bar(enabled=progress) as bar:
+            await _insert_products(session, store.id, data.products, bar)
+            await _insert_customers(session, store.id, data.customers, bar)
+            await _insert_orders(session, store.id, data.orders, bar)
+        await session.commit()
+    return DemoStore(store_id=store.id, key=key)
+
+
+def _progress_bar(*, enabled: bool) -> Progress:
+    # stderr: the CLI prints the store id and key as JSON on stdout, which scripts parse.
+    return Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not enabled,
+    )
+
+
+def _chunks(rows: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(rows), CHUNK_SIZE):
+        yield rows[start : start + CHUNK_SIZE]
+
+
+def _table(model: type[Base]) -> Table:
+    # Core inserts on the table, not ORM bulk inserts on the class: the ORM splits a batch into one statement
+    # per distinct set of None-valued columns, which turns thousands of rows into thousands of statements.
+    return Base.metadata.tables[model.__tablename__]
+
+
+async def _insert_returning_ids(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], *, key: str
+) -> list[int]:
+    """Inserts ``rows`` and returns their ids in the same order, matched through ``key``, unique within the store.
+
+    RETURNING gives no row order on SQLite, and asking SQLAlchemy for one (``sort_by_parameter_order``) makes it
+    insert row by row there; matching on a unique column keeps the batched multi-row INSERT on both databases.
+    """
+    table = _table(model)
+    result = await session.execute(insert(table).returning(table.c[key], table.c.id), rows)
+    ids = {row_key: int(row_id) for row_key, row_id in result.all()}
+    return [ids[row[key]] for row in rows]
+
+
+async def _insert_products(session: AsyncSession, store_id: int, catalogue: Sequence[_Product], bar: Progress) -> None:
+    task = bar.add_task("products", total=len(catalogue))
+    for chunk in _chunks(catalogue):
+        ids = await _insert_returning_ids(
+            session, Product, [_product_row(store_id, product) for product in chunk], key="sku"
+        )
+        for product, product_id in zip(chunk, ids, strict=True):
+            product.id = product_id
+        bar.advance(task, len(chunk))
+
+
+async def _insert_customers(session: AsyncSession, store_id: int, people: Sequence[_Customer], bar: Progress) -> None:
+    task = bar.add_task("customers", total=len(people))
+    for chunk in _chunks(people):
+        ids = await _insert_returning_ids(
+            session, Customer, [_customer_row(store_id, person) for person in chunk], key="phone"
+        )
+        for person, customer_id in zip(chunk, ids, strict=True):
+            person.id = customer_id
+        bar.advance(task, len(chunk))
+
+
+async def _insert_orders(session: AsyncSession, store_id: int, book: Sequence[_Order], bar: Progress) -> None:
+    task = bar.add_task("orders", total=len(book))
+    for chunk in _chunks(book):
+        ids = await _insert_returning_ids(
+            session, Order, [_order_row(store_id, order) for order in chunk], key="order_number"
+        )
+        items = [_item_row(order_id, line) for order_id, order in zip(ids, chunk, strict=True) for line in order.lines]
+        history = [
+            _history_row(order_id, step) for order_id, order in zip(ids, chunk, strict=True) for step in order.steps
+        ]
+        await session.execute(insert(_table(OrderItem)), items)
+        await session.execute(insert(_table(OrderStatusChange)), history)
+        bar.advance(task, len(chunk))
+
+
+def _product_row(store_id: int, product: _Product) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "name": product.name,
+        "slug": product.slug,
+        "description": f"{product.name}. {product.category} : livraison dans les 58 wilayas, paiement à la livraison.",
+        "price": product.price,
+        "compare_price": product.compare_price,
+        "cost_price": product.cost_price,
+        "sku": product.sku,
+        "track_stock": product.track_stock,
+        "stock_quantity": product.stock_quantity,
+        "low_stock_alert": 5,
+        "status": product.status.value,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+
+
+def _customer_row(store_id: int, person: _Customer) -> dict[str, Any]:
+    counted = person.counted_orders
+    return {
+        "store_id": store_id,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "phone": person.phone,
+        "email": person.email,
+        "wilaya_id": person.wilaya_id,
+        "commune": person.commune,
+        "address": person.address,
+        "notes": person.notes,
+        "total_orders": len(counted),
+        "total_spent": sum(order.total for order in counted),
+        "last_order_at": max((order.placed_at for order in counted), default=None),
+        "fraud_score": person.fraud_score,
+        "is_banned": person.banned_at is not None,
+        "ban_reason": person.ban_reason,
+        "banned_at": person.banned_at,
+        "device_fingerprint": person.device_fingerprint,
+        "identity_id": person.identity_id,
+        "created_at": person.created_at,
+        "updated_at": person.updated_at,
+    }
+
+
+def _order_row(store_id: int, order: _Order) -> dict[str, Any]:
+    person = order.customer
+    return {
+        "store_id": store_id,
+        "customer_id": person.id,
+        "order_number": f"ORD-{store_id}-{order.number_suffix}",
+        "status": order.status.value,
+        "payment_status": order.payment_status.value,
+        "payment_method": "cod",
+        "customer_name": f"{person.first_name} {person.last_name}",
+        "customer_phone": person.phone,
+        "customer_email": person.email,
+        "wilaya_id": person.wilaya_id,
+        "commune": person.commune,
+        "address": person.address,
+        "delivery_type": order.delivery_type.value,
+        "subtotal": order.subtotal,
+        "delivery_fee": order.delivery_fee,
+        "total": order.total,
+        "notes": order.notes,
+        "created_at": order.placed_at,
+        "updated_at": order.updated_at,
+    }
+
+
+def _item_row(order_id: int, line: _Line) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "product_id": line.product.id,
+        "product_name": line.product.name,
+        "sku": line.product.sku,
+        "unit_price": line.product.price,
+        "quantity": line.quantity,
+        "total": line.total,
+    }
+
+
+def _history_row(order_id: int, step: _Step) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "field": step.field,
+        "from_status": step.from_status,
+        "to_status": step.to_status,
+        "note": None,
+        "actor_key_id": None,
+        "created_at": step.at,
+    }
