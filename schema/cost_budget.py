@@ -11,7 +11,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +102,83 @@ class MemoryCostBudget:
             currently_available=self._available,
             restore_rate=self._restore_rate,
         )
+
+
+class MemoryCostBudgets:
+    """One ``MemoryCostBudget`` per API key, held by the app object: the embedded default (one process)."""
+
+    def __init__(self, maximum: float, restore_rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._maximum = maximum
+        self._restore_rate = restore_rate
+        self._clock = clock
+        self._buckets: dict[int, MemoryCostBudget] = {}
+
+    def for_key(self, key_pk: int) -> CostBudget:
+        bucket = self._buckets.get(key_pk)
+        if bucket is None:
+            bucket = self._buckets[key_pk] = MemoryCostBudget(self._maximum, self._restore_rate, clock=self._clock)
+        return bucket
+
+
+# The leaky bucket of MemoryCostBudget, as one atomic step in Redis. ARGV: maximum, restore rate per second,
+# points to take (negative: a refund), 1 if a charge may be refused. The clock is Redis's own, so every API
+# process agrees on it. Returns {1 if taken, the level after, as a string (Lua numbers would be truncated)}.
+_LEAKY_BUCKET = """
+local maximum = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local points = tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'level', 'at')
+local level = tonumber(state[1]) or maximum
+local at = tonumber(state[2]) or now
+if now > at then level = math.min(maximum, level + (now - at) * rate) end
+local taken = 0
+if points <= level or ARGV[4] == '0' then
+  level = math.min(maximum, level - points)
+  taken = 1
+end
+redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(now))
+if rate > 0 then redis.call('PEXPIRE', KEYS[1], math.ceil(maximum / rate * 1000) + 1000) end
+return {taken, tostring(level)}
+"""
+
+
+class RedisCostBudget:
+    """The cost bucket of one key in Redis: every API process draws from the same points."""
+
+    def __init__(self, script: Any, key: str, maximum: float, restore_rate: float) -> None:
+        self._script = script
+        self._key = key
+        self._maximum = maximum
+        self._restore_rate = restore_rate
+
+    async def charge(self, requested: int) -> CostCharge:
+        taken, level = await self._script(keys=[self._key], args=[self._maximum, self._restore_rate, requested, 1])
+        return CostCharge(accepted=bool(taken), status=self._status(float(level)))
+
+    async def refund(self, amount: int) -> ThrottleStatus:
+        _taken, level = await self._script(keys=[self._key], args=[self._maximum, self._restore_rate, -amount, 0])
+        return self._status(float(level))
+
+    def _status(self, level: float) -> ThrottleStatus:
+        return ThrottleStatus(
+            maximum_available=self._maximum, currently_available=level, restore_rate=self._restore_rate
+        )
+
+
+class RedisCostBudgets:
+    """Hands out each key's ``RedisCostBudget``; the script is registered once (EVALSHA afterwards)."""
+
+    def __init__(self, redis: Any, maximum: float, restore_rate: float, *, prefix: str = "storegraph:") -> None:
+        self._script = redis.register_script(_LEAKY_BUCKET)
+        self._maximum = maximum
+        self._restore_rate = restore_rate
+        self._prefix = prefix
+
+    def for_key(self, key_pk: int) -> CostBudget:
+        return RedisCostBudget(self._script, f"{self._prefix}cost:{key_pk}", self._maximum, self._restore_rate)
+
+
+class CostBudgets(Protocol):
+    def for_key(self, key_pk: int) -> CostBudget: ...

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from middleware.request_id import RequestIdMiddleware
 from resolvers.cursors import CursorCodec
 from schema.build import StoregraphSchema, build_schema
 from schema.cost import CostLimits
+from schema.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
 from storegraph.graphql_endpoint import GraphQLEndpoint
 from storegraph.settings import Settings
 
@@ -33,27 +35,35 @@ class Services:
     sessionmaker: async_sessionmaker[AsyncSession]
     schema: StoregraphSchema
     cursors: CursorCodec
+    # Shared by every API process when REDIS_URL is set; None runs everything in this process.
+    redis: Redis | None
+    cost_budgets: CostBudgets
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     services = Services(
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
         schema=build_schema(CostLimits.from_settings(settings)),
         cursors=CursorCodec(settings.secret_key),
+        redis=redis,
+        cost_budgets=_cost_budgets(settings, redis),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         await engine.dispose()
+        if redis is not None:
+            await redis.aclose()
 
     app = FastAPI(title="storegraph", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
-    graphql = GraphQLEndpoint(services.schema, services.sessionmaker, settings, services.cursors)
+    graphql = GraphQLEndpoint(services.schema, services.sessionmaker, settings, services.cursors, services.cost_budgets)
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
@@ -62,6 +72,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _cost_budgets(settings: Settings, redis: Redis | None) -> CostBudgets:
+    # A bucket smaller than the largest allowed query would refuse that query forever.
+    maximum = max(settings.cost_bucket_size, settings.max_query_cost)
+    if redis is None:
+        return MemoryCostBudgets(maximum, settings.cost_restore_rate)
+    return RedisCostBudgets(redis, maximum, settings.cost_restore_rate, prefix=settings.redis_prefix)
 
 
 async def healthz(_request: Request) -> JSONResponse:

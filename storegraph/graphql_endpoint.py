@@ -16,14 +16,17 @@ from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from domain.errors import Throttled
 from middleware.internal_error import send_internal_error
 from middleware.principal import principal_of
 from resolvers.cursors import CursorCodec
-from schema.build import StoregraphSchema, format_error, is_unexpected
+from schema.build import StoregraphSchema, format_error, is_unexpected, root_cause
 from schema.context import Context, RequestDatabase
 from schema.cost import unexecuted_cost_extensions
+from schema.cost_budget import CostBudgets
 from storegraph.settings import Settings
 
 logger = logging.getLogger("storegraph.graphql")
@@ -47,8 +50,10 @@ class GraphQLEndpoint:
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
         cursors: CursorCodec,
+        cost_budgets: CostBudgets | None = None,
     ) -> None:
         self.schema = schema
+        self.cost_budgets = cost_budgets
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.cursors = cursors
@@ -59,30 +64,33 @@ class GraphQLEndpoint:
             await _send(send, 200, self._ide_html, [(b"content-type", b"text/html; charset=utf-8")])
             return
         try:
-            status, body = await self._answer(scope, receive)
+            status, body, headers = await self._answer(scope, receive)
         except Exception:
             # Whatever escaped (a failed commit, the database gone): a JSON 500 that quotes the request id, not
             # Starlette's plain-text one. The stack goes to the log; the engine hides SQL parameters (PII).
             logger.exception("unexpected error in /graphql (request %s)", _request_id(scope))
             await send_internal_error(scope, send)
             return
-        await _send(send, status, body, JSON_HEADERS)
+        await _send(send, status, body, headers)
 
-    async def _answer(self, scope: AsgiScope, receive: Receive) -> tuple[int, bytes]:
+    async def _answer(self, scope: AsgiScope, receive: Receive) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
         try:
             request = await _graphql_request(scope, receive)
         except GraphQLRequestError as error:
             errors = [{"message": str(error), "extensions": {"code": "validation_error"}}]
-            return 400, orjson.dumps({"errors": errors, "extensions": unexecuted_cost_extensions()})
+            return 400, orjson.dumps({"errors": errors, "extensions": unexecuted_cost_extensions()}), JSON_HEADERS
         status, payload = await self.execute(scope, request)
-        return status, orjson.dumps(payload)
+        return status, orjson.dumps(payload), _headers(status, payload)
 
     async def execute(self, scope: AsgiScope, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         principal = principal_of(scope)
         if principal is None:  # the auth middleware guarantees one; never serve data without it
             raise RuntimeError("/graphql reached without an authenticated principal")
         database = RequestDatabase(self.sessionmaker)
-        context = Context(principal=principal, db=database, settings=self.settings, cursors=self.cursors)
+        budget = self.cost_budgets.for_key(principal.key_pk) if self.cost_budgets is not None else None
+        context = Context(
+            principal=principal, db=database, settings=self.settings, cursors=self.cursors, cost_budget=budget
+        )
         try:
             result = await self.schema.execute(
                 request["query"],
@@ -115,9 +123,27 @@ class GraphQLEndpoint:
         payload["data"] = result.data
         if result.extensions:
             payload["extensions"] = result.extensions
-        # A request that never executed (syntax, validation, variables) has no data at all.
-        status = 400 if result.data is None and result.errors else 200
-        return status, payload
+        return _status_of(result), payload
+
+
+def _headers(status: int, payload: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    if status != 429:
+        return JSON_HEADERS
+    retry_after = max(int(error.get("extensions", {}).get("retry_after", 1)) for error in payload["errors"])
+    return [*JSON_HEADERS, (b"retry-after", str(retry_after).encode())]
+
+
+def _status_of(result: ExecutionResult) -> int:
+    """200 when the operation executed, even with field errors. One that never executed has no data: 429 when
+    the cost bucket refused it, 500 when something broke before it could run, else 400 (the client's document,
+    variables or limits)."""
+    if result.data is not None or not result.errors:
+        return 200
+    if any(is_unexpected(error) for error in result.errors):
+        return 500
+    if any(isinstance(root_cause(error), Throttled) for error in result.errors):
+        return 429
+    return 400
 
 
 def _request_id(scope: AsgiScope) -> str | None:

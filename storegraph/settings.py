@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     # GraphQL operations over either limit are refused before they run (docs/cost.md).
     max_query_cost: int = Field(default=1000, ge=1)
     max_query_depth: int = Field(default=12, ge=1)
+    # Shopify's GraphQL Admin defaults: a 1,000-point bucket per key that refills 50 points a second.
+    cost_bucket_size: int = Field(default=1000, ge=1)
+    cost_restore_rate: float = Field(default=50.0, ge=0)
+    # Every Redis key storegraph writes starts with this, so deployments (and test runs) can share a server.
+    redis_prefix: str = "storegraph:"
     log_level: str = "info"
 
     @field_validator("plans", mode="after")

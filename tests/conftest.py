@@ -28,6 +28,8 @@ from storegraph.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get("STOREGRAPH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
+# The query-cost bucket of the apps under test: more than any ordinary test spends.
+TEST_COST_BUCKET = 10_000_000
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -67,9 +69,22 @@ async def _migrate(url: str) -> None:
 
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(database_url=database_url, secret_key="test-secret", redis_url=None))
+    application = create_app(app_settings(database_url))
     yield application
     await services_of(application).engine.dispose()
+
+
+def app_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for an app under test: in-process backends, and a query-cost bucket no ordinary test drains
+    (the tests of throttling size their own)."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "secret_key": "test-secret",
+        "redis_url": None,
+        "cost_bucket_size": TEST_COST_BUCKET,
+        **overrides,
+    }
+    return Settings(**values)
 
 
 def services_of(application: FastAPI) -> Services:

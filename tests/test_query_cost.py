@@ -19,7 +19,7 @@ from schema.context import Context, RequestDatabase
 from schema.cost import CostLimits, MemoryCostBudget, QueryCostAnalyzer, RequestedCost, ThrottleStatus
 from storegraph.app import create_app
 from storegraph.settings import Settings
-from tests.conftest import services_of
+from tests.conftest import TEST_COST_BUCKET, services_of
 from tests.factories import Key, create_customer, create_key, create_order, create_product, create_store
 
 SCHEMA = build_schema()._schema
@@ -34,6 +34,9 @@ DEEP = (
     "{ customers(first: 1) { nodes { " + "orders(first: 1) { nodes { customer { " * 4 + "id" + " } } }" * 4 + " } } }"
 )
 DEEP_DEPTH = 2 + 3 * 4 + 1
+
+TEST_BUCKET = TEST_COST_BUCKET
+FULL_TEST_BUCKET = {"maximumAvailable": TEST_BUCKET, "currentlyAvailable": TEST_BUCKET, "restoreRate": 50.0}
 
 
 def requested(
@@ -316,7 +319,7 @@ async def test_a_refused_query_reports_its_requested_cost(session, gql):
     assert payload["extensions"]["cost"] == {
         "requestedQueryCost": COSTLY_COST,
         "actualQueryCost": None,
-        "throttleStatus": None,
+        "throttleStatus": FULL_TEST_BUCKET,
     }
 
 
@@ -341,11 +344,11 @@ async def test_a_successful_query_reports_its_actual_cost_from_the_returned_size
     payload = await gql.query(document, headers=key.headers)
 
     assert "errors" not in payload, payload
-    assert payload["extensions"]["cost"] == {
-        "requestedQueryCost": 1 + 10 * (1 + 1 + 10),
-        "actualQueryCost": 1 + (1 + 1 + 2) + (1 + 1 + 1) + (1 + 1 + 0),
-        "throttleStatus": None,
-    }
+    actual = 1 + (1 + 1 + 2) + (1 + 1 + 1) + (1 + 1 + 0)
+    cost = payload["extensions"]["cost"]
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (1 + 10 * (1 + 1 + 10), actual)
+    # Charged the requested cost, refunded down to the actual one; the bucket refills meanwhile.
+    assert TEST_BUCKET - actual <= cost["throttleStatus"]["currentlyAvailable"] <= TEST_BUCKET
 
 
 async def test_a_query_with_a_field_error_reports_its_cost(session, gql):
@@ -353,14 +356,20 @@ async def test_a_query_with_a_field_error_reports_its_cost(session, gql):
     payload = await gql.query('{ customers(first: 5, after: "tampered") { nodes { id } } }', headers=key.headers)
     assert payload["_status"] == 200
     assert payload["errors"][0]["extensions"]["code"] == "invalid_cursor"
-    assert payload["extensions"]["cost"] == {"requestedQueryCost": 6, "actualQueryCost": 1, "throttleStatus": None}
+    cost = payload["extensions"]["cost"]
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (6, 1)
+    assert cost["throttleStatus"]["maximumAvailable"] == TEST_BUCKET
 
 
 async def test_a_document_that_does_not_validate_reports_a_zero_cost(session, gql):
     key = await _customers_with_orders(session, [])
     payload = await gql.query("{ customers { nope } }", headers=key.headers)
     assert payload["_status"] == 400
-    assert payload["extensions"]["cost"] == {"requestedQueryCost": 0, "actualQueryCost": None, "throttleStatus": None}
+    assert payload["extensions"]["cost"] == {
+        "requestedQueryCost": 0,
+        "actualQueryCost": None,
+        "throttleStatus": FULL_TEST_BUCKET,
+    }
 
 
 async def test_a_body_that_is_not_a_graphql_request_reports_a_zero_cost(session, client):

@@ -19,8 +19,7 @@ from fastapi import FastAPI
 
 from db.models import Customer, LandingPage, Order, OrderItem, OrderStatusChange
 from storegraph.app import create_app
-from storegraph.settings import Settings
-from tests.conftest import services_of
+from tests.conftest import app_settings, services_of
 from tests.factories import Key, create_key, create_product, create_store
 
 BASE = datetime(2024, 2, 1, 8, 0, 0)
@@ -62,10 +61,7 @@ QUERY_COUNTS_MAX_COST = 10_000
 
 @pytest.fixture(scope="module")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    settings = Settings(
-        database_url=database_url, secret_key="test-secret", redis_url=None, max_query_cost=QUERY_COUNTS_MAX_COST
-    )
-    application = create_app(settings)
+    application = create_app(app_settings(database_url, max_query_cost=QUERY_COUNTS_MAX_COST))
     yield application
     await services_of(application).engine.dispose()
 
