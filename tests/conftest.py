@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +40,23 @@ async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.
         await _migrate(url)
         yield url
         return
-    name = f"storegraph_test_{secrets.token_hex(6)}"
+    async with postgres_database("storegraph_test") as url:
+        await _migrate(url)
+        yield url
+
+
+@asynccontextmanager
+async def postgres_database(prefix: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for as long as the context lasts (dropped even if connections remain)."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
     base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
-    url = f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
     try:
-        await _migrate(url)
-        yield url
+        yield f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
     finally:
         admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
         try:

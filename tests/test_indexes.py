@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-import asyncpg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -34,7 +32,7 @@ from db.queries.products import ProductFilter, list_products, product_ordering
 from db.queries.webhook_subscriptions import list_webhook_subscriptions
 from db.session import create_engine
 from schema.enums import CustomerSortField, OrderSortField, ProductSortField
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import postgres_database
 
 # Each sort enum of the schema, with the function that turns one of its values into the query's ordering.
 SORT_ENUMS: list[tuple[type[Enum], Callable[[str, bool], Ordering]]] = [
@@ -219,21 +217,8 @@ async def scratch_database_url(database_url: str, tmp_path) -> AsyncIterator[str
     if database_url.startswith("sqlite"):
         yield f"sqlite+aiosqlite:///{tmp_path / 'scratch.db'}"
         return
-    name = f"storegraph_scratch_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
-    try:
-        yield f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
-    finally:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with postgres_database("storegraph_scratch") as url:
+        yield url
 
 
 ADDED_BY_0003 = {
