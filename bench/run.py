@@ -357,6 +357,16 @@ class Server:
 _RUNNING: list[Server] = []
 
 
+# The benchmark measures the read path, not the limits: the demo store's plan (enterprise) gets no request limits
+# and every key a query-cost bucket that never runs dry (the contract: "a benchmark needs a plan without limits").
+UNLIMITED = {
+    "PLANS": '{"enterprise": {"requests_per_minute": null, "requests_per_month": null,'
+    ' "signups_per_month": null, "webhooks_per_month": null}}',
+    "COST_BUCKET_SIZE": str(2**31 - 1),
+    "COST_RESTORE_RATE": str(2**31 - 1),
+}
+
+
 def servers_for(state: State, args: argparse.Namespace) -> tuple[Server, Server]:
     pin = ["taskset", "-c", str(args.server_cpu)]
     uvicorn = executable("uvicorn")
@@ -365,7 +375,7 @@ def servers_for(state: State, args: argparse.Namespace) -> tuple[Server, Server]
         name="storegraph",
         port=STOREGRAPH_PORT,
         command=[*pin, uvicorn, "storegraph.app:create_app", "--factory", "--port", str(STOREGRAPH_PORT), *common],
-        env={"DATABASE_URL": state.database_url},
+        env={"DATABASE_URL": state.database_url, **UNLIMITED},
         ready_path="/healthz",
         headers={"Authorization": f"Bearer {state.key}"},
         route=lambda _workload: "/graphql",

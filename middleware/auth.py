@@ -1,7 +1,8 @@
 """Turns ``Authorization: Bearer dzpk_...`` into a ``Principal`` on ``scope["state"]``, or answers 401.
 
-Every request looks its key up again (a revoked key stops working at once, in every process), so the lookup is
-kept cheap: one Core select on a bare connection, in autocommit on PostgreSQL (one round trip, no ORM session).
+A key that verified is remembered for a short while (middleware/key_cache.py: revocation evicts it at once, in
+every process). Otherwise the lookup is kept cheap: one Core select on a bare connection, in autocommit on
+PostgreSQL (one round trip, no ORM session).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from db.session import single_statement_reads, write_transaction
 from domain.api_keys import KeyType, ParsedPlatformKey, parse_platform_key, secret_matches
 from domain.errors import Unauthorized
 from middleware.internal_error import send_internal_error
+from middleware.key_cache import KeyCache
 from middleware.principal import Principal
 from middleware.responses import send_error
 
@@ -45,9 +47,10 @@ def requires_key(scope: AsgiScope) -> bool:
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, engine: AsyncEngine) -> None:
+    def __init__(self, app: ASGIApp, engine: AsyncEngine, keys: KeyCache | None = None) -> None:
         self.app = app
         self.engine = engine
+        self.keys = keys or KeyCache(0)
         self._reader = single_statement_reads(engine)
         self._last_touched: dict[int, datetime] = {}
 
@@ -72,6 +75,10 @@ class AuthMiddleware:
     async def authenticate(self, token: str | None) -> Principal:
         if not token:
             raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
+        cached = self.keys.get(token)
+        if cached is not None:
+            await self._touch(cached.key_pk)
+            return cached
         parsed = parse_platform_key(token)
         if parsed is None:
             raise Unauthorized("Malformed API key.")
@@ -79,7 +86,7 @@ class AuthMiddleware:
         if row is None or not _is_usable(row, parsed):
             raise Unauthorized("Unknown or revoked API key.")
         await self._touch(row.id)
-        return Principal(
+        principal = Principal(
             key_pk=row.id,
             key_id=row.key_id,
             key_type=row.type,
@@ -90,6 +97,8 @@ class AuthMiddleware:
             plan=row.store_plan,
             phone_region=row.store_phone_region,
         )
+        self.keys.put(token, principal)
+        return principal
 
     async def _find_key(self, key_id: str) -> Row[Any] | None:
         async with self._reader.connect() as connection:

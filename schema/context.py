@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -13,6 +13,7 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.session import begin_write
+from middleware.key_cache import KeyRevocations
 from middleware.principal import Principal
 from resolvers.cursors import CursorCodec
 from resolvers.loaders import Loaders
@@ -36,6 +37,7 @@ class RequestDatabase:
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
         self._closed = False
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     async def execute(self, statement: Executable) -> Result[Any]:
         async with self._lock:
@@ -77,6 +79,14 @@ class RequestDatabase:
                 await session.invalidate()
                 raise
             await session.close()
+        if commit:
+            for action in self._after_commit:
+                await action()
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Runs ``action`` once the request's transaction committed (never if it rolls back): telling other
+        processes about a change before it is visible would let them read the old state again."""
+        self._after_commit.append(action)
 
     def _open_session(self) -> AsyncSession:
         if self._closed:
@@ -94,6 +104,8 @@ class Context:
     cursors: CursorCodec
     # The key's query-cost bucket, when the limiter gives one: charged by schema/cost.py before execution.
     cost_budget: CostBudget | None = None
+    # Where revoking a key or changing a store is announced, so cached keys are dropped in every process.
+    key_revocations: KeyRevocations | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from starlette.routing import Route
 from db.session import create_engine, create_sessionmaker
 from middleware.auth import AuthMiddleware
 from middleware.body_limit import BodyLimitMiddleware
+from middleware.key_cache import KeyCache, KeyRevocations
 from middleware.request_id import RequestIdMiddleware
 from resolvers.cursors import CursorCodec
 from schema.build import StoregraphSchema, build_schema
@@ -38,6 +41,7 @@ class Services:
     # Shared by every API process when REDIS_URL is set; None runs everything in this process.
     redis: Redis | None
     cost_budgets: CostBudgets
+    key_revocations: KeyRevocations
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -52,26 +56,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cursors=CursorCodec(settings.secret_key),
         redis=redis,
         cost_budgets=_cost_budgets(settings, redis),
+        key_revocations=_key_revocations(settings, redis),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        feed = asyncio.create_task(services.key_revocations.listen())
         yield
+        feed.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await feed
         await engine.dispose()
         if redis is not None:
             await redis.aclose()
 
     app = FastAPI(title="storegraph", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
-    graphql = GraphQLEndpoint(services.schema, services.sessionmaker, settings, services.cursors, services.cost_budgets)
+    graphql = GraphQLEndpoint(
+        services.schema,
+        services.sessionmaker,
+        settings,
+        services.cursors,
+        services.cost_budgets,
+        services.key_revocations,
+    )
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
     # Starlette runs the last added middleware first: request id, then the body limit, then authentication.
-    app.add_middleware(AuthMiddleware, engine=services.engine)
+    app.add_middleware(AuthMiddleware, engine=services.engine, keys=services.key_revocations.cache)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _key_revocations(settings: Settings, redis: Redis | None) -> KeyRevocations:
+    # With Redis the cache waits for its revocation feed to be live (see middleware/key_cache.py).
+    cache = KeyCache(settings.key_cache_seconds, enabled=redis is None)
+    return KeyRevocations(cache, redis, f"{settings.redis_prefix}keys")
 
 
 def _cost_budgets(settings: Settings, redis: Redis | None) -> CostBudgets:

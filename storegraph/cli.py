@@ -76,6 +76,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API (migrating the database first)."""
+    if workers > 1 and not Settings().redis_url:
+        # Rate limits, idempotency, cost buckets and key revocation are shared between processes through Redis;
+        # without it each worker would keep its own and a client could get each limit once per worker.
+        raise typer.BadParameter("more than one worker needs REDIS_URL", param_hint="--workers")
     migrate()
     uvicorn.run(
         "storegraph.app:create_app",

@@ -21,6 +21,7 @@ from strawberry.types.graphql import OperationType
 
 from domain.errors import Throttled
 from middleware.internal_error import send_internal_error
+from middleware.key_cache import KeyRevocations
 from middleware.principal import principal_of
 from resolvers.cursors import CursorCodec
 from schema.build import StoregraphSchema, format_error, is_unexpected, root_cause
@@ -51,9 +52,11 @@ class GraphQLEndpoint:
         settings: Settings,
         cursors: CursorCodec,
         cost_budgets: CostBudgets | None = None,
+        key_revocations: KeyRevocations | None = None,
     ) -> None:
         self.schema = schema
         self.cost_budgets = cost_budgets
+        self.key_revocations = key_revocations
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.cursors = cursors
@@ -89,7 +92,12 @@ class GraphQLEndpoint:
         database = RequestDatabase(self.sessionmaker)
         budget = self.cost_budgets.for_key(principal.key_pk) if self.cost_budgets is not None else None
         context = Context(
-            principal=principal, db=database, settings=self.settings, cursors=self.cursors, cost_budget=budget
+            principal=principal,
+            db=database,
+            settings=self.settings,
+            cursors=self.cursors,
+            cost_budget=budget,
+            key_revocations=self.key_revocations,
         )
         try:
             result = await self.schema.execute(

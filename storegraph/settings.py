@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     cost_restore_rate: float = Field(default=50.0, ge=0)
     # Every Redis key storegraph writes starts with this, so deployments (and test runs) can share a server.
     redis_prefix: str = "storegraph:"
+    # How long a verified key is remembered; revocation evicts it at once in every process (0: look up each time).
+    key_cache_seconds: float = Field(default=60.0, ge=0)
     log_level: str = "info"
 
     @field_validator("plans", mode="after")

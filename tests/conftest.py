@@ -88,6 +88,9 @@ def app_settings(database_url: str, **overrides: Any) -> Settings:
         "secret_key": "test-secret",
         "redis_url": None,
         "cost_bucket_size": TEST_COST_BUCKET,
+        # Every request looks its key up, so statement counts do not depend on what ran before; the cache has
+        # its own tests (tests/test_key_cache.py).
+        "key_cache_seconds": 0,
         **overrides,
     }
     return Settings(**values)
@@ -147,6 +150,11 @@ class StatementCounter:
 @pytest.fixture
 def count_statements(app: FastAPI) -> Any:
     """``with count_statements() as counter:`` records every SQL statement the app's engine runs."""
+    return statement_counter(app)
+
+
+def statement_counter(app: FastAPI) -> Any:
+    """For an app other than the ``app`` fixture: ``with statement_counter(app)() as counter: ...``."""
     engine = services_of(app).engine.sync_engine
 
     @contextmanager

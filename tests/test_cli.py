@@ -89,3 +89,12 @@ def test_keys_create_refuses_an_unknown_store(cli_env):
 
     assert result.exit_code == 1
     assert "no store with id 999" in result.output
+
+
+def test_serve_refuses_several_workers_without_redis(cli_env, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+
+    assert result.exit_code != 0
+    assert "REDIS_URL" in result.output

@@ -71,5 +71,9 @@ class ApiKeyMutations:
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyPayload | None:
         store_id = info.context.store_id
         row, errors = await run_mutation(info, lambda s: revoke_key(s, store_id, parse_id(id)))
+        revocations = info.context.key_revocations
+        if row is not None and revocations is not None:
+            key_id = row.key_id
+            info.context.db.after_commit(lambda: revocations.key_revoked(key_id))
         api_key = await _api_key_row(info, row.id if row else None)
         return cast("RevokeApiKeyPayload", payload(api_key=api_key, user_errors=errors))

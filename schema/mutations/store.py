@@ -37,5 +37,9 @@ class StoreMutations:
         store_id = info.context.store_id
         changes = StoreChanges(name=given(input.name), settings=given(input.settings), metadata=given(input.metadata))
         store, errors = await run_mutation(info, lambda s: update_store(s, store_id, changes))
+        revocations = info.context.key_revocations
+        if store is not None and revocations is not None:
+            # Cached keys carry the store's name and plan.
+            info.context.db.after_commit(lambda: revocations.store_changed(store_id))
         row = await get_store(info.context.db, store_id) if store is not None else None
         return cast("StorePayload", payload(store=row, user_errors=errors))
