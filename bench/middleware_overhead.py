@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import tempfile
 import time
@@ -166,16 +167,24 @@ async def main(args: argparse.Namespace) -> None:
             "stack without auth (memory)": build(memory, middleware=True, principal=principal),
             "stack without auth (redis)": build(redis, middleware=True, principal=principal),
         }
-        print(f"{args.requests} sequential in-process requests per row, after {args.warmup} unmeasured ones\n")
-        print(f"{'variant':32} {'method':6} {'median µs':>10} {'p99 µs':>10} {'overhead µs':>12}")
-        for method in ("GET", "POST"):
-            bare_median = None
-            for name, app in variants.items():
-                await time_requests(app, method, token, args.warmup)
-                median, p99 = summary(await time_requests(app, method, token, args.requests))
-                bare_median = median if bare_median is None else bare_median
-                overhead = median - bare_median
-                print(f"{name:32} {method:6} {median:10.1f} {p99:10.1f} {overhead:12.1f}")
+        async with contextlib.AsyncExitStack() as lifespans:
+            for app in variants.values():
+                await lifespans.enter_async_context(app.router.lifespan_context(app))
+            await asyncio.sleep(0.5)  # lets the Redis variants subscribe to the key revocation feed
+            await report(variants, token, args)
+
+
+async def report(variants: dict[str, FastAPI], token: str, args: argparse.Namespace) -> None:
+    print(f"{args.requests} sequential in-process requests per row, after {args.warmup} unmeasured ones\n")
+    print(f"{'variant':32} {'method':6} {'median µs':>10} {'p99 µs':>10} {'overhead µs':>12}")
+    for method in ("GET", "POST"):
+        bare_median = None
+        for name, app in variants.items():
+            await time_requests(app, method, token, args.warmup)
+            median, p99 = summary(await time_requests(app, method, token, args.requests))
+            bare_median = median if bare_median is None else bare_median
+            overhead = median - bare_median
+            print(f"{name:32} {method:6} {median:10.1f} {p99:10.1f} {overhead:12.1f}")
 
 
 def parse_args() -> argparse.Namespace:
