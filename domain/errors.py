@@ -174,3 +174,80 @@ class Throttled(ApiError):
     @property
     def extensions(self) -> dict[str, Any]:
         return {"code": self.code, "requested_cost": self.requested, "retry_after": self.retry_after}
+
+
+class IdempotencyKeyRequired(ApiError):
+    """A REST write (POST, PUT, PATCH, DELETE) without an ``Idempotency-Key`` header; nothing ran."""
+
+    code = "idempotency_key_required"
+    http_status = 400
+
+    def __init__(self) -> None:
+        super().__init__("This request needs an 'Idempotency-Key' header (any unique string; a UUID v4 is best).")
+
+
+class IdempotencyKeyInvalid(ApiError):
+    """An ``Idempotency-Key`` that is empty, longer than 255 characters or not printable ASCII; nothing ran."""
+
+    code = "idempotency_key_invalid"
+    http_status = 400
+
+    def __init__(self, max_length: int) -> None:
+        super().__init__(f"The 'Idempotency-Key' header must be 1 to {max_length} printable ASCII characters.")
+
+
+class IdempotencyKeyReused(ApiError):
+    """The key was first used for another request (method, path, query string or body); nothing ran."""
+
+    code = "idempotency_key_reused"
+    http_status = 422
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used for a different request (method, path or body). "
+            "Use a new key for a new request."
+        )
+
+
+class IdempotencyKeyInUse(ApiError):
+    """The first request with this key is still running; retry once it has finished to get its answer."""
+
+    code = "idempotency_key_in_use"
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still being processed. Retry later to receive its response."
+        )
+
+
+class RateLimited(ApiError):
+    """The key used up its plan's requests of the sliding 60-second window; the request did not run."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(f"Rate limit of {limit} requests per minute exceeded; retry in {retry_after} s.")
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "retry_after": self.retry_after}
+
+
+class QuotaExceeded(ApiError):
+    """The key used up its plan's monthly request quota; the request did not run."""
+
+    code = "quota_exceeded"
+    http_status = 429
+
+    def __init__(self, quota: int, retry_after: int) -> None:
+        super().__init__(
+            f"The monthly quota of {quota} requests is used up; it renews at the start of next month (UTC)."
+        )
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "retry_after": self.retry_after}

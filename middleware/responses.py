@@ -12,13 +12,16 @@ from domain.errors import ApiError
 def error_body(scope: AsgiScope, error: ApiError) -> bytes:
     path: str = scope.get("path", "")
     request_id = (scope.get("state") or {}).get("request_id")
+    # What an error adds to its code (``retry_after``, ``details``) goes in ``error`` (REST) or ``extensions``.
+    extensions = error.extensions
     if path.startswith("/v1"):
+        extra = {name: value for name, value in extensions.items() if name != "code"}
         payload: dict[str, object] = {
-            "error": {"code": error.code, "message": error.message},
+            "error": {"code": error.code, "message": error.message, **extra},
             "meta": {"request_id": request_id, "api_version": "v1"},
         }
     else:
-        payload = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+        payload = {"errors": [{"message": error.message, "extensions": extensions}]}
     return orjson.dumps(payload)
 
 

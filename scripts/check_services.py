@@ -11,8 +11,12 @@ import os
 import sys
 
 import asyncpg
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 POSTGRES_URL = os.environ.get("STOREGRAPH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# The rate-limit, quota and idempotency tests run on the real Redis as well as in memory.
+REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
 async def check_postgres() -> str | None:
@@ -24,12 +28,27 @@ async def check_postgres() -> str | None:
     return None
 
 
+async def check_redis() -> str | None:
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        await client.ping()
+    except (OSError, RedisError) as error:
+        return f"Redis is not reachable at {REDIS_URL}: {error}\nThe tests need a Redis server (set REDIS_URL)."
+    finally:
+        await client.aclose()
+    return None
+
+
 def main() -> int:
     problem = asyncio.run(check_postgres())
     if problem:
         sys.stderr.write(
             f"{problem}\nThe tests need a PostgreSQL server (set STOREGRAPH_TEST_POSTGRES to point elsewhere).\n"
         )
+        return 1
+    redis_problem = asyncio.run(check_redis())
+    if redis_problem:
+        sys.stderr.write(f"{redis_problem}\n")
         return 1
     return 0
 

@@ -17,9 +17,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from db.session import create_engine, create_sessionmaker
+from idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
+from limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from middleware.auth import AuthMiddleware
 from middleware.body_limit import BodyLimitMiddleware
+from middleware.idempotency import IdempotencyMiddleware
 from middleware.key_cache import KeyCache, KeyRevocations
+from middleware.rate_limit import RateLimitMiddleware
 from middleware.request_id import RequestIdMiddleware
 from resolvers.cursors import CursorCodec
 from schema.build import StoregraphSchema, build_schema
@@ -42,6 +46,8 @@ class Services:
     redis: Redis | None
     cost_budgets: CostBudgets
     key_revocations: KeyRevocations
+    rate_limiter: RateLimiter
+    idempotency: IdempotencyStore
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis=redis,
         cost_budgets=_cost_budgets(settings, redis),
         key_revocations=_key_revocations(settings, redis),
+        rate_limiter=_rate_limiter(settings, redis),
+        idempotency=_idempotency_store(settings, redis),
     )
 
     @asynccontextmanager
@@ -83,7 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
-    # Starlette runs the last added middleware first: request id, then the body limit, then authentication.
+    # Starlette runs the last added middleware first: request id, then the body limit, then authentication, then
+    # the rate limit and quota (a refused request never reaches idempotency or the app).
+    # Idempotency is innermost (added first): it only sees authenticated requests the rate limiter let through.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        store=services.idempotency,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+        lease_seconds=settings.idempotency_lease_seconds,
+    )
+    app.add_middleware(RateLimitMiddleware, limiter=services.rate_limiter, plans=settings.plans)
     app.add_middleware(AuthMiddleware, engine=services.engine, keys=services.key_revocations.cache)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
@@ -94,6 +111,18 @@ def _key_revocations(settings: Settings, redis: Redis | None) -> KeyRevocations:
     # With Redis the cache waits for its revocation feed to be live (see middleware/key_cache.py).
     cache = KeyCache(settings.key_cache_seconds, enabled=redis is None)
     return KeyRevocations(cache, redis, f"{settings.redis_prefix}keys")
+
+
+def _idempotency_store(settings: Settings, redis: Redis | None) -> IdempotencyStore:
+    if redis is None:
+        return MemoryIdempotencyStore()
+    return RedisIdempotencyStore(redis, prefix=settings.redis_prefix)
+
+
+def _rate_limiter(settings: Settings, redis: Redis | None) -> RateLimiter:
+    if redis is None:
+        return MemoryRateLimiter()
+    return RedisRateLimiter(redis, prefix=settings.redis_prefix)
 
 
 def _cost_budgets(settings: Settings, redis: Redis | None) -> CostBudgets:

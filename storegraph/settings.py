@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     redis_prefix: str = "storegraph:"
     # How long a verified key is remembered; revocation evicts it at once in every process (0: look up each time).
     key_cache_seconds: float = Field(default=60.0, ge=0)
+    # Idempotency-Key (docs/idempotency.md): how long a response is replayed, and how long a running request holds
+    # its key before the claim lapses (so a crashed process cannot block it for a day; longer than any request).
+    idempotency_ttl_seconds: float = Field(default=86_400, gt=0)
+    idempotency_lease_seconds: float = Field(default=60.0, gt=0)
     log_level: str = "info"
 
     @field_validator("plans", mode="after")

@@ -1,0 +1,192 @@
+"""``Idempotency-Key`` with Stripe's semantics, for ``/v1`` and ``/graphql`` alike (docs/idempotency.md).
+
+Runs inside authentication and the rate limiter, so refused requests never reach it and every request it sees has
+a principal to scope its key by. For a request that carries a key it buffers the body, fingerprints the request,
+and reserves the key in the store: the first request runs (its response is recorded on the way out and kept, or
+the reservation is released if it turns out to be a refusal); a repeat is answered from the store with
+``Idempotent-Replayed: true``, a concurrent duplicate with 409 ``idempotency_key_in_use``, and the same key with a
+different request with 422 ``idempotency_key_reused``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as AsgiScope
+
+from domain.errors import IdempotencyKeyInUse, IdempotencyKeyInvalid, IdempotencyKeyRequired, IdempotencyKeyReused
+from idempotency.keys import MAX_KEY_LENGTH, InvalidIdempotencyKey, idempotency_key_of, request_fingerprint, scope_key
+from idempotency.policy import Requirement, is_kept, requirement
+from idempotency.store import DAY_SECONDS, IdempotencyStore, Outcome, Reservation, StoredResponse
+from middleware.internal_error import send_internal_error
+from middleware.principal import principal_of
+from middleware.responses import send_error
+
+logger = logging.getLogger("storegraph.idempotency")
+
+REPLAYED_HEADER = (b"idempotent-replayed", b"true")
+# The headers that are part of the answer itself. Everything else belongs to the request that receives it: the
+# outer middleware adds X-Request-Id and X-RateLimit-* to a replay as to any response, and content-length is
+# recomputed from the stored body.
+KEPT_HEADERS = frozenset({b"content-type", b"content-language", b"location", b"cache-control"})
+DEFAULT_LEASE_SECONDS = 60.0
+
+
+class IdempotencyMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        store: IdempotencyStore,
+        *,
+        ttl_seconds: float = DAY_SECONDS,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.ttl_seconds = ttl_seconds
+        self.lease_seconds = lease_seconds
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        needed = requirement(scope["method"], scope["path"])
+        if needed is Requirement.NONE:
+            await self.app(scope, receive, send)
+            return
+        try:
+            key = idempotency_key_of(scope)
+        except InvalidIdempotencyKey:
+            await send_error(scope, send, IdempotencyKeyInvalid(MAX_KEY_LENGTH))
+            return
+        principal = principal_of(scope)
+        if key is None or principal is None:
+            # Without a principal there is nothing to scope a key by; authentication guarantees one on every path
+            # that takes part, so this only lets a route that needs no key through untouched.
+            if key is None and needed is Requirement.REQUIRED:
+                await send_error(scope, send, IdempotencyKeyRequired())
+                return
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        if body is None:
+            return  # the client went away before sending its request: nothing to run or keep
+        fingerprint = request_fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
+        try:
+            reservation = await self.store.reserve(scope_key(principal.key_pk, key), fingerprint, self.lease_seconds)
+        except Exception:
+            logger.exception("idempotency store unavailable (request %s)", _request_id(scope))
+            await send_internal_error(scope, send)
+            return
+        await self._answer(scope, reservation, body, receive, send)
+
+    async def _answer(
+        self, scope: AsgiScope, reservation: Reservation, body: bytes, receive: Receive, send: Send
+    ) -> None:
+        if reservation.outcome is Outcome.NEW:
+            await self._run(scope, reservation, body, receive, send)
+        elif reservation.outcome is Outcome.MISMATCH:
+            await send_error(scope, send, IdempotencyKeyReused())
+        elif reservation.outcome is Outcome.IN_PROGRESS or reservation.response is None:
+            await send_error(scope, send, IdempotencyKeyInUse())
+        else:
+            await _send_replay(send, reservation.response)
+
+    async def _run(self, scope: AsgiScope, reservation: Reservation, body: bytes, receive: Receive, send: Send) -> None:
+        recorder = _ResponseRecorder(self, scope, reservation, send)
+        try:
+            await self.app(scope, _replay_body(body, receive), recorder.send)
+        finally:
+            # The app raised, was cancelled (the client went away), or returned without a whole response: whether
+            # it ran is unknown, and holding the key for the lease would only delay the client's retry.
+            if not recorder.settled:
+                # Shielded: under a cancelled anyio scope every await would be cancelled again at once.
+                with anyio.CancelScope(shield=True):
+                    await self.forget(scope, reservation)
+
+    async def keep(self, scope: AsgiScope, reservation: Reservation, response: StoredResponse) -> None:
+        try:
+            await self.store.complete(reservation, response, self.ttl_seconds)
+        except Exception:
+            # The request ran and its answer is on its way; a retry will find the lease (409) until it lapses.
+            logger.exception("could not store an idempotent response (request %s)", _request_id(scope))
+
+    async def forget(self, scope: AsgiScope, reservation: Reservation) -> None:
+        try:
+            await self.store.release(reservation)
+        except Exception:
+            logger.exception("could not release an idempotency key (request %s)", _request_id(scope))
+
+
+class _ResponseRecorder:
+    """Passes the response through while recording it; before the last body chunk goes out it is kept or the
+    reservation released, so a client that has the answer and retries at once gets the replay, never a 409."""
+
+    def __init__(self, owner: IdempotencyMiddleware, scope: AsgiScope, reservation: Reservation, send: Send) -> None:
+        self.owner = owner
+        self.scope = scope
+        self.reservation = reservation
+        self.downstream = send
+        self.settled = False
+        self.status = 0
+        self.headers: tuple[tuple[bytes, bytes], ...] = ()
+        self.body = bytearray()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = tuple(
+                (name.lower(), value) for name, value in message.get("headers", ()) if name.lower() in KEPT_HEADERS
+            )
+        elif message["type"] == "http.response.body" and not self.settled:
+            self.body.extend(message.get("body", b""))
+            if not message.get("more_body", False):
+                await self._settle()
+        await self.downstream(message)
+
+    async def _settle(self) -> None:
+        self.settled = True
+        body = bytes(self.body)
+        if is_kept(self.status, body):
+            await self.owner.keep(self.scope, self.reservation, StoredResponse(self.status, self.headers, body))
+        else:
+            await self.owner.forget(self.scope, self.reservation)
+
+
+async def _send_replay(send: Send, response: StoredResponse) -> None:
+    headers = [*response.headers, (b"content-length", str(len(response.body)).encode()), REPLAYED_HEADER]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body (the body limit middleware, outside, bounds its size), None on a disconnect."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay_body(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the app the buffered body, then waits for the disconnect as the server would."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _request_id(scope: AsgiScope) -> str | None:
+    request_id: str | None = (scope.get("state") or {}).get("request_id")
+    return request_id
