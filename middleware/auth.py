@@ -142,6 +142,7 @@ def _request_id(scope: AsgiScope) -> str | None:
 def _bearer_token(scope: AsgiScope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
+            scheme, separator, token = value.decode("latin-1").partition(" ")
+            # "Bearer" alone (no space, no token) is no bearer credential at all.
+            return token.strip() if separator and scheme.lower() == "bearer" else None
     return None

@@ -26,6 +26,7 @@ from middleware.key_cache import KeyCache, KeyRevocations
 from middleware.rate_limit import RateLimitMiddleware
 from middleware.request_id import RequestIdMiddleware
 from resolvers.cursors import CursorCodec
+from rest_compat.handler import RestApi, compile_table
 from schema.build import StoregraphSchema, build_schema
 from schema.cost import CostLimits
 from schema.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
@@ -89,6 +90,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services.key_revocations,
     )
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+    # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
+    rest = RestApi(graphql, compile_table(services.schema._schema))
+    app.router.routes.append(Route("/v1", rest, methods=None))
+    app.router.routes.append(Route("/v1/{path:path}", rest, methods=None))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
     # Starlette runs the last added middleware first: request id, then the body limit, then authentication, then

@@ -1,0 +1,150 @@
+"""A row of the endpoint table, compiled once at start-up against the schema: its full GraphQL document (checked
+by graphql-core's validation, so a typo fails the app's start, not a request), how request values become
+variables, and how the result becomes the REST ``data``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    parse,
+    validate,
+    visit,
+)
+from graphql.language import Visitor
+from graphql.utilities import type_from_ast
+
+from rest_compat.endpoint import Endpoint
+from rest_compat.shapes import Converter, Fragments
+
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+
+def camel_case(name: str) -> str:
+    """``stock_quantity`` → ``stockQuantity``; a camelCase name stays as it is."""
+    return _SNAKE.sub(lambda match: match.group(1).upper(), name)
+
+
+class TableError(Exception):
+    """A row of the endpoint table does not fit the schema: a bug, raised when the app is built."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledEndpoint:
+    endpoint: Endpoint
+    document: str
+    variable_types: Mapping[str, GraphQLInputType]
+    convert: Converter
+
+    def variables(
+        self, path: Mapping[str, Any], query: Mapping[str, Any], body: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        """The operation's variables: request values placed at their targets, then converted by GraphQL type
+        (snake_case keys camelCased, enum values uppercased, ids as strings)."""
+        row = self.endpoint
+        raw: dict[str, Any] = {}
+        if body is not None and row.body_var is not None:
+            raw[row.body_var] = {name: value for name, value in body.items() if name not in row.body_ignored}
+        for name, value in query.items():
+            if value is not None:
+                _place(raw, row.query_vars[name], value)
+        for name, value in path.items():
+            _place(raw, row.path_vars[name], value)
+        return {name: to_graphql(value, self.variable_types[name]) for name, value in raw.items()}
+
+
+def _place(variables: dict[str, Any], target: str, value: Any) -> None:
+    *parents, last = target.split(".")
+    holder = variables
+    for parent in parents:
+        holder = holder.setdefault(parent, {})
+    holder[last] = value
+
+
+def to_graphql(value: Any, gql_type: GraphQLInputType) -> Any:
+    if value is None:
+        return None
+    if isinstance(gql_type, GraphQLNonNull):
+        return to_graphql(value, gql_type.of_type)
+    if isinstance(gql_type, GraphQLList):
+        return [to_graphql(item, gql_type.of_type) for item in value]
+    if isinstance(gql_type, GraphQLEnumType):
+        return str(value).upper()
+    if isinstance(gql_type, GraphQLInputObjectType):
+        return {
+            camel_case(name): to_graphql(item, gql_type.fields[camel_case(name)].type) for name, item in value.items()
+        }
+    if isinstance(gql_type, GraphQLScalarType) and gql_type.name == "ID":
+        return str(value)
+    return value
+
+
+def compile_endpoint(schema: GraphQLSchema, fragments: Fragments, endpoint: Endpoint) -> CompiledEndpoint:
+    operation_ast = parse(endpoint.operation)
+    used = fragments.used_by(_spread_names(operation_ast))
+    document = " ".join([endpoint.operation, *(fragments.text(name) for name in sorted(used))])
+    full_ast = parse(document)
+    problems = validate(schema, full_ast)
+    if problems:
+        raise TableError(f"{endpoint.label}: {'; '.join(problem.message for problem in problems)}")
+    operation = next(node for node in full_ast.definitions if isinstance(node, OperationDefinitionNode))
+    if operation.name is None or operation.name.value != endpoint.name:
+        raise TableError(f"{endpoint.label}: the operation must be named {endpoint.name}")
+    variable_types: dict[str, GraphQLInputType] = {}
+    for definition in operation.variable_definitions or ():
+        gql_type = type_from_ast(schema, definition.type)
+        variable_types[definition.variable.name.value] = gql_type  # type: ignore[assignment]
+    _check_targets(endpoint, variable_types)
+    return CompiledEndpoint(endpoint, document, variable_types, fragments.converter(endpoint.fragment))
+
+
+def _spread_names(document: Any) -> set[str]:
+    names: set[str] = set()
+
+    class Spreads(Visitor):
+        def enter_fragment_spread(self, node: FragmentSpreadNode, *_args: Any) -> None:
+            names.add(node.name.value)
+
+    visit(document, Spreads())
+    return names
+
+
+def _check_targets(endpoint: Endpoint, variable_types: Mapping[str, GraphQLInputType]) -> None:
+    """Every path, query and body field must land on a variable (or an input field) the operation declares."""
+    targets = [*endpoint.path_vars.values(), *endpoint.query_vars.values()]
+    if endpoint.query is not None and set(endpoint.query.model_fields) != set(endpoint.query_vars):
+        raise TableError(f"{endpoint.label}: query_vars must map exactly the query model's fields")
+    if endpoint.body is not None:
+        if endpoint.body_var is None:
+            raise TableError(f"{endpoint.label}: a body needs body_var")
+        fields = set(endpoint.body.model_fields) - endpoint.body_ignored
+        targets.extend(f"{endpoint.body_var}.{camel_case(name)}" for name in fields)
+    for target in targets:
+        _input_type_at(endpoint, variable_types, target)
+
+
+def _input_type_at(endpoint: Endpoint, variable_types: Mapping[str, GraphQLInputType], target: str) -> Any:
+    first, *rest = target.split(".")
+    if first not in variable_types:
+        raise TableError(f"{endpoint.label}: no variable ${first} for {target}")
+    gql_type: Any = variable_types[first]
+    for name in rest:
+        while isinstance(gql_type, GraphQLNonNull | GraphQLList):
+            gql_type = gql_type.of_type
+        if not isinstance(gql_type, GraphQLInputObjectType) or name not in gql_type.fields:
+            raise TableError(f"{endpoint.label}: {target} is not an input field")
+        gql_type = gql_type.fields[name].type
+    return gql_type

@@ -1,0 +1,56 @@
+"""One row of the /v1 endpoint table: everything the generic handler and the OpenAPI generator need to know."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel
+
+from domain.scopes import Scope
+
+Result = Literal["object", "list"]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """``GET /v1/customers/{id}`` runs ``operation`` with variables from the path, the query string and the body.
+
+    - ``path_vars`` / ``query_vars``: each path or query parameter → the variable it sets (dotted: ``filter.phone``
+      sets ``phone`` in the ``filter`` variable).
+    - ``body`` / ``body_var``: the JSON body's model and the variable the body becomes (its field names
+      camelCased); ``body_ignored``: body fields that only select the endpoint's behaviour, not input fields.
+    - ``result``: the dotted path in ``data`` to the object (``result_kind="object"``) or connection (``"list"``);
+      a null on that path is ``not_found`` for ``resource``. ``user_errors``: where the payload's userErrors are.
+    - ``fragment``: the REST representation of the result object (rest_compat/representations.py).
+    """
+
+    name: str
+    method: Literal["GET", "POST", "PATCH", "DELETE"]
+    path: str
+    scope: Scope | None
+    summary: str
+    operation: str
+    result: str
+    fragment: str
+    resource: str
+    result_kind: Result = "object"
+    status: int = 200
+    path_vars: Mapping[str, str] = field(default_factory=dict)
+    query: type[BaseModel] | None = None
+    query_vars: Mapping[str, str] = field(default_factory=dict)
+    body: type[BaseModel] | None = None
+    body_var: str | None = None
+    body_ignored: frozenset[str] = frozenset()
+    user_errors: str | None = None
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        """How usage reports this endpoint: ``GET /v1/customers/{id}``."""
+        return f"{self.method} {self.path}"
+
+    @property
+    def is_write(self) -> bool:
+        return self.method != "GET"

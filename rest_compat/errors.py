@@ -1,0 +1,127 @@
+"""One table from GraphQL's answers to REST errors: the code's HTTP status, and how userErrors become one error.
+
+GraphQL reports a refused operation in ``errors[].extensions.code`` and a refused mutation in ``userErrors``;
+REST answers one error in the envelope with the contract's code and status. Validation problems (pydantic's, or
+the domain's userErrors) become ``validation_error`` with every problem in ``details[]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.errors import ApiError, ErrorDetail, ValidationFailed
+
+# The contract's codes (and the GraphQL-only ones a REST operation can still meet) → HTTP status.
+HTTP_STATUS: dict[str, int] = {
+    "unauthorized": 401,
+    "insufficient_scope": 403,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "validation_error": 422,
+    "invalid_cursor": 400,
+    "conflict": 409,
+    "invalid_status_transition": 422,
+    "customer_banned": 422,
+    "insufficient_stock": 422,
+    "throttled": 429,
+    "rate_limited": 429,
+    "quota_exceeded": 429,
+    "query_too_costly": 400,
+    "query_too_deep": 400,
+    "internal_error": 500,
+}
+
+# userError codes that are answers of their own; every other code is a validation problem (blank, too_long, ...).
+OWN_CODES = frozenset(HTTP_STATUS) - {"validation_error"}
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+# pydantic's error types → the validation codes the domain uses for the same problems.
+_PYDANTIC_CODES = {
+    "missing": "blank",
+    "extra_forbidden": "unknown_field",
+    "greater_than_equal": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "greater_than": "out_of_range",
+    "less_than": "out_of_range",
+    "string_too_long": "too_long",
+    "too_long": "too_long",
+    "string_pattern_mismatch": "invalid",
+    "enum": "invalid_choice",
+    "literal_error": "invalid_choice",
+    "json_invalid": "invalid_json",
+}
+
+
+class RestError(ApiError):
+    """An error answered as-is: its code and status come from the table above."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        details: list[ErrorDetail] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, details=details)
+        self.code = code
+        self.http_status = HTTP_STATUS.get(code, 500)
+        self.extra = dict(extra or {})
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {**super().extensions, **self.extra}
+
+
+def snake_case(name: str) -> str:
+    """``input.comparePrice`` → ``compare_price``: REST field names in details, whatever GraphQL called them."""
+    last = name.rsplit(".", 1)[-1] if name.startswith(("input.", "filter.")) else name
+    return _CAMEL_BOUNDARY.sub("_", last).lower()
+
+
+def from_pydantic(error: ValidationError, *, location: str | None = None) -> ValidationFailed:
+    details = [
+        _detail(problem.get("loc", ()), problem.get("type", "invalid"), problem.get("msg", "is invalid"), location)
+        for problem in error.errors(include_url=False, include_input=False)
+    ]
+    return ValidationFailed(details[0].message if details else "The request is invalid.", details=details)
+
+
+def _detail(loc: Sequence[Any], kind: str, message: str, location: str | None) -> ErrorDetail:
+    field = ".".join(str(part) for part in loc) or (location or "body")
+    code = _PYDANTIC_CODES.get(kind) or ("invalid_type" if kind.endswith(("_type", "_parsing")) else "invalid")
+    return ErrorDetail(field=field, code=code, message=f"{field}: {message[0].lower()}{message[1:]}")
+
+
+def from_user_errors(user_errors: Iterable[Mapping[str, Any]]) -> ApiError:
+    """A mutation's userErrors as one REST error: the first one with a code of its own (``conflict``,
+    ``not_found``, ...) wins, else all of them are the details of one ``validation_error``."""
+    errors = list(user_errors)
+    for user_error in errors:
+        if user_error["code"] in OWN_CODES:
+            field = user_error.get("field")
+            details = [ErrorDetail(snake_case(field), user_error["code"], user_error["message"])] if field else None
+            return RestError(user_error["code"], user_error["message"], details=details)
+    details = [
+        ErrorDetail(snake_case(error.get("field") or "body"), error["code"], error["message"]) for error in errors
+    ]
+    return ValidationFailed(details[0].message, details=details)
+
+
+def from_graphql_errors(errors: Sequence[Mapping[str, Any]]) -> ApiError:
+    """The first error of a GraphQL response as the REST error (they share codes)."""
+    first = errors[0]
+    extensions = first.get("extensions") or {}
+    code = extensions.get("code", "internal_error")
+    if code == "validation_error":
+        raw = extensions.get("details") or [{"field": "", "code": "invalid", "message": first["message"]}]
+        details = [ErrorDetail(snake_case(d.get("field") or "body"), d["code"], d["message"]) for d in raw]
+        return ValidationFailed(first["message"], details=details)
+    extra = {"retry_after": extensions["retry_after"]} if "retry_after" in extensions else None
+    return RestError(code, first["message"], extra=extra)

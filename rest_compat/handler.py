@@ -1,0 +1,238 @@
+"""The one handler behind every /v1 route: match the row, check the request's shape, run the row's GraphQL
+operation in-process (the same schema, context and middleware stack as ``/graphql``), and answer in the envelope.
+
+It holds no rule of its own: scopes, tenancy, validation of values and every business rule are the operation's.
+What it checks first is only what GraphQL cannot express the contract's way: the query string and body shape
+(``validation_error`` with ``details[]``, before any work) and the row's scope (so a key without it is refused
+before its body is even read).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
+
+import orjson
+from graphql import GraphQLSchema
+from pydantic import ValidationError
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
+from strawberry.types.graphql import OperationType
+
+from domain.errors import ApiError, ErrorDetail, InsufficientScope, NotFound, ValidationFailed
+from middleware.internal_error import send_internal_error
+from middleware.principal import principal_of
+from resolvers.ids import parse_id
+from rest_compat.compile import CompiledEndpoint, compile_endpoint
+from rest_compat.endpoint import Endpoint
+from rest_compat.errors import RestError, from_graphql_errors, from_pydantic, from_user_errors
+from rest_compat.representations import FRAGMENTS
+from rest_compat.router import Router
+from rest_compat.shapes import Fragments
+from rest_compat.table import ENDPOINTS
+
+logger = logging.getLogger("storegraph.rest")
+
+API_VERSION = "v1"
+JSON = (b"content-type", b"application/json")
+
+
+class OperationRunner(Protocol):
+    """Runs a GraphQL operation as the request's principal; what ``/graphql`` runs too."""
+
+    async def run_operation(
+        self,
+        scope: AsgiScope,
+        request: dict[str, Any],
+        allowed: frozenset[OperationType],
+        *,
+        charge_cost: bool,
+    ) -> tuple[int, dict[str, Any]]: ...
+
+
+def compile_table(schema: GraphQLSchema, endpoints: Sequence[Endpoint] = ENDPOINTS) -> list[CompiledEndpoint]:
+    fragments = Fragments(schema, FRAGMENTS)
+    return [compile_endpoint(schema, fragments, endpoint) for endpoint in endpoints]
+
+
+class RestApi:
+    """The ASGI app for ``/v1``: auth, limits and idempotency already ran in the middleware around it."""
+
+    def __init__(self, runner: OperationRunner, endpoints: Sequence[CompiledEndpoint]) -> None:
+        self.runner = runner
+        self.endpoints = endpoints
+        self.router = Router(endpoints)
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        try:
+            status, data, headers = await self._answer(scope, receive)
+        except ApiError as error:
+            await send_envelope(scope, send, error.http_status, _error_payload(error), _error_headers(error))
+            return
+        except Exception:
+            logger.exception("unexpected error in /v1 (request %s)", _request_id(scope))
+            await send_internal_error(scope, send)
+            return
+        await send_envelope(scope, send, status, {"data": data}, headers)
+
+    async def _answer(self, scope: AsgiScope, receive: Receive) -> tuple[int, Any, list[tuple[bytes, bytes]]]:
+        match = self.router.match(scope["method"], scope["path"])
+        if match is None:
+            raise RestError("not_found", f"No endpoint {scope['method']} {scope['path']}.")
+        if match.endpoint is None:
+            raise RestError(
+                "method_not_allowed",
+                f"{scope['method']} is not allowed on {scope['path']}; use {', '.join(match.allowed)}.",
+                extra={"allow": list(match.allowed)},
+            )
+        compiled = match.endpoint
+        row = compiled.endpoint
+        state = scope.setdefault("state", {})
+        principal = principal_of(scope)
+        if principal is None:  # the auth middleware guarantees one on /v1
+            raise RuntimeError("/v1 reached without an authenticated principal")
+        if row.scope is not None and not principal.has_scope(row.scope):
+            state["usage_endpoint"] = row.label
+            raise InsufficientScope(row.scope)
+        path = _path_values(match.path_params)
+        query = _query_values(row, scope.get("query_string", b""))
+        body = await _body_values(row, receive)
+        variables = compiled.variables(path, query, body)
+        allowed = frozenset({OperationType.MUTATION if row.is_write else OperationType.QUERY})
+        request = {"query": compiled.document, "variables": variables, "operationName": row.name}
+        graphql_status, payload = await self.runner.run_operation(scope, request, allowed, charge_cost=False)
+        state["usage_endpoint"] = row.label
+        return row.status, rest_data(compiled, payload, graphql_status, path.get("id")), []
+
+
+def rest_data(compiled: CompiledEndpoint, payload: Mapping[str, Any], graphql_status: int, resource_id: Any) -> Any:
+    """The REST ``data`` of a GraphQL response, or the ``ApiError`` it amounts to."""
+    row = compiled.endpoint
+    if payload.get("errors"):
+        raise from_graphql_errors(payload["errors"])
+    if graphql_status != 200 or payload.get("data") is None:
+        raise RuntimeError(f"{row.label}: GraphQL answered {graphql_status} without errors")
+    data = payload["data"]
+    if row.user_errors is not None:
+        user_errors = _at(data, row.user_errors)
+        if user_errors:
+            raise from_user_errors(user_errors)
+    result = _at(data, row.result)
+    if result is None:
+        raise NotFound(row.resource, resource_id if resource_id is not None else "")
+    if row.result_kind == "list":
+        page_info = result["pageInfo"]
+        return {
+            "items": [compiled.convert(node) for node in result["nodes"]],
+            "next_cursor": page_info["endCursor"] if page_info["hasNextPage"] else None,
+            "has_more": page_info["hasNextPage"],
+        }
+    return compiled.convert(result)
+
+
+def _at(data: Mapping[str, Any], path: str) -> Any:
+    value: Any = data
+    for name in path.split("."):
+        if value is None:
+            return None
+        value = value[name]
+    return value
+
+
+def _path_values(params: Mapping[str, str]) -> dict[str, Any]:
+    # Every path parameter of the table is an id: refused before any work if it cannot be one.
+    return {name: parse_id(value, name) for name, value in params.items()}
+
+
+def _query_values(row: Endpoint, query_string: bytes) -> dict[str, Any]:
+    try:
+        pairs = parse_qsl(query_string.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise ValidationFailed.single("query", "invalid", "the query string is not UTF-8") from None
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if name in values:
+            raise ValidationFailed.single(name, "duplicate", f"{name} is given more than once")
+        values[name] = value
+    if row.query is None:
+        if values:
+            name = next(iter(values))
+            raise ValidationFailed.single(name, "unknown_field", f"{name}: this endpoint takes no query parameters")
+        return {}
+    try:
+        model = row.query.model_validate(values)
+    except ValidationError as error:
+        raise from_pydantic(error, location="query") from None
+    return model.model_dump(mode="json")
+
+
+async def _body_values(row: Endpoint, receive: Receive) -> dict[str, Any] | None:
+    raw = await _read_body(receive)
+    if row.body is None:
+        if raw.strip():
+            raise ValidationFailed.single("body", "unknown_field", "this endpoint takes no request body")
+        return None
+    if not raw.strip():
+        raw = b"{}"
+    try:
+        model = row.body.model_validate_json(raw)
+    except ValidationError as error:
+        raise from_pydantic(error, location="body") from None
+    dumped: dict[str, Any] = model.model_dump(mode="json", exclude_unset=True)
+    return dumped
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _error_payload(error: ApiError) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    # ``allow`` goes in the Allow header only.
+    body.update({name: value for name, value in error.extensions.items() if name not in ("code", "allow")})
+    if isinstance(error, ValidationFailed) and "details" not in body:
+        body["details"] = []
+    return {"error": body}
+
+
+def _error_headers(error: ApiError) -> list[tuple[bytes, bytes]]:
+    extensions = error.extensions
+    headers: list[tuple[bytes, bytes]] = []
+    if "retry_after" in extensions:
+        headers.append((b"retry-after", str(extensions["retry_after"]).encode()))
+    if "allow" in extensions:
+        headers.append((b"allow", ", ".join(extensions["allow"]).encode()))
+    return headers
+
+
+async def send_envelope(
+    scope: AsgiScope, send: Send, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]]
+) -> None:
+    payload["meta"] = {"request_id": _request_id(scope), "api_version": API_VERSION}
+    body = orjson.dumps(payload)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [JSON, (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _request_id(scope: AsgiScope) -> str | None:
+    request_id: str | None = (scope.get("state") or {}).get("request_id")
+    return request_id
+
+
+__all__ = ["ErrorDetail", "RestApi", "compile_table", "rest_data", "send_envelope"]

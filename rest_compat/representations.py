@@ -1,0 +1,196 @@
+"""The REST representation of every object /v1 returns (seed 004 and seed 000's field names), as fragments.
+
+Seed 000: a customer list item and the customer detail; a customer's orders have "the same fields as the orders
+list summary". Seed 004: the product (``pricing`` and ``inventory`` nested) and the order summary. Where the seeds
+show no body (order detail, keys, webhooks, store, landing pages) the names follow the same snake_case style.
+"""
+
+from __future__ import annotations
+
+from rest_compat.shapes import Const, Fragment, Many, Obj, Shape, Spread
+
+PRODUCT: Shape = {
+    "id": "id",
+    "name": "name",
+    "slug": "slug",
+    "description": "description",
+    "pricing": {"price": "price", "compare_price": "comparePrice", "cost_price": "costPrice"},
+    "inventory": {
+        "sku": "sku",
+        "track_stock": "trackStock",
+        "stock_quantity": "stockQuantity",
+        "low_stock_alert": "lowStockAlert",
+    },
+    "status": "status",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
+
+ORDER_SUMMARY: Shape = {
+    "id": "id",
+    "order_number": "orderNumber",
+    "status": "status",
+    "payment_status": "paymentStatus",
+    "payment_method": "paymentMethod",
+    "total": "total",
+    "customer_id": "customerId",
+    "customer_name": "customerName",
+    "customer_phone": "customerPhone",
+    "wilaya_id": "wilayaId",
+    "commune": "commune",
+    "delivery_type": "deliveryType",
+    "created_at": "createdAt",
+}
+
+ORDER: Shape = {
+    **ORDER_SUMMARY,
+    "customer_email": "customerEmail",
+    "address": "address",
+    "notes": "notes",
+    "updated_at": "updatedAt",
+    "customer": {
+        "id": "customerId",
+        "name": "customerName",
+        "phone": "customerPhone",
+        "email": "customerEmail",
+    },
+    "delivery": {
+        "type": "deliveryType",
+        "wilaya_id": "wilayaId",
+        "commune": "commune",
+        "address": "address",
+        "fee": "deliveryFee",
+    },
+    "totals": {"subtotal": "subtotal", "delivery_fee": "deliveryFee", "total": "total"},
+    "items": Many("items", "OrderItem"),
+    "status_history": Many("statusHistory", "OrderStatusChange"),
+}
+
+ORDER_ITEM: Shape = {
+    "id": "id",
+    "product_id": "productId",
+    "product_name": "productName",
+    "sku": "sku",
+    "unit_price": "unitPrice",
+    "quantity": "quantity",
+    "total": "total",
+}
+
+ORDER_STATUS_CHANGE: Shape = {
+    "field": "field",
+    "from": "fromStatus",
+    "to": "toStatus",
+    "note": "note",
+    "created_at": "createdAt",
+}
+
+CUSTOMER_SUMMARY: Shape = {
+    "id": "id",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "phone": "phone",
+    "email": "email",
+    "wilaya_id": "wilayaId",
+    "commune": "commune",
+    "total_orders": "totalOrders",
+    "total_spent": "totalSpent",
+    "is_banned": "isBanned",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
+
+# Never device_fingerprint or identity_id: the GraphQL schema does not have them either.
+CUSTOMER: Shape = {
+    **CUSTOMER_SUMMARY,
+    "address": "address",
+    "notes": "notes",
+    "fraud_score": "fraudScore",
+    "last_order_at": "lastOrderAt",
+}
+
+LANDING_PAGE: Shape = {
+    "id": "id",
+    "title": "title",
+    "slug": "slug",
+    "product_id": "productId",
+    "content": "content",
+    "status": "status",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
+
+API_KEY: Shape = {
+    "id": "id",
+    "key_id": "keyId",
+    "prefix": "prefix",
+    "type": "type",
+    "env": "env",
+    "name": "name",
+    "scopes": "scopes",
+    "created_at": "createdAt",
+    "last_used_at": "lastUsedAt",
+    "revoked_at": "revokedAt",
+}
+
+WEBHOOK: Shape = {
+    "id": "id",
+    "url": "url",
+    "events": "events",
+    "is_active": "isActive",
+    "disabled_reason": "disabledReason",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
+
+PLAN_LIMITS: Shape = {
+    "requests_per_minute": "requestsPerMinute",
+    "requests_per_month": "requestsPerMonth",
+    "signups_per_month": "signupsPerMonth",
+    "webhooks_per_month": "webhooksPerMonth",
+}
+
+STORE: Shape = {
+    "id": "id",
+    "name": "name",
+    "slug": "slug",
+    "currency": "currency",
+    "phone_region": "phoneRegion",
+    "plan": "plan",
+    "limits": Obj("limits", "PlanLimits"),
+    "settings": "settings",
+    "metadata": "metadata",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
+
+WHOAMI: Shape = {
+    "key_id": "keyId",
+    "type": "keyType",
+    "env": "env",
+    "scopes": "scopes",
+    "store_id": "storeId",
+    "store_name": "storeName",
+    "plan": "plan",
+}
+
+FRAGMENTS: dict[str, Fragment] = {
+    "Product": Fragment("Product", PRODUCT),
+    "OrderSummary": Fragment("Order", ORDER_SUMMARY),
+    "Order": Fragment("Order", ORDER),
+    "OrderItem": Fragment("OrderItem", ORDER_ITEM),
+    "OrderStatusChange": Fragment("OrderStatusChange", ORDER_STATUS_CHANGE),
+    "CustomerSummary": Fragment("Customer", CUSTOMER_SUMMARY),
+    "Customer": Fragment("Customer", CUSTOMER),
+    "LandingPage": Fragment("LandingPage", LANDING_PAGE),
+    "ApiKey": Fragment("ApiKey", API_KEY),
+    "CreatedApiKey": Fragment("CreateApiKeyPayload", {"key": Spread("apiKey", "ApiKey"), "secret": "secret"}),
+    "Webhook": Fragment("WebhookSubscription", WEBHOOK),
+    "CreatedWebhook": Fragment(
+        "CreateWebhookSubscriptionPayload", {"webhook": Spread("webhookSubscription", "Webhook"), "secret": "secret"}
+    ),
+    "DeletedProduct": Fragment("DeleteProductPayload", {"id": "deletedId", "deleted": Const(True)}),
+    "DeletedWebhook": Fragment("DeleteWebhookSubscriptionPayload", {"id": "deletedId", "deleted": Const(True)}),
+    "PlanLimits": Fragment("PlanLimits", PLAN_LIMITS),
+    "Store": Fragment("Store", STORE),
+    "Whoami": Fragment("Viewer", WHOAMI),
+}

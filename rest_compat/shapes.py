@@ -1,0 +1,251 @@
+"""How a GraphQL object becomes its REST representation, as data: renames, regrouping and constants.
+
+A *fragment* names a GraphQL object type and a *shape*: a mapping from each REST field to where its value comes
+from. From one fragment come three things, so they cannot disagree: the GraphQL fragment the endpoint's operation
+selects (``fragment_text``), the function that turns the selected object into the REST object
+(``compile_fragment``), and the JSON Schema of the REST object (rest_compat/openapi.py).
+
+Values are converted by their GraphQL type, not by the shape: ``ID`` becomes an integer (REST ids are integers),
+``DateTime`` the REST timestamp ``YYYY-MM-DD HH:MM:SS``, enum values lowercase (``PENDING`` → ``pending``); every
+other scalar passes through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A fixed value (``"deleted": true``)."""
+
+    value: object
+
+
+@dataclass(frozen=True, slots=True)
+class Obj:
+    """A nested REST object made from the GraphQL object field ``source`` by ``fragment`` (null stays null)."""
+
+    source: str
+    fragment: str
+
+
+@dataclass(frozen=True, slots=True)
+class Many:
+    """A REST list made from the GraphQL list field ``source``, each element by ``fragment``."""
+
+    source: str
+    fragment: str
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """The fields of the object at ``source``, made by ``fragment``, merged into this level."""
+
+    source: str
+    fragment: str
+
+
+# A string names a field of the same GraphQL object; a nested mapping regroups fields of the same object
+# (``pricing``, ``inventory``).
+Source: TypeAlias = "str | Const | Obj | Many | Spread | Mapping[str, Source]"
+Shape: TypeAlias = Mapping[str, Source]
+Converter: TypeAlias = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    type_name: str
+    shape: Shape
+
+
+def rest_timestamp(value: str | None) -> str | None:
+    """``2026-04-30T14:22:10Z`` (the DateTime scalar) → ``2026-04-30 14:22:10``."""
+    if value is None:
+        return None
+    return f"{value[:10]} {value[11:19]}"
+
+
+def _rest_id(value: str | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _lowercase(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def unwrap(gql_type: Any) -> Any:
+    """The named type inside any NonNull/List wrappers."""
+    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
+        gql_type = gql_type.of_type
+    return gql_type
+
+
+def leaf_converter(gql_type: GraphQLOutputType) -> Converter | None:
+    """How a leaf value of ``gql_type`` becomes its REST value; None when it passes through unchanged."""
+    if isinstance(gql_type, GraphQLNonNull):
+        return leaf_converter(gql_type.of_type)
+    if isinstance(gql_type, GraphQLList):
+        item = leaf_converter(gql_type.of_type)
+        if item is None:
+            return None
+        return lambda values: None if values is None else [item(value) for value in values]
+    if isinstance(gql_type, GraphQLEnumType):
+        return _lowercase
+    if isinstance(gql_type, GraphQLScalarType):
+        return {"ID": _rest_id, "DateTime": rest_timestamp}.get(gql_type.name)
+    return None
+
+
+class Fragments:
+    """The fragments by name, resolved against the schema once at start-up."""
+
+    def __init__(self, schema: GraphQLSchema, fragments: Mapping[str, Fragment]) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self._converters: dict[str, Converter] = {}
+
+    def object_type(self, name: str) -> GraphQLObjectType:
+        gql_type = self.schema.get_type(self.fragments[name].type_name)
+        if not isinstance(gql_type, GraphQLObjectType):
+            raise TypeError(f"fragment {name} is on {self.fragments[name].type_name}, not an object type")
+        return gql_type
+
+    def field_type(self, owner: GraphQLObjectType, field: str) -> GraphQLOutputType:
+        if field not in owner.fields:
+            raise KeyError(f"{owner.name} has no field {field!r}")
+        gql_type: GraphQLOutputType = owner.fields[field].type
+        return gql_type
+
+    def text(self, name: str) -> str:
+        """``fragment <name> on <Type> { ... }``."""
+        fragment = self.fragments[name]
+        return f"fragment {name} on {fragment.type_name} {{ {' '.join(_selections(fragment.shape))} }}"
+
+    def used_by(self, names: set[str]) -> set[str]:
+        """``names`` and every fragment they spread, transitively."""
+        pending, found = list(names), set[str]()
+        while pending:
+            name = pending.pop()
+            if name in found:
+                continue
+            found.add(name)
+            pending.extend(_spreads(self.fragments[name].shape))
+        return found
+
+    def converter(self, name: str) -> Converter:
+        if name not in self._converters:
+            self._converters[name] = self._compile(self.object_type(name), self.fragments[name].shape)
+        return self._converters[name]
+
+    def _compile(self, owner: GraphQLObjectType, shape: Shape) -> Converter:
+        steps = [self._step(owner, rest_name, source) for rest_name, source in shape.items()]
+
+        def convert(obj: Mapping[str, Any]) -> dict[str, Any]:
+            result: dict[str, Any] = {}
+            for step in steps:
+                step(obj, result)
+            return result
+
+        return convert
+
+    def _step(self, owner: GraphQLObjectType, rest_name: str, source: Source) -> Callable[[Any, dict[str, Any]], None]:
+        if isinstance(source, str):
+            leaf = leaf_converter(self.field_type(owner, source))
+            if leaf is None:
+                return lambda obj, out: out.__setitem__(rest_name, obj[source])
+            return lambda obj, out: out.__setitem__(rest_name, leaf(obj[source]))
+        if isinstance(source, Const):
+            value = source.value
+            return lambda _obj, out: out.__setitem__(rest_name, value)
+        if isinstance(source, Obj | Many | Spread):
+            self.field_type(owner, source.source)  # fails at start-up on a typo
+            sub = self.converter(source.fragment)
+            field = source.source
+            if isinstance(source, Obj):
+                return lambda obj, out: out.__setitem__(rest_name, None if obj[field] is None else sub(obj[field]))
+            if isinstance(source, Many):
+                return lambda obj, out: out.__setitem__(rest_name, [sub(item) for item in obj[field]])
+            return lambda obj, out: out.update(sub(obj[field])) if obj[field] is not None else None
+        nested = self._compile(owner, source)
+        return lambda obj, out: out.__setitem__(rest_name, nested(obj))
+
+
+def _selections(shape: Shape) -> list[str]:
+    fields: list[str] = []
+    for source in shape.values():
+        if isinstance(source, str):
+            selection = source
+        elif isinstance(source, Const):
+            continue
+        elif isinstance(source, Obj | Many | Spread):
+            selection = f"{source.source} {{ ...{source.fragment} }}"
+        else:
+            fields.extend(field for field in _selections(source) if field not in fields)
+            continue
+        if selection not in fields:
+            fields.append(selection)
+    return fields
+
+
+def _spreads(shape: Shape) -> list[str]:
+    names: list[str] = []
+    for source in shape.values():
+        if isinstance(source, Obj | Many | Spread):
+            names.append(source.fragment)
+        elif isinstance(source, Mapping):
+            names.extend(_spreads(source))
+    return names
+
+
+def rest_field_types(fragments: Fragments, name: str) -> dict[str, Any]:
+    """For the OpenAPI document: each REST field of fragment ``name`` with the GraphQL type it comes from, or a
+    nested dict, a ``Const``, or ``("object"|"list", fragment)`` for a nested fragment."""
+    owner = fragments.object_type(name)
+    return _field_types(fragments, owner, fragments.fragments[name].shape)
+
+
+def _field_types(fragments: Fragments, owner: GraphQLObjectType, shape: Shape) -> dict[str, Any]:
+    described: dict[str, Any] = {}
+    for rest_name, source in shape.items():
+        if isinstance(source, str):
+            described[rest_name] = fragments.field_type(owner, source)
+        elif isinstance(source, Const):
+            described[rest_name] = source
+        elif isinstance(source, Obj):
+            described[rest_name] = ("object", source.fragment, fragments.field_type(owner, source.source))
+        elif isinstance(source, Many):
+            described[rest_name] = ("list", source.fragment, fragments.field_type(owner, source.source))
+        elif isinstance(source, Spread):
+            described.update(rest_field_types(fragments, source.fragment))
+        else:
+            described[rest_name] = _field_types(fragments, owner, source)
+    return described
+
+
+__all__ = [
+    "Const",
+    "Converter",
+    "Fragment",
+    "Fragments",
+    "Many",
+    "Obj",
+    "Shape",
+    "Spread",
+    "leaf_converter",
+    "rest_field_types",
+    "rest_timestamp",
+    "unwrap",
+]
