@@ -40,6 +40,17 @@ class Unauthorized(ApiError):
     http_status = 401
 
 
+class OriginNotAllowed(ApiError):
+    """A browser request (it has an ``Origin`` header) to a public-key endpoint from an origin the key does not
+    list among its allowed origins; nothing ran."""
+
+    code = "origin_not_allowed"
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__("This public key does not accept requests from this origin (see its allowed origins).")
+
+
 class InsufficientScope(ApiError):
     code = "insufficient_scope"
     http_status = 403
@@ -237,7 +248,7 @@ class RateLimited(ApiError):
 
 
 class QuotaExceeded(ApiError):
-    """The key used up its plan's monthly request quota; the request did not run."""
+    """The store used up its plan's monthly request quota (shared by all its keys); the request did not run."""
 
     code = "quota_exceeded"
     http_status = 429

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# A store whose plan the configuration no longer has gets the most restrictive default plan.
+FALLBACK_PLAN = "free"
 
 # GraphQL reports limits as Int (32-bit); a larger limit is as good as ``None`` (unlimited) anyway.
 Limit = Annotated[int, Field(ge=0, le=2**31 - 1)] | None
@@ -39,3 +43,12 @@ DEFAULT_PLANS: dict[str, Plan] = {
         requests_per_minute=6_000, requests_per_month=None, signups_per_month=None, webhooks_per_month=None
     ),
 }
+
+
+def effective_plan_name(plans: Mapping[str, Plan], name: str) -> str:
+    """The plan whose limits apply to a store on plan ``name``: that one, or ``FALLBACK_PLAN`` if it is unknown."""
+    return name if name in plans else FALLBACK_PLAN
+
+
+def effective_plan(plans: Mapping[str, Plan], name: str) -> Plan:
+    return plans[effective_plan_name(plans, name)]

@@ -1,4 +1,5 @@
-"""API key scopes: the seed's default platform scopes plus the three granted only explicitly."""
+"""API key scopes: the seed's default platform scopes plus the three granted only explicitly, and the internal
+scope of public keys."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ class Scope(StrEnum):
     USAGE_READ = "usage:read"
     KEYS_READ = "keys:read"
     KEYS_WRITE = "keys:write"
+    # Held implicitly by every public key and by nothing else: the signed tracking endpoints (POST /v1/signups,
+    # POST /v1/events). No platform key can be given it, so a leaked platform key never writes tracking data
+    # and a public key embedded in a page never reaches anything else.
+    TRACKING_WRITE = "tracking:write"
 
 
 # Seed 004: "Default scopes (platform key)".
@@ -39,7 +44,12 @@ DEFAULT_PLATFORM_SCOPES: tuple[Scope, ...] = (
     Scope.USAGE_READ,
 )
 
-ALL_SCOPES: tuple[Scope, ...] = tuple(Scope)
+# Scopes no platform key may hold (the CLI and createApiKey refuse them).
+INTERNAL_SCOPES: frozenset[Scope] = frozenset({Scope.TRACKING_WRITE})
+# Every scope a platform key can hold.
+ALL_SCOPES: tuple[Scope, ...] = tuple(scope for scope in Scope if scope not in INTERNAL_SCOPES)
+# What a public key holds, whatever its row says: it can only call the tracking endpoints.
+PUBLIC_KEY_SCOPES: frozenset[str] = frozenset({Scope.TRACKING_WRITE.value})
 
 
 def parse_scopes(raw: str | list[str] | tuple[str, ...]) -> tuple[Scope, ...]:
@@ -53,6 +63,8 @@ def parse_scopes(raw: str | list[str] | tuple[str, ...]) -> tuple[Scope, ...]:
             scope = Scope(item)
         except ValueError:
             raise ValueError(f"unknown scope {item!r}") from None
+        if scope in INTERNAL_SCOPES:
+            raise ValueError(f"{item!r} is held only by public keys")
         if scope not in scopes:
             scopes.append(scope)
     return tuple(scopes)

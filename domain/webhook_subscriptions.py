@@ -10,11 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import WebhookSubscription
-from domain.errors import NotFound
+from db.queries.webhook_subscriptions import logged_delivery, outbox_event_id
+from domain.errors import NotFound, ValidationFailed
 from domain.outbox import EventName
 from domain.validation import Problems
 
 MAX_URL = 2048
+# ``dlv_`` and 24 hex digits today (webhooks/signing.py); the log's column holds 40.
+MAX_DELIVERY_ID = 40
 EVENT_NAMES = frozenset(event.value for event in EventName)
 
 
@@ -74,13 +77,65 @@ async def create_subscription(
     return subscription, secret
 
 
-async def delete_subscription(session: AsyncSession, store_id: int, subscription_id: int) -> int:
+async def _owned_subscription(session: AsyncSession, store_id: int, subscription_id: int) -> WebhookSubscription:
     stmt = select(WebhookSubscription).where(
         WebhookSubscription.id == subscription_id, WebhookSubscription.store_id == store_id
     )
     subscription = (await session.execute(stmt)).scalar_one_or_none()
     if subscription is None:
         raise NotFound("Webhook subscription", subscription_id)
+    return subscription
+
+
+async def delete_subscription(session: AsyncSession, store_id: int, subscription_id: int) -> int:
+    """Deletes the subscription with its delivery log; its pending deliveries find it gone and are dropped."""
+    subscription = await _owned_subscription(session, store_id, subscription_id)
     await session.delete(subscription)
     await session.flush()
     return subscription_id
+
+
+async def enable_subscription(session: AsyncSession, store_id: int, subscription_id: int) -> WebhookSubscription:
+    """Turns a subscription that was disabled for failing back on, with a clean record: its endpoint gets the
+    events from now on (those of the time it was off are not sent; logged ones can be redelivered)."""
+    subscription = await _owned_subscription(session, store_id, subscription_id)
+    if not subscription.is_active or subscription.disabled_reason is not None or subscription.failing_since is not None:
+        subscription.is_active = True
+        subscription.disabled_reason = None
+        subscription.failing_since = None
+        await session.flush()
+    return subscription
+
+
+@dataclass(frozen=True, slots=True)
+class Redelivery:
+    """A logged delivery to send again: the same event to the same endpoint, under the same ``X-DZ-Delivery``."""
+
+    outbox_event_id: int
+    subscription_id: int
+    delivery_id: str
+    # Attempts already logged, so the new ones are numbered after them.
+    previous_attempts: int
+
+
+async def plan_redelivery(
+    session: AsyncSession, store_id: int, delivery_id: str, subscription_id: int | None
+) -> Redelivery:
+    """What redelivering ``delivery_id`` sends. ``not_found`` for a delivery the store never logged (or not on
+    ``subscription_id``); a disabled subscription must be enabled first, since redelivering does not enable it."""
+    problems = Problems()
+    wanted = problems.text("deliveryId", delivery_id, max_length=MAX_DELIVERY_ID, required=True)
+    problems.raise_if_any()
+    logged = await logged_delivery(session, store_id, wanted or "", subscription_id)
+    if logged is None:
+        raise NotFound("Webhook delivery", wanted, field="deliveryId")
+    if not logged.is_active:
+        raise ValidationFailed.single(
+            "deliveryId",
+            "subscription_disabled",
+            f"webhook subscription {logged.subscription_id} is disabled; enable it (enableWebhookSubscription) first",
+        )
+    event_id = await outbox_event_id(session, store_id, logged.event_id)
+    if event_id is None:
+        raise NotFound("Webhook event", logged.event_id, field="deliveryId")
+    return Redelivery(event_id, logged.subscription_id, wanted or "", int(logged.attempts))

@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from tracking.paths import is_signed_request
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Only ever a refusal before anything ran, in either API style: a bad request (GraphQL: syntax, validation,
 # variables, query cost or depth; REST: a bad cursor or header), authentication, scope, an unsupported method, a
@@ -33,6 +35,11 @@ class Requirement(enum.Enum):
 
 
 def requirement(method: str, path: str) -> Requirement:
+    if is_signed_request(method, path):
+        # A signed tracking request is refused if its signature was seen before (tracking/replay.py), which is the
+        # retry protection the requirement exists for; a browser snippet should not have to mint keys. A key sent
+        # anyway is honoured: a retry signed anew with the same key and body gets the first answer.
+        return Requirement.OPTIONAL if method == "POST" else Requirement.NONE
     if path == "/v1" or path.startswith("/v1/"):
         return Requirement.REQUIRED if method in WRITE_METHODS else Requirement.NONE
     if path == "/graphql" and method == "POST":

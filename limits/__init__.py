@@ -1,13 +1,39 @@
-"""Per-key request limits: the sliding 60-second window, the monthly request quota and the usage counters.
+"""Request limits and usage: the per-key sliding 60-second window, the per-store monthly quotas (requests,
+signups, webhooks) and the per-key usage counters, overall and per endpoint.
 
-One ``RateLimiter.hit`` per authenticated request decides all three at once: in this process
-(``MemoryRateLimiter``, the embedded default) or in Redis (``RedisRateLimiter``, shared by every API process).
+One ``RateLimiter.hit`` per authenticated request decides the window and the request quota at once: in this
+process (``MemoryRateLimiter``, the embedded default) or in Redis (``RedisRateLimiter``, shared by every API
+process).
 """
 
 from __future__ import annotations
 
-from limits.decision import WINDOW_SECONDS, Decision, RateLimiter, RefusedBy
+from limits.decision import (
+    OTHER_ENDPOINT,
+    STORE_COUNTERS,
+    USAGE_PERIODS,
+    WINDOW_SECONDS,
+    Decision,
+    RateLimiter,
+    RefusedBy,
+    StoreQuota,
+    WindowState,
+    periods_at,
+)
 from limits.memory import MemoryRateLimiter
 from limits.redis_backend import RedisRateLimiter
 
-__all__ = ["WINDOW_SECONDS", "Decision", "MemoryRateLimiter", "RateLimiter", "RedisRateLimiter", "RefusedBy"]
+__all__ = [
+    "OTHER_ENDPOINT",
+    "STORE_COUNTERS",
+    "USAGE_PERIODS",
+    "WINDOW_SECONDS",
+    "Decision",
+    "MemoryRateLimiter",
+    "RateLimiter",
+    "RedisRateLimiter",
+    "RefusedBy",
+    "StoreQuota",
+    "WindowState",
+    "periods_at",
+]

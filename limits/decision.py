@@ -11,8 +11,14 @@ from domain.plans import Plan
 
 WINDOW_SECONDS = 60
 RefusedBy = Literal["rate", "quota"]
-# The usage counters a limiter keeps per key; the month one is also the monthly quota's counter.
+# The usage counters a limiter keeps per key (all requests, and per endpoint label).
 USAGE_PERIODS = ("minute", "day", "month")
+# The monthly counters a limiter keeps per store: "requests" is the request quota's, counted by ``hit``; the
+# others are drawn on by ``consume``.
+StoreQuota = Literal["signups", "webhooks"]
+STORE_COUNTERS = ("requests", "signups", "webhooks")
+# What the per-endpoint counters file a request under when the app gave it no label.
+OTHER_ENDPOINT = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +35,50 @@ class Decision:
     refused_by: RefusedBy | None
 
 
+@dataclass(frozen=True, slots=True)
+class WindowState:
+    """A key's 60-second window as it is, read without taking a slot. All ``None`` for a plan without a
+    per-minute limit; ``reset`` (epoch second at which the oldest entry leaves) is ``None`` for an empty window."""
+
+    limit: int | None
+    remaining: int | None
+    reset: int | None
+
+
 class RateLimiter(Protocol):
-    async def hit(self, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
-        """Decide one request of the key, atomically: the window first, then the monthly quota. Only an allowed
-        request takes a slot of the window, counts toward the quota and is added to the usage counters."""
+    async def hit(self, store_id: int, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
+        """Decide one request of the key, atomically: the key's window first, then the store's monthly quota
+        (shared by all its keys). Only an allowed request takes a slot of the window, counts toward the store's
+        quota and is added to the key's usage counters."""
+        ...
+
+    async def peek(self, key_pk: int, plan: Plan, now: float | None = None) -> WindowState:
+        """The key's window without adding to it."""
         ...
 
     async def usage(self, key_pk: int, now: float | None = None) -> dict[str, int]:
         """Allowed requests of the key in the current minute, day and month (UTC)."""
+        ...
+
+    async def record_endpoint(self, key_pk: int, endpoint: str, now: float | None = None) -> None:
+        """Count one answered request of the key under ``endpoint`` (a label the server chose, never client
+        text) in the current minute, day and month."""
+        ...
+
+    async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
+        """The key's requests per endpoint label in the current periods: label → minute/day/month → count. A
+        label seen this month but not this minute counts 0 for the minute."""
+        ...
+
+    async def consume(
+        self, store_id: int, kind: StoreQuota, plan: Plan, amount: int = 1, now: float | None = None
+    ) -> bool:
+        """Take ``amount`` (at least 1) from the store's monthly ``kind`` quota, atomically and all or nothing:
+        ``False``, and nothing taken, when that would go over the plan's limit (``None``: unlimited)."""
+        ...
+
+    async def store_usage(self, store_id: int, now: float | None = None) -> dict[str, int]:
+        """The store's requests, signups and webhooks counted this month (UTC)."""
         ...
 
 
@@ -63,6 +105,24 @@ def periods_at(now: float) -> Periods:
         month=moment.strftime("%Y%m"),
         month_end=next_month.timestamp(),
     )
+
+
+def quota_limit(plan: Plan, kind: StoreQuota) -> int | None:
+    return plan.signups_per_month if kind == "signups" else plan.webhooks_per_month
+
+
+def check_amount(amount: int) -> None:
+    # A zero or negative amount would let ``consume`` hand quota back (or succeed over the limit).
+    if amount < 1:
+        raise ValueError(f"amount must be at least 1, got {amount}")
+
+
+def window_state(plan: Plan, *, in_window: int, oldest: float | None) -> WindowState:
+    limit = plan.requests_per_minute
+    if limit is None:
+        return WindowState(None, None, None)
+    reset = math.ceil(oldest + WINDOW_SECONDS) if oldest is not None else None
+    return WindowState(limit=limit, remaining=max(limit - in_window, 0), reset=reset)
 
 
 def decide(

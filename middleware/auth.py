@@ -26,6 +26,7 @@ from middleware.internal_error import send_internal_error
 from middleware.key_cache import KeyCache
 from middleware.principal import Principal
 from middleware.responses import send_error
+from tracking.paths import is_signed_request
 
 logger = logging.getLogger("storegraph.auth")
 
@@ -38,6 +39,9 @@ TOUCH_FAILURES: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
 
 def requires_key(scope: AsgiScope) -> bool:
     path: str = scope["path"]
+    if is_signed_request(scope["method"], path):
+        # Signed by a public key instead (middleware/public_key.py), which has no Bearer secret to send.
+        return False
     if path.startswith("/v1"):
         return True
     if path == "/graphql":

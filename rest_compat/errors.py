@@ -19,7 +19,7 @@ from domain.errors import ApiError, ErrorDetail, ValidationFailed
 HTTP_STATUS: dict[str, int] = {
     "unauthorized": 401,
     "insufficient_scope": 403,
-    "forbidden": 403,
+    "origin_not_allowed": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "validation_error": 422,

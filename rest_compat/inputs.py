@@ -8,13 +8,15 @@ parameter and request-body schemas are generated from these models.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.api_keys import MAX_ALLOWED_ORIGINS
 from domain.money import MAX_MONEY
 from domain.statuses import LandingPageStatus, OrderStatus, PaymentStatus, ProductStatus
+from tracking.validation import MAX_EVENTS
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_PAGE_SIZE = 200
@@ -116,13 +118,64 @@ class CreateLandingPageBody(BodyModel):
 
 
 class CreateKeyBody(BodyModel):
-    # Public (browser) keys come with the signed tracking endpoints; until then only platform keys are issued.
-    type: str = Field(default="platform", pattern="^platform$", description="`platform`.")
-    scopes: list[str] = Field(max_length=64)
+    type: str = Field(
+        default="platform",
+        pattern="^(platform|public)$",
+        description="`platform` (Bearer, server-to-server) or `public` (signs POST /v1/signups and /v1/events).",
+    )
+    # A public key holds tracking:write only, so it is created without scopes.
+    scopes: list[str] = Field(default_factory=list, max_length=64)
     name: str | None = None
     env: str | None = Field(default=None, pattern="^(live|test)$", description="`live` or `test`.")
+    allowed_origins: list[str] | None = Field(
+        default=None,
+        max_length=MAX_ALLOWED_ORIGINS,
+        description="Public keys: the http(s) origins (`https://shop.example`) whose pages may use the key; "
+        "absent or empty: any.",
+    )
 
 
 class CreateWebhookBody(BodyModel):
     url: str = Field(max_length=2048)
     events: list[str] = Field(max_length=16)
+
+
+class RedeliverWebhookBody(BodyModel):
+    delivery_id: str = Field(max_length=40, description="The `delivery_id` of a logged attempt (`X-DZ-Delivery`).")
+
+
+class TrackSignupBody(BodyModel):
+    """POST /v1/signups: an email and/or a phone (tracking/validation.py has the rules)."""
+
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    source: str | None = None
+    campaign: str | None = None
+    metadata: dict[str, Any] | None = Field(default=None, description="A JSON object of at most 16 KB.")
+
+
+class TrackedEventBody(BodyModel):
+    event: str = Field(description="A name such as `page_view`: `[a-z][a-z0-9_.:-]{0,63}`.")
+    properties: dict[str, Any] | None = Field(default=None, description="A JSON object of at most 16 KB.")
+    occurred_at: datetime | None = Field(
+        default=None, description="ISO 8601 or `YYYY-MM-DD HH:MM:SS` (UTC without an offset); default: now."
+    )
+
+
+class TrackEventsBody(BodyModel):
+    """POST /v1/events: one event (``event``, ``properties``, ``occurred_at``) or up to 100 in ``events``."""
+
+    event: str | None = Field(default=None, description="A name such as `page_view`.")
+    properties: dict[str, Any] | None = None
+    occurred_at: datetime | None = None
+    events: list[TrackedEventBody] | None = Field(default=None, max_length=MAX_EVENTS)
+
+
+class EventCountsQuery(QueryModel):
+    # ``from`` is a Python keyword: the field is ``from_``, its name in the query string ``from``.
+    from_: date | None = Field(
+        default=None, alias="from", description="First UTC day (`YYYY-MM-DD`), included; default: 29 days before `to`."
+    )
+    to: date | None = Field(default=None, description="Last UTC day, included; default: today.")
+    event: str | None = Field(default=None, max_length=64, description="Only this event name.")

@@ -127,6 +127,7 @@ API_KEY: Shape = {
     "env": "env",
     "name": "name",
     "scopes": "scopes",
+    "allowed_origins": "allowedOrigins",
     "created_at": "createdAt",
     "last_used_at": "lastUsedAt",
     "revoked_at": "revokedAt",
@@ -140,6 +141,50 @@ WEBHOOK: Shape = {
     "disabled_reason": "disabledReason",
     "created_at": "createdAt",
     "updated_at": "updatedAt",
+}
+
+WEBHOOK_DELIVERY: Shape = {
+    "id": "id",
+    "delivery_id": "deliveryId",
+    "event_id": "eventId",
+    "event": "event",
+    "attempt": "attempt",
+    "succeeded": "succeeded",
+    "response_status": "responseStatus",
+    "duration_ms": "durationMs",
+    "response_excerpt": "responseExcerpt",
+    "error": "error",
+    "created_at": "createdAt",
+}
+
+USAGE: Shape = {
+    "requests": {
+        "minute": "requestsThisMinute",
+        "day": "requestsToday",
+        "month": "requestsThisMonth",
+    },
+    "endpoints": Many("endpoints", "EndpointUsage"),
+    "rate_limit": Obj("rateLimit", "RateLimitState"),
+}
+
+ENDPOINT_USAGE: Shape = {"endpoint": "label", "minute": "minute", "day": "day", "month": "month"}
+
+RATE_LIMIT_STATE: Shape = {
+    "limit": "limit",
+    "remaining": "remaining",
+    "reset_at": "resetAt",
+    "window_seconds": "windowSeconds",
+}
+
+QUOTA_USE: Shape = {"limit": "limit", "used": "used", "remaining": "remaining"}
+
+QUOTAS: Shape = {
+    "plan": "plan",
+    "requests_per_minute": "requestsPerMinute",
+    "requests_per_month": Obj("requestsPerMonth", "QuotaUse"),
+    "signups_per_month": Obj("signupsPerMonth", "QuotaUse"),
+    "webhooks_per_month": Obj("webhooksPerMonth", "QuotaUse"),
+    "period_end": "periodEnd",
 }
 
 PLAN_LIMITS: Shape = {
@@ -173,6 +218,13 @@ WHOAMI: Shape = {
     "plan": "plan",
 }
 
+# The signed tracking endpoints answer ids that are strings (``sgn_...``, ``tev_...``), not integers: they are
+# handed out before the worker stores anything.
+TRACKED_SIGNUP: Shape = {"id": "id"}
+TRACKED_EVENTS: Shape = {"accepted": "accepted", "ids": "ids"}
+EVENT_COUNTS: Shape = {"from": "from", "to": "to", "total": "total", "counts": Many("counts", "EventCount")}
+EVENT_COUNT: Shape = {"event": "event", "day": "day", "count": "count"}
+
 FRAGMENTS: dict[str, Fragment] = {
     "Product": Fragment("Product", PRODUCT),
     "OrderSummary": Fragment("Order", ORDER_SUMMARY),
@@ -183,14 +235,28 @@ FRAGMENTS: dict[str, Fragment] = {
     "Customer": Fragment("Customer", CUSTOMER),
     "LandingPage": Fragment("LandingPage", LANDING_PAGE),
     "ApiKey": Fragment("ApiKey", API_KEY),
-    "CreatedApiKey": Fragment("CreateApiKeyPayload", {"key": Spread("apiKey", "ApiKey"), "secret": "secret"}),
+    "CreatedApiKey": Fragment(
+        "CreateApiKeyPayload",
+        {"key": Spread("apiKey", "ApiKey"), "secret": "secret", "signing_secret": "signingSecret"},
+    ),
     "Webhook": Fragment("WebhookSubscription", WEBHOOK),
     "CreatedWebhook": Fragment(
         "CreateWebhookSubscriptionPayload", {"webhook": Spread("webhookSubscription", "Webhook"), "secret": "secret"}
     ),
+    "WebhookDelivery": Fragment("WebhookDelivery", WEBHOOK_DELIVERY),
     "DeletedProduct": Fragment("DeleteProductPayload", {"id": "deletedId", "deleted": Const(True)}),
     "DeletedWebhook": Fragment("DeleteWebhookSubscriptionPayload", {"id": "deletedId", "deleted": Const(True)}),
+    "Redelivery": Fragment("RedeliverWebhookPayload", {"delivery_id": "deliveryId"}),
     "PlanLimits": Fragment("PlanLimits", PLAN_LIMITS),
+    "Usage": Fragment("Usage", USAGE),
+    "EndpointUsage": Fragment("EndpointUsage", ENDPOINT_USAGE),
+    "RateLimitState": Fragment("RateLimitState", RATE_LIMIT_STATE),
+    "Quotas": Fragment("Quotas", QUOTAS),
+    "QuotaUse": Fragment("QuotaUse", QUOTA_USE),
     "Store": Fragment("Store", STORE),
     "Whoami": Fragment("Viewer", WHOAMI),
+    "TrackedSignup": Fragment("TrackSignupPayload", TRACKED_SIGNUP),
+    "TrackedEvents": Fragment("TrackEventsPayload", TRACKED_EVENTS),
+    "EventCounts": Fragment("EventCounts", EVENT_COUNTS),
+    "EventCount": Fragment("EventCount", EVENT_COUNT),
 }

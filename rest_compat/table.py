@@ -313,8 +313,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         method="POST",
         path="/v1/keys",
         scope=Scope.KEYS_WRITE,
-        summary="Create a platform key; the response carries its secret, once",
-        description="A key cannot grant a scope it does not hold (`insufficient_scope`, naming the scope).",
+        summary="Create a platform or public key; the response carries its secret (a public key's signing secret), "
+        "once",
+        description="A key cannot grant a scope it does not hold (`insufficient_scope`, naming the scope). A public "
+        'key (`"type": "public"`, optional `allowed_origins`) holds `tracking:write` only and signs the '
+        "tracking endpoints (docs/tracking.md).",
         operation=(
             "mutation CreateKey($input: CreateApiKeyInput!) "
             f"{{ createApiKey(input: $input) {{ ...CreatedApiKey {USER_ERRORS} }} }}"
@@ -326,7 +329,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         status=201,
         body=inputs.CreateKeyBody,
         body_var="input",
-        body_ignored=frozenset({"type"}),
     ),
     Endpoint(
         name="RevokeKey",
@@ -393,5 +395,148 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         fragment="DeletedWebhook",
         resource="Webhook",
         path_vars={"id": "id"},
+    ),
+    Endpoint(
+        name="ListWebhookDeliveries",
+        method="GET",
+        path="/v1/webhooks/{id}/deliveries",
+        scope=Scope.WEBHOOKS_READ,
+        summary="A subscription's delivery attempts, newest first",
+        description="Each attempt with the endpoint's status code, the time it took and the start of its answer.",
+        operation=(
+            "query ListWebhookDeliveries($id: ID!, $first: Int!, $after: String) "
+            "{ webhookDeliveries(subscriptionId: $id, first: $first, after: $after) "
+            f"{{ nodes {{ ...WebhookDelivery }} {PAGE_INFO} }} }}"
+        ),
+        result="webhookDeliveries",
+        result_kind="list",
+        fragment="WebhookDelivery",
+        resource="Webhook",
+        path_vars={"id": "id"},
+        query=inputs.Page,
+        query_vars=PAGE_VARS,
+    ),
+    Endpoint(
+        name="RedeliverWebhook",
+        method="POST",
+        path="/v1/webhooks/{id}/redeliver",
+        scope=Scope.WEBHOOKS_WRITE,
+        summary="Send a logged delivery of this subscription again",
+        description=(
+            "Queues the delivery's event for the endpoint again under the same `X-DZ-Delivery`, with a fresh retry "
+            "schedule; 202 once it is queued, and each attempt joins the delivery log. A disabled subscription must "
+            "be enabled first (`validation_error` with code `subscription_disabled`)."
+        ),
+        operation=(
+            "mutation RedeliverWebhook($input: RedeliverWebhookInput!) "
+            f"{{ redeliverWebhook(input: $input) {{ ...Redelivery {USER_ERRORS} }} }}"
+        ),
+        result="redeliverWebhook",
+        user_errors="redeliverWebhook.userErrors",
+        fragment="Redelivery",
+        resource="Webhook delivery",
+        status=202,
+        path_vars={"id": "input.subscriptionId"},
+        body=inputs.RedeliverWebhookBody,
+        body_var="input",
+    ),
+    Endpoint(
+        name="EnableWebhook",
+        method="POST",
+        path="/v1/webhooks/{id}/enable",
+        scope=Scope.WEBHOOKS_WRITE,
+        summary="Turn a subscription that was disabled for failing back on",
+        description="It receives the store's events again from now on; `failing_since` and `disabled_reason` clear.",
+        operation=(
+            "mutation EnableWebhook($id: ID!) "
+            f"{{ enableWebhookSubscription(id: $id) {{ webhookSubscription {{ ...Webhook }} {USER_ERRORS} }} }}"
+        ),
+        result="enableWebhookSubscription.webhookSubscription",
+        user_errors="enableWebhookSubscription.userErrors",
+        fragment="Webhook",
+        resource="Webhook",
+        path_vars={"id": "id"},
+    ),
+    Endpoint(
+        name="GetUsage",
+        method="GET",
+        path="/v1/usage",
+        scope=Scope.USAGE_READ,
+        summary="The calling key's requests this minute, day and month, per endpoint, and its rate-limit window",
+        operation="query GetUsage { usage { ...Usage } }",
+        result="usage",
+        fragment="Usage",
+        resource="Usage",
+    ),
+    Endpoint(
+        name="GetQuotas",
+        method="GET",
+        path="/v1/quotas",
+        scope=Scope.USAGE_READ,
+        summary="The store's plan limits and how much of each monthly quota is used",
+        operation="query GetQuotas { quotas { ...Quotas } }",
+        result="quotas",
+        fragment="Quotas",
+        resource="Quotas",
+    ),
+    # The signed tracking endpoints (docs/tracking.md): authenticated by a public key's X-DZ-Key, X-DZ-Timestamp
+    # and X-DZ-Signature (middleware/public_key.py) instead of a Bearer key, and needing no Idempotency-Key.
+    Endpoint(
+        name="TrackSignup",
+        method="POST",
+        path="/v1/signups",
+        scope=Scope.TRACKING_WRITE,
+        summary="Track a signup with a public key; 202 at once, stored and counted by the worker",
+        description="Signed with a public key (`X-DZ-Key`, `X-DZ-Timestamp`, `X-DZ-Signature`), not a Bearer key; "
+        "no `Idempotency-Key` needed. An email and/or a phone; a counted signup fires `signup.counted`.",
+        operation=(
+            "mutation TrackSignup($input: TrackSignupInput!) "
+            f"{{ trackSignup(input: $input) {{ ...TrackedSignup {USER_ERRORS} }} }}"
+        ),
+        result="trackSignup",
+        user_errors="trackSignup.userErrors",
+        fragment="TrackedSignup",
+        resource="Tracking",
+        status=202,
+        body=inputs.TrackSignupBody,
+        body_var="input",
+    ),
+    Endpoint(
+        name="TrackEvents",
+        method="POST",
+        path="/v1/events",
+        scope=Scope.TRACKING_WRITE,
+        summary="Log one event or up to 100 with a public key; 202 at once, stored and counted by the worker",
+        description="Signed with a public key (`X-DZ-Key`, `X-DZ-Timestamp`, `X-DZ-Signature`), not a Bearer key; "
+        "no `Idempotency-Key` needed. The ids answered are the events' in the order sent.",
+        operation=(
+            "mutation TrackEvents($input: TrackEventsInput!) "
+            f"{{ trackEvents(input: $input) {{ ...TrackedEvents {USER_ERRORS} }} }}"
+        ),
+        result="trackEvents",
+        user_errors="trackEvents.userErrors",
+        fragment="TrackedEvents",
+        resource="Tracking",
+        status=202,
+        body=inputs.TrackEventsBody,
+        body_var="input",
+    ),
+    Endpoint(
+        name="GetEventCounts",
+        method="GET",
+        path="/v1/events/counts",
+        scope=Scope.USAGE_READ,
+        summary="The store's tracked events counted per name and UTC day",
+        description="The last 30 days unless `from` and `to` say otherwise (at most 366 days); only days and "
+        "events with at least one event.",
+        operation=(
+            "query GetEventCounts($from: Date, $to: Date, $event: String) "
+            "{ eventCounts(from: $from, to: $to, event: $event) { ...EventCounts } }"
+        ),
+        result="eventCounts",
+        fragment="EventCounts",
+        resource="Tracking",
+        query=inputs.EventCountsQuery,
+        query_vars={"from_": "from", "to": "to", "event": "event"},
     ),
 )

@@ -18,6 +18,7 @@ from schema.mutation import Mutation
 from schema.permissions import install_scope_guards
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
+from schema.usage_label import UsageLabel
 
 logger = logging.getLogger("storegraph.graphql")
 
@@ -48,6 +49,7 @@ def build_schema(cost_limits: CostLimits | None = None) -> StoregraphSchema:
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             query_cost.extension,
+            UsageLabel,
         ],
     )
     install_scope_guards(schema._schema)

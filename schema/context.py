@@ -13,6 +13,8 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.session import begin_write
+from jobs.queue import JobQueue
+from limits import RateLimiter
 from middleware.key_cache import KeyRevocations
 from middleware.principal import Principal
 from resolvers.cursors import CursorCodec
@@ -106,6 +108,13 @@ class Context:
     cost_budget: CostBudget | None = None
     # Where revoking a key or changing a store is announced, so cached keys are dropped in every process.
     key_revocations: KeyRevocations | None = None
+    # Where the ``usage`` and ``quotas`` fields read the key's and the store's counters.
+    rate_limiter: RateLimiter | None = None
+    # Where mutations hand work to the background worker (tracked signups and events, redeliveries).
+    job_queue: JobQueue | None = None
+    # The operation's label for the per-endpoint usage counters, set once the document is parsed
+    # (schema/usage_label.py); the endpoint hands it to the rate-limit middleware.
+    usage_endpoint: str | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

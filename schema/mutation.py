@@ -10,6 +10,8 @@ from schema.mutations.landing_pages import LandingPageMutations
 from schema.mutations.orders import OrderMutations
 from schema.mutations.products import ProductMutations
 from schema.mutations.store import StoreMutations
+from schema.mutations.tracking import TrackingMutations
+from schema.mutations.webhook_deliveries import WebhookDeliveryMutations
 from schema.mutations.webhook_subscriptions import WebhookSubscriptionMutations
 
 Mutation = merge_types(
@@ -21,6 +23,8 @@ Mutation = merge_types(
         StoreMutations,
         ApiKeyMutations,
         WebhookSubscriptionMutations,
+        WebhookDeliveryMutations,
         CustomerMutations,
+        TrackingMutations,
     ),
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from datetime import date
+from typing import Annotated, cast
 
 import strawberry
 
@@ -12,7 +13,9 @@ from resolvers.landing_pages import get_landing_page, landing_pages_page
 from resolvers.orders import get_order, orders_page
 from resolvers.products import get_product, products_page
 from resolvers.store import current_store, viewer
-from resolvers.webhook_subscriptions import webhook_subscriptions_page
+from resolvers.tracking import event_counts_report, signups_page
+from resolvers.usage import key_usage, store_quotas
+from resolvers.webhook_subscriptions import webhook_deliveries_page, webhook_subscriptions_page
 from schema.connections import Connection
 from schema.context import Info
 from schema.inputs import (
@@ -30,7 +33,9 @@ from schema.types.landing_page import LandingPage
 from schema.types.order import Order
 from schema.types.product import Product
 from schema.types.store import Store, Viewer
-from schema.types.webhook_subscription import WebhookSubscription
+from schema.types.tracking import EventCounts, Signup
+from schema.types.usage import Quotas, Usage
+from schema.types.webhook_subscription import WebhookDelivery, WebhookSubscription
 
 FIRST = strawberry.argument(description="Page size, 1–200.")
 
@@ -117,3 +122,38 @@ class Query:
         self, info: Info, first: int = 50, after: str | None = None
     ) -> Connection[WebhookSubscription] | None:
         return cast("Connection[WebhookSubscription]", await webhook_subscriptions_page(info.context, first, after))
+
+    @strawberry.field(description="A subscription's delivery attempts, newest first, each with its outcome.")
+    async def webhook_deliveries(
+        self, info: Info, subscription_id: strawberry.ID, first: int = 50, after: str | None = None
+    ) -> Connection[WebhookDelivery] | None:
+        page = await webhook_deliveries_page(info.context, subscription_id, first, after)
+        return cast("Connection[WebhookDelivery]", page)
+
+    # Nullable like every root field behind a scope: a key without usage:read gets null for this field alone.
+    @strawberry.field(
+        description="The calling key's requests this minute, day and month, per endpoint, and its window."
+    )
+    async def usage(self, info: Info) -> Usage | None:
+        return cast("Usage", await key_usage(info.context))
+
+    @strawberry.field(description="The store's plan and its monthly quotas (requests, signups, webhooks).")
+    async def quotas(self, info: Info) -> Quotas | None:
+        return cast("Quotas", await store_quotas(info.context))
+
+    @strawberry.field(description="Signups tracked through the store's public keys, newest first.")
+    async def signups(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Signup] | None:
+        return cast("Connection[Signup]", await signups_page(info.context, first, after))
+
+    @strawberry.field(description="The store's tracked events counted per name and UTC day, from the worker.")
+    async def event_counts(
+        self,
+        info: Info,
+        from_: Annotated[
+            date | None,
+            strawberry.argument(name="from", description="First day (UTC), included; default: 29 days before `to`."),
+        ] = None,
+        to: Annotated[date | None, strawberry.argument(description="Last day (UTC), included; default: today.")] = None,
+        event: Annotated[str | None, strawberry.argument(description="Only this event name.")] = None,
+    ) -> EventCounts | None:
+        return cast("EventCounts", await event_counts_report(info.context, from_, to, event))

@@ -14,24 +14,33 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as AsgiScope
 
 from db.session import create_engine, create_sessionmaker
 from idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
-from limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from jobs.backends import create_queue
+from jobs.queue import JobQueue
+from limits import RateLimiter
 from middleware.auth import AuthMiddleware
 from middleware.body_limit import BodyLimitMiddleware
 from middleware.idempotency import IdempotencyMiddleware
 from middleware.key_cache import KeyCache, KeyRevocations
+from middleware.public_key import PublicKeyMiddleware
 from middleware.rate_limit import RateLimitMiddleware
 from middleware.request_id import RequestIdMiddleware
 from resolvers.cursors import CursorCodec
+from rest_compat.docs_page import openapi_routes
 from rest_compat.handler import RestApi, compile_table
 from schema.build import StoregraphSchema, build_schema
 from schema.cost import CostLimits
 from schema.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
 from storegraph.graphql_endpoint import GraphQLEndpoint
+from storegraph.services import rate_limiter as _rate_limiter
+from storegraph.services import start_embedded_worker
 from storegraph.settings import Settings
+from tracking.replay import replay_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,8 @@ class Services:
     key_revocations: KeyRevocations
     rate_limiter: RateLimiter
     idempotency: IdempotencyStore
+    # Background work (webhook deliveries, tracked signups and events), durable before the API answers.
+    job_queue: JobQueue
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -66,12 +77,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_revocations=_key_revocations(settings, redis),
         rate_limiter=_rate_limiter(settings, redis),
         idempotency=_idempotency_store(settings, redis),
+        job_queue=create_queue(settings, engine, redis),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         feed = asyncio.create_task(services.key_revocations.listen())
+        # `storegraph serve` sets EMBEDDED_WORKER (unless --no-worker); other apps, the tests' among them, run none.
+        embedded = None
+        if settings.embedded_worker:
+            embedded = start_embedded_worker(
+                settings, engine, services.sessionmaker, services.job_queue, services.rate_limiter
+            )
+        _app.state.embedded_worker = embedded
         yield
+        if embedded is not None:
+            await embedded.stop()  # finishes its running jobs while the engine is still open
         feed.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feed
@@ -88,12 +109,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services.cursors,
         services.cost_budgets,
         services.key_revocations,
+        rate_limiter=services.rate_limiter,
+        job_queue=services.job_queue,
     )
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
     rest = RestApi(graphql, compile_table(services.schema._schema))
-    app.router.routes.append(Route("/v1", rest, methods=None))
-    app.router.routes.append(Route("/v1/{path:path}", rest, methods=None))
+    app.router.routes.append(PrefixRoute("/v1", rest))
+    # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.
+    app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
     # Starlette runs the last added middleware first: request id, then the body limit, then authentication, then
@@ -107,9 +131,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RateLimitMiddleware, limiter=services.rate_limiter, plans=settings.plans)
     app.add_middleware(AuthMiddleware, engine=services.engine, keys=services.key_revocations.cache)
+    # The signed tracking endpoints (POST /v1/signups, /v1/events) authenticate here instead of in AuthMiddleware,
+    # which skips them: inside the body limit (it buffers the body to check the signature), before the rate limit
+    # (which then counts them per key like any request). It also answers their CORS preflight.
+    app.add_middleware(
+        PublicKeyMiddleware,
+        engine=services.engine,
+        replays=replay_store(
+            redis, tolerance_seconds=settings.signature_tolerance_seconds, prefix=settings.redis_prefix
+        ),
+        tolerance_seconds=settings.signature_tolerance_seconds,
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+class PrefixRoute(BaseRoute):
+    """Every HTTP request for ``prefix`` or a path under it, whatever characters the path holds.
+
+    Starlette's ``/v1/{path:path}`` does not match a path with a newline in it (a client sends one as ``%0A``),
+    which then got Starlette's own 404 ``{"detail": "Not Found"}`` instead of the /v1 envelope.
+    """
+
+    def __init__(self, prefix: str, app: ASGIApp) -> None:
+        self.prefix = prefix
+        self.app = app
+
+    def matches(self, scope: AsgiScope) -> tuple[Match, AsgiScope]:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and (path == self.prefix or path.startswith(f"{self.prefix}/")):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    async def handle(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 def _key_revocations(settings: Settings, redis: Redis | None) -> KeyRevocations:
@@ -122,12 +178,6 @@ def _idempotency_store(settings: Settings, redis: Redis | None) -> IdempotencySt
     if redis is None:
         return MemoryIdempotencyStore()
     return RedisIdempotencyStore(redis, prefix=settings.redis_prefix)
-
-
-def _rate_limiter(settings: Settings, redis: Redis | None) -> RateLimiter:
-    if redis is None:
-        return MemoryRateLimiter()
-    return RedisRateLimiter(redis, prefix=settings.redis_prefix)
 
 
 def _cost_budgets(settings: Settings, redis: Redis | None) -> CostBudgets:

@@ -1,8 +1,10 @@
-"""The ``storegraph`` command: migrate, serve, stores, keys and demo data."""
+"""The ``storegraph`` command: migrate, serve, worker, stores, keys, demo data and the generated schema exports."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -18,10 +20,16 @@ from db.migrate import upgrade_to_head
 from db.queries.api_keys import create_api_key
 from db.queries.stores import create_store, get_store
 from db.session import begin_write, create_engine, create_sessionmaker
-from domain.api_keys import KeyEnv, KeyType
+from domain.api_keys import KeyEnv, KeyType, allowed_origins_from
+from domain.errors import ValidationFailed
 from domain.scopes import DEFAULT_PLATFORM_SCOPES, parse_scopes
+from jobs.registry import all_handlers, all_periodic
+from jobs.worker import Worker, run_until_signalled
+from rest_compat.docs_markdown import StaleMarkers, render, replace_generated
+from rest_compat.openapi import build_document, compiled_table, document_bytes
 from schema.build import build_schema
 from storegraph.demo import build_demo
+from storegraph.services import build_job_context
 from storegraph.settings import Settings
 
 app = typer.Typer(help="storegraph: a GraphQL-first commerce API with a REST /v1 compatibility layer.")
@@ -36,6 +44,11 @@ T = TypeVar("T")
 class EnvChoice(StrEnum):
     live = "live"
     test = "test"
+
+
+class TypeChoice(StrEnum):
+    platform = "platform"
+    public = "public"
 
 
 def _run_with_db(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True) -> T:
@@ -74,12 +87,21 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    job_worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run background jobs in each API process too (off: run `storegraph worker` separately).",
+        ),
+    ] = True,
 ) -> None:
-    """Serve the API (migrating the database first)."""
+    """Serve the API (migrating the database first), with a job worker in each process unless --no-worker."""
     if workers > 1 and not Settings().redis_url:
         # Rate limits, idempotency, cost buckets and key revocation are shared between processes through Redis;
         # without it each worker would keep its own and a client could get each limit once per worker.
         raise typer.BadParameter("more than one worker needs REDIS_URL", param_hint="--workers")
+    # The app factory reads its settings from the environment, in this process and in every --workers child.
+    os.environ["EMBEDDED_WORKER"] = "true" if job_worker else "false"
     migrate()
     uvicorn.run(
         "storegraph.app:create_app",
@@ -92,6 +114,34 @@ def serve(
     )
 
 
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, max=1000, help="Jobs run at once (default JOB_CONCURRENCY).")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, max=1000, help="Most jobs claimed at a time (default JOB_BATCH_SIZE).")
+    ] = None,
+) -> None:
+    """Run background jobs (webhook deliveries, tracked signups and events) until SIGTERM or SIGINT, migrating the
+    database first. Any number may run at once, on either queue backend."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    migrate()
+    asyncio.run(_work(settings, concurrency=concurrency, batch_size=batch_size))
+
+
+async def _work(settings: Settings, *, concurrency: int | None, batch_size: int | None) -> None:
+    context, cleanup = build_job_context(settings)
+    try:
+        worker = Worker.from_settings(
+            context, all_handlers(), all_periodic(), concurrency=concurrency, batch_size=batch_size
+        )
+        await run_until_signalled(worker)
+    finally:
+        await cleanup()
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),
@@ -99,6 +149,26 @@ def export_schema(
     """Write the GraphQL schema's SDL (the checked-in schema.graphql; a test keeps it current)."""
     output.write_text(build_schema().as_str() + "\n", encoding="utf-8")
     typer.echo(f"wrote {output}")
+
+
+@app.command("export-openapi")
+def export_openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the OpenAPI document.")] = Path("openapi.json"),
+    guide: Annotated[Path, typer.Option(help="The REST guide whose generated part to rewrite.")] = Path("docs/rest.md"),
+) -> None:
+    """Write the /v1 OpenAPI document (the checked-in openapi.json) and the endpoint part of docs/rest.md, both
+    generated from the endpoint table (tests keep them current)."""
+    schema, endpoints = compiled_table()
+    document = build_document(schema, endpoints)
+    output.write_bytes(document_bytes(document))
+    typer.echo(f"wrote {output}")
+    try:
+        updated = replace_generated(guide.read_text(encoding="utf-8"), render(document, endpoints))
+    except (OSError, StaleMarkers) as error:
+        typer.echo(f"cannot update {guide}: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    guide.write_text(updated, encoding="utf-8")
+    typer.echo(f"wrote {guide}")
 
 
 @stores_app.command("create")
@@ -130,12 +200,30 @@ def keys_create(
     ] = None,
     env: Annotated[EnvChoice, typer.Option(help="live or test.")] = EnvChoice.live,
     name: Annotated[str | None, typer.Option(help="A label for the key.")] = None,
+    key_type: Annotated[
+        TypeChoice,
+        typer.Option("--type", help="platform (Bearer, server-to-server) or public (signs the tracking endpoints)."),
+    ] = TypeChoice.platform,
+    allowed_origins: Annotated[
+        str | None,
+        typer.Option(help="Public keys: comma-separated origins whose pages may use the key; default: any."),
+    ] = None,
 ) -> None:
-    """Create a platform key and print it as JSON. The full key is shown only this once."""
+    """Create a key and print it as JSON. A platform key's full key, and a public key's signing secret, are shown
+    only this once."""
+    public = key_type is TypeChoice.public
     try:
-        chosen = parse_scopes(scopes) if scopes is not None else DEFAULT_PLATFORM_SCOPES
+        chosen = parse_scopes(scopes) if scopes is not None and not public else DEFAULT_PLATFORM_SCOPES
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--scopes") from None
+    if public and scopes is not None:
+        raise typer.BadParameter("a public key holds tracking:write only; leave --scopes out", param_hint="--scopes")
+    if allowed_origins is not None and not public:
+        raise typer.BadParameter("only public keys have allowed origins", param_hint="--allowed-origins")
+    try:
+        origins = allowed_origins_from([part for part in (allowed_origins or "").split(",") if part.strip()])
+    except ValidationFailed as error:
+        raise typer.BadParameter(error.message, param_hint="--allowed-origins") from None
 
     async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any] | None:
         async with sessionmaker() as session, session.begin():
@@ -145,12 +233,13 @@ def keys_create(
             key, token = await create_api_key(
                 session,
                 store_id=store,
-                key_type=KeyType.PLATFORM,
+                key_type=KeyType(key_type.value),
                 env=KeyEnv(env.value),
                 scopes=chosen,
                 name=name,
+                allowed_origins=origins,
             )
-            return {
+            created: dict[str, Any] = {
                 "id": key.id,
                 "key_id": key.key_id,
                 "key": token,
@@ -159,6 +248,10 @@ def keys_create(
                 "scopes": key.scopes,
                 "store_id": store,
             }
+            if public:
+                # Readable in the database (it verifies signatures), but never shown by the API again.
+                created.update(signing_secret=key.signing_secret, allowed_origins=key.allowed_origins)
+            return created
 
     result = _run_with_db(work)
     if result is None:

@@ -20,14 +20,18 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from domain.errors import Throttled
+from jobs.queue import JobQueue
+from limits import RateLimiter
 from middleware.internal_error import send_internal_error
 from middleware.key_cache import KeyRevocations
 from middleware.principal import principal_of
+from middleware.rate_limit import set_usage_endpoint
 from resolvers.cursors import CursorCodec
 from schema.build import StoregraphSchema, format_error, is_unexpected, root_cause
 from schema.context import Context, RequestDatabase
 from schema.cost import unexecuted_cost_extensions
 from schema.cost_budget import CostBudgets
+from schema.usage_label import INVALID_LABEL
 from storegraph.settings import Settings
 
 logger = logging.getLogger("storegraph.graphql")
@@ -53,8 +57,12 @@ class GraphQLEndpoint:
         cursors: CursorCodec,
         cost_budgets: CostBudgets | None = None,
         key_revocations: KeyRevocations | None = None,
+        rate_limiter: RateLimiter | None = None,
+        job_queue: JobQueue | None = None,
     ) -> None:
         self.schema = schema
+        self.rate_limiter = rate_limiter
+        self.job_queue = job_queue
         self.cost_budgets = cost_budgets
         self.key_revocations = key_revocations
         self.sessionmaker = sessionmaker
@@ -80,17 +88,35 @@ class GraphQLEndpoint:
         try:
             request = await _graphql_request(scope, receive)
         except GraphQLRequestError as error:
+            set_usage_endpoint(scope, INVALID_LABEL, keep_existing=True)
             errors = [{"message": str(error), "extensions": {"code": "validation_error"}}]
             return 400, orjson.dumps({"errors": errors, "extensions": unexecuted_cost_extensions()}), JSON_HEADERS
         status, payload = await self.execute(scope, request)
         return status, orjson.dumps(payload), _headers(status, payload)
 
     async def execute(self, scope: AsgiScope, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return await self.run_operation(scope, request, _ALLOWED_OPERATIONS[scope["method"]], charge_cost=True)
+
+    async def run_operation(
+        self,
+        scope: AsgiScope,
+        request: dict[str, Any],
+        allowed: frozenset[OperationType],
+        *,
+        charge_cost: bool,
+    ) -> tuple[int, dict[str, Any]]:
+        """Runs one GraphQL request as the scope's principal, in one transaction: the status and the response.
+
+        ``/v1`` runs its table's operations through here too, with ``charge_cost=False``: a REST request is
+        limited per request by the plan, not by the query-cost bucket that GraphQL clients draw on.
+        """
         principal = principal_of(scope)
         if principal is None:  # the auth middleware guarantees one; never serve data without it
             raise RuntimeError("/graphql reached without an authenticated principal")
         database = RequestDatabase(self.sessionmaker)
-        budget = self.cost_budgets.for_key(principal.key_pk) if self.cost_budgets is not None else None
+        budget = None
+        if charge_cost and self.cost_budgets is not None:
+            budget = self.cost_budgets.for_key(principal.key_pk)
         context = Context(
             principal=principal,
             db=database,
@@ -98,6 +124,8 @@ class GraphQLEndpoint:
             cursors=self.cursors,
             cost_budget=budget,
             key_revocations=self.key_revocations,
+            rate_limiter=self.rate_limiter,
+            job_queue=self.job_queue,
         )
         try:
             result = await self.schema.execute(
@@ -105,7 +133,7 @@ class GraphQLEndpoint:
                 variable_values=request.get("variables"),
                 context_value=context,
                 operation_name=request.get("operationName"),
-                allowed_operation_types=_ALLOWED_OPERATIONS[scope["method"]],
+                allowed_operation_types=allowed,
             )
         except (InvalidOperationTypeError, CannotGetOperationTypeError) as error:
             # A mutation over GET, a subscription, or an operationName the document does not define: the
@@ -120,6 +148,10 @@ class GraphQLEndpoint:
         except BaseException:
             await database.finish(commit=False)
             raise
+        finally:
+            # Set once the document is parsed (schema/usage_label.py); a caller that named the request already
+            # (the REST layer running an operation for /v1) keeps its name.
+            set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
         # One transaction per request. Expected failures already rolled back their own savepoint (see
         # schema/mutations/common.py) and a refused read field changes nothing, so only an unexpected error,
         # which may have left work half done, rolls the request back.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,33 @@ class Settings(BaseSettings):
     # its key before the claim lapses (so a crashed process cannot block it for a day; longer than any request).
     idempotency_ttl_seconds: float = Field(default=86_400, gt=0)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0)
+    # Background work (docs/jobs.md): "auto" keeps jobs in Redis when REDIS_URL is set, else in the database.
+    job_queue: Literal["auto", "database", "redis"] = "auto"
+    # A claimed job is handed out again if its worker has not finished it within this time (it died).
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    job_batch_size: int = Field(default=50, ge=1, le=1000)
+    # The worker (docs/jobs.md). An API process runs one in its lifespan only when EMBEDDED_WORKER is true
+    # (`storegraph serve` sets it unless --no-worker), so an app built by create_app, as in the tests, never does.
+    embedded_worker: bool = False
+    # Jobs one worker runs at once (it claims only as many as it has room for, so none waits out its lease).
+    job_concurrency: int = Field(default=10, ge=1, le=1000)
+    # How long an idle worker sleeps between claims, and how often it runs the periodic tasks.
+    job_poll_interval_seconds: float = Field(default=0.5, ge=0.01, le=60)
+    # A job runs at most this many times (every delivery counts: failures, RetryLater, leases that ran out), then
+    # it becomes a dead letter.
+    job_max_attempts: int = Field(default=25, ge=1)
+    # After a failure a job waits base * 2^(attempts - 1) seconds, capped, with jitter.
+    job_retry_base_seconds: float = Field(default=2.0, gt=0)
+    job_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    # On SIGTERM a worker stops claiming and waits this long for its running jobs; the rest come back after their
+    # lease.
+    job_stop_timeout_seconds: float = Field(default=30.0, ge=0)
+    # Webhook delivery (docs/webhooks.md): each attempt's timeout, and whether loopback and private addresses may
+    # be targets (off: a subscription cannot be used to reach the deployment's own network; tests turn it on).
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_allow_private_targets: bool = False
+    # Signed public-key requests (X-DZ-Timestamp) more than this far from the server's clock are refused.
+    signature_tolerance_seconds: int = Field(default=300, ge=1)
     log_level: str = "info"
 
     @field_validator("plans", mode="after")
@@ -47,3 +75,9 @@ class Settings(BaseSettings):
     @cached_property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_redis_queue(self) -> bool:
+        if self.job_queue == "auto":
+            return self.redis_url is not None
+        return self.job_queue == "redis"

@@ -8,12 +8,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.base import utcnow
-from db.models import Customer, LandingPage, Order, OrderItem, OrderStatusChange, Product, Store
+from db.base import Base, utcnow
+from db.models import (
+    Customer,
+    LandingPage,
+    Order,
+    OrderItem,
+    OrderStatusChange,
+    Product,
+    Store,
+    WebhookSubscription,
+)
 from db.queries.api_keys import create_api_key
 from db.queries.stores import create_store as create_store_row
 from domain.api_keys import KeyEnv, KeyType
 from domain.scopes import ALL_SCOPES, Scope
+from domain.webhook_subscriptions import new_signing_secret
 
 _sequence = itertools.count(1)
 
@@ -180,3 +190,33 @@ async def create_landing_page(
     session.add(page)
     await session.flush()
     return page
+
+
+async def create_webhook_subscription(
+    session: AsyncSession,
+    store: Store,
+    *,
+    url: str | None = None,
+    events: list[str] | None = None,
+    created_at: datetime | None = None,
+) -> WebhookSubscription:
+    number = _next()
+    subscription = WebhookSubscription(
+        store_id=store.id,
+        url=url or f"https://hooks.example.com/dz/{number}",
+        events=events or ["order.created"],
+        secret=new_signing_secret(),
+        created_at=created_at or utcnow(),
+        updated_at=created_at or utcnow(),
+    )
+    session.add(subscription)
+    await session.flush()
+    return subscription
+
+
+async def backdate(session: AsyncSession, row: Base, created_at: datetime) -> None:
+    """Set a row's ``created_at`` (and ``updated_at`` where it has one): lists are ordered by it, newest first."""
+    row.created_at = created_at  # type: ignore[attr-defined]
+    if hasattr(row, "updated_at"):
+        row.updated_at = created_at
+    await session.flush()

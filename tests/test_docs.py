@@ -54,3 +54,15 @@ def all_error_codes() -> set[str]:
 def test_every_error_code_is_in_the_error_reference():
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", (DOCS / "errors.md").read_text(encoding="utf-8"), re.M))
     assert all_error_codes() <= documented
+
+
+def documented_statuses() -> dict[str, int]:
+    rows = re.findall(r"^\| `([a-z_]+)` \| (\d{3}) \|", (DOCS / "errors.md").read_text(encoding="utf-8"), re.M)
+    return {code: int(status) for code, status in rows}
+
+
+def test_every_rest_error_code_is_documented_with_its_http_status():
+    from rest_compat.errors import HTTP_STATUS
+
+    documented = documented_statuses()
+    assert {code: documented.get(code) for code in HTTP_STATUS} == HTTP_STATUS

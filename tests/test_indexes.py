@@ -42,6 +42,8 @@ SORT_ENUMS: list[tuple[type[Enum], Callable[[str, bool], Ordering]]] = [
 ]
 STORE_ID = 1
 PAGE_SIZE = 20
+# Lists of one parent rather than of the whole store: their index leads with the parent's id.
+SCOPE_COLUMNS = {"webhook_deliveries.created_at:desc": "subscription_id"}
 
 
 def sort_orderings() -> Iterator[Ordering]:
@@ -84,7 +86,11 @@ def test_every_fixed_ordering_of_the_queries_has_an_index():
         "api_keys.created_at:desc",
         "orders.created_at:desc",
     }
-    missing = [ordering.name for ordering in orderings if not has_keyset_index(ordering, "store_id")]
+    missing = [
+        ordering.name
+        for ordering in orderings
+        if not has_keyset_index(ordering, SCOPE_COLUMNS.get(ordering.name, "store_id"))
+    ]
     assert missing == []
 
 

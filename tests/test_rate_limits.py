@@ -1,10 +1,10 @@
-"""Per-key rate limits (sliding 60-second window), monthly quotas and usage counters: each rule on the in-process
-limiter and on the real Redis, then end to end through the app's middleware."""
+"""Per-key rate limits (sliding 60-second window), per-store monthly quotas and usage counters: each rule on the
+in-process limiter and on the real Redis, then end to end through the app's middleware. The store quota shared by
+keys, the endpoint counters and the signups/webhooks quotas are in tests/test_usage_limits.py."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,9 +21,11 @@ from middleware.rate_limit import RateLimitMiddleware
 from middleware.responses import error_body
 from tests.conftest import services_of
 from tests.factories import create_key, create_store
+from tests.limiter_support import BACKENDS, REDIS_URL, limiter_backend
 
-REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
 FREE = DEFAULT_PLANS["free"]
+# The store of the keys below: the window is per key, the quota per store.
+STORE_ID = 1
 # Mid-month, so that no test crosses a calendar period by accident.
 T0 = datetime(2026, 11, 15, 12, 0, 0, tzinfo=UTC).timestamp()
 VIEWER = {"query": "{ viewer { keyId } }"}
@@ -43,23 +45,14 @@ async def redis() -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=BACKENDS)
 async def limiter(request: pytest.FixtureRequest) -> AsyncIterator[RateLimiter]:
-    if request.param == "memory":
-        yield MemoryRateLimiter()
-        return
-    client = Redis.from_url(REDIS_URL)
-    await client.ping()  # Redis down fails the test: it never skips
-    prefix = f"test:{uuid4().hex}:"
-    yield RedisRateLimiter(client, prefix=prefix)
-    keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    async with limiter_backend(request.param) as made:
+        yield made
 
 
 async def hits(limiter: RateLimiter, count: int, limits: Plan, now: float, key_pk: int = 1) -> list[Decision]:
-    return [await limiter.hit(key_pk, limits, now=now) for _ in range(count)]
+    return [await limiter.hit(STORE_ID, key_pk, limits, now=now) for _ in range(count)]
 
 
 async def test_the_window_admits_the_plans_limit_and_counts_down(limiter):
@@ -73,7 +66,7 @@ async def test_the_window_admits_the_plans_limit_and_counts_down(limiter):
 async def test_the_request_over_the_limit_is_refused_with_retry_after(limiter):
     await hits(limiter, 30, plan(), T0)
 
-    refused = await limiter.hit(1, plan(), now=T0 + 20)
+    refused = await limiter.hit(STORE_ID, 1, plan(), now=T0 + 20)
 
     assert not refused.allowed
     assert refused.refused_by == "rate"
@@ -83,21 +76,21 @@ async def test_the_request_over_the_limit_is_refused_with_retry_after(limiter):
 
 
 async def test_a_slot_frees_when_the_oldest_request_leaves_the_window(limiter):
-    await limiter.hit(1, plan(), now=T0)
+    await limiter.hit(STORE_ID, 1, plan(), now=T0)
     await hits(limiter, 29, plan(), T0 + 10)
 
-    just_before = await limiter.hit(1, plan(), now=T0 + 59.5)
-    when_it_leaves = await limiter.hit(1, plan(), now=T0 + 60)
+    just_before = await limiter.hit(STORE_ID, 1, plan(), now=T0 + 59.5)
+    when_it_leaves = await limiter.hit(STORE_ID, 1, plan(), now=T0 + 60)
 
     assert not just_before.allowed
     assert when_it_leaves.allowed
     assert when_it_leaves.reset == T0 + 70
 
 
-async def test_keys_have_separate_windows(limiter):
+async def test_keys_of_one_store_have_separate_windows(limiter):
     await hits(limiter, 30, plan(), T0, key_pk=1)
 
-    other = await limiter.hit(2, plan(), now=T0)
+    other = await limiter.hit(STORE_ID, 2, plan(), now=T0)
 
     assert other.allowed
 
@@ -106,6 +99,7 @@ async def test_refused_requests_do_not_count_toward_the_quota(limiter):
     await hits(limiter, 30, plan(), T0)
     await hits(limiter, 5, plan(), T0 + 1)  # all refused by the window
 
+    assert (await limiter.store_usage(STORE_ID, now=T0 + 1))["requests"] == 30
     assert (await limiter.usage(1, now=T0 + 1))["month"] == 30
 
 
@@ -113,7 +107,7 @@ async def test_an_exhausted_quota_refuses_with_quota_until_the_month_ends(limite
     small_quota = plan(per_minute=100, per_month=3)
     await hits(limiter, 3, small_quota, T0)
 
-    refused = await limiter.hit(1, small_quota, now=T0)
+    refused = await limiter.hit(STORE_ID, 1, small_quota, now=T0)
 
     assert refused.refused_by == "quota"
     assert refused.retry_after == int(datetime(2026, 12, 1, tzinfo=UTC).timestamp() - T0)
@@ -123,14 +117,14 @@ async def test_a_quota_refusal_takes_no_slot_of_the_window(limiter):
     small_quota = plan(per_minute=5, per_month=3)
     await hits(limiter, 4, small_quota, T0)
 
-    assert (await limiter.hit(1, small_quota, now=T0)).remaining == 2
+    assert (await limiter.hit(STORE_ID, 1, small_quota, now=T0)).remaining == 2
 
 
 async def test_the_quota_renews_with_the_calendar_month(limiter):
     small_quota = plan(per_minute=100, per_month=1)
-    await limiter.hit(1, small_quota, now=T0)
+    await limiter.hit(STORE_ID, 1, small_quota, now=T0)
 
-    next_month = await limiter.hit(1, small_quota, now=datetime(2026, 12, 1, tzinfo=UTC).timestamp())
+    next_month = await limiter.hit(STORE_ID, 1, small_quota, now=datetime(2026, 12, 1, tzinfo=UTC).timestamp())
 
     assert next_month.allowed
 
@@ -154,7 +148,7 @@ async def test_a_hundred_concurrent_hits_on_redis_admit_exactly_the_limit(redis)
     prefix = f"test:{uuid4().hex}:"
     limiter = RedisRateLimiter(redis, prefix=prefix)
     try:
-        decisions = await asyncio.gather(*(limiter.hit(1, plan(), now=T0) for _ in range(100)))
+        decisions = await asyncio.gather(*(limiter.hit(STORE_ID, 1, plan(), now=T0) for _ in range(100)))
     finally:
         await redis.delete(*[key async for key in redis.scan_iter(match=f"{prefix}*")])
 
@@ -163,14 +157,14 @@ async def test_a_hundred_concurrent_hits_on_redis_admit_exactly_the_limit(redis)
 
 async def test_every_redis_key_of_the_limiter_expires(redis):
     prefix = f"test:{uuid4().hex}:"
-    await RedisRateLimiter(redis, prefix=prefix).hit(1, plan())
+    await RedisRateLimiter(redis, prefix=prefix).hit(STORE_ID, 1, plan())
     keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
     try:
         ttls = [await redis.ttl(key) for key in keys]
     finally:
         await redis.delete(*keys)
 
-    assert len(keys) == 4
+    assert len(keys) == 5  # the window, the key's three counters and the store's request counter
     assert all(ttl > 0 for ttl in ttls)
 
 
@@ -187,13 +181,10 @@ def test_a_rest_refusal_puts_retry_after_in_the_error_envelope():
 async def test_the_middleware_does_not_consult_the_limiter_without_a_principal():
     calls: list[int] = []
 
-    class Recording:
-        async def hit(self, key_pk: int, limits: Plan, now: float | None = None) -> Decision:
+    class Recording(MemoryRateLimiter):
+        async def hit(self, store_id: int, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
             calls.append(key_pk)
             raise AssertionError("not reached")
-
-        async def usage(self, key_pk: int, now: float | None = None) -> dict[str, int]:
-            return {}
 
     async def inner(_scope: Any, _receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 204, "headers": []})

@@ -2,22 +2,29 @@
 
 from db.models.api_key import ApiKey
 from db.models.customer import Customer
+from db.models.job import Job
 from db.models.landing_page import LandingPage
 from db.models.order import Order, OrderItem, OrderStatusChange
 from db.models.outbox import OutboxEvent
 from db.models.product import Product
 from db.models.store import Store
-from db.models.webhook import WebhookSubscription
+from db.models.tracking import EventCount, Signup, TrackedEvent
+from db.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiKey",
     "Customer",
+    "EventCount",
+    "Job",
     "LandingPage",
     "Order",
     "OrderItem",
     "OrderStatusChange",
     "OutboxEvent",
     "Product",
+    "Signup",
     "Store",
+    "TrackedEvent",
+    "WebhookDelivery",
     "WebhookSubscription",
 ]

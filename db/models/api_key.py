@@ -24,6 +24,9 @@ class ApiKey(Base):
     name: Mapped[str | None] = mapped_column(String(100))
     scopes: Mapped[list[str]] = mapped_column(default=list)
     secret_hash: Mapped[str | None] = mapped_column(String(64))
+    # A public key's HMAC signing secret (X-DZ-Signature): it must be readable to verify signatures, like a
+    # webhook secret; shown to the merchant once. None for platform keys.
+    signing_secret: Mapped[str | None] = mapped_column(String(80))
     allowed_origins: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]

@@ -5,7 +5,12 @@ from typing import cast
 import strawberry
 
 from db.queries.webhook_subscriptions import webhook_subscriptions_by_ids
-from domain.webhook_subscriptions import SubscriptionRequest, create_subscription, delete_subscription
+from domain.webhook_subscriptions import (
+    SubscriptionRequest,
+    create_subscription,
+    delete_subscription,
+    enable_subscription,
+)
 from resolvers.ids import parse_id
 from schema.context import Info
 from schema.mutations.common import UserError, payload, run_mutation
@@ -37,6 +42,12 @@ class DeleteWebhookSubscriptionPayload:
 
 
 @strawberry.type
+class EnableWebhookSubscriptionPayload:
+    webhook_subscription: WebhookSubscription | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
 class WebhookSubscriptionMutations:
     @strawberry.mutation(description="Subscribes an endpoint to events; the response carries its signing secret.")
     async def create_webhook_subscription(
@@ -63,3 +74,20 @@ class WebhookSubscriptionMutations:
         store_id = info.context.store_id
         deleted, errors = await run_mutation(info, lambda s: delete_subscription(s, store_id, parse_id(id)))
         return cast("DeleteWebhookSubscriptionPayload", payload(deleted_id=deleted, user_errors=errors))
+
+    @strawberry.mutation(
+        description="Turns a subscription that was disabled for failing back on, once its endpoint is fixed: "
+        "it receives the events from now on."
+    )
+    async def enable_webhook_subscription(
+        self,
+        info: Info,
+        id: strawberry.ID,
+    ) -> EnableWebhookSubscriptionPayload | None:
+        store_id = info.context.store_id
+        enabled, errors = await run_mutation(info, lambda s: enable_subscription(s, store_id, parse_id(id)))
+        rows = await webhook_subscriptions_by_ids(info.context.db, store_id, [enabled.id]) if enabled else []
+        return cast(
+            "EnableWebhookSubscriptionPayload",
+            payload(webhook_subscription=rows[0] if rows else None, user_errors=errors),
+        )

@@ -14,7 +14,11 @@ class ApiKey:
     type: KeyType
     env: KeyEnv
     name: str | None
-    scopes: list[str]
+    scopes: list[str] = strawberry.field(description="A public key holds `tracking:write` only.")
+    allowed_origins: list[str] = strawberry.field(
+        description="A public key's browser origins (`https://shop.example`); empty: any origin. Always empty for a "
+        "platform key."
+    )
     created_at: DateTime
     last_used_at: DateTime | None = strawberry.field(description="Updated at most once a minute.")
     revoked_at: DateTime | None = strawberry.field(description="Set once the key is revoked; it no longer works.")

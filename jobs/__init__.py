@@ -1,0 +1,1 @@
+"""Background work that loses nothing: the durable job queue (database or Redis), and the worker that runs it."""

@@ -1,0 +1,266 @@
+"""Authenticates the signed tracking endpoints (``POST /v1/signups``, ``POST /v1/events``) by public key, in place
+of the Bearer authentication every other route has, and answers their CORS preflight (docs/tracking.md).
+
+A request carries ``X-DZ-Key`` (``dzpub_<env>_<key_id>``), ``X-DZ-Timestamp`` (unix seconds) and
+``X-DZ-Signature`` (tracking/signatures.py). The body is buffered to check the signature over its exact bytes,
+then handed on unchanged. Refused with 401 ``unauthorized``, before anything runs: a missing, malformed, unknown
+or revoked key (or a platform key's), a timestamp more than ``tolerance_seconds`` from the clock, a bad signature,
+a signature already used (tracking/replay.py). A browser request from an origin the key does not list is 403
+``origin_not_allowed``. An accepted request gets a ``Principal`` of ``key_type="public"`` holding only
+``tracking:write``, so the rate limiter and the usage counters apply per key as for any key.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as AsgiScope
+
+from db.base import utcnow
+from db.queries.api_keys import touch_last_used
+from db.queries.tracking import find_public_key
+from db.session import single_statement_reads, write_transaction
+from domain.api_keys import KeyType, ParsedPublicKey, normalize_origin, parse_public_key
+from domain.errors import OriginNotAllowed, Unauthorized
+from domain.scopes import PUBLIC_KEY_SCOPES
+from middleware.auth import LAST_USED_GRANULARITY, TOUCH_FAILURES
+from middleware.internal_error import send_internal_error
+from middleware.principal import Principal
+from middleware.responses import send_error
+from tracking.paths import is_signed_request
+from tracking.replay import ReplayStore
+from tracking.signatures import is_fresh, is_well_formed, parse_timestamp, signature_matches
+
+logger = logging.getLogger("storegraph.auth")
+
+Headers = list[tuple[bytes, bytes]]
+
+KEY_HEADER = b"x-dz-key"
+TIMESTAMP_HEADER = b"x-dz-timestamp"
+SIGNATURE_HEADER = b"x-dz-signature"
+# What a browser may send cross-origin to these endpoints, and may read back from them.
+ALLOWED_REQUEST_HEADERS = b"Content-Type, X-DZ-Key, X-DZ-Timestamp, X-DZ-Signature, Idempotency-Key"
+EXPOSED_RESPONSE_HEADERS = b"X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+# How long a browser may reuse a preflight's answer (Chromium caps it at two hours).
+PREFLIGHT_MAX_AGE = b"7200"
+VARY_ORIGIN = (b"vary", b"Origin")
+SIGNATURE_CHALLENGE = ((b"www-authenticate", b"DZ-Signature"),)
+
+
+def wall_clock() -> float:
+    """The server's clock for timestamps (a module function so that tests can set the time)."""
+    return time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    principal: Principal
+    # The request's Origin header as sent, when the key lets that origin read the answer.
+    allowed_origin: bytes | None
+
+
+class PublicKeyMiddleware:
+    def __init__(self, app: ASGIApp, engine: AsyncEngine, replays: ReplayStore, tolerance_seconds: int) -> None:
+        self.app = app
+        self.engine = engine
+        self.replays = replays
+        self.tolerance_seconds = tolerance_seconds
+        self._reader = single_statement_reads(engine)
+        self._last_touched: dict[int, datetime] = {}
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_signed_request(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            await _send_preflight(scope, send)
+            return
+        body = await _read_body(receive)
+        if body is None:
+            return  # the client went away before sending its request
+        try:
+            verified = await self.verify(scope, body)
+        except Unauthorized as error:
+            await send_error(scope, send, error, (*SIGNATURE_CHALLENGE, VARY_ORIGIN))
+            return
+        except OriginNotAllowed as error:
+            await send_error(scope, send, error, (VARY_ORIGIN,))
+            return
+        except Exception:
+            # The key could not be checked at all (database or Redis down): a JSON 500 quoting the request id.
+            logger.exception("public key authentication failed (request %s)", _request_id(scope))
+            await send_internal_error(scope, send)
+            return
+        scope.setdefault("state", {})["principal"] = verified.principal
+        await self.app(scope, _replay_body(body, receive), _with_cors(send, verified.allowed_origin))
+
+    async def verify(self, scope: AsgiScope, body: bytes) -> Verified:
+        """The request's principal, or the error it is refused with. Cheap checks first: a request that cannot be
+        valid costs no database lookup, and a signature is only recorded once everything else holds."""
+        headers = _headers(scope)
+        parsed = parse_public_key(_single(headers, KEY_HEADER) or "")
+        if parsed is None:
+            raise Unauthorized("Missing or malformed public key: send 'X-DZ-Key: dzpub_<env>_<key_id>'.")
+        raw_timestamp = _single(headers, TIMESTAMP_HEADER) or ""
+        timestamp = parse_timestamp(raw_timestamp)
+        if timestamp is None or not is_fresh(timestamp, wall_clock(), self.tolerance_seconds):
+            raise Unauthorized(
+                f"Missing or stale X-DZ-Timestamp: send the current unix time in seconds (within "
+                f"{self.tolerance_seconds} s of the server's clock)."
+            )
+        signature = _single(headers, SIGNATURE_HEADER) or ""
+        if not is_well_formed(signature):
+            raise Unauthorized("Missing or malformed X-DZ-Signature: send 64 hex digits (see docs/tracking.md).")
+        row = await self._find_key(parsed.key_id)
+        if row is None or not _is_usable(row, parsed):
+            raise Unauthorized("Unknown or revoked public key.")
+        if not signature_matches(row.signing_secret, raw_timestamp, body, signature):
+            raise Unauthorized(
+                "Bad X-DZ-Signature: it must be hex(hmac_sha256(signing_secret, timestamp + '.' + "
+                "hex(sha256(raw_body)))) over the body exactly as sent."
+            )
+        allowed_origin = _allowed_origin(headers, row.allowed_origins or [])
+        if not await self.replays.first_use(row.key_id, signature):
+            raise Unauthorized("This signature was already used: sign every request anew, with its own timestamp.")
+        await self._touch(row.id)
+        principal = Principal(
+            key_pk=row.id,
+            key_id=row.key_id,
+            key_type=KeyType.PUBLIC.value,
+            env=row.env,
+            scopes=PUBLIC_KEY_SCOPES,
+            store_id=row.store_id,
+            store_name=row.store_name,
+            plan=row.store_plan,
+            phone_region=row.store_phone_region,
+        )
+        return Verified(principal=principal, allowed_origin=allowed_origin)
+
+    async def _find_key(self, key_id: str) -> Row[Any] | None:
+        async with self._reader.connect() as connection:
+            return await find_public_key(connection, key_id)
+
+    async def _touch(self, key_pk: int) -> None:
+        """Records the key's use at most once a minute per key and process; best effort, as for Bearer keys."""
+        now = utcnow()
+        last = self._last_touched.get(key_pk)
+        if last is not None and now - last < LAST_USED_GRANULARITY:
+            return
+        self._last_touched[key_pk] = now
+        try:
+            async with write_transaction(self.engine) as connection:
+                await touch_last_used(connection, key_pk, now)
+        except TOUCH_FAILURES as error:
+            logger.warning("could not record the last use of API key %s: %s", key_pk, type(error).__name__)
+
+
+def _is_usable(row: Row[Any], parsed: ParsedPublicKey) -> bool:
+    # A platform key's id under a dzpub_ prefix is refused too: platform keys never sign tracking requests.
+    return (
+        row.type == KeyType.PUBLIC
+        and row.env == parsed.env
+        and row.revoked_at is None
+        and row.signing_secret is not None
+    )
+
+
+def _allowed_origin(headers: dict[bytes, list[bytes]], allowed: list[str]) -> bytes | None:
+    """The Origin to echo in ``Access-Control-Allow-Origin``; ``OriginNotAllowed`` for a browser request from an
+    origin the key does not list. Without an Origin header (a server, an app) there is nothing to check: the
+    list keeps other sites' pages from using the key, the signature is what authenticates."""
+    origins = headers.get(b"origin")
+    if not origins:
+        return None
+    raw = origins[0]
+    if not allowed:
+        return raw
+    origin = normalize_origin(raw.decode("latin-1"))
+    if len(origins) > 1 or origin is None or origin not in allowed:
+        raise OriginNotAllowed()
+    return raw
+
+
+def _headers(scope: AsgiScope) -> dict[bytes, list[bytes]]:
+    found: dict[bytes, list[bytes]] = {}
+    for name, value in scope["headers"]:
+        found.setdefault(name.lower(), []).append(value)
+    return found
+
+
+def _single(headers: dict[bytes, list[bytes]], name: bytes) -> str | None:
+    """A header sent exactly once, as text; sent twice it is ambiguous, hence absent."""
+    values = headers.get(name, [])
+    return values[0].decode("latin-1").strip() if len(values) == 1 else None
+
+
+def _cors_headers(origin: bytes | None) -> Headers:
+    headers: Headers = [VARY_ORIGIN]
+    if origin is not None:
+        headers.append((b"access-control-allow-origin", origin))
+    return headers
+
+
+async def _send_preflight(scope: AsgiScope, send: Send) -> None:
+    """The browser asks whether it may POST with our headers. It sends no credentials, so which key will be
+    used is unknown: any well-formed origin is told yes, and the POST itself enforces the key's origins."""
+    origin = _headers(scope).get(b"origin", [b""])[0]
+    well_formed = normalize_origin(origin.decode("latin-1")) is not None
+    headers = [
+        *_cors_headers(origin if well_formed else None),
+        (b"access-control-allow-methods", b"POST, OPTIONS"),
+        (b"access-control-allow-headers", ALLOWED_REQUEST_HEADERS),
+        (b"access-control-max-age", PREFLIGHT_MAX_AGE),
+    ]
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _with_cors(send: Send, origin: bytes | None) -> Send:
+    """Adds the CORS answer to whatever the app responds (202, and 422 or 429 too, so the page can read why)."""
+    extra = _cors_headers(origin)
+    if origin is not None:
+        extra.append((b"access-control-expose-headers", EXPOSED_RESPONSE_HEADERS))
+
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *extra]
+        await send(message)
+
+    return send_with_cors
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body (the body limit middleware, outside, bounds its size); None when the client disconnected."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay_body(body: bytes, receive: Receive) -> Receive:
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _request_id(scope: AsgiScope) -> str | None:
+    request_id: str | None = (scope.get("state") or {}).get("request_id")
+    return request_id

@@ -1,0 +1,32 @@
+"""``GET /openapi.json`` and ``GET /docs`` (Swagger UI over it). Neither needs a key: the auth middleware only
+guards /v1 and /graphql, and the document describes the API, not a store's data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi.openapi.docs import get_swagger_ui_html
+from graphql import GraphQLSchema
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from rest_compat.compile import CompiledEndpoint
+from rest_compat.openapi import MEDIA_TYPE, build_document, openapi_json_bytes
+
+OPENAPI_PATH = "/openapi.json"
+DOCS_PATH = "/docs"
+DOCS_TITLE = "storegraph REST /v1"
+
+
+def openapi_routes(schema: GraphQLSchema, endpoints: Sequence[CompiledEndpoint]) -> list[Route]:
+    """The two routes, with the document built and serialized once, when the app is built."""
+    body = openapi_json_bytes(build_document(schema, endpoints))
+
+    async def openapi_json(_request: Request) -> Response:
+        return Response(body, media_type=MEDIA_TYPE)
+
+    async def docs(_request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=OPENAPI_PATH, title=DOCS_TITLE)
+
+    return [Route(OPENAPI_PATH, openapi_json, methods=["GET"]), Route(DOCS_PATH, docs, methods=["GET"])]

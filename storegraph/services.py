@@ -1,0 +1,77 @@
+"""Builders the API app (storegraph/app.py) and the worker share, so both make the same backend choices."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import httpx
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db.session import create_engine, create_sessionmaker
+from jobs.backends import create_queue
+from jobs.handlers import JobContext
+from jobs.queue import JobQueue
+from jobs.registry import all_handlers, all_periodic
+from jobs.worker import BackgroundWorker, Worker
+from limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from storegraph.settings import Settings
+
+Cleanup = Callable[[], Awaitable[None]]
+
+
+def create_redis(settings: Settings) -> Redis | None:
+    return Redis.from_url(settings.redis_url) if settings.redis_url else None
+
+
+def rate_limiter(settings: Settings, redis: Redis | None) -> RateLimiter:
+    if redis is None:
+        return MemoryRateLimiter()
+    return RedisRateLimiter(redis, prefix=settings.redis_prefix)
+
+
+def webhook_http_client(settings: Settings) -> httpx.AsyncClient:
+    # A redirect would send a signed delivery somewhere its subscription never named (and past the target checks).
+    return httpx.AsyncClient(follow_redirects=False, timeout=settings.webhook_timeout_seconds)
+
+
+def job_context(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    queue: JobQueue,
+    limiter: RateLimiter,
+) -> JobContext:
+    """A context over services the caller already has (the API process's own, for its embedded worker)."""
+    return JobContext(settings, engine, sessionmaker, queue, limiter, webhook_http_client(settings))
+
+
+def build_job_context(settings: Settings) -> tuple[JobContext, Cleanup]:
+    """Everything a standalone worker process needs, and the coroutine function that releases it."""
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
+    redis = create_redis(settings)
+    queue = create_queue(settings, engine, redis)
+    context = job_context(settings, engine, create_sessionmaker(engine), queue, rate_limiter(settings, redis))
+
+    async def cleanup() -> None:
+        await context.http.aclose()
+        await queue.close()
+        await engine.dispose()
+        if redis is not None:
+            await redis.aclose()
+
+    return context, cleanup
+
+
+def start_embedded_worker(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    queue: JobQueue,
+    limiter: RateLimiter,
+) -> BackgroundWorker:
+    """The API process's own worker (EMBEDDED_WORKER), on the app's engine, queue and limiter: with the in-process
+    limiter that is what makes the worker's quota counts the API's. Call from a running event loop."""
+    context = job_context(settings, engine, sessionmaker, queue, limiter)
+    worker = Worker.from_settings(context, all_handlers(), all_periodic())
+    return BackgroundWorker(worker, cleanup=context.http.aclose)
