@@ -6,6 +6,12 @@ handler does: read ``first`` / ``id`` from the request's variables, run one or t
 pooled connection, build plain dicts and dump them with orjson. No auth, no GraphQL parsing: it is the
 ceiling that storegraph is compared with, not a competitor.
 
+It also answers ``GET /v1/customers?limit=50[&cursor=...]`` as storegraph's REST layer does: the same items
+(``CUSTOMER_SUMMARY`` of rest_compat/representations.py: snake_case names, integer ids, ``YYYY-MM-DD HH:MM:SS``
+timestamps) in the same envelope (``data.items``, ``next_cursor``, ``has_more``, ``meta.request_id`` and
+``api_version``, an ``X-Request-Id`` header). Its cursor is its own (the last row's sort key, base64url): the
+benchmark compares ``data.items`` only.
+
 Configuration (environment):
     BENCH_PG_DSN    postgresql://postgres@127.0.0.1:5432/storegraph_bench
     BENCH_STORE_ID  the demo store's id (``bench/run.py`` passes it)
@@ -18,9 +24,12 @@ Run it (bench/run.py does this for you)::
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -69,6 +78,25 @@ ONE_CUSTOMER_SQL = """
 SELECT id, first_name, last_name, phone, email, total_orders, total_spent, created_at
 FROM customers
 WHERE store_id = $1 AND id = $2
+"""
+
+# GET /v1/customers: CUSTOMER_SUMMARY's columns, one row more than the page to know whether there is a next one.
+REST_CUSTOMERS_SQL = """
+SELECT id, first_name, last_name, phone, email, wilaya_id, commune, total_orders, total_spent, is_banned,
+       created_at, updated_at
+FROM customers
+WHERE store_id = $1
+ORDER BY created_at DESC, id DESC
+LIMIT $2
+"""
+
+REST_CUSTOMERS_AFTER_SQL = """
+SELECT id, first_name, last_name, phone, email, wilaya_id, commune, total_orders, total_spent, is_banned,
+       created_at, updated_at
+FROM customers
+WHERE store_id = $1 AND (created_at, id) < ($3, $4)
+ORDER BY created_at DESC, id DESC
+LIMIT $2
 """
 
 NESTED_ORDERS_PER_CUSTOMER = 5  # the benchmark query asks for orders(first: 5)
@@ -201,6 +229,84 @@ async def one_customer(request: Request, variables: dict[str, Any]) -> Response:
 WORKLOADS = {"nested": nested, "list": flat_list, "one": one_customer}
 
 
+def _rest_error(message: str, field: str) -> Response:
+    error = {"code": "validation_error", "message": message, "details": [{"field": field, "message": message}]}
+    return _json({"error": error}, 400)
+
+
+def _rest_cursor(created_at: datetime, customer_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{customer_id}".encode()).decode()
+
+
+def _rest_after(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        created_at, _, customer_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(created_at), int(customer_id)
+    except ValueError:
+        return None
+
+
+async def rest_customers(request: Request) -> Response:
+    """GET /v1/customers?limit=50: one query (a keyset page), the REST envelope."""
+    raw_limit = request.query_params.get("limit", "50")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
+        return _rest_error(f"limit must be between 1 and {MAX_PAGE_SIZE}", "limit")
+    limit = int(raw_limit)
+    cursor = request.query_params.get("cursor")
+    after = _rest_after(cursor) if cursor else None
+    if cursor and after is None:
+        return _rest_error("cursor is not a next_cursor of this endpoint", "cursor")
+    store_id = request.app.state.store_id
+    async with request.app.state.pool.acquire() as connection:
+        if after is None:
+            rows = await connection.fetch(REST_CUSTOMERS_SQL, store_id, limit + 1)
+        else:
+            rows = await connection.fetch(REST_CUSTOMERS_AFTER_SQL, store_id, limit + 1, *after)
+    has_more = len(rows) > limit
+    items = [
+        {
+            "id": customer_id,
+            "first_name": first_name,
+            "last_name": last_name,
+            "phone": phone,
+            "email": email,
+            "wilaya_id": wilaya_id,
+            "commune": commune,
+            "total_orders": total_orders,
+            "total_spent": total_spent,
+            "is_banned": is_banned,
+            # Naive UTC, truncated to the second, as storegraph's DateTime and then the REST layer format it.
+            "created_at": created_at.isoformat(" ", "seconds"),
+            "updated_at": updated_at.isoformat(" ", "seconds"),
+        }
+        for (
+            customer_id,
+            first_name,
+            last_name,
+            phone,
+            email,
+            wilaya_id,
+            commune,
+            total_orders,
+            total_spent,
+            is_banned,
+            created_at,
+            updated_at,
+        ) in rows[:limit]
+    ]
+    last = rows[limit - 1] if has_more else None
+    request_id = f"req_{secrets.token_hex(12)}"
+    payload = {
+        "data": {
+            "items": items,
+            "next_cursor": _rest_cursor(last[10], last[0]) if last is not None else None,
+            "has_more": has_more,
+        },
+        "meta": {"request_id": request_id, "api_version": "v1"},
+    }
+    return Response(orjson.dumps(payload), media_type="application/json", headers={"x-request-id": request_id})
+
+
 async def graphql(request: Request) -> Response:
     handler = WORKLOADS.get(request.query_params.get("w", "nested"))
     if handler is None:
@@ -213,6 +319,10 @@ async def healthz(_request: Request) -> Response:
 
 
 app = Starlette(
-    routes=[Route("/graphql", graphql, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])],
+    routes=[
+        Route("/graphql", graphql, methods=["POST"]),
+        Route("/v1/customers", rest_customers, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ],
     lifespan=lifespan,
 )

@@ -1,7 +1,7 @@
 """Benchmark storegraph against a raw Starlette + asyncpg handler on the same data, in the same run.
 
-    /work/.venv/bin/python bench/run.py [--rounds 3 --duration 10 --connections 32 \
-        --customers 5000 --orders 50000 --skip-load --profile]
+    .venv/bin/python bench/run.py [--rounds 3 --duration 10 --connections 32 \
+        --customers 5000 --orders 50000 --skip-load --profile --workloads nested,list,one,rest_list]
 
 See bench/README.md for what is measured and how to read the output. In short:
 
@@ -10,8 +10,10 @@ See bench/README.md for what is measured and how to read the output. In short:
 2. Start both servers (pinned to the server CPU), check that they return the same ``data`` for every
    workload (fail loudly with a diff otherwise), stop them.
 3. For storegraph, then the baseline: start the server alone, and for each workload run a wrk warm-up and
-   ``--rounds`` measured rounds with wrk pinned to the load CPU; stop the server.
-4. Print the table (median req/s, ratio, p50/p99) and write bench/results/latest.json.
+   ``--rounds`` measured rounds with wrk pinned to the load CPU; stop the server. A workload that measures two
+   requests on one server (``rest_list``: ``GET /v1/customers`` and the same operation on ``/graphql``)
+   alternates them round by round.
+4. Print the tables (median req/s, ratios, p50/p99) and write bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 import contextlib
 import dataclasses
 import difflib
+import functools
 import json
 import os
 import platform
@@ -47,7 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 RESULTS_DIR = BENCH_DIR / "results"
 STATE_FILE = RESULTS_DIR / "state.json"
-LUA_SCRIPT = BENCH_DIR / "post.lua"
+POST_SCRIPT = BENCH_DIR / "post.lua"
+GET_SCRIPT = BENCH_DIR / "get.lua"
 VENV_BIN = Path(sys.executable).parent
 
 HOST = "127.0.0.1"
@@ -68,21 +72,17 @@ ONE_QUERY = (
     "totalSpent createdAt } }"
 )
 
+# The REST workload: this row of rest_compat/table.py, called with this query string.
+REST_ROW = "ListCustomers"
+REST_PATH = "/v1/customers"
+REST_QUERY = {"limit": "50"}
+
 
 class BenchError(Exception):
     """A failure that ends the run with a clear message (and exit status 1)."""
 
 
 # --------------------------------------------------------------------------------------------- workloads
-
-
-@dataclasses.dataclass(frozen=True)
-class Workload:
-    name: str  # also the baseline route: POST /graphql?w=<name>
-    title: str
-    query: str
-    variables: Callable[[State], dict[str, Any]]
-    check: Callable[[dict[str, Any], State], str]  # sanity check of storegraph's data; returns a summary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +93,61 @@ class State:
     store_id: int
     key: str
     customer_id: int  # the one-customer-by-id workload's customer
+
+
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    """One request of a workload, sent to one server and measured on its own."""
+
+    workload: str
+    key: str  # its figures' key in the results: "storegraph" / "baseline", or "rest" / "graphql" / "baseline"
+    label: str  # how progress lines name it
+    server: str  # "storegraph" or "baseline"
+    method: str  # "GET" (bench/get.lua) or "POST" (bench/post.lua, with ``body``)
+    path: str  # with the query string
+    body: bytes | None = None
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {"server": self.server, "method": self.method, "path": self.path}
+        if self.body is not None:
+            described["body"] = orjson.loads(self.body)
+        return described
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    status: int
+    raw: bytes
+    payload: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    name: str
+    title: str
+    # "graphql": storegraph's /graphql against the baseline (keys "storegraph", "baseline");
+    # "rest": storegraph's /v1 route against the same operation on its /graphql and the baseline's REST route
+    # (keys "rest", "graphql", "baseline").
+    kind: str
+    probes: Callable[[State], list[Probe]]
+    # Every probe's answer by key: the same data where they must be (BenchError with a diff otherwise) and not
+    # trivially empty; returns a summary for the progress line.
+    check: Callable[[dict[str, Answer], State], str]
+    describe: Callable[[State], dict[str, Any]]  # what the results JSON records of the requests
+
+
+def _pretty(value: Any) -> list[str]:
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode().splitlines()
+
+
+def require_same(ours: Any, theirs: Any, names: tuple[str, str], what: str) -> None:
+    """Stops the run with a unified diff when ``ours`` and ``theirs`` differ."""
+    if ours == theirs:
+        return
+    diff = difflib.unified_diff(_pretty(ours), _pretty(theirs), fromfile=names[0], tofile=names[1], lineterm="", n=2)
+    lines = list(diff)
+    shown = "\n".join(lines[:120]) + (f"\n... ({len(lines) - 120} more diff lines)" if len(lines) > 120 else "")
+    raise BenchError(f"{what}:\n{shown}")
 
 
 def _check_nested(data: dict[str, Any], _state: State) -> str:
@@ -117,34 +172,155 @@ def _check_one(data: dict[str, Any], state: State) -> str:
     return f"customer {customer['id']}"
 
 
+def graphql_workload(
+    name: str,
+    title: str,
+    query: str,
+    variables: Callable[[State], dict[str, Any]],
+    check_data: Callable[[dict[str, Any], State], str],
+) -> Workload:
+    """The same GraphQL request to storegraph's /graphql and to the baseline's ``/graphql?w=<name>``."""
+
+    def probes(state: State) -> list[Probe]:
+        body = orjson.dumps({"query": query, "variables": variables(state)})
+        return [
+            Probe(name, "storegraph", "storegraph", "storegraph", "POST", "/graphql", body),
+            Probe(name, "baseline", "baseline", "baseline", "POST", f"/graphql?w={name}", body),
+        ]
+
+    def check(answers: dict[str, Answer], state: State) -> str:
+        ours, ceiling = answers["storegraph"].payload["data"], answers["baseline"].payload["data"]
+        summary = check_data(ours, state)
+        require_same(
+            ours, ceiling, ("storegraph", "baseline"), f"the {name} workload's data differ between the servers"
+        )
+        return summary
+
+    return Workload(
+        name,
+        title,
+        "graphql",
+        probes,
+        check,
+        lambda state: {"query": query, "variables": variables(state)},
+    )
+
+
+@functools.cache
+def rest_row() -> Any:
+    """The compiled ``ListCustomers`` row, as the app compiles it at start-up (rest_compat.handler.compile_table):
+    its GraphQL document is what ``GET /v1/customers`` runs, so the /graphql request cannot drift from it."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from rest_compat.handler import compile_table
+    from schema.build import build_schema
+    from schema.cost import CostLimits
+    from storegraph.settings import Settings
+
+    schema = build_schema(CostLimits.from_settings(Settings()))
+    for compiled in compile_table(schema._schema):
+        if compiled.endpoint.name == REST_ROW:
+            return compiled
+    raise BenchError(f"rest_compat/table.py has no row {REST_ROW}")
+
+
+def rest_request() -> tuple[str, dict[str, Any]]:
+    """The REST path with its query string, and the GraphQL request the REST layer makes of it (what
+    rest_compat/handler.py does: the row's query model validates the query string, the row maps it to
+    variables)."""
+    compiled = rest_row()
+    row = compiled.endpoint
+    if row.method != "GET" or row.path != REST_PATH or row.query is None:
+        raise BenchError(f"{REST_ROW} is no longer GET {REST_PATH} with a query string: update bench/run.py")
+    query = row.query.model_validate(REST_QUERY).model_dump(mode="json")
+    variables = compiled.variables({}, query, None)
+    path = f"{REST_PATH}?{'&'.join(f'{name}={value}' for name, value in REST_QUERY.items())}"
+    return path, {"query": compiled.document, "variables": variables, "operationName": row.name}
+
+
+def _rest_probes(state: State) -> list[Probe]:
+    path, graphql = rest_request()
+    return [
+        Probe("rest_list", "rest", "storegraph REST", "storegraph", "GET", path),
+        Probe("rest_list", "graphql", "storegraph GraphQL", "storegraph", "POST", "/graphql", orjson.dumps(graphql)),
+        Probe("rest_list", "baseline", "baseline", "baseline", "GET", path),
+    ]
+
+
+def _envelope_outline(payload: dict[str, Any]) -> dict[str, Any]:
+    """What of a REST list envelope must match beyond the items: its keys, ``has_more`` and whether there is a
+    ``next_cursor`` (each server's cursor is its own), ``meta.api_version`` and that there is a request id."""
+    data, meta = payload.get("data") or {}, payload.get("meta") or {}
+    return {
+        "keys": sorted(payload),
+        "data_keys": sorted(data),
+        "meta_keys": sorted(meta),
+        "has_more": data.get("has_more"),
+        "next_cursor": "<a string>" if isinstance(data.get("next_cursor"), str) else data.get("next_cursor"),
+        "api_version": meta.get("api_version"),
+        "request_id": "<a string>" if isinstance(meta.get("request_id"), str) else meta.get("request_id"),
+    }
+
+
+def _check_rest_list(answers: dict[str, Answer], _state: State) -> str:
+    rest, graphql, baseline = (answers[key].payload for key in ("rest", "graphql", "baseline"))
+    items = rest["data"]["items"]
+    if len(items) != 50:
+        raise BenchError(f"GET {REST_PATH} returned {len(items)} customers; expected 50")
+    require_same(
+        items,
+        baseline["data"]["items"],
+        ("storegraph REST", "baseline"),
+        "the rest_list workload's data.items differ between storegraph and the baseline",
+    )
+    require_same(
+        _envelope_outline(rest),
+        _envelope_outline(baseline),
+        ("storegraph REST", "baseline"),
+        "the rest_list workload's envelopes differ between storegraph and the baseline",
+    )
+    nodes = graphql["data"]["customers"]["nodes"]
+    require_same(
+        [item["id"] for item in items],
+        [int(node["id"]) for node in nodes],
+        ("storegraph REST", "storegraph GraphQL"),
+        "the REST items and the /graphql answer to the same operation are not the same customers",
+    )
+    # The GraphQL answer, converted as the REST layer converts it, must be the REST items themselves.
+    require_same(
+        items,
+        [rest_row().convert(node) for node in nodes],
+        ("storegraph REST", "storegraph GraphQL, converted"),
+        "the REST items are not the /graphql answer converted by the row's fragment",
+    )
+    page_info = graphql["data"]["customers"]["pageInfo"]
+    if page_info["hasNextPage"] != rest["data"]["has_more"]:
+        raise BenchError(f"has_more {rest['data']['has_more']} but /graphql's hasNextPage {page_info['hasNextPage']}")
+    return f"{len(items)} customers, the same in all three; has_more {rest['data']['has_more']}"
+
+
+def _describe_rest(_state: State) -> dict[str, Any]:
+    path, graphql = rest_request()
+    return {"rest_request": f"GET {path}", "graphql_request": graphql}
+
+
 WORKLOADS: dict[str, Workload] = {
     workload.name: workload
     for workload in (
-        Workload(
-            "nested",
-            "50 customers x newest 5 orders",
-            NESTED_QUERY,
-            lambda _state: {"first": 50},
-            _check_nested,
+        graphql_workload(
+            "nested", "50 customers x newest 5 orders", NESTED_QUERY, lambda _s: {"first": 50}, _check_nested
         ),
-        Workload("list", "list 50 customers", LIST_QUERY, lambda _state: {"first": 50}, _check_list),
-        Workload(
-            "one",
-            "one customer by id",
-            ONE_QUERY,
-            lambda state: {"id": str(state.customer_id)},
-            _check_one,
+        graphql_workload("list", "list 50 customers", LIST_QUERY, lambda _s: {"first": 50}, _check_list),
+        graphql_workload(
+            "one", "one customer by id", ONE_QUERY, lambda state: {"id": str(state.customer_id)}, _check_one
         ),
+        Workload("rest_list", "GET /v1/customers?limit=50", "rest", _rest_probes, _check_rest_list, _describe_rest),
     )
 }
 
 
-def body_of(workload: Workload, state: State) -> bytes:
-    return orjson.dumps({"query": workload.query, "variables": workload.variables(state)})
-
-
-def body_file(workload: Workload) -> Path:
-    return RESULTS_DIR / f"body_{workload.name}.json"
+def body_file(probe: Probe) -> Path:
+    return RESULTS_DIR / f"body_{probe.workload}_{probe.key}.json"
 
 
 # ------------------------------------------------------------------------------------------------ output
@@ -346,12 +522,11 @@ class Server:
     env: dict[str, str]
     ready_path: str
     headers: dict[str, str]  # sent with every benchmark request
-    route: Callable[[Workload], str]  # the URL path (with query string) of a workload
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
-    def url(self, workload: Workload) -> str:
-        return f"http://{HOST}:{self.port}{self.route(workload)}"
+    def url(self, probe: Probe) -> str:
+        return f"http://{HOST}:{self.port}{probe.path}"
 
 
 _RUNNING: list[Server] = []
@@ -378,7 +553,6 @@ def servers_for(state: State, args: argparse.Namespace) -> tuple[Server, Server]
         env={"DATABASE_URL": state.database_url, **UNLIMITED},
         ready_path="/healthz",
         headers={"Authorization": f"Bearer {state.key}"},
-        route=lambda _workload: "/graphql",
     )
     baseline = Server(
         name="baseline",
@@ -400,7 +574,6 @@ def servers_for(state: State, args: argparse.Namespace) -> tuple[Server, Server]
         },
         ready_path="/healthz",
         headers={},
-        route=lambda workload: f"/graphql?w={workload.name}",
     )
     return storegraph, baseline
 
@@ -490,13 +663,11 @@ def running(*servers: Server) -> Iterator[None]:
 # ----------------------------------------------------------------------------------------------- checks
 
 
-def post(server: Server, workload: Workload, body: bytes) -> tuple[int, bytes]:
-    request = urllib.request.Request(
-        server.url(workload),
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "Accept": "application/json", **server.headers},
-    )
+def send_request(server: Server, probe: Probe) -> tuple[int, bytes]:
+    headers = {"Accept": "application/json", **server.headers}
+    if probe.body is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(server.url(probe), data=probe.body, method=probe.method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read()
@@ -504,53 +675,38 @@ def post(server: Server, workload: Workload, body: bytes) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def _pretty(value: Any) -> list[str]:
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode().splitlines()
-
-
-def check_same_data(storegraph: Server, baseline: Server, workloads: list[Workload], state: State) -> dict[str, Any]:
+def check_same_data(
+    servers: dict[str, Server], workloads: list[Workload], probes: dict[str, list[Probe]], state: State
+) -> dict[str, Any]:
     """Both servers must return the same ``data`` for every workload; otherwise the comparison is void."""
     step("checking that storegraph and the baseline return the same data")
     sizes: dict[str, Any] = {}
     for workload in workloads:
-        body = body_of(workload, state)
-        payloads: dict[str, dict[str, Any]] = {}
-        raw: dict[str, bytes] = {}
-        for server in (storegraph, baseline):
-            status, answer = post(server, workload, body)
+        answers: dict[str, Answer] = {}
+        for probe in probes[workload.name]:
+            status, raw = send_request(servers[probe.server], probe)
+            what = f"{probe.label} answered {status} to the {workload.name} workload ({probe.method} {probe.path})"
             if status != 200:
-                raise BenchError(
-                    f"{server.name} answered {status} to the {workload.name} workload:\n"
-                    f"{answer.decode(errors='replace')[:4000]}"
-                )
+                raise BenchError(f"{what}:\n{raw.decode(errors='replace')[:4000]}")
             try:
-                payload = orjson.loads(answer)
+                payload = orjson.loads(raw)
             except orjson.JSONDecodeError:
-                raise BenchError(f"{server.name} answered non-JSON: {answer[:2000]!r}") from None
-            if payload.get("errors") or not isinstance(payload.get("data"), dict):
-                raise BenchError(
-                    f"{server.name} answered errors to the {workload.name} workload:\n"
-                    f"{answer.decode(errors='replace')[:4000]}"
-                )
-            payloads[server.name], raw[server.name] = payload, answer
-        summary = workload.check(payloads[storegraph.name]["data"], state)
-        if payloads[storegraph.name]["data"] != payloads[baseline.name]["data"]:
-            diff = difflib.unified_diff(
-                _pretty(payloads[storegraph.name]["data"]),
-                _pretty(payloads[baseline.name]["data"]),
-                fromfile="storegraph",
-                tofile="baseline",
-                lineterm="",
-                n=2,
-            )
-            lines = list(diff)
-            shown = "\n".join(lines[:120]) + (f"\n... ({len(lines) - 120} more diff lines)" if len(lines) > 120 else "")
-            raise BenchError(f"the {workload.name} workload's data differ between the servers:\n{shown}")
-        identical = raw[storegraph.name] == raw[baseline.name]
-        sizes[workload.name] = {server: len(answer) for server, answer in raw.items()}
+                raise BenchError(f"{probe.label} answered non-JSON: {raw[:2000]!r}") from None
+            if (
+                not isinstance(payload, dict)
+                or payload.get("errors")
+                or payload.get("error")
+                or not isinstance(payload.get("data"), dict)
+            ):
+                raise BenchError(f"{what} with errors or without data:\n{raw.decode(errors='replace')[:4000]}")
+            answers[probe.key] = Answer(status, raw, payload)
+        summary = workload.check(answers, state)
+        identical = len({answer.raw for answer in answers.values()}) == 1
+        sizes[workload.name] = {key: len(answer.raw) for key, answer in answers.items()}
         say(
-            f"{workload.name:7} same data ({summary}); bodies {len(raw[storegraph.name])} / "
-            f"{len(raw[baseline.name])} bytes{', byte-identical' if identical else ''}"
+            f"{workload.name:9} same data ({summary}); bodies "
+            f"{' / '.join(str(len(answer.raw)) for answer in answers.values())} bytes"
+            f" ({' / '.join(answers)}){', byte-identical' if identical else ''}"
         )
     return sizes
 
@@ -568,10 +724,10 @@ def _latency_us(text: str) -> float:
 
 
 def parse_wrk(output: str) -> dict[str, Any]:
-    """Requests/s, latency percentiles and errors from wrk's report and post.lua's BENCH_JSON line."""
+    """Requests/s, latency percentiles and errors from wrk's report and the BENCH_JSON line of post.lua/get.lua."""
     marker = re.search(r"^BENCH_JSON (\{.*\})$", output, re.MULTILINE)
     if marker is None:
-        raise BenchError(f"wrk output has no BENCH_JSON line (is bench/post.lua in use?):\n{output}")
+        raise BenchError(f"wrk output has no BENCH_JSON line (is bench/post.lua or get.lua in use?):\n{output}")
     detail: dict[str, Any] = json.loads(marker.group(1))
     rps_match = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     duration_s = detail["duration_us"] / 1e6
@@ -584,7 +740,7 @@ def parse_wrk(output: str) -> dict[str, Any]:
         "requests": detail["requests"],
         "duration_s": round(duration_s, 3),
         "bytes_per_response": round(detail["bytes"] / detail["requests"]) if detail["requests"] else 0,
-        # post.lua's exact figures; wrk's --latency table (rounded) is kept as printed for reference.
+        # The Lua script's exact figures; wrk's --latency table (rounded) is kept as printed for reference.
         "p50_ms": latency["p50"] / 1000,
         "p90_ms": latency["p90"] / 1000,
         "p99_ms": latency["p99"] / 1000,
@@ -697,9 +853,7 @@ def wait_until_quiet(server: Server, args: argparse.Namespace) -> float:
             warned = True
 
 
-def run_wrk(
-    server: Server, workload: Workload, state: State, args: argparse.Namespace, duration: float
-) -> dict[str, Any]:
+def run_wrk(server: Server, probe: Probe, args: argparse.Namespace, duration: float) -> dict[str, Any]:
     command = [
         "taskset",
         "-c",
@@ -711,14 +865,12 @@ def run_wrk(
         f"--timeout={args.timeout:g}s",
         "--latency",
         "-s",
-        str(LUA_SCRIPT),
-        server.url(workload),
+        str(POST_SCRIPT if probe.body is not None else GET_SCRIPT),
+        server.url(probe),
     ]
-    env = {
-        **os.environ,
-        "BENCH_BODY_FILE": str(body_file(workload)),
-        "BENCH_KEY": server.headers.get("Authorization", "").removeprefix("Bearer "),
-    }
+    env = {**os.environ, "BENCH_KEY": server.headers.get("Authorization", "").removeprefix("Bearer ")}
+    if probe.body is not None:
+        env["BENCH_BODY_FILE"] = str(body_file(probe))
     watch = CpuWatch(args.server_cpu, args.load_cpu, server.process.pid if server.process else None)
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=duration + 120)
     usage = watch.read()
@@ -729,9 +881,9 @@ def run_wrk(
     figures = parse_wrk(result.stdout)
     errors = figures["errors"]
     if errors["status"] or errors["non_2xx"]:
-        status, answer = post(server, workload, body_of(workload, state))
+        status, answer = send_request(server, probe)
         raise BenchError(
-            f"{server.name} answered non-2xx under load ({errors}); a request now gives {status}:\n"
+            f"{probe.label} answered non-2xx under load ({errors}); a request now gives {status}:\n"
             f"{answer.decode(errors='replace')[:2000]}\n\nwrk said:\n{result.stdout}"
         )
     if any(errors[kind] for kind in ("connect", "read", "write", "timeout")):
@@ -743,44 +895,57 @@ def run_wrk(
     return figures
 
 
-def measure(server: Server, workloads: list[Workload], state: State, args: argparse.Namespace) -> dict[str, Any]:
+def _median_figures(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "rps": statistics.median(r["rps"] for r in rounds),
+        "p50_ms": statistics.median(r["p50_ms"] for r in rounds),
+        "p99_ms": statistics.median(r["p99_ms"] for r in rounds),
+        "bytes_per_response": rounds[0]["bytes_per_response"],
+        "server_cpu_busy_pct": statistics.median(r["cpu"]["server_cpu_busy_pct"] for r in rounds),
+        "load_cpu_busy_pct": statistics.median(r["cpu"]["load_cpu_busy_pct"] for r in rounds),
+        "max_interference_pct": max(r["cpu"]["server_cpu_others_pct"] for r in rounds),
+        "rounds": rounds,
+    }
+
+
+def measure(
+    server: Server, workloads: list[Workload], probes: dict[str, list[Probe]], state: State, args: argparse.Namespace
+) -> dict[str, dict[str, Any]]:
+    """Per workload, the figures of each of its probes on this server (by probe key). Several probes of one
+    workload on this server (REST and GraphQL) are measured round by round in turn, so that the VM's drift
+    from minute to minute touches each alike, and in alternating order."""
     step(f"measuring {server.name} alone (pinned to CPU {args.server_cpu}; wrk on CPU {args.load_cpu})")
-    measured: dict[str, Any] = {}
+    measured: dict[str, dict[str, Any]] = {}
     with running(server):
         for workload in workloads:
+            mine = [probe for probe in probes[workload.name] if probe.server == server.name]
             if args.warmup > 0:
-                warm = run_wrk(server, workload, state, args, args.warmup)
-                say(f"{server.name} {workload.name:7} warm-up {args.warmup:g} s: {warm['rps']:9.1f} req/s")
-            rounds = []
+                for probe in mine:
+                    warm = run_wrk(server, probe, args, args.warmup)
+                    say(f"{probe.label:18} {workload.name:9} warm-up {args.warmup:g} s: {warm['rps']:9.1f} req/s")
+            rounds: dict[str, list[dict[str, Any]]] = {probe.key: [] for probe in mine}
             for number in range(1, args.rounds + 1):
-                for attempt in range(args.retries + 1):
-                    pinned = pin_postgres(state, args)
-                    background = wait_until_quiet(server, args)
-                    figures = run_wrk(server, workload, state, args, args.duration)
-                    figures["background_before_pct"] = background
-                    figures["postgres_backends_pinned"] = pinned
-                    figures["discarded_before"] = attempt
-                    if figures["cpu"]["server_cpu_others_pct"] < args.quiet_threshold or attempt == args.retries:
-                        break
-                    say(f"   discarding round {number}: other processes used the server CPU; measuring it again")
-                rounds.append(figures)
-                cpu = figures["cpu"]
-                say(
-                    f"{server.name} {workload.name:7} round {number}/{args.rounds}: {figures['rps']:9.1f} req/s"
-                    f"  p50 {figures['p50_ms']:8.2f} ms  p99 {figures['p99_ms']:8.2f} ms"
-                    f"  (server CPU {cpu['server_cpu_busy_pct']:.0f}% busy, {cpu['server_cpu_others_pct']:.0f}% others;"
-                    f" load CPU {cpu['load_cpu_busy_pct']:.0f}%)"
-                )
-            measured[workload.name] = {
-                "rps": statistics.median(r["rps"] for r in rounds),
-                "p50_ms": statistics.median(r["p50_ms"] for r in rounds),
-                "p99_ms": statistics.median(r["p99_ms"] for r in rounds),
-                "bytes_per_response": rounds[0]["bytes_per_response"],
-                "server_cpu_busy_pct": statistics.median(r["cpu"]["server_cpu_busy_pct"] for r in rounds),
-                "load_cpu_busy_pct": statistics.median(r["cpu"]["load_cpu_busy_pct"] for r in rounds),
-                "max_interference_pct": max(r["cpu"]["server_cpu_others_pct"] for r in rounds),
-                "rounds": rounds,
-            }
+                # A B, B A, A B, ...: neither always runs first after the wait for quiet.
+                for probe in mine if number % 2 else mine[::-1]:
+                    for attempt in range(args.retries + 1):
+                        pinned = pin_postgres(state, args)
+                        background = wait_until_quiet(server, args)
+                        figures = run_wrk(server, probe, args, args.duration)
+                        figures["background_before_pct"] = background
+                        figures["postgres_backends_pinned"] = pinned
+                        figures["discarded_before"] = attempt
+                        if figures["cpu"]["server_cpu_others_pct"] < args.quiet_threshold or attempt == args.retries:
+                            break
+                        say(f"   discarding round {number}: other processes used the server CPU; measuring it again")
+                    rounds[probe.key].append(figures)
+                    cpu = figures["cpu"]
+                    say(
+                        f"{probe.label:18} {workload.name:9} round {number}/{args.rounds}: {figures['rps']:9.1f} req/s"
+                        f"  p50 {figures['p50_ms']:8.2f} ms  p99 {figures['p99_ms']:8.2f} ms"
+                        f"  (server CPU {cpu['server_cpu_busy_pct']:.0f}% busy,"
+                        f" {cpu['server_cpu_others_pct']:.0f}% others; load CPU {cpu['load_cpu_busy_pct']:.0f}%)"
+                    )
+            measured[workload.name] = {key: _median_figures(figures) for key, figures in rounds.items()}
     return measured
 
 
@@ -826,15 +991,16 @@ def _summarise_profile(raw: Path, top: int = 30) -> str:
     return "\n".join(lines)
 
 
-def profile(server: Server, workload: Workload, state: State, args: argparse.Namespace) -> dict[str, str]:
+def profile(server: Server, probe: Probe, state: State, args: argparse.Namespace) -> dict[str, str]:
     """Samples the server with py-spy during one extra load period (not part of the measured figures)."""
-    step(f"profiling {server.name} on the {workload.name} workload with py-spy ({args.duration:g} s)")
+    step(f"profiling {probe.label} on the {probe.workload} workload with py-spy ({args.duration:g} s)")
     py_spy = str(VENV_BIN / "py-spy") if (VENV_BIN / "py-spy").exists() else "py-spy"
-    raw = RESULTS_DIR / f"profile_{server.name}_{workload.name}.txt"
-    svg = RESULTS_DIR / f"profile_{server.name}_{workload.name}.svg"
+    name = f"{server.name}_{probe.workload}" + ("" if probe.key == server.name else f"_{probe.key}")
+    raw = RESULTS_DIR / f"profile_{name}.txt"
+    svg = RESULTS_DIR / f"profile_{name}.svg"
     with running(server):
         assert server.process is not None
-        run_wrk(server, workload, state, args, max(args.warmup, 1))
+        run_wrk(server, probe, args, max(args.warmup, 1))
         pin_postgres(state, args)
         outputs = []
         for fmt, path in (("raw", raw), ("flamegraph", svg)):
@@ -846,13 +1012,13 @@ def profile(server: Server, workload: Workload, state: State, args: argparse.Nam
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            figures = run_wrk(server, workload, state, args, args.duration + 1)
+            figures = run_wrk(server, probe, args, args.duration + 1)
             sampler_output, _ = sampler.communicate(timeout=60)
             if sampler.returncode != 0:
                 raise BenchError(f"py-spy failed:\n{sampler_output}")
             outputs.append(f"{fmt}: {figures['rps']:.1f} req/s while sampling")
     summary = _summarise_profile(raw)
-    (RESULTS_DIR / f"profile_{server.name}_{workload.name}_summary.txt").write_text(summary + "\n")
+    (RESULTS_DIR / f"profile_{name}_summary.txt").write_text(summary + "\n")
     say("\n".join(outputs))
     say(summary)
     return {"raw": str(raw.relative_to(ROOT)), "flamegraph": str(svg.relative_to(ROOT)), "summary": summary}
@@ -862,6 +1028,7 @@ def profile(server: Server, workload: Workload, state: State, args: argparse.Nam
 
 
 def table(results: dict[str, Any], workloads: list[Workload]) -> str:
+    """The GraphQL workloads: storegraph's /graphql against the baseline."""
     header = (
         "workload",
         "storegraph req/s",
@@ -880,24 +1047,67 @@ def table(results: dict[str, Any], workloads: list[Workload]) -> str:
                 f"{ours['rps']:,.1f}",
                 f"{ceiling['rps']:,.1f}",
                 f"{entry['ratio']:.3f}x",
-                f"{ours['p50_ms']:.1f} / {ours['p99_ms']:.1f}",
-                f"{ceiling['p50_ms']:.1f} / {ceiling['p99_ms']:.1f}",
+                _latency(ours),
+                _latency(ceiling),
             )
         )
     return _render(rows)
 
 
-def cpu_table(results: dict[str, Any], workloads: list[Workload]) -> str:
-    """Whether each server was CPU-bound (server CPU near 100%) and how much other processes interfered."""
-    rows = [("workload", "server CPU busy sg / base", "load CPU busy sg / base", "others on server CPU (max)")]
+def rest_table(results: dict[str, Any], workloads: list[Workload]) -> str:
+    """The REST workloads: the /v1 route, the same operation on /graphql, and the baseline's REST route."""
+    header = (
+        "workload",
+        "REST req/s",
+        "GraphQL req/s",
+        "baseline req/s",
+        "REST / base",
+        "GraphQL / base",
+        "layer overhead",
+        "REST p50 / p99 ms",
+        "GraphQL p50 / p99 ms",
+        "baseline p50 / p99 ms",
+    )
+    rows = [header]
     for workload in workloads:
-        ours, ceiling = results[workload.name]["storegraph"], results[workload.name]["baseline"]
+        entry = results[workload.name]
+        rest, graphql, ceiling = entry["rest"], entry["graphql"], entry["baseline"]
         rows.append(
             (
                 workload.title,
-                f"{ours['server_cpu_busy_pct']:.0f}% / {ceiling['server_cpu_busy_pct']:.0f}%",
-                f"{ours['load_cpu_busy_pct']:.0f}% / {ceiling['load_cpu_busy_pct']:.0f}%",
-                f"{max(ours['max_interference_pct'], ceiling['max_interference_pct']):.0f}%",
+                f"{rest['rps']:,.1f}",
+                f"{graphql['rps']:,.1f}",
+                f"{ceiling['rps']:,.1f}",
+                f"{entry['ratio_rest_baseline']:.3f}x",
+                f"{entry['ratio_graphql_baseline']:.3f}x",
+                f"{100 * entry['layer_overhead']:.1f}%",
+                _latency(rest),
+                _latency(graphql),
+                _latency(ceiling),
+            )
+        )
+    return _render(rows)
+
+
+def _latency(figures: dict[str, Any]) -> str:
+    return f"{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}"
+
+
+_SHORT = {"storegraph": "sg", "baseline": "base", "rest": "rest", "graphql": "gql"}
+
+
+def cpu_table(results: dict[str, Any], workloads: list[Workload], probes: dict[str, list[Probe]]) -> str:
+    """Whether each server was CPU-bound (server CPU near 100%) and how much other processes interfered."""
+    rows = [("workload", "measured", "server CPU busy", "load CPU busy", "others on server CPU (max)")]
+    for workload in workloads:
+        figures = [results[workload.name][probe.key] for probe in probes[workload.name]]
+        rows.append(
+            (
+                workload.title,
+                " / ".join(_SHORT.get(probe.key, probe.key) for probe in probes[workload.name]),
+                " / ".join(f"{f['server_cpu_busy_pct']:.0f}%" for f in figures),
+                " / ".join(f"{f['load_cpu_busy_pct']:.0f}%" for f in figures),
+                f"{max(f['max_interference_pct'] for f in figures):.0f}%",
             )
         )
     return _render(rows)
@@ -946,7 +1156,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Benchmark storegraph against a raw Starlette + asyncpg handler (see bench/README.md).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--rounds", type=int, default=3, help="measured rounds per workload and server")
+    parser.add_argument("--rounds", type=int, default=3, help="measured rounds per workload and target")
     parser.add_argument("--duration", type=float, default=10, help="seconds per measured round")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured load before the rounds")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (and baseline pool size)")
@@ -1005,34 +1215,66 @@ def main(argv: list[str] | None = None) -> int:
     workloads: list[Workload] = args.workload_list
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     check_tools(args)
+    if any(workload.kind == "rest" for workload in workloads):
+        step(f"compiling the REST row {REST_ROW} (rest_compat/table.py) for its GraphQL document")
+        say(rest_row().document)
     state, counts = prepare_state(args)
-    for workload in workloads:
-        body_file(workload).write_bytes(body_of(workload, state))
+    probes = {workload.name: workload.probes(state) for workload in workloads}
+    for probe in (probe for listed in probes.values() for probe in listed if probe.body is not None):
+        body_file(probe).write_bytes(probe.body or b"")
     storegraph, baseline = servers_for(state, args)
+    servers = {server.name: server for server in (storegraph, baseline)}
 
     with running(storegraph, baseline):
-        sizes = check_same_data(storegraph, baseline, workloads, state)
+        sizes = check_same_data(servers, workloads, probes, state)
 
-    measured = {server.name: measure(server, workloads, state, args) for server in (storegraph, baseline)}
+    measured = {server.name: measure(server, workloads, probes, state, args) for server in (storegraph, baseline)}
 
     results: dict[str, Any] = {}
     for workload in workloads:
-        ours, ceiling = measured["storegraph"][workload.name], measured["baseline"][workload.name]
-        results[workload.name] = {
+        figures = {probe.key: measured[probe.server][workload.name][probe.key] for probe in probes[workload.name]}
+        entry: dict[str, Any] = {
             "title": workload.title,
-            "query": workload.query,
-            "variables": workload.variables(state),
+            "kind": workload.kind,
+            **workload.describe(state),
+            "requests": {probe.key: probe.describe() for probe in probes[workload.name]},
             "response_bytes": sizes[workload.name],
-            "storegraph": ours,
-            "baseline": ceiling,
-            "ratio": ours["rps"] / ceiling["rps"],
+            **figures,
         }
+        if workload.kind == "graphql":
+            entry["ratio"] = figures["storegraph"]["rps"] / figures["baseline"]["rps"]
+        else:
+            rest, graphql, ceiling = figures["rest"], figures["graphql"], figures["baseline"]
+            entry["ratio_rest_baseline"] = rest["rps"] / ceiling["rps"]
+            entry["ratio_graphql_baseline"] = graphql["rps"] / ceiling["rps"]
+            # What the /v1 layer costs over running the same operation on /graphql.
+            entry["layer_overhead"] = 1 - rest["rps"] / graphql["rps"]
+            # The REST and GraphQL rounds alternate, so each pair ran about the same minute.
+            entry["layer_overhead_by_round"] = [
+                1 - ours["rps"] / theirs["rps"] for ours, theirs in zip(rest["rounds"], graphql["rounds"], strict=True)
+            ]
+        results[workload.name] = entry
 
-    step("results (median of rounds; ratio = storegraph / baseline)")
-    printed = table(results, workloads)
-    say(printed)
-    say("\nCPU use during the measured rounds (median; sg = storegraph, base = baseline):")
-    cpu_printed = cpu_table(results, workloads)
+    graphql_workloads = [workload for workload in workloads if workload.kind == "graphql"]
+    rest_workloads = [workload for workload in workloads if workload.kind == "rest"]
+    printed = rest_printed = ""
+    if graphql_workloads:
+        step("results (median of rounds; ratio = storegraph / baseline)")
+        printed = table(results, graphql_workloads)
+        say(printed)
+    if rest_workloads:
+        step(
+            "REST layer (median of rounds; REST = GET /v1 on storegraph, GraphQL = the same operation on its "
+            "/graphql, base = the baseline's GET /v1; layer overhead = 1 - REST req/s / GraphQL req/s, "
+            "target under 15%)"
+        )
+        rest_printed = rest_table(results, rest_workloads)
+        say(rest_printed)
+        for workload in rest_workloads:
+            by_round = ", ".join(f"{100 * value:.1f}%" for value in results[workload.name]["layer_overhead_by_round"])
+            say(f"{workload.name}: layer overhead by round (REST and GraphQL rounds alternate): {by_round}")
+    say("\nCPU use during the measured rounds (median; sg = storegraph, base = baseline, gql = GraphQL):")
+    cpu_printed = cpu_table(results, workloads, probes)
     say(cpu_printed)
 
     report: dict[str, Any] = {
@@ -1050,14 +1292,17 @@ def main(argv: list[str] | None = None) -> int:
             "database": state.database,
             "store_id": state.store_id,
             "rows": counts,
+            "storegraph_env": {**UNLIMITED, "REDIS_URL set": bool(os.environ.get("REDIS_URL"))},
         },
         "environment": environment(),
         "table": printed,
+        "rest_table": rest_printed,
         "cpu_table": cpu_printed,
         "workloads": results,
     }
     if args.profile:
-        report["profile"] = profile(storegraph, workloads[0], state, args)
+        first = next(probe for probe in probes[workloads[0].name] if probe.server == storegraph.name)
+        report["profile"] = profile(storegraph, first, state, args)
     encoded = json.dumps(report, indent=2) + "\n"
     (RESULTS_DIR / "latest.json").write_text(encoded)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -8,33 +8,25 @@ PostgreSQL (one round trip, no ORM session).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
-from db.base import utcnow
-from db.queries.api_keys import find_key_for_auth, touch_last_used
-from db.session import single_statement_reads, write_transaction
+from db.queries.api_keys import find_key_for_auth
+from db.session import single_statement_reads
 from domain.api_keys import KeyType, ParsedPlatformKey, parse_platform_key, secret_matches
 from domain.errors import Unauthorized
 from middleware.internal_error import send_internal_error
 from middleware.key_cache import KeyCache
+from middleware.key_use import KeyUseRecorder
 from middleware.principal import Principal
 from middleware.responses import send_error
 from tracking.paths import is_signed_request
 
 logger = logging.getLogger("storegraph.auth")
-
-# last_used_at is informative; writing it on every request would turn every read into a write.
-LAST_USED_GRANULARITY = timedelta(minutes=1)
-# Why recording a key's last use may fail without it being our bug: contention (SQLite's "database is locked"),
-# a dropped connection. The record is informative, so such a failure costs a log line, never the request.
-TOUCH_FAILURES: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
 
 
 def requires_key(scope: AsgiScope) -> bool:
@@ -56,7 +48,7 @@ class AuthMiddleware:
         self.engine = engine
         self.keys = keys or KeyCache(0)
         self._reader = single_statement_reads(engine)
-        self._last_touched: dict[int, datetime] = {}
+        self._key_use = KeyUseRecorder(engine)
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not requires_key(scope) or scope["method"] == "OPTIONS":
@@ -81,7 +73,7 @@ class AuthMiddleware:
             raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
         cached = self.keys.get(token)
         if cached is not None:
-            await self._touch(cached.key_pk)
+            await self._key_use.touch(cached.key_pk)
             return cached
         parsed = parse_platform_key(token)
         if parsed is None:
@@ -89,7 +81,7 @@ class AuthMiddleware:
         row = await self._find_key(parsed.key_id)
         if row is None or not _is_usable(row, parsed):
             raise Unauthorized("Unknown or revoked API key.")
-        await self._touch(row.id)
+        await self._key_use.touch(row.id)
         principal = Principal(
             key_pk=row.id,
             key_id=row.key_id,
@@ -107,25 +99,6 @@ class AuthMiddleware:
     async def _find_key(self, key_id: str) -> Row[Any] | None:
         async with self._reader.connect() as connection:
             return await find_key_for_auth(connection, key_id)
-
-    async def _touch(self, key_pk: int) -> None:
-        """Records the key's use, at most once a minute per key and process, in a short transaction of its own.
-
-        Best effort: the lookup's transaction stays read-only (on SQLite a read transaction that turns into a write
-        fails at once with "database is locked" when another writer got in first), and a failed touch is logged
-        and forgotten rather than turning a valid request into a 500.
-        """
-        now = utcnow()
-        last = self._last_touched.get(key_pk)
-        if last is not None and now - last < LAST_USED_GRANULARITY:
-            return
-        self._last_touched[key_pk] = now
-        try:
-            async with write_transaction(self.engine) as connection:
-                await touch_last_used(connection, key_pk, now)
-        except TOUCH_FAILURES as error:
-            # The exception's text may quote SQL; its class is enough to tell contention from an outage.
-            logger.warning("could not record the last use of API key %s: %s", key_pk, type(error).__name__)
 
 
 def _is_usable(row: Row[Any], parsed: ParsedPlatformKey) -> bool:

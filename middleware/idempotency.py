@@ -20,6 +20,7 @@ from domain.errors import IdempotencyKeyInUse, IdempotencyKeyInvalid, Idempotenc
 from idempotency.keys import MAX_KEY_LENGTH, InvalidIdempotencyKey, idempotency_key_of, request_fingerprint, scope_key
 from idempotency.policy import Requirement, is_kept, requirement
 from idempotency.store import DAY_SECONDS, IdempotencyStore, Outcome, Reservation, StoredResponse
+from middleware.body import read_body, replay_body
 from middleware.internal_error import send_internal_error
 from middleware.principal import principal_of
 from middleware.responses import send_error
@@ -70,7 +71,7 @@ class IdempotencyMiddleware:
                 return
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if body is None:
             return  # the client went away before sending its request: nothing to run or keep
         fingerprint = request_fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
@@ -97,7 +98,7 @@ class IdempotencyMiddleware:
     async def _run(self, scope: AsgiScope, reservation: Reservation, body: bytes, receive: Receive, send: Send) -> None:
         recorder = _ResponseRecorder(self, scope, reservation, send)
         try:
-            await self.app(scope, _replay_body(body, receive), recorder.send)
+            await self.app(scope, replay_body(body, receive), recorder.send)
         finally:
             # The app raised, was cancelled (the client went away), or returned without a whole response: whether
             # it ran is unknown, and holding the key for the lease would only delay the client's retry.
@@ -159,32 +160,6 @@ async def _send_replay(send: Send, response: StoredResponse) -> None:
     headers = [*response.headers, (b"content-length", str(len(response.body)).encode()), REPLAYED_HEADER]
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole request body (the body limit middleware, outside, bounds its size), None on a disconnect."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replay_body(body: bytes, receive: Receive) -> Receive:
-    """A receive that hands the app the buffered body, then waits for the disconnect as the server would."""
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 def _request_id(scope: AsgiScope) -> str | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -23,15 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
-from db.base import utcnow
-from db.queries.api_keys import touch_last_used
 from db.queries.tracking import find_public_key
-from db.session import single_statement_reads, write_transaction
+from db.session import single_statement_reads
 from domain.api_keys import KeyType, ParsedPublicKey, normalize_origin, parse_public_key
 from domain.errors import OriginNotAllowed, Unauthorized
 from domain.scopes import PUBLIC_KEY_SCOPES
-from middleware.auth import LAST_USED_GRANULARITY, TOUCH_FAILURES
+from middleware.body import read_body, replay_body
 from middleware.internal_error import send_internal_error
+from middleware.key_use import KeyUseRecorder
 from middleware.principal import Principal
 from middleware.responses import send_error
 from tracking.paths import is_signed_request
@@ -73,7 +71,7 @@ class PublicKeyMiddleware:
         self.replays = replays
         self.tolerance_seconds = tolerance_seconds
         self._reader = single_statement_reads(engine)
-        self._last_touched: dict[int, datetime] = {}
+        self._key_use = KeyUseRecorder(engine)
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_signed_request(scope["method"], scope["path"]):
@@ -82,7 +80,7 @@ class PublicKeyMiddleware:
         if scope["method"] == "OPTIONS":
             await _send_preflight(scope, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if body is None:
             return  # the client went away before sending its request
         try:
@@ -99,7 +97,7 @@ class PublicKeyMiddleware:
             await send_internal_error(scope, send)
             return
         scope.setdefault("state", {})["principal"] = verified.principal
-        await self.app(scope, _replay_body(body, receive), _with_cors(send, verified.allowed_origin))
+        await self.app(scope, replay_body(body, receive), _with_cors(send, verified.allowed_origin))
 
     async def verify(self, scope: AsgiScope, body: bytes) -> Verified:
         """The request's principal, or the error it is refused with. Cheap checks first: a request that cannot be
@@ -129,7 +127,7 @@ class PublicKeyMiddleware:
         allowed_origin = _allowed_origin(headers, row.allowed_origins or [])
         if not await self.replays.first_use(row.key_id, signature):
             raise Unauthorized("This signature was already used: sign every request anew, with its own timestamp.")
-        await self._touch(row.id)
+        await self._key_use.touch(row.id)
         principal = Principal(
             key_pk=row.id,
             key_id=row.key_id,
@@ -146,19 +144,6 @@ class PublicKeyMiddleware:
     async def _find_key(self, key_id: str) -> Row[Any] | None:
         async with self._reader.connect() as connection:
             return await find_public_key(connection, key_id)
-
-    async def _touch(self, key_pk: int) -> None:
-        """Records the key's use at most once a minute per key and process; best effort, as for Bearer keys."""
-        now = utcnow()
-        last = self._last_touched.get(key_pk)
-        if last is not None and now - last < LAST_USED_GRANULARITY:
-            return
-        self._last_touched[key_pk] = now
-        try:
-            async with write_transaction(self.engine) as connection:
-                await touch_last_used(connection, key_pk, now)
-        except TOUCH_FAILURES as error:
-            logger.warning("could not record the last use of API key %s: %s", key_pk, type(error).__name__)
 
 
 def _is_usable(row: Row[Any], parsed: ParsedPublicKey) -> bool:
@@ -234,31 +219,6 @@ def _with_cors(send: Send, origin: bytes | None) -> Send:
         await send(message)
 
     return send_with_cors
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole body (the body limit middleware, outside, bounds its size); None when the client disconnected."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replay_body(body: bytes, receive: Receive) -> Receive:
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 def _request_id(scope: AsgiScope) -> str | None:

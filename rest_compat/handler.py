@@ -22,6 +22,7 @@ from starlette.types import Scope as AsgiScope
 from strawberry.types.graphql import OperationType
 
 from domain.errors import ApiError, ErrorDetail, InsufficientScope, NotFound, ValidationFailed
+from middleware.body import read_body
 from middleware.internal_error import send_internal_error
 from middleware.principal import principal_of
 from resolvers.ids import parse_id
@@ -169,7 +170,8 @@ def _query_values(row: Endpoint, query_string: bytes) -> dict[str, Any]:
 
 
 async def _body_values(row: Endpoint, receive: Receive) -> dict[str, Any] | None:
-    raw = await _read_body(receive)
+    # A client that went away gets no answer anyway; what it sent so far is treated as the whole body.
+    raw = await read_body(receive) or b""
     if row.body is None:
         if raw.strip():
             raise ValidationFailed.single("body", "unknown_field", "this endpoint takes no request body")
@@ -182,18 +184,6 @@ async def _body_values(row: Endpoint, receive: Receive) -> dict[str, Any] | None
         raise from_pydantic(error, location="body") from None
     dumped: dict[str, Any] = model.model_dump(mode="json", exclude_unset=True)
     return dumped
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def _error_payload(error: ApiError) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from strawberry.types.graphql import OperationType
 from domain.errors import Throttled
 from jobs.queue import JobQueue
 from limits import RateLimiter
+from middleware.body import read_body
 from middleware.internal_error import send_internal_error
 from middleware.key_cache import KeyRevocations
 from middleware.principal import principal_of
@@ -198,7 +199,7 @@ async def _graphql_request(scope: AsgiScope, receive: Receive) -> dict[str, Any]
         if "variables" in params:
             request["variables"] = _loads(params["variables"], "variables")
     else:
-        request = _loads(await _read_body(receive), "body")
+        request = _loads(await read_body(receive) or b"", "body")
     if not isinstance(request, dict):
         raise GraphQLRequestError("The request body must be a JSON object.")
     if not isinstance(request.get("query"), str):
@@ -215,18 +216,6 @@ def _loads(raw: bytes | str, what: str) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise GraphQLRequestError(f"The {what} is not valid JSON.") from None
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:

@@ -91,6 +91,9 @@ def app_settings(database_url: str, **overrides: Any) -> Settings:
         # Every request looks its key up, so statement counts do not depend on what ran before; the cache has
         # its own tests (tests/test_key_cache.py).
         "key_cache_seconds": 0,
+        # Several apps (and the two-process tests' servers) share PostgreSQL's 100 connections during a run; the
+        # production default of 40 per app (plus as many in overflow) would exhaust them.
+        "db_pool_size": 10,
         **overrides,
     }
     return Settings(**values)

@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.queries.api_keys import create_api_key
 from domain.api_keys import KeyEnv, KeyType
+from domain.signatures import sign
 from rest_compat.openapi import generated_document
 from rest_compat.table import ENDPOINTS
 from tests.factories import (
@@ -53,7 +54,6 @@ from tests.factories import (
     create_webhook_subscription,
 )
 from tracking.paths import is_signed_request
-from tracking.signatures import sign
 
 BASE_URL = "http://storegraph.test"
 # Per operation and generation mode: 30 requests an operation keep the whole run near a minute.

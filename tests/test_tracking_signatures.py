@@ -7,10 +7,11 @@ import hmac
 
 import pytest
 
+from domain.signatures import body_digest, sign
 from tests.idempotency_support import FakeClock, redis_prefix
 from tests.tracking_support import seed_signature
 from tracking.replay import MemoryReplayStore, RedisReplayStore, replay_store
-from tracking.signatures import body_digest, is_fresh, parse_timestamp, sign, signature_matches
+from tracking.signatures import is_fresh, parse_timestamp, signature_matches
 
 SECRET = "dzsig_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"
 BODIES = [b"", b"{}", b'{"email": "amina@example.dz"}', '{"name": "Amina Benali Ă"}'.encode(), bytes(range(256))]

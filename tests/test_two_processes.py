@@ -82,7 +82,8 @@ def api_processes(database_url: str, redis_prefix: str, clean_redis: None, tmp_p
         "REDIS_URL": REDIS_URL,
         "REDIS_PREFIX": redis_prefix,
         "SECRET_KEY": "test-secret",
-        "DB_POOL_SIZE": "10",
+        # PostgreSQL's 100 connections are shared with the test process's own pools: requests queue for one here.
+        "DB_POOL_SIZE": "5",
     }
     ports = [_free_port(), _free_port()]
     logs = [tmp_path / f"api-{port}.log" for port in ports]

@@ -9,23 +9,14 @@ It is the scheme of webhook deliveries too (contract §5), so merchants verify a
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
+
+from domain.signatures import sign
 
 # Unix seconds; 1 to 12 digits is any time from 1970 to far beyond anything the tolerance would accept.
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
-
-
-def body_digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-def sign(signing_secret: str, timestamp: str, body: bytes) -> str:
-    """The hex signature of ``body`` sent at ``timestamp``."""
-    message = f"{timestamp}.{body_digest(body)}".encode("ascii")
-    return hmac.new(signing_secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def is_well_formed(presented: str) -> bool:

@@ -7,7 +7,8 @@ Express handler recomputes, so a receiver written from that page verifies our de
 from __future__ import annotations
 
 import hashlib
-import hmac
+
+from domain.signatures import sign
 
 DELIVERY_PREFIX = "dlv_"
 # 96 bits of the hash: no two (event, endpoint) pairs of a deployment meet by chance.
@@ -16,8 +17,7 @@ _DELIVERY_HEX = 24
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     """The ``X-DZ-Signature`` of ``body`` sent at ``timestamp`` (unix seconds, as the header carries them)."""
-    body_hash = hashlib.sha256(body).hexdigest()
-    return hmac.new(secret.encode(), f"{timestamp}.{body_hash}".encode(), hashlib.sha256).hexdigest()
+    return sign(secret, timestamp, body)
 
 
 def delivery_id(event_public_id: str, subscription_id: int) -> str:

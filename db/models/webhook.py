@@ -36,7 +36,8 @@ class WebhookDelivery(Base):
     """
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index(None, "subscription_id", "created_at", "id"),)
+    # The delivery log of a subscription, newest first; and a delivery's attempts by its id (redelivery).
+    __table_args__ = (Index(None, "subscription_id", "created_at", "id"), Index(None, "store_id", "delivery_id"))
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))

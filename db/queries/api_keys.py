@@ -12,8 +12,8 @@ from db.queries.pagination import Ordering, page_query
 from domain.api_keys import KeyEnv, KeyType, new_key_row
 from domain.scopes import Scope
 
-# What the API shows of a key: never the secret's hash.
-API_KEY_COLUMNS = tuple(column for column in ApiKey.__table__.c if column.key != "secret_hash")
+# What the API shows of a key: never the secret's hash, nor a public key's signing secret.
+API_KEY_COLUMNS = tuple(column for column in ApiKey.__table__.c if column.key not in ("secret_hash", "signing_secret"))
 NEWEST_API_KEYS = Ordering(
     name="api_keys.created_at:desc", column=ApiKey.created_at, id_column=ApiKey.id, descending=True, kind=datetime
 )

@@ -36,9 +36,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_deliveries_subscription_id_created_at_id'), ['subscription_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_store_id_delivery_id'), ['store_id', 'delivery_id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_store_id_delivery_id'))
         batch_op.drop_index(batch_op.f('ix_webhook_deliveries_subscription_id_created_at_id'))
     op.drop_table('webhook_deliveries')
