@@ -285,3 +285,7 @@ def demo(
     )
     if then_serve:
         serve(host=host, port=port, workers=1)
+
+
+if __name__ == "__main__":  # python -m storegraph.cli
+    app()
