@@ -18,7 +18,7 @@ from sqlalchemy import Executable, event, literal, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import middleware.auth
+import middleware.key_use
 from schema.context import RequestDatabase
 from storegraph.app import create_app
 from storegraph.settings import Settings
@@ -276,7 +276,7 @@ async def test_a_failing_last_used_touch_does_not_fail_the_request(
     store = await create_store(session)
     key = await create_key(session, store)
     await session.commit()
-    monkeypatch.setattr(middleware.auth, "touch_last_used", _failing_touch)
+    monkeypatch.setattr(middleware.key_use, "touch_last_used", _failing_touch)
 
     response = await _post(client, VIEWER_QUERY, key.headers)
 
@@ -290,7 +290,7 @@ async def test_a_failing_last_used_touch_is_logged_as_a_warning(
     store = await create_store(session)
     key = await create_key(session, store)
     await session.commit()
-    monkeypatch.setattr(middleware.auth, "touch_last_used", _failing_touch)
+    monkeypatch.setattr(middleware.key_use, "touch_last_used", _failing_touch)
 
     with caplog.at_level(logging.WARNING, logger="storegraph.auth"):
         await _post(client, VIEWER_QUERY, key.headers)
