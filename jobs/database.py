@@ -12,11 +12,12 @@ job. A dead letter stays as a row whose kind starts with ``dead:`` and which is 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.base import utcnow
 from db.models import Job as JobRow
@@ -26,6 +27,22 @@ from jobs.queue import DEAD_PREFIX, DeadLetter, Job, check_kind
 MAX_ERROR = 255
 # A dead letter's run_at: past every claim's "now", so it is outside the (run_at, id) index range claims scan.
 NEVER = datetime(9999, 12, 31)
+
+
+def job_rows(jobs: Sequence[tuple[str, dict[str, Any]]], delay_seconds: float = 0.0) -> list[dict[str, Any]]:
+    """The ``jobs`` rows of (kind, payload) pairs, due after ``delay_seconds``."""
+    now = utcnow()
+    run_at = now + timedelta(seconds=max(delay_seconds, 0.0))
+    return [
+        {"kind": check_kind(kind), "payload": payload, "run_at": run_at, "created_at": now} for kind, payload in jobs
+    ]
+
+
+async def enqueue_in_transaction(session: AsyncSession, jobs: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Jobs of the database queue written in the caller's own transaction: they exist iff it commits (the outbox
+    dispatcher marks events dispatched in the same transaction). ``DatabaseJobQueue`` claims them like any other."""
+    if jobs:
+        await session.execute(insert(JobRow), job_rows(jobs))
 
 
 class DatabaseJobQueue:
@@ -42,9 +59,7 @@ class DatabaseJobQueue:
         return await self._insert(jobs, 0.0)
 
     async def _insert(self, jobs: list[tuple[str, dict[str, Any]]], delay_seconds: float) -> list[str]:
-        now = utcnow()
-        run_at = now + timedelta(seconds=max(delay_seconds, 0.0))
-        rows = [{"kind": check_kind(kind), "payload": p, "run_at": run_at, "created_at": now} for kind, p in jobs]
+        rows = job_rows(jobs, delay_seconds)
         async with write_transaction(self._engine) as connection:
             # One multi-row INSERT ... RETURNING; ids come back in the order of the rows (sort_by_parameter_order).
             statement = insert(JobRow).returning(JobRow.id, sort_by_parameter_order=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from db.session import begin_write
-from jobs.database import DatabaseJobQueue
+from jobs.database import DatabaseJobQueue, enqueue_in_transaction
 from jobs.handlers import JobContext
 from webhooks import queries
 from webhooks.delivery_job import DELIVER, DeliveryJob
@@ -41,7 +41,7 @@ async def dispatch_outbox(context: JobContext) -> int:
         payloads = [job.payload() for job in delivery_jobs(events, subscribers)]
         if isinstance(context.queue, DatabaseJobQueue):
             # The database queue lives in the app's database (jobs/backends.py): one transaction for both.
-            await queries.insert_jobs(session, DELIVER, payloads)
+            await enqueue_in_transaction(session, [(DELIVER, payload) for payload in payloads])
         elif payloads:
             await context.queue.enqueue_many([(DELIVER, payload) for payload in payloads])
         await queries.mark_dispatched(session, [event.id for event in events])

@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.base import utcnow
-from db.models import Job as JobRow
 from db.models import OutboxEvent, Store, WebhookDelivery, WebhookSubscription
 from db.session import single_statement_reads
-from jobs.queue import check_kind
 from webhooks.message import Event
 from webhooks.send import Attempt
 
@@ -55,16 +53,6 @@ async def active_subscribers(session: AsyncSession, store_ids: Iterable[int]) ->
         .order_by(WebhookSubscription.id)
     )
     return list((await session.execute(stmt)).all())
-
-
-async def insert_jobs(session: AsyncSession, kind: str, payloads: Sequence[dict[str, Any]]) -> None:
-    """Jobs of the database queue, written in the caller's transaction (the rows DatabaseJobQueue.enqueue_many
-    writes, due now), so that an event is dispatched if and only if its deliveries are queued."""
-    if not payloads:
-        return
-    now = utcnow()
-    rows = [{"kind": check_kind(kind), "payload": payload, "run_at": now, "created_at": now} for payload in payloads]
-    await session.execute(insert(JobRow), rows)
 
 
 async def mark_dispatched(session: AsyncSession, event_ids: Sequence[int]) -> None:
