@@ -2,6 +2,7 @@
 with its middleware and without it, in one run, in process (no HTTP server, so only the ASGI layers are timed).
 
     .venv/bin/python bench/middleware_overhead.py [--requests 3000] [--redis redis://127.0.0.1:6379/0]
+                                                  [--loop asyncio|uvloop]
 
 Variants, each against the bare app measured in the same run:
 - ``stack (memory)``: request id, body limit, the signed-request check (which passes these requests by),
@@ -13,6 +14,9 @@ Variants, each against the bare app measured in the same run:
   and idempotency add on their own.
 The plan has no limits, as the benchmark's. GET requests skip idempotency; POST requests to ``/v1`` carry a fresh
 Idempotency-Key each, so each one reserves, runs and stores its response.
+
+The event loop is asyncio's own by default; ``--loop uvloop`` runs on uvloop, which ``storegraph serve`` uses
+(uvicorn picks it when installed, and it is).
 
 Two times per request: until the response's last byte is handed to the server ("to response": what the client
 waits for), and until the app returns ("whole call": also the work done after the response, which is the rate
@@ -250,8 +254,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    arguments = parse_args()
+    print(f"event loop: {arguments.loop}")
+    if arguments.loop == "uvloop":
+        import uvloop
+
+        uvloop.run(main(arguments))
+    else:
+        asyncio.run(main(arguments))

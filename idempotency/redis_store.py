@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import math
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from idempotency.store import DAY_SECONDS, Outcome, Reservation, StoredResponse, outcome_for
 
-# KEYS[1] the record; ARGV the reservation and its lease in ms. Returns the record that holds the key, or nil
-# after writing the reservation.
-_RESERVE = """
-local current = redis.call('GET', KEYS[1])
-if current then return current end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false
+# As a Lua function, so that admission/redis_backend.py can run it in the same script as the rate limit. KEYS[1]
+# the record; ARGV the reservation and its lease in ms. Returns the record that holds the key, or false after
+# writing the reservation.
+RESERVE_KEY_COUNT = 1
+RESERVE_ARG_COUNT = 2
+RESERVE_FUNCTION = """
+local function reserve(KEYS, ARGV)
+  local current = redis.call('GET', KEYS[1])
+  if current then return current end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return false
+end
 """
+_RESERVE = RESERVE_FUNCTION + "return reserve(KEYS, ARGV)\n"
 
 # ARGV: the caller's reservation, the stored response, its TTL in ms. Stored over the caller's own reservation, or
 # when its lease ran out and nobody took the key since (the request did run); never over another holder's record.
@@ -56,15 +63,15 @@ class RedisIdempotencyStore:
         return f"{self._prefix}{scope_key}"
 
     async def reserve(self, scope_key: str, fingerprint: str, lease_seconds: float) -> Reservation:
+        call = self.reserve_call(scope_key, fingerprint, lease_seconds)
+        return call.reservation(await self._reserve(keys=call.keys, args=call.args))
+
+    def reserve_call(self, scope_key: str, fingerprint: str, lease_seconds: float) -> ReserveCall:
+        """The keys and arguments of ``RESERVE_FUNCTION`` for one claim, and how to read its reply."""
         owner = secrets.token_hex(8)
         marker = encode_reservation(fingerprint, owner)
-        held = await self._reserve(keys=[self.redis_key(scope_key)], args=[marker, _milliseconds(lease_seconds)])
-        if held is None:
-            return Reservation(Outcome.NEW, scope_key, fingerprint, owner)
-        held_fingerprint, response = decode_record(held)
-        outcome = outcome_for(fingerprint, held_fingerprint, response)
-        replay = response if outcome is Outcome.REPLAY else None
-        return Reservation(outcome, scope_key, fingerprint, response=replay)
+        args: list[bytes | int] = [marker, _milliseconds(lease_seconds)]
+        return ReserveCall([self.redis_key(scope_key)], args, scope_key, fingerprint, owner)
 
     async def complete(
         self, reservation: Reservation, response: StoredResponse, ttl_seconds: float = DAY_SECONDS
@@ -78,6 +85,25 @@ class RedisIdempotencyStore:
     async def release(self, reservation: Reservation) -> None:
         marker = encode_reservation(reservation.fingerprint, reservation.owner)
         await self._release(keys=[self.redis_key(reservation.scope_key)], args=[marker])
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveCall:
+    """One claim's run of ``RESERVE_FUNCTION``: what to send, and the reservation its reply means."""
+
+    keys: list[str]
+    args: list[bytes | int]
+    scope_key: str
+    fingerprint: str
+    owner: str
+
+    def reservation(self, held: bytes | None) -> Reservation:
+        if held is None:
+            return Reservation(Outcome.NEW, self.scope_key, self.fingerprint, self.owner)
+        held_fingerprint, response = decode_record(held)
+        outcome = outcome_for(self.fingerprint, held_fingerprint, response)
+        replay = response if outcome is Outcome.REPLAY else None
+        return Reservation(outcome, self.scope_key, self.fingerprint, response=replay)
 
 
 def encode_reservation(fingerprint: str, owner: str) -> bytes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from domain.plans import Plan
@@ -33,37 +34,43 @@ from limits.decision import (
     window_state,
 )
 
-# KEYS: the key's window, minute, day and month counters, then the store's monthly request counter (the quota).
-# ARGV: now, now - window (entries at or before it have left), window in ms, limit (-1: none), quota (-1: none),
-# this request's member, TTL in seconds of the four counters. Returns {outcome, entries in the window
-# afterwards, score of the oldest entry or ''}; scores stay strings because Lua numbers would be truncated on the
-# way back.
-_HIT = """
-local limit = tonumber(ARGV[4])
-local quota = tonumber(ARGV[5])
-local function oldest()
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return first[2] or ''
+# The decision as a Lua function, so that admission/redis_backend.py can run it in the same script as the
+# idempotency reservation. KEYS (HIT_KEY_COUNT): the key's window, minute, day and month counters, then the store's
+# monthly request counter (the quota). ARGV (HIT_ARG_COUNT): now, now - window (entries at or before it have left),
+# window in ms, limit (-1: none), quota (-1: none), this request's member, TTL in seconds of the four counters.
+# Returns {outcome, entries in the window afterwards, score of the oldest entry or ''}; scores stay strings
+# because Lua numbers would be truncated on the way back.
+HIT_KEY_COUNT = 5
+HIT_ARG_COUNT = 10
+HIT_FUNCTION = """
+local function hit(KEYS, ARGV)
+  local limit = tonumber(ARGV[4])
+  local quota = tonumber(ARGV[5])
+  local function oldest()
+    local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    return first[2] or ''
+  end
+  local count = 0
+  if limit >= 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+    count = redis.call('ZCARD', KEYS[1])
+    if count >= limit then return {'rate', count, oldest()} end
+  end
+  if quota >= 0 and tonumber(redis.call('GET', KEYS[5]) or '0') >= quota then
+    return {'quota', count, oldest()}
+  end
+  if limit >= 0 then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[6])
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    count = count + 1
+  end
+  for i = 2, 5 do
+    if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[5 + i]) end
+  end
+  return {'ok', count, oldest()}
 end
-local count = 0
-if limit >= 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-  count = redis.call('ZCARD', KEYS[1])
-  if count >= limit then return {'rate', count, oldest()} end
-end
-if quota >= 0 and tonumber(redis.call('GET', KEYS[5]) or '0') >= quota then
-  return {'quota', count, oldest()}
-end
-if limit >= 0 then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[6])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  count = count + 1
-end
-for i = 2, 5 do
-  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[5 + i]) end
-end
-return {'ok', count, oldest()}
 """
+_HIT = HIT_FUNCTION + "return hit(KEYS, ARGV)\n"
 
 # KEYS: the store's monthly counter of one kind. ARGV: limit (-1: none), amount (at least 1), TTL in seconds.
 # Returns 1 if the amount was taken, 0 (and nothing taken) if it would go over the limit.
@@ -89,12 +96,16 @@ class RedisRateLimiter:
         self._prefix = prefix
 
     async def hit(self, store_id: int, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
-        now = time.time() if now is None else now
+        call = self.hit_call(store_id, key_pk, plan, time.time() if now is None else now)
+        return call.decision(await self._hit(keys=call.keys, args=call.args))
+
+    def hit_call(self, store_id: int, key_pk: int, plan: Plan, now: float) -> HitCall:
+        """The keys and arguments of ``HIT_FUNCTION`` for one request, and how to read its reply."""
         periods = periods_at(now)
         limit = plan.requests_per_minute
         quota = plan.requests_per_month
         month_ttl = _month_ttl(periods, now)
-        args = [
+        args: list[str | int] = [
             repr(now),
             repr(now - WINDOW_SECONDS),
             WINDOW_SECONDS * 1000,
@@ -112,16 +123,7 @@ class RedisRateLimiter:
             *self._key_counters(key_pk, periods),
             self._store_key(store_id, "requests", periods),
         ]
-        outcome, in_window, oldest = await self._hit(keys=keys, args=args)
-        refused_by = _refusal(_text(outcome))
-        return decide(
-            plan,
-            now=now,
-            in_window=int(in_window),
-            oldest=float(oldest) if oldest else None,
-            refused_by=refused_by,
-            month_end=periods.month_end,
-        )
+        return HitCall(keys, args, plan, now, periods.month_end)
 
     async def peek(self, key_pk: int, plan: Plan, now: float | None = None) -> WindowState:
         if plan.requests_per_minute is None:
@@ -193,6 +195,28 @@ class RedisRateLimiter:
 
     def _store_key(self, store_id: int, kind: str, periods: Periods) -> str:
         return f"{self._prefix}limits:store:{store_id}:{kind}:{periods.month}"
+
+
+@dataclass(frozen=True, slots=True)
+class HitCall:
+    """One request's run of ``HIT_FUNCTION``: what to send, and the decision its reply means."""
+
+    keys: list[str]
+    args: list[str | int]
+    plan: Plan
+    now: float
+    month_end: float
+
+    def decision(self, reply: list[Any]) -> Decision:
+        outcome, in_window, oldest = reply
+        return decide(
+            self.plan,
+            now=self.now,
+            in_window=int(in_window),
+            oldest=float(oldest) if oldest else None,
+            refused_by=_refusal(_text(outcome)),
+            month_end=self.month_end,
+        )
 
 
 def _month_ttl(periods: Periods, now: float) -> int:

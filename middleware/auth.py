@@ -23,6 +23,7 @@ from middleware.internal_error import send_internal_error
 from middleware.key_cache import KeyCache
 from middleware.key_use import KeyUseRecorder
 from middleware.principal import Principal
+from middleware.request_id import request_id_of
 from middleware.responses import send_error
 from tracking.paths import is_signed_request
 
@@ -62,7 +63,7 @@ class AuthMiddleware:
         except Exception:
             # The key could not be checked at all (database down, ...): a JSON 500 quoting the request id, not
             # Starlette's plain-text one. The stack goes to the log; SQL parameters are hidden by the engine.
-            logger.exception("authentication failed (request %s)", _request_id(scope))
+            logger.exception("authentication failed (request %s)", request_id_of(scope))
             await send_internal_error(scope, send)
             return
         scope.setdefault("state", {})["principal"] = principal
@@ -109,11 +110,6 @@ def _is_usable(row: Row[Any], parsed: ParsedPlatformKey) -> bool:
         and row.secret_hash is not None
         and secret_matches(parsed.secret, row.secret_hash)
     )
-
-
-def _request_id(scope: AsgiScope) -> str | None:
-    request_id: str | None = (scope.get("state") or {}).get("request_id")
-    return request_id
 
 
 def _bearer_token(scope: AsgiScope) -> str | None:

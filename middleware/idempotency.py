@@ -1,28 +1,36 @@
 """``Idempotency-Key`` with Stripe's semantics, for ``/v1`` and ``/graphql`` alike (docs/idempotency.md).
 
-Runs inside authentication and the rate limiter, so refused requests never reach it and every request it sees has
-a principal to scope its key by. For a request that carries a key it buffers the body, fingerprints the request,
-and reserves the key in the store: the first request runs (its response is recorded on the way out and kept, or
-the reservation is released if it turns out to be a refusal); a repeat is answered from the store with
-``Idempotent-Replayed: true``, a concurrent duplicate with 409 ``idempotency_key_in_use``, and the same key with a
-different request with 422 ``idempotency_key_reused``.
+The admission middleware (middleware/admission.py) drives it, after authentication: ``prepare`` checks the header
+and, for a request that carries a key, buffers the body and fingerprints the request into a claim, which admission
+reserves in the same step as the rate limit (a refused request reserves nothing). ``answer`` then acts on the
+reservation: the first request runs (its response is recorded on the way out and kept, or the reservation is
+released if it turns out to be a refusal); a repeat is answered from the store with ``Idempotent-Replayed: true``,
+a concurrent duplicate with 409 ``idempotency_key_in_use``, and the same key with a different request with 422
+``idempotency_key_reused``.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
-from domain.errors import IdempotencyKeyInUse, IdempotencyKeyInvalid, IdempotencyKeyRequired, IdempotencyKeyReused
+from admission.core import Claim
+from domain.errors import (
+    ApiError,
+    IdempotencyKeyInUse,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+)
 from idempotency.keys import MAX_KEY_LENGTH, InvalidIdempotencyKey, idempotency_key_of, request_fingerprint, scope_key
 from idempotency.policy import Requirement, is_kept, requirement
 from idempotency.store import DAY_SECONDS, IdempotencyStore, Outcome, Reservation, StoredResponse
 from middleware.body import read_body, replay_body
-from middleware.internal_error import send_internal_error
-from middleware.principal import principal_of
+from middleware.request_id import request_id_of
 from middleware.responses import send_error
 
 logger = logging.getLogger("storegraph.idempotency")
@@ -35,7 +43,23 @@ KEPT_HEADERS = frozenset({b"content-type", b"content-language", b"location", b"c
 DEFAULT_LEASE_SECONDS = 60.0
 
 
-class IdempotencyMiddleware:
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What a request brings to idempotency, known before admission: a claim on its key with the body it buffered,
+    or an unusable or missing key to refuse once the request is admitted, or neither (it takes no part)."""
+
+    claim: Claim | None = None
+    body: bytes = b""
+    refusal: ApiError | None = None
+
+
+TAKES_NO_PART = Prepared()
+
+
+class IdempotentRuns:
+    """Runs an admitted request according to its reservation: the first runs and its response is kept (or the
+    reservation released if it turns out to be a refusal); a repeat is answered from the store."""
+
     def __init__(
         self,
         app: ASGIApp,
@@ -49,43 +73,28 @@ class IdempotencyMiddleware:
         self.ttl_seconds = ttl_seconds
         self.lease_seconds = lease_seconds
 
-    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def prepare(self, scope: AsgiScope, receive: Receive, key_pk: int) -> Prepared | None:
+        """Checks the header and, for a request with a usable key, buffers its body and fingerprints it. None when
+        the client went away before sending its whole request: there is nothing to run or keep."""
         needed = requirement(scope["method"], scope["path"])
         if needed is Requirement.NONE:
-            await self.app(scope, receive, send)
-            return
+            return TAKES_NO_PART
         try:
             key = idempotency_key_of(scope)
         except InvalidIdempotencyKey:
-            await send_error(scope, send, IdempotencyKeyInvalid(MAX_KEY_LENGTH))
-            return
-        principal = principal_of(scope)
-        if key is None or principal is None:
-            # Without a principal there is nothing to scope a key by; authentication guarantees one on every path
-            # that takes part, so this only lets a route that needs no key through untouched.
-            if key is None and needed is Requirement.REQUIRED:
-                await send_error(scope, send, IdempotencyKeyRequired())
-                return
-            await self.app(scope, receive, send)
-            return
+            return Prepared(refusal=IdempotencyKeyInvalid(MAX_KEY_LENGTH))
+        if key is None:
+            return Prepared(refusal=IdempotencyKeyRequired()) if needed is Requirement.REQUIRED else TAKES_NO_PART
         body = await read_body(receive)
         if body is None:
-            return  # the client went away before sending its request: nothing to run or keep
+            return None
         fingerprint = request_fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
-        try:
-            reservation = await self.store.reserve(scope_key(principal.key_pk, key), fingerprint, self.lease_seconds)
-        except Exception:
-            logger.exception("idempotency store unavailable (request %s)", _request_id(scope))
-            await send_internal_error(scope, send)
-            return
-        await self._answer(scope, reservation, body, receive, send)
+        return Prepared(Claim(scope_key(key_pk, key), fingerprint, self.lease_seconds), body)
 
-    async def _answer(
+    async def answer(
         self, scope: AsgiScope, reservation: Reservation, body: bytes, receive: Receive, send: Send
     ) -> None:
+        """Run the request (a new reservation), or answer for it from what holds its key."""
         if reservation.outcome is Outcome.NEW:
             await self._run(scope, reservation, body, receive, send)
         elif reservation.outcome is Outcome.MISMATCH:
@@ -112,20 +121,20 @@ class IdempotencyMiddleware:
             await self.store.complete(reservation, response, self.ttl_seconds)
         except Exception:
             # The request ran and its answer is on its way; a retry will find the lease (409) until it lapses.
-            logger.exception("could not store an idempotent response (request %s)", _request_id(scope))
+            logger.exception("could not store an idempotent response (request %s)", request_id_of(scope))
 
     async def forget(self, scope: AsgiScope, reservation: Reservation) -> None:
         try:
             await self.store.release(reservation)
         except Exception:
-            logger.exception("could not release an idempotency key (request %s)", _request_id(scope))
+            logger.exception("could not release an idempotency key (request %s)", request_id_of(scope))
 
 
 class _ResponseRecorder:
     """Passes the response through while recording it; before the last body chunk goes out it is kept or the
     reservation released, so a client that has the answer and retries at once gets the replay, never a 409."""
 
-    def __init__(self, owner: IdempotencyMiddleware, scope: AsgiScope, reservation: Reservation, send: Send) -> None:
+    def __init__(self, owner: IdempotentRuns, scope: AsgiScope, reservation: Reservation, send: Send) -> None:
         self.owner = owner
         self.scope = scope
         self.reservation = reservation
@@ -160,8 +169,3 @@ async def _send_replay(send: Send, response: StoredResponse) -> None:
     headers = [*response.headers, (b"content-length", str(len(response.body)).encode()), REPLAYED_HEADER]
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
-
-
-def _request_id(scope: AsgiScope) -> str | None:
-    request_id: str | None = (scope.get("state") or {}).get("request_id")
-    return request_id

@@ -31,6 +31,7 @@ from middleware.body import read_body, replay_body
 from middleware.internal_error import send_internal_error
 from middleware.key_use import KeyUseRecorder
 from middleware.principal import Principal
+from middleware.request_id import request_id_of
 from middleware.responses import send_error
 from tracking.paths import is_signed_request
 from tracking.replay import ReplayStore
@@ -93,7 +94,7 @@ class PublicKeyMiddleware:
             return
         except Exception:
             # The key could not be checked at all (database or Redis down): a JSON 500 quoting the request id.
-            logger.exception("public key authentication failed (request %s)", _request_id(scope))
+            logger.exception("public key authentication failed (request %s)", request_id_of(scope))
             await send_internal_error(scope, send)
             return
         scope.setdefault("state", {})["principal"] = verified.principal
@@ -219,8 +220,3 @@ def _with_cors(send: Send, origin: bytes | None) -> Send:
         await send(message)
 
     return send_with_cors
-
-
-def _request_id(scope: AsgiScope) -> str | None:
-    request_id: str | None = (scope.get("state") or {}).get("request_id")
-    return request_id

@@ -1,10 +1,9 @@
-"""Per-key rate limit and per-store monthly quota, after authentication: one limiter call per authenticated
-request, and one more after the response to count it under its endpoint.
+"""What the rate limit and quota put on a response, and the per-endpoint usage count after it; the admission
+middleware (middleware/admission.py) applies them.
 
 Every response to an authenticated request carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
 ``X-RateLimit-Reset`` (none for a plan without a per-minute limit). A refused request gets 429 ``rate_limited`` or
-``quota_exceeded`` with ``Retry-After`` and never reaches the app. Unauthenticated requests pass untouched: the
-auth middleware already answered them, or they need no key (health checks, the GraphiQL page).
+``quota_exceeded`` with ``Retry-After``.
 
 The endpoint is only known once the app has routed or parsed the request, so the app names it on
 ``scope["state"]["usage_endpoint"]`` (``set_usage_endpoint``): a label of the server's making, such as
@@ -15,18 +14,14 @@ few. An answered request without one is counted as ``other``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from domain.errors import ApiError, QuotaExceeded, RateLimited
-from domain.plans import Plan, effective_plan
+from domain.plans import Plan
 from limits import OTHER_ENDPOINT, Decision, RateLimiter
-from middleware.internal_error import send_internal_error
-from middleware.principal import principal_of
-from middleware.responses import send_error
+from middleware.request_id import request_id_of
 
 logger = logging.getLogger("storegraph.rate_limit")
 
@@ -51,52 +46,12 @@ def usage_endpoint_of(scope: AsgiScope) -> str:
     return label if isinstance(label, str) and label else OTHER_ENDPOINT
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, limiter: RateLimiter, plans: Mapping[str, Plan]) -> None:
-        self.app = app
-        self.limiter = limiter
-        self.plans = plans
-
-    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
-        principal = principal_of(scope) if scope["type"] == "http" else None
-        if principal is None:
-            await self.app(scope, receive, send)
-            return
-        plan = self.plan_named(principal.plan)
-        try:
-            decision = await self.limiter.hit(principal.store_id, principal.key_pk, plan)
-        except Exception:
-            # The limiter's store is unreachable (Redis down, ...): a JSON 500 quoting the request id.
-            logger.exception("rate limit check failed (request %s)", _request_id(scope))
-            await send_internal_error(scope, send)
-            return
-        headers = rate_limit_headers(decision)
-        if not decision.allowed:
-            retry_after = (b"retry-after", str(decision.retry_after).encode())
-            await send_error(scope, send, refusal(decision, plan), (*headers, retry_after))
-            return
-        answered = False
-
-        async def send_with_limits(message: Message) -> None:
-            nonlocal answered
-            if message["type"] == "http.response.start":
-                answered = True
-                message["headers"] = [*message.get("headers", []), *headers]
-            await send(message)
-
-        await self.app(scope, receive, send_with_limits)
-        if answered:
-            await self._count_endpoint(scope, principal.key_pk)
-
-    def plan_named(self, name: str) -> Plan:
-        return effective_plan(self.plans, name)
-
-    async def _count_endpoint(self, scope: AsgiScope, key_pk: int) -> None:
-        """After the response: a failure here loses one count, never the answer the client already has."""
-        try:
-            await self.limiter.record_endpoint(key_pk, usage_endpoint_of(scope))
-        except Exception:
-            logger.exception("usage count failed (request %s)", _request_id(scope))
+async def count_endpoint(limiter: RateLimiter, scope: AsgiScope, key_pk: int) -> None:
+    """After the response: a failure here loses one count, never the answer the client already has."""
+    try:
+        await limiter.record_endpoint(key_pk, usage_endpoint_of(scope))
+    except Exception:
+        logger.exception("usage count failed (request %s)", request_id_of(scope))
 
 
 def rate_limit_headers(decision: Decision) -> Headers:
@@ -113,8 +68,3 @@ def refusal(decision: Decision, plan: Plan) -> ApiError:
     if decision.refused_by == "quota":
         return QuotaExceeded(plan.requests_per_month or 0, decision.retry_after)
     return RateLimited(decision.limit or 0, decision.retry_after)
-
-
-def _request_id(scope: AsgiScope) -> str | None:
-    request_id: str | None = (scope.get("state") or {}).get("request_id")
-    return request_id

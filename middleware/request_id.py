@@ -16,6 +16,12 @@ from starlette.types import Scope as AsgiScope
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
+def request_id_of(scope: AsgiScope) -> str | None:
+    """The id this middleware gave the request (None outside it: a unit test's bare scope)."""
+    request_id: str | None = (scope.get("state") or {}).get("request_id")
+    return request_id
+
+
 def new_request_id() -> str:
     return f"req_{secrets.token_hex(12)}"
 

@@ -25,6 +25,7 @@ from domain.errors import ApiError, ErrorDetail, InsufficientScope, NotFound, Va
 from middleware.body import read_body
 from middleware.internal_error import send_internal_error
 from middleware.principal import principal_of
+from middleware.request_id import request_id_of
 from resolvers.ids import parse_id
 from rest_compat.compile import CompiledEndpoint, compile_endpoint
 from rest_compat.endpoint import Endpoint
@@ -73,7 +74,7 @@ class RestApi:
             await send_envelope(scope, send, error.http_status, _error_payload(error), _error_headers(error))
             return
         except Exception:
-            logger.exception("unexpected error in /v1 (request %s)", _request_id(scope))
+            logger.exception("unexpected error in /v1 (request %s)", request_id_of(scope))
             await send_internal_error(scope, send)
             return
         await send_envelope(scope, send, status, {"data": data}, headers)
@@ -208,7 +209,7 @@ def _error_headers(error: ApiError) -> list[tuple[bytes, bytes]]:
 async def send_envelope(
     scope: AsgiScope, send: Send, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]]
 ) -> None:
-    payload["meta"] = {"request_id": _request_id(scope), "api_version": API_VERSION}
+    payload["meta"] = {"request_id": request_id_of(scope), "api_version": API_VERSION}
     body = orjson.dumps(payload)
     await send(
         {
@@ -218,11 +219,6 @@ async def send_envelope(
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-def _request_id(scope: AsgiScope) -> str | None:
-    request_id: str | None = (scope.get("state") or {}).get("request_id")
-    return request_id
 
 
 __all__ = ["ErrorDetail", "RestApi", "compile_table", "rest_data", "send_envelope"]

@@ -18,17 +18,17 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
+from admission import Admission, RedisAdmission, SequentialAdmission
 from db.session import create_engine, create_sessionmaker
 from idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
 from jobs.backends import create_queue
 from jobs.queue import JobQueue
-from limits import RateLimiter
+from limits import RateLimiter, RedisRateLimiter
+from middleware.admission import AdmissionMiddleware
 from middleware.auth import AuthMiddleware
 from middleware.body_limit import BodyLimitMiddleware
-from middleware.idempotency import IdempotencyMiddleware
 from middleware.key_cache import KeyCache, KeyRevocations
 from middleware.public_key import PublicKeyMiddleware
-from middleware.rate_limit import RateLimitMiddleware
 from middleware.request_id import RequestIdMiddleware
 from resolvers.cursors import CursorCodec
 from rest_compat.docs_page import openapi_routes
@@ -58,6 +58,8 @@ class Services:
     key_revocations: KeyRevocations
     rate_limiter: RateLimiter
     idempotency: IdempotencyStore
+    # The rate limiter and the idempotency store, decided together for each request.
+    admission: Admission
     # Background work (webhook deliveries, tracked signups and events), durable before the API answers.
     job_queue: JobQueue
 
@@ -66,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    limiter = _rate_limiter(settings, redis)
+    idempotency = _idempotency_store(settings, redis)
     services = Services(
         settings=settings,
         engine=engine,
@@ -75,8 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis=redis,
         cost_budgets=_cost_budgets(settings, redis),
         key_revocations=_key_revocations(settings, redis),
-        rate_limiter=_rate_limiter(settings, redis),
-        idempotency=_idempotency_store(settings, redis),
+        rate_limiter=limiter,
+        idempotency=idempotency,
+        admission=_admission(redis, limiter, idempotency),
         job_queue=create_queue(settings, engine, redis),
     )
 
@@ -121,18 +126,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
     # Starlette runs the last added middleware first: request id, then the body limit, then authentication, then
-    # the rate limit and quota (a refused request never reaches idempotency or the app).
-    # Idempotency is innermost (added first): it only sees authenticated requests the rate limiter let through.
+    # admission (the rate limit, the quota and the Idempotency-Key reservation in one step; a refused request never
+    # reaches the app), then the app.
     app.add_middleware(
-        IdempotencyMiddleware,
-        store=services.idempotency,
+        AdmissionMiddleware,
+        admission=services.admission,
+        plans=settings.plans,
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
     )
-    app.add_middleware(RateLimitMiddleware, limiter=services.rate_limiter, plans=settings.plans)
     app.add_middleware(AuthMiddleware, engine=services.engine, keys=services.key_revocations.cache)
     # The signed tracking endpoints (POST /v1/signups, /v1/events) authenticate here instead of in AuthMiddleware,
-    # which skips them: inside the body limit (it buffers the body to check the signature), before the rate limit
+    # which skips them: inside the body limit (it buffers the body to check the signature), before admission
     # (which then counts them per key like any request). It also answers their CORS preflight.
     app.add_middleware(
         PublicKeyMiddleware,
@@ -178,6 +183,12 @@ def _idempotency_store(settings: Settings, redis: Redis | None) -> IdempotencySt
     if redis is None:
         return MemoryIdempotencyStore()
     return RedisIdempotencyStore(redis, prefix=settings.redis_prefix)
+
+
+def _admission(redis: Redis | None, limiter: RateLimiter, store: IdempotencyStore) -> Admission:
+    if redis is not None and isinstance(limiter, RedisRateLimiter) and isinstance(store, RedisIdempotencyStore):
+        return RedisAdmission(redis, limiter, store)
+    return SequentialAdmission(limiter, store)
 
 
 def _cost_budgets(settings: Settings, redis: Redis | None) -> CostBudgets:

@@ -27,6 +27,7 @@ from middleware.internal_error import send_internal_error
 from middleware.key_cache import KeyRevocations
 from middleware.principal import principal_of
 from middleware.rate_limit import set_usage_endpoint
+from middleware.request_id import request_id_of
 from resolvers.cursors import CursorCodec
 from schema.build import StoregraphSchema, format_error, is_unexpected, root_cause
 from schema.context import Context, RequestDatabase
@@ -80,7 +81,7 @@ class GraphQLEndpoint:
         except Exception:
             # Whatever escaped (a failed commit, the database gone): a JSON 500 that quotes the request id, not
             # Starlette's plain-text one. The stack goes to the log; the engine hides SQL parameters (PII).
-            logger.exception("unexpected error in /graphql (request %s)", _request_id(scope))
+            logger.exception("unexpected error in /graphql (request %s)", request_id_of(scope))
             await send_internal_error(scope, send)
             return
         await _send(send, status, body, headers)
@@ -157,7 +158,7 @@ class GraphQLEndpoint:
         # schema/mutations/common.py) and a refused read field changes nothing, so only an unexpected error,
         # which may have left work half done, rolls the request back.
         await database.finish(commit=not any(is_unexpected(error) for error in result.errors or ()))
-        request_id = _request_id(scope)
+        request_id = request_id_of(scope)
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [format_error(error, request_id) for error in result.errors]
@@ -185,11 +186,6 @@ def _status_of(result: ExecutionResult) -> int:
     if any(isinstance(root_cause(error), Throttled) for error in result.errors):
         return 429
     return 400
-
-
-def _request_id(scope: AsgiScope) -> str | None:
-    request_id: str | None = (scope.get("state") or {}).get("request_id")
-    return request_id
 
 
 async def _graphql_request(scope: AsgiScope, receive: Receive) -> dict[str, Any]:

@@ -17,8 +17,11 @@ from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
-from idempotency import DAY_SECONDS, IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
-from middleware.idempotency import IdempotencyMiddleware
+from admission import Admission, RedisAdmission, SequentialAdmission
+from domain.plans import DEFAULT_PLANS
+from idempotency import DAY_SECONDS, MemoryIdempotencyStore, RedisIdempotencyStore
+from limits import MemoryRateLimiter, RedisRateLimiter
+from middleware.admission import AdmissionMiddleware
 from middleware.principal import Principal
 from middleware.request_id import RequestIdMiddleware
 from tests.idempotency_support import FakeClock, redis_prefix
@@ -84,10 +87,20 @@ class AsPrincipal:
         await self.app(scope, receive, send)
 
 
-def stack(app: ASGIApp, store: IdempotencyStore) -> ASGIApp:
-    """The order of storegraph/app.py: request id, then authentication, then idempotency."""
-    idempotency = IdempotencyMiddleware(app, store, ttl_seconds=DAY_SECONDS, lease_seconds=LEASE)
-    return RequestIdMiddleware(AsPrincipal(idempotency))
+def stack(app: ASGIApp, admission: Admission) -> ASGIApp:
+    """The order of storegraph/app.py: request id, then authentication, then admission (with idempotency)."""
+    admitting = AdmissionMiddleware(app, admission, DEFAULT_PLANS, ttl_seconds=DAY_SECONDS, lease_seconds=LEASE)
+    return RequestIdMiddleware(AsPrincipal(admitting))
+
+
+def in_memory(clock: FakeClock | None = None) -> Admission:
+    store = MemoryIdempotencyStore() if clock is None else MemoryIdempotencyStore(clock=clock)
+    return SequentialAdmission(MemoryRateLimiter(), store)
+
+
+def in_redis(redis: Redis, prefix: str = "storegraph:") -> Admission:
+    """The app's Redis admission: the limit and the reservation in one script."""
+    return RedisAdmission(redis, RedisRateLimiter(redis, prefix=prefix), RedisIdempotencyStore(redis, prefix=prefix))
 
 
 @contextlib.asynccontextmanager
@@ -109,7 +122,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def http(handler: StandIn, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(stack(handler, MemoryIdempotencyStore(clock=clock))) as client:
+    async with client_for(stack(handler, in_memory(clock))) as client:
         yield client
 
 
@@ -212,11 +225,11 @@ async def test_once_the_first_finished_a_duplicate_gets_its_replay(http, handler
 @pytest.mark.parametrize("store_kind", ["memory", "redis"])
 async def test_twenty_concurrent_identical_requests_run_once(handler, store_kind):
     async with contextlib.AsyncExitStack() as resources:
-        store: IdempotencyStore = MemoryIdempotencyStore()
+        admission = in_memory()
         if store_kind == "redis":
             redis, prefix = await resources.enter_async_context(redis_prefix())
-            store = RedisIdempotencyStore(redis, prefix=prefix)
-        http = await resources.enter_async_context(client_for(stack(handler, store)))
+            admission = in_redis(redis, prefix)
+        http = await resources.enter_async_context(client_for(stack(handler, admission)))
 
         responses = await asyncio.gather(*(create(http) for _ in range(20)))
 
@@ -403,7 +416,7 @@ async def test_a_crashed_holder_blocks_the_key_only_for_its_lease(http, handler,
 
 async def test_an_unreachable_store_is_a_json_500(handler):
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
-    async with client_for(stack(handler, RedisIdempotencyStore(unreachable))) as http:
+    async with client_for(stack(handler, in_redis(unreachable))) as http:
         response = await create(http)
     await unreachable.aclose()
 
@@ -428,7 +441,7 @@ async def test_a_client_gone_before_its_body_arrived_runs_nothing(handler):
         "query_string": b"",
         "headers": [(b"idempotency-key", b"abc")],
     }
-    await stack(handler, MemoryIdempotencyStore())(scope, disconnect, record)
+    await stack(handler, in_memory())(scope, disconnect, record)
 
     assert handler.runs == []
     assert sent == []

@@ -14,10 +14,12 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
+from admission import SequentialAdmission
 from domain.errors import RateLimited
 from domain.plans import DEFAULT_PLANS, Plan
+from idempotency import MemoryIdempotencyStore
 from limits import Decision, MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from middleware.rate_limit import RateLimitMiddleware
+from middleware.admission import AdmissionMiddleware
 from middleware.responses import error_body
 from tests.conftest import services_of
 from tests.factories import create_key, create_store
@@ -194,7 +196,7 @@ async def test_the_middleware_does_not_consult_the_limiter_without_a_principal()
     async def send(message: Any) -> None:
         sent.append(message)
 
-    middleware = RateLimitMiddleware(inner, Recording(), DEFAULT_PLANS)
+    middleware = AdmissionMiddleware(inner, SequentialAdmission(Recording(), MemoryIdempotencyStore()), DEFAULT_PLANS)
     await middleware({"type": "http", "path": "/healthz", "state": {}}, None, send)  # type: ignore[arg-type]
 
     assert calls == []

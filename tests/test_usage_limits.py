@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from admission import SequentialAdmission
 from domain.plans import DEFAULT_PLANS, Plan
+from idempotency import MemoryIdempotencyStore
 from limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from middleware.admission import AdmissionMiddleware
 from middleware.principal import Principal
-from middleware.rate_limit import RateLimitMiddleware, set_usage_endpoint
+from middleware.rate_limit import set_usage_endpoint
 from tests.limiter_support import BACKENDS, limiter_backend
 
 T0 = datetime(2026, 11, 15, 12, 0, 0, tzinfo=UTC).timestamp()
@@ -290,7 +293,17 @@ PRINCIPAL = Principal(
 
 
 def principal_scope() -> dict[str, Any]:
-    return {"type": "http", "path": "/graphql", "state": {"principal": PRINCIPAL, "request_id": "req_1"}}
+    return {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "headers": [],
+        "state": {"principal": PRINCIPAL, "request_id": "req_1"},
+    }
+
+
+def admitting(app: Any, limiter: RateLimiter, plans: dict[str, Plan] = DEFAULT_PLANS) -> AdmissionMiddleware:
+    return AdmissionMiddleware(app, SequentialAdmission(limiter, MemoryIdempotencyStore()), plans)
 
 
 def labelling_app(label: str | None) -> Any:
@@ -310,7 +323,7 @@ async def test_the_endpoint_is_counted_after_the_response_under_the_apps_label()
     async def send(_message: Any) -> None:
         counted_while_sending.append(await limiter.endpoint_usage(PRINCIPAL.key_pk))
 
-    middleware = RateLimitMiddleware(labelling_app("graphql query store"), limiter, DEFAULT_PLANS)
+    middleware = admitting(labelling_app("graphql query store"), limiter)
     await middleware(principal_scope(), None, send)  # type: ignore[arg-type]
 
     assert counted_while_sending == [{}, {}]
@@ -323,7 +336,7 @@ async def test_an_answer_without_a_label_is_counted_as_other():
     async def send(_message: Any) -> None:
         return None
 
-    await RateLimitMiddleware(labelling_app(None), limiter, DEFAULT_PLANS)(principal_scope(), None, send)  # type: ignore[arg-type]
+    await admitting(labelling_app(None), limiter)(principal_scope(), None, send)  # type: ignore[arg-type]
 
     assert list(await limiter.endpoint_usage(PRINCIPAL.key_pk)) == ["other"]
 
@@ -338,7 +351,7 @@ async def test_a_failing_endpoint_count_is_logged_and_the_response_stands(caplog
     async def send(message: Any) -> None:
         sent.append(message)
 
-    middleware = RateLimitMiddleware(labelling_app("graphql query store"), Failing(), DEFAULT_PLANS)
+    middleware = admitting(labelling_app("graphql query store"), Failing())
     with caplog.at_level(logging.ERROR, logger="storegraph.rate_limit"):
         await middleware(principal_scope(), None, send)  # type: ignore[arg-type]
 
@@ -353,6 +366,6 @@ async def test_a_refused_request_is_counted_under_no_endpoint():
     async def send(_message: Any) -> None:
         return None
 
-    await RateLimitMiddleware(labelling_app("graphql query store"), limiter, no_quota)(principal_scope(), None, send)  # type: ignore[arg-type]
+    await admitting(labelling_app("graphql query store"), limiter, no_quota)(principal_scope(), None, send)  # type: ignore[arg-type]
 
     assert await limiter.endpoint_usage(PRINCIPAL.key_pk) == {}

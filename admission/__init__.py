@@ -1,0 +1,10 @@
+"""Admission: whether an authenticated request may run, decided in one step before the app sees it: the key's
+rate limit, the store's monthly request quota and, for a request with an Idempotency-Key, the reservation of that
+key. With the Redis backends the step is one script, so one round trip; the in-process backends take it as two
+calls with nothing awaited between them. middleware/admission.py applies it to every request.
+"""
+
+from admission.core import Admission, Admitted, Claim, SequentialAdmission
+from admission.redis_backend import RedisAdmission
+
+__all__ = ["Admission", "Admitted", "Claim", "RedisAdmission", "SequentialAdmission"]
