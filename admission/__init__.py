@@ -1,7 +1,7 @@
 """Admission: whether an authenticated request may run, decided in one step before the app sees it: the key's
 rate limit, the store's monthly request quota and, for a request with an Idempotency-Key, the reservation of that
-key. With the Redis backends the step is one script, so one round trip; the in-process backends take it as two
-calls with nothing awaited between them. middleware/admission.py applies it to every request.
+key. With the Redis backends the step is one script, so one round trip; otherwise it is the limiter's call, then
+the store's for an allowed request. middleware/admission.py applies it to every authenticated request.
 """
 
 from admission.core import Admission, Admitted, Claim, SequentialAdmission

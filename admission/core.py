@@ -42,14 +42,15 @@ class Admission(Protocol):
     async def admit(
         self, store_id: int, key_pk: int, plan: Plan, claim: Claim | None, now: float | None = None
     ) -> Admitted:
-        """Decide one request (``RateLimiter.hit``) and, if it is allowed and made a claim, reserve its key
-        (``IdempotencyStore.reserve``); atomically where the backends are shared."""
+        """Decide one request (``RateLimiter.hit``, at ``now`` or the limiter's clock) and, if it is allowed and
+        made a claim, reserve its key (``IdempotencyStore.reserve``, on the store's own clock)."""
         ...
 
 
 class SequentialAdmission:
-    """The limiter's decision, then the reservation: for backends in this process, where neither call waits on
-    anything, so no other request can come between them."""
+    """The limiter's decision, then the reservation, as two calls: for the backends in this process (the embedded
+    default), where neither call does I/O. Each call is atomic on its own, and only an allowed request reserves,
+    so nothing depends on the two being one step."""
 
     def __init__(self, limiter: RateLimiter, store: IdempotencyStore) -> None:
         self.limiter = limiter

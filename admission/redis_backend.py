@@ -8,7 +8,6 @@ cluster (as every Redis backend of storegraph does).
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from admission.core import Admitted, Claim
 from domain.plans import Plan
@@ -37,12 +36,15 @@ return {{decision, held}}
 
 
 class RedisAdmission:
-    """Over a limiter and a store that share one Redis client."""
+    """Over a limiter and a store on one Redis client: the script writes the reservation where the store will
+    later complete or release it."""
 
-    def __init__(self, redis: Any, limiter: RedisRateLimiter, store: RedisIdempotencyStore) -> None:
+    def __init__(self, limiter: RedisRateLimiter, store: RedisIdempotencyStore) -> None:
+        if limiter.redis is not store.redis:
+            raise ValueError("the limiter and the idempotency store must share one Redis client")
         self.limiter = limiter
         self.store = store
-        self._admit = redis.register_script(_ADMIT)
+        self._admit = limiter.redis.register_script(_ADMIT)
 
     async def admit(
         self, store_id: int, key_pk: int, plan: Plan, claim: Claim | None, now: float | None = None
@@ -55,4 +57,6 @@ class RedisAdmission:
         decision = hit.decision(reply[0])
         if not decision.allowed:
             return Admitted(decision)
-        return Admitted(decision, reserve.reservation(reply[1]))
+        # The reservation's reply is nil (Lua false) when it took the key; a table cut short reads the same.
+        held = reply[1] if len(reply) > 1 else None
+        return Admitted(decision, reserve.reservation(held))

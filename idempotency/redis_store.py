@@ -54,6 +54,7 @@ class RedisIdempotencyStore:
     """Needs a client that returns bytes (``decode_responses=False``, redis-py's default): bodies are binary."""
 
     def __init__(self, redis: Any, *, prefix: str = "storegraph:") -> None:
+        self.redis = redis
         self._reserve = redis.register_script(_RESERVE)
         self._complete = redis.register_script(_COMPLETE)
         self._release = redis.register_script(_RELEASE)
@@ -70,8 +71,8 @@ class RedisIdempotencyStore:
         """The keys and arguments of ``RESERVE_FUNCTION`` for one claim, and how to read its reply."""
         owner = secrets.token_hex(8)
         marker = encode_reservation(fingerprint, owner)
-        args: list[bytes | int] = [marker, _milliseconds(lease_seconds)]
-        return ReserveCall([self.redis_key(scope_key)], args, scope_key, fingerprint, owner)
+        args = (marker, _milliseconds(lease_seconds))
+        return ReserveCall((self.redis_key(scope_key),), args, scope_key, fingerprint, owner)
 
     async def complete(
         self, reservation: Reservation, response: StoredResponse, ttl_seconds: float = DAY_SECONDS
@@ -91,8 +92,8 @@ class RedisIdempotencyStore:
 class ReserveCall:
     """One claim's run of ``RESERVE_FUNCTION``: what to send, and the reservation its reply means."""
 
-    keys: list[str]
-    args: list[bytes | int]
+    keys: tuple[str, ...]
+    args: tuple[bytes | int, ...]
     scope_key: str
     fingerprint: str
     owner: str

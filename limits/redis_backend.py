@@ -90,7 +90,7 @@ MONTH_GRACE = 86_400
 
 class RedisRateLimiter:
     def __init__(self, redis: Any, prefix: str = "storegraph:") -> None:
-        self._redis = redis
+        self.redis = redis
         self._hit = redis.register_script(_HIT)
         self._consume = redis.register_script(_CONSUME)
         self._prefix = prefix
@@ -105,7 +105,7 @@ class RedisRateLimiter:
         limit = plan.requests_per_minute
         quota = plan.requests_per_month
         month_ttl = _month_ttl(periods, now)
-        args: list[str | int] = [
+        args: tuple[str | int, ...] = (
             repr(now),
             repr(now - WINDOW_SECONDS),
             WINDOW_SECONDS * 1000,
@@ -117,12 +117,12 @@ class RedisRateLimiter:
             DAY_TTL,
             month_ttl,
             month_ttl,
-        ]
-        keys = [
+        )
+        keys = (
             self._window_key(key_pk),
             *self._key_counters(key_pk, periods),
             self._store_key(store_id, "requests", periods),
-        ]
+        )
         return HitCall(keys, args, plan, now, periods.month_end)
 
     async def peek(self, key_pk: int, plan: Plan, now: float | None = None) -> WindowState:
@@ -131,7 +131,7 @@ class RedisRateLimiter:
         now = time.time() if now is None else now
         # Entries at or before now - window have left it (hit's ZREMRANGEBYSCORE bound); read only the rest.
         live = f"({now - WINDOW_SECONDS!r}"
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zcount(self._window_key(key_pk), live, "+inf")
             pipe.zrangebyscore(self._window_key(key_pk), live, "+inf", start=0, num=1, withscores=True)
             in_window, first = await pipe.execute()
@@ -139,7 +139,7 @@ class RedisRateLimiter:
 
     async def usage(self, key_pk: int, now: float | None = None) -> dict[str, int]:
         periods = periods_at(time.time() if now is None else now)
-        values = await self._redis.mget(self._key_counters(key_pk, periods))
+        values = await self.redis.mget(self._key_counters(key_pk, periods))
         return {period: int(value or 0) for period, value in zip(USAGE_PERIODS, values, strict=True)}
 
     async def record_endpoint(self, key_pk: int, endpoint: str, now: float | None = None) -> None:
@@ -147,7 +147,7 @@ class RedisRateLimiter:
         periods = periods_at(now)
         ttls = {"minute": MINUTE_TTL, "day": DAY_TTL, "month": _month_ttl(periods, now)}
         # Not a transaction: each HINCRBY is atomic on its own, and one round trip is all the response waits for.
-        async with self._redis.pipeline(transaction=False) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             for period, key in zip(USAGE_PERIODS, self._endpoint_keys(key_pk, periods), strict=True):
                 pipe.hincrby(key, endpoint, 1)
                 pipe.expire(key, ttls[period])
@@ -155,7 +155,7 @@ class RedisRateLimiter:
 
     async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
         periods = periods_at(time.time() if now is None else now)
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=True) as pipe:
             for key in self._endpoint_keys(key_pk, periods):
                 pipe.hgetall(key)
             tallies = dict(zip(USAGE_PERIODS, await pipe.execute(), strict=True))
@@ -179,7 +179,7 @@ class RedisRateLimiter:
 
     async def store_usage(self, store_id: int, now: float | None = None) -> dict[str, int]:
         periods = periods_at(time.time() if now is None else now)
-        values = await self._redis.mget([self._store_key(store_id, kind, periods) for kind in STORE_COUNTERS])
+        values = await self.redis.mget([self._store_key(store_id, kind, periods) for kind in STORE_COUNTERS])
         return {kind: int(value or 0) for kind, value in zip(STORE_COUNTERS, values, strict=True)}
 
     def _window_key(self, key_pk: int) -> str:
@@ -201,8 +201,8 @@ class RedisRateLimiter:
 class HitCall:
     """One request's run of ``HIT_FUNCTION``: what to send, and the decision its reply means."""
 
-    keys: list[str]
-    args: list[str | int]
+    keys: tuple[str, ...]
+    args: tuple[str | int, ...]
     plan: Plan
     now: float
     month_end: float

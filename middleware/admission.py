@@ -90,8 +90,8 @@ class AdmissionMiddleware:
         elif prepared.claim is None:
             await self.app(scope, receive, send)
         elif admitted.reservation is None:
-            # An admission backend that admitted a claim without reserving it: running unprotected could repeat
-            # the action, so refuse loudly instead.
-            raise RuntimeError("admission allowed a claimed request without reserving its key")
+            # A backend that admitted a claim without reserving it: running unprotected could repeat the action.
+            logger.error("admission admitted a claim without reserving it (request %s)", request_id_of(scope))
+            await send_internal_error(scope, send)
         else:
             await self.idempotency.answer(scope, admitted.reservation, prepared.body, receive, send)

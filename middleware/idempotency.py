@@ -37,8 +37,8 @@ logger = logging.getLogger("storegraph.idempotency")
 
 REPLAYED_HEADER = (b"idempotent-replayed", b"true")
 # The headers that are part of the answer itself. Everything else belongs to the request that receives it: the
-# outer middleware adds X-Request-Id and X-RateLimit-* to a replay as to any response, and content-length is
-# recomputed from the stored body.
+# request-id middleware and admission add X-Request-Id and X-RateLimit-* to a replay as to any response, and
+# content-length is recomputed from the stored body.
 KEPT_HEADERS = frozenset({b"content-type", b"content-language", b"location", b"cache-control"})
 DEFAULT_LEASE_SECONDS = 60.0
 

@@ -11,11 +11,12 @@ from starlette.types import Scope as AsgiScope
 from starlette.types import Send
 
 from domain.errors import ApiError
+from middleware.request_id import request_id_of
 from middleware.responses import error_body
 
 
 def internal_error_message(scope: AsgiScope) -> str:
-    return masked_message((scope.get("state") or {}).get("request_id"))
+    return masked_message(request_id_of(scope))
 
 
 def masked_message(request_id: str | None) -> str:

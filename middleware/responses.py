@@ -7,11 +7,12 @@ from starlette.types import Scope as AsgiScope
 from starlette.types import Send
 
 from domain.errors import ApiError
+from middleware.request_id import request_id_of
 
 
 def error_body(scope: AsgiScope, error: ApiError) -> bytes:
     path: str = scope.get("path", "")
-    request_id = (scope.get("state") or {}).get("request_id")
+    request_id = request_id_of(scope)
     # What an error adds to its code (``retry_after``, ``details``) goes in ``error`` (REST) or ``extensions``.
     extensions = error.extensions
     if path.startswith("/v1"):

@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_revocations=_key_revocations(settings, redis),
         rate_limiter=limiter,
         idempotency=idempotency,
-        admission=_admission(redis, limiter, idempotency),
+        admission=_admission(limiter, idempotency),
         job_queue=create_queue(settings, engine, redis),
     )
 
@@ -185,9 +185,9 @@ def _idempotency_store(settings: Settings, redis: Redis | None) -> IdempotencySt
     return RedisIdempotencyStore(redis, prefix=settings.redis_prefix)
 
 
-def _admission(redis: Redis | None, limiter: RateLimiter, store: IdempotencyStore) -> Admission:
-    if redis is not None and isinstance(limiter, RedisRateLimiter) and isinstance(store, RedisIdempotencyStore):
-        return RedisAdmission(redis, limiter, store)
+def _admission(limiter: RateLimiter, store: IdempotencyStore) -> Admission:
+    if isinstance(limiter, RedisRateLimiter) and isinstance(store, RedisIdempotencyStore):
+        return RedisAdmission(limiter, store)
     return SequentialAdmission(limiter, store)
 
 

@@ -4,23 +4,29 @@ real Redis (which must be up: no skips), and what that step costs in Redis round
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 from redis.asyncio import Redis
 from starlette.types import Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
-from admission import Admission, Claim, RedisAdmission, SequentialAdmission
+from admission import Admission, Admitted, Claim, RedisAdmission, SequentialAdmission
 from domain.plans import Plan
 from idempotency import MemoryIdempotencyStore, Outcome, RedisIdempotencyStore, StoredResponse
-from idempotency.redis_store import RESERVE_ARG_COUNT, RESERVE_KEY_COUNT
+from idempotency.redis_store import RESERVE_ARG_COUNT, RESERVE_FUNCTION, RESERVE_KEY_COUNT
 from limits import MemoryRateLimiter, RedisRateLimiter
-from limits.redis_backend import HIT_ARG_COUNT, HIT_KEY_COUNT
+from limits.redis_backend import HIT_ARG_COUNT, HIT_FUNCTION, HIT_KEY_COUNT
 from middleware.admission import AdmissionMiddleware
 from middleware.principal import Principal
-from tests.idempotency_support import redis_prefix
+from storegraph.app import create_app
+from storegraph.settings import Settings
+from tests.conftest import services_of
+from tests.idempotency_support import REDIS_URL, redis_prefix
 
 STORE_ID = 3
 KEY_PK = 11
@@ -39,7 +45,7 @@ def claim(idempotency_key: str = "k1", fingerprint: str = "fp") -> Claim:
 
 
 def redis_admission(redis: Redis, prefix: str) -> RedisAdmission:
-    return RedisAdmission(redis, RedisRateLimiter(redis, prefix=prefix), RedisIdempotencyStore(redis, prefix=prefix))
+    return RedisAdmission(RedisRateLimiter(redis, prefix=prefix), RedisIdempotencyStore(redis, prefix=prefix))
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -128,13 +134,51 @@ async def test_concurrent_claims_admit_exactly_the_limit_and_reserve_only_those(
     assert [reservation.outcome for reservation in free] == [Outcome.NEW] * 10
 
 
-def test_the_combined_script_is_given_as_many_keys_and_arguments_as_it_slices():
-    redis = Redis.from_url("redis://127.0.0.1:1/0")
+async def test_the_combined_script_is_given_as_many_keys_and_arguments_as_its_functions_read():
+    redis = Redis.from_url("redis://127.0.0.1:1/0")  # never connected: building the calls does no I/O
     hit = RedisRateLimiter(redis).hit_call(STORE_ID, KEY_PK, plan(), now=1_000.0)
     reserve = RedisIdempotencyStore(redis).reserve_call("11:k1", "fp", LEASE)
+    await redis.aclose()
 
-    assert (len(hit.keys), len(hit.args)) == (HIT_KEY_COUNT, HIT_ARG_COUNT)
+    assert (len(hit.keys), len(hit.args)) == (HIT_KEY_COUNT, HIT_ARG_COUNT) == highest_indexes(HIT_FUNCTION)
     assert (len(reserve.keys), len(reserve.args)) == (RESERVE_KEY_COUNT, RESERVE_ARG_COUNT)
+    assert highest_indexes(RESERVE_FUNCTION) == (RESERVE_KEY_COUNT, RESERVE_ARG_COUNT)
+
+
+def highest_indexes(lua: str) -> tuple[int, int]:
+    """The highest KEYS[n] and ARGV[n] a Lua function reads, ``KEYS[i]`` and ``ARGV[c + i]`` in its loops
+    included."""
+    loop_ends = [int(last) for last in re.findall(r"for i = \d+, (\d+) do", lua)]
+    keys = [int(n) for n in re.findall(r"KEYS\[(\d+)\]", lua)]
+    if "KEYS[i]" in lua:
+        keys += loop_ends
+    args = [int(n) for n in re.findall(r"ARGV\[(\d+)\]", lua)]
+    args += [int(offset) + last for offset in re.findall(r"ARGV\[(\d+) \+ i\]", lua) for last in loop_ends]
+    return max(keys), max(args)
+
+
+async def test_the_combined_script_is_loaded_again_when_redis_has_forgotten_it():
+    async with redis_prefix() as (client, prefix):
+        admission = redis_admission(client, prefix)
+        admission._admit.sha = "0" * 40  # what a SCRIPT FLUSH or a restarted Redis leaves: an unknown sha
+
+        admitted = await admission.admit(STORE_ID, KEY_PK, plan(), claim())
+
+    assert admitted.reservation is not None
+    assert admitted.reservation.outcome is Outcome.NEW
+
+
+async def test_the_app_admits_in_one_redis_script_with_redis_and_in_process_without(tmp_path):
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
+    with_redis = services_of(create_app(Settings(database_url=database_url, redis_url=REDIS_URL)))
+    embedded = services_of(create_app(Settings(database_url=database_url, redis_url=None)))
+
+    assert isinstance(with_redis.admission, RedisAdmission)
+    assert isinstance(embedded.admission, SequentialAdmission)
+    await with_redis.engine.dispose()
+    await embedded.engine.dispose()
+    assert with_redis.redis is not None
+    await with_redis.redis.aclose()
 
 
 class CountingRedis:
@@ -219,3 +263,124 @@ async def test_a_keyed_write_waits_on_two_redis_commands_and_is_counted_after_it
     assert before_last_byte == ["EVALSHA", "EVALSHA"]
     assert counted_while_sending == [{"other": {"minute": 1, "day": 1, "month": 1}}]
     assert counted["other"]["minute"] == 2
+
+
+class Answer:
+    """What the middleware sent for one request."""
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.headers: dict[bytes, bytes] = {}
+        self.body = b""
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = dict(message.get("headers", []))
+        else:
+            self.body += message.get("body", b"")
+
+    def code(self) -> str:
+        return str(orjson.loads(self.body)["error"]["code"])
+
+
+class RunCounter:
+    def __init__(self) -> None:
+        self.runs = 0
+
+    async def __call__(self, _scope: AsgiScope, _receive: Receive, send: Send) -> None:
+        self.runs += 1
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b'{"data":{}}'})
+
+
+async def a_body() -> Message:
+    return {"type": "http.request", "body": b"{}", "more_body": False}
+
+
+async def answer_of(middleware: AdmissionMiddleware, scope: AsgiScope) -> Answer:
+    answer = Answer()
+    await middleware(scope, a_body, answer.send)
+    return answer
+
+
+def post(headers: list[tuple[bytes, bytes]]) -> AsgiScope:
+    scope = keyed_post(b"unused")
+    scope["headers"] = headers
+    return scope
+
+
+@pytest.mark.parametrize(
+    ("limits", "code"), [({"per_minute": 1}, "rate_limited"), ({"per_month": 1}, "quota_exceeded")]
+)
+async def test_a_refused_keyed_write_is_429_runs_nothing_and_leaves_its_key_free(admission, limits, code):
+    app = RunCounter()
+    middleware = AdmissionMiddleware(app, admission, {"pro": plan(**limits)})
+    await answer_of(middleware, keyed_post(b"first"))
+
+    refused = await answer_of(middleware, keyed_post(b"second"))
+
+    assert (refused.status, refused.code()) == (429, code)
+    assert int(refused.headers[b"retry-after"]) >= 1
+    assert app.runs == 1
+    assert (await admission.store.reserve(f"{KEY_PK}:second", "any", LEASE)).outcome is Outcome.NEW
+
+
+@pytest.mark.parametrize(
+    "headers", [[], [(b"idempotency-key", b"")], [(b"idempotency-key", b"a"), (b"idempotency-key", b"b")]]
+)
+async def test_a_rate_limited_write_is_429_whatever_its_idempotency_key(admission, headers):
+    middleware = AdmissionMiddleware(RunCounter(), admission, {"pro": plan(per_minute=1)})
+    await answer_of(middleware, keyed_post(b"first"))
+
+    refused = await answer_of(middleware, post(headers))
+
+    assert (refused.status, refused.code()) == (429, "rate_limited")
+
+
+async def test_an_admitted_write_without_its_key_is_400_with_the_rate_limit_headers(admission):
+    middleware = AdmissionMiddleware(RunCounter(), admission, {"pro": plan(per_minute=5)})
+
+    refused = await answer_of(middleware, post([]))
+
+    assert (refused.status, refused.code()) == (400, "idempotency_key_required")
+    assert refused.headers[b"x-ratelimit-remaining"] == b"4"
+
+
+class FailingStore(MemoryIdempotencyStore):
+    async def reserve(self, scope_key: str, fingerprint: str, lease_seconds: float) -> Any:
+        raise ConnectionError("the store went away")
+
+
+async def test_an_unreachable_idempotency_store_is_a_json_500_and_runs_nothing(caplog):
+    app = RunCounter()
+    middleware = AdmissionMiddleware(app, SequentialAdmission(MemoryRateLimiter(), FailingStore()), {"pro": plan()})
+
+    with caplog.at_level(logging.ERROR, logger="storegraph.admission"):
+        failed = await answer_of(middleware, keyed_post(b"k"))
+
+    assert (failed.status, failed.code()) == (500, "internal_error")
+    assert app.runs == 0
+    assert "admission failed (request req_1)" in caplog.text
+
+
+class ForgetfulAdmission(SequentialAdmission):
+    """A broken backend: it admits claims without reserving them."""
+
+    async def admit(
+        self, store_id: int, key_pk: int, plan: Plan, claim: Claim | None, now: float | None = None
+    ) -> Admitted:
+        return Admitted((await super().admit(store_id, key_pk, plan, None, now)).decision)
+
+
+async def test_a_claim_admitted_without_a_reservation_is_a_json_500_and_never_runs(caplog):
+    app = RunCounter()
+    admission = ForgetfulAdmission(MemoryRateLimiter(), MemoryIdempotencyStore())
+    middleware = AdmissionMiddleware(app, admission, {"pro": plan()})
+
+    with caplog.at_level(logging.ERROR, logger="storegraph.admission"):
+        failed = await answer_of(middleware, keyed_post(b"k"))
+
+    assert (failed.status, failed.code()) == (500, "internal_error")
+    assert app.runs == 0
+    assert "without reserving it (request req_1)" in caplog.text

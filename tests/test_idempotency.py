@@ -100,7 +100,7 @@ def in_memory(clock: FakeClock | None = None) -> Admission:
 
 def in_redis(redis: Redis, prefix: str = "storegraph:") -> Admission:
     """The app's Redis admission: the limit and the reservation in one script."""
-    return RedisAdmission(redis, RedisRateLimiter(redis, prefix=prefix), RedisIdempotencyStore(redis, prefix=prefix))
+    return RedisAdmission(RedisRateLimiter(redis, prefix=prefix), RedisIdempotencyStore(redis, prefix=prefix))
 
 
 @contextlib.asynccontextmanager

@@ -194,7 +194,7 @@ async def test_every_redis_key_of_the_endpoint_and_store_counters_expires():
         await made.record_endpoint(1, "other")
         await made.consume(STORE, "signups", plan())
         await made.consume(STORE, "webhooks", plan())
-        redis: Redis = made._redis
+        redis: Redis = made.redis
         keys = [key async for key in redis.scan_iter(match=f"{made._prefix}*")]
         ttls = [await redis.ttl(key) for key in keys]
 
