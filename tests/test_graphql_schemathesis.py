@@ -96,7 +96,6 @@ def run_operation(operation: APIOperation, token: str, send: Callable[[dict[str,
     check()
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("operation", operations(), ids=lambda operation: operation.label)
 async def test_the_field_answers_every_generated_operation_with_a_code(
     operation: APIOperation, app: Any, session: AsyncSession
