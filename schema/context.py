@@ -42,8 +42,12 @@ class RequestDatabase:
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     async def execute(self, statement: Executable) -> Result[Any]:
+        """Runs a Core statement (db/queries/ selects columns, never ORM entities) on the session's connection, in
+        the request's transaction. Core execution skips the ORM's per-statement work, a good part of a read's cost;
+        ORM work (entities, the identity map) goes through ``writing``."""
         async with self._lock:
-            return await self._open_session().execute(statement)
+            connection = await self._open_session().connection()
+            return await connection.execute(statement)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:

@@ -6,6 +6,7 @@ never fails a request."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Executable, event, literal, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 import middleware.key_use
 from schema.context import RequestDatabase
@@ -47,8 +48,9 @@ def _graphql_internal_error() -> dict[str, Any]:
 
 
 class ExecuteSpy:
-    """Replaces ``AsyncSession.execute``: records each statement as it is issued, optionally holding it at a gate
-    (a statement "still running") until the test opens it."""
+    """Replaces ``AsyncSession.execute`` and ``AsyncConnection.execute`` (RequestDatabase runs its reads on the
+    session's connection): records each statement as it is issued, optionally holding it at a gate (a statement
+    "still running") until the test opens it."""
 
     def __init__(self, *, gated: bool = False) -> None:
         self.issued: list[Executable] = []
@@ -57,13 +59,12 @@ class ExecuteSpy:
         self.gate = asyncio.Event()
         if not gated:
             self.gate.set()
-        self._original: Callable[..., Any] = AsyncSession.execute
 
-    async def execute(self, session: AsyncSession, statement: Executable, *args: Any, **kwargs: Any) -> Any:
+    async def execute(self, original: Callable[..., Any], statement: Executable, *args: Any, **kwargs: Any) -> Any:
         self.issued.append(statement)
         self.started.set()
         await self.gate.wait()
-        result = await self._original(session, statement, *args, **kwargs)
+        result = await original(statement, *args, **kwargs)
         self.completed.append("statement")
         return result
 
@@ -72,14 +73,18 @@ class ExecuteSpy:
 def spy(monkeypatch: pytest.MonkeyPatch) -> Callable[..., ExecuteSpy]:
     def install(*, gated: bool = False) -> ExecuteSpy:
         installed = ExecuteSpy(gated=gated)
-
-        async def execute(session: AsyncSession, statement: Executable, *args: Any, **kwargs: Any) -> Any:
-            return await installed.execute(session, statement, *args, **kwargs)
-
-        monkeypatch.setattr(AsyncSession, "execute", execute)
+        for owner in (AsyncSession, AsyncConnection):
+            monkeypatch.setattr(owner, "execute", _spied(installed, owner.execute))
         return installed
 
     return install
+
+
+def _spied(installed: ExecuteSpy, original: Callable[..., Any]) -> Callable[..., Any]:
+    async def execute(self: Any, statement: Executable, *args: Any, **kwargs: Any) -> Any:
+        return await installed.execute(functools.partial(original, self), statement, *args, **kwargs)
+
+    return execute
 
 
 @pytest.fixture
