@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from domain.errors import ApiError
 from middleware.internal_error import masked_message
 from schema.cost import CostLimits, QueryCost, QueryCostAnalyzer
+from schema.fast_leaves import StoregraphExecutionContext, install_fast_leaves
 from schema.mutation import Mutation
 from schema.permissions import install_scope_guards
 from schema.query import Query
@@ -45,6 +46,7 @@ def build_schema(cost_limits: CostLimits | None = None) -> StoregraphSchema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=StoregraphExecutionContext,
         extensions=[
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
@@ -53,6 +55,7 @@ def build_schema(cost_limits: CostLimits | None = None) -> StoregraphSchema:
         ],
     )
     install_scope_guards(schema._schema)
+    install_fast_leaves(schema._schema)
     return schema
 
 

@@ -1,0 +1,184 @@
+"""The short way for plain attribute leaves (schema/fast_leaves.py) against graphql-core's own executor: the
+same responses for generated queries over every root field, on both databases, and only the fields that may
+take it are planned."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import strawberry
+from fastapi import FastAPI
+from graphql import GraphQLObjectType
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.generation.case import Case
+from schemathesis.schemas import APIOperation
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.build import StoregraphSchema, build_schema
+from schema.fast_leaves import PLAN_KEY, StoregraphExecutionContext, install_fast_leaves
+from tests.conftest import services_of
+from tests.test_graphql_schemathesis import BASE_URL, operations, seed
+
+MAX_EXAMPLES = 10
+REQUEST_ID = "req_differential"
+# Their answer counts the requests made so far, so two runs of one query differ by design; tests/test_usage_graphql.py
+# checks their values (through the short way).
+REQUEST_DEPENDENT = frozenset({"Query.usage", "Query.quotas"})
+QUERIES = [
+    operation
+    for operation in operations()
+    if operation.label.startswith("Query.") and operation.label not in REQUEST_DEPENDENT
+]
+
+
+def planned(schema: StoregraphSchema, type_name: str) -> set[str]:
+    gql_type = schema._schema.type_map[type_name]
+    assert isinstance(gql_type, GraphQLObjectType)
+    return {name for name, field in gql_type.fields.items() if PLAN_KEY in (field.extensions or {})}
+
+
+def test_plain_leaves_are_planned_and_fields_that_resolve_or_cross_scopes_are_not():
+    schema = build_schema()
+
+    customer = planned(schema, "Customer")
+
+    assert {"firstName", "phone", "totalSpent", "createdAt"} <= customer
+    # Customer.orders takes arguments, needs orders:read (a scope guard) and is an object: the standard way.
+    assert "orders" not in customer
+    assert planned(schema, "PageInfo") >= {"hasNextPage", "endCursor"}
+    assert planned(schema, "Query") == set()
+
+
+def test_the_schema_executes_with_the_short_way():
+    assert build_schema().execution_context_class is StoregraphExecutionContext
+
+
+@contextlib.contextmanager
+def reference_executor(app: FastAPI) -> Iterator[None]:
+    """graphql-core's executor as strawberry runs it, without the short way."""
+    schema = services_of(app).schema
+    schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    try:
+        yield
+    finally:
+        schema.execution_context_class = StoregraphExecutionContext
+
+
+def answer(response: httpx.Response) -> tuple[int, Any, Any]:
+    """What execution decides: the status, the data and the errors (``extensions.cost`` reports the key's bucket,
+    which each request changes)."""
+    payload = response.json()
+    return response.status_code, payload.get("data"), payload.get("errors")
+
+
+def compare_both_ways(operation: APIOperation, token: str, app: FastAPI, send: Callable[..., httpx.Response]) -> None:
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
+    @given(case=operation.as_strategy())
+    def check(case: Case) -> None:
+        headers = {"Authorization": f"Bearer {token}", "X-Request-Id": REQUEST_ID}
+        request = case.as_transport_kwargs(base_url=f"{BASE_URL}/graphql", headers=headers)
+        fast = answer(send(request))
+        with reference_executor(app):
+            reference = answer(send(request))
+        assert fast == reference, request.get("json")
+
+    check()
+
+
+@pytest.mark.parametrize("operation", QUERIES, ids=lambda operation: operation.label)
+async def test_generated_queries_get_the_same_response_both_ways(
+    operation: APIOperation, app: FastAPI, session: AsyncSession
+) -> None:
+    token = await seed(session)
+    loop = asyncio.get_running_loop()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http:
+
+        async def request(kwargs: dict[str, Any]) -> httpx.Response:
+            return await http.post(kwargs["url"], headers=dict(kwargs["headers"]), json=kwargs.get("json"))
+
+        def send(kwargs: dict[str, Any]) -> httpx.Response:
+            return asyncio.run_coroutine_threadsafe(request(kwargs), loop).result(timeout=30)
+
+        await asyncio.to_thread(compare_both_ways, operation, token, app, send)
+
+
+NULLS_AND_ERRORS = """
+query Differential {
+  store { id name slug currency phoneRegion plan createdAt updatedAt limits { requestsPerMinute requestsPerMonth } }
+  customers(first: 5) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id firstName lastName phone email wilayaId commune address notes totalOrders totalSpent
+      lastOrderAt fraudScore isBanned createdAt updatedAt __typename
+      orders(first: 3) { nodes { id orderNumber status total createdAt } } } }
+  }
+  orders(first: 5) { nodes { id orderNumber status total createdAt } }
+  products(first: 5) { nodes { id name price } }
+}
+"""
+
+
+async def test_a_query_with_nulls_typenames_and_nested_connections_is_the_same_both_ways(
+    app: FastAPI, session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    token = await seed(session)
+    headers = {"Authorization": f"Bearer {token}", "X-Request-Id": REQUEST_ID}
+    body = {"query": NULLS_AND_ERRORS}
+
+    fast = answer(await client.post("/graphql", json=body, headers=headers))
+    with reference_executor(app):
+        reference = answer(await client.post("/graphql", json=body, headers=headers))
+
+    assert fast[0] == 200
+    assert fast[2] is None, fast
+    assert fast[1]["customers"]["edges"], "the seeded store has a customer"
+    assert fast == reference
+
+
+@strawberry.type
+class Odd:
+    """Values real rows never hold, to check that the short way leaves their errors to graphql-core."""
+
+    name: str
+    count: int
+    note: str | None
+
+
+@strawberry.type
+class OddQuery:
+    @strawberry.field
+    def odd(self) -> Odd:
+        return Odd(name=None, count=2**40, note=None)  # type: ignore[arg-type]
+
+
+def odd_schema(context_class: type[Any]) -> strawberry.Schema:
+    schema = strawberry.Schema(query=OddQuery, execution_context_class=context_class)
+    install_fast_leaves(schema._schema)
+    return schema
+
+
+@pytest.mark.parametrize("field", ["name", "count", "note"])
+async def test_a_null_for_a_non_null_field_or_an_uncoercible_value_gets_graphql_cores_answer(field):
+    query = f"{{ odd {{ {field} }} }}"
+
+    fast = await odd_schema(StoregraphExecutionContext).execute(query)
+    reference = await odd_schema(StrawberryGraphQLCoreExecutionContext).execute(query)
+
+    assert (fast.data, [error.formatted for error in fast.errors or ()]) == (
+        reference.data,
+        [error.formatted for error in reference.errors or ()],
+    )
+    assert (fast.errors is None) == (field == "note")
