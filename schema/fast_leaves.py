@@ -8,12 +8,14 @@ by the value alone, so ``StoregraphExecutionContext`` reads the attribute and co
 
 graphql-core stays the reference: whenever the short way meets anything but a clean value (an exception, a null
 for a non-null field, a value the type cannot coerce, an awaitable), the field is executed again the standard
-way, which produces exactly graphql-core's answer or error. Reading a basic field twice is harmless: it is an
-attribute read. tests/test_fast_leaves.py runs queries through both executors and compares the responses.
+way, which produces exactly graphql-core's answer or error. Reading a basic field twice is harmless: its
+sources are rows and plain objects, so it is an attribute read. tests/test_fast_leaves.py runs queries through
+both executors and compares the responses.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +31,8 @@ from graphql import (
 )
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
 
 # Where a field's plan is kept: in the field's own ``extensions`` (graphql-core's place for such data), so the
 # schema object owns it and nothing lives at module level.
@@ -59,8 +63,11 @@ def install_fast_leaves(schema: GraphQLSchema) -> int:
 
 def _plan_for(field: GraphQLField) -> LeafPlan | None:
     resolve = field.resolve
-    # strawberry marks the resolver it gives a basic field (no resolver, no field extensions).
-    if resolve is None or not getattr(resolve, "_is_default", False) or field.args:
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    # A basic field: no resolver, no field extensions, no permission classes; strawberry then gives it a resolver
+    # of its own, marked as the default one (a guard that replaced it is not).
+    basic = isinstance(definition, StrawberryField) and definition.is_basic_field
+    if resolve is None or not basic or not getattr(resolve, "_is_default", False) or field.args:
         return None
     field_type = field.type
     non_null = isinstance(field_type, GraphQLNonNull)
@@ -98,11 +105,14 @@ class StoregraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if field is None or node.arguments or self._has_middleware:
             return Undefined
         plan: LeafPlan | None = (field.extensions or {}).get(PLAN_KEY)
-        if plan is None:
+        # A resolver replaced after planning (a scope guard installed later, say) must run: the standard way.
+        if plan is None or field.resolve is not plan.read:
             return Undefined
         try:
             value = plan.read(source, None)
-            if self.is_awaitable(value):
+            if isinstance(value, Exception) or self.is_awaitable(value):
+                # graphql-core raises an exception value as the field's error, and awaits an awaitable.
+                _close_if_coroutine(value)
                 return Undefined
             if value is None:
                 return Undefined if plan.non_null else None
@@ -110,3 +120,9 @@ class StoregraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception:
             return Undefined  # the standard way raises it again, as the field's error
         return Undefined if coerced is None else coerced
+
+
+def _close_if_coroutine(value: Any) -> None:
+    """The standard way reads the field again: a coroutine made here would otherwise never be awaited."""
+    if inspect.iscoroutine(value):
+        value.close()

@@ -6,21 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import strawberry
 from fastapi import FastAPI
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, Undefined
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation.case import Case
 from schemathesis.schemas import APIOperation
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.extensions import FieldExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.build import StoregraphSchema, build_schema
+from schema.build import build_schema
 from schema.fast_leaves import PLAN_KEY, StoregraphExecutionContext, install_fast_leaves
 from tests.conftest import services_of
 from tests.test_graphql_schemathesis import BASE_URL, operations, seed
@@ -37,7 +40,7 @@ QUERIES = [
 ]
 
 
-def planned(schema: StoregraphSchema, type_name: str) -> set[str]:
+def planned(schema: strawberry.Schema, type_name: str) -> set[str]:
     gql_type = schema._schema.type_map[type_name]
     assert isinstance(gql_type, GraphQLObjectType)
     return {name for name, field in gql_type.fields.items() if PLAN_KEY in (field.extensions or {})}
@@ -70,11 +73,32 @@ def reference_executor(app: FastAPI) -> Iterator[None]:
         schema.execution_context_class = StoregraphExecutionContext
 
 
-def answer(response: httpx.Response) -> tuple[int, Any, Any]:
-    """What execution decides: the status, the data and the errors (``extensions.cost`` reports the key's bucket,
-    which each request changes)."""
+def answer(response: httpx.Response) -> tuple[int, bytes]:
+    """What execution decides: the status, and the data and errors as serialised, in order (``extensions.cost``
+    reports the key's bucket, which each request changes)."""
     payload = response.json()
-    return response.status_code, payload.get("data"), payload.get("errors")
+    return response.status_code, orjson.dumps({"data": payload.get("data"), "errors": payload.get("errors")})
+
+
+class ShortWays:
+    """Counts the fields that took the short way, so a test can tell it was exercised at all."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.taken = 0
+        original = StoregraphExecutionContext._fast_leaf
+
+        def counted(context: StoregraphExecutionContext, *args: Any) -> Any:
+            value = original(context, *args)
+            if value is not Undefined:
+                self.taken += 1
+            return value
+
+        monkeypatch.setattr(StoregraphExecutionContext, "_fast_leaf", counted)
+
+
+@pytest.fixture
+def short_ways(monkeypatch: pytest.MonkeyPatch) -> ShortWays:
+    return ShortWays(monkeypatch)
 
 
 def compare_both_ways(operation: APIOperation, token: str, app: FastAPI, send: Callable[..., httpx.Response]) -> None:
@@ -120,32 +144,53 @@ query Differential {
   store { id name slug currency phoneRegion plan createdAt updatedAt limits { requestsPerMinute requestsPerMonth } }
   customers(first: 5) {
     totalCount
+    again: totalCount
+    pageInfo { hasNextPage }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id firstName lastName phone email wilayaId commune address notes totalOrders totalSpent
-      lastOrderAt fraudScore isBanned createdAt updatedAt __typename
+      lastOrderAt fraudScore isBanned createdAt updatedAt __typename first: firstName
+      skipped: phone @skip(if: true) included: phone @include(if: true) ...Names
       orders(first: 3) { nodes { id orderNumber status total createdAt } } } }
   }
   orders(first: 5) { nodes { id orderNumber status total createdAt } }
   products(first: 5) { nodes { id name price } }
 }
+fragment Names on Customer { firstName lastName }
 """
 
 
 async def test_a_query_with_nulls_typenames_and_nested_connections_is_the_same_both_ways(
-    app: FastAPI, session: AsyncSession, client: httpx.AsyncClient
+    app: FastAPI, session: AsyncSession, client: httpx.AsyncClient, short_ways: ShortWays
 ) -> None:
     token = await seed(session)
     headers = {"Authorization": f"Bearer {token}", "X-Request-Id": REQUEST_ID}
     body = {"query": NULLS_AND_ERRORS}
 
     fast = answer(await client.post("/graphql", json=body, headers=headers))
+    taken = short_ways.taken
     with reference_executor(app):
         reference = answer(await client.post("/graphql", json=body, headers=headers))
 
     assert fast[0] == 200
-    assert fast[2] is None, fast
-    assert fast[1]["customers"]["edges"], "the seeded store has a customer"
+    assert b'"errors":null' in fast[1], fast
+    assert b'"firstName"' in fast[1], "the seeded store has a customer"
+    assert taken > 20
+    assert short_ways.taken == taken  # the reference run took none
     assert fast == reference
+
+
+class Shout(FieldExtension):
+    def resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        return str(next_(source, info, **kwargs)).upper()
+
+
+class Boom(Exception):
+    """Not a builtin: graphql-core's String would render it with ``str()`` if it were coerced, not raised."""
+
+
+@strawberry.enum
+class Mood(enum.Enum):
+    CALM = "calm"
 
 
 @strawberry.type
@@ -155,13 +200,25 @@ class Odd:
     name: str
     count: int
     note: str | None
+    failure: str | None
+    mood: Mood
+    stale_mood: Mood | None
+    shout: str = strawberry.field(extensions=[Shout()])
 
 
 @strawberry.type
 class OddQuery:
     @strawberry.field
     def odd(self) -> Odd:
-        return Odd(name=None, count=2**40, note=None)  # type: ignore[arg-type]
+        return Odd(
+            name=None,  # type: ignore[arg-type]
+            count=2**40,
+            note=None,
+            failure=Boom("an exception as a value"),  # type: ignore[arg-type]
+            mood=Mood.CALM,
+            stale_mood="gone",  # type: ignore[arg-type]
+            shout="quiet",
+        )
 
 
 def odd_schema(context_class: type[Any]) -> strawberry.Schema:
@@ -170,8 +227,19 @@ def odd_schema(context_class: type[Any]) -> strawberry.Schema:
     return schema
 
 
-@pytest.mark.parametrize("field", ["name", "count", "note"])
-async def test_a_null_for_a_non_null_field_or_an_uncoercible_value_gets_graphql_cores_answer(field):
+@pytest.mark.parametrize(
+    ("field", "answers"),
+    [
+        ("name", False),
+        ("count", False),
+        ("note", True),
+        ("failure", False),
+        ("mood", True),
+        ("staleMood", False),
+        ("shout", True),
+    ],
+)
+async def test_an_odd_value_gets_graphql_cores_answer(field, answers):
     query = f"{{ odd {{ {field} }} }}"
 
     fast = await odd_schema(StoregraphExecutionContext).execute(query)
@@ -181,4 +249,27 @@ async def test_a_null_for_a_non_null_field_or_an_uncoercible_value_gets_graphql_
         reference.data,
         [error.formatted for error in reference.errors or ()],
     )
-    assert (fast.errors is None) == (field == "note")
+    assert (fast.errors is None) == answers
+
+
+def test_a_field_with_an_extension_is_not_planned():
+    schema = odd_schema(StoregraphExecutionContext)
+
+    assert "shout" not in planned(schema, "Odd")
+    assert {"name", "count", "mood"} <= planned(schema, "Odd")
+
+
+async def test_a_resolver_replaced_after_planning_runs_instead_of_the_short_way():
+    schema = odd_schema(StoregraphExecutionContext)
+    odd = schema._schema.type_map["Odd"]
+    assert isinstance(odd, GraphQLObjectType)
+    field = odd.fields["mood"]
+
+    def guarded(_source: Any, _info: Any) -> Any:
+        raise PermissionError("a guard installed after the plan")
+
+    field.resolve = guarded
+    result = await schema.execute("{ odd { mood } }")
+
+    assert result.errors is not None
+    assert result.errors[0].path == ["odd", "mood"]
