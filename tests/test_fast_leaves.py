@@ -16,7 +16,6 @@ import pytest
 import strawberry
 from fastapi import FastAPI
 from graphql import GraphQLObjectType, Undefined
-from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation.case import Case
 from schemathesis.schemas import APIOperation
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,9 +25,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from schema.build import build_schema
 from schema.fast_leaves import PLAN_KEY, StoregraphExecutionContext, install_fast_leaves
 from tests.conftest import services_of
-from tests.test_graphql_schemathesis import BASE_URL, operations, seed
+from tests.test_graphql_schemathesis import BASE_URL, for_each_generated_case, operations, seed, sender
 
-MAX_EXAMPLES = 10
 REQUEST_ID = "req_differential"
 # Their answer counts the requests made so far, so two runs of one query differ by design; tests/test_usage_graphql.py
 # checks their values (through the short way).
@@ -101,42 +99,22 @@ def short_ways(monkeypatch: pytest.MonkeyPatch) -> ShortWays:
     return ShortWays(monkeypatch)
 
 
-def compare_both_ways(operation: APIOperation, token: str, app: FastAPI, send: Callable[..., httpx.Response]) -> None:
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-    )
-    @given(case=operation.as_strategy())
-    def check(case: Case) -> None:
-        headers = {"Authorization": f"Bearer {token}", "X-Request-Id": REQUEST_ID}
-        request = case.as_transport_kwargs(base_url=f"{BASE_URL}/graphql", headers=headers)
-        fast = answer(send(request))
-        with reference_executor(app):
-            reference = answer(send(request))
-        assert fast == reference, request.get("json")
-
-    check()
-
-
 @pytest.mark.parametrize("operation", QUERIES, ids=lambda operation: operation.label)
 async def test_generated_queries_get_the_same_response_both_ways(
     operation: APIOperation, app: FastAPI, session: AsyncSession
 ) -> None:
     token = await seed(session)
-    loop = asyncio.get_running_loop()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http:
+    headers = {"Authorization": f"Bearer {token}", "X-Request-Id": REQUEST_ID}
+    async with sender(app) as send:
 
-        async def request(kwargs: dict[str, Any]) -> httpx.Response:
-            return await http.post(kwargs["url"], headers=dict(kwargs["headers"]), json=kwargs.get("json"))
+        def check(case: Case) -> None:
+            request = case.as_transport_kwargs(base_url=f"{BASE_URL}/graphql", headers=headers)
+            fast = answer(send(request))
+            with reference_executor(app):
+                reference = answer(send(request))
+            assert fast == reference, request.get("json")
 
-        def send(kwargs: dict[str, Any]) -> httpx.Response:
-            return asyncio.run_coroutine_threadsafe(request(kwargs), loop).result(timeout=30)
-
-        await asyncio.to_thread(compare_both_ways, operation, token, app, send)
+        await asyncio.to_thread(for_each_generated_case, operation, check)
 
 
 NULLS_AND_ERRORS = """

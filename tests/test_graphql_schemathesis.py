@@ -13,7 +13,8 @@ which is synchronous, runs in a worker thread (as in tests/test_rest_schemathesi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -79,7 +80,9 @@ def assert_answered_with_codes(response: httpx.Response) -> None:
         assert code != "internal_error", response.text
 
 
-def run_operation(operation: APIOperation, token: str, send: Callable[[dict[str, Any]], httpx.Response]) -> None:
+def for_each_generated_case(operation: APIOperation, check: Callable[[Case], None]) -> None:
+    """Runs ``check`` on the cases generated for ``operation`` (synchronous: call it in a worker thread)."""
+
     @settings(
         max_examples=MAX_EXAMPLES,
         derandomize=True,
@@ -89,18 +92,18 @@ def run_operation(operation: APIOperation, token: str, send: Callable[[dict[str,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     )
     @given(case=operation.as_strategy())
-    def check(case: Case) -> None:
-        request = case.as_transport_kwargs(base_url=f"{BASE_URL}/graphql", headers={"Authorization": f"Bearer {token}"})
-        assert_answered_with_codes(send(request))
+    def run(case: Case) -> None:
+        check(case)
 
-    check()
+    run()
 
 
-@pytest.mark.parametrize("operation", operations(), ids=lambda operation: operation.label)
-async def test_the_field_answers_every_generated_operation_with_a_code(
-    operation: APIOperation, app: Any, session: AsyncSession
-) -> None:
-    token = await seed(session)
+Send = Callable[[dict[str, Any]], httpx.Response]
+
+
+@contextlib.asynccontextmanager
+async def sender(app: Any) -> AsyncIterator[Send]:
+    """A synchronous ``send`` for Hypothesis's worker thread, handing each request to the app on this loop."""
     loop = asyncio.get_running_loop()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http:
 
@@ -112,4 +115,18 @@ async def test_the_field_answers_every_generated_operation_with_a_code(
         def send(kwargs: dict[str, Any]) -> httpx.Response:
             return asyncio.run_coroutine_threadsafe(request(kwargs), loop).result(timeout=30)
 
-        await asyncio.to_thread(run_operation, operation, token, send)
+        yield send
+
+
+@pytest.mark.parametrize("operation", operations(), ids=lambda operation: operation.label)
+async def test_the_field_answers_every_generated_operation_with_a_code(
+    operation: APIOperation, app: Any, session: AsyncSession
+) -> None:
+    token = await seed(session)
+    async with sender(app) as send:
+
+        def check(case: Case) -> None:
+            headers = {"Authorization": f"Bearer {token}"}
+            assert_answered_with_codes(send(case.as_transport_kwargs(base_url=f"{BASE_URL}/graphql", headers=headers)))
+
+        await asyncio.to_thread(for_each_generated_case, operation, check)
