@@ -13,7 +13,7 @@
 --
 -- response() counts the answers by status and appends each 202 body, one per line, to
 -- "<BENCH_RESPONSES_FILE>.<thread>" (the answer is one line of JSON). The first answer that is not a 202 is kept.
--- done() prints one machine-readable line, "BENCH_JSON {...}", with the same fields as post.lua's (so run.py's
+-- done() prints one machine-readable line, "BENCH_JSON {...}", with the same fields as request.lua's (so run.py's
 -- parse_wrk reads it) plus the per-status counts, the requests handed out and the exhausted ones, and, when there
 -- was one, "BENCH_OTHER <status> <body>".
 --

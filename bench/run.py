@@ -50,8 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 RESULTS_DIR = BENCH_DIR / "results"
 STATE_FILE = RESULTS_DIR / "state.json"
-POST_SCRIPT = BENCH_DIR / "post.lua"
-GET_SCRIPT = BENCH_DIR / "get.lua"
+WRK_SCRIPT = BENCH_DIR / "request.lua"
 VENV_BIN = Path(sys.executable).parent
 
 HOST = "127.0.0.1"
@@ -103,7 +102,7 @@ class Probe:
     key: str  # its figures' key in the results: "storegraph" / "baseline", or "rest" / "graphql" / "baseline"
     label: str  # how progress lines name it
     server: str  # "storegraph" or "baseline"
-    method: str  # "GET" (bench/get.lua) or "POST" (bench/post.lua, with ``body``)
+    method: str  # "GET", or "POST" with ``body`` (bench/request.lua sends either)
     path: str  # with the query string
     body: bytes | None = None
 
@@ -724,10 +723,10 @@ def _latency_us(text: str) -> float:
 
 
 def parse_wrk(output: str) -> dict[str, Any]:
-    """Requests/s, latency percentiles and errors from wrk's report and the BENCH_JSON line of post.lua/get.lua."""
+    """Requests/s, latency percentiles and errors from wrk's report and the BENCH_JSON line of request.lua."""
     marker = re.search(r"^BENCH_JSON (\{.*\})$", output, re.MULTILINE)
     if marker is None:
-        raise BenchError(f"wrk output has no BENCH_JSON line (is bench/post.lua or get.lua in use?):\n{output}")
+        raise BenchError(f"wrk output has no BENCH_JSON line (is bench/request.lua in use?):\n{output}")
     detail: dict[str, Any] = json.loads(marker.group(1))
     rps_match = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     duration_s = detail["duration_us"] / 1e6
@@ -853,8 +852,9 @@ def wait_until_quiet(server: Server, args: argparse.Namespace) -> float:
             warned = True
 
 
-def run_wrk(server: Server, probe: Probe, args: argparse.Namespace, duration: float) -> dict[str, Any]:
-    command = [
+def wrk_command(args: argparse.Namespace, duration: float, script: Path, url: str) -> list[str]:
+    """wrk pinned to the load CPU, with the run's threads, connections and timeout, driven by ``script``."""
+    return [
         "taskset",
         "-c",
         str(args.load_cpu),
@@ -865,10 +865,16 @@ def run_wrk(server: Server, probe: Probe, args: argparse.Namespace, duration: fl
         f"--timeout={args.timeout:g}s",
         "--latency",
         "-s",
-        str(POST_SCRIPT if probe.body is not None else GET_SCRIPT),
-        server.url(probe),
+        str(script),
+        url,
     ]
+
+
+def run_wrk(server: Server, probe: Probe, args: argparse.Namespace, duration: float) -> dict[str, Any]:
+    command = wrk_command(args, duration, WRK_SCRIPT, server.url(probe))
     env = {**os.environ, "BENCH_KEY": server.headers.get("Authorization", "").removeprefix("Bearer ")}
+    # request.lua POSTs when it is given a body file, and GETs otherwise.
+    env.pop("BENCH_BODY_FILE", None)
     if probe.body is not None:
         env["BENCH_BODY_FILE"] = str(body_file(probe))
     watch = CpuWatch(args.server_cpu, args.load_cpu, server.process.pid if server.process else None)
@@ -1315,7 +1321,8 @@ def _terminate(signum: int, _frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-if __name__ == "__main__":
+def run_script(main: Callable[[], int]) -> None:
+    """A benchmark script's entry point: its servers are stopped however it ends (error, ^C, SIGTERM, SIGHUP)."""
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     try:
@@ -1328,3 +1335,7 @@ if __name__ == "__main__":
         sys.exit(130)
     finally:
         stop_all()
+
+
+if __name__ == "__main__":
+    run_script(main)

@@ -42,7 +42,6 @@ import os
 import resource
 import secrets
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -585,20 +584,7 @@ def run_events(
     for thread in range(args.threads):
         Path(f"{responses}.{thread}").unlink(missing_ok=True)
     signing_s = signer.write(prefix, args.threads, count, events)
-    command = [
-        "taskset",
-        "-c",
-        str(args.load_cpu),
-        "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{duration:g}s",
-        f"--timeout={args.timeout:g}s",
-        "--latency",
-        "-s",
-        str(EVENTS_SCRIPT),
-        f"http://{HOST}:{setup.server.port}{EVENTS_PATH}",
-    ]
+    command = harness.wrk_command(args, duration, EVENTS_SCRIPT, f"http://{HOST}:{setup.server.port}{EVENTS_PATH}")
     env = {**os.environ, "BENCH_REQUESTS_FILE": str(prefix), "BENCH_RESPONSES_FILE": str(responses)}
     server_pid = setup.server.process.pid if setup.server.process else None
     watch = harness.CpuWatch(args.server_cpu, args.load_cpu, server_pid)
@@ -1090,20 +1076,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _terminate(signum: int, _frame: Any) -> None:
-    raise SystemExit(128 + signum)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGHUP, _terminate)
-    try:
-        sys.exit(main())
-    except BenchError as failure:
-        print(f"\nbench failed: {failure}", file=sys.stderr, flush=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        sys.exit(130)
-    finally:
-        harness.stop_all()
+    harness.run_script(main)

@@ -1,27 +1,30 @@
--- wrk script for bench/run.py: POSTs one GraphQL request body over and over.
+-- wrk script for bench/run.py: sends one request over and over. With BENCH_BODY_FILE it POSTs that file's JSON
+-- body (a GraphQL request); without it, it GETs the URL given to wrk (path and query string as given).
 --
 --   BENCH_BODY_FILE=bench/results/body_nested.json BENCH_KEY=dzpk_live_... \
---     taskset -c 1 wrk -t1 -c32 -d10s --latency -s bench/post.lua http://127.0.0.1:8101/graphql
+--     taskset -c 1 wrk -t1 -c32 -d10s --latency -s bench/request.lua http://127.0.0.1:8101/graphql
+--   BENCH_KEY=dzpk_live_... \
+--     taskset -c 1 wrk -t1 -c32 -d10s --latency -s bench/request.lua "http://127.0.0.1:8101/v1/customers?limit=50"
 --
 -- BENCH_BODY_FILE: a file holding the JSON body, {"query": "...", "variables": {...}} (run.py writes them).
 -- BENCH_KEY: the API key, sent as "Authorization: Bearer <key>"; empty or unset sends no Authorization.
 -- The request is static (set here, at load time), so wrk formats it once per thread.
--- done() prints one machine-readable line, "BENCH_JSON {...}", after wrk's own report.
+-- done() prints one machine-readable line, "BENCH_JSON {...}", after wrk's own report; bench/run.py parses it.
 
 local body_file = os.getenv("BENCH_BODY_FILE")
-if body_file == nil or body_file == "" then
-   error("BENCH_BODY_FILE is not set: point it at a file with the JSON request body")
+if body_file ~= nil and body_file ~= "" then
+   local handle, problem = io.open(body_file, "rb")
+   if handle == nil then
+      error("cannot read BENCH_BODY_FILE: " .. tostring(problem))
+   end
+   wrk.method = "POST"
+   wrk.body = handle:read("*a")
+   handle:close()
+   wrk.headers["Content-Type"] = "application/json"
+else
+   wrk.method = "GET"
+   wrk.body = nil
 end
-local handle, problem = io.open(body_file, "rb")
-if handle == nil then
-   error("cannot read BENCH_BODY_FILE: " .. tostring(problem))
-end
-local body = handle:read("*a")
-handle:close()
-
-wrk.method = "POST"
-wrk.body = body
-wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
 local key = os.getenv("BENCH_KEY")
 if key ~= nil and key ~= "" then
