@@ -1157,26 +1157,18 @@ def environment() -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------- main
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="Benchmark storegraph against a raw Starlette + asyncpg handler (see bench/README.md).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """How each target is loaded: rounds, their length and wrk's settings (shared with tracking_throughput.py)."""
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds per workload and target")
     parser.add_argument("--duration", type=float, default=10, help="seconds per measured round")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured load before the rounds")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections (and baseline pool size)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (and the baseline's pool size)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--timeout", type=float, default=10, help="wrk request timeout, seconds")
-    parser.add_argument("--customers", type=int, default=5000, help="demo customers (when loading)")
-    parser.add_argument("--orders", type=int, default=50000, help="demo orders (when loading)")
-    parser.add_argument("--products", type=int, default=200, help="demo products (when loading)")
-    parser.add_argument("--skip-load", action="store_true", help="reuse the database and key of state.json")
-    parser.add_argument(
-        "--workloads",
-        default=",".join(WORKLOADS),
-        help=f"comma-separated subset of: {', '.join(WORKLOADS)}",
-    )
+
+
+def add_machine_options(parser: argparse.ArgumentParser) -> None:
+    """Pinning, waiting for quiet, and the PostgreSQL server (shared with tracking_throughput.py)."""
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU the measured server is pinned to")
     parser.add_argument("--load-cpu", type=int, default=1, help="CPU wrk is pinned to")
     parser.add_argument(
@@ -1199,6 +1191,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="do not pin the benchmark database's PostgreSQL backends to the load CPU",
     )
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark storegraph against a raw Starlette + asyncpg handler (see bench/README.md).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add_load_options(parser)
+    parser.add_argument("--customers", type=int, default=5000, help="demo customers (when loading)")
+    parser.add_argument("--orders", type=int, default=50000, help="demo orders (when loading)")
+    parser.add_argument("--products", type=int, default=200, help="demo products (when loading)")
+    parser.add_argument("--skip-load", action="store_true", help="reuse the database and key of state.json")
+    parser.add_argument(
+        "--workloads",
+        default=",".join(WORKLOADS),
+        help=f"comma-separated subset of: {', '.join(WORKLOADS)}",
+    )
+    add_machine_options(parser)
     parser.add_argument("--database", default="storegraph_bench", help="database to (re)create and use")
     parser.add_argument(
         "--profile",

@@ -931,30 +931,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--workloads", default=",".join(WORKLOADS), help="comma-separated subset of: batch, single, healthz"
     )
     parser.add_argument("--batch-size", type=int, default=10, help="events per request in the batch workload")
-    parser.add_argument("--rounds", type=int, default=3, help="measured rounds per workload and target")
-    parser.add_argument("--duration", type=float, default=10, help="seconds per measured round")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured load before the rounds")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
-    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
-    parser.add_argument("--timeout", type=float, default=10, help="wrk request timeout, seconds")
+    harness.add_load_options(parser)
     parser.add_argument(
         "--max-rate", type=int, default=6000, help="requests/s the warm-up is signed for (and a run's cap x4)"
     )
     parser.add_argument("--drain-timeout", type=float, default=300, help="longest wait for the worker to catch up")
-    parser.add_argument("--server-cpu", type=int, default=0, help="CPU the measured server is pinned to")
-    parser.add_argument("--load-cpu", type=int, default=1, help="CPU wrk is pinned to")
-    parser.add_argument("--quiet-threshold", type=float, default=15, help="as bench/run.py's")
-    parser.add_argument("--quiet-wait", type=float, default=60, help="longest wait for quiet, seconds")
-    parser.add_argument("--retries", type=int, default=2, help="re-measures of a round other processes disturbed")
-    parser.add_argument(
-        "--no-pin-postgres", dest="pin_postgres", action="store_false", help="leave the scratch database's backends"
-    )
+    harness.add_machine_options(parser)
     parser.add_argument(
         "--pin-redis",
         action="store_true",
         help="pin the local redis-server to the load CPU during the Redis targets (it is shared: off by default)",
     )
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="storegraph_bench_tracking", help="scratch database (dropped!)")
     parser.add_argument(
         "--redis",

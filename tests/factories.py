@@ -24,6 +24,7 @@ from db.queries.stores import create_store as create_store_row
 from domain.api_keys import KeyEnv, KeyType
 from domain.scopes import ALL_SCOPES, Scope
 from domain.webhook_subscriptions import new_signing_secret
+from middleware.principal import Principal
 
 _sequence = itertools.count(1)
 
@@ -220,3 +221,25 @@ async def backdate(session: AsyncSession, row: Base, created_at: datetime) -> No
     if hasattr(row, "updated_at"):
         row.updated_at = created_at
     await session.flush()
+
+
+def principal(
+    key_pk: int = 1,
+    *,
+    key_id: str | None = None,
+    store_id: int = 1,
+    plan: str = "enterprise",
+    scopes: frozenset[str] = frozenset(),
+) -> Principal:
+    """An authenticated caller without a key row behind it, for tests of middleware and the schema in isolation."""
+    return Principal(
+        key_pk=key_pk,
+        key_id=key_id or f"key{key_pk}",
+        key_type="platform",
+        env="live",
+        scopes=scopes,
+        store_id=store_id,
+        store_name="Store",
+        plan=plan,
+        phone_region="DZ",
+    )

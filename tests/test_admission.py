@@ -22,10 +22,10 @@ from idempotency.redis_store import RESERVE_ARG_COUNT, RESERVE_FUNCTION, RESERVE
 from limits import MemoryRateLimiter, RedisRateLimiter
 from limits.redis_backend import HIT_ARG_COUNT, HIT_FUNCTION, HIT_KEY_COUNT
 from middleware.admission import AdmissionMiddleware
-from middleware.principal import Principal
 from storegraph.app import create_app
 from storegraph.settings import Settings
 from tests.conftest import services_of
+from tests.factories import principal
 from tests.idempotency_support import REDIS_URL, redis_prefix
 
 STORE_ID = 3
@@ -207,17 +207,7 @@ async def test_a_claimed_request_costs_one_redis_command_in_redis():
     assert commands == ["EVALSHA"]
 
 
-PRINCIPAL = Principal(
-    key_pk=KEY_PK,
-    key_id="key_11",
-    key_type="platform",
-    env="live",
-    scopes=frozenset(),
-    store_id=STORE_ID,
-    store_name="Store",
-    plan="pro",
-    phone_region="DZ",
-)
+PRINCIPAL = principal(KEY_PK, store_id=STORE_ID, plan="pro")
 
 
 def keyed_post(idempotency_key: bytes) -> AsgiScope:

@@ -22,8 +22,8 @@ from domain.plans import DEFAULT_PLANS
 from idempotency import DAY_SECONDS, MemoryIdempotencyStore, RedisIdempotencyStore
 from limits import MemoryRateLimiter, RedisRateLimiter
 from middleware.admission import AdmissionMiddleware
-from middleware.principal import Principal
 from middleware.request_id import RequestIdMiddleware
+from tests.factories import principal
 from tests.idempotency_support import FakeClock, redis_prefix
 
 LEASE = 60.0
@@ -73,17 +73,7 @@ class AsPrincipal:
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         key_pk = int(dict(scope["headers"]).get(b"x-test-key", b"1"))
-        scope.setdefault("state", {})["principal"] = Principal(
-            key_pk=key_pk,
-            key_id=f"key{key_pk}",
-            key_type="platform",
-            env="live",
-            scopes=frozenset(),
-            store_id=1,
-            store_name="Store",
-            plan="enterprise",
-            phone_region="DZ",
-        )
+        scope.setdefault("state", {})["principal"] = principal(key_pk)
         await self.app(scope, receive, send)
 
 

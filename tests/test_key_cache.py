@@ -18,6 +18,7 @@ from middleware.principal import Principal
 from storegraph.app import create_app
 from tests.conftest import app_settings, services_of, statement_counter
 from tests.factories import Key, create_key, create_store
+from tests.factories import principal as make_principal
 
 REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
 VIEWER = {"query": "{ viewer { keyId storeName } }"}
@@ -34,17 +35,7 @@ class Clock:
 
 
 def principal(key_id: str = "k1", store_id: int = 1) -> Principal:
-    return Principal(
-        key_pk=1,
-        key_id=key_id,
-        key_type="platform",
-        env="live",
-        scopes=frozenset(),
-        store_id=store_id,
-        store_name="Store",
-        plan="free",
-        phone_region="DZ",
-    )
+    return make_principal(key_id=key_id, store_id=store_id, plan="free")
 
 
 def test_a_cached_key_is_found_by_its_exact_token_only():

@@ -20,7 +20,7 @@ from schema.cost import CostLimits, MemoryCostBudget, QueryCostAnalyzer, Request
 from storegraph.app import create_app
 from storegraph.settings import Settings
 from tests.conftest import TEST_COST_BUCKET, services_of
-from tests.factories import Key, create_customer, create_key, create_order, create_product, create_store
+from tests.factories import Key, create_customer, create_key, create_order, create_product, create_store, principal
 
 SCHEMA = build_schema()._schema
 DEFAULT_LIMITS = CostLimits.defaults()
@@ -423,16 +423,8 @@ class Caller:
 
 
 def _principal(key: Key) -> Principal:
-    return Principal(
-        key_pk=key.id,
-        key_id=key.key_id,
-        key_type="platform",
-        env="live",
-        scopes=frozenset(str(scope) for scope in ALL_SCOPES),
-        store_id=key.store_id,
-        store_name="Store",
-        plan="enterprise",
-        phone_region="DZ",
+    return principal(
+        key.id, key_id=key.key_id, store_id=key.store_id, scopes=frozenset(str(scope) for scope in ALL_SCOPES)
     )
 
 

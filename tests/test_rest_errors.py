@@ -18,12 +18,11 @@ from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from db.models import Order, Product, Store
-from middleware.principal import Principal
 from rest_compat.handler import RestApi, compile_table
 from schema.build import build_schema
 from schema.cost import CostLimits
 from storegraph.settings import Settings
-from tests.factories import Key, create_customer, create_key, create_order, create_product, create_store
+from tests.factories import Key, create_customer, create_key, create_order, create_product, create_store, principal
 from tests.mutation_helpers import count_rows, snapshot
 
 UNKNOWN_PATH = "/v1/no-such-endpoint"
@@ -464,17 +463,7 @@ class WithPrincipal:
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         scope.setdefault("state", {}).update(
             request_id="req_broken",
-            principal=Principal(
-                key_pk=1,
-                key_id="key1",
-                key_type="platform",
-                env="live",
-                scopes=frozenset(),
-                store_id=1,
-                store_name="Store",
-                plan="enterprise",
-                phone_region="DZ",
-            ),
+            principal=principal(),
         )
         await self.app(scope, receive, send)
 

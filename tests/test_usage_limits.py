@@ -18,8 +18,8 @@ from domain.plans import DEFAULT_PLANS, Plan
 from idempotency import MemoryIdempotencyStore
 from limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from middleware.admission import AdmissionMiddleware
-from middleware.principal import Principal
 from middleware.rate_limit import set_usage_endpoint
+from tests.factories import principal
 from tests.limiter_support import BACKENDS, limiter_backend
 
 T0 = datetime(2026, 11, 15, 12, 0, 0, tzinfo=UTC).timestamp()
@@ -279,17 +279,7 @@ async def test_concurrent_consumes_of_several_units_on_redis_never_pass_the_limi
 
 # --- the middleware counts the endpoint after the response ------------------------------------------------------
 
-PRINCIPAL = Principal(
-    key_pk=41,
-    key_id="key_41",
-    key_type="platform",
-    env="live",
-    scopes=frozenset(),
-    store_id=STORE,
-    store_name="Store",
-    plan="free",
-    phone_region="DZ",
-)
+PRINCIPAL = principal(41, store_id=STORE, plan="free")
 
 
 def principal_scope() -> dict[str, Any]:
