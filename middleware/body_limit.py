@@ -6,10 +6,11 @@ the limit) and replayed to the app, so a chunked upload cannot get past the limi
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from domain.errors import PayloadTooLarge
+from middleware.body import replay_body
 from middleware.responses import send_error
 
 
@@ -37,20 +38,7 @@ class BodyLimitMiddleware:
                 return
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replay(bytes(body), receive), send)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()  # after the body: wait for the disconnect, as the server would
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
+        await self.app(scope, replay_body(bytes(body), receive), send)
 
 
 def _content_length(scope: AsgiScope) -> int | None:
