@@ -44,15 +44,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from db.migrate import upgrade_to_head
-from db.queries.api_keys import create_api_key
+from db.queries.keys import create_api_key
 from db.queries.stores import create_store
 from db.session import create_engine, create_sessionmaker
-from domain.api_keys import KeyEnv, KeyType
-from domain.plans import Plan
-from domain.scopes import ALL_SCOPES
-from middleware.auth import AuthMiddleware
-from middleware.principal import Principal
 from storegraph.app import create_app
+from storegraph.platform.auth.bearer import AuthMiddleware
+from storegraph.platform.auth.key_format import KeyEnv, KeyType
+from storegraph.platform.auth.principal import Principal
+from storegraph.platform.auth.scopes import ALL_SCOPES
+from storegraph.platform.limits.plans import Plan
 from storegraph.settings import Settings
 
 BODY = b'{"ok":true}'

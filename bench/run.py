@@ -212,8 +212,8 @@ def rest_row() -> Any:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from rest_compat.handler import compile_table
-    from schema.build import build_schema
-    from schema.cost import CostLimits
+    from schema.core.build import build_schema
+    from schema.core.cost import CostLimits
     from storegraph.settings import Settings
 
     schema = build_schema(CostLimits.from_settings(Settings()))

@@ -18,7 +18,7 @@ SINGLE_STATEMENT = "storegraph_single_statement"
 
 def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False) -> AsyncEngine:
     # hide_parameters: bound values are customers' phones and emails, and a failing statement's exception (logged
-    # with its stack) or the echo log would otherwise carry them. Contract §6: they never appear in logs.
+    # with its stack) or the echo log would otherwise carry them. Phones and emails never appear in logs.
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)

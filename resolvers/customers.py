@@ -3,21 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row
+from strawberry.dataloader import DataLoader
 
-from db.queries.customers import CustomerFilter, count_customers, customer_ordering, list_customers
-from db.queries.orders import NEWEST_FIRST
+from db.queries.customers import CustomerFilter, count_customers, customers_by_ids, list_customers
+from db.queries.executor import Executor
+from db.queries.orders import NEWEST_FIRST, OrderFilter
 from db.queries.pagination import Ordering
-from domain.errors import NotFound
-from domain.phones import normalize_phone
-from resolvers.filters import filter_text
-from resolvers.ids import parse_id
-from resolvers.loaders import OrderCountKey, OrderPageKey
-from resolvers.orders import order_filter_from
-from resolvers.pagination import check_first, decode_after, make_page
-from schema import inputs
-from schema.connections import PageSource
-from schema.context import Context
-from schema.enums import SortDirection
+from resolvers.core.context import Context
+from resolvers.core.loaders import by_id
+from resolvers.core.pages import PageSource
+from resolvers.core.pagination import check_first, decode_after, make_page
+from resolvers.orders import OrderCountByCustomerLoader, OrderCountKey, OrderPageByCustomerLoader, OrderPageKey
+from storegraph.platform.errors import NotFound
+from storegraph.platform.ids import parse_id
 
 CUSTOMERS_LIST = "customers"
 ORDERS_LIST = "orders"
@@ -25,7 +23,7 @@ ORDERS_LIST = "orders"
 
 async def get_customer(context: Context, raw_id: str) -> Row[Any]:
     customer_id = parse_id(raw_id)
-    row = await context.loaders.customer_by_id.load(customer_id)
+    row = await context.loaders.get(CustomerByIdLoader).load(customer_id)
     if row is None:
         raise NotFound("Customer", customer_id)
     return row
@@ -35,13 +33,11 @@ async def customers_page(
     context: Context,
     first: int,
     after: str | None,
-    where: inputs.CustomerFilter | None,
-    sort: inputs.CustomerSort | None,
+    condition: CustomerFilter,
+    ordering: Ordering,
 ) -> PageSource:
     check_first(first)
-    ordering = _customer_ordering(sort)
     position = decode_after(context, CUSTOMERS_LIST, ordering, after)
-    condition = _customer_filter(context, where)
     rows = await list_customers(context.db, context.store_id, condition, ordering, position, first)
     return make_page(
         context,
@@ -55,12 +51,11 @@ async def customers_page(
 
 
 async def customer_orders_page(
-    context: Context, customer_id: int, first: int, after: str | None, where: inputs.OrderFilter | None
+    context: Context, customer_id: int, first: int, after: str | None, condition: OrderFilter
 ) -> PageSource:
     """A customer's orders, newest first, batched across all customers of the page by a DataLoader."""
     check_first(first)
     position = decode_after(context, ORDERS_LIST, NEWEST_FIRST, after)
-    condition = order_filter_from(where)
     key = OrderPageKey(
         customer_id=customer_id,
         where=condition,
@@ -68,7 +63,7 @@ async def customer_orders_page(
         after=tuple(position) if position else None,
         first=first,
     )
-    rows = await context.loaders.order_page_by_customer.load(key)
+    rows = await context.loaders.get(OrderPageByCustomerLoader).load(key)
     count_key = OrderCountKey(customer_id=customer_id, where=condition)
     return make_page(
         context,
@@ -77,25 +72,13 @@ async def customer_orders_page(
         rows,
         first,
         position,
-        lambda: context.loaders.order_count_by_customer.load(count_key),
+        lambda: context.loaders.get(OrderCountByCustomerLoader).load(count_key),
     )
 
 
-def _customer_ordering(sort: inputs.CustomerSort | None) -> Ordering:
-    sort = sort or inputs.CustomerSort()
-    return customer_ordering(sort.field.value, descending=sort.direction is SortDirection.DESC)
+class CustomerByIdLoader(DataLoader[int, Row[Any] | None]):
+    def __init__(self, db: Executor, store_id: int) -> None:
+        async def load(ids: list[int]) -> list[Row[Any] | None]:
+            return by_id(await customers_by_ids(db, store_id, ids), ids)
 
-
-def _customer_filter(context: Context, where: inputs.CustomerFilter | None) -> CustomerFilter:
-    if where is None:
-        return CustomerFilter()
-    phone = filter_text("filter.phone", where.phone)
-    if phone is not None:
-        # An unparseable phone cannot match a stored (normalised) one; keep it so the filter finds nothing.
-        phone = normalize_phone(phone, context.principal.phone_region) or phone
-    return CustomerFilter(
-        phone=phone,
-        email=filter_text("filter.email", where.email),
-        search=filter_text("filter.search", where.search),
-        is_banned=where.is_banned,
-    )
+        super().__init__(load_fn=load)

@@ -1,44 +1,43 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
+from strawberry.dataloader import DataLoader
 
-from db.queries.orders import OrderFilter, count_orders, list_orders, order_ordering
-from domain.errors import NotFound
-from resolvers.ids import parse_id
-from resolvers.pagination import check_first, decode_after, make_page
-from schema import inputs
-from schema.connections import PageSource
-from schema.context import Context
-from schema.enums import SortDirection
+from db.queries.executor import Executor
+from db.queries.orders import (
+    OrderFilter,
+    count_orders,
+    items_for_orders,
+    list_orders,
+    order_counts_for_customers,
+    order_pages_for_customers,
+    orders_by_ids,
+    status_changes_for_orders,
+)
+from db.queries.pagination import Ordering
+from resolvers.core.context import Context
+from resolvers.core.loaders import by_id
+from resolvers.core.pages import PageSource
+from resolvers.core.pagination import check_first, decode_after, make_page
+from storegraph.platform.errors import NotFound
+from storegraph.platform.ids import parse_id
 
 ORDERS_LIST = "orders"
-
-
-def order_filter_from(where: inputs.OrderFilter | None) -> OrderFilter:
-    if where is None:
-        return OrderFilter()
-    return OrderFilter(
-        status=where.status.value if where.status is not None else None,
-        payment_status=where.payment_status.value if where.payment_status is not None else None,
-        since=where.since,
-        customer_id=parse_id(where.customer_id, "customerId") if where.customer_id is not None else None,
-    )
 
 
 async def orders_page(
     context: Context,
     first: int,
     after: str | None,
-    where: inputs.OrderFilter | None,
-    sort: inputs.OrderSort | None,
+    condition: OrderFilter,
+    ordering: Ordering,
 ) -> PageSource:
     check_first(first)
-    sort = sort or inputs.OrderSort()
-    ordering = order_ordering(sort.field.value, descending=sort.direction is SortDirection.DESC)
     position = decode_after(context, ORDERS_LIST, ordering, after)
-    condition = order_filter_from(where)
     rows = await list_orders(context.db, context.store_id, condition, ordering, position, first)
     return make_page(
         context,
@@ -53,7 +52,83 @@ async def orders_page(
 
 async def get_order(context: Context, raw_id: str) -> Row[Any]:
     order_id = parse_id(raw_id)
-    row = await context.loaders.order_by_id.load(order_id)
+    row = await context.loaders.get(OrderByIdLoader).load(order_id)
     if row is None:
         raise NotFound("Order", order_id)
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPageKey:
+    """One customer's page of orders; keys that differ only in ``customer_id`` share one query."""
+
+    customer_id: int
+    where: OrderFilter
+    ordering: Ordering
+    after: tuple[Any, ...] | None
+    first: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCountKey:
+    customer_id: int
+    where: OrderFilter
+
+
+class OrderByIdLoader(DataLoader[int, Row[Any] | None]):
+    def __init__(self, db: Executor, store_id: int) -> None:
+        async def load(ids: list[int]) -> list[Row[Any] | None]:
+            return by_id(await orders_by_ids(db, store_id, ids), ids)
+
+        super().__init__(load_fn=load)
+
+
+class OrderItemsByOrderLoader(DataLoader[int, list[Row[Any]]]):
+    """Items of orders the caller already holds (so already checked to be of its store)."""
+
+    def __init__(self, db: Executor, _store_id: int) -> None:
+        async def load(order_ids: list[int]) -> list[list[Row[Any]]]:
+            items = await items_for_orders(db, order_ids)
+            return [items.get(order_id, []) for order_id in order_ids]
+
+        super().__init__(load_fn=load)
+
+
+class StatusChangesByOrderLoader(DataLoader[int, list[Row[Any]]]):
+    def __init__(self, db: Executor, _store_id: int) -> None:
+        async def load(order_ids: list[int]) -> list[list[Row[Any]]]:
+            changes = await status_changes_for_orders(db, order_ids)
+            return [changes.get(order_id, []) for order_id in order_ids]
+
+        super().__init__(load_fn=load)
+
+
+class OrderPageByCustomerLoader(DataLoader[OrderPageKey, list[Row[Any]]]):
+    def __init__(self, db: Executor, store_id: int) -> None:
+        async def load(keys: list[OrderPageKey]) -> list[list[Row[Any]]]:
+            groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+            for key in keys:
+                groups[(key.where, key.ordering, key.after, key.first)].append(key.customer_id)
+            pages: dict[tuple[Any, ...], dict[int, list[Row[Any]]]] = {}
+            for (where, ordering, after, first), customer_ids in groups.items():
+                pages[(where, ordering, after, first)] = await order_pages_for_customers(
+                    db, store_id, customer_ids, where, ordering, list(after) if after else None, first
+                )
+            return [pages[(key.where, key.ordering, key.after, key.first)].get(key.customer_id, []) for key in keys]
+
+        super().__init__(load_fn=load)
+
+
+class OrderCountByCustomerLoader(DataLoader[OrderCountKey, int]):
+    def __init__(self, db: Executor, store_id: int) -> None:
+        async def load(keys: list[OrderCountKey]) -> list[int]:
+            groups: dict[OrderFilter, list[int]] = defaultdict(list)
+            for key in keys:
+                groups[key.where].append(key.customer_id)
+            counts = {
+                where: await order_counts_for_customers(db, store_id, customer_ids, where)
+                for where, customer_ids in groups.items()
+            }
+            return [counts[key.where].get(key.customer_id, 0) for key in keys]
+
+        super().__init__(load_fn=load)

@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from db.base import utcnow
 from db.queries.tracking import NEWEST_SIGNUPS, count_signups, event_counts, list_signups
-from domain.errors import ValidationFailed
-from jobs.queue import JobQueue
-from resolvers.pagination import check_first, decode_after, make_page
-from schema.connections import PageSource
-from schema.context import Context
-from tracking.accept import accept_events, accept_signup
-from tracking.validation import EVENT_NAME, EventsInput, SignupInput, valid_events, valid_signup
+from resolvers.core.context import Context
+from resolvers.core.pages import PageSource
+from resolvers.core.pagination import check_first, decode_after, make_page
+from storegraph.platform.errors import ValidationFailed
+from storegraph.platform.jobs.queue import JobQueue
+from storegraph.platform.timestamps import utcnow
+from storegraph.rules.tracking.accept import accept_events, accept_signup
+from storegraph.rules.tracking.validation import EVENT_NAME, EventsInput, SignupInput, valid_events, valid_signup
 
 SIGNUPS_LIST = "signups"
 # Without ``from``, the counts of the last 30 days (today included); a range is at most a year and a day.

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from domain.plans import Plan, effective_plan, effective_plan_name
-from limits import WINDOW_SECONDS, RateLimiter, WindowState, periods_at
-from schema.context import Context
+from resolvers.core.context import Context
+from storegraph.platform.limits import WINDOW_SECONDS, RateLimiter, WindowState, periods_at
+from storegraph.platform.limits.plans import Plan, effective_plan, effective_plan_name
 
 
 @dataclass(frozen=True, slots=True)

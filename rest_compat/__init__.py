@@ -1,1 +1,1 @@
-"""The REST /v1 compatibility layer: a declarative endpoint table over the GraphQL operations (issue 5)."""
+"""The REST /v1 compatibility layer: a declarative endpoint table over the GraphQL operations."""

@@ -1,5 +1,5 @@
 """docs/rest.md's generated part: the REST → GraphQL mapping of every endpoint, rendered from the endpoint table
-and the OpenAPI document built from it (rest_compat/openapi.py), so the guide cannot describe another API.
+and the OpenAPI document built from it (rest_compat/openapi/), so the guide cannot describe another API.
 
 The guide's hand-written introduction stays as it is; only the text between the two marker comments is replaced
 (``storegraph export-openapi``), and a test fails when that text is stale.
@@ -11,11 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rest_compat.compile import CompiledEndpoint, camel_case
-from rest_compat.openapi import TIMESTAMP_PATTERN, JsonObject, error_statuses, graphql_document, is_signed
+from rest_compat.openapi.common import TIMESTAMP_PATTERN, JsonObject, error_statuses, is_signed
+from rest_compat.openapi.document import graphql_document
 from rest_compat.representations import FRAGMENTS
 from rest_compat.shapes import Const, Many, Obj, Shape, Spread
 
 BEGIN = "<!-- BEGIN GENERATED: `storegraph export-openapi` writes this part from rest_compat/table.py -->"
+ERRORS_BEGIN = (
+    "<!-- BEGIN GENERATED: `storegraph export-openapi` writes this part from storegraph/platform/errors.py -->"
+)
 END = "<!-- END GENERATED -->"
 
 
@@ -23,13 +27,13 @@ class StaleMarkers(ValueError):
     """The guide lacks the marker comments that delimit its generated part."""
 
 
-def replace_generated(guide: str, generated: str) -> str:
+def replace_generated(guide: str, generated: str, begin: str = BEGIN) -> str:
     """``guide`` with the text between the markers replaced by ``generated``."""
-    before, found_begin, rest = guide.partition(BEGIN)
+    before, found_begin, rest = guide.partition(begin)
     _, found_end, after = rest.partition(END)
     if not found_begin or not found_end:
-        raise StaleMarkers(f"the guide must contain {BEGIN!r} and, after it, {END!r}")
-    return f"{before}{BEGIN}\n{generated}{END}{after}"
+        raise StaleMarkers(f"the guide must contain {begin!r} and, after it, {END!r}")
+    return f"{before}{begin}\n{generated}{END}{after}"
 
 
 def render(document: JsonObject, endpoints: Sequence[CompiledEndpoint]) -> str:

@@ -12,7 +12,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from rest_compat.compile import CompiledEndpoint
-from rest_compat.openapi import MEDIA_TYPE, build_document, openapi_json_bytes
+from rest_compat.openapi.common import MEDIA_TYPE
+from rest_compat.openapi.document import build_document, openapi_json_bytes
 
 OPENAPI_PATH = "/openapi.json"
 DOCS_PATH = "/docs"

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from domain.scopes import Scope
+from storegraph.platform.auth.scopes import Scope
 
 Result = Literal["object", "list"]
 

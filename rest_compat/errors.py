@@ -1,7 +1,7 @@
 """One table from GraphQL's answers to REST errors: the code's HTTP status, and how userErrors become one error.
 
 GraphQL reports a refused operation in ``errors[].extensions.code`` and a refused mutation in ``userErrors``;
-REST answers one error in the envelope with the contract's code and status. Validation problems (pydantic's, or
+REST answers one error in the envelope with the API's code and status. Validation problems (pydantic's, or
 the domain's userErrors) become ``validation_error`` with every problem in ``details[]``.
 """
 
@@ -13,31 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from domain.errors import ApiError, ErrorDetail, ValidationFailed
-
-# The contract's codes (and the GraphQL-only ones a REST operation can still meet) → HTTP status.
-HTTP_STATUS: dict[str, int] = {
-    "unauthorized": 401,
-    "insufficient_scope": 403,
-    "origin_not_allowed": 403,
-    "not_found": 404,
-    "method_not_allowed": 405,
-    "validation_error": 422,
-    "invalid_cursor": 400,
-    "conflict": 409,
-    "invalid_status_transition": 422,
-    "customer_banned": 422,
-    "insufficient_stock": 422,
-    "throttled": 429,
-    "rate_limited": 429,
-    "quota_exceeded": 429,
-    "query_too_costly": 400,
-    "query_too_deep": 400,
-    "internal_error": 500,
-}
+from storegraph.platform.errors import CODES, ApiError, ErrorDetail, ValidationFailed
 
 # userError codes that are answers of their own; every other code is a validation problem (blank, too_long, ...).
-OWN_CODES = frozenset(HTTP_STATUS) - {"validation_error"}
+OWN_CODES = frozenset(CODES) - {"validation_error"}
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -59,7 +38,7 @@ _PYDANTIC_CODES = {
 
 
 class RestError(ApiError):
-    """An error answered as-is: its code and status come from the table above."""
+    """An error answered as-is: its status is its code's (storegraph/platform/errors.py)."""
 
     def __init__(
         self,
@@ -71,7 +50,6 @@ class RestError(ApiError):
     ) -> None:
         super().__init__(message, details=details)
         self.code = code
-        self.http_status = HTTP_STATUS.get(code, 500)
         self.extra = dict(extra or {})
 
     @property

@@ -2,7 +2,7 @@
 operation in-process (the same schema, context and middleware stack as ``/graphql``), and answer in the envelope.
 
 It holds no rule of its own: scopes, tenancy, validation of values and every business rule are the operation's.
-What it checks first is only what GraphQL cannot express the contract's way: the query string and body shape
+What it checks first is only what GraphQL cannot express the documented way: the query string and body shape
 (``validation_error`` with ``details[]``, before any work) and the row's scope (so a key without it is refused
 before its body is even read).
 """
@@ -21,12 +21,6 @@ from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 from strawberry.types.graphql import OperationType
 
-from domain.errors import ApiError, ErrorDetail, InsufficientScope, NotFound, ValidationFailed
-from middleware.body import read_body
-from middleware.internal_error import send_internal_error
-from middleware.principal import principal_of
-from middleware.request_id import request_id_of
-from resolvers.ids import parse_id
 from rest_compat.compile import CompiledEndpoint, compile_endpoint
 from rest_compat.endpoint import Endpoint
 from rest_compat.errors import RestError, from_graphql_errors, from_pydantic, from_user_errors
@@ -34,6 +28,12 @@ from rest_compat.representations import FRAGMENTS
 from rest_compat.router import Router
 from rest_compat.shapes import Fragments
 from rest_compat.table import ENDPOINTS
+from storegraph.platform.auth.principal import principal_of
+from storegraph.platform.errors import ApiError, ErrorDetail, InsufficientScope, NotFound, ValidationFailed
+from storegraph.platform.http.body import read_body
+from storegraph.platform.http.internal_error import send_internal_error
+from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.ids import parse_id
 
 logger = logging.getLogger("storegraph.rest")
 

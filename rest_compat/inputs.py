@@ -1,4 +1,5 @@
-"""What each /v1 endpoint accepts: query strings and JSON bodies as pydantic models (contract §2's tables).
+"""What each /v1 endpoint accepts: query strings and JSON bodies as pydantic models (the documented bodies, unknown
+fields refused).
 
 These models only check the *shape* of a request (known fields, JSON types, ranges that GraphQL's own types would
 refuse less clearly); every business rule (blank names, slugs, phone formats, SKUs taken) stays in the domain,
@@ -13,17 +14,18 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.api_keys import MAX_ALLOWED_ORIGINS
-from domain.money import MAX_MONEY
-from domain.statuses import LandingPageStatus, OrderStatus, PaymentStatus, ProductStatus
-from tracking.validation import MAX_EVENTS
+from storegraph.platform.ids import MAX_ID
+from storegraph.platform.money import MAX_MONEY
+from storegraph.rules.keys import MAX_ALLOWED_ORIGINS
+from storegraph.rules.statuses import LandingPageStatus, OrderStatus, PaymentStatus, ProductStatus
+from storegraph.rules.tracking.validation import MAX_EVENTS
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_PAGE_SIZE = 200
 
 Money = Annotated[int, Field(ge=0, le=MAX_MONEY, description="An integer amount in the store's currency (DZD).")]
 Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class QueryModel(BaseModel):

@@ -1,7 +1,10 @@
-"""The REST representation of every object /v1 returns (seed 004 and seed 000's field names), as fragments.
+"""The REST representation of every object /v1 returns (the field names of the DZBuild API v1 post and Customers
+reference), as fragments.
 
-Seed 000: a customer list item and the customer detail; a customer's orders have "the same fields as the orders
-list summary". Seed 004: the product (``pricing`` and ``inventory`` nested) and the order summary. Where the seeds
+The Customers reference: a customer list item and the customer detail; a customer's orders have "the same fields as the
+orders
+list summary". The v1 post: the product (``pricing`` and ``inventory`` nested) and the order summary. Where the
+documents
 show no body (order detail, keys, webhooks, store, landing pages) the names follow the same snake_case style.
 """
 

@@ -3,7 +3,7 @@
 A *fragment* names a GraphQL object type and a *shape*: a mapping from each REST field to where its value comes
 from. From one fragment come three things, so they cannot disagree: the GraphQL fragment the endpoint's operation
 selects (``fragment_text``), the function that turns the selected object into the REST object
-(``compile_fragment``), and the JSON Schema of the REST object (rest_compat/openapi.py).
+(``compile_fragment``), and the JSON Schema of the REST object (rest_compat/openapi/).
 
 Values are converted by their GraphQL type, not by the shape: ``ID`` becomes an integer (REST ids are integers),
 ``DateTime`` the REST timestamp ``YYYY-MM-DD HH:MM:SS``, enum values lowercase (``PENDING`` → ``pending``); every
@@ -25,6 +25,8 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
 )
+
+from storegraph.platform.timestamps import rest_timestamp_of_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +73,6 @@ class Fragment:
     shape: Shape
 
 
-def rest_timestamp(value: str | None) -> str | None:
-    """``2026-04-30T14:22:10Z`` (the DateTime scalar) → ``2026-04-30 14:22:10``."""
-    if value is None:
-        return None
-    return f"{value[:10]} {value[11:19]}"
-
-
 def _rest_id(value: str | None) -> int | None:
     return None if value is None else int(value)
 
@@ -105,7 +100,7 @@ def leaf_converter(gql_type: GraphQLOutputType) -> Converter | None:
     if isinstance(gql_type, GraphQLEnumType):
         return _lowercase
     if isinstance(gql_type, GraphQLScalarType):
-        return {"ID": _rest_id, "DateTime": rest_timestamp}.get(gql_type.name)
+        return {"ID": _rest_id, "DateTime": rest_timestamp_of_iso}.get(gql_type.name)
     return None
 
 
@@ -246,6 +241,5 @@ __all__ = [
     "Spread",
     "leaf_converter",
     "rest_field_types",
-    "rest_timestamp",
     "unwrap",
 ]

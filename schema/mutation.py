@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
-from schema.mutations.api_keys import ApiKeyMutations
-from schema.mutations.customers import CustomerMutations
-from schema.mutations.landing_pages import LandingPageMutations
-from schema.mutations.orders import OrderMutations
-from schema.mutations.products import ProductMutations
-from schema.mutations.store import StoreMutations
-from schema.mutations.tracking import TrackingMutations
-from schema.mutations.webhook_deliveries import WebhookDeliveryMutations
-from schema.mutations.webhook_subscriptions import WebhookSubscriptionMutations
+from schema.catalog.mutations import LandingPageMutations, ProductMutations
+from schema.customers.mutations import CustomerMutations
+from schema.keys.mutations import ApiKeyMutations
+from schema.orders.mutations import OrderMutations
+from schema.stores.mutations import StoreMutations
+from schema.tracking.mutations import TrackingMutations
+from schema.webhooks.mutations import WebhookDeliveryMutations, WebhookSubscriptionMutations
 
 Mutation = merge_types(
     "Mutation",

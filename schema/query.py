@@ -7,35 +7,34 @@ from typing import Annotated, cast
 
 import strawberry
 
-from resolvers.api_keys import api_keys_page
+from resolvers.catalog import get_landing_page, get_product, landing_pages_page, products_page
+from resolvers.core.context import Info
 from resolvers.customers import customers_page, get_customer
-from resolvers.landing_pages import get_landing_page, landing_pages_page
+from resolvers.keys import api_keys_page
 from resolvers.orders import get_order, orders_page
-from resolvers.products import get_product, products_page
-from resolvers.store import current_store, viewer
+from resolvers.stores import current_store, viewer
 from resolvers.tracking import event_counts_report, signups_page
 from resolvers.usage import key_usage, store_quotas
-from resolvers.webhook_subscriptions import webhook_deliveries_page, webhook_subscriptions_page
-from schema.connections import Connection
-from schema.context import Info
-from schema.inputs import (
-    CustomerFilter,
-    CustomerSort,
+from resolvers.webhooks import webhook_deliveries_page, webhook_subscriptions_page
+from schema.catalog.inputs import (
     LandingPageFilter,
-    OrderFilter,
-    OrderSort,
     ProductFilter,
     ProductSort,
+    landing_page_condition,
+    product_condition,
+    product_ordering,
 )
-from schema.types.api_key import ApiKey
-from schema.types.customer import Customer
-from schema.types.landing_page import LandingPage
-from schema.types.order import Order
-from schema.types.product import Product
-from schema.types.store import Store, Viewer
-from schema.types.tracking import EventCounts, Signup
-from schema.types.usage import Quotas, Usage
-from schema.types.webhook_subscription import WebhookDelivery, WebhookSubscription
+from schema.catalog.types import LandingPage, Product
+from schema.core.connections import Connection
+from schema.customers.inputs import CustomerFilter, CustomerSort, customer_condition, customer_ordering
+from schema.customers.types import Customer
+from schema.keys.types import ApiKey
+from schema.orders.inputs import OrderFilter, OrderSort, order_condition, order_ordering
+from schema.orders.types import Order
+from schema.stores.types import Store, Viewer
+from schema.tracking.types import EventCounts, Signup
+from schema.usage.types import Quotas, Usage
+from schema.webhooks.types import WebhookDelivery, WebhookSubscription
 
 FIRST = strawberry.argument(description="Page size, 1–200.")
 
@@ -63,7 +62,9 @@ class Query:
         filter: CustomerFilter | None = None,
         sort: CustomerSort | None = None,
     ) -> Connection[Customer] | None:
-        return cast("Connection[Customer]", await customers_page(info.context, first, after, filter, sort))
+        condition = customer_condition(filter, info.context.principal.phone_region)
+        page = await customers_page(info.context, first, after, condition, customer_ordering(sort))
+        return cast("Connection[Customer]", page)
 
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
@@ -78,7 +79,8 @@ class Query:
         filter: OrderFilter | None = None,
         sort: OrderSort | None = None,
     ) -> Connection[Order] | None:
-        return cast("Connection[Order]", await orders_page(info.context, first, after, filter, sort))
+        page = await orders_page(info.context, first, after, order_condition(filter), order_ordering(sort))
+        return cast("Connection[Order]", page)
 
     @strawberry.field
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
@@ -93,7 +95,8 @@ class Query:
         filter: ProductFilter | None = None,
         sort: ProductSort | None = None,
     ) -> Connection[Product] | None:
-        return cast("Connection[Product]", await products_page(info.context, first, after, filter, sort))
+        page = await products_page(info.context, first, after, product_condition(filter), product_ordering(sort))
+        return cast("Connection[Product]", page)
 
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
@@ -107,7 +110,8 @@ class Query:
         after: str | None = None,
         filter: LandingPageFilter | None = None,
     ) -> Connection[LandingPage] | None:
-        return cast("Connection[LandingPage]", await landing_pages_page(info.context, first, after, filter))
+        page = await landing_pages_page(info.context, first, after, landing_page_condition(filter))
+        return cast("Connection[LandingPage]", page)
 
     @strawberry.field
     async def landing_page(self, info: Info, id: strawberry.ID) -> LandingPage | None:

@@ -18,29 +18,31 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
-from admission import Admission, RedisAdmission, SequentialAdmission
-from db.session import create_engine, create_sessionmaker
-from idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
-from jobs.backends import create_queue
-from jobs.queue import JobQueue
-from limits import RateLimiter, RedisRateLimiter
-from middleware.admission import AdmissionMiddleware
-from middleware.auth import AuthMiddleware
-from middleware.body_limit import BodyLimitMiddleware
-from middleware.key_cache import KeyCache, KeyRevocations
-from middleware.public_key import PublicKeyMiddleware
-from middleware.request_id import RequestIdMiddleware
-from resolvers.cursors import CursorCodec
+from db.queries.keys import KeyDirectory
+from db.session import create_sessionmaker
+from resolvers.core.cursors import CursorCodec
 from rest_compat.docs_page import openapi_routes
 from rest_compat.handler import RestApi, compile_table
-from schema.build import StoregraphSchema, build_schema
-from schema.cost import CostLimits
-from schema.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
+from schema.core.build import StoregraphSchema, build_schema
+from schema.core.cost import CostLimits
 from storegraph.graphql_endpoint import GraphQLEndpoint
+from storegraph.platform.admission import Admission, RedisAdmission, SequentialAdmission
+from storegraph.platform.admission.middleware import AdmissionMiddleware
+from storegraph.platform.auth.bearer import AuthMiddleware
+from storegraph.platform.auth.key_cache import KeyCache, KeyRevocations
+from storegraph.platform.auth.public_key import PublicKeyMiddleware
+from storegraph.platform.auth.replay import replay_store
+from storegraph.platform.http.body_limit import BodyLimitMiddleware
+from storegraph.platform.http.request_id import RequestIdMiddleware
+from storegraph.platform.idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
+from storegraph.platform.jobs.queue import JobQueue
+from storegraph.platform.limits import RateLimiter, RedisRateLimiter
+from storegraph.platform.limits.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
+from storegraph.services import create_database, create_queue, create_redis, start_embedded_worker
 from storegraph.services import rate_limiter as _rate_limiter
-from storegraph.services import start_embedded_worker
 from storegraph.settings import Settings
-from tracking.replay import replay_store
+
+REDIS_PROBE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +68,8 @@ class Services:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    engine = create_database(settings)
+    redis = create_redis(settings)
     limiter = _rate_limiter(settings, redis)
     idempotency = _idempotency_store(settings, redis)
     services = Services(
@@ -135,13 +137,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
     )
-    app.add_middleware(AuthMiddleware, engine=services.engine, keys=services.key_revocations.cache)
+    directory = KeyDirectory(services.engine)
+    app.add_middleware(AuthMiddleware, directory=directory, keys=services.key_revocations.cache)
     # The signed tracking endpoints (POST /v1/signups, /v1/events) authenticate here instead of in AuthMiddleware,
     # which skips them: inside the body limit (it buffers the body to check the signature), before admission
     # (which then counts them per key like any request). It also answers their CORS preflight.
     app.add_middleware(
         PublicKeyMiddleware,
-        engine=services.engine,
+        directory=directory,
         replays=replay_store(
             redis, tolerance_seconds=settings.signature_tolerance_seconds, prefix=settings.redis_prefix
         ),
@@ -174,7 +177,7 @@ class PrefixRoute(BaseRoute):
 
 
 def _key_revocations(settings: Settings, redis: Redis | None) -> KeyRevocations:
-    # With Redis the cache waits for its revocation feed to be live (see middleware/key_cache.py).
+    # With Redis the cache waits for its revocation feed to be live (see storegraph/platform/auth/key_cache.py).
     cache = KeyCache(settings.key_cache_seconds, enabled=redis is None)
     return KeyRevocations(cache, redis, f"{settings.redis_prefix}keys")
 
@@ -212,20 +215,16 @@ async def readyz(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as error:
         checks["database"] = f"unavailable: {type(error).__name__}"
-    if services.settings.redis_url:
-        checks["redis"] = await _redis_status(services.settings.redis_url)
+    if services.redis is not None:
+        checks["redis"] = await _redis_status(services.redis)
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
 
 
-async def _redis_status(url: str) -> str:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(url, socket_connect_timeout=2)
+async def _redis_status(redis: Redis) -> str:
     try:
-        await client.ping()
+        # Bounded: a Redis that does not answer must not hold the probe longer than its caller waits.
+        await asyncio.wait_for(redis.ping(), REDIS_PROBE_SECONDS)
     except Exception as error:
         return f"unavailable: {type(error).__name__}"
-    finally:
-        await client.aclose()
     return "ok"

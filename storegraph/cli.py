@@ -17,18 +17,18 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.migrate import upgrade_to_head
-from db.queries.api_keys import create_api_key
 from db.queries.stores import create_store, get_store
 from db.session import begin_write, create_engine, create_sessionmaker
-from domain.api_keys import KeyEnv, KeyType, allowed_origins_from
-from domain.errors import ValidationFailed
-from domain.scopes import DEFAULT_PLATFORM_SCOPES, parse_scopes
-from jobs.registry import all_handlers, all_periodic
-from jobs.worker import Worker, run_until_signalled
-from rest_compat.docs_markdown import StaleMarkers, render, replace_generated
-from rest_compat.openapi import build_document, compiled_table, document_bytes
-from schema.build import build_schema
+from rest_compat.docs_markdown import BEGIN, ERRORS_BEGIN, StaleMarkers, render, replace_generated
+from rest_compat.openapi.document import build_document, compiled_table, document_bytes
+from schema.core.build import build_schema
 from storegraph.demo import build_demo
+from storegraph.job_registry import all_handlers, all_periodic
+from storegraph.platform.auth.key_format import KeyEnv
+from storegraph.platform.auth.scopes import ALL_SCOPES, DEFAULT_PLATFORM_SCOPES
+from storegraph.platform.errors import ValidationFailed, markdown_table
+from storegraph.platform.jobs.worker import Worker, run_until_signalled
+from storegraph.rules.keys import PlatformKeyRequest, PublicKeyRequest, create_platform_key, create_public_key
 from storegraph.services import build_job_context
 from storegraph.settings import Settings
 
@@ -155,20 +155,34 @@ def export_schema(
 def export_openapi(
     output: Annotated[Path, typer.Option(help="Where to write the OpenAPI document.")] = Path("openapi.json"),
     guide: Annotated[Path, typer.Option(help="The REST guide whose generated part to rewrite.")] = Path("docs/rest.md"),
+    errors_guide: Annotated[Path, typer.Option(help="The error reference whose code table to rewrite.")] = Path(
+        "docs/errors.md"
+    ),
 ) -> None:
-    """Write the /v1 OpenAPI document (the checked-in openapi.json) and the endpoint part of docs/rest.md, both
-    generated from the endpoint table (tests keep them current)."""
+    """Write the /v1 OpenAPI document (the checked-in openapi.json), the endpoint part of docs/rest.md (both
+    generated from the endpoint table) and the code table of docs/errors.md (from the one table of error codes);
+    tests keep all three current."""
     schema, endpoints = compiled_table()
     document = build_document(schema, endpoints)
     output.write_bytes(document_bytes(document))
     typer.echo(f"wrote {output}")
+    _rewrite_generated(guide, render(document, endpoints), BEGIN)
+    _rewrite_generated(errors_guide, markdown_table(), ERRORS_BEGIN)
+
+
+def _rewrite_generated(guide: Path, generated: str, begin: str) -> None:
     try:
-        updated = replace_generated(guide.read_text(encoding="utf-8"), render(document, endpoints))
+        updated = replace_generated(guide.read_text(encoding="utf-8"), generated, begin)
     except (OSError, StaleMarkers) as error:
         typer.echo(f"cannot update {guide}: {error}", err=True)
         raise typer.Exit(code=1) from None
     guide.write_text(updated, encoding="utf-8")
     typer.echo(f"wrote {guide}")
+
+
+def _option_of(error: ValidationFailed) -> str:
+    fields = {detail.field for detail in error.details}
+    return "--allowed-origins" if fields == {"allowedOrigins"} else "--scopes" if fields == {"scopes"} else "--env"
 
 
 @stores_app.command("create")
@@ -196,7 +210,7 @@ def stores_create(
 def keys_create(
     store: Annotated[int, typer.Option(help="Store id.")],
     scopes: Annotated[
-        str | None, typer.Option(help="Comma-separated scopes; default: the seed's platform scopes.")
+        str | None, typer.Option(help="Comma-separated scopes; default: the documented platform scopes.")
     ] = None,
     env: Annotated[EnvChoice, typer.Option(help="live or test.")] = EnvChoice.live,
     name: Annotated[str | None, typer.Option(help="A label for the key.")] = None,
@@ -212,33 +226,31 @@ def keys_create(
     """Create a key and print it as JSON. A platform key's full key, and a public key's signing secret, are shown
     only this once."""
     public = key_type is TypeChoice.public
-    try:
-        chosen = parse_scopes(scopes) if scopes is not None and not public else DEFAULT_PLATFORM_SCOPES
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--scopes") from None
-    if public and scopes is not None:
-        raise typer.BadParameter("a public key holds tracking:write only; leave --scopes out", param_hint="--scopes")
-    if allowed_origins is not None and not public:
-        raise typer.BadParameter("only public keys have allowed origins", param_hint="--allowed-origins")
-    try:
-        origins = allowed_origins_from([part for part in (allowed_origins or "").split(",") if part.strip()])
-    except ValidationFailed as error:
-        raise typer.BadParameter(error.message, param_hint="--allowed-origins") from None
+    # The operator creates keys through the same rules as the API, holding every scope of a live key.
+    requested_scopes = [part for part in (scopes or "").split(",") if part.strip()]
+    origins = [part for part in (allowed_origins or "").split(",") if part.strip()]
+    key_env = KeyEnv(env.value)
+    if public:
+        request: PlatformKeyRequest | PublicKeyRequest = PublicKeyRequest(
+            name=name, env=key_env, allowed_origins=origins, scopes=requested_scopes if scopes is not None else None
+        )
+    else:
+        chosen = requested_scopes if scopes is not None else [scope.value for scope in DEFAULT_PLATFORM_SCOPES]
+        request = PlatformKeyRequest(
+            scopes=chosen, name=name, env=key_env, allowed_origins=origins if allowed_origins is not None else None
+        )
 
     async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any] | None:
         async with sessionmaker() as session, session.begin():
             await begin_write(session)
             if await get_store(session, store) is None:
                 return None
-            key, token = await create_api_key(
-                session,
-                store_id=store,
-                key_type=KeyType(key_type.value),
-                env=KeyEnv(env.value),
-                scopes=chosen,
-                name=name,
-                allowed_origins=origins,
-            )
+            if isinstance(request, PublicKeyRequest):
+                key, token = await create_public_key(session, store, request, caller_env=KeyEnv.LIVE)
+            else:
+                key, token = await create_platform_key(
+                    session, store, request, caller_scopes=[scope.value for scope in ALL_SCOPES], caller_env=KeyEnv.LIVE
+                )
             created: dict[str, Any] = {
                 "id": key.id,
                 "key_id": key.key_id,
@@ -253,7 +265,11 @@ def keys_create(
                 created.update(signing_secret=key.signing_secret, allowed_origins=key.allowed_origins)
             return created
 
-    result = _run_with_db(work)
+    try:
+        result = _run_with_db(work)
+    except ValidationFailed as error:
+        problems = "; ".join(detail.message for detail in error.details) or error.message
+        raise typer.BadParameter(problems, param_hint=_option_of(error)) from None
     if result is None:
         typer.echo(f"no store with id {store}", err=True)
         raise typer.Exit(code=1)

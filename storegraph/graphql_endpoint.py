@@ -19,21 +19,21 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from domain.errors import Throttled
-from jobs.queue import JobQueue
-from limits import RateLimiter
-from middleware.body import read_body
-from middleware.internal_error import send_internal_error
-from middleware.key_cache import KeyRevocations
-from middleware.principal import principal_of
-from middleware.rate_limit import set_usage_endpoint
-from middleware.request_id import request_id_of
-from resolvers.cursors import CursorCodec
-from schema.build import StoregraphSchema, format_error, is_unexpected, root_cause
-from schema.context import Context, RequestDatabase
-from schema.cost import unexecuted_cost_extensions
-from schema.cost_budget import CostBudgets
-from schema.usage_label import INVALID_LABEL
+from resolvers.core.context import Context, RequestDatabase
+from resolvers.core.cursors import CursorCodec
+from schema.core.build import StoregraphSchema, format_error, is_unexpected, root_cause
+from schema.core.cost import unexecuted_cost_extensions
+from schema.core.usage_label import INVALID_LABEL
+from storegraph.platform.auth.key_cache import KeyRevocations
+from storegraph.platform.auth.principal import principal_of
+from storegraph.platform.errors import Throttled
+from storegraph.platform.http.body import read_body
+from storegraph.platform.http.internal_error import send_internal_error
+from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.jobs.queue import JobQueue
+from storegraph.platform.limits import RateLimiter
+from storegraph.platform.limits.cost_budget import CostBudgets
+from storegraph.platform.limits.headers import set_usage_endpoint
 from storegraph.settings import Settings
 
 logger = logging.getLogger("storegraph.graphql")
@@ -151,11 +151,11 @@ class GraphQLEndpoint:
             await database.finish(commit=False)
             raise
         finally:
-            # Set once the document is parsed (schema/usage_label.py); a caller that named the request already
+            # Set once the document is parsed (schema/core/usage_label.py); a caller that named the request already
             # (the REST layer running an operation for /v1) keeps its name.
             set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
         # One transaction per request. Expected failures already rolled back their own savepoint (see
-        # schema/mutations/common.py) and a refused read field changes nothing, so only an unexpected error,
+        # schema/core/payloads.py) and a refused read field changes nothing, so only an unexpected error,
         # which may have left work half done, rolls the request back.
         await database.finish(commit=not any(is_unexpected(error) for error in result.errors or ()))
         request_id = request_id_of(scope)

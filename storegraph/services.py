@@ -1,4 +1,5 @@
-"""Builders the API app (storegraph/app.py) and the worker share, so both make the same backend choices."""
+"""Builders the API app (storegraph/app.py) and the worker share, so both make the same backend choices: the
+engine, the Redis client, the job queue, the limiter and the embedded worker are each built here and nowhere else."""
 
 from __future__ import annotations
 
@@ -8,20 +9,34 @@ import httpx
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from db.queries.jobs import DatabaseJobQueue
 from db.session import create_engine, create_sessionmaker
-from jobs.backends import create_queue
-from jobs.handlers import JobContext
-from jobs.queue import JobQueue
-from jobs.registry import all_handlers, all_periodic
-from jobs.worker import BackgroundWorker, Worker
-from limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from storegraph.job_registry import all_handlers, all_periodic
+from storegraph.platform.jobs.handlers import JobContext
+from storegraph.platform.jobs.queue import JobQueue
+from storegraph.platform.jobs.worker import BackgroundWorker, Worker
+from storegraph.platform.limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from storegraph.settings import Settings
 
 Cleanup = Callable[[], Awaitable[None]]
 
 
+def create_database(settings: Settings) -> AsyncEngine:
+    return create_engine(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
+
+
 def create_redis(settings: Settings) -> Redis | None:
     return Redis.from_url(settings.redis_url) if settings.redis_url else None
+
+
+def create_queue(settings: Settings, engine: AsyncEngine, redis: Redis | None) -> JobQueue:
+    if settings.uses_redis_queue:
+        if redis is None:
+            raise ValueError("JOB_QUEUE=redis needs REDIS_URL")
+        from storegraph.platform.jobs.redis_streams import RedisStreamJobQueue
+
+        return RedisStreamJobQueue(redis, prefix=settings.redis_prefix)
+    return DatabaseJobQueue(engine)
 
 
 def rate_limiter(settings: Settings, redis: Redis | None) -> RateLimiter:
@@ -48,7 +63,7 @@ def job_context(
 
 def build_job_context(settings: Settings) -> tuple[JobContext, Cleanup]:
     """Everything a standalone worker process needs, and the coroutine function that releases it."""
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
+    engine = create_database(settings)
     redis = create_redis(settings)
     queue = create_queue(settings, engine, redis)
     context = job_context(settings, engine, create_sessionmaker(engine), queue, rate_limiter(settings, redis))

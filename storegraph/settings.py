@@ -1,4 +1,4 @@
-"""The one settings object. Every knob comes from the environment (prefix-free names as the contract uses)."""
+"""The one settings object. Every knob comes from the environment (prefix-free names, as docs/running.md lists them)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.plans import DEFAULT_PLANS, Plan
+from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 
 
 class Settings(BaseSettings):

@@ -89,7 +89,7 @@ def app_settings(database_url: str, **overrides: Any) -> Settings:
         "redis_url": None,
         "cost_bucket_size": TEST_COST_BUCKET,
         # Every request looks its key up, so statement counts do not depend on what ran before; the cache has
-        # its own tests (tests/test_key_cache.py).
+        # its own tests (tests/platform_layer/test_key_cache.py).
         "key_cache_seconds": 0,
         # Several apps (and the two-process tests' servers) share PostgreSQL's 100 connections during a run; the
         # production default of 40 per app (plus as many in overflow) would exhaust them.

@@ -5,11 +5,13 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, IdType, utcnow
+from db.base import Base, IdType
+from storegraph.platform.timestamps import utcnow
 
 
 class Customer(Base):
-    """A store's customer (seed 000). ``device_fingerprint`` and ``identity_id`` are stored, never exposed."""
+    """A store's customer (the DZBuild Customers reference). ``device_fingerprint`` and ``identity_id`` are stored,
+    never exposed."""
 
     __tablename__ = "customers"
     __table_args__ = (
@@ -20,7 +22,8 @@ class Customer(Base):
         Index(None, "store_id", "total_orders", "id"),
         Index(None, "store_id", "last_order_at", "id"),
         Index(None, "store_id", "email"),
-        # Other customers of the store on the same device: a signal of the fraud heuristic (domain/fraud.py).
+        # Other customers of the store on the same device: a signal of the fraud heuristic
+        # (storegraph/rules/customers/fraud.py).
         Index(None, "store_id", "device_fingerprint"),
     )
 
@@ -28,7 +31,7 @@ class Customer(Base):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
-    # Normalised national format of the store's region (0555000000 for DZ), as seed 000 shows it.
+    # Normalised national format of the store's region (0555000000 for DZ), as the Customers reference shows it.
     phone: Mapped[str] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     wilaya_id: Mapped[int | None]

@@ -6,11 +6,12 @@ from typing import Any
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, IdType, utcnow
+from db.base import Base, IdType
+from storegraph.platform.timestamps import utcnow
 
 
 class Job(Base):
-    """A unit of background work in the database queue (jobs/database.py), the embedded default's backend.
+    """A unit of background work in the database queue (db/queries/jobs.py), the embedded default's backend.
 
     A job is due when ``run_at`` has passed and nobody holds it (``locked_until`` unset or past): a worker that
     crashed while holding it loses it when its lease runs out, and another worker runs it again.

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, IdType, utcnow
+from db.base import Base, IdType
+from storegraph.platform.timestamps import utcnow
 
 
 class Order(Base):

@@ -6,7 +6,8 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, IdType, utcnow
+from db.base import Base, IdType
+from storegraph.platform.timestamps import utcnow
 
 
 class Store(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
-from domain.errors import InvalidCursor
+from storegraph.platform.errors import InvalidCursor
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Store
 from db.queries.executor import Executor
-from domain.slugs import insert_with_free_slug, slugify, unique_constraint
+from db.queries.slugs import insert_with_free_slug, slugify, unique_constraint
 
 # The column holds 120: room for a numbered or random suffix after the slug of a name.
 MAX_STORE_SLUG_BASE = 100

@@ -12,10 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from domain.fraud import FraudSignals, fraud_score
-from domain.slugs import slugify
-from domain.statuses import DeliveryType, OrderStatus, PaymentStatus, ProductStatus
-from storegraph import algeria
+from db.queries.slugs import slugify
+from storegraph.demo import algeria
 from storegraph.demo.records import (
     BASE_DATE,
     CANCELLED,
@@ -30,6 +28,8 @@ from storegraph.demo.records import (
     _Product,
     _Step,
 )
+from storegraph.rules.customers.fraud import FraudSignals, fraud_score
+from storegraph.rules.statuses import DeliveryType, OrderStatus, PaymentStatus, ProductStatus
 
 HISTORY = timedelta(days=548)  # about 18 months
 HISTORY_START = BASE_DATE - HISTORY

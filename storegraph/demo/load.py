@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.base import Base
 from db.models import Customer, Order, OrderItem, OrderStatusChange, Product
-from db.queries.api_keys import create_api_key
+from db.queries.keys import create_api_key
 from db.queries.stores import create_store
 from db.session import begin_write
-from domain.api_keys import KeyEnv, KeyType
-from domain.scopes import ALL_SCOPES
 from storegraph.demo.draw import _generate
 from storegraph.demo.records import _Customer, _Line, _Order, _Product, _Step
+from storegraph.platform.auth.key_format import KeyEnv, KeyType
+from storegraph.platform.auth.scopes import ALL_SCOPES
 
 STORE_NAME = "Boutique Demo"
 STORE_PLAN = "enterprise"

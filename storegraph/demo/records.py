@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.statuses import DeliveryType, OrderStatus, PaymentStatus, ProductStatus
+from storegraph.rules.statuses import DeliveryType, OrderStatus, PaymentStatus, ProductStatus
 
 # A fixed "today", so that reruns give identical data whatever the date.
 BASE_DATE = datetime(2026, 11, 1)

@@ -1,4 +1,5 @@
-"""The worker process tests/test_worker_crash.py kills: a real Worker on the queue its environment names (the
+"""The worker process tests/platform_layer/test_worker_crash.py kills: a real Worker on the queue its environment names
+(the
 usual settings: DATABASE_URL, JOB_QUEUE, REDIS_URL, REDIS_PREFIX, JOB_*), running one job kind, ``crash.record``.
 
 Each job pauses (CRASH_PAUSE seconds, so several are in flight at any moment), then appends "<n> <attempts>" as a
@@ -15,9 +16,9 @@ import asyncio
 import os
 import time
 
-from jobs.handlers import JobContext
-from jobs.queue import Job
-from jobs.worker import Worker, run_until_signalled
+from storegraph.platform.jobs.handlers import JobContext
+from storegraph.platform.jobs.queue import Job
+from storegraph.platform.jobs.worker import Worker, run_until_signalled
 from storegraph.services import build_job_context
 from storegraph.settings import Settings
 

@@ -20,12 +20,12 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Job as JobRow
+from db.queries.jobs import DatabaseJobQueue
 from db.session import create_engine, create_sessionmaker, write_transaction
-from jobs.database import DatabaseJobQueue
-from jobs.handlers import JobContext
-from jobs.queue import JobQueue
-from jobs.redis_streams import RedisStreamJobQueue
-from limits import MemoryRateLimiter
+from storegraph.platform.jobs.handlers import JobContext
+from storegraph.platform.jobs.queue import JobQueue
+from storegraph.platform.jobs.redis_streams import RedisStreamJobQueue
+from storegraph.platform.limits import MemoryRateLimiter
 from storegraph.settings import Settings
 
 REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")

@@ -1,0 +1,108 @@
+"""Slugs: derived from a name, unique within their scope (a store's products, a store's landing pages, all stores).
+
+Looking for a free slug and then inserting it is a race: two requests creating "Tapis" at once both find
+``tapis`` free, and one insert fails on the unique constraint. ``insert_with_free_slug`` inserts in a savepoint
+and, when the slug's own constraint is what failed, looks again and retries, so both requests succeed.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, UniqueConstraint, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from db.base import Base
+from storegraph.platform.errors import Conflict
+
+MAX_SLUG = 200
+# Numbered candidates (tapis-2, tapis-3) read well, but under a burst of creations of one name every round of
+# retries has a single winner; past these attempts a random suffix ends the contention.
+NUMBERED_ATTEMPTS = 5
+RANDOM_ATTEMPTS = 5
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+def slugify(text: str, max_length: int = MAX_SLUG) -> str:
+    """Lowercase ASCII letters and digits in groups joined by single dashes ("Été Promo!" -> "ete-promo")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_length].strip("-")
+
+
+def unique_constraint(model: type[Base], *columns: str) -> UniqueConstraint:
+    """The unique constraint of ``model``'s table over exactly ``columns`` (its name is the naming convention's)."""
+    table = model.metadata.tables[model.__tablename__]
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and tuple(c.name for c in constraint.columns) == columns:
+            return constraint
+    raise LookupError(f"{table.name} has no unique constraint on {columns}")
+
+
+def violates(error: IntegrityError, constraint: UniqueConstraint) -> bool:
+    """Whether ``error`` is a violation of ``constraint`` (and not of another constraint of the table)."""
+    # PostgreSQL (asyncpg) names the constraint; the message's DETAIL holds the values, which must not be matched.
+    constraint_name = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+    if constraint_name is not None:
+        return bool(constraint_name == constraint.name)
+    # SQLite names the columns: "UNIQUE constraint failed: products.store_id, products.slug".
+    table = constraint.table.name
+    columns = ", ".join(f"{table}.{column.name}" for column in constraint.columns)
+    return str(error.orig) == f"UNIQUE constraint failed: {columns}"
+
+
+async def free_slug(
+    session: AsyncSession,
+    *,
+    slug_column: QueryableAttribute[str],
+    scope: Sequence[ColumnElement[bool]],
+    wanted: str,
+) -> str:
+    """``wanted`` if no row of the scope has it, else the first free of ``wanted-2``, ``wanted-3``, ..."""
+    # wanted contains no LIKE wildcard: slugs are letters, digits and dashes.
+    stmt = select(slug_column).where(*scope, or_(slug_column == wanted, slug_column.like(f"{wanted}-%")))
+    taken = set((await session.execute(stmt)).scalars())
+    if wanted not in taken:
+        return wanted
+    suffix = 2
+    while f"{wanted}-{suffix}" in taken:
+        suffix += 1
+    return f"{wanted}-{suffix}"
+
+
+async def insert_with_free_slug(
+    session: AsyncSession,
+    build: Callable[[str], RowT],
+    *,
+    slug_column: QueryableAttribute[str],
+    scope: Sequence[ColumnElement[bool]],
+    wanted: str,
+    constraint: UniqueConstraint,
+) -> RowT:
+    """Inserts ``build(slug)`` with a slug free in ``scope``, retrying when a concurrent insert took it first.
+
+    ``wanted`` must be a valid, non-empty slug. Each attempt runs in a savepoint, so a lost race undoes only the
+    attempt, not the caller's transaction. Any other integrity error (an SKU taken, say) is raised unchanged.
+    """
+    for attempt in range(NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS):
+        if attempt < NUMBERED_ATTEMPTS:
+            slug = await free_slug(session, slug_column=slug_column, scope=scope, wanted=wanted)
+        else:
+            slug = f"{wanted}-{secrets.token_hex(3)}"
+        row = build(slug)
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError as error:
+            if not violates(error, constraint):
+                raise
+            continue  # taken since we looked (the other transaction has committed by now): look again
+        return row
+    raise Conflict("slug", f"No free slug for {wanted} after {NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS} attempts")

@@ -1,0 +1,132 @@
+"""The per-request GraphQL context: who is asking, the request's database handle and its DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import strawberry
+from sqlalchemy import Executable, Result
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.session import begin_write
+from resolvers.core.cursors import CursorCodec
+from resolvers.core.loaders import Loaders
+from storegraph.platform.auth.key_cache import KeyRevocations
+from storegraph.platform.auth.principal import Principal
+from storegraph.platform.jobs.queue import JobQueue
+from storegraph.platform.limits import RateLimiter
+from storegraph.platform.limits.cost_budget import CostBudget
+from storegraph.settings import Settings
+
+
+class RequestDatabase:
+    """One session and transaction per request, opened on first use, used by one statement at a time.
+
+    graphql-core resolves sibling fields concurrently and one connection runs one statement at a time, so every
+    use of the session holds a lock: ``execute`` for one statement, ``writing`` for a whole mutation's work, and
+    ``finish`` for the commit or rollback. A DataLoader batch runs in a task of its own that can outlive the
+    resolvers awaiting it (execution may end on an unexpected error while it is still running); ``finish``
+    waits for it, and anything that comes later finds the handle closed instead of a session handed back to
+    the pool.
+    """
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
+        self._lock = asyncio.Lock()
+        self._closed = False
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    async def execute(self, statement: Executable) -> Result[Any]:
+        """Runs a Core statement (db/queries/ selects columns, never ORM entities) on the session's connection, in
+        the request's transaction. Core execution skips the ORM's per-statement work, a good part of a read's cost;
+        ORM work (entities, the identity map) goes through ``writing``."""
+        async with self._lock:
+            connection = await self._open_session().connection()
+            return await connection.execute(statement)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """The session for the block's exclusive use, its transaction begun as a writing one (SQLite: BEGIN
+        IMMEDIATE) if this is the request's first use of the database.
+
+        Hold no DataLoader call inside the block: a load waits for the lock the block holds.
+        """
+        async with self._lock:
+            opened_now = self._session is None
+            session = self._open_session()
+            if opened_now:
+                await begin_write(session)
+            yield session
+
+    async def finish(self, *, commit: bool) -> None:
+        """Commits or rolls back and closes, once no statement is running; the handle is closed afterwards.
+
+        If the commit or rollback fails, the connection's state is unknown (a statement cancelled half-way, a
+        dropped connection), so it is invalidated rather than returned to the pool for a later request to trip on.
+        """
+        async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            session, self._session = self._session, None
+            if session is None:
+                return
+            try:
+                if commit:
+                    await session.commit()
+                else:
+                    await session.rollback()
+            except BaseException:
+                await session.invalidate()
+                raise
+            await session.close()
+        if commit:
+            for action in self._after_commit:
+                await action()
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Runs ``action`` once the request's transaction committed (never if it rolls back): telling other
+        processes about a change before it is visible would let them read the old state again."""
+        self._after_commit.append(action)
+
+    def _open_session(self) -> AsyncSession:
+        if self._closed:
+            raise RuntimeError("the request's database handle is used after the request finished")
+        if self._session is None:
+            self._session = self._sessionmaker()
+        return self._session
+
+
+@dataclass(slots=True)
+class Context:
+    principal: Principal
+    db: RequestDatabase
+    settings: Settings
+    cursors: CursorCodec
+    # The key's query-cost bucket, when the limiter gives one: charged by schema/core/cost.py before execution.
+    cost_budget: CostBudget | None = None
+    # Where revoking a key or changing a store is announced, so cached keys are dropped in every process.
+    key_revocations: KeyRevocations | None = None
+    # Where the ``usage`` and ``quotas`` fields read the key's and the store's counters.
+    rate_limiter: RateLimiter | None = None
+    # Where mutations hand work to the background worker (tracked signups and events, redeliveries).
+    job_queue: JobQueue | None = None
+    # The operation's label for the per-endpoint usage counters, set once the document is parsed
+    # (schema/core/usage_label.py); the endpoint hands it to the rate-limit middleware.
+    usage_endpoint: str | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db, self.principal.store_id)
+
+    @property
+    def store_id(self) -> int:
+        return self.principal.store_id
+
+
+Info: TypeAlias = strawberry.Info[Context, None]

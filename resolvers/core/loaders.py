@@ -1,0 +1,41 @@
+"""DataLoaders: created per request, each on first use, each batching a tick's keys into one SQL statement.
+
+A domain declares its loaders beside its resolvers (``CustomerByIdLoader`` in resolvers/customers.py) as classes
+built from the request's database handle and store id; a field asks ``context.loaders.get(CustomerByIdLoader)``.
+Adding a loader is one class in its domain's module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Row
+from strawberry.dataloader import DataLoader
+
+from db.queries.executor import Executor
+
+L = TypeVar("L", bound=DataLoader[Any, Any])
+
+
+def by_id(rows: Sequence[Row[Any]], ids: Sequence[int]) -> list[Row[Any] | None]:
+    found = {row.id: row for row in rows}
+    return [found.get(row_id) for row_id in ids]
+
+
+class Loaders:
+    """The request's loaders, each built on first use (most queries touch only a few of them)."""
+
+    def __init__(self, db: Executor, store_id: int) -> None:
+        self._db = db
+        self._store_id = store_id
+        self._built: dict[Callable[..., Any], DataLoader[Any, Any]] = {}
+
+    def get(self, loader: Callable[[Executor, int], L]) -> L:
+        built = self._built.get(loader)
+        if built is None:
+            built = self._built[loader] = loader(self._db, self._store_id)
+        return built  # type: ignore[return-value]
+
+    def clear(self) -> None:
+        """Forgets everything loaded so far: a mutation just changed rows that earlier fields may have cached."""
+        self._built.clear()

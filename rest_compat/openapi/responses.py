@@ -1,0 +1,206 @@
+"""Success and error responses: the envelope around each row's REST object, typed by the GraphQL schema, and the headers
+every answer carries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLOutputType,
+    GraphQLScalarType,
+)
+
+from rest_compat.endpoint import Endpoint
+from rest_compat.openapi.common import MEDIA_TYPE, SCALARS, STATUS_TEXT, Components, DocumentError, JsonObject, ref
+from rest_compat.openapi.examples import Example
+from rest_compat.shapes import Const, Fragments, rest_field_types
+
+
+def success_response(
+    row: Endpoint, fragments: Fragments, components: Components, example: Example | None
+) -> JsonObject:
+    item = _fragment_schema(fragments, components, row.fragment)
+    if row.result_kind == "list":
+        data = components.add(
+            f"{row.fragment}Page",
+            {
+                "type": "object",
+                "required": ["items", "next_cursor", "has_more"],
+                "additionalProperties": False,
+                "properties": {
+                    "items": {"type": "array", "items": item},
+                    "next_cursor": {
+                        "type": ["string", "null"],
+                        "description": "Pass as `cursor` for the next page; null on the last page.",
+                    },
+                    "has_more": {"type": "boolean"},
+                },
+            },
+        )
+        described = f"A page of {row.fragment} objects"
+    else:
+        data = item
+        described = f"The {row.fragment} object"
+    content: JsonObject = {"schema": envelope(data)}
+    if example is not None and example.response is not None:
+        content["examples"] = {"seed": {"summary": example.summary, "value": example.response}}
+    headers: JsonObject = {name: {"$ref": f"#/components/headers/{name}"} for name in SUCCESS_HEADERS}
+    if row.is_write:
+        headers[REPLAYED_HEADER] = {"$ref": f"#/components/headers/{REPLAYED_HEADER}"}
+    return {"description": f"{described}, in the envelope.", "headers": headers, "content": {MEDIA_TYPE: content}}
+
+
+def envelope(data: JsonObject) -> JsonObject:
+    return {
+        "type": "object",
+        "required": ["data", "meta"],
+        "additionalProperties": False,
+        "properties": {"data": data, "meta": ref("Meta")},
+    }
+
+
+def _fragment_schema(fragments: Fragments, components: Components, name: str) -> JsonObject:
+    """The REST object of fragment ``name`` as a component (and every fragment it nests), by reference."""
+    if name not in components.fragments:
+        if name in components.schemas:
+            raise DocumentError(f"the fragment {name} has the name of a request schema")
+        components.fragments.add(name)  # first, so that a fragment nesting itself ends
+        components.schemas[name] = _object_schema(fragments, components, rest_field_types(fragments, name))
+    return ref(name)
+
+
+def _object_schema(fragments: Fragments, components: Components, described: Mapping[str, Any]) -> JsonObject:
+    return {
+        "type": "object",
+        "required": list(described),
+        "additionalProperties": False,
+        "properties": {name: _value_schema(fragments, components, value) for name, value in described.items()},
+    }
+
+
+def _value_schema(fragments: Fragments, components: Components, value: Any) -> JsonObject:
+    if isinstance(value, Const):
+        return {"const": value.value}
+    if isinstance(value, tuple):  # ("object" | "list", fragment, GraphQL type): a nested fragment
+        kind, fragment, gql_type = value
+        nested = _fragment_schema(fragments, components, fragment)
+        schema: JsonObject = {"type": "array", "items": nested} if kind == "list" else nested
+        return schema if isinstance(gql_type, GraphQLNonNull) else _nullable(schema)
+    if isinstance(value, Mapping):  # fields of the same object regrouped (pricing, inventory)
+        return _object_schema(fragments, components, value)
+    return leaf_schema(value)
+
+
+def leaf_schema(gql_type: GraphQLOutputType) -> JsonObject:
+    """The JSON Schema of a GraphQL leaf (or list of leaves) as REST answers it."""
+    if isinstance(gql_type, GraphQLNonNull):
+        return _non_null_leaf(gql_type.of_type)
+    return _nullable(_non_null_leaf(gql_type))
+
+
+def _non_null_leaf(gql_type: GraphQLOutputType) -> JsonObject:
+    if isinstance(gql_type, GraphQLList):
+        return {"type": "array", "items": leaf_schema(gql_type.of_type)}
+    if isinstance(gql_type, GraphQLEnumType):
+        return {"type": "string", "enum": [name.lower() for name in gql_type.values]}
+    if isinstance(gql_type, GraphQLScalarType):
+        if gql_type.name not in SCALARS:
+            raise DocumentError(f"no JSON Schema for the scalar {gql_type.name}: add it to SCALARS")
+        return dict(SCALARS[gql_type.name])
+    raise DocumentError(f"{gql_type} is not a leaf: the representation must nest it with Obj or Many")
+
+
+def _nullable(schema: JsonObject) -> JsonObject:
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    nullable = dict(schema)
+    nullable["type"] = [schema["type"], "null"]
+    if "enum" in schema:
+        nullable["enum"] = [*schema["enum"], None]
+    return nullable
+
+
+def error_response(status: int, codes: Iterable[str]) -> JsonObject:
+    codes = list(codes)
+    error: JsonObject = {
+        "type": "object",
+        "required": ["code", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "code": {"type": "string", "enum": codes},
+            "message": {"type": "string"},
+            "details": {"type": "array", "items": ref("ErrorDetail")},
+            "retry_after": {"type": "integer", "minimum": 0, "description": "Seconds until a retry can succeed."},
+        },
+    }
+    headers: JsonObject = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
+    if status == 429:
+        # Both refusals (rate_limited, quota_exceeded) say when to come back, in the body and in Retry-After.
+        error["required"] = [*error["required"], "retry_after"]
+        headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
+    else:
+        headers.update({name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS})
+    if status == 401:
+        headers["WWW-Authenticate"] = {"$ref": "#/components/headers/WWW-Authenticate"}
+    if status == 405:
+        headers["Allow"] = {"$ref": "#/components/headers/Allow"}
+    listed = ", ".join(f"`{code}`" for code in codes)
+    return {
+        "description": f"{STATUS_TEXT.get(status, 'Error')}: {listed} (docs/errors.md).",
+        "headers": headers,
+        "content": {
+            MEDIA_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "required": ["error", "meta"],
+                    "additionalProperties": False,
+                    "properties": {"error": error, "meta": ref("Meta")},
+                }
+            }
+        },
+    }
+
+
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+SUCCESS_HEADERS = ("X-Request-Id", *RATE_LIMIT_HEADERS)
+
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+HEADERS: JsonObject = {
+    "X-Request-Id": {
+        "required": True,
+        "description": "The request's id (an inbound `X-Request-Id` of up to 128 safe characters is kept).",
+        "schema": {"type": "string"},
+    },
+    "X-RateLimit-Limit": {
+        "description": "Requests the key may make in a sliding 60-second window (absent for a plan without one).",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in the current window.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-RateLimit-Reset": {
+        "description": "Seconds until the window has room again.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Retry-After": {
+        "required": True,
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "WWW-Authenticate": {"description": "`Bearer`.", "schema": {"type": "string"}},
+    "Allow": {"required": True, "description": "The methods the path takes.", "schema": {"type": "string"}},
+    REPLAYED_HEADER: {
+        "description": "`true` when this is the stored answer of an earlier request with the same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}

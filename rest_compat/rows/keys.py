@@ -1,0 +1,80 @@
+"""The API key endpoints: who is calling, and the store's keys."""
+
+from __future__ import annotations
+
+from rest_compat import inputs
+from rest_compat.endpoint import Endpoint
+from rest_compat.rows.common import PAGE_INFO, PAGE_VARS, USER_ERRORS
+from storegraph.platform.auth.scopes import Scope
+
+WHOAMI: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="Whoami",
+        method="GET",
+        path="/v1/whoami",
+        scope=None,
+        summary="The calling key and its store",
+        description="Any valid key: key id, type, env, scopes, store id and name, plan.",
+        operation="query Whoami { whoami { ...Whoami } }",
+        result="whoami",
+        fragment="Whoami",
+        resource="Key",
+    ),
+)
+
+ROWS: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="ListKeys",
+        method="GET",
+        path="/v1/keys",
+        scope=Scope.KEYS_READ,
+        summary="The store's API keys, revoked ones included, newest first; never a secret",
+        operation=(
+            "query ListKeys($first: Int!, $after: String) "
+            f"{{ apiKeys(first: $first, after: $after) {{ nodes {{ ...ApiKey }} {PAGE_INFO} }} }}"
+        ),
+        result="apiKeys",
+        result_kind="list",
+        fragment="ApiKey",
+        resource="Key",
+        query=inputs.Page,
+        query_vars=PAGE_VARS,
+    ),
+    Endpoint(
+        name="CreateKey",
+        method="POST",
+        path="/v1/keys",
+        scope=Scope.KEYS_WRITE,
+        summary="Create a platform or public key; the response carries its secret (a public key's signing secret), "
+        "once",
+        description="A key cannot grant a scope it does not hold (`insufficient_scope`, naming the scope). A public "
+        'key (`"type": "public"`, optional `allowed_origins`) holds `tracking:write` only and signs the '
+        "tracking endpoints (docs/tracking.md).",
+        operation=(
+            "mutation CreateKey($input: CreateApiKeyInput!) "
+            f"{{ createApiKey(input: $input) {{ ...CreatedApiKey {USER_ERRORS} }} }}"
+        ),
+        result="createApiKey",
+        user_errors="createApiKey.userErrors",
+        fragment="CreatedApiKey",
+        resource="Key",
+        status=201,
+        body=inputs.CreateKeyBody,
+        body_var="input",
+    ),
+    Endpoint(
+        name="RevokeKey",
+        method="DELETE",
+        path="/v1/keys/{id}",
+        scope=Scope.KEYS_WRITE,
+        summary="Revoke a key: it stops working at once, in every process",
+        operation=(
+            f"mutation RevokeKey($id: ID!) {{ revokeApiKey(id: $id) {{ apiKey {{ ...ApiKey }} {USER_ERRORS} }} }}"
+        ),
+        result="revokeApiKey.apiKey",
+        user_errors="revokeApiKey.userErrors",
+        fragment="ApiKey",
+        resource="Key",
+        path_vars={"id": "id"},
+    ),
+)

@@ -1,0 +1,72 @@
+"""The signed tracking endpoints and the tracked event counts."""
+
+from __future__ import annotations
+
+from rest_compat import inputs
+from rest_compat.endpoint import Endpoint
+from rest_compat.rows.common import USER_ERRORS
+from storegraph.platform.auth.scopes import Scope
+
+ROWS: tuple[Endpoint, ...] = (
+    # The signed tracking endpoints (docs/tracking.md): authenticated by a public key's X-DZ-Key, X-DZ-Timestamp
+    # and X-DZ-Signature (storegraph/platform/auth/public_key.py) instead of a Bearer key, and needing no
+    # Idempotency-Key.
+    Endpoint(
+        name="TrackSignup",
+        method="POST",
+        path="/v1/signups",
+        scope=Scope.TRACKING_WRITE,
+        summary="Track a signup with a public key; 202 at once, stored and counted by the worker",
+        description="Signed with a public key (`X-DZ-Key`, `X-DZ-Timestamp`, `X-DZ-Signature`), not a Bearer key; "
+        "no `Idempotency-Key` needed. An email and/or a phone; a counted signup fires `signup.counted`.",
+        operation=(
+            "mutation TrackSignup($input: TrackSignupInput!) "
+            f"{{ trackSignup(input: $input) {{ ...TrackedSignup {USER_ERRORS} }} }}"
+        ),
+        result="trackSignup",
+        user_errors="trackSignup.userErrors",
+        fragment="TrackedSignup",
+        resource="Tracking",
+        status=202,
+        body=inputs.TrackSignupBody,
+        body_var="input",
+    ),
+    Endpoint(
+        name="TrackEvents",
+        method="POST",
+        path="/v1/events",
+        scope=Scope.TRACKING_WRITE,
+        summary="Log one event or up to 100 with a public key; 202 at once, stored and counted by the worker",
+        description="Signed with a public key (`X-DZ-Key`, `X-DZ-Timestamp`, `X-DZ-Signature`), not a Bearer key; "
+        "no `Idempotency-Key` needed. The ids answered are the events' in the order sent.",
+        operation=(
+            "mutation TrackEvents($input: TrackEventsInput!) "
+            f"{{ trackEvents(input: $input) {{ ...TrackedEvents {USER_ERRORS} }} }}"
+        ),
+        result="trackEvents",
+        user_errors="trackEvents.userErrors",
+        fragment="TrackedEvents",
+        resource="Tracking",
+        status=202,
+        body=inputs.TrackEventsBody,
+        body_var="input",
+    ),
+    Endpoint(
+        name="GetEventCounts",
+        method="GET",
+        path="/v1/events/counts",
+        scope=Scope.USAGE_READ,
+        summary="The store's tracked events counted per name and UTC day",
+        description="The last 30 days unless `from` and `to` say otherwise (at most 366 days); only days and "
+        "events with at least one event.",
+        operation=(
+            "query GetEventCounts($from: Date, $to: Date, $event: String) "
+            "{ eventCounts(from: $from, to: $to, event: $event) { ...EventCounts } }"
+        ),
+        result="eventCounts",
+        fragment="EventCounts",
+        resource="Tracking",
+        query=inputs.EventCountsQuery,
+        query_vars={"from_": "from", "to": "to", "event": "event"},
+    ),
+)

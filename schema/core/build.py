@@ -1,0 +1,107 @@
+"""The schema object: types, document caches, masked internal errors and the scope guards."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from schema.core.cost import CostLimits, QueryCost, QueryCostAnalyzer
+from schema.core.fast_leaves import StoregraphExecutionContext, install_fast_leaves
+from schema.core.permissions import install_scope_guards
+from schema.core.scalars import SCALAR_MAP
+from schema.core.usage_label import UsageLabel
+from schema.mutation import Mutation
+from schema.query import Query
+from storegraph.platform.errors import ApiError
+from storegraph.platform.http.internal_error import masked_message
+
+logger = logging.getLogger("storegraph.graphql")
+
+DOCUMENT_CACHE_SIZE = 1024
+
+
+class StoregraphSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Expected errors (an ``ApiError``) are answers, not incidents: log only the unexpected, with stack."""
+        for error in errors:
+            original = root_cause(error)
+            if is_unexpected(error):
+                logger.error("unexpected error in %s", error.path, exc_info=original or error.original_error or error)
+            elif original is not None and not isinstance(original, ApiError):
+                # A scalar refused the client's value with a plain exception: answered as validation_error,
+                # but a scalar should raise GraphQLError with a message written for the client. Only the type
+                # is logged: the exception's text may quote the client's value (a phone, an email).
+                logger.warning("input refused with %s at %s", type(original).__name__, error.locations)
+
+
+def build_schema(cost_limits: CostLimits | None = None) -> StoregraphSchema:
+    query_cost = QueryCost(cost_limits or CostLimits.defaults(), QueryCostAnalyzer(maxsize=4 * DOCUMENT_CACHE_SIZE))
+    schema = StoregraphSchema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=StoregraphExecutionContext,
+        extensions=[
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+            query_cost.extension,
+            UsageLabel,
+        ],
+    )
+    install_scope_guards(schema._schema)
+    install_fast_leaves(schema._schema)
+    return schema
+
+
+def root_cause(error: GraphQLError) -> BaseException | None:
+    """The exception behind ``error``. graphql-core wraps a bad variable value's GraphQLError in another
+    GraphQLError (as its ``original_error``): that is still the client's error, not an internal one."""
+    original: BaseException | None = error.original_error
+    while isinstance(original, GraphQLError):
+        original = original.original_error
+    return original
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """An error the client did not cause, answered as a masked ``internal_error`` (and the request rolled back):
+
+    - during execution (the error has a ``path``), anything but an ``ApiError``: an exception in a resolver, or
+      a result value its type cannot represent (graphql-core raises a bare GraphQLError, an enum value the
+      schema does not know, an ``Int`` over 32 bits), which fails after the resolver's work was done;
+    - before execution, a Python exception that does not point into the document: strawberry wraps whatever
+      escaped parsing, validation or an extension that way.
+
+    Errors without a path that point into the document (syntax, validation, a variable's value refused by its
+    type) are the client's: ``validation_error``.
+    """
+    original = root_cause(error)
+    if isinstance(original, ApiError):
+        return False
+    if error.path is not None:
+        return True
+    return original is not None and not error.nodes
+
+
+def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
+    """The error as the client sees it: expected errors keep their code; anything else is masked."""
+    if isinstance(root_cause(error), ApiError):
+        return dict(error.formatted)
+    if not is_unexpected(error):
+        formatted = error.formatted
+        formatted["extensions"] = {"code": "validation_error", **(error.extensions or {})}
+        return dict(formatted)
+    masked: dict[str, Any] = {
+        "message": masked_message(request_id),
+        "extensions": {"code": "internal_error"},
+    }
+    if error.path is not None:
+        masked["path"] = error.path
+    if error.locations is not None:
+        masked["locations"] = [location._asdict() for location in error.locations]
+    return masked

@@ -1,0 +1,316 @@
+"""Deny by default: every field of every object type is classified here, and nothing else decides access.
+
+``OBJECT_SCOPES`` names, for each object type, the scope needed to read it and lists every one of its fields.
+A field that needs a different scope from its type (``Customer.orders`` needs ``orders:read``) is listed in
+``FIELD_SCOPES`` instead. ``install_scope_guards`` then checks scopes only where they change: on root fields
+and on the fields that cross into another scope. A leaf field costs nothing, because its object could not have
+been reached without its type's scope. ``tests/schema/test_permissions.py`` fails on any field that is not classified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, default_field_resolver
+
+from storegraph.platform.auth.scopes import Scope
+from storegraph.platform.errors import InsufficientScope
+
+# Needs only a valid key (connection plumbing, the viewer, the root types).
+AUTHENTICATED = "authenticated"
+
+_CONNECTION_FIELDS = ("edges", "nodes", "pageInfo", "totalCount")
+_EDGE_FIELDS = ("cursor", "node")
+
+OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Query": (AUTHENTICATED, ("viewer", "whoami")),
+    "Mutation": (AUTHENTICATED, ()),
+    "UserError": (AUTHENTICATED, ("field", "code", "message")),
+    "ProductPayload": (Scope.PRODUCTS_WRITE, ("userErrors",)),
+    "PlaceOrderPayload": (Scope.ORDERS_WRITE, ("userErrors",)),
+    "UpdateOrderStatusPayload": (Scope.ORDERS_WRITE, ("userErrors",)),
+    "DeleteProductPayload": (Scope.PRODUCTS_WRITE, ("deletedId", "userErrors")),
+    "LandingPagePayload": (Scope.LANDING_PAGES_WRITE, ("userErrors",)),
+    "StorePayload": (Scope.STORE_WRITE, ("userErrors",)),
+    "CreateApiKeyPayload": (Scope.KEYS_WRITE, ("secret", "signingSecret", "userErrors")),
+    "RevokeApiKeyPayload": (Scope.KEYS_WRITE, ("userErrors",)),
+    "CreateWebhookSubscriptionPayload": (Scope.WEBHOOKS_WRITE, ("secret", "userErrors")),
+    "DeleteWebhookSubscriptionPayload": (Scope.WEBHOOKS_WRITE, ("deletedId", "userErrors")),
+    "EnableWebhookSubscriptionPayload": (Scope.WEBHOOKS_WRITE, ("userErrors",)),
+    "RedeliverWebhookPayload": (Scope.WEBHOOKS_WRITE, ("deliveryId", "userErrors")),
+    "CustomerPayload": (Scope.CUSTOMERS_WRITE, ("userErrors",)),
+    "Viewer": (AUTHENTICATED, ("keyId", "keyType", "env", "scopes", "storeId", "storeName", "plan")),
+    "PageInfo": (AUTHENTICATED, ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")),
+    "Store": (
+        Scope.STORE_READ,
+        (
+            "id",
+            "name",
+            "slug",
+            "currency",
+            "phoneRegion",
+            "plan",
+            "settings",
+            "metadata",
+            "limits",
+            "createdAt",
+            "updatedAt",
+        ),
+    ),
+    "PlanLimits": (
+        Scope.STORE_READ,
+        ("requestsPerMinute", "requestsPerMonth", "signupsPerMonth", "webhooksPerMonth"),
+    ),
+    "Customer": (
+        Scope.CUSTOMERS_READ,
+        (
+            "id",
+            "firstName",
+            "lastName",
+            "phone",
+            "email",
+            "wilayaId",
+            "commune",
+            "address",
+            "notes",
+            "totalOrders",
+            "totalSpent",
+            "lastOrderAt",
+            "fraudScore",
+            "isBanned",
+            "banReason",
+            "bannedAt",
+            "createdAt",
+            "updatedAt",
+        ),
+    ),
+    "CustomerConnection": (Scope.CUSTOMERS_READ, _CONNECTION_FIELDS),
+    "CustomerEdge": (Scope.CUSTOMERS_READ, _EDGE_FIELDS),
+    "Order": (
+        Scope.ORDERS_READ,
+        (
+            "id",
+            "orderNumber",
+            "status",
+            "paymentStatus",
+            "paymentMethod",
+            "customerId",
+            "customerName",
+            "customerPhone",
+            "customerEmail",
+            "wilayaId",
+            "commune",
+            "address",
+            "deliveryType",
+            "subtotal",
+            "deliveryFee",
+            "total",
+            "notes",
+            "createdAt",
+            "updatedAt",
+            "items",
+            "statusHistory",
+        ),
+    ),
+    "OrderConnection": (Scope.ORDERS_READ, _CONNECTION_FIELDS),
+    "OrderEdge": (Scope.ORDERS_READ, _EDGE_FIELDS),
+    "OrderItem": (
+        Scope.ORDERS_READ,
+        ("id", "productId", "productName", "sku", "unitPrice", "quantity", "total"),
+    ),
+    "OrderStatusChange": (
+        Scope.ORDERS_READ,
+        ("id", "field", "fromStatus", "toStatus", "note", "actorKeyId", "createdAt"),
+    ),
+    "Product": (
+        Scope.PRODUCTS_READ,
+        (
+            "id",
+            "name",
+            "slug",
+            "description",
+            "status",
+            "price",
+            "comparePrice",
+            "costPrice",
+            "sku",
+            "trackStock",
+            "stockQuantity",
+            "lowStockAlert",
+            "createdAt",
+            "updatedAt",
+        ),
+    ),
+    "ProductConnection": (Scope.PRODUCTS_READ, _CONNECTION_FIELDS),
+    "ProductEdge": (Scope.PRODUCTS_READ, _EDGE_FIELDS),
+    "LandingPage": (
+        Scope.LANDING_PAGES_READ,
+        ("id", "title", "slug", "productId", "content", "status", "createdAt", "updatedAt"),
+    ),
+    "LandingPageConnection": (Scope.LANDING_PAGES_READ, _CONNECTION_FIELDS),
+    "LandingPageEdge": (Scope.LANDING_PAGES_READ, _EDGE_FIELDS),
+    "ApiKey": (
+        Scope.KEYS_READ,
+        (
+            "id",
+            "keyId",
+            "prefix",
+            "type",
+            "env",
+            "name",
+            "scopes",
+            "allowedOrigins",
+            "createdAt",
+            "lastUsedAt",
+            "revokedAt",
+        ),
+    ),
+    "ApiKeyConnection": (Scope.KEYS_READ, _CONNECTION_FIELDS),
+    "ApiKeyEdge": (Scope.KEYS_READ, _EDGE_FIELDS),
+    "WebhookSubscription": (
+        Scope.WEBHOOKS_READ,
+        ("id", "url", "events", "isActive", "disabledReason", "failingSince", "createdAt", "updatedAt"),
+    ),
+    "WebhookSubscriptionConnection": (Scope.WEBHOOKS_READ, _CONNECTION_FIELDS),
+    "WebhookSubscriptionEdge": (Scope.WEBHOOKS_READ, _EDGE_FIELDS),
+    "WebhookDelivery": (
+        Scope.WEBHOOKS_READ,
+        (
+            "id",
+            "deliveryId",
+            "eventId",
+            "event",
+            "attempt",
+            "succeeded",
+            "responseStatus",
+            "durationMs",
+            "responseExcerpt",
+            "error",
+            "createdAt",
+        ),
+    ),
+    "WebhookDeliveryConnection": (Scope.WEBHOOKS_READ, _CONNECTION_FIELDS),
+    "WebhookDeliveryEdge": (Scope.WEBHOOKS_READ, _EDGE_FIELDS),
+    "Usage": (
+        Scope.USAGE_READ,
+        ("requestsThisMinute", "requestsToday", "requestsThisMonth", "endpoints", "rateLimit"),
+    ),
+    "EndpointUsage": (Scope.USAGE_READ, ("label", "minute", "day", "month")),
+    "RateLimitState": (Scope.USAGE_READ, ("limit", "remaining", "resetAt", "windowSeconds")),
+    "Quotas": (
+        Scope.USAGE_READ,
+        ("plan", "requestsPerMonth", "signupsPerMonth", "webhooksPerMonth", "requestsPerMinute", "periodEnd"),
+    ),
+    "QuotaUse": (Scope.USAGE_READ, ("limit", "used", "remaining")),
+    # Tracking (docs/tracking.md): only public keys hold tracking:write; signups carry emails and phones.
+    "TrackSignupPayload": (Scope.TRACKING_WRITE, ("id", "userErrors")),
+    "TrackEventsPayload": (Scope.TRACKING_WRITE, ("accepted", "ids", "userErrors")),
+    "Signup": (
+        Scope.CUSTOMERS_READ,
+        ("id", "email", "phone", "name", "source", "campaign", "metadata", "counted", "acceptedAt", "createdAt"),
+    ),
+    "SignupConnection": (Scope.CUSTOMERS_READ, _CONNECTION_FIELDS),
+    "SignupEdge": (Scope.CUSTOMERS_READ, _EDGE_FIELDS),
+    "EventCounts": (Scope.USAGE_READ, ("from", "to", "total", "counts")),
+    "EventCount": (Scope.USAGE_READ, ("event", "day", "count")),
+}
+
+# A mutation payload's result field (``ProductPayload.product``) needs the mutation's write scope, not the read
+# scope: the object is what the key just wrote, and requiring more would let a write-only key's mutation commit
+# and then hide its result behind an error (REST would answer 403 to a write that happened).
+FIELD_SCOPES: dict[str, str] = {
+    "Query.store": Scope.STORE_READ,
+    "Query.customers": Scope.CUSTOMERS_READ,
+    "Query.customer": Scope.CUSTOMERS_READ,
+    "Query.orders": Scope.ORDERS_READ,
+    "Query.order": Scope.ORDERS_READ,
+    "Query.products": Scope.PRODUCTS_READ,
+    "Query.product": Scope.PRODUCTS_READ,
+    "Query.landingPages": Scope.LANDING_PAGES_READ,
+    "Query.landingPage": Scope.LANDING_PAGES_READ,
+    "Customer.orders": Scope.ORDERS_READ,
+    "Order.customer": Scope.CUSTOMERS_READ,
+    "OrderItem.product": Scope.PRODUCTS_READ,
+    "LandingPage.product": Scope.PRODUCTS_READ,
+    "Mutation.placeOrder": Scope.ORDERS_WRITE,
+    "Mutation.updateOrderStatus": Scope.ORDERS_WRITE,
+    "PlaceOrderPayload.order": Scope.ORDERS_WRITE,
+    "PlaceOrderPayload.customer": Scope.CUSTOMERS_READ,
+    "UpdateOrderStatusPayload.order": Scope.ORDERS_WRITE,
+    "Mutation.createProduct": Scope.PRODUCTS_WRITE,
+    "Mutation.updateProduct": Scope.PRODUCTS_WRITE,
+    "Mutation.deleteProduct": Scope.PRODUCTS_WRITE,
+    "ProductPayload.product": Scope.PRODUCTS_WRITE,
+    "Query.apiKeys": Scope.KEYS_READ,
+    "Query.webhookSubscriptions": Scope.WEBHOOKS_READ,
+    "Query.webhookDeliveries": Scope.WEBHOOKS_READ,
+    "Query.usage": Scope.USAGE_READ,
+    "Query.quotas": Scope.USAGE_READ,
+    "Mutation.createLandingPage": Scope.LANDING_PAGES_WRITE,
+    "Mutation.updateLandingPage": Scope.LANDING_PAGES_WRITE,
+    "LandingPagePayload.landingPage": Scope.LANDING_PAGES_WRITE,
+    "Mutation.updateStore": Scope.STORE_WRITE,
+    "StorePayload.store": Scope.STORE_WRITE,
+    "Mutation.createApiKey": Scope.KEYS_WRITE,
+    "Mutation.revokeApiKey": Scope.KEYS_WRITE,
+    "CreateApiKeyPayload.apiKey": Scope.KEYS_WRITE,
+    "RevokeApiKeyPayload.apiKey": Scope.KEYS_WRITE,
+    "Mutation.createWebhookSubscription": Scope.WEBHOOKS_WRITE,
+    "Mutation.deleteWebhookSubscription": Scope.WEBHOOKS_WRITE,
+    "CreateWebhookSubscriptionPayload.webhookSubscription": Scope.WEBHOOKS_WRITE,
+    "Mutation.enableWebhookSubscription": Scope.WEBHOOKS_WRITE,
+    "EnableWebhookSubscriptionPayload.webhookSubscription": Scope.WEBHOOKS_WRITE,
+    "Mutation.redeliverWebhook": Scope.WEBHOOKS_WRITE,
+    "Mutation.banCustomer": Scope.CUSTOMERS_WRITE,
+    "Mutation.unbanCustomer": Scope.CUSTOMERS_WRITE,
+    "Mutation.updateCustomerNotes": Scope.CUSTOMERS_WRITE,
+    "CustomerPayload.customer": Scope.CUSTOMERS_WRITE,
+    "Mutation.trackSignup": Scope.TRACKING_WRITE,
+    "Mutation.trackEvents": Scope.TRACKING_WRITE,
+    "Query.signups": Scope.CUSTOMERS_READ,
+    "Query.eventCounts": Scope.USAGE_READ,
+}
+
+
+class UnclassifiedFieldError(RuntimeError):
+    """A schema field has no entry in the scope table: refuse to serve rather than serve it unprotected."""
+
+
+def scope_of(type_name: str, field_name: str) -> str:
+    qualified = f"{type_name}.{field_name}"
+    if qualified in FIELD_SCOPES:
+        return FIELD_SCOPES[qualified]
+    entry = OBJECT_SCOPES.get(type_name)
+    if entry is None or field_name not in entry[1]:
+        raise UnclassifiedFieldError(f"{qualified} is not classified in schema/core/permissions.py")
+    return entry[0]
+
+
+def object_types(schema: GraphQLSchema) -> list[GraphQLObjectType]:
+    return [
+        gql_type
+        for name, gql_type in schema.type_map.items()
+        if isinstance(gql_type, GraphQLObjectType) and not name.startswith("__")
+    ]
+
+
+def install_scope_guards(schema: GraphQLSchema) -> None:
+    """Wrap the resolver of every field whose scope differs from its parent type's scope."""
+    for gql_type in object_types(schema):
+        type_scope = OBJECT_SCOPES[gql_type.name][0] if gql_type.name in OBJECT_SCOPES else None
+        for field_name, field in gql_type.fields.items():
+            scope = scope_of(gql_type.name, field_name)
+            if scope not in (AUTHENTICATED, type_scope):
+                _guard(field, scope)
+
+
+def _guard(field: GraphQLField, scope: str) -> None:
+    resolve: Callable[..., Any] = field.resolve or default_field_resolver
+
+    def guarded(source: Any, info: Any, **kwargs: Any) -> Any | Awaitable[Any]:
+        if scope not in info.context.principal.scopes:
+            raise InsufficientScope(scope)
+        return resolve(source, info, **kwargs)
+
+    field.resolve = guarded

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import cast
+
+import strawberry
+
+from db.queries.customers import customers_by_ids
+from resolvers.core.context import Info
+from schema.core.payloads import UserError, payload, run_mutation, written_row
+from schema.customers.types import Customer
+from storegraph.platform.ids import parse_id
+from storegraph.rules.customers.profile import ban_customer, unban_customer, update_customer_notes
+
+
+@strawberry.input
+class BanCustomerInput:
+    id: strawberry.ID
+    reason: str | None = strawberry.field(default=None, description="Merchant-private, at most 255 characters.")
+
+
+@strawberry.input
+class UpdateCustomerNotesInput:
+    id: strawberry.ID
+    notes: str | None = strawberry.field(default=None, description="At most 5000 characters; null clears the notes.")
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: Customer | None
+    user_errors: list[UserError]
+
+
+async def _customer_payload(info: Info, customer_id: int | None, errors: list[UserError]) -> CustomerPayload | None:
+    customer = await written_row(info, customers_by_ids, customer_id)
+    return cast("CustomerPayload", payload(customer=customer, user_errors=errors))
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation(description="Bans a customer: their new orders are refused with `customer_banned`.")
+    async def ban_customer(self, info: Info, input: BanCustomerInput) -> CustomerPayload | None:
+        store_id = info.context.store_id
+        customer, errors = await run_mutation(
+            info, lambda s: ban_customer(s, store_id, parse_id(input.id), input.reason)
+        )
+        return await _customer_payload(info, customer.id if customer else None, errors)
+
+    @strawberry.mutation(description="Lifts a ban, clearing its reason and time.")
+    async def unban_customer(self, info: Info, id: strawberry.ID) -> CustomerPayload | None:
+        store_id = info.context.store_id
+        customer, errors = await run_mutation(info, lambda s: unban_customer(s, store_id, parse_id(id)))
+        return await _customer_payload(info, customer.id if customer else None, errors)
+
+    @strawberry.mutation(description="Replaces the merchant's private notes on a customer.")
+    async def update_customer_notes(self, info: Info, input: UpdateCustomerNotesInput) -> CustomerPayload | None:
+        store_id = info.context.store_id
+        customer, errors = await run_mutation(
+            info, lambda s: update_customer_notes(s, store_id, parse_id(input.id), input.notes)
+        )
+        return await _customer_payload(info, customer.id if customer else None, errors)

@@ -1,1 +1,0 @@
-"""One module per object type. Leaf fields are plain attributes of the row the resolver returned."""

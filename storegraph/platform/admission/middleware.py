@@ -1,0 +1,99 @@
+"""Admission, after authentication: whether a request runs, decided in one step (admission/), then the request
+run or answered, then counted under its endpoint.
+
+For an authenticated request: the idempotency side checks the Idempotency-Key header and, when there is a usable
+key, buffers the body into a claim (storegraph/platform/idempotency/runs.py); one ``Admission.admit`` then takes the
+rate limit,
+the store's monthly quota and the claim's reservation together (one round trip with Redis). A refused request gets
+429 ``rate_limited`` or ``quota_exceeded`` with ``Retry-After`` and never reaches the app or holds its key; an
+admitted one is refused for its header, run, or answered from its key's record. Every answer carries the
+``X-RateLimit-*`` headers (storegraph/platform/limits/headers.py), and is counted under the endpoint the app named,
+after the
+response. Unauthenticated requests pass untouched: the auth middleware already answered them, or they need no key
+(health checks, the GraphiQL page).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as AsgiScope
+
+from storegraph.platform.admission.core import Admission, Admitted
+from storegraph.platform.auth.principal import principal_of
+from storegraph.platform.http.internal_error import send_internal_error
+from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.http.responses import send_error
+from storegraph.platform.idempotency.runs import DEFAULT_LEASE_SECONDS, IdempotentRuns, Prepared
+from storegraph.platform.idempotency.store import DAY_SECONDS
+from storegraph.platform.limits.headers import count_endpoint, rate_limit_headers, refusal
+from storegraph.platform.limits.plans import Plan, effective_plan
+
+logger = logging.getLogger("storegraph.admission")
+
+
+class AdmissionMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        admission: Admission,
+        plans: Mapping[str, Plan],
+        *,
+        ttl_seconds: float = DAY_SECONDS,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        self.app = app
+        self.admission = admission
+        self.plans = plans
+        self.idempotency = IdempotentRuns(app, admission.store, ttl_seconds=ttl_seconds, lease_seconds=lease_seconds)
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        principal = principal_of(scope) if scope["type"] == "http" else None
+        if principal is None:
+            await self.app(scope, receive, send)
+            return
+        prepared = await self.idempotency.prepare(scope, receive, principal.key_pk)
+        if prepared is None:
+            return  # the client went away before sending its request: nothing to run or keep
+        plan = effective_plan(self.plans, principal.plan)
+        try:
+            admitted = await self.admission.admit(principal.store_id, principal.key_pk, plan, prepared.claim)
+        except Exception:
+            # The limiter's or the idempotency store's backend is unreachable (Redis down, ...): a JSON 500 quoting
+            # the request id, and nothing ran.
+            logger.exception("admission failed (request %s)", request_id_of(scope))
+            await send_internal_error(scope, send)
+            return
+        headers = rate_limit_headers(admitted.decision)
+        if not admitted.decision.allowed:
+            retry_after = (b"retry-after", str(admitted.decision.retry_after).encode())
+            await send_error(scope, send, refusal(admitted.decision, plan), (*headers, retry_after))
+            return
+        answered = False
+
+        async def send_with_limits(message: Message) -> None:
+            nonlocal answered
+            if message["type"] == "http.response.start":
+                answered = True
+                message["headers"] = [*message.get("headers", []), *headers]
+            await send(message)
+
+        await self._answer(scope, prepared, admitted, receive, send_with_limits)
+        if answered:
+            await count_endpoint(self.admission.limiter, scope, principal.key_pk)
+
+    async def _answer(
+        self, scope: AsgiScope, prepared: Prepared, admitted: Admitted, receive: Receive, send: Send
+    ) -> None:
+        if prepared.refusal is not None:
+            await send_error(scope, send, prepared.refusal)
+        elif prepared.claim is None:
+            await self.app(scope, receive, send)
+        elif admitted.reservation is None:
+            # A backend that admitted a claim without reserving it: running unprotected could repeat the action.
+            logger.error("admission admitted a claim without reserving it (request %s)", request_id_of(scope))
+            await send_internal_error(scope, send)
+        else:
+            await self.idempotency.answer(scope, admitted.reservation, prepared.body, receive, send)

@@ -1,0 +1,212 @@
+"""Authenticates the signed tracking endpoints (``POST /v1/signups``, ``POST /v1/events``) by public key, in place
+of the Bearer authentication every other route has, and answers their CORS preflight (docs/tracking.md).
+
+A request carries ``X-DZ-Key`` (``dzpub_<env>_<key_id>``), ``X-DZ-Timestamp`` (unix seconds) and
+``X-DZ-Signature`` (storegraph/platform/auth/request_signature.py). The body is buffered to check the signature over its
+exact bytes,
+then handed on unchanged. Refused with 401 ``unauthorized``, before anything runs: a missing, malformed, unknown
+or revoked key (or a platform key's), a timestamp more than ``tolerance_seconds`` from the clock, a bad signature,
+a signature already used (storegraph/platform/auth/replay.py). A browser request from an origin the key does not list is
+403
+``origin_not_allowed``. An accepted request gets a ``Principal`` of ``key_type="public"`` holding only
+``tracking:write``, so the rate limiter and the usage counters apply per key as for any key.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
+from starlette.datastructures import Headers as RequestHeaders
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as AsgiScope
+
+from storegraph.platform.auth.directory import KeyDirectory
+from storegraph.platform.auth.key_format import KeyType, ParsedPublicKey, parse_public_key
+from storegraph.platform.auth.key_use import KeyUseRecorder
+from storegraph.platform.auth.origins import normalize_origin
+from storegraph.platform.auth.principal import Principal
+from storegraph.platform.auth.replay import ReplayStore
+from storegraph.platform.auth.request_signature import is_fresh, is_well_formed, parse_timestamp, signature_matches
+from storegraph.platform.auth.scopes import PUBLIC_KEY_SCOPES
+from storegraph.platform.auth.signed_paths import is_signed_request
+from storegraph.platform.errors import OriginNotAllowed, Unauthorized
+from storegraph.platform.http.body import read_body, replay_body
+from storegraph.platform.http.internal_error import send_internal_error
+from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.http.responses import send_error
+
+logger = logging.getLogger("storegraph.auth")
+
+Headers = list[tuple[bytes, bytes]]
+
+KEY_HEADER = "x-dz-key"
+TIMESTAMP_HEADER = "x-dz-timestamp"
+SIGNATURE_HEADER = "x-dz-signature"
+# What a browser may send cross-origin to these endpoints, and may read back from them.
+ALLOWED_REQUEST_HEADERS = b"Content-Type, X-DZ-Key, X-DZ-Timestamp, X-DZ-Signature, Idempotency-Key"
+EXPOSED_RESPONSE_HEADERS = b"X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+# How long a browser may reuse a preflight's answer (Chromium caps it at two hours).
+PREFLIGHT_MAX_AGE = b"7200"
+VARY_ORIGIN = (b"vary", b"Origin")
+SIGNATURE_CHALLENGE = ((b"www-authenticate", b"DZ-Signature"),)
+
+
+def wall_clock() -> float:
+    """The server's clock for timestamps (a module function so that tests can set the time)."""
+    return time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    principal: Principal
+    # The request's Origin header as sent, when the key lets that origin read the answer.
+    allowed_origin: bytes | None
+
+
+class PublicKeyMiddleware:
+    def __init__(self, app: ASGIApp, directory: KeyDirectory, replays: ReplayStore, tolerance_seconds: int) -> None:
+        self.app = app
+        self.directory = directory
+        self.replays = replays
+        self.tolerance_seconds = tolerance_seconds
+        self._key_use = KeyUseRecorder(directory)
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_signed_request(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            await _send_preflight(scope, send)
+            return
+        body = await read_body(receive)
+        if body is None:
+            return  # the client went away before sending its request
+        try:
+            verified = await self.verify(scope, body)
+        except Unauthorized as error:
+            await send_error(scope, send, error, (*SIGNATURE_CHALLENGE, VARY_ORIGIN))
+            return
+        except OriginNotAllowed as error:
+            await send_error(scope, send, error, (VARY_ORIGIN,))
+            return
+        except Exception:
+            # The key could not be checked at all (database or Redis down): a JSON 500 quoting the request id.
+            logger.exception("public key authentication failed (request %s)", request_id_of(scope))
+            await send_internal_error(scope, send)
+            return
+        scope.setdefault("state", {})["principal"] = verified.principal
+        await self.app(scope, replay_body(body, receive), _with_cors(send, verified.allowed_origin))
+
+    async def verify(self, scope: AsgiScope, body: bytes) -> Verified:
+        """The request's principal, or the error it is refused with. Cheap checks first: a request that cannot be
+        valid costs no database lookup, and a signature is only recorded once everything else holds."""
+        headers = RequestHeaders(scope=scope)
+        parsed = parse_public_key(_single(headers, KEY_HEADER) or "")
+        if parsed is None:
+            raise Unauthorized("Missing or malformed public key: send 'X-DZ-Key: dzpub_<env>_<key_id>'.")
+        raw_timestamp = _single(headers, TIMESTAMP_HEADER) or ""
+        timestamp = parse_timestamp(raw_timestamp)
+        if timestamp is None or not is_fresh(timestamp, wall_clock(), self.tolerance_seconds):
+            raise Unauthorized(
+                f"Missing or stale X-DZ-Timestamp: send the current unix time in seconds (within "
+                f"{self.tolerance_seconds} s of the server's clock)."
+            )
+        signature = _single(headers, SIGNATURE_HEADER) or ""
+        if not is_well_formed(signature):
+            raise Unauthorized("Missing or malformed X-DZ-Signature: send 64 hex digits (see docs/tracking.md).")
+        row = await self.directory.public_key(parsed.key_id)
+        if row is None or not _is_usable(row, parsed):
+            raise Unauthorized("Unknown or revoked public key.")
+        if not signature_matches(row.signing_secret, raw_timestamp, body, signature):
+            raise Unauthorized(
+                "Bad X-DZ-Signature: it must be hex(hmac_sha256(signing_secret, timestamp + '.' + "
+                "hex(sha256(raw_body)))) over the body exactly as sent."
+            )
+        allowed_origin = _allowed_origin(headers, row.allowed_origins or [])
+        if not await self.replays.first_use(row.key_id, signature):
+            raise Unauthorized("This signature was already used: sign every request anew, with its own timestamp.")
+        await self._key_use.touch(row.id)
+        principal = Principal(
+            key_pk=row.id,
+            key_id=row.key_id,
+            key_type=KeyType.PUBLIC.value,
+            env=row.env,
+            scopes=PUBLIC_KEY_SCOPES,
+            store_id=row.store_id,
+            store_name=row.store_name,
+            plan=row.store_plan,
+            phone_region=row.store_phone_region,
+        )
+        return Verified(principal=principal, allowed_origin=allowed_origin)
+
+
+def _is_usable(row: Row[Any], parsed: ParsedPublicKey) -> bool:
+    # A platform key's id under a dzpub_ prefix is refused too: platform keys never sign tracking requests.
+    return (
+        row.type == KeyType.PUBLIC
+        and row.env == parsed.env
+        and row.revoked_at is None
+        and row.signing_secret is not None
+    )
+
+
+def _allowed_origin(headers: RequestHeaders, allowed: list[str]) -> bytes | None:
+    """The Origin to echo in ``Access-Control-Allow-Origin``; ``OriginNotAllowed`` for a browser request from an
+    origin the key does not list. Without an Origin header (a server, an app) there is nothing to check: the
+    list keeps other sites' pages from using the key, the signature is what authenticates."""
+    origins = headers.getlist("origin")
+    if not origins:
+        return None
+    raw = origins[0]
+    if not allowed:
+        return raw.encode("latin-1")
+    origin = normalize_origin(raw)
+    if len(origins) > 1 or origin is None or origin not in allowed:
+        raise OriginNotAllowed()
+    return raw.encode("latin-1")
+
+
+def _single(headers: RequestHeaders, name: str) -> str | None:
+    """A header sent exactly once, as text; sent twice it is ambiguous, hence absent."""
+    values = headers.getlist(name)
+    return values[0].strip() if len(values) == 1 else None
+
+
+def _cors_headers(origin: bytes | None) -> Headers:
+    headers: Headers = [VARY_ORIGIN]
+    if origin is not None:
+        headers.append((b"access-control-allow-origin", origin))
+    return headers
+
+
+async def _send_preflight(scope: AsgiScope, send: Send) -> None:
+    """The browser asks whether it may POST with our headers. It sends no credentials, so which key will be
+    used is unknown: any well-formed origin is told yes, and the POST itself enforces the key's origins."""
+    origin = RequestHeaders(scope=scope).get("origin", "")
+    well_formed = normalize_origin(origin) is not None
+    headers = [
+        *_cors_headers(origin.encode("latin-1") if well_formed else None),
+        (b"access-control-allow-methods", b"POST, OPTIONS"),
+        (b"access-control-allow-headers", ALLOWED_REQUEST_HEADERS),
+        (b"access-control-max-age", PREFLIGHT_MAX_AGE),
+    ]
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _with_cors(send: Send, origin: bytes | None) -> Send:
+    """Adds the CORS answer to whatever the app responds (202, and 422 or 429 too, so the page can read why)."""
+    extra = _cors_headers(origin)
+    if origin is not None:
+        extra.append((b"access-control-expose-headers", EXPOSED_RESPONSE_HEADERS))
+
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *extra]
+        await send(message)
+
+    return send_with_cors

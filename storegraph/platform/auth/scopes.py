@@ -1,0 +1,52 @@
+"""API key scopes: the documented default platform scopes plus the three granted only explicitly, and the internal
+scope of public keys."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    STORE_READ = "store:read"
+    STORE_WRITE = "store:write"
+    PRODUCTS_READ = "products:read"
+    PRODUCTS_WRITE = "products:write"
+    ORDERS_READ = "orders:read"
+    ORDERS_WRITE = "orders:write"
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = "customers:write"
+    LANDING_PAGES_READ = "landing_pages:read"
+    LANDING_PAGES_WRITE = "landing_pages:write"
+    WEBHOOKS_READ = "webhooks:read"
+    WEBHOOKS_WRITE = "webhooks:write"
+    USAGE_READ = "usage:read"
+    KEYS_READ = "keys:read"
+    KEYS_WRITE = "keys:write"
+    # Held implicitly by every public key and by nothing else: the signed tracking endpoints (POST /v1/signups,
+    # POST /v1/events). No platform key can be given it, so a leaked platform key never writes tracking data
+    # and a public key embedded in a page never reaches anything else.
+    TRACKING_WRITE = "tracking:write"
+
+
+# The DZBuild API v1 post's "Default scopes (platform key)".
+DEFAULT_PLATFORM_SCOPES: tuple[Scope, ...] = (
+    Scope.STORE_READ,
+    Scope.STORE_WRITE,
+    Scope.PRODUCTS_READ,
+    Scope.PRODUCTS_WRITE,
+    Scope.ORDERS_READ,
+    Scope.ORDERS_WRITE,
+    Scope.CUSTOMERS_READ,
+    Scope.LANDING_PAGES_READ,
+    Scope.LANDING_PAGES_WRITE,
+    Scope.WEBHOOKS_READ,
+    Scope.WEBHOOKS_WRITE,
+    Scope.USAGE_READ,
+)
+
+# Scopes no platform key may hold (the CLI and createApiKey refuse them).
+INTERNAL_SCOPES: frozenset[Scope] = frozenset({Scope.TRACKING_WRITE})
+# Every scope a platform key can hold.
+ALL_SCOPES: tuple[Scope, ...] = tuple(scope for scope in Scope if scope not in INTERNAL_SCOPES)
+# What a public key holds, whatever its row says: it can only call the tracking endpoints.
+PUBLIC_KEY_SCOPES: frozenset[str] = frozenset({Scope.TRACKING_WRITE.value})

@@ -1,0 +1,52 @@
+"""Gives every request an id: a sane inbound ``X-Request-Id`` is kept, anything else is replaced.
+
+The id is put on ``scope["state"]["request_id"]`` (envelopes and masked errors quote it) and echoed in the
+``X-Request-Id`` response header, so a client can quote it and an operator can find the request in the logs.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as AsgiScope
+
+# Whatever a client sends is echoed in a header and written to logs: keep it short and inert.
+_SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_of(scope: AsgiScope) -> str | None:
+    """The id this middleware gave the request (None outside it: a unit test's bare scope)."""
+    request_id: str | None = (scope.get("state") or {}).get("request_id")
+    return request_id
+
+
+def new_request_id() -> str:
+    return f"req_{secrets.token_hex(12)}"
+
+
+class RequestIdMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _inbound_id(scope) or new_request_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode("ascii"))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def _inbound_id(scope: AsgiScope) -> str | None:
+    value = Headers(scope=scope).get("x-request-id")
+    return value if value is not None and _SANE_ID.fullmatch(value) else None

@@ -1,0 +1,44 @@
+"""Error bodies written by middleware, in the shape the caller's API style expects."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.types import Scope as AsgiScope
+from starlette.types import Send
+
+from storegraph.platform.errors import ApiError
+from storegraph.platform.http.request_id import request_id_of
+
+
+def error_body(scope: AsgiScope, error: ApiError) -> bytes:
+    path: str = scope.get("path", "")
+    request_id = request_id_of(scope)
+    # What an error adds to its code (``retry_after``, ``details``) goes in ``error`` (REST) or ``extensions``.
+    extensions = error.extensions
+    if path.startswith("/v1"):
+        extra = {name: value for name, value in extensions.items() if name != "code"}
+        payload: dict[str, object] = {
+            "error": {"code": error.code, "message": error.message, **extra},
+            "meta": {"request_id": request_id, "api_version": "v1"},
+        }
+    else:
+        payload = {"errors": [{"message": error.message, "extensions": extensions}]}
+    return orjson.dumps(payload)
+
+
+async def send_error(
+    scope: AsgiScope, send: Send, error: ApiError, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
+    body = error_body(scope, error)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.http_status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

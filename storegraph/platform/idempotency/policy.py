@@ -1,0 +1,80 @@
+"""Which requests take part in idempotency, and which responses are kept for replay (Stripe's rules, adapted).
+
+Stripe keeps the result of any request that *started executing*, errors included, and keeps nothing for one
+refused before it ran (authentication, validation, rate limits, a concurrent duplicate). storegraph follows that,
+with one deliberate difference: a 5xx is not kept. Every storegraph request runs in one transaction that an
+unexpected error rolls back, so after a 5xx nothing happened and a retry with the same key is safe and useful;
+Stripe, whose 500s may follow side effects, replays them instead.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import orjson
+
+from storegraph.platform.auth.signed_paths import is_signed_request
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Only ever a refusal before anything ran, in either API style: a bad request (GraphQL: syntax, validation,
+# variables, query cost or depth; REST: a bad cursor or header), authentication, scope, an unsupported method, a
+# body over the limit, and rate limits, quotas or the query-cost bucket.
+REFUSAL_STATUSES = frozenset({400, 401, 403, 405, 413, 415, 429})
+# 422 is both: a request that failed validation did not run, while invalid_status_transition, customer_banned or
+# insufficient_stock are the answers of a run that changed nothing, and are kept like Stripe keeps a card decline.
+REFUSAL_CODES = frozenset({"validation_error"})
+# What an unexpected failure is reported as; storegraph rolls back the request's transaction after one.
+ROLLED_BACK_CODE = "internal_error"
+
+
+class Requirement(enum.Enum):
+    NONE = "none"  # the header is ignored
+    OPTIONAL = "optional"  # honoured when present
+    REQUIRED = "required"  # its absence is idempotency_key_required
+
+
+def requirement(method: str, path: str) -> Requirement:
+    if is_signed_request(method, path):
+        # A signed tracking request is refused if its signature was seen before (storegraph/platform/auth/replay.py),
+        # which is the
+        # retry protection the requirement exists for; a browser snippet should not have to mint keys. A key sent
+        # anyway is honoured: a retry signed anew with the same key and body gets the first answer.
+        return Requirement.OPTIONAL if method == "POST" else Requirement.NONE
+    if path == "/v1" or path.startswith("/v1/"):
+        return Requirement.REQUIRED if method in WRITE_METHODS else Requirement.NONE
+    if path == "/graphql" and method == "POST":
+        # Queries and mutations alike: the client decides which operations it wants made retry-safe.
+        return Requirement.OPTIONAL
+    return Requirement.NONE
+
+
+def is_kept(status: int, body: bytes) -> bool:
+    """Whether a response is the answer of a request that ran (kept and replayed), rather than a refusal before it
+    ran or a failure that rolled everything back (forgotten, so a retry with the same key runs)."""
+    if status >= 500 or status in REFUSAL_STATUSES:
+        return False
+    if status == 422:
+        return not (error_codes(body) & REFUSAL_CODES)
+    # A GraphQL 200 whose operation partly failed unexpectedly: the endpoint rolled the whole request back, so it
+    # is treated like a 5xx. (The substring test spares parsing every body that cannot contain the code.)
+    return not (ROLLED_BACK_CODE.encode() in body and ROLLED_BACK_CODE in error_codes(body))
+
+
+def error_codes(body: bytes) -> set[str]:
+    """The error codes of a REST envelope (``error.code``) or a GraphQL response (``errors[].extensions.code``)."""
+    try:
+        payload: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return set()
+    if not isinstance(payload, dict):
+        return set()
+    codes: set[str] = set()
+    error = payload.get("error")
+    if isinstance(error, dict) and isinstance(error.get("code"), str):
+        codes.add(error["code"])
+    for entry in payload.get("errors") or ():
+        extensions = entry.get("extensions") if isinstance(entry, dict) else None
+        if isinstance(extensions, dict) and isinstance(extensions.get("code"), str):
+            codes.add(extensions["code"])
+    return codes

@@ -1,0 +1,178 @@
+"""``Idempotency-Key`` with Stripe's semantics, for ``/v1`` and ``/graphql`` alike (docs/idempotency.md).
+
+The admission middleware (storegraph/platform/admission/middleware.py) drives it, after authentication: ``prepare``
+checks the header
+and, for a request that carries a key, buffers the body and fingerprints the request into a claim, which admission
+reserves in the same step as the rate limit (a refused request reserves nothing). ``answer`` then acts on the
+reservation: the first request runs (its response is recorded on the way out and kept, or the reservation is
+released if it turns out to be a refusal); a repeat is answered from the store with ``Idempotent-Replayed: true``,
+a concurrent duplicate with 409 ``idempotency_key_in_use``, and the same key with a different request with 422
+``idempotency_key_reused``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as AsgiScope
+
+from storegraph.platform.admission.core import Claim
+from storegraph.platform.errors import (
+    ApiError,
+    IdempotencyKeyInUse,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+)
+from storegraph.platform.http.body import read_body, replay_body
+from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.http.responses import send_error
+from storegraph.platform.idempotency.keys import (
+    MAX_KEY_LENGTH,
+    InvalidIdempotencyKey,
+    idempotency_key_of,
+    request_fingerprint,
+    scope_key,
+)
+from storegraph.platform.idempotency.policy import Requirement, is_kept, requirement
+from storegraph.platform.idempotency.store import DAY_SECONDS, IdempotencyStore, Outcome, Reservation, StoredResponse
+
+logger = logging.getLogger("storegraph.idempotency")
+
+REPLAYED_HEADER = (b"idempotent-replayed", b"true")
+# The headers that are part of the answer itself. Everything else belongs to the request that receives it: the
+# request-id middleware and admission add X-Request-Id and X-RateLimit-* to a replay as to any response, and
+# content-length is recomputed from the stored body.
+KEPT_HEADERS = frozenset({b"content-type", b"content-language", b"location", b"cache-control"})
+DEFAULT_LEASE_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What a request brings to idempotency, known before admission: a claim on its key with the body it buffered,
+    or an unusable or missing key to refuse once the request is admitted, or neither (it takes no part)."""
+
+    claim: Claim | None = None
+    body: bytes = b""
+    refusal: ApiError | None = None
+
+
+TAKES_NO_PART = Prepared()
+
+
+class IdempotentRuns:
+    """Runs an admitted request according to its reservation: the first runs and its response is kept (or the
+    reservation released if it turns out to be a refusal); a repeat is answered from the store."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        store: IdempotencyStore,
+        *,
+        ttl_seconds: float = DAY_SECONDS,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.ttl_seconds = ttl_seconds
+        self.lease_seconds = lease_seconds
+
+    async def prepare(self, scope: AsgiScope, receive: Receive, key_pk: int) -> Prepared | None:
+        """Checks the header and, for a request with a usable key, buffers its body and fingerprints it. None when
+        the client went away before sending its whole request: there is nothing to run or keep."""
+        needed = requirement(scope["method"], scope["path"])
+        if needed is Requirement.NONE:
+            return TAKES_NO_PART
+        try:
+            key = idempotency_key_of(scope)
+        except InvalidIdempotencyKey:
+            return Prepared(refusal=IdempotencyKeyInvalid(MAX_KEY_LENGTH))
+        if key is None:
+            return Prepared(refusal=IdempotencyKeyRequired()) if needed is Requirement.REQUIRED else TAKES_NO_PART
+        body = await read_body(receive)
+        if body is None:
+            return None
+        fingerprint = request_fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
+        return Prepared(Claim(scope_key(key_pk, key), fingerprint, self.lease_seconds), body)
+
+    async def answer(
+        self, scope: AsgiScope, reservation: Reservation, body: bytes, receive: Receive, send: Send
+    ) -> None:
+        """Run the request (a new reservation), or answer for it from what holds its key."""
+        if reservation.outcome is Outcome.NEW:
+            await self._run(scope, reservation, body, receive, send)
+        elif reservation.outcome is Outcome.MISMATCH:
+            await send_error(scope, send, IdempotencyKeyReused())
+        elif reservation.outcome is Outcome.IN_PROGRESS or reservation.response is None:
+            await send_error(scope, send, IdempotencyKeyInUse())
+        else:
+            await _send_replay(send, reservation.response)
+
+    async def _run(self, scope: AsgiScope, reservation: Reservation, body: bytes, receive: Receive, send: Send) -> None:
+        recorder = _ResponseRecorder(self, scope, reservation, send)
+        try:
+            await self.app(scope, replay_body(body, receive), recorder.send)
+        finally:
+            # The app raised, was cancelled (the client went away), or returned without a whole response: whether
+            # it ran is unknown, and holding the key for the lease would only delay the client's retry.
+            if not recorder.settled:
+                # Shielded: under a cancelled anyio scope every await would be cancelled again at once.
+                with anyio.CancelScope(shield=True):
+                    await self.forget(scope, reservation)
+
+    async def keep(self, scope: AsgiScope, reservation: Reservation, response: StoredResponse) -> None:
+        try:
+            await self.store.complete(reservation, response, self.ttl_seconds)
+        except Exception:
+            # The request ran and its answer is on its way; a retry will find the lease (409) until it lapses.
+            logger.exception("could not store an idempotent response (request %s)", request_id_of(scope))
+
+    async def forget(self, scope: AsgiScope, reservation: Reservation) -> None:
+        try:
+            await self.store.release(reservation)
+        except Exception:
+            logger.exception("could not release an idempotency key (request %s)", request_id_of(scope))
+
+
+class _ResponseRecorder:
+    """Passes the response through while recording it; before the last body chunk goes out it is kept or the
+    reservation released, so a client that has the answer and retries at once gets the replay, never a 409."""
+
+    def __init__(self, owner: IdempotentRuns, scope: AsgiScope, reservation: Reservation, send: Send) -> None:
+        self.owner = owner
+        self.scope = scope
+        self.reservation = reservation
+        self.downstream = send
+        self.settled = False
+        self.status = 0
+        self.headers: tuple[tuple[bytes, bytes], ...] = ()
+        self.body = bytearray()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = tuple(
+                (name.lower(), value) for name, value in message.get("headers", ()) if name.lower() in KEPT_HEADERS
+            )
+        elif message["type"] == "http.response.body" and not self.settled:
+            self.body.extend(message.get("body", b""))
+            if not message.get("more_body", False):
+                await self._settle()
+        await self.downstream(message)
+
+    async def _settle(self) -> None:
+        self.settled = True
+        body = bytes(self.body)
+        if is_kept(self.status, body):
+            await self.owner.keep(self.scope, self.reservation, StoredResponse(self.status, self.headers, body))
+        else:
+            await self.owner.forget(self.scope, self.reservation)
+
+
+async def _send_replay(send: Send, response: StoredResponse) -> None:
+    headers = [*response.headers, (b"content-length", str(len(response.body)).encode()), REPLAYED_HEADER]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})

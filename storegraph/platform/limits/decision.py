@@ -1,0 +1,149 @@
+"""What a limiter answers, the protocol both backends implement, and the arithmetic they share."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from storegraph.platform.limits.plans import Plan
+
+WINDOW_SECONDS = 60
+RefusedBy = Literal["rate", "quota"]
+# The usage counters a limiter keeps per key (all requests, and per endpoint label).
+USAGE_PERIODS = ("minute", "day", "month")
+# The monthly counters a limiter keeps per store: "requests" is the request quota's, counted by ``hit``; the
+# others are drawn on by ``consume``.
+StoreQuota = Literal["signups", "webhooks"]
+STORE_COUNTERS = ("requests", "signups", "webhooks")
+# What the per-endpoint counters file a request under when the app gave it no label.
+OTHER_ENDPOINT = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer to one request. ``limit``, ``remaining`` and ``reset`` describe the 60-second window and are
+    ``None`` for a plan without a per-minute limit; ``reset`` is the epoch second at which the window frees a slot."""
+
+    allowed: bool
+    limit: int | None
+    remaining: int | None
+    reset: int | None
+    # Whole seconds to wait before retrying: at least 1 when refused, 0 when allowed.
+    retry_after: int
+    refused_by: RefusedBy | None
+
+
+@dataclass(frozen=True, slots=True)
+class WindowState:
+    """A key's 60-second window as it is, read without taking a slot. All ``None`` for a plan without a
+    per-minute limit; ``reset`` (epoch second at which the oldest entry leaves) is ``None`` for an empty window."""
+
+    limit: int | None
+    remaining: int | None
+    reset: int | None
+
+
+class RateLimiter(Protocol):
+    async def hit(self, store_id: int, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
+        """Decide one request of the key, atomically: the key's window first, then the store's monthly quota
+        (shared by all its keys). Only an allowed request takes a slot of the window, counts toward the store's
+        quota and is added to the key's usage counters."""
+        ...
+
+    async def peek(self, key_pk: int, plan: Plan, now: float | None = None) -> WindowState:
+        """The key's window without adding to it."""
+        ...
+
+    async def usage(self, key_pk: int, now: float | None = None) -> dict[str, int]:
+        """Allowed requests of the key in the current minute, day and month (UTC)."""
+        ...
+
+    async def record_endpoint(self, key_pk: int, endpoint: str, now: float | None = None) -> None:
+        """Count one answered request of the key under ``endpoint`` (a label the server chose, never client
+        text) in the current minute, day and month."""
+        ...
+
+    async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
+        """The key's requests per endpoint label in the current periods: label → minute/day/month → count. A
+        label seen this month but not this minute counts 0 for the minute."""
+        ...
+
+    async def consume(
+        self, store_id: int, kind: StoreQuota, plan: Plan, amount: int = 1, now: float | None = None
+    ) -> bool:
+        """Take ``amount`` (at least 1) from the store's monthly ``kind`` quota, atomically and all or nothing:
+        ``False``, and nothing taken, when that would go over the plan's limit (``None``: unlimited)."""
+        ...
+
+    async def store_usage(self, store_id: int, now: float | None = None) -> dict[str, int]:
+        """The store's requests, signups and webhooks counted this month (UTC)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Periods:
+    """The calendar periods (UTC) ``now`` falls in, as labels for counter keys, and when the month ends."""
+
+    minute: str
+    day: str
+    month: str
+    month_end: float
+
+    def label(self, period: str) -> str:
+        labels = {"minute": self.minute, "day": self.day, "month": self.month}
+        return labels[period]
+
+
+def periods_at(now: float) -> Periods:
+    moment = datetime.fromtimestamp(now, UTC)
+    next_month = datetime(moment.year + moment.month // 12, moment.month % 12 + 1, 1, tzinfo=UTC)
+    return Periods(
+        minute=moment.strftime("%Y%m%d%H%M"),
+        day=moment.strftime("%Y%m%d"),
+        month=moment.strftime("%Y%m"),
+        month_end=next_month.timestamp(),
+    )
+
+
+def quota_limit(plan: Plan, kind: StoreQuota) -> int | None:
+    return plan.signups_per_month if kind == "signups" else plan.webhooks_per_month
+
+
+def check_amount(amount: int) -> None:
+    # A zero or negative amount would let ``consume`` hand quota back (or succeed over the limit).
+    if amount < 1:
+        raise ValueError(f"amount must be at least 1, got {amount}")
+
+
+def window_state(plan: Plan, *, in_window: int, oldest: float | None) -> WindowState:
+    limit = plan.requests_per_minute
+    if limit is None:
+        return WindowState(None, None, None)
+    reset = math.ceil(oldest + WINDOW_SECONDS) if oldest is not None else None
+    return WindowState(limit=limit, remaining=max(limit - in_window, 0), reset=reset)
+
+
+def decide(
+    plan: Plan, *, now: float, in_window: int, oldest: float | None, refused_by: RefusedBy | None, month_end: float
+) -> Decision:
+    """Build the answer from the window after the request (``in_window`` entries, the oldest at ``oldest``)."""
+    limit = plan.requests_per_minute
+    # An empty window (only when nothing could be admitted) frees a slot a full window after now.
+    frees_at = (oldest if oldest is not None else now) + WINDOW_SECONDS
+    retry_after = 0
+    if refused_by == "rate":
+        retry_after = max(1, math.ceil(frees_at - now))
+    elif refused_by == "quota":
+        retry_after = max(1, math.ceil(month_end - now))
+    if limit is None:
+        return Decision(refused_by is None, None, None, None, retry_after, refused_by)
+    return Decision(
+        allowed=refused_by is None,
+        limit=limit,
+        remaining=max(limit - in_window, 0),
+        reset=math.ceil(frees_at),
+        retry_after=retry_after,
+        refused_by=refused_by,
+    )

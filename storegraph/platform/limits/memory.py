@@ -1,0 +1,142 @@
+"""The limiter held in this process: the embedded default (one API process), and the model for the Redis one."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+from storegraph.platform.limits.decision import (
+    STORE_COUNTERS,
+    USAGE_PERIODS,
+    WINDOW_SECONDS,
+    Decision,
+    Periods,
+    RefusedBy,
+    StoreQuota,
+    WindowState,
+    check_amount,
+    decide,
+    periods_at,
+    quota_limit,
+    window_state,
+)
+from storegraph.platform.limits.plans import Plan
+
+
+class _PeriodCounts:
+    """Counts per (owner, name) that start again when the period's label changes: only the current period of
+    each is kept, so nothing grows with time."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[int, str], tuple[str, int]] = {}
+
+    def get(self, owner: int, name: str, label: str) -> int:
+        kept_label, count = self._counts.get((owner, name), ("", 0))
+        return count if kept_label == label else 0
+
+    def add(self, owner: int, name: str, label: str, amount: int = 1) -> None:
+        self._counts[(owner, name)] = (label, self.get(owner, name, label) + amount)
+
+
+class _PeriodTallies:
+    """Per (owner, period), a count per endpoint label; the whole tally starts again with a new period."""
+
+    def __init__(self) -> None:
+        self._tallies: dict[tuple[int, str], tuple[str, dict[str, int]]] = {}
+
+    def get(self, owner: int, period: str, label: str) -> dict[str, int]:
+        kept_label, tally = self._tallies.get((owner, period), ("", {}))
+        return tally if kept_label == label else {}
+
+    def add(self, owner: int, period: str, label: str, endpoint: str) -> None:
+        tally = self.get(owner, period, label)
+        tally[endpoint] = tally.get(endpoint, 0) + 1
+        self._tallies[(owner, period)] = (label, tally)
+
+
+class MemoryRateLimiter:
+    """A deque of admitted request times per key (at most the plan's limit of them), the key's counters and
+    endpoint tallies of the current minute, day and month, and the store's counters of the current month. No
+    method awaits, so under asyncio each is atomic. ``clock`` gives epoch seconds (injectable for tests)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._windows: dict[int, deque[float]] = {}
+        self._key_counts = _PeriodCounts()
+        self._store_counts = _PeriodCounts()
+        self._endpoints = _PeriodTallies()
+
+    async def hit(self, store_id: int, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
+        now = self._now(now)
+        periods = periods_at(now)
+        window = self._window(key_pk, now)
+        quota = plan.requests_per_month
+        refused_by: RefusedBy | None = None
+        if plan.requests_per_minute is not None and len(window) >= plan.requests_per_minute:
+            refused_by = "rate"
+        elif quota is not None and self._store_count(store_id, "requests", periods) >= quota:
+            refused_by = "quota"
+        else:
+            if plan.requests_per_minute is not None:
+                window.append(now)
+            self._count_request(store_id, key_pk, periods)
+        oldest = window[0] if window else None
+        return decide(
+            plan, now=now, in_window=len(window), oldest=oldest, refused_by=refused_by, month_end=periods.month_end
+        )
+
+    async def peek(self, key_pk: int, plan: Plan, now: float | None = None) -> WindowState:
+        window = self._window(key_pk, self._now(now)) if key_pk in self._windows else deque[float]()
+        return window_state(plan, in_window=len(window), oldest=window[0] if window else None)
+
+    async def usage(self, key_pk: int, now: float | None = None) -> dict[str, int]:
+        periods = periods_at(self._now(now))
+        return {period: self._key_counts.get(key_pk, period, periods.label(period)) for period in USAGE_PERIODS}
+
+    async def record_endpoint(self, key_pk: int, endpoint: str, now: float | None = None) -> None:
+        periods = periods_at(self._now(now))
+        for period in USAGE_PERIODS:
+            self._endpoints.add(key_pk, period, periods.label(period), endpoint)
+
+    async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
+        periods = periods_at(self._now(now))
+        tallies = {period: self._endpoints.get(key_pk, period, periods.label(period)) for period in USAGE_PERIODS}
+        # Every label of the day and minute is also in the month's tally.
+        return {
+            endpoint: {period: tallies[period].get(endpoint, 0) for period in USAGE_PERIODS}
+            for endpoint in tallies["month"]
+        }
+
+    async def consume(
+        self, store_id: int, kind: StoreQuota, plan: Plan, amount: int = 1, now: float | None = None
+    ) -> bool:
+        check_amount(amount)
+        periods = periods_at(self._now(now))
+        limit = quota_limit(plan, kind)
+        if limit is not None and self._store_count(store_id, kind, periods) + amount > limit:
+            return False
+        self._store_counts.add(store_id, kind, periods.month, amount)
+        return True
+
+    async def store_usage(self, store_id: int, now: float | None = None) -> dict[str, int]:
+        periods = periods_at(self._now(now))
+        return {kind: self._store_count(store_id, kind, periods) for kind in STORE_COUNTERS}
+
+    def _now(self, now: float | None) -> float:
+        return self._clock() if now is None else now
+
+    def _window(self, key_pk: int, now: float) -> deque[float]:
+        window = self._windows.setdefault(key_pk, deque())
+        # An entry exactly a window old has left it (Redis's ZREMRANGEBYSCORE bound is inclusive too).
+        while window and window[0] <= now - WINDOW_SECONDS:
+            window.popleft()
+        return window
+
+    def _store_count(self, store_id: int, kind: str, periods: Periods) -> int:
+        return self._store_counts.get(store_id, kind, periods.month)
+
+    def _count_request(self, store_id: int, key_pk: int, periods: Periods) -> None:
+        for period in USAGE_PERIODS:
+            self._key_counts.add(key_pk, period, periods.label(period))
+        self._store_counts.add(store_id, "requests", periods.month)

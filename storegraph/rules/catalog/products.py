@@ -1,0 +1,146 @@
+"""Catalogue rules: validation, slugs unique per store, SKUs unique per store, stock-low alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Product
+from db.queries.slugs import insert_with_free_slug, slugify, unique_constraint, violates
+from storegraph.platform.errors import Conflict, NotFound
+from storegraph.platform.validation import Problems
+from storegraph.rules.event_bodies import stock_low_data
+from storegraph.rules.outbox import EventName, record_event
+from storegraph.rules.statuses import ProductStatus
+
+UNSET: Any = object()
+
+MAX_NAME = 100
+SLUG_CONSTRAINT = unique_constraint(Product, "store_id", "slug")
+SKU_CONSTRAINT = unique_constraint(Product, "store_id", "sku")
+
+
+@dataclass(frozen=True)
+class ProductChanges:
+    """Fields to set; ``UNSET`` leaves a field as it is (PATCH), ``None`` clears a nullable one."""
+
+    name: str | None = UNSET
+    description: str | None = UNSET
+    price: int | None = UNSET
+    compare_price: int | None = UNSET
+    cost_price: int | None = UNSET
+    sku: str | None = UNSET
+    track_stock: bool | None = UNSET
+    stock_quantity: int | None = UNSET
+    low_stock_alert: int | None = UNSET
+    status: ProductStatus | None = UNSET
+
+    def given(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
+
+
+REQUIRED_ON_CREATE = ("name", "price")
+NOT_NULLABLE = ("name", "price", "track_stock", "stock_quantity", "low_stock_alert", "status")
+
+
+def _validated(changes: ProductChanges, *, creating: bool) -> dict[str, Any]:
+    problems = Problems()
+    values = changes.given()
+    if creating:
+        for name in REQUIRED_ON_CREATE:
+            if values.get(name) is None:
+                problems.add(name, "blank", f"{name} is required")
+    for name in NOT_NULLABLE:
+        if name in values and values[name] is None and not (creating and name in REQUIRED_ON_CREATE):
+            problems.add(name, "blank", f"{name} cannot be null")
+    if "name" in values and values["name"] is not None:
+        values["name"] = problems.text("name", values["name"], max_length=MAX_NAME, required=True)
+    if "sku" in values:
+        values["sku"] = problems.text("sku", values["sku"], max_length=64)
+    if "description" in values and values["description"] is not None and len(values["description"]) > 20_000:
+        problems.add("description", "too_long", "description must be at most 20000 characters")
+    problems.plain_text("description", values.get("description"))
+    for money in ("price", "compare_price", "cost_price"):
+        problems.integer_range(money, values.get(money), minimum=0, maximum=10**12)
+    problems.integer_range("stock_quantity", values.get("stock_quantity"), minimum=0, maximum=10**9)
+    problems.integer_range("low_stock_alert", values.get("low_stock_alert"), minimum=0, maximum=10**9)
+    problems.raise_if_any()
+    if isinstance(values.get("status"), ProductStatus):
+        values["status"] = values["status"].value
+    return values
+
+
+async def _ensure_sku_free(session: AsyncSession, store_id: int, sku: str | None, product_id: int | None) -> None:
+    if sku is None:
+        return
+    stmt = select(Product.id).where(Product.store_id == store_id, Product.sku == sku)
+    existing = (await session.execute(stmt)).scalar_one_or_none()
+    if existing is not None and existing != product_id:
+        raise Conflict("sku", f"SKU {sku} is already used by another product")
+
+
+async def create_product(session: AsyncSession, store_id: int, changes: ProductChanges) -> Product:
+    values = _validated(changes, creating=True)
+    await _ensure_sku_free(session, store_id, values.get("sku"), None)
+    values.setdefault("status", ProductStatus.DRAFT.value)
+    with _sku_race_as_conflict():
+        product = await insert_with_free_slug(
+            session,
+            lambda slug: Product(store_id=store_id, slug=slug, **values),
+            slug_column=Product.slug,
+            scope=(Product.store_id == store_id,),
+            wanted=slugify(values["name"]) or "product",
+            constraint=SLUG_CONSTRAINT,
+        )
+    if product.track_stock and product.stock_quantity <= product.low_stock_alert:
+        await record_event(session, store_id, EventName.PRODUCT_STOCK_LOW, stock_low_data(product))
+    return product
+
+
+async def update_product(session: AsyncSession, store_id: int, product_id: int, changes: ProductChanges) -> Product:
+    values = _validated(changes, creating=False)
+    product = await _owned_product(session, store_id, product_id)
+    if "sku" in values:
+        await _ensure_sku_free(session, store_id, values["sku"], product.id)
+    was_low = product.track_stock and product.stock_quantity <= product.low_stock_alert
+    for name, value in values.items():
+        setattr(product, name, value)
+    with _sku_race_as_conflict():
+        await session.flush()
+    now_low = product.track_stock and product.stock_quantity <= product.low_stock_alert
+    if now_low and not was_low:
+        await record_event(session, store_id, EventName.PRODUCT_STOCK_LOW, stock_low_data(product))
+    return product
+
+
+async def delete_product(session: AsyncSession, store_id: int, product_id: int) -> int:
+    """Deletes the product; past order lines keep their copy of its name, SKU and price."""
+    product = await _owned_product(session, store_id, product_id)
+    await session.delete(product)
+    await session.flush()
+    return product_id
+
+
+async def _owned_product(session: AsyncSession, store_id: int, product_id: int) -> Product:
+    stmt = select(Product).where(Product.id == product_id, Product.store_id == store_id).with_for_update()
+    product = (await session.execute(stmt)).scalar_one_or_none()
+    if product is None:
+        raise NotFound("Product", product_id)
+    return product
+
+
+@contextmanager
+def _sku_race_as_conflict() -> Iterator[None]:
+    """A lost race on the (store, sku) unique constraint as ``conflict``; any other integrity error is a bug."""
+    try:
+        yield
+    except IntegrityError as error:
+        if violates(error, SKU_CONSTRAINT):
+            raise Conflict("sku", "That SKU is already used by another product") from None
+        raise

@@ -1,0 +1,56 @@
+"""Stock moves as single conditional UPDATEs, so concurrent orders can never sell the same unit twice."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Product
+from storegraph.platform.errors import InsufficientStock
+from storegraph.platform.timestamps import utcnow
+from storegraph.rules.outbox import EventName, record_event
+
+
+async def take_stock(session: AsyncSession, store_id: int, product_id: int, quantity: int, field: str) -> None:
+    """Decrements a tracked product's stock by ``quantity`` or raises ``InsufficientStock``.
+
+    Fires ``product.stock_low`` exactly once per crossing: only the order that moves the stock from above
+    ``low_stock_alert`` to at or below it sees the crossing, because each decrement is atomic.
+    """
+    stmt = (
+        update(Product)
+        .where(
+            Product.id == product_id,
+            Product.store_id == store_id,
+            Product.track_stock.is_(True),
+            Product.stock_quantity >= quantity,
+        )
+        .values(stock_quantity=Product.stock_quantity - quantity, updated_at=utcnow())
+        .returning(Product.id, Product.name, Product.sku, Product.stock_quantity, Product.low_stock_alert)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        available = await session.scalar(select(Product.stock_quantity).where(Product.id == product_id))
+        raise InsufficientStock(field, product_id, int(available or 0))
+    before = row.stock_quantity + quantity
+    if before > row.low_stock_alert >= row.stock_quantity:
+        await record_event(
+            session,
+            store_id,
+            EventName.PRODUCT_STOCK_LOW,
+            {
+                "id": row.id,
+                "name": row.name,
+                "sku": row.sku,
+                "stock_quantity": row.stock_quantity,
+                "low_stock_alert": row.low_stock_alert,
+            },
+        )
+
+
+async def return_stock(session: AsyncSession, store_id: int, product_id: int, quantity: int) -> None:
+    await session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.store_id == store_id, Product.track_stock.is_(True))
+        .values(stock_quantity=Product.stock_quantity + quantity, updated_at=utcnow())
+    )

@@ -1,0 +1,144 @@
+"""The rules for creating and revoking API keys: which scopes, environments and origins a new key may have.
+The key strings themselves are storegraph/platform/auth/key_format.py's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ApiKey
+from db.queries.keys import create_api_key
+from storegraph.platform.auth.key_format import KeyEnv, KeyType
+from storegraph.platform.auth.origins import normalize_origin
+from storegraph.platform.auth.scopes import INTERNAL_SCOPES, PUBLIC_KEY_SCOPES, Scope
+from storegraph.platform.errors import InsufficientScope, NotFound
+from storegraph.platform.timestamps import utcnow
+from storegraph.platform.validation import Problems
+
+# A public key's allowed origins: enough for a merchant's sites and their staging copies, few enough to check
+# on every request by a linear scan.
+MAX_ALLOWED_ORIGINS = 20
+
+
+def _validated_origins(problems: Problems, requested: list[str]) -> list[str]:
+    if len(requested) > MAX_ALLOWED_ORIGINS:
+        problems.add("allowedOrigins", "too_long", f"allowedOrigins may list at most {MAX_ALLOWED_ORIGINS} origins")
+        return []
+    origins: list[str] = []
+    for raw in requested:
+        origin = normalize_origin(raw)
+        if origin is None:
+            shown = raw if len(raw) <= 60 else raw[:57] + "..."
+            problems.add(
+                "allowedOrigins",
+                "invalid",
+                f"{shown!r} is not an origin: give scheme and host (and port), e.g. https://shop.example",
+            )
+        elif origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformKeyRequest:
+    scopes: list[str]
+    name: str | None = None
+    env: KeyEnv | None = None
+    # Only public keys have allowed origins: a platform key given some is refused rather than silently unrestricted.
+    allowed_origins: list[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKeyRequest:
+    name: str | None = None
+    env: KeyEnv | None = None
+    # Empty: any origin. Otherwise a browser request whose Origin is not listed is refused (origin_not_allowed).
+    allowed_origins: list[str] | None = None
+    # A public key holds tracking:write and nothing else; naming it (or nothing) is all that is accepted.
+    scopes: list[str] | None = None
+
+
+def _validated_scopes(problems: Problems, requested: list[str]) -> list[Scope]:
+    scopes: list[Scope] = []
+    if not requested:
+        problems.add("scopes", "blank", "scopes must name at least one scope")
+    for raw in requested:
+        try:
+            scope = Scope(raw.strip())
+        except ValueError:
+            problems.add("scopes", "unknown_scope", f"{raw!r} is not a scope")
+            continue
+        if scope in INTERNAL_SCOPES:
+            problems.add("scopes", "forbidden", f"{scope.value!r} is held only by public keys")
+            continue
+        if scope not in scopes:
+            scopes.append(scope)
+    return scopes
+
+
+async def create_platform_key(
+    session: AsyncSession,
+    store_id: int,
+    request: PlatformKeyRequest,
+    *,
+    caller_scopes: Iterable[str],
+    caller_env: KeyEnv,
+) -> tuple[ApiKey, str]:
+    """A platform key of the caller's store. A key never grants a scope it does not hold itself
+    (``insufficient_scope`` naming it); ``env`` defaults to the caller's. Returns the row and the full key string."""
+    problems = Problems()
+    scopes = _validated_scopes(problems, request.scopes)
+    name = problems.text("name", request.name, max_length=100)
+    env = _env(problems, request.env, caller_env)
+    if request.allowed_origins:
+        problems.add("allowedOrigins", "invalid", "only public keys have allowed origins")
+    problems.raise_if_any()
+    held = set(caller_scopes)
+    for scope in scopes:
+        if scope.value not in held:
+            raise InsufficientScope(scope.value, field="scopes")
+    return await create_api_key(
+        session, store_id=store_id, key_type=KeyType.PLATFORM, env=env, scopes=tuple(scopes), name=name
+    )
+
+
+async def create_public_key(
+    session: AsyncSession, store_id: int, request: PublicKeyRequest, *, caller_env: KeyEnv
+) -> tuple[ApiKey, str]:
+    """A public key of the caller's store (``dzpub_<env>_<key_id>``); its signing secret is on the row.
+
+    It grants no scope of the caller's (it only reaches the tracking endpoints), so any key that may create keys
+    may create one. ``env`` defaults to the caller's, and a test key cannot create a live one."""
+    problems = Problems()
+    name = problems.text("name", request.name, max_length=100)
+    env = _env(problems, request.env, caller_env)
+    origins = _validated_origins(problems, request.allowed_origins or [])
+    if any(raw.strip() not in PUBLIC_KEY_SCOPES for raw in request.scopes or []):
+        problems.add("scopes", "invalid", "a public key holds only tracking:write: leave scopes empty")
+    problems.raise_if_any()
+    return await create_api_key(
+        session, store_id=store_id, key_type=KeyType.PUBLIC, env=env, scopes=(), name=name, allowed_origins=origins
+    )
+
+
+def _env(problems: Problems, requested: KeyEnv | None, caller_env: KeyEnv) -> KeyEnv:
+    env = requested or caller_env
+    if caller_env is KeyEnv.TEST and env is KeyEnv.LIVE:
+        # Test keys live in development tools and CI; they must not mint keys that reach live data.
+        problems.add("env", "forbidden", "a test key cannot create a live key")
+    return env
+
+
+async def revoke_key(session: AsyncSession, store_id: int, key_pk: int) -> ApiKey:
+    """Revokes a key of the store; it is refused from its next request on. Revoking again keeps the first time."""
+    stmt = select(ApiKey).where(ApiKey.id == key_pk, ApiKey.store_id == store_id).with_for_update()
+    row = (await session.execute(stmt)).scalar_one_or_none()
+    if row is None:
+        raise NotFound("API key", key_pk)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        await session.flush()
+    return row

@@ -1,0 +1,141 @@
+"""The order status machine: pending → confirmed → shipped → delivered, and pending/confirmed → cancelled;
+payment: pending → paid | failed, failed → paid, paid → refunded. Every step is recorded with its actor key;
+a status step fires its webhook; cancelling returns tracked stock and takes the order out of the totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Order, OrderItem, OrderStatusChange
+from storegraph.platform.errors import InvalidStatusTransition, NotFound
+from storegraph.platform.timestamps import utcnow
+from storegraph.platform.validation import Problems
+from storegraph.rules.catalog.stock import return_stock
+from storegraph.rules.customers.fraud import refresh_fraud_score
+from storegraph.rules.customers.totals import remove_order_from_totals
+from storegraph.rules.event_bodies import order_data
+from storegraph.rules.outbox import EventName, record_event
+from storegraph.rules.statuses import OrderStatus, PaymentStatus
+
+STATUS_STEPS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+PAYMENT_STEPS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
+    PaymentStatus.PENDING: frozenset({PaymentStatus.PAID, PaymentStatus.FAILED}),
+    PaymentStatus.FAILED: frozenset({PaymentStatus.PAID}),
+    PaymentStatus.PAID: frozenset({PaymentStatus.REFUNDED}),
+    PaymentStatus.REFUNDED: frozenset(),
+}
+
+STATUS_EVENTS: dict[OrderStatus, EventName] = {
+    OrderStatus.CONFIRMED: EventName.ORDER_CONFIRMED,
+    OrderStatus.SHIPPED: EventName.ORDER_SHIPPED,
+    OrderStatus.DELIVERED: EventName.ORDER_DELIVERED,
+    OrderStatus.CANCELLED: EventName.ORDER_CANCELLED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChangeRequest:
+    status: OrderStatus | None = None
+    payment_status: PaymentStatus | None = None
+    note: str | None = None
+
+
+def can_move(current: OrderStatus, requested: OrderStatus) -> bool:
+    return requested in STATUS_STEPS[current]
+
+
+def can_move_payment(current: PaymentStatus, requested: PaymentStatus) -> bool:
+    return requested in PAYMENT_STEPS[current]
+
+
+async def change_order_status(
+    session: AsyncSession, store_id: int, order_id: int, request: StatusChangeRequest, actor_key_id: int | None
+) -> Order:
+    note = _validated(request)
+    order = await _locked_order(session, store_id, order_id)
+    current, current_payment = OrderStatus(order.status), PaymentStatus(order.payment_status)
+    # Check both before changing either: a request is applied whole or not at all.
+    if request.status is not None and not can_move(current, request.status):
+        raise InvalidStatusTransition("status", current.value, request.status.value)
+    if request.payment_status is not None and not can_move_payment(current_payment, request.payment_status):
+        raise InvalidStatusTransition("paymentStatus", current_payment.value, request.payment_status.value)
+    now = utcnow()
+    order.updated_at = now
+    if request.payment_status is not None:
+        order.payment_status = request.payment_status.value
+        _record(
+            session, order, "payment_status", current_payment.value, request.payment_status.value, note, actor_key_id
+        )
+    if request.status is not None:
+        order.status = request.status.value
+        _record(session, order, "status", current.value, request.status.value, note, actor_key_id)
+    await session.flush()
+    if request.status is not None:
+        await _after_status_change(session, store_id, order, request.status)
+    if order.customer_id is not None and (
+        request.status is OrderStatus.CANCELLED or request.payment_status is PaymentStatus.FAILED
+    ):
+        await refresh_fraud_score(session, store_id, order.customer_id)
+    return order
+
+
+def _validated(request: StatusChangeRequest) -> str | None:
+    problems = Problems()
+    if request.status is None and request.payment_status is None:
+        problems.add("status", "blank", "give a status, a paymentStatus or both")
+    note = problems.text("note", request.note, max_length=1000)
+    problems.raise_if_any()
+    return note
+
+
+async def _locked_order(session: AsyncSession, store_id: int, order_id: int) -> Order:
+    # FOR UPDATE serialises concurrent changes of one order on PostgreSQL; SQLite's write lock already does.
+    stmt = select(Order).where(Order.id == order_id, Order.store_id == store_id).with_for_update()
+    order = (await session.execute(stmt)).scalar_one_or_none()
+    if order is None:
+        raise NotFound("Order", order_id)
+    return order
+
+
+def _record(
+    session: AsyncSession,
+    order: Order,
+    field: str,
+    before: str,
+    after: str,
+    note: str | None,
+    actor_key_id: int | None,
+) -> None:
+    session.add(
+        OrderStatusChange(
+            order_id=order.id,
+            field=field,
+            from_status=before,
+            to_status=after,
+            note=note,
+            actor_key_id=actor_key_id,
+            created_at=order.updated_at,
+        )
+    )
+
+
+async def _after_status_change(session: AsyncSession, store_id: int, order: Order, status: OrderStatus) -> None:
+    items = list((await session.execute(select(OrderItem).where(OrderItem.order_id == order.id))).scalars())
+    if status is OrderStatus.CANCELLED:
+        # Products by id, then the customer: the lock order checkout uses too (see storegraph/rules/orders/checkout.py).
+        for item in sorted(items, key=lambda item: item.product_id or 0):
+            if item.product_id is not None:
+                await return_stock(session, store_id, item.product_id, item.quantity)
+        if order.customer_id is not None:
+            await remove_order_from_totals(session, order.customer_id, order.total)
+    await record_event(session, store_id, STATUS_EVENTS[status], order_data(order, items))

@@ -1,0 +1,32 @@
+"""Domain events, written to the outbox in the caller's transaction: an event exists iff its change committed."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import OutboxEvent
+from storegraph.platform.timestamps import utcnow
+
+
+class EventName(StrEnum):
+    ORDER_CREATED = "order.created"
+    ORDER_CONFIRMED = "order.confirmed"
+    ORDER_SHIPPED = "order.shipped"
+    ORDER_DELIVERED = "order.delivered"
+    ORDER_CANCELLED = "order.cancelled"
+    SIGNUP_COUNTED = "signup.counted"
+    PRODUCT_STOCK_LOW = "product.stock_low"
+
+
+def new_event_id() -> str:
+    return f"evt_{secrets.token_hex(12)}"
+
+
+async def record_event(session: AsyncSession, store_id: int, event: EventName, data: dict[str, Any]) -> None:
+    session.add(
+        OutboxEvent(store_id=store_id, public_id=new_event_id(), event=event.value, payload=data, created_at=utcnow())
+    )

@@ -1,0 +1,41 @@
+"""Accepting tracked work: give it ids and put it in the job queue, durably, before the API answers 202.
+
+Nothing is written to the database here: the job is the durable record (the database queue commits it in a
+transaction of its own, Redis Streams before answering), and the worker stores and counts it. So a burst of
+tracking traffic costs one write per request, and the quota and counting rules run in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storegraph.platform.jobs.queue import JobQueue
+from storegraph.rules.tracking.jobs import (
+    EVENTS_JOB,
+    SIGNUP_JOB,
+    AcceptedEvent,
+    EventsJob,
+    SignupJob,
+    new_event_id,
+    new_signup_id,
+)
+from storegraph.rules.tracking.validation import ValidEvent, ValidSignup
+
+
+async def accept_signup(
+    queue: JobQueue, *, store_id: int, key_id: str, signup: ValidSignup, accepted_at: datetime
+) -> str:
+    """The signup's id (``sgn_...``), once its job is stored."""
+    job = SignupJob(store_id=store_id, key_id=key_id, public_id=new_signup_id(), accepted_at=accepted_at, signup=signup)
+    await queue.enqueue(SIGNUP_JOB, job.payload())
+    return job.public_id
+
+
+async def accept_events(
+    queue: JobQueue, *, store_id: int, key_id: str, events: list[ValidEvent], accepted_at: datetime
+) -> list[str]:
+    """The events' ids (``tev_...``, in the request's order), once their one job is stored."""
+    accepted = [AcceptedEvent(public_id=new_event_id(), event=event) for event in events]
+    job = EventsJob(store_id=store_id, key_id=key_id, accepted_at=accepted_at, events=accepted)
+    await queue.enqueue(EVENTS_JOB, job.payload())
+    return [item.public_id for item in accepted]

@@ -1,0 +1,254 @@
+"""The demo store, on SQLite and PostgreSQL: every status present, consistent by the rules checkout and the status
+machine keep, and the same data for the same seed.
+
+Self-contained: each backend gets its own fresh, migrated database here, so these tests share nothing with the
+app fixtures of conftest.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.migrate import upgrade_to_head
+from db.models import ApiKey, Customer, Order, OrderItem, OrderStatusChange, Product
+from db.session import create_engine, create_sessionmaker
+from storegraph.demo import DemoStore, build_demo
+from storegraph.platform.auth.key_format import KeyEnv, KeyType, parse_platform_key
+from storegraph.platform.auth.scopes import ALL_SCOPES
+from storegraph.platform.phones import normalize_phone
+from storegraph.rules.orders.status import can_move
+from storegraph.rules.statuses import OrderStatus
+
+POSTGRES_ADMIN_URL = os.environ.get("STOREGRAPH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+SIZE = {"customers": 60, "orders": 250, "products": 15}
+
+
+@dataclass(frozen=True)
+class Demo:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    store: DemoStore
+
+    async def rows(self, stmt: Select[Any]) -> list[Any]:
+        async with self.sessionmaker() as session:
+            return list((await session.execute(stmt)).all())
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def database(request, tmp_path_factory) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A fresh, migrated database of the backend, dropped (PostgreSQL) after the module."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+        async with _migrated(url) as sessionmaker:
+            yield sessionmaker
+        return
+    name = f"storegraph_demo_{secrets.token_hex(6)}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        base = POSTGRES_ADMIN_URL.rpartition("/")[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+        async with _migrated(f"{base}/{name}") as sessionmaker:
+            yield sessionmaker
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(sql: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def _migrated(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(url, pool_size=2)
+    try:
+        await upgrade_to_head(engine)
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def demo(database) -> Demo:
+    return Demo(database, await build_demo(database, **SIZE, progress=False))
+
+
+async def test_customer_totals_equal_the_aggregates_of_their_non_cancelled_orders(demo):
+    counted = (
+        select(
+            Order.customer_id,
+            func.count().label("orders"),
+            func.sum(Order.total).label("spent"),
+            func.max(Order.created_at).label("last"),
+        )
+        .where(Order.store_id == demo.store.store_id, Order.status != OrderStatus.CANCELLED.value)
+        .group_by(Order.customer_id)
+        .subquery()
+    )
+    rows = await demo.rows(
+        select(Customer.total_orders, Customer.total_spent, Customer.last_order_at, counted.c.orders, counted.c.spent)
+        .add_columns(counted.c.last)
+        .outerjoin(counted, counted.c.customer_id == Customer.id)
+        .where(Customer.store_id == demo.store.store_id)
+    )
+
+    assert len(rows) == SIZE["customers"]
+    assert [(row.total_orders, row.total_spent, row.last_order_at) for row in rows] == [
+        (row.orders or 0, row.spent or 0, row.last) for row in rows
+    ]
+    assert any(row.orders for row in rows)
+
+
+async def test_orders_exist_in_every_status(demo):
+    statuses = await demo.rows(select(Order.status).where(Order.store_id == demo.store.store_id).distinct())
+
+    assert {row.status for row in statuses} == {status.value for status in OrderStatus}
+
+
+async def test_only_delivered_orders_are_paid(demo):
+    pairs = await demo.rows(
+        select(Order.status, Order.payment_status).where(Order.store_id == demo.store.store_id).distinct()
+    )
+
+    assert all((row.payment_status == "paid") == (row.status == "delivered") for row in pairs)
+
+
+async def test_order_numbers_follow_the_format_and_are_unique(demo):
+    rows = await demo.rows(select(Order.order_number).where(Order.store_id == demo.store.store_id))
+    numbers = [row.order_number for row in rows]
+
+    assert len(numbers) == SIZE["orders"]
+    assert len(set(numbers)) == len(numbers)
+    assert all(re.fullmatch(rf"ORD-{demo.store.store_id}-\d{{8}}-[0-9A-F]{{4}}", number) for number in numbers)
+
+
+async def test_order_amounts_add_up_from_their_lines(demo):
+    lines = (
+        select(OrderItem.order_id, func.sum(OrderItem.total).label("lines_total"), func.count().label("lines"))
+        .group_by(OrderItem.order_id)
+        .subquery()
+    )
+    rows = await demo.rows(
+        select(Order.subtotal, Order.delivery_fee, Order.total, lines.c.lines_total, lines.c.lines)
+        .join(lines, lines.c.order_id == Order.id)
+        .where(Order.store_id == demo.store.store_id)
+    )
+    items = await demo.rows(
+        select(OrderItem.unit_price, OrderItem.quantity, OrderItem.total, Product.price)
+        .join(Order, Order.id == OrderItem.order_id)
+        .join(Product, Product.id == OrderItem.product_id)
+        .where(Order.store_id == demo.store.store_id)
+    )
+
+    assert len(rows) == SIZE["orders"]
+    assert all(row.subtotal == row.lines_total and row.total == row.subtotal + row.delivery_fee for row in rows)
+    assert all(1 <= row.lines <= 4 for row in rows)
+    assert all(item.unit_price == item.price and item.total == item.unit_price * item.quantity for item in items)
+
+
+async def test_status_histories_walk_the_state_machine_to_the_order_status(demo):
+    orders = dict(await demo.rows(select(Order.id, Order.status).where(Order.store_id == demo.store.store_id)))
+    steps = await demo.rows(
+        select(OrderStatusChange.order_id, OrderStatusChange.from_status, OrderStatusChange.to_status)
+        .add_columns(OrderStatusChange.created_at)
+        .join(Order, Order.id == OrderStatusChange.order_id)
+        .where(Order.store_id == demo.store.store_id, OrderStatusChange.field == "status")
+        .order_by(OrderStatusChange.order_id, OrderStatusChange.created_at, OrderStatusChange.id)
+    )
+    histories: dict[int, list[Any]] = defaultdict(list)
+    for step in steps:
+        histories[step.order_id].append(step)
+
+    assert histories.keys() == orders.keys()
+    for order_id, history in histories.items():
+        assert (history[0].from_status, history[0].to_status) == (None, "pending")
+        for before, after in itertools.pairwise(history):
+            assert after.from_status == before.to_status
+            assert can_move(OrderStatus(before.to_status), OrderStatus(after.to_status))
+            assert after.created_at > before.created_at
+        assert history[-1].to_status == orders[order_id]
+
+
+async def test_customers_exist_before_their_first_order(demo):
+    first_orders = (
+        select(Order.customer_id, func.min(Order.created_at).label("first")).group_by(Order.customer_id).subquery()
+    )
+    rows = await demo.rows(
+        select(Customer.created_at, Customer.updated_at, first_orders.c.first)
+        .outerjoin(first_orders, first_orders.c.customer_id == Customer.id)
+        .where(Customer.store_id == demo.store.store_id)
+    )
+
+    assert all(row.first is None or row.created_at <= row.first for row in rows)
+    assert all(row.updated_at >= row.created_at for row in rows)
+
+
+async def test_phones_are_unique_normalised_dz_mobiles(demo):
+    rows = await demo.rows(select(Customer.phone).where(Customer.store_id == demo.store.store_id))
+    phones = [row.phone for row in rows]
+
+    assert len(set(phones)) == len(phones) == SIZE["customers"]
+    assert all(re.fullmatch(r"0[567]\d{8}", phone) and normalize_phone(phone) == phone for phone in phones)
+
+
+async def test_product_slugs_and_skus_are_unique(demo):
+    rows = await demo.rows(select(Product.slug, Product.sku).where(Product.store_id == demo.store.store_id))
+
+    assert len({row.slug for row in rows}) == len({row.sku for row in rows}) == len(rows) == SIZE["products"]
+
+
+async def test_repeated_product_names_get_numbered_slugs(demo):
+    # More products than catalogue listings: names repeat, and slugs must still be unique.
+    store = await build_demo(demo.sessionmaker, customers=0, orders=0, products=400, progress=False)
+    rows = await demo.rows(select(Product.slug).where(Product.store_id == store.store_id))
+    slugs = [row.slug for row in rows]
+
+    assert len(set(slugs)) == len(slugs) == 400
+    assert any(slug.endswith("-2") for slug in slugs)
+
+
+async def test_the_same_seed_gives_the_same_data(demo):
+    again = await build_demo(demo.sessionmaker, **SIZE, progress=False)
+
+    async def people(store_id: int) -> list[tuple[Any, ...]]:
+        stmt = select(Customer.first_name, Customer.last_name, Customer.phone).where(Customer.store_id == store_id)
+        return [tuple(row) for row in await demo.rows(stmt.order_by(Customer.id))]
+
+    async def totals(store_id: int) -> list[tuple[Any, ...]]:
+        stmt = select(Order.total, Order.status, Order.created_at).where(Order.store_id == store_id)
+        return [tuple(row) for row in await demo.rows(stmt.order_by(Order.id))]
+
+    assert again.store_id != demo.store.store_id
+    assert await people(again.store_id) == await people(demo.store.store_id)
+    assert await totals(again.store_id) == await totals(demo.store.store_id)
+
+
+async def test_the_returned_key_is_a_test_platform_key(demo):
+    parsed = parse_platform_key(demo.store.key)
+
+    assert parsed is not None
+    assert parsed.env is KeyEnv.TEST
+
+
+async def test_the_returned_key_holds_every_scope_of_the_demo_store(demo):
+    parsed = parse_platform_key(demo.store.key)
+    assert parsed is not None
+    [key] = await demo.rows(select(ApiKey.store_id, ApiKey.type, ApiKey.scopes).where(ApiKey.key_id == parsed.key_id))
+
+    assert key.store_id == demo.store.store_id
+    assert key.type == KeyType.PLATFORM.value
+    assert key.scopes == [scope.value for scope in ALL_SCOPES]

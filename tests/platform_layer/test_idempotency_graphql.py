@@ -1,0 +1,204 @@
+"""Idempotency-Key through the whole app: POST /graphql honours it (queries and mutations), on SQLite and
+PostgreSQL, with the in-process store and with Redis; /v1 writes need it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from db.models import Order, Store
+from storegraph.app import create_app
+from tests.conftest import app_settings, services_of
+from tests.support.factories import Key, create_key, create_product, create_store
+from tests.support.idempotency_support import REDIS_URL, redis_prefix
+
+PLACE = """
+mutation($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { order { id orderNumber total } userErrors { field code } }
+}
+"""
+
+
+class Shop:
+    def __init__(self, key: Key, product_id: int) -> None:
+        self.key = key
+        self.product_id = product_id
+
+    def order(self, quantity: int = 1, phone: str = "0555 12 12 12") -> dict[str, Any]:
+        lines = [{"productId": str(self.product_id), "quantity": quantity}]
+        customer = {"firstName": "Nadia", "phone": phone, "wilayaId": 16}
+        return {"query": PLACE, "variables": {"input": {"lines": lines, "customer": customer}}}
+
+
+@pytest.fixture
+async def shop(session) -> Shop:
+    store = await create_store(session)
+    key = await create_key(session, store)
+    product = await create_product(session, store, price=1000)
+    await session.commit()
+    return Shop(key, product.id)
+
+
+def with_key(key: Key, idempotency_key: str | None = None) -> dict[str, str]:
+    return {**key.headers, "Idempotency-Key": idempotency_key or uuid4().hex}
+
+
+async def orders_of(sessionmaker, store_id: int) -> int:
+    async with sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(Order).where(Order.store_id == store_id)))
+
+
+async def test_the_same_order_sent_twice_with_one_key_is_placed_once(client, sessionmaker, shop):
+    headers = with_key(shop.key)
+
+    first = await client.post("/graphql", json=shop.order(), headers=headers)
+    again = await client.post("/graphql", json=shop.order(), headers=headers)
+
+    assert await orders_of(sessionmaker, shop.key.store_id) == 1
+    assert first.json()["data"]["placeOrder"]["userErrors"] == []
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.status_code == first.status_code == 200
+    assert again.content == first.content
+
+
+async def test_a_replay_carries_the_rate_limit_state_of_the_request_that_received_it(client, shop):
+    headers = with_key(shop.key)
+
+    first = await client.post("/graphql", json=shop.order(), headers=headers)
+    again = await client.post("/graphql", json=shop.order(), headers=headers)
+
+    assert again.headers["idempotent-replayed"] == "true"
+    assert int(again.headers["x-ratelimit-remaining"]) == int(first.headers["x-ratelimit-remaining"]) - 1
+
+
+async def test_without_the_header_every_graphql_request_runs(client, sessionmaker, shop):
+    await client.post("/graphql", json=shop.order(), headers=shop.key.headers)
+    again = await client.post("/graphql", json=shop.order(), headers=shop.key.headers)
+
+    assert "idempotent-replayed" not in again.headers
+    assert await orders_of(sessionmaker, shop.key.store_id) == 2
+
+
+async def test_the_same_key_with_other_variables_is_idempotency_key_reused(client, sessionmaker, shop):
+    headers = with_key(shop.key)
+    await client.post("/graphql", json=shop.order(quantity=1), headers=headers)
+
+    reused = await client.post("/graphql", json=shop.order(quantity=2), headers=headers)
+
+    assert reused.status_code == 422
+    assert reused.json()["errors"][0]["extensions"]["code"] == "idempotency_key_reused"
+    assert await orders_of(sessionmaker, shop.key.store_id) == 1
+
+
+async def test_a_syntax_error_keeps_nothing_so_the_corrected_request_runs_with_the_same_key(client, sessionmaker, shop):
+    headers = with_key(shop.key)
+    broken = {**shop.order(), "query": PLACE.replace("placeOrder(", "placeOrder((")}
+    refused = await client.post("/graphql", json=broken, headers=headers)
+
+    corrected = await client.post("/graphql", json=shop.order(), headers=headers)
+
+    assert refused.status_code == 400
+    assert corrected.status_code == 200
+    assert "idempotent-replayed" not in corrected.headers
+    assert await orders_of(sessionmaker, shop.key.store_id) == 1
+
+
+async def test_a_mutation_answered_with_user_errors_ran_and_is_replayed(client, session, sessionmaker, shop):
+    headers = with_key(shop.key)
+    short = await client.post("/graphql", json=shop.order(quantity=51), headers=headers)  # 50 in stock
+
+    again = await client.post("/graphql", json=shop.order(quantity=51), headers=headers)
+
+    assert short.json()["data"]["placeOrder"]["userErrors"] == [
+        {"field": "lines[0].quantity", "code": "insufficient_stock"}
+    ]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == short.content
+    assert await orders_of(sessionmaker, shop.key.store_id) == 0
+
+
+async def test_a_graphql_query_with_the_header_is_replayed(client, shop):
+    headers = with_key(shop.key)
+    query = {"query": "{ viewer { keyId } }"}
+
+    first = await client.post("/graphql", json=query, headers=headers)
+    again = await client.post("/graphql", json=query, headers=headers)
+
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+
+
+async def test_graphql_over_get_ignores_the_header(client, shop):
+    headers = with_key(shop.key)
+    params = {"query": "{ viewer { keyId } }"}
+
+    await client.get("/graphql", params=params, headers=headers)
+    again = await client.get("/graphql", params=params, headers=headers)
+
+    assert again.status_code == 200
+    assert "idempotent-replayed" not in again.headers
+
+
+async def test_two_keys_of_one_store_may_use_the_same_idempotency_key(client, session, sessionmaker, shop):
+    store = await session.get(Store, shop.key.store_id)
+    other = await create_key(session, store)
+    await session.commit()
+    idempotency_key = uuid4().hex
+
+    await client.post("/graphql", json=shop.order(), headers=with_key(shop.key, idempotency_key))
+    second = await client.post("/graphql", json=shop.order(), headers=with_key(other, idempotency_key))
+
+    assert "idempotent-replayed" not in second.headers
+    assert await orders_of(sessionmaker, shop.key.store_id) == 2
+
+
+async def test_an_invalid_header_on_graphql_is_refused_in_graphqls_shape(client, shop):
+    response = await client.post("/graphql", json=shop.order(), headers=with_key(shop.key, "k" * 256))
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "idempotency_key_invalid"
+
+
+async def test_authentication_answers_before_idempotency(client, shop):
+    response = await client.post("/v1/products", json={}, headers={"Authorization": "Bearer nope"})
+
+    assert response.status_code == 401
+
+
+async def test_a_v1_write_without_the_header_is_idempotency_key_required(client, shop):
+    response = await client.post("/v1/products", json={"name": "Cotton T-Shirt"}, headers=shop.key.headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "idempotency_key_required"
+    assert response.json()["meta"]["request_id"] == response.headers["x-request-id"]
+
+
+@pytest.fixture
+async def redis_app(database_url: str) -> AsyncIterator[FastAPI]:
+    async with redis_prefix() as (_redis, prefix):
+        application = create_app(app_settings(database_url, redis_url=REDIS_URL, redis_prefix=prefix))
+        services = services_of(application)
+        try:
+            yield application
+        finally:
+            await services.engine.dispose()
+            if services.redis is not None:
+                await services.redis.aclose()
+
+
+async def test_with_redis_the_same_order_sent_twice_is_placed_once(redis_app, sessionmaker, shop):
+    headers = with_key(shop.key)
+    transport = httpx.ASGITransport(app=redis_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://storegraph.test") as http:
+        first = await http.post("/graphql", json=shop.order(), headers=headers)
+        again = await http.post("/graphql", json=shop.order(), headers=headers)
+
+    assert await orders_of(sessionmaker, shop.key.store_id) == 1
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
