@@ -4,13 +4,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy import ColumnElement, Row, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from db.models import LandingPage, Product
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
+from db.queries.slugs import insert_with_free_slug, slugify, unique_constraint
 from db.queries.text import contains_ci
+from storegraph.platform.timestamps import utcnow
 
 PRODUCT_COLUMNS = tuple(Product.__table__.c)
 
@@ -91,3 +94,133 @@ async def count_landing_pages(db: Executor, store_id: int, where: LandingPageFil
 async def landing_pages_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
     stmt = select(*LANDING_PAGE_COLUMNS).where(LandingPage.store_id == store_id, LandingPage.id.in_(ids))
     return list((await db.execute(stmt)).all())
+
+
+# --- writes ---
+# The rules' reads-before-writes (locks, uniqueness checks) live here too: they run in the write's transaction.
+
+PRODUCT_SLUG_CONSTRAINT = unique_constraint(Product, "store_id", "slug")
+PRODUCT_SKU_CONSTRAINT = unique_constraint(Product, "store_id", "sku")
+LANDING_PAGE_SLUG_CONSTRAINT = unique_constraint(LandingPage, "store_id", "slug")
+
+
+async def product_id_with_sku(session: AsyncSession, store_id: int, sku: str) -> int | None:
+    stmt = select(Product.id).where(Product.store_id == store_id, Product.sku == sku)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def insert_product(session: AsyncSession, store_id: int, values: dict[str, Any]) -> Product:
+    """Inserts a product with a slug of its name, numbered when the store has it already.
+
+    ``values`` are the product's columns (without ``store_id`` and ``slug``); an integrity error other than a lost
+    slug race (a concurrent insert of the same SKU, say) is raised unchanged.
+    """
+    return await insert_with_free_slug(
+        session,
+        lambda slug: Product(store_id=store_id, slug=slug, **values),
+        slug_column=Product.slug,
+        scope=(Product.store_id == store_id,),
+        wanted=slugify(values["name"]) or "product",
+        constraint=PRODUCT_SLUG_CONSTRAINT,
+    )
+
+
+async def lock_product(session: AsyncSession, store_id: int, product_id: int) -> Product | None:
+    """The store's product, locked (``FOR UPDATE``) until the transaction ends; ``None`` if the store has none."""
+    stmt = select(Product).where(Product.id == product_id, Product.store_id == store_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def update_product_fields(session: AsyncSession, product: Product, values: dict[str, Any]) -> None:
+    """Sets ``values`` on ``product`` and flushes: an UPDATE of the columns that changed."""
+    for name, value in values.items():
+        setattr(product, name, value)
+    await session.flush()
+
+
+async def delete_product_row(session: AsyncSession, product: Product) -> None:
+    await session.delete(product)
+    await session.flush()
+
+
+async def decrement_stock(
+    session: AsyncSession, store_id: int, product_id: int, quantity: int
+) -> Row[int, str, str | None, int, int] | None:
+    """Takes ``quantity`` from a tracked product's stock if it has that much; ``None`` if it has not (or the store
+    has no such tracked product).
+
+    One conditional UPDATE, so two concurrent orders can never both take the last unit. The row returned holds
+    the product's ``id``, ``name``, ``sku``, ``stock_quantity`` (after the decrement) and ``low_stock_alert``.
+    """
+    stmt = (
+        update(Product)
+        .where(
+            Product.id == product_id,
+            Product.store_id == store_id,
+            Product.track_stock.is_(True),
+            Product.stock_quantity >= quantity,
+        )
+        .values(stock_quantity=Product.stock_quantity - quantity, updated_at=utcnow())
+        .returning(Product.id, Product.name, Product.sku, Product.stock_quantity, Product.low_stock_alert)
+    )
+    return (await session.execute(stmt)).first()
+
+
+async def product_stock_quantity(session: AsyncSession, product_id: int) -> int | None:
+    return await session.scalar(select(Product.stock_quantity).where(Product.id == product_id))
+
+
+async def increment_stock(session: AsyncSession, store_id: int, product_id: int, quantity: int) -> None:
+    """Puts ``quantity`` back into a tracked product's stock; an untracked or deleted product is left alone."""
+    await session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.store_id == store_id, Product.track_stock.is_(True))
+        .values(stock_quantity=Product.stock_quantity + quantity, updated_at=utcnow())
+    )
+
+
+async def product_id_in_store(session: AsyncSession, store_id: int, product_id: int) -> int | None:
+    return await session.scalar(select(Product.id).where(Product.id == product_id, Product.store_id == store_id))
+
+
+async def landing_page_id_with_slug(session: AsyncSession, store_id: int, slug: str) -> int | None:
+    stmt = select(LandingPage.id).where(LandingPage.store_id == store_id, LandingPage.slug == slug)
+    return await session.scalar(stmt)
+
+
+async def insert_landing_page(session: AsyncSession, store_id: int, values: dict[str, Any]) -> LandingPage:
+    """Inserts a landing page with the slug in ``values`` and flushes; a constraint broken is raised unchanged."""
+    page = LandingPage(store_id=store_id, **values)
+    session.add(page)
+    await session.flush()
+    return page
+
+
+async def insert_landing_page_with_free_slug(
+    session: AsyncSession, store_id: int, values: dict[str, Any]
+) -> LandingPage:
+    """A slug of the title, numbered when taken: never a conflict, even when the same title is created at once.
+
+    An integrity error other than a lost slug race (the product deleted meanwhile) is raised unchanged.
+    """
+    return await insert_with_free_slug(
+        session,
+        lambda slug: LandingPage(store_id=store_id, slug=slug, **values),
+        slug_column=LandingPage.slug,
+        scope=(LandingPage.store_id == store_id,),
+        wanted=slugify(values["title"]) or "page",
+        constraint=LANDING_PAGE_SLUG_CONSTRAINT,
+    )
+
+
+async def lock_landing_page(session: AsyncSession, store_id: int, page_id: int) -> LandingPage | None:
+    """The store's landing page, locked (``FOR UPDATE``) until the transaction ends; ``None`` if the store has none."""
+    stmt = select(LandingPage).where(LandingPage.id == page_id, LandingPage.store_id == store_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def update_landing_page_fields(session: AsyncSession, page: LandingPage, values: dict[str, Any]) -> None:
+    """Sets ``values`` on ``page`` and flushes: an UPDATE of the columns that changed."""
+    for name, value in values.items():
+        setattr(page, name, value)
+    await session.flush()

@@ -4,22 +4,32 @@ an optional product of the same store."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import LandingPage, Product
-from db.queries.slugs import MAX_SLUG, insert_with_free_slug, slugify, unique_constraint, violates
+from db.models import LandingPage
+from db.queries.catalog import (
+    LANDING_PAGE_SLUG_CONSTRAINT,
+    insert_landing_page,
+    insert_landing_page_with_free_slug,
+    landing_page_id_with_slug,
+    lock_landing_page,
+    product_id_in_store,
+    update_landing_page_fields,
+)
+from db.queries.slugs import MAX_SLUG, violates
 from storegraph.platform.errors import Conflict, NotFound
 from storegraph.platform.validation import Problems
 from storegraph.rules.catalog.products import UNSET
 from storegraph.rules.statuses import LandingPageStatus
 
 MAX_TITLE = 100
-SLUG_CONSTRAINT = unique_constraint(LandingPage, "store_id", "slug")
+SLUG_CONSTRAINT = LANDING_PAGE_SLUG_CONSTRAINT
 MAX_CONTENT = 100_000
 # What slugify produces: lowercase letters and digits in groups joined by single dashes.
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -73,23 +83,14 @@ async def create_landing_page(session: AsyncSession, store_id: int, changes: Lan
     if "slug" not in values:
         return await _create_with_derived_slug(session, store_id, values)
     await _ensure_slug_free(session, store_id, values["slug"], None)
-    page = LandingPage(store_id=store_id, **values)
-    session.add(page)
-    await _flush_unique(session, values.get("product_id"))
-    return page
+    with _lost_race_as_error(values.get("product_id")):
+        return await insert_landing_page(session, store_id, values)
 
 
 async def _create_with_derived_slug(session: AsyncSession, store_id: int, values: dict[str, Any]) -> LandingPage:
     """A slug of the title, numbered when taken: never a conflict, even when the same title is created at once."""
     try:
-        return await insert_with_free_slug(
-            session,
-            lambda slug: LandingPage(store_id=store_id, slug=slug, **values),
-            slug_column=LandingPage.slug,
-            scope=(LandingPage.store_id == store_id,),
-            wanted=slugify(values["title"]) or "page",
-            constraint=SLUG_CONSTRAINT,
-        )
+        return await insert_landing_page_with_free_slug(session, store_id, values)
     except IntegrityError:
         # The only other constraint an insert can break: the product was deleted since _ensure_product.
         raise NotFound("Product", values.get("product_id"), field="productId") from None
@@ -99,38 +100,39 @@ async def update_landing_page(
     session: AsyncSession, store_id: int, page_id: int, changes: LandingPageChanges
 ) -> LandingPage:
     values = _validated(changes, creating=False)
-    stmt = select(LandingPage).where(LandingPage.id == page_id, LandingPage.store_id == store_id).with_for_update()
-    page = (await session.execute(stmt)).scalar_one_or_none()
+    page = await lock_landing_page(session, store_id, page_id)
     if page is None:
         raise NotFound("Landing page", page_id)
     await _ensure_product(session, store_id, values.get("product_id"))
     if "slug" in values:
         await _ensure_slug_free(session, store_id, values["slug"], page.id)
-    for name, value in values.items():
-        setattr(page, name, value)
-    await _flush_unique(session, page.product_id)
+    # The page's product once the changes are set, taken before the flush: a failed flush expires the page, and
+    # reading it then raises PendingRollbackError instead of the error below.
+    product_id = values.get("product_id", page.product_id)
+    with _lost_race_as_error(product_id):
+        await update_landing_page_fields(session, page, values)
     return page
 
 
 async def _ensure_product(session: AsyncSession, store_id: int, product_id: int | None) -> None:
     if product_id is None:
         return
-    found = await session.scalar(select(Product.id).where(Product.id == product_id, Product.store_id == store_id))
+    found = await product_id_in_store(session, store_id, product_id)
     if found is None:
         raise NotFound("Product", product_id, field="productId")
 
 
 async def _ensure_slug_free(session: AsyncSession, store_id: int, slug: str, page_id: int | None) -> None:
-    stmt = select(LandingPage.id).where(LandingPage.store_id == store_id, LandingPage.slug == slug)
-    existing = await session.scalar(stmt)
+    existing = await landing_page_id_with_slug(session, store_id, slug)
     if existing is not None and existing != page_id:
         raise Conflict("slug", f"The slug {slug} is already used by another landing page")
 
 
-async def _flush_unique(session: AsyncSession, product_id: int | None) -> None:
-    """Flush, turning a lost race (the slug taken, the product deleted meanwhile) into ``conflict``/``not_found``."""
+@contextmanager
+def _lost_race_as_error(product_id: int | None) -> Iterator[None]:
+    """A lost race at the flush (the slug taken, the product deleted meanwhile) as ``conflict``/``not_found``."""
     try:
-        await session.flush()
+        yield
     except IntegrityError as error:
         if violates(error, SLUG_CONSTRAINT):
             raise Conflict("slug", "That slug is already used by another landing page") from None

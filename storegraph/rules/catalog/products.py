@@ -7,12 +7,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Product
-from db.queries.slugs import insert_with_free_slug, slugify, unique_constraint, violates
+from db.queries.catalog import (
+    PRODUCT_SKU_CONSTRAINT,
+    PRODUCT_SLUG_CONSTRAINT,
+    delete_product_row,
+    insert_product,
+    lock_product,
+    product_id_with_sku,
+    update_product_fields,
+)
+from db.queries.slugs import violates
 from storegraph.platform.errors import Conflict, NotFound
 from storegraph.platform.validation import Problems
 from storegraph.rules.event_bodies import stock_low_data
@@ -22,8 +30,8 @@ from storegraph.rules.statuses import ProductStatus
 UNSET: Any = object()
 
 MAX_NAME = 100
-SLUG_CONSTRAINT = unique_constraint(Product, "store_id", "slug")
-SKU_CONSTRAINT = unique_constraint(Product, "store_id", "sku")
+SLUG_CONSTRAINT = PRODUCT_SLUG_CONSTRAINT
+SKU_CONSTRAINT = PRODUCT_SKU_CONSTRAINT
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,7 @@ def _validated(changes: ProductChanges, *, creating: bool) -> dict[str, Any]:
 async def _ensure_sku_free(session: AsyncSession, store_id: int, sku: str | None, product_id: int | None) -> None:
     if sku is None:
         return
-    stmt = select(Product.id).where(Product.store_id == store_id, Product.sku == sku)
-    existing = (await session.execute(stmt)).scalar_one_or_none()
+    existing = await product_id_with_sku(session, store_id, sku)
     if existing is not None and existing != product_id:
         raise Conflict("sku", f"SKU {sku} is already used by another product")
 
@@ -90,14 +97,7 @@ async def create_product(session: AsyncSession, store_id: int, changes: ProductC
     await _ensure_sku_free(session, store_id, values.get("sku"), None)
     values.setdefault("status", ProductStatus.DRAFT.value)
     with _sku_race_as_conflict():
-        product = await insert_with_free_slug(
-            session,
-            lambda slug: Product(store_id=store_id, slug=slug, **values),
-            slug_column=Product.slug,
-            scope=(Product.store_id == store_id,),
-            wanted=slugify(values["name"]) or "product",
-            constraint=SLUG_CONSTRAINT,
-        )
+        product = await insert_product(session, store_id, values)
     if product.track_stock and product.stock_quantity <= product.low_stock_alert:
         await record_event(session, store_id, EventName.PRODUCT_STOCK_LOW, stock_low_data(product))
     return product
@@ -109,10 +109,8 @@ async def update_product(session: AsyncSession, store_id: int, product_id: int, 
     if "sku" in values:
         await _ensure_sku_free(session, store_id, values["sku"], product.id)
     was_low = product.track_stock and product.stock_quantity <= product.low_stock_alert
-    for name, value in values.items():
-        setattr(product, name, value)
     with _sku_race_as_conflict():
-        await session.flush()
+        await update_product_fields(session, product, values)
     now_low = product.track_stock and product.stock_quantity <= product.low_stock_alert
     if now_low and not was_low:
         await record_event(session, store_id, EventName.PRODUCT_STOCK_LOW, stock_low_data(product))
@@ -122,14 +120,12 @@ async def update_product(session: AsyncSession, store_id: int, product_id: int, 
 async def delete_product(session: AsyncSession, store_id: int, product_id: int) -> int:
     """Deletes the product; past order lines keep their copy of its name, SKU and price."""
     product = await _owned_product(session, store_id, product_id)
-    await session.delete(product)
-    await session.flush()
+    await delete_product_row(session, product)
     return product_id
 
 
 async def _owned_product(session: AsyncSession, store_id: int, product_id: int) -> Product:
-    stmt = select(Product).where(Product.id == product_id, Product.store_id == store_id).with_for_update()
-    product = (await session.execute(stmt)).scalar_one_or_none()
+    product = await lock_product(session, store_id, product_id)
     if product is None:
         raise NotFound("Product", product_id)
     return product

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Product
+from db.queries.catalog import decrement_stock, increment_stock, product_stock_quantity
 from storegraph.platform.errors import InsufficientStock
-from storegraph.platform.timestamps import utcnow
 from storegraph.rules.outbox import EventName, record_event
 
 
@@ -17,20 +15,9 @@ async def take_stock(session: AsyncSession, store_id: int, product_id: int, quan
     Fires ``product.stock_low`` exactly once per crossing: only the order that moves the stock from above
     ``low_stock_alert`` to at or below it sees the crossing, because each decrement is atomic.
     """
-    stmt = (
-        update(Product)
-        .where(
-            Product.id == product_id,
-            Product.store_id == store_id,
-            Product.track_stock.is_(True),
-            Product.stock_quantity >= quantity,
-        )
-        .values(stock_quantity=Product.stock_quantity - quantity, updated_at=utcnow())
-        .returning(Product.id, Product.name, Product.sku, Product.stock_quantity, Product.low_stock_alert)
-    )
-    row = (await session.execute(stmt)).first()
+    row = await decrement_stock(session, store_id, product_id, quantity)
     if row is None:
-        available = await session.scalar(select(Product.stock_quantity).where(Product.id == product_id))
+        available = await product_stock_quantity(session, product_id)
         raise InsufficientStock(field, product_id, int(available or 0))
     before = row.stock_quantity + quantity
     if before > row.low_stock_alert >= row.stock_quantity:
@@ -49,8 +36,4 @@ async def take_stock(session: AsyncSession, store_id: int, product_id: int, quan
 
 
 async def return_stock(session: AsyncSession, store_id: int, product_id: int, quantity: int) -> None:
-    await session.execute(
-        update(Product)
-        .where(Product.id == product_id, Product.store_id == store_id, Product.track_stock.is_(True))
-        .values(stock_quantity=Product.stock_quantity + quantity, updated_at=utcnow())
-    )
+    await increment_stock(session, store_id, product_id, quantity)
