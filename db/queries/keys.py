@@ -61,6 +61,9 @@ async def find_key_for_auth(db: Executor, key_id: str) -> Row[Any] | None:
     return result.first()
 
 
+# --- writes ---
+
+
 async def create_api_key(
     session: AsyncSession,
     *,
@@ -95,6 +98,13 @@ async def create_api_key(
 
 async def touch_last_used(db: Executor, key_pk: int, when: datetime) -> None:
     await db.execute(update(ApiKey).where(ApiKey.id == key_pk).values(last_used_at=when))
+
+
+async def lock_api_key(session: AsyncSession, store_id: int, key_pk: int) -> ApiKey | None:
+    """The store's key as an ORM entity, locked until the transaction ends (PostgreSQL), for revoking it: two
+    revokes at once take turns, so the second sees the first one's time and keeps it."""
+    stmt = select(ApiKey).where(ApiKey.id == key_pk, ApiKey.store_id == store_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 class KeyDirectory:

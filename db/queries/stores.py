@@ -32,6 +32,9 @@ async def get_store(db: Executor, store_id: int) -> Row[Any] | None:
     return result.first()
 
 
+# --- writes ---
+
+
 async def create_store(session: AsyncSession, *, name: str, plan: str) -> Store:
     """A new store with a slug of its name, numbered when another store has it (slugs are unique across stores)."""
     return await insert_with_free_slug(
@@ -42,3 +45,10 @@ async def create_store(session: AsyncSession, *, name: str, plan: str) -> Store:
         wanted=slugify(name, max_length=MAX_STORE_SLUG_BASE) or "store",
         constraint=SLUG_CONSTRAINT,
     )
+
+
+async def lock_store(session: AsyncSession, store_id: int) -> Store | None:
+    """The store as an ORM entity, locked until the transaction ends; ``None`` if there is none."""
+    # Locked, so that two concurrent merges both land instead of the second overwriting the first.
+    stmt = select(Store).where(Store.id == store_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,7 +1,8 @@
-"""Webhook subscription reads. The signing secret is never selected, so no read can leak it.
+"""Every SQL statement of webhooks: the API's reads of subscriptions and their delivery log, the subscription
+mutations' writes and the outbox, and webhook delivery (the dispatcher and the delivery handler).
 
-Every statement of webhook delivery, the only reads of a subscription's signing secret among them
-(db/queries/webhooks.py never selects it, so no API read can leak it).
+The API's reads never select a subscription's signing secret, so none can leak it. Delivery reads it to sign
+(``delivery_target``); ``owned_subscription`` loads the whole row for a mutation to change.
 """
 
 from __future__ import annotations
@@ -108,6 +109,42 @@ async def outbox_event_id(db: Executor, store_id: int, public_id: str) -> int | 
     stmt = select(OutboxEvent.id).where(OutboxEvent.store_id == store_id, OutboxEvent.public_id == public_id)
     found = (await db.execute(stmt)).scalar_one_or_none()
     return int(found) if found is not None else None
+
+
+# --- writes: the subscription mutations and the outbox ----------------------------------------------------------
+
+
+async def insert_subscription(
+    session: AsyncSession, *, store_id: int, url: str, events: list[str], secret: str
+) -> WebhookSubscription:
+    subscription = WebhookSubscription(store_id=store_id, url=url, events=events, secret=secret, is_active=True)
+    session.add(subscription)
+    await session.flush()
+    return subscription
+
+
+async def owned_subscription(session: AsyncSession, store_id: int, subscription_id: int) -> WebhookSubscription | None:
+    """The store's subscription as an ORM entity, for a mutation to change or delete; ``None`` if the store has
+    none with this id. It holds the signing secret: the mutations' payloads must not show it."""
+    stmt = select(WebhookSubscription).where(
+        WebhookSubscription.id == subscription_id, WebhookSubscription.store_id == store_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def delete_subscription_row(session: AsyncSession, subscription: WebhookSubscription) -> None:
+    """Its delivery log goes with it (``ON DELETE CASCADE`` of ``webhook_deliveries.subscription_id``)."""
+    await session.delete(subscription)
+    await session.flush()
+
+
+def add_outbox_event(
+    session: AsyncSession, *, store_id: int, public_id: str, event: str, payload: dict[str, Any], created_at: datetime
+) -> None:
+    """Adds the event to the caller's session, not flushed: it is written with the change it announces, in the
+    same transaction, so the event exists iff that change committed."""
+    event_row = OutboxEvent(store_id=store_id, public_id=public_id, event=event, payload=payload, created_at=created_at)
+    session.add(event_row)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey
-from db.queries.keys import create_api_key
+from db.queries.keys import create_api_key, lock_api_key
 from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.origins import normalize_origin
 from storegraph.platform.auth.scopes import INTERNAL_SCOPES, PUBLIC_KEY_SCOPES, Scope
@@ -134,8 +133,7 @@ def _env(problems: Problems, requested: KeyEnv | None, caller_env: KeyEnv) -> Ke
 
 async def revoke_key(session: AsyncSession, store_id: int, key_pk: int) -> ApiKey:
     """Revokes a key of the store; it is refused from its next request on. Revoking again keeps the first time."""
-    stmt = select(ApiKey).where(ApiKey.id == key_pk, ApiKey.store_id == store_id).with_for_update()
-    row = (await session.execute(stmt)).scalar_one_or_none()
+    row = await lock_api_key(session, store_id, key_pk)
     if row is None:
         raise NotFound("API key", key_pk)
     if row.revoked_at is None:

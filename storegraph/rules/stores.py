@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Store
+from db.queries.stores import lock_store
 from storegraph.platform.errors import NotFound
 from storegraph.platform.validation import Problems
 from storegraph.rules.catalog.products import UNSET
@@ -76,8 +76,7 @@ def _check_delivery_fees(problems: Problems, settings_changes: Any) -> None:
 
 
 async def update_store(session: AsyncSession, store_id: int, changes: StoreChanges) -> Store:
-    # Locked, so that two concurrent merges both land instead of the second overwriting the first.
-    store = (await session.execute(select(Store).where(Store.id == store_id).with_for_update())).scalar_one_or_none()
+    store = await lock_store(session, store_id)
     if store is None:
         raise NotFound("Store", store_id)
     problems = Problems()

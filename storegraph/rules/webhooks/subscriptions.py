@@ -6,11 +6,16 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import WebhookSubscription
-from db.queries.webhooks import logged_delivery, outbox_event_id
+from db.queries.webhooks import (
+    delete_subscription_row,
+    insert_subscription,
+    logged_delivery,
+    outbox_event_id,
+    owned_subscription,
+)
 from storegraph.platform.errors import NotFound, ValidationFailed
 from storegraph.platform.validation import Problems
 from storegraph.rules.outbox import EventName
@@ -71,17 +76,12 @@ async def create_subscription(
     events = _events(problems, request.events)
     problems.raise_if_any()
     secret = new_signing_secret()
-    subscription = WebhookSubscription(store_id=store_id, url=url, events=events, secret=secret, is_active=True)
-    session.add(subscription)
-    await session.flush()
+    subscription = await insert_subscription(session, store_id=store_id, url=url or "", events=events, secret=secret)
     return subscription, secret
 
 
 async def _owned_subscription(session: AsyncSession, store_id: int, subscription_id: int) -> WebhookSubscription:
-    stmt = select(WebhookSubscription).where(
-        WebhookSubscription.id == subscription_id, WebhookSubscription.store_id == store_id
-    )
-    subscription = (await session.execute(stmt)).scalar_one_or_none()
+    subscription = await owned_subscription(session, store_id, subscription_id)
     if subscription is None:
         raise NotFound("Webhook subscription", subscription_id)
     return subscription
@@ -90,8 +90,7 @@ async def _owned_subscription(session: AsyncSession, store_id: int, subscription
 async def delete_subscription(session: AsyncSession, store_id: int, subscription_id: int) -> int:
     """Deletes the subscription with its delivery log; its pending deliveries find it gone and are dropped."""
     subscription = await _owned_subscription(session, store_id, subscription_id)
-    await session.delete(subscription)
-    await session.flush()
+    await delete_subscription_row(session, subscription)
     return subscription_id
 
 
