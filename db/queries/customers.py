@@ -1,4 +1,5 @@
-"""Customer reads. ``device_fingerprint`` and ``identity_id`` are never selected, so they cannot leak."""
+"""Customer statements: the API's reads, the rules' reads and locks, and the writes of checkout, cancellation and
+the fraud score. The API's reads never select ``device_fingerprint`` or ``identity_id``, so they cannot leak."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy import ColumnElement, Row, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from db.models import Customer
+from db.models import Customer, Order
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
 from db.queries.text import contains_ci
+from storegraph.platform.timestamps import utcnow
 
 CUSTOMER_COLUMNS = tuple(
     column for column in Customer.__table__.c if column.key not in {"device_fingerprint", "identity_id"}
@@ -73,3 +77,146 @@ async def count_customers(db: Executor, store_id: int, where: CustomerFilter) ->
 async def customers_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
     stmt = select(*CUSTOMER_COLUMNS).where(Customer.store_id == store_id, Customer.id.in_(ids))
     return list((await db.execute(stmt)).all())
+
+
+async def is_customer_banned(session: AsyncSession, store_id: int, phone: str) -> bool:
+    """Whether the store's customer with this phone is banned; ``False`` when there is none."""
+    banned = await session.scalar(
+        select(Customer.is_banned).where(Customer.store_id == store_id, Customer.phone == phone)
+    )
+    return bool(banned)
+
+
+async def lock_customer(session: AsyncSession, store_id: int, customer_id: int) -> Customer | None:
+    stmt = select(Customer).where(Customer.id == customer_id, Customer.store_id == store_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def count_customers_on_same_device(session: AsyncSession, store_id: int, customer_id: int) -> int:
+    """How many other customers of the store share the customer's device fingerprint; 0 when it has none.
+
+    The fingerprint is read here and compared here, so it never leaves this module."""
+    fingerprint = await session.scalar(select(Customer.device_fingerprint).where(Customer.id == customer_id))
+    if not fingerprint:
+        return 0
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Customer)
+            .where(
+                Customer.store_id == store_id,
+                Customer.device_fingerprint == fingerprint,
+                Customer.id != customer_id,
+            )
+        )
+        or 0
+    )
+
+
+# --- writes ---
+
+
+async def upsert_customer_for_order(
+    session: AsyncSession,
+    *,
+    store_id: int,
+    phone: str,
+    first_name: str,
+    last_name: str,
+    email: str | None,
+    wilaya_id: int,
+    commune: str | None,
+    address: str | None,
+    device_fingerprint: str | None,
+    total: int,
+    now: datetime,
+) -> int | None:
+    """Creates the customer or updates the one with this phone, counting the order in the same statement.
+
+    One statement makes concurrent first orders from one phone end as one customer whose totals count every
+    order. A banned customer is never updated (the WHERE), and then no row comes back: the result is ``None``.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(Customer).values(
+        store_id=store_id,
+        phone=phone,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        wilaya_id=wilaya_id,
+        commune=commune,
+        address=address,
+        device_fingerprint=device_fingerprint,
+        total_orders=1,
+        total_spent=total,
+        last_order_at=now,
+        fraud_score=0,
+        is_banned=False,
+        created_at=now,
+        updated_at=now,
+    )
+    new = stmt.excluded
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[Customer.store_id, Customer.phone],
+        set_={
+            "first_name": new.first_name,
+            # A repeat order that leaves the last name out keeps the one the customer gave before.
+            "last_name": _coalesce(func.nullif(new.last_name, ""), Customer.last_name),
+            "email": _coalesce(new.email, Customer.email),
+            "wilaya_id": new.wilaya_id,
+            "commune": _coalesce(new.commune, Customer.commune),
+            "address": _coalesce(new.address, Customer.address),
+            "device_fingerprint": _coalesce(new.device_fingerprint, Customer.device_fingerprint),
+            "total_orders": Customer.total_orders + 1,
+            "total_spent": Customer.total_spent + new.total_spent,
+            "last_order_at": case(
+                (Customer.last_order_at.is_(None), new.last_order_at),
+                (Customer.last_order_at < new.last_order_at, new.last_order_at),
+                else_=Customer.last_order_at,
+            ),
+            "updated_at": new.updated_at,
+        },
+        where=Customer.is_banned.is_(False),
+    ).returning(Customer.id)
+    customer_id = (await session.execute(upsert)).scalar_one_or_none()
+    return None if customer_id is None else int(customer_id)
+
+
+def _coalesce(preferred: Any, fallback: Any) -> Any:
+    return func.coalesce(preferred, fallback)
+
+
+async def remove_order_from_totals(
+    session: AsyncSession, customer_id: int, total: int, *, cancelled_status: str
+) -> None:
+    """A counted order was cancelled: take it out of the totals and find the new latest order.
+
+    ``total_orders``, ``total_spent`` and ``last_order_at`` move by atomic increments in the same transaction as
+    the order change, never recomputed on read, so concurrent orders cannot lose an update. ``last_order_at``
+    becomes the latest of the customer's orders whose status is not ``cancelled_status``.
+
+    The customer row is locked by its own statement first. Under READ COMMITTED the UPDATE's subquery reads
+    the snapshot its statement started with; if a concurrent checkout held the row, that snapshot would miss
+    the checkout's new order and ``last_order_at`` would go back in time. After the lock, the next statement's
+    snapshot sees every order committed before it.
+    """
+    await session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
+    latest = (
+        select(func.max(Order.created_at))
+        .where(Order.customer_id == customer_id, Order.status != cancelled_status)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id)
+        .values(
+            total_orders=Customer.total_orders - 1,
+            total_spent=Customer.total_spent - total,
+            last_order_at=latest,
+            updated_at=utcnow(),
+        )
+    )
+
+
+async def set_fraud_score(session: AsyncSession, customer_id: int, score: int) -> None:
+    await session.execute(update(Customer).where(Customer.id == customer_id).values(fraud_score=score))

@@ -1,16 +1,21 @@
-"""Order reads, including the batched per-customer pages that keep nested queries at a constant query count."""
+"""Order statements: the API's reads, including the batched per-customer pages that keep nested queries at a
+constant query count; the rules' reads and locks (checkout, the status machine, the fraud score); and the writes."""
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy import ColumnElement, Result, Row, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from db.models import Order, OrderItem, OrderStatusChange
+from db.models import Order, OrderItem, OrderStatusChange, Product, Store
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
 
@@ -126,3 +131,174 @@ async def status_changes_for_orders(db: Executor, order_ids: list[int]) -> dict[
     for row in (await db.execute(stmt)).all():
         changes[row.order_id].append(row)
     return changes
+
+
+async def checkout_store(session: AsyncSession, store_id: int) -> Row[Any] | None:
+    """The store's ``phone_region`` and ``settings``: what checkout needs of it."""
+    return (await session.execute(select(Store.phone_region, Store.settings).where(Store.id == store_id))).first()
+
+
+async def checkout_products(session: AsyncSession, store_id: int, product_ids: list[int]) -> dict[int, Row[Any]]:
+    """The store's products among ``product_ids``, keyed by id, with what an order line copies and checks."""
+    stmt = select(Product.id, Product.name, Product.sku, Product.price, Product.status, Product.track_stock).where(
+        Product.store_id == store_id, Product.id.in_(product_ids)
+    )
+    result: Result[Any] = await session.execute(stmt)
+    return {row.id: row for row in result.all()}
+
+
+async def lock_order(session: AsyncSession, store_id: int, order_id: int) -> Order | None:
+    # FOR UPDATE serialises concurrent changes of one order on PostgreSQL; SQLite's write lock already does.
+    stmt = select(Order).where(Order.id == order_id, Order.store_id == store_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def items_of_order(session: AsyncSession, order_id: int) -> list[OrderItem]:
+    return list((await session.execute(select(OrderItem).where(OrderItem.order_id == order_id))).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTallies:
+    with_status: int
+    with_payment_status: int
+    placed_since: int
+
+
+async def customer_order_tallies(
+    session: AsyncSession, store_id: int, customer_id: int, *, status: str, payment_status: str, since: datetime
+) -> OrderTallies:
+    """How many of the customer's orders in the store have ``status``, have ``payment_status``, and were placed
+    at or after ``since``, in one query."""
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(case((Order.status == status, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Order.payment_status == payment_status, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Order.created_at >= since, 1), else_=0)), 0),
+            ).where(Order.customer_id == customer_id, Order.store_id == store_id)
+        )
+    ).one()
+    return OrderTallies(with_status=int(row[0]), with_payment_status=int(row[1]), placed_since=int(row[2]))
+
+
+# --- writes ---
+
+ORDER_NUMBER_ATTEMPTS = 8
+
+
+def order_number(store_id: int, when: datetime) -> str:
+    return f"ORD-{store_id}-{when:%Y%m%d}-{secrets.token_hex(2).upper()}"
+
+
+async def insert_order(
+    session: AsyncSession,
+    *,
+    store_id: int,
+    customer_id: int,
+    status: str,
+    payment_status: str,
+    payment_method: str,
+    customer_name: str,
+    customer_phone: str,
+    customer_email: str | None,
+    wilaya_id: int,
+    commune: str | None,
+    address: str | None,
+    delivery_type: str,
+    subtotal: int,
+    delivery_fee: int,
+    total: int,
+    notes: str | None,
+    now: datetime,
+) -> Order:
+    """Inserts the order under a fresh random number, drawing again if the store already used it.
+
+    Each attempt runs in a savepoint, so a collision undoes only the attempt, not the caller's transaction.
+    """
+    for attempt in range(ORDER_NUMBER_ATTEMPTS):
+        order = Order(
+            store_id=store_id,
+            customer_id=customer_id,
+            order_number=order_number(store_id, now),
+            status=status,
+            payment_status=payment_status,
+            payment_method=payment_method,
+            customer_name=customer_name,
+            customer_phone=customer_phone,
+            customer_email=customer_email,
+            wilaya_id=wilaya_id,
+            commune=commune,
+            address=address,
+            delivery_type=delivery_type,
+            subtotal=subtotal,
+            delivery_fee=delivery_fee,
+            total=total,
+            notes=notes,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(order)
+                await session.flush()
+        except IntegrityError:
+            if attempt == ORDER_NUMBER_ATTEMPTS - 1:
+                raise
+            continue
+        return order
+    raise RuntimeError("no free order number")  # the loop returns or re-raises before this
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrderItem:
+    """An order line as checkout priced it: the product's name, SKU and price are copied into the order."""
+
+    product_id: int
+    product_name: str
+    sku: str | None
+    unit_price: int
+    quantity: int
+
+
+def add_order_items(session: AsyncSession, order_id: int, lines: Sequence[NewOrderItem]) -> list[OrderItem]:
+    """Adds the order's items to the session; the caller's next flush inserts them."""
+    items = [
+        OrderItem(
+            order_id=order_id,
+            product_id=line.product_id,
+            product_name=line.product_name,
+            sku=line.sku,
+            unit_price=line.unit_price,
+            quantity=line.quantity,
+            total=line.unit_price * line.quantity,
+        )
+        for line in lines
+    ]
+    session.add_all(items)
+    return items
+
+
+def add_status_change(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    field: str,
+    from_status: str | None,
+    to_status: str,
+    note: str | None = None,
+    actor_key_id: int | None,
+    created_at: datetime,
+) -> None:
+    """Adds one step of the order's history to the session; the caller's next flush inserts it, with the rest
+    of the change."""
+    session.add(
+        OrderStatusChange(
+            order_id=order_id,
+            field=field,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            actor_key_id=actor_key_id,
+            created_at=created_at,
+        )
+    )

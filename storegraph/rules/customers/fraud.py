@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Customer, Order
+from db.queries.customers import count_customers_on_same_device, set_fraud_score
+from db.queries.orders import customer_order_tallies
 from storegraph.platform.timestamps import utcnow
+from storegraph.rules.statuses import OrderStatus, PaymentStatus
 
 VELOCITY_WINDOW = timedelta(hours=24)
 VELOCITY_FREE_ORDERS = 2
@@ -43,37 +44,22 @@ def fraud_score(signals: FraudSignals) -> int:
 
 async def refresh_fraud_score(session: AsyncSession, store_id: int, customer_id: int) -> int:
     since = utcnow() - VELOCITY_WINDOW
-    history = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(case((Order.status == "cancelled", 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Order.payment_status == "failed", 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Order.created_at >= since, 1), else_=0)), 0),
-            ).where(Order.customer_id == customer_id, Order.store_id == store_id)
-        )
-    ).one()
-    fingerprint = await session.scalar(select(Customer.device_fingerprint).where(Customer.id == customer_id))
-    shared = 0
-    if fingerprint:
-        shared = int(
-            await session.scalar(
-                select(func.count())
-                .select_from(Customer)
-                .where(
-                    Customer.store_id == store_id,
-                    Customer.device_fingerprint == fingerprint,
-                    Customer.id != customer_id,
-                )
-            )
-            or 0
-        )
+    history = await customer_order_tallies(
+        session,
+        store_id,
+        customer_id,
+        status=OrderStatus.CANCELLED.value,
+        payment_status=PaymentStatus.FAILED.value,
+        since=since,
+    )
+    shared = await count_customers_on_same_device(session, store_id, customer_id)
     score = fraud_score(
         FraudSignals(
-            cancelled_orders=int(history[0]),
-            refused_deliveries=int(history[1]),
+            cancelled_orders=history.with_status,
+            refused_deliveries=history.with_payment_status,
             shared_device_customers=shared,
-            recent_orders=int(history[2]),
+            recent_orders=history.placed_since,
         )
     )
-    await session.execute(update(Customer).where(Customer.id == customer_id).values(fraud_score=score))
+    await set_fraud_score(session, customer_id, score)
     return score

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer
+from db.queries.customers import lock_customer
 from storegraph.platform.errors import NotFound
 from storegraph.platform.timestamps import utcnow
 from storegraph.platform.validation import Problems
@@ -49,8 +49,7 @@ async def update_customer_notes(session: AsyncSession, store_id: int, customer_i
 
 
 async def _owned_customer(session: AsyncSession, store_id: int, customer_id: int) -> Customer:
-    stmt = select(Customer).where(Customer.id == customer_id, Customer.store_id == store_id).with_for_update()
-    customer = (await session.execute(stmt)).scalar_one_or_none()
+    customer = await lock_customer(session, store_id, customer_id)
     if customer is None:
         raise NotFound("Customer", customer_id)
     return customer

@@ -3,18 +3,23 @@ stock and totals, a unique order number, the status history's first step and the
 
 from __future__ import annotations
 
-import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Customer, Order, OrderItem, OrderStatusChange, Product, Store
+from db.models import Order
+from db.queries.customers import is_customer_banned, upsert_customer_for_order
+from db.queries.orders import (
+    NewOrderItem,
+    add_order_items,
+    add_status_change,
+    checkout_products,
+    checkout_store,
+    insert_order,
+)
 from storegraph.platform.errors import CustomerBanned, NotFound, ValidationFailed
 from storegraph.platform.ids import id_or_none
 from storegraph.platform.money import MAX_MONEY, is_money
@@ -28,7 +33,6 @@ from storegraph.rules.statuses import DeliveryType, OrderStatus, PaymentMethod, 
 
 MAX_LINES = 50
 MAX_QUANTITY = 1_000
-ORDER_NUMBER_ATTEMPTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,28 +104,25 @@ async def place_order(
         amounts=(subtotal, delivery_fee, total),
         now=now,
     )
-    items = [
-        OrderItem(
-            order_id=order.id,
+    lines = [
+        NewOrderItem(
             product_id=pid,
             product_name=products[pid].name,
             sku=products[pid].sku,
             unit_price=products[pid].price,
             quantity=quantity,
-            total=products[pid].price * quantity,
         )
         for pid, quantity in quantities.items()
     ]
-    session.add_all(items)
-    session.add(
-        OrderStatusChange(
-            order_id=order.id,
-            field="status",
-            from_status=None,
-            to_status=OrderStatus.PENDING.value,
-            actor_key_id=actor_key_id,
-            created_at=now,
-        )
+    items = add_order_items(session, order.id, lines)
+    add_status_change(
+        session,
+        order_id=order.id,
+        field="status",
+        from_status=None,
+        to_status=OrderStatus.PENDING.value,
+        actor_key_id=actor_key_id,
+        created_at=now,
     )
     await session.flush()
     await record_event(session, store_id, EventName.ORDER_CREATED, order_data(order, items))
@@ -181,7 +182,7 @@ def _line_quantities(problems: Problems, lines: list[CheckoutLine]) -> tuple[Ord
 
 
 async def _store(session: AsyncSession, store_id: int) -> Any:
-    row = (await session.execute(select(Store.phone_region, Store.settings).where(Store.id == store_id))).first()
+    row = await checkout_store(session, store_id)
     if row is None:
         raise NotFound("Store", store_id)
     return row
@@ -190,10 +191,7 @@ async def _store(session: AsyncSession, store_id: int) -> Any:
 async def _products(
     session: AsyncSession, store_id: int, quantities: OrderedDict[int, int], positions: dict[int, int]
 ) -> dict[int, Any]:
-    stmt = select(Product.id, Product.name, Product.sku, Product.price, Product.status, Product.track_stock).where(
-        Product.store_id == store_id, Product.id.in_(list(quantities))
-    )
-    found = {row.id: row for row in (await session.execute(stmt)).all()}
+    found = await checkout_products(session, store_id, list(quantities))
     problems = Problems()
     for product_id in quantities:
         position = positions[product_id]
@@ -207,10 +205,7 @@ async def _products(
 
 
 async def _refuse_banned(session: AsyncSession, store_id: int, phone: str) -> None:
-    banned = await session.scalar(
-        select(Customer.is_banned).where(Customer.store_id == store_id, Customer.phone == phone)
-    )
-    if banned:
+    if await is_customer_banned(session, store_id, phone):
         raise CustomerBanned()
 
 
@@ -223,13 +218,8 @@ def _delivery_fee(settings: dict[str, Any], delivery_type: DeliveryType) -> int:
 
 
 async def _upsert_customer(session: AsyncSession, store_id: int, buyer: _Buyer, total: int, now: datetime) -> int:
-    """Creates the customer or updates the one with this phone, counting the order in the same statement.
-
-    One statement makes concurrent first orders from one phone end as one customer whose totals count every
-    order. A banned customer is never updated (the WHERE), and then no row comes back.
-    """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(Customer).values(
+    customer_id = await upsert_customer_for_order(
+        session,
         store_id=store_id,
         phone=buyer.phone,
         first_name=buyer.first_name,
@@ -239,45 +229,12 @@ async def _upsert_customer(session: AsyncSession, store_id: int, buyer: _Buyer, 
         commune=buyer.commune,
         address=buyer.address,
         device_fingerprint=buyer.device_fingerprint,
-        total_orders=1,
-        total_spent=total,
-        last_order_at=now,
-        fraud_score=0,
-        is_banned=False,
-        created_at=now,
-        updated_at=now,
+        total=total,
+        now=now,
     )
-    new = stmt.excluded
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[Customer.store_id, Customer.phone],
-        set_={
-            "first_name": new.first_name,
-            # A repeat order that leaves the last name out keeps the one the customer gave before.
-            "last_name": _coalesce(func.nullif(new.last_name, ""), Customer.last_name),
-            "email": _coalesce(new.email, Customer.email),
-            "wilaya_id": new.wilaya_id,
-            "commune": _coalesce(new.commune, Customer.commune),
-            "address": _coalesce(new.address, Customer.address),
-            "device_fingerprint": _coalesce(new.device_fingerprint, Customer.device_fingerprint),
-            "total_orders": Customer.total_orders + 1,
-            "total_spent": Customer.total_spent + new.total_spent,
-            "last_order_at": case(
-                (Customer.last_order_at.is_(None), new.last_order_at),
-                (Customer.last_order_at < new.last_order_at, new.last_order_at),
-                else_=Customer.last_order_at,
-            ),
-            "updated_at": new.updated_at,
-        },
-        where=Customer.is_banned.is_(False),
-    ).returning(Customer.id)
-    customer_id = (await session.execute(upsert)).scalar_one_or_none()
-    if customer_id is None:
+    if customer_id is None:  # banned since _refuse_banned looked
         raise CustomerBanned()
-    return int(customer_id)
-
-
-def _coalesce(preferred: Any, fallback: Any) -> Any:
-    return func.coalesce(preferred, fallback)
+    return customer_id
 
 
 async def _insert_order(
@@ -291,41 +248,24 @@ async def _insert_order(
     amounts: tuple[int, int, int],
     now: datetime,
 ) -> Order:
-    """Inserts the order under a fresh random number, drawing again if the store already used it."""
     subtotal, delivery_fee, total = amounts
-    for attempt in range(ORDER_NUMBER_ATTEMPTS):
-        order = Order(
-            store_id=store_id,
-            customer_id=customer_id,
-            order_number=order_number(store_id, now),
-            status=OrderStatus.PENDING.value,
-            payment_status=PaymentStatus.PENDING.value,
-            payment_method=request.payment_method.value,
-            customer_name=f"{buyer.first_name} {buyer.last_name}".strip(),
-            customer_phone=buyer.phone,
-            customer_email=buyer.email,
-            wilaya_id=buyer.wilaya_id,
-            commune=buyer.commune,
-            address=buyer.address,
-            delivery_type=request.delivery_type.value,
-            subtotal=subtotal,
-            delivery_fee=delivery_fee,
-            total=total,
-            notes=notes,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(order)
-                await session.flush()
-        except IntegrityError:
-            if attempt == ORDER_NUMBER_ATTEMPTS - 1:
-                raise
-            continue
-        return order
-    raise RuntimeError("no free order number")  # the loop returns or re-raises before this
-
-
-def order_number(store_id: int, when: datetime) -> str:
-    return f"ORD-{store_id}-{when:%Y%m%d}-{secrets.token_hex(2).upper()}"
+    return await insert_order(
+        session,
+        store_id=store_id,
+        customer_id=customer_id,
+        status=OrderStatus.PENDING.value,
+        payment_status=PaymentStatus.PENDING.value,
+        payment_method=request.payment_method.value,
+        customer_name=f"{buyer.first_name} {buyer.last_name}".strip(),
+        customer_phone=buyer.phone,
+        customer_email=buyer.email,
+        wilaya_id=buyer.wilaya_id,
+        commune=buyer.commune,
+        address=buyer.address,
+        delivery_type=request.delivery_type.value,
+        subtotal=subtotal,
+        delivery_fee=delivery_fee,
+        total=total,
+        notes=notes,
+        now=now,
+    )

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Order, OrderItem, OrderStatusChange
+from db.models import Order
+from db.queries.customers import remove_order_from_totals
+from db.queries.orders import add_status_change, items_of_order, lock_order
 from storegraph.platform.errors import InvalidStatusTransition, NotFound
 from storegraph.platform.timestamps import utcnow
 from storegraph.platform.validation import Problems
 from storegraph.rules.catalog.stock import return_stock
 from storegraph.rules.customers.fraud import refresh_fraud_score
-from storegraph.rules.customers.totals import remove_order_from_totals
 from storegraph.rules.event_bodies import order_data
 from storegraph.rules.outbox import EventName, record_event
 from storegraph.rules.statuses import OrderStatus, PaymentStatus
@@ -62,7 +62,9 @@ async def change_order_status(
     session: AsyncSession, store_id: int, order_id: int, request: StatusChangeRequest, actor_key_id: int | None
 ) -> Order:
     note = _validated(request)
-    order = await _locked_order(session, store_id, order_id)
+    order = await lock_order(session, store_id, order_id)
+    if order is None:
+        raise NotFound("Order", order_id)
     current, current_payment = OrderStatus(order.status), PaymentStatus(order.payment_status)
     # Check both before changing either: a request is applied whole or not at all.
     if request.status is not None and not can_move(current, request.status):
@@ -73,12 +75,28 @@ async def change_order_status(
     order.updated_at = now
     if request.payment_status is not None:
         order.payment_status = request.payment_status.value
-        _record(
-            session, order, "payment_status", current_payment.value, request.payment_status.value, note, actor_key_id
+        add_status_change(
+            session,
+            order_id=order.id,
+            field="payment_status",
+            from_status=current_payment.value,
+            to_status=request.payment_status.value,
+            note=note,
+            actor_key_id=actor_key_id,
+            created_at=now,
         )
     if request.status is not None:
         order.status = request.status.value
-        _record(session, order, "status", current.value, request.status.value, note, actor_key_id)
+        add_status_change(
+            session,
+            order_id=order.id,
+            field="status",
+            from_status=current.value,
+            to_status=request.status.value,
+            note=note,
+            actor_key_id=actor_key_id,
+            created_at=now,
+        )
     await session.flush()
     if request.status is not None:
         await _after_status_change(session, store_id, order, request.status)
@@ -98,44 +116,15 @@ def _validated(request: StatusChangeRequest) -> str | None:
     return note
 
 
-async def _locked_order(session: AsyncSession, store_id: int, order_id: int) -> Order:
-    # FOR UPDATE serialises concurrent changes of one order on PostgreSQL; SQLite's write lock already does.
-    stmt = select(Order).where(Order.id == order_id, Order.store_id == store_id).with_for_update()
-    order = (await session.execute(stmt)).scalar_one_or_none()
-    if order is None:
-        raise NotFound("Order", order_id)
-    return order
-
-
-def _record(
-    session: AsyncSession,
-    order: Order,
-    field: str,
-    before: str,
-    after: str,
-    note: str | None,
-    actor_key_id: int | None,
-) -> None:
-    session.add(
-        OrderStatusChange(
-            order_id=order.id,
-            field=field,
-            from_status=before,
-            to_status=after,
-            note=note,
-            actor_key_id=actor_key_id,
-            created_at=order.updated_at,
-        )
-    )
-
-
 async def _after_status_change(session: AsyncSession, store_id: int, order: Order, status: OrderStatus) -> None:
-    items = list((await session.execute(select(OrderItem).where(OrderItem.order_id == order.id))).scalars())
+    items = await items_of_order(session, order.id)
     if status is OrderStatus.CANCELLED:
         # Products by id, then the customer: the lock order checkout uses too (see storegraph/rules/orders/checkout.py).
         for item in sorted(items, key=lambda item: item.product_id or 0):
             if item.product_id is not None:
                 await return_stock(session, store_id, item.product_id, item.quantity)
         if order.customer_id is not None:
-            await remove_order_from_totals(session, order.customer_id, order.total)
+            await remove_order_from_totals(
+                session, order.customer_id, order.total, cancelled_status=OrderStatus.CANCELLED.value
+            )
     await record_event(session, store_id, STATUS_EVENTS[status], order_data(order, items))
