@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # Execution option that marks a connection's transaction as one that will write (see _begin_sqlite).
@@ -90,3 +90,9 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
         await connection.execution_options(**{WRITE_TRANSACTION: True})
         async with connection.begin():
             yield connection
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One trivial statement: raises if the database cannot be reached."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -19,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from db.queries.keys import KeyDirectory
-from db.session import create_sessionmaker
+from db.session import create_sessionmaker, ping
 from resolvers.core.cursors import CursorCodec
 from rest_compat.docs_page import openapi_routes
 from rest_compat.handler import RestApi, compile_table
@@ -210,8 +209,7 @@ async def readyz(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
     checks: dict[str, str] = {}
     try:
-        async with services.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await ping(services.engine)
         checks["database"] = "ok"
     except Exception as error:
         checks["database"] = f"unavailable: {type(error).__name__}"

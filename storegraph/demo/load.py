@@ -10,11 +10,10 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.base import Base
 from db.models import Customer, Order, OrderItem, OrderStatusChange, Product
+from db.queries.bulk import insert_returning_ids, insert_rows
 from db.queries.keys import create_api_key
 from db.queries.stores import create_store
 from db.session import begin_write
@@ -78,30 +77,10 @@ def _chunks(rows: Sequence[T]) -> Iterator[Sequence[T]]:
         yield rows[start : start + CHUNK_SIZE]
 
 
-def _table(model: type[Base]) -> Table:
-    # Core inserts on the table, not ORM bulk inserts on the class: the ORM splits a batch into one statement
-    # per distinct set of None-valued columns, which turns thousands of rows into thousands of statements.
-    return Base.metadata.tables[model.__tablename__]
-
-
-async def _insert_returning_ids(
-    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], *, key: str
-) -> list[int]:
-    """Inserts ``rows`` and returns their ids in the same order, matched through ``key``, unique within the store.
-
-    RETURNING gives no row order on SQLite, and asking SQLAlchemy for one (``sort_by_parameter_order``) makes it
-    insert row by row there; matching on a unique column keeps the batched multi-row INSERT on both databases.
-    """
-    table = _table(model)
-    result = await session.execute(insert(table).returning(table.c[key], table.c.id), rows)
-    ids = {row_key: int(row_id) for row_key, row_id in result.all()}
-    return [ids[row[key]] for row in rows]
-
-
 async def _insert_products(session: AsyncSession, store_id: int, catalogue: Sequence[_Product], bar: Progress) -> None:
     task = bar.add_task("products", total=len(catalogue))
     for chunk in _chunks(catalogue):
-        ids = await _insert_returning_ids(
+        ids = await insert_returning_ids(
             session, Product, [_product_row(store_id, product) for product in chunk], key="sku"
         )
         for product, product_id in zip(chunk, ids, strict=True):
@@ -112,7 +91,7 @@ async def _insert_products(session: AsyncSession, store_id: int, catalogue: Sequ
 async def _insert_customers(session: AsyncSession, store_id: int, people: Sequence[_Customer], bar: Progress) -> None:
     task = bar.add_task("customers", total=len(people))
     for chunk in _chunks(people):
-        ids = await _insert_returning_ids(
+        ids = await insert_returning_ids(
             session, Customer, [_customer_row(store_id, person) for person in chunk], key="phone"
         )
         for person, customer_id in zip(chunk, ids, strict=True):
@@ -123,15 +102,15 @@ async def _insert_customers(session: AsyncSession, store_id: int, people: Sequen
 async def _insert_orders(session: AsyncSession, store_id: int, book: Sequence[_Order], bar: Progress) -> None:
     task = bar.add_task("orders", total=len(book))
     for chunk in _chunks(book):
-        ids = await _insert_returning_ids(
+        ids = await insert_returning_ids(
             session, Order, [_order_row(store_id, order) for order in chunk], key="order_number"
         )
         items = [_item_row(order_id, line) for order_id, order in zip(ids, chunk, strict=True) for line in order.lines]
         history = [
             _history_row(order_id, step) for order_id, order in zip(ids, chunk, strict=True) for step in order.steps
         ]
-        await session.execute(insert(_table(OrderItem)), items)
-        await session.execute(insert(_table(OrderStatusChange)), history)
+        await insert_rows(session, OrderItem, items)
+        await insert_rows(session, OrderStatusChange, history)
         bar.advance(task, len(chunk))
 
 
