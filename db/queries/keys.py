@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from db.models import ApiKey, Store
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
-from db.queries.tracking import find_public_key
 from db.session import single_statement_reads, write_transaction
 from storegraph.platform.auth.key_format import KeyEnv, KeyType, issue_key
 from storegraph.platform.auth.scopes import PUBLIC_KEY_SCOPES, Scope
@@ -37,28 +36,54 @@ async def api_keys_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[R
     return list((await db.execute(stmt)).all())
 
 
+# What authentication needs of a key's store, selected with the key in one query.
+_STORE_COLUMNS = (
+    Store.name.label("store_name"),
+    Store.plan.label("store_plan"),
+    Store.phone_region.label("store_phone_region"),
+)
+
+
+async def _key_with_store(db: Executor, key_id: str, *key_columns: Any) -> Row[Any] | None:
+    stmt = select(*key_columns, *_STORE_COLUMNS).join(Store, Store.id == ApiKey.store_id).where(ApiKey.key_id == key_id)
+    result: Result[Any] = await db.execute(stmt)
+    return result.first()
+
+
 async def find_key_for_auth(db: Executor, key_id: str) -> Row[Any] | None:
     """The key with its store's name and plan: everything authentication needs, in one query.
 
     A Core select: the auth middleware runs it on a bare connection, without an ORM session's overhead."""
-    result: Result[Any] = await db.execute(
-        select(
-            ApiKey.id,
-            ApiKey.key_id,
-            ApiKey.type,
-            ApiKey.env,
-            ApiKey.scopes,
-            ApiKey.secret_hash,
-            ApiKey.revoked_at,
-            ApiKey.store_id,
-            Store.name.label("store_name"),
-            Store.plan.label("store_plan"),
-            Store.phone_region.label("store_phone_region"),
-        )
-        .join(Store, Store.id == ApiKey.store_id)
-        .where(ApiKey.key_id == key_id)
+    return await _key_with_store(
+        db,
+        key_id,
+        ApiKey.id,
+        ApiKey.key_id,
+        ApiKey.type,
+        ApiKey.env,
+        ApiKey.scopes,
+        ApiKey.secret_hash,
+        ApiKey.revoked_at,
+        ApiKey.store_id,
     )
-    return result.first()
+
+
+async def find_public_key(db: Executor, key_id: str) -> Row[Any] | None:
+    """The key with its signing secret, allowed origins and store: all a signed request needs, in one query.
+
+    Any key type is returned so the caller can refuse a platform key's id explicitly."""
+    return await _key_with_store(
+        db,
+        key_id,
+        ApiKey.id,
+        ApiKey.key_id,
+        ApiKey.type,
+        ApiKey.env,
+        ApiKey.signing_secret,
+        ApiKey.allowed_origins,
+        ApiKey.revoked_at,
+        ApiKey.store_id,
+    )
 
 
 # --- writes ---

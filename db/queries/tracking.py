@@ -16,37 +16,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
-from db.models import ApiKey, EventCount, Signup, Store, TrackedEvent
+from db.models import EventCount, Signup, Store, TrackedEvent
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
 
 NEWEST_SIGNUPS = Ordering(
     name="signups.created_at:desc", column=Signup.created_at, id_column=Signup.id, descending=True, kind=datetime
 )
-
-
-async def find_public_key(db: Executor, key_id: str) -> Row[Any] | None:
-    """The key with its signing secret, allowed origins and store: all a signed request needs, in one query.
-
-    Any key type is returned so the caller can refuse a platform key's id explicitly."""
-    result = await db.execute(
-        select(
-            ApiKey.id,
-            ApiKey.key_id,
-            ApiKey.type,
-            ApiKey.env,
-            ApiKey.signing_secret,
-            ApiKey.allowed_origins,
-            ApiKey.revoked_at,
-            ApiKey.store_id,
-            Store.name.label("store_name"),
-            Store.plan.label("store_plan"),
-            Store.phone_region.label("store_phone_region"),
-        )
-        .join(Store, Store.id == ApiKey.store_id)
-        .where(ApiKey.key_id == key_id)
-    )
-    return result.first()
 
 
 async def store_plan(db: Executor, store_id: int) -> str | None:
