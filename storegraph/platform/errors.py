@@ -32,7 +32,8 @@ CODES: dict[str, ErrorCode] = {
     ),
     "insufficient_scope": ErrorCode(
         403,
-        "the key lacks the scope the field or endpoint needs; the message names it",
+        "the key lacks the scope the field or endpoint needs, or a scope of a key it would create or revoke; the "
+        "message names them",
         user_error=True,
     ),
     "not_found": ErrorCode(
@@ -189,8 +190,9 @@ class OriginNotAllowed(ApiError):
 class InsufficientScope(ApiError):
     code = "insufficient_scope"
 
-    def __init__(self, scope: str, *, field: str | None = None) -> None:
-        super().__init__(f"This key lacks the '{scope}' scope.")
+    def __init__(self, scope: str, *more: str, field: str | None = None) -> None:
+        named = ", ".join(f"'{each}'" for each in (scope, *more))
+        super().__init__(f"This key lacks the {named} scope{'s' if more else ''}.")
         self.scope = scope
         # Set when a mutation reports it as a userError about one of its inputs (createApiKey's ``scopes``).
         self.field = field

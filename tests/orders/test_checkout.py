@@ -437,6 +437,31 @@ async def test_a_key_without_orders_write_cannot_place_an_order(gql, session, se
     assert await database_state(sessionmaker, store.id) == before
 
 
+async def test_an_orders_only_key_gets_the_order_but_never_the_customer_from_place_order(gql, session, shop):
+    store, _key, product, _ = shop
+    key = await create_key(session, store, scopes=(Scope.ORDERS_WRITE,))
+    await session.commit()
+
+    payload = await place(gql, key, [line(product)], buyer("0555 44 33 22"))
+
+    assert payload["data"]["placeOrder"]["order"]["customerId"] is not None
+    assert payload["data"]["placeOrder"]["customer"] is None
+    [error] = payload["errors"]
+    assert error["path"] == ["placeOrder", "customer"]
+    assert error["extensions"]["code"] == "insufficient_scope"
+    assert "customers:read" in error["message"]
+
+
+async def test_a_key_with_orders_write_and_customers_write_gets_the_customer_from_place_order(gql, session, shop):
+    store, _key, product, _ = shop
+    key = await create_key(session, store, scopes=(Scope.ORDERS_WRITE, Scope.CUSTOMERS_WRITE))
+    await session.commit()
+
+    placed = succeeded(await place(gql, key, [line(product)], buyer("0555 44 33 21")), "placeOrder")
+
+    assert placed["customer"]["phone"] == "0555443321"
+
+
 async def test_stock_low_fires_once_when_the_alert_is_crossed(gql, session, sessionmaker, shop):
     store, key, robe, _ = shop
     robe.stock_quantity, robe.low_stock_alert = 8, 5
