@@ -61,7 +61,14 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "PlanLimits": (
         Scope.STORE_READ,
-        ("requestsPerMinute", "requestsPerMonth", "signupsPerMonth", "webhooksPerMonth"),
+        (
+            "requestsPerMinute",
+            "requestsPerMonth",
+            "signupsPerMonth",
+            "webhooksPerMonth",
+            "publicRequestsPerMinute",
+            "publicRequestsPerMonth",
+        ),
     ),
     "Customer": (
         Scope.CUSTOMERS_READ,
@@ -201,7 +208,16 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "RateLimitState": (Scope.USAGE_READ, ("limit", "remaining", "resetAt", "windowSeconds")),
     "Quotas": (
         Scope.USAGE_READ,
-        ("plan", "requestsPerMonth", "signupsPerMonth", "webhooksPerMonth", "requestsPerMinute", "periodEnd"),
+        (
+            "plan",
+            "requestsPerMonth",
+            "signupsPerMonth",
+            "webhooksPerMonth",
+            "requestsPerMinute",
+            "publicRequestsPerMonth",
+            "publicRequestsPerMinute",
+            "periodEnd",
+        ),
     ),
     "QuotaUse": (Scope.USAGE_READ, ("limit", "used", "remaining")),
     # Tracking (docs/tracking.md): only public keys hold tracking:write; signups carry emails and phones.

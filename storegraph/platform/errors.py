@@ -368,14 +368,13 @@ class RateLimited(ApiError):
 
 
 class QuotaExceeded(ApiError):
-    """The store used up its plan's monthly request quota (shared by all its keys); the request did not run."""
+    """The store used up a monthly request quota of its plan (its platform keys', or its public keys'); the
+    request did not run."""
 
     code = "quota_exceeded"
 
-    def __init__(self, quota: int, retry_after: int) -> None:
-        super().__init__(
-            f"The monthly quota of {quota} requests is used up; it renews at the start of next month (UTC)."
-        )
+    def __init__(self, quota: int, retry_after: int, *, what: str = "requests") -> None:
+        super().__init__(f"The monthly quota of {quota} {what} is used up; it renews at the start of next month (UTC).")
         self.retry_after = retry_after
 
     @property
