@@ -55,6 +55,8 @@ class QuotasSource:
     signups_per_month: QuotaUseSource
     webhooks_per_month: QuotaUseSource
     requests_per_minute: int | None
+    public_requests_per_month: QuotaUseSource
+    public_requests_per_minute: int | None
     period_end: datetime
 
 
@@ -82,6 +84,8 @@ async def store_quotas(context: Context) -> QuotasSource:
         signups_per_month=quota_use(plan.signups_per_month, used["signups"]),
         webhooks_per_month=quota_use(plan.webhooks_per_month, used["webhooks"]),
         requests_per_minute=plan.requests_per_minute,
+        public_requests_per_month=quota_use(plan.public_requests_per_month, used["public_requests"]),
+        public_requests_per_minute=plan.public_requests_per_minute,
         period_end=_moment(periods_at(time.time()).month_end),
     )
 

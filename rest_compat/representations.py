@@ -187,6 +187,8 @@ QUOTAS: Shape = {
     "requests_per_month": Obj("requestsPerMonth", "QuotaUse"),
     "signups_per_month": Obj("signupsPerMonth", "QuotaUse"),
     "webhooks_per_month": Obj("webhooksPerMonth", "QuotaUse"),
+    "public_requests_per_minute": "publicRequestsPerMinute",
+    "public_requests_per_month": Obj("publicRequestsPerMonth", "QuotaUse"),
     "period_end": "periodEnd",
 }
 
@@ -195,6 +197,8 @@ PLAN_LIMITS: Shape = {
     "requests_per_month": "requestsPerMonth",
     "signups_per_month": "signupsPerMonth",
     "webhooks_per_month": "webhooksPerMonth",
+    "public_requests_per_minute": "publicRequestsPerMinute",
+    "public_requests_per_month": "publicRequestsPerMonth",
 }
 
 STORE: Shape = {

@@ -44,7 +44,9 @@ ROWS: tuple[Endpoint, ...] = (
         path="/v1/customers/{id}/orders",
         scope=Scope.CUSTOMERS_READ,
         summary="A customer's orders, newest first",
-        description="The same fields as the orders list; GET /v1/orders/{id} has the full body.",
+        description="The same fields as the orders list. A customer's orders are part of the customer: "
+        "`customers:read` (or `customers:write`) is enough here, while GET /v1/orders/{id}, the full body, needs "
+        "`orders:read`.",
         operation=(
             "query ListCustomerOrders($id: ID!, $first: Int!, $after: String) "
             f"{{ customer(id: $id) {{ orders(first: $first, after: $after) "

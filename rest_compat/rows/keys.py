@@ -47,7 +47,7 @@ ROWS: tuple[Endpoint, ...] = (
         scope=Scope.KEYS_WRITE,
         summary="Create a platform or public key; the response carries its secret (a public key's signing secret), "
         "once",
-        description="A key cannot grant a scope it does not hold (`insufficient_scope`, naming the scope). A public "
+        description="A key cannot grant a scope it does not have (`insufficient_scope`, naming the scope). A public "
         'key (`"type": "public"`, optional `allowed_origins`) holds `tracking:write` only and signs the '
         "tracking endpoints (docs/tracking.md).",
         operation=(
@@ -68,6 +68,8 @@ ROWS: tuple[Endpoint, ...] = (
         path="/v1/keys/{id}",
         scope=Scope.KEYS_WRITE,
         summary="Revoke a key: it stops working at once, in every process",
+        description="A key may revoke itself, or a key whose every scope it has (a write scope includes its read "
+        "scope); otherwise 403 `insufficient_scope`, naming the scopes it lacks.",
         operation=(
             f"mutation RevokeKey($id: ID!) {{ revokeApiKey(id: $id) {{ apiKey {{ ...ApiKey }} {USER_ERRORS} }} }}"
         ),

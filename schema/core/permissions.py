@@ -1,10 +1,11 @@
 """Deny by default: every field of every object type is classified here, and nothing else decides access.
 
 ``OBJECT_SCOPES`` names, for each object type, the scope needed to read it and lists every one of its fields.
-A field that needs a different scope from its type (``Customer.orders`` needs ``orders:read``) is listed in
+A field that needs a different scope from its type (``Order.customer`` needs ``customers:read``) is listed in
 ``FIELD_SCOPES`` instead. ``install_scope_guards`` then checks scopes only where they change: on root fields
 and on the fields that cross into another scope. A leaf field costs nothing, because its object could not have
-been reached without its type's scope. ``tests/schema/test_permissions.py`` fails on any field that is not classified.
+been reached without its type's scope. A key has a scope when it holds it or the write scope that includes it
+(``Principal.has_scope``). ``tests/schema/test_permissions.py`` fails on any field that is not classified.
 """
 
 from __future__ import annotations
@@ -60,7 +61,14 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "PlanLimits": (
         Scope.STORE_READ,
-        ("requestsPerMinute", "requestsPerMonth", "signupsPerMonth", "webhooksPerMonth"),
+        (
+            "requestsPerMinute",
+            "requestsPerMonth",
+            "signupsPerMonth",
+            "webhooksPerMonth",
+            "publicRequestsPerMinute",
+            "publicRequestsPerMonth",
+        ),
     ),
     "Customer": (
         Scope.CUSTOMERS_READ,
@@ -200,7 +208,16 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "RateLimitState": (Scope.USAGE_READ, ("limit", "remaining", "resetAt", "windowSeconds")),
     "Quotas": (
         Scope.USAGE_READ,
-        ("plan", "requestsPerMonth", "signupsPerMonth", "webhooksPerMonth", "requestsPerMinute", "periodEnd"),
+        (
+            "plan",
+            "requestsPerMonth",
+            "signupsPerMonth",
+            "webhooksPerMonth",
+            "requestsPerMinute",
+            "publicRequestsPerMonth",
+            "publicRequestsPerMinute",
+            "periodEnd",
+        ),
     ),
     "QuotaUse": (Scope.USAGE_READ, ("limit", "used", "remaining")),
     # Tracking (docs/tracking.md): only public keys hold tracking:write; signups carry emails and phones.
@@ -216,9 +233,9 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "EventCount": (Scope.USAGE_READ, ("event", "day", "count")),
 }
 
-# A mutation payload's result field (``ProductPayload.product``) needs the mutation's write scope, not the read
-# scope: the object is what the key just wrote, and requiring more would let a write-only key's mutation commit
-# and then hide its result behind an error (REST would answer 403 to a write that happened).
+# A mutation payload's result field (``ProductPayload.product``) needs the object's read scope, which the
+# mutation's write scope includes: a write-only key sees what it wrote, exactly as its reads would show it, and a
+# payload never shows an object of another scope (``PlaceOrderPayload.customer``) to a key that could not read it.
 FIELD_SCOPES: dict[str, str] = {
     "Query.store": Scope.STORE_READ,
     "Query.customers": Scope.CUSTOMERS_READ,
@@ -229,19 +246,21 @@ FIELD_SCOPES: dict[str, str] = {
     "Query.product": Scope.PRODUCTS_READ,
     "Query.landingPages": Scope.LANDING_PAGES_READ,
     "Query.landingPage": Scope.LANDING_PAGES_READ,
-    "Customer.orders": Scope.ORDERS_READ,
+    # A customer's orders are part of the customer (GET /v1/customers/{id}/orders needs customers:read); the
+    # store's orders (Query.orders, Query.order) still need orders:read.
+    "Customer.orders": Scope.CUSTOMERS_READ,
     "Order.customer": Scope.CUSTOMERS_READ,
     "OrderItem.product": Scope.PRODUCTS_READ,
     "LandingPage.product": Scope.PRODUCTS_READ,
     "Mutation.placeOrder": Scope.ORDERS_WRITE,
     "Mutation.updateOrderStatus": Scope.ORDERS_WRITE,
-    "PlaceOrderPayload.order": Scope.ORDERS_WRITE,
+    "PlaceOrderPayload.order": Scope.ORDERS_READ,
     "PlaceOrderPayload.customer": Scope.CUSTOMERS_READ,
-    "UpdateOrderStatusPayload.order": Scope.ORDERS_WRITE,
+    "UpdateOrderStatusPayload.order": Scope.ORDERS_READ,
     "Mutation.createProduct": Scope.PRODUCTS_WRITE,
     "Mutation.updateProduct": Scope.PRODUCTS_WRITE,
     "Mutation.deleteProduct": Scope.PRODUCTS_WRITE,
-    "ProductPayload.product": Scope.PRODUCTS_WRITE,
+    "ProductPayload.product": Scope.PRODUCTS_READ,
     "Query.apiKeys": Scope.KEYS_READ,
     "Query.webhookSubscriptions": Scope.WEBHOOKS_READ,
     "Query.webhookDeliveries": Scope.WEBHOOKS_READ,
@@ -249,28 +268,32 @@ FIELD_SCOPES: dict[str, str] = {
     "Query.quotas": Scope.USAGE_READ,
     "Mutation.createLandingPage": Scope.LANDING_PAGES_WRITE,
     "Mutation.updateLandingPage": Scope.LANDING_PAGES_WRITE,
-    "LandingPagePayload.landingPage": Scope.LANDING_PAGES_WRITE,
+    "LandingPagePayload.landingPage": Scope.LANDING_PAGES_READ,
     "Mutation.updateStore": Scope.STORE_WRITE,
-    "StorePayload.store": Scope.STORE_WRITE,
+    "StorePayload.store": Scope.STORE_READ,
     "Mutation.createApiKey": Scope.KEYS_WRITE,
     "Mutation.revokeApiKey": Scope.KEYS_WRITE,
-    "CreateApiKeyPayload.apiKey": Scope.KEYS_WRITE,
-    "RevokeApiKeyPayload.apiKey": Scope.KEYS_WRITE,
+    "CreateApiKeyPayload.apiKey": Scope.KEYS_READ,
+    "RevokeApiKeyPayload.apiKey": Scope.KEYS_READ,
     "Mutation.createWebhookSubscription": Scope.WEBHOOKS_WRITE,
     "Mutation.deleteWebhookSubscription": Scope.WEBHOOKS_WRITE,
-    "CreateWebhookSubscriptionPayload.webhookSubscription": Scope.WEBHOOKS_WRITE,
+    "CreateWebhookSubscriptionPayload.webhookSubscription": Scope.WEBHOOKS_READ,
     "Mutation.enableWebhookSubscription": Scope.WEBHOOKS_WRITE,
-    "EnableWebhookSubscriptionPayload.webhookSubscription": Scope.WEBHOOKS_WRITE,
+    "EnableWebhookSubscriptionPayload.webhookSubscription": Scope.WEBHOOKS_READ,
     "Mutation.redeliverWebhook": Scope.WEBHOOKS_WRITE,
     "Mutation.banCustomer": Scope.CUSTOMERS_WRITE,
     "Mutation.unbanCustomer": Scope.CUSTOMERS_WRITE,
     "Mutation.updateCustomerNotes": Scope.CUSTOMERS_WRITE,
-    "CustomerPayload.customer": Scope.CUSTOMERS_WRITE,
+    "CustomerPayload.customer": Scope.CUSTOMERS_READ,
     "Mutation.trackSignup": Scope.TRACKING_WRITE,
     "Mutation.trackEvents": Scope.TRACKING_WRITE,
     "Query.signups": Scope.CUSTOMERS_READ,
     "Query.eventCounts": Scope.USAGE_READ,
 }
+
+
+# The fields that show objects of another scope under their own scope, by design (see ``Customer.orders``).
+READ_THROUGH: frozenset[str] = frozenset({"Customer.orders"})
 
 
 class UnclassifiedFieldError(RuntimeError):
@@ -309,7 +332,7 @@ def _guard(field: GraphQLField, scope: str) -> None:
     resolve: Callable[..., Any] = field.resolve or default_field_resolver
 
     def guarded(source: Any, info: Any, **kwargs: Any) -> Any | Awaitable[Any]:
-        if scope not in info.context.principal.scopes:
+        if not info.context.principal.has_scope(scope):
             raise InsufficientScope(scope)
         return resolve(source, info, **kwargs)
 

@@ -63,8 +63,9 @@ class RevokeApiKeyPayload:
 @strawberry.type
 class ApiKeyMutations:
     @strawberry.mutation(
-        description="Creates a platform or public key of this store. A key cannot grant a scope it does not hold "
-        "(`insufficient_scope`, naming the scope); a public key grants none of the caller's."
+        description="Creates a platform or public key of this store. A key cannot grant a scope it does not have "
+        "(`insufficient_scope`, naming the scope; a write scope includes its read scope); a public key grants none "
+        "of the caller's."
     )
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload | None:
         principal = info.context.principal
@@ -96,11 +97,17 @@ class ApiKeyMutations:
 
     @strawberry.mutation(
         description="Revokes a key of this store: it is refused from its next request on. Revoking a revoked key "
-        "changes nothing."
+        "changes nothing. A key may revoke itself, or a key whose every scope it has (`insufficient_scope`, naming "
+        "the scopes it lacks)."
     )
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyPayload | None:
-        store_id = info.context.store_id
-        row, errors = await run_mutation(info, lambda s: revoke_key(s, store_id, parse_id(id)))
+        principal = info.context.principal
+        row, errors = await run_mutation(
+            info,
+            lambda s: revoke_key(
+                s, principal.store_id, parse_id(id), caller_pk=principal.key_pk, caller_scopes=principal.scopes
+            ),
+        )
         revocations = info.context.key_revocations
         if row is not None and revocations is not None:
             key_id = row.key_id

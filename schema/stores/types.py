@@ -16,6 +16,12 @@ class PlanLimits:
     requests_per_month: int | None
     signups_per_month: int | None
     webhooks_per_month: int | None
+    public_requests_per_minute: int | None = strawberry.field(
+        description="Per public key: the signed POST /v1/signups and POST /v1/events, limited apart from platform keys."
+    )
+    public_requests_per_month: int | None = strawberry.field(
+        description="The store's public keys together, apart from `requestsPerMonth` (platform keys only)."
+    )
 
 
 @strawberry.type

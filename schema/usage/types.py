@@ -57,4 +57,11 @@ class Quotas:
     signups_per_month: QuotaUse
     webhooks_per_month: QuotaUse
     requests_per_minute: int | None = strawberry.field(description="Per key; null when the plan has no such limit.")
+    public_requests_per_month: QuotaUse = strawberry.field(
+        description="The requests of the store's public keys (the signed POST /v1/signups and POST /v1/events): a "
+        "quota of their own, apart from `requestsPerMonth`, which only platform keys draw on."
+    )
+    public_requests_per_minute: int | None = strawberry.field(
+        description="Per public key; null when the plan has no such limit."
+    )
     period_end: DateTime = strawberry.field(description="When the quotas renew: 00:00 UTC on the 1st.")

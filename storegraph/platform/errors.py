@@ -32,7 +32,8 @@ CODES: dict[str, ErrorCode] = {
     ),
     "insufficient_scope": ErrorCode(
         403,
-        "the key lacks the scope the field or endpoint needs; the message names it",
+        "the key lacks the scope the field or endpoint needs, or a scope of a key it would create or revoke; the "
+        "message names them",
         user_error=True,
     ),
     "not_found": ErrorCode(
@@ -189,8 +190,9 @@ class OriginNotAllowed(ApiError):
 class InsufficientScope(ApiError):
     code = "insufficient_scope"
 
-    def __init__(self, scope: str, *, field: str | None = None) -> None:
-        super().__init__(f"This key lacks the '{scope}' scope.")
+    def __init__(self, scope: str, *more: str, field: str | None = None) -> None:
+        named = ", ".join(f"'{each}'" for each in (scope, *more))
+        super().__init__(f"This key lacks the {named} scope{'s' if more else ''}.")
         self.scope = scope
         # Set when a mutation reports it as a userError about one of its inputs (createApiKey's ``scopes``).
         self.field = field
@@ -366,14 +368,13 @@ class RateLimited(ApiError):
 
 
 class QuotaExceeded(ApiError):
-    """The store used up its plan's monthly request quota (shared by all its keys); the request did not run."""
+    """The store used up a monthly request quota of its plan (its platform keys', or its public keys'); the
+    request did not run."""
 
     code = "quota_exceeded"
 
-    def __init__(self, quota: int, retry_after: int) -> None:
-        super().__init__(
-            f"The monthly quota of {quota} requests is used up; it renews at the start of next month (UTC)."
-        )
+    def __init__(self, quota: int, retry_after: int, *, what: str = "requests") -> None:
+        super().__init__(f"The monthly quota of {quota} {what} is used up; it renews at the start of next month (UTC).")
         self.retry_after = retry_after
 
     @property

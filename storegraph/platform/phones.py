@@ -1,7 +1,8 @@
 """Phone normalisation: ``0555 00 00 00``, ``0555000000`` and ``+213555000000`` are one number.
 
 Numbers of the store's own region are kept in national digits (``0555000000``, as the Customers reference shows them);
-numbers of other regions in E.164, so that two countries' national formats never collide.
+numbers of other regions in E.164, so that two countries' national formats never collide. A number with an extension
+is not a customer's phone: ``None``, as for any invalid number.
 """
 
 from __future__ import annotations
@@ -17,9 +18,29 @@ def normalize_phone(raw: str, region: str = "DZ") -> str | None:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    # An extension (``0555000000 ext. 1``, ``;ext=2``, ``x1``) is refused: its digits landed in the national format
+    # (``05550000001``), which made another customer of the same line, past its ban and the phone dedup.
+    if number.extension is not None or not phonenumbers.is_valid_number(number):
         return None
     if phonenumbers.region_code_for_number(number) == region:
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        return "".join(ch for ch in national if ch.isdigit())
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        canonical = "".join(ch for ch in national if ch.isdigit())
+    else:
+        canonical = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return canonical if _names(canonical, number, region) else None
+
+
+def _names(canonical: str, number: phonenumbers.PhoneNumber, region: str) -> bool:
+    """Whether ``canonical`` reads back as ``number`` itself: the stored digits must be the number's and nothing
+    else's, whatever the format put around them."""
+    try:
+        again = phonenumbers.parse(canonical, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return (
+        again.extension is None
+        and again.country_code == number.country_code
+        and again.national_number == number.national_number
+        and bool(again.italian_leading_zero) == bool(number.italian_leading_zero)
+        and phonenumbers.is_valid_number(again)
+    )

@@ -1,9 +1,9 @@
-"""The rules for creating and revoking API keys: which scopes, environments and origins a new key may have.
-The key strings themselves are storegraph/platform/auth/key_format.py's."""
+"""The rules for creating and revoking API keys: which scopes, environments and origins a new key may have, and
+which keys a key may revoke. The key strings themselves are storegraph/platform/auth/key_format.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,7 @@ from db.models import ApiKey
 from db.queries.keys import create_api_key, lock_api_key
 from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.origins import normalize_origin
-from storegraph.platform.auth.scopes import INTERNAL_SCOPES, PUBLIC_KEY_SCOPES, Scope
+from storegraph.platform.auth.scopes import INTERNAL_SCOPES, PUBLIC_KEY_SCOPES, Scope, holds, lacking
 from storegraph.platform.errors import InsufficientScope, NotFound
 from storegraph.platform.timestamps import utcnow
 from storegraph.platform.validation import Problems
@@ -95,9 +95,9 @@ async def create_platform_key(
     if request.allowed_origins:
         problems.add("allowedOrigins", "invalid", "only public keys have allowed origins")
     problems.raise_if_any()
-    held = set(caller_scopes)
+    held = frozenset(caller_scopes)
     for scope in scopes:
-        if scope.value not in held:
+        if not holds(held, scope.value):
             raise InsufficientScope(scope.value, field="scopes")
     return await create_api_key(
         session, store_id=store_id, key_type=KeyType.PLATFORM, env=env, scopes=tuple(scopes), name=name
@@ -131,11 +131,22 @@ def _env(problems: Problems, requested: KeyEnv | None, caller_env: KeyEnv) -> Ke
     return env
 
 
-async def revoke_key(session: AsyncSession, store_id: int, key_pk: int) -> ApiKey:
-    """Revokes a key of the store; it is refused from its next request on. Revoking again keeps the first time."""
+async def revoke_key(
+    session: AsyncSession, store_id: int, key_pk: int, *, caller_pk: int, caller_scopes: Collection[str]
+) -> ApiKey:
+    """Revokes a key of the store; it is refused from its next request on. Revoking again keeps the first time.
+
+    A key may revoke itself, or a key whose every scope it has (``insufficient_scope`` naming the ones it lacks):
+    otherwise a narrow key (``keys:write`` alone) could revoke the merchant's full key and cut their integrations
+    off. A public key holds none of a platform key's scopes, so any key that may revoke keys may revoke it."""
     row = await lock_api_key(session, store_id, key_pk)
     if row is None:
         raise NotFound("API key", key_pk)
+    if row.id != caller_pk:
+        # tracking:write is no platform key's to hold, so it is left out: it reaches only the tracking endpoints.
+        missing = lacking(caller_scopes, [scope for scope in row.scopes or () if scope not in INTERNAL_SCOPES])
+        if missing:
+            raise InsufficientScope(*missing, field="id")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         await session.flush()

@@ -211,6 +211,24 @@ async def test_ban_fields_are_readable_with_customers_read(session, gql, banned)
     assert payload["data"]["customer"]["bannedAt"].endswith("Z")
 
 
+async def test_a_customers_write_key_sees_the_customer_it_unbanned_as_its_reads_show_it(session, gql, client, banned):
+    """customers:write includes customers:read: the payload, customer(id:) and GET /v1/customers/{id} agree."""
+    store, _key, customer = banned
+    key = await create_key(session, store, scopes=(Scope.CUSTOMERS_WRITE,))
+    await session.commit()
+
+    unbanned = succeeded(await gql.query(UNBAN, {"id": str(customer.id)}, headers=key.headers), "unbanCustomer")
+    read = await gql.query(
+        f"query($id: ID!) {{ customer(id: $id) {{ {FIELDS} }} }}", {"id": str(customer.id)}, headers=key.headers
+    )
+    rest = await client.get(f"/v1/customers/{customer.id}", headers=key.headers)
+
+    assert "errors" not in read
+    assert unbanned["customer"] == read["data"]["customer"]
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["data"]["id"] == customer.id
+
+
 # --- updateCustomerNotes ----------------------------------------------------------------------------------------
 
 

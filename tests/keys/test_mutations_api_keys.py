@@ -14,7 +14,15 @@ from schema.core.build import build_schema
 from storegraph.platform.auth.key_format import KeyEnv, hash_secret
 from storegraph.platform.auth.scopes import ALL_SCOPES, Scope
 from tests.support.factories import create_key, create_store
-from tests.support.mutation_helpers import assert_insufficient_scope, count_rows, snapshot, succeeded, user_errors
+from tests.support.mutation_helpers import (
+    assert_insufficient_scope,
+    count_rows,
+    result_of,
+    snapshot,
+    succeeded,
+    user_errors,
+)
+from tests.support.tracking_support import create_public_key
 
 KEY_FIELDS = "id keyId prefix type env name scopes createdAt lastUsedAt revokedAt"
 CREATE = f"""
@@ -286,3 +294,126 @@ async def test_revoke_without_keys_write_is_refused(session, gql, sessionmaker, 
 
     assert_insufficient_scope(payload, "revokeApiKey", "keys:write")
     assert await snapshot(sessionmaker, ApiKey, victim.id) == before
+
+
+# --- who may revoke whom ----------------------------------------------------------------------------------------
+
+
+async def _key_manager(session, store):
+    """A key that manages keys and nothing else: keys:read and keys:write."""
+    manager = await create_key(session, store, scopes=(Scope.KEYS_READ, Scope.KEYS_WRITE))
+    await session.commit()
+    return manager
+
+
+async def test_a_narrow_key_cannot_revoke_a_key_holding_scopes_it_lacks(session, gql, sessionmaker, shop):
+    store, full = shop
+    manager = await _key_manager(session, store)
+    before = await snapshot(sessionmaker, ApiKey, full.id)
+
+    payload = await gql.query(REVOKE, {"id": str(full.id)}, headers=manager.headers)
+
+    [error] = result_of(payload, "revokeApiKey")["userErrors"]
+    assert (error["field"], error["code"]) == ("id", "insufficient_scope")
+    lacked = ", ".join(f"'{scope}'" for scope in ALL_SCOPES if scope not in (Scope.KEYS_READ, Scope.KEYS_WRITE))
+    assert error["message"] == f"This key lacks the {lacked} scopes."
+    assert payload["data"]["revokeApiKey"]["apiKey"] is None
+    assert await snapshot(sessionmaker, ApiKey, full.id) == before
+    assert (await gql.query(VIEWER, headers=full.headers))["_status"] == 200
+
+
+async def test_the_wider_key_keeps_working_after_the_narrow_key_revokes_itself(session, gql, client, shop):
+    store, full = shop
+    manager = await _key_manager(session, store)
+
+    refused = await gql.query(REVOKE, {"id": str(full.id)}, headers=manager.headers)
+    itself = await gql.query(REVOKE, {"id": str(manager.id)}, headers=manager.headers)
+
+    assert user_errors(refused, "revokeApiKey") == [("id", "insufficient_scope")]
+    assert succeeded(itself, "revokeApiKey")["apiKey"]["revokedAt"] is not None
+    assert (await client.post("/graphql", json={"query": VIEWER}, headers=manager.headers)).status_code == 401
+    listed = await gql.query(LIST, {"first": 10}, headers=full.headers)
+    assert {node["node"]["id"]: node["node"]["revokedAt"] is None for node in listed["data"]["apiKeys"]["edges"]} == {
+        str(full.id): True,
+        str(manager.id): False,
+    }
+
+
+async def test_a_key_may_revoke_a_key_whose_every_scope_it_holds(session, gql, shop):
+    store, full = shop
+    narrower = await create_key(session, store, scopes=(Scope.ORDERS_READ, Scope.KEYS_WRITE))
+    await session.commit()
+
+    payload = await gql.query(REVOKE, {"id": str(narrower.id)}, headers=full.headers)
+
+    assert succeeded(payload, "revokeApiKey")["apiKey"]["revokedAt"] is not None
+
+
+async def test_a_write_scope_counts_as_its_read_scope_when_revoking(session, gql, shop):
+    store, _full = shop
+    writer = await create_key(session, store, scopes=(Scope.KEYS_WRITE, Scope.CUSTOMERS_WRITE))
+    reader = await create_key(session, store, scopes=(Scope.CUSTOMERS_READ, Scope.KEYS_READ))
+    await session.commit()
+
+    payload = await gql.query(REVOKE, {"id": str(reader.id)}, headers=writer.headers)
+
+    assert succeeded(payload, "revokeApiKey")["apiKey"]["revokedAt"] is not None
+
+
+async def test_a_read_scope_does_not_count_as_its_write_scope_when_revoking(session, gql, sessionmaker, shop):
+    store, _full = shop
+    reader = await create_key(session, store, scopes=(Scope.KEYS_WRITE, Scope.CUSTOMERS_READ))
+    writer = await create_key(session, store, scopes=(Scope.CUSTOMERS_WRITE,))
+    await session.commit()
+
+    payload = await gql.query(REVOKE, {"id": str(writer.id)}, headers=reader.headers)
+
+    [error] = result_of(payload, "revokeApiKey")["userErrors"]
+    assert error["code"] == "insufficient_scope"
+    assert error["message"] == "This key lacks the 'customers:write' scope."
+    assert (await snapshot(sessionmaker, ApiKey, writer.id))["revoked_at"] is None
+
+
+async def test_any_key_that_may_revoke_keys_may_revoke_a_public_key(session, gql, shop):
+    store, _full = shop
+    minimal = await create_key(session, store, scopes=(Scope.KEYS_WRITE,))
+    public = await create_public_key(session, store)
+    await session.commit()
+
+    payload = await gql.query(REVOKE, {"id": str(public.id)}, headers=minimal.headers)
+
+    assert succeeded(payload, "revokeApiKey")["apiKey"]["revokedAt"] is not None
+
+
+async def test_rest_revoke_of_a_wider_key_is_403_naming_the_scopes_and_changes_nothing(
+    session, client, sessionmaker, shop
+):
+    store, full = shop
+    manager = await _key_manager(session, store)
+    before = await snapshot(sessionmaker, ApiKey, full.id)
+
+    response = await client.delete(
+        f"/v1/keys/{full.id}", headers={**manager.headers, "Idempotency-Key": "revoke-wider"}
+    )
+
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["code"] == "insufficient_scope"
+    assert "'orders:write'" in error["message"]
+    assert "'customers:write'" in error["message"]
+    assert await snapshot(sessionmaker, ApiKey, full.id) == before
+    assert (await client.get("/v1/whoami", headers=full.headers)).status_code == 200
+
+
+async def test_rest_revoke_of_itself_by_a_narrow_key_is_200(session, client, shop):
+    store, full = shop
+    manager = await _key_manager(session, store)
+
+    response = await client.delete(
+        f"/v1/keys/{manager.id}", headers={**manager.headers, "Idempotency-Key": "revoke-self"}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["revoked_at"] is not None
+    assert (await client.get("/v1/whoami", headers=manager.headers)).status_code == 401
+    assert (await client.get("/v1/whoami", headers=full.headers)).status_code == 200

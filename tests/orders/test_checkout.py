@@ -7,12 +7,21 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
 from db.models import Customer, Order, OrderItem, OrderStatusChange, OutboxEvent, Product
 from storegraph.platform.auth.scopes import ALL_SCOPES, Scope
 from tests.support.factories import create_customer, create_key, create_product, create_store
-from tests.support.mutation_helpers import assert_insufficient_scope, result_of, snapshot, succeeded, user_errors
+from tests.support.mutation_helpers import (
+    assert_insufficient_scope,
+    count_rows,
+    result_of,
+    snapshot,
+    succeeded,
+    user_errors,
+)
+from tests.support.phone_spellings import spellings
 
 PLACE = """
 mutation($input: PlaceOrderInput!) {
@@ -92,6 +101,17 @@ async def shop(session):
     second = await create_product(session, store, name="Burnous", price=3990)
     await session.commit()
     return store, key, first, second
+
+
+@pytest.fixture
+async def banned_shop(session):
+    """A store whose one customer, 0540123456, is banned, with a full-scope key and a tracked product."""
+    store = await create_store(session)
+    key = await create_key(session, store)
+    robe = await create_product(session, store, name="Robe kabyle", price=1250)
+    await create_customer(session, store, phone="0540123456", is_banned=True)
+    await session.commit()
+    return store, key, robe
 
 
 async def test_three_formats_of_one_phone_are_one_customer(gql, sessionmaker, shop):
@@ -235,6 +255,25 @@ async def test_a_banned_customer_is_refused_and_nothing_is_written(gql, session,
     assert user_errors(payload, "placeOrder") == [(None, "customer_banned")]
     assert result_of(payload, "placeOrder")["order"] is None
     assert await database_state(sessionmaker, store.id) == before
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    # The store, its banned customer and its product are made once: every example must leave them as they were.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(spelling=spellings("0540123456"))
+async def test_no_spelling_of_a_banned_customers_number_places_an_order(gql, sessionmaker, banned_shop, spelling):
+    store, key, robe = banned_shop
+
+    payload = await place(gql, key, [line(robe)], buyer(spelling.text))
+
+    expected = ("customer.phone", "invalid_phone") if spelling.has_extension else (None, "customer_banned")
+    assert user_errors(payload, "placeOrder") == [expected], spelling
+    assert await count_rows(sessionmaker, Order, store.id) == 0
+    assert await count_rows(sessionmaker, Customer, store.id) == 1
 
 
 async def test_insufficient_stock_on_a_later_line_returns_the_earlier_lines_stock(gql, session, sessionmaker, shop):
@@ -435,6 +474,31 @@ async def test_a_key_without_orders_write_cannot_place_an_order(gql, session, se
 
     assert_insufficient_scope(payload, "placeOrder", "orders:write")
     assert await database_state(sessionmaker, store.id) == before
+
+
+async def test_an_orders_only_key_gets_the_order_but_never_the_customer_from_place_order(gql, session, shop):
+    store, _key, product, _ = shop
+    key = await create_key(session, store, scopes=(Scope.ORDERS_WRITE,))
+    await session.commit()
+
+    payload = await place(gql, key, [line(product)], buyer("0555 44 33 22"))
+
+    assert payload["data"]["placeOrder"]["order"]["customerId"] is not None
+    assert payload["data"]["placeOrder"]["customer"] is None
+    [error] = payload["errors"]
+    assert error["path"] == ["placeOrder", "customer"]
+    assert error["extensions"]["code"] == "insufficient_scope"
+    assert "customers:read" in error["message"]
+
+
+async def test_a_key_with_orders_write_and_customers_write_gets_the_customer_from_place_order(gql, session, shop):
+    store, _key, product, _ = shop
+    key = await create_key(session, store, scopes=(Scope.ORDERS_WRITE, Scope.CUSTOMERS_WRITE))
+    await session.commit()
+
+    placed = succeeded(await place(gql, key, [line(product)], buyer("0555 44 33 21")), "placeOrder")
+
+    assert placed["customer"]["phone"] == "0555443321"
 
 
 async def test_stock_low_fires_once_when_the_alert_is_crossed(gql, session, sessionmaker, shop):

@@ -20,7 +20,7 @@ from storegraph.platform.admission import Admission, Admitted, Claim, RedisAdmis
 from storegraph.platform.admission.middleware import AdmissionMiddleware
 from storegraph.platform.idempotency import MemoryIdempotencyStore, Outcome, RedisIdempotencyStore, StoredResponse
 from storegraph.platform.idempotency.redis_store import RESERVE_ARG_COUNT, RESERVE_FUNCTION, RESERVE_KEY_COUNT
-from storegraph.platform.limits import MemoryRateLimiter, RedisRateLimiter
+from storegraph.platform.limits import MemoryRateLimiter, RedisRateLimiter, Traffic
 from storegraph.platform.limits.plans import Plan
 from storegraph.platform.limits.redis_backend import HIT_ARG_COUNT, HIT_FUNCTION, HIT_KEY_COUNT
 from storegraph.settings import Settings
@@ -358,9 +358,16 @@ class ForgetfulAdmission(SequentialAdmission):
     """A broken backend: it admits claims without reserving them."""
 
     async def admit(
-        self, store_id: int, key_pk: int, plan: Plan, claim: Claim | None, now: float | None = None
+        self,
+        store_id: int,
+        key_pk: int,
+        plan: Plan,
+        claim: Claim | None,
+        now: float | None = None,
+        *,
+        traffic: Traffic = "platform",
     ) -> Admitted:
-        return Admitted((await super().admit(store_id, key_pk, plan, None, now)).decision)
+        return Admitted((await super().admit(store_id, key_pk, plan, None, now, traffic=traffic)).decision)
 
 
 async def test_a_claim_admitted_without_a_reservation_is_a_json_500_and_never_runs(caplog):

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storegraph.platform.phones import normalize_phone
+from tests.support.phone_spellings import spellings
 
 FAST = settings(max_examples=200, deadline=None, database=None)
 CANONICAL = re.compile(r"\+?[0-9]+")
@@ -45,6 +46,24 @@ def test_a_number_of_another_region_gives_e164(spelling):
 def test_a_national_number_is_read_in_the_stores_region():
     assert normalize_phone("06 12 34 56 78", "FR") == "0612345678"
     assert normalize_phone("+213555000000", "FR") == "+213555000000"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["0540123456 ext. 1", "0540 123 456 x1", "0540123456;ext=2", "tel:+213540123456;ext=2", "+213 540 12 34 56 #7"],
+)
+def test_a_number_with_an_extension_is_not_a_valid_phone(spelling):
+    assert normalize_phone(spelling) is None
+
+
+def test_an_extension_is_refused_for_numbers_of_other_regions_too():
+    assert normalize_phone("+33 6 12 34 56 78 ext. 9") is None
+
+
+@FAST
+@given(spelling=spellings("0540123456"))
+def test_every_spelling_of_a_number_is_that_number_and_one_with_an_extension_is_none(spelling):
+    assert normalize_phone(spelling.text) == (None if spelling.has_extension else "0540123456")
 
 
 @pytest.mark.parametrize("raw", ["", "abc", "0555", "+213", "0555 00 00 00 00 00", "1" * 33, "+33 6 12 34 56 78 " * 3])

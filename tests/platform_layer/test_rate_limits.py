@@ -19,7 +19,7 @@ from storegraph.platform.admission.middleware import AdmissionMiddleware
 from storegraph.platform.errors import RateLimited
 from storegraph.platform.http.responses import error_body
 from storegraph.platform.idempotency import MemoryIdempotencyStore
-from storegraph.platform.limits import Decision, MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from storegraph.platform.limits import Decision, MemoryRateLimiter, RateLimiter, RedisRateLimiter, Traffic
 from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 from tests.conftest import services_of
 from tests.support.factories import create_key, create_store
@@ -184,7 +184,9 @@ async def test_the_middleware_does_not_consult_the_limiter_without_a_principal()
     calls: list[int] = []
 
     class Recording(MemoryRateLimiter):
-        async def hit(self, store_id: int, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
+        async def hit(
+            self, store_id: int, key_pk: int, plan: Plan, now: float | None = None, *, traffic: Traffic = "platform"
+        ) -> Decision:
             calls.append(key_pk)
             raise AssertionError("not reached")
 

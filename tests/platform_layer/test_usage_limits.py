@@ -226,7 +226,12 @@ async def test_signups_and_webhooks_are_counted_apart(limiter):
     await limiter.consume(STORE, "signups", plan(), amount=4, now=T0)
 
     assert await limiter.consume(STORE, "webhooks", plan(webhooks=3), amount=3, now=T0)
-    assert await limiter.store_usage(STORE, now=T0) == {"requests": 0, "signups": 4, "webhooks": 3}
+    assert await limiter.store_usage(STORE, now=T0) == {
+        "requests": 0,
+        "public_requests": 0,
+        "signups": 4,
+        "webhooks": 3,
+    }
 
 
 async def test_each_store_has_its_own_signups_quota(limiter):

@@ -34,7 +34,7 @@ from db.models.job import Job
 from rest_compat.endpoint import Endpoint
 from rest_compat.table import ENDPOINTS
 from storegraph.app import create_app
-from storegraph.platform.auth.scopes import ALL_SCOPES, Scope
+from storegraph.platform.auth.scopes import ALL_SCOPES, WRITE_SCOPE_OF_READ, Scope
 from storegraph.platform.limits.plans import Plan
 from tests.conftest import app_settings, services_of
 from tests.support.factories import (
@@ -134,7 +134,8 @@ async def _world(session) -> World:
     customer = await create_customer(session, store)
     order = await create_order(session, store, customer, [(product, 2)])
     page = await create_landing_page(session, store, product=product)
-    spare_key = await create_key(session, store, scopes=(Scope.PRODUCTS_READ,))
+    # keys:read: a key holding only keys:write holds it too, so it may revoke this one.
+    spare_key = await create_key(session, store, scopes=(Scope.KEYS_READ,))
     webhook = await create_webhook_subscription(session, store)
     session.add(OutboxEvent(store_id=store.id, public_id=f"evt_access_{store.id}", event="order.created", payload={}))
     session.add(
@@ -242,10 +243,15 @@ async def test_every_row_answers_its_status_to_a_key_holding_every_scope(client,
 # --- scopes ------------------------------------------------------------------------------------------------------
 
 
+def all_scopes_but(scope: Scope) -> tuple[Scope, ...]:
+    """Every scope that does not give ``scope``: not it, nor the write scope that includes it."""
+    return tuple(s for s in ALL_SCOPES if s is not scope and WRITE_SCOPE_OF_READ.get(scope) != s)
+
+
 @pytest.mark.parametrize("row", SCOPED_ROWS, ids=label)
 async def test_a_key_without_the_rows_scope_is_insufficient_scope_naming_it(client, session, world, row):
     assert row.scope is not None
-    lacking = await create_key(session, world.store, scopes=tuple(s for s in ALL_SCOPES if s is not row.scope))
+    lacking = await create_key(session, world.store, scopes=all_scopes_but(row.scope))
     await session.commit()
 
     response = await send(client, row, world, lacking)
@@ -266,14 +272,13 @@ async def test_a_write_refused_for_its_scope_changes_nothing(client, session, se
     assert await world_state(sessionmaker, world) == before
 
 
-# GET /v1/customers/{id}/orders needs orders:read as well (see the test below): the one row whose scope alone is
-# not enough, as documented.
-ROWS_ANSWERING_THEIR_SCOPE_ALONE = [row for row in SCOPED_ROWS if row.name != "ListCustomerOrders"]
-# A key holding only keys:write may grant only keys:write.
+# A key holding only keys:write may grant only keys:write (and keys:read, which it includes).
 ONLY_SCOPE_BODIES = {"CreateKey": {"scopes": ["keys:write"], "name": "key minter"}}
+# The read rows whose scope a write scope includes.
+ROWS_READABLE_BY_A_WRITE_SCOPE = [row for row in SCOPED_ROWS if row.scope in WRITE_SCOPE_OF_READ]
 
 
-@pytest.mark.parametrize("row", ROWS_ANSWERING_THEIR_SCOPE_ALONE, ids=label)
+@pytest.mark.parametrize("row", SCOPED_ROWS, ids=label)
 async def test_a_key_holding_only_the_rows_scope_gets_the_rows_answer(client, session, world, row):
     """The table's scope is what the endpoint needs (contract §2): a write-only key may write. The REST
     representation of a write's result must not need the read scope on top."""
@@ -314,26 +319,40 @@ async def test_whoami_answers_a_key_without_any_scope(client, session, world):
     assert response.json()["data"]["scopes"] == []
 
 
-async def test_a_customers_orders_need_orders_read_as_well_as_customers_read(client, session, world):
-    """GET /v1/customers/{id}/orders runs ``customer { orders }``, and GraphQL's ``Customer.orders`` needs
-    orders:read: the table's scope (customers:read) is not enough. As it is, documented here."""
-    customers_only = await create_key(session, world.store, scopes=(Scope.CUSTOMERS_READ,))
+@pytest.mark.parametrize("row", ROWS_READABLE_BY_A_WRITE_SCOPE, ids=label)
+async def test_a_key_holding_only_the_write_scope_gets_the_read_rows_answer(client, session, world, row):
+    """A write scope includes its read scope (contract §2), on every row as in GraphQL."""
+    assert row.scope is not None
+    writer = await create_key(session, world.store, scopes=(Scope(WRITE_SCOPE_OF_READ[row.scope]),))
+    await session.commit()
+
+    response = await send(client, row, world, writer)
+
+    assert response.status_code == row.status, response.text
+
+
+@pytest.mark.parametrize("scope", [Scope.CUSTOMERS_READ, Scope.CUSTOMERS_WRITE])
+async def test_a_customers_orders_answer_a_key_with_customers_scope_alone(client, session, world, scope):
+    """GET /v1/customers/{id}/orders needs customers:read, as the Customers reference says: a customer's orders are
+    part of the customer."""
+    customers_only = await create_key(session, world.store, scopes=(scope,))
     await session.commit()
 
     response = await client.get(f"/v1/customers/{world.customer.id}/orders", headers=customers_only.headers)
 
-    error = error_of(response, 403, "insufficient_scope")
-    assert "'orders:read'" in error["message"]
+    assert response.status_code == 200, response.text
+    assert [item["id"] for item in response.json()["data"]["items"]] == [world.order.id]
 
 
-async def test_a_customers_orders_answer_a_key_with_customers_read_and_orders_read(client, session, world):
-    reader = await create_key(session, world.store, scopes=(Scope.CUSTOMERS_READ, Scope.ORDERS_READ))
+@pytest.mark.parametrize("path", ["/v1/orders", "/v1/orders/{order}"])
+async def test_the_stores_orders_still_need_orders_read_from_a_customers_key(client, session, world, path):
+    customers_only = await create_key(session, world.store, scopes=(Scope.CUSTOMERS_READ, Scope.CUSTOMERS_WRITE))
     await session.commit()
 
-    response = await client.get(f"/v1/customers/{world.customer.id}/orders", headers=reader.headers)
+    response = await client.get(path.format(**world.ids()), headers=customers_only.headers)
 
-    assert response.status_code == 200
-    assert [item["id"] for item in response.json()["data"]["items"]] == [world.order.id]
+    error = error_of(response, 403, "insufficient_scope")
+    assert "'orders:read'" in error["message"]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=label)

@@ -27,11 +27,12 @@ from schema.core.permissions import (
     AUTHENTICATED,
     FIELD_SCOPES,
     OBJECT_SCOPES,
+    READ_THROUGH,
     UnclassifiedFieldError,
     object_types,
     scope_of,
 )
-from storegraph.platform.auth.scopes import ALL_SCOPES, Scope
+from storegraph.platform.auth.scopes import ALL_SCOPES, WRITE_SCOPE_OF_READ, Scope, holds
 from tests.support.factories import (
     Key,
     create_customer,
@@ -63,6 +64,10 @@ def _object_type(name: str, schema: GraphQLSchema | None = None) -> GraphQLObjec
     gql_type = (schema or _schema()).type_map[name]
     assert isinstance(gql_type, GraphQLObjectType)
     return gql_type
+
+
+def _root_entries(root: str) -> list[str]:
+    return sorted(name.partition(".")[2] for name in FIELD_SCOPES if name.startswith(f"{root}."))
 
 
 # --- (a) every field of the schema is classified ----------------------------------------------------------------
@@ -184,12 +189,93 @@ def test_fields_returning_a_type_of_another_scope_have_an_explicit_field_scope()
             if needed in (AUTHENTICATED, parent_scope):
                 continue
             qualified = f"{parent.name}.{field_name}"
-            # A mutation's payload shows what it wrote under the mutation's own (write) scope.
-            shows_what_it_wrote = parent.name.endswith("Payload") and FIELD_SCOPES.get(qualified) == parent_scope
-            if FIELD_SCOPES.get(qualified) != needed and not shows_what_it_wrote:
+            if FIELD_SCOPES.get(qualified) != needed and qualified not in READ_THROUGH:
                 wrong[qualified] = (FIELD_SCOPES.get(qualified), needed)
 
     assert wrong == {}
+
+
+def test_read_through_fields_stay_within_their_parents_scope():
+    """A read-through field shows another resource's objects without a guard of its own: only where its parent's
+    scope is enough, as the table says."""
+    wrong = {
+        qualified: FIELD_SCOPES.get(qualified)
+        for qualified in READ_THROUGH
+        if FIELD_SCOPES.get(qualified) != OBJECT_SCOPES[qualified.partition(".")[0]][0]
+    }
+
+    assert wrong == {}
+
+
+@dataclass
+class PayloadWalk:
+    reached: set[str]
+    problems: list[str]
+
+
+def _walk_payload(mutation: str) -> PayloadWalk:
+    """Every object type reachable from the mutation's payload, and those whose read scope the key is not known to
+    have there: a path holds the mutation's (write) scope and the scope of every guard it crossed, as
+    ``install_scope_guards`` places them."""
+    returned = get_named_type(_object_type("Mutation").fields[mutation].type)
+    assert isinstance(returned, GraphQLObjectType)
+    walk = PayloadWalk(reached=set(), problems=[])
+    seen: set[tuple[str, frozenset[str]]] = set()
+    pending = [(returned, frozenset({FIELD_SCOPES[f"Mutation.{mutation}"]}), mutation)]
+    while pending:
+        gql_type, held, path = pending.pop()
+        if (gql_type.name, held) in seen:
+            continue
+        seen.add((gql_type.name, held))
+        walk.reached.add(gql_type.name)
+        type_scope = OBJECT_SCOPES[gql_type.name][0]
+        if type_scope != AUTHENTICATED and not holds(held, type_scope):
+            walk.problems.append(f"{path}: {gql_type.name} needs {type_scope}, reached holding only {sorted(held)}")
+            continue
+        for field_name, field in gql_type.fields.items():
+            inner = get_named_type(field.type)
+            if not isinstance(inner, GraphQLObjectType):
+                continue
+            scope = scope_of(gql_type.name, field_name)
+            guarded = scope not in (AUTHENTICATED, type_scope)
+            reached = held | {scope} if guarded else held
+            if f"{gql_type.name}.{field_name}" in READ_THROUGH:
+                reached = reached | {_effective_scope(inner)}
+            pending.append((inner, reached, f"{path}.{field_name}"))
+    return walk
+
+
+@pytest.mark.parametrize("mutation", _root_entries("Mutation"))
+def test_every_object_a_mutations_payload_reaches_is_guarded_by_a_scope_the_key_has(mutation):
+    """Whatever a payload selects, the key sees an object only with its read scope: included by the mutation's write
+    scope (``unbanCustomer`` → ``customer``), or checked on the way (``placeOrder`` → ``customer``)."""
+    assert _walk_payload(mutation).problems == []
+
+
+def test_the_payload_walk_follows_a_payload_into_other_resources():
+    reached = _walk_payload("placeOrder").reached
+
+    assert {"PlaceOrderPayload", "Order", "OrderItem", "Product", "Customer", "OrderConnection"} <= reached
+
+
+def test_the_payload_walk_finds_an_object_shown_without_its_read_scope(monkeypatch):
+    """The walk's own check: a payload field that showed customers under the mutation's write scope is caught."""
+    monkeypatch.setitem(FIELD_SCOPES, "PlaceOrderPayload.customer", Scope.ORDERS_WRITE)
+
+    problems = _walk_payload("placeOrder").problems
+
+    assert any(problem.startswith("placeOrder.customer: Customer needs customers:read") for problem in problems)
+
+
+def test_every_write_scope_that_has_a_read_scope_includes_it():
+    writes_with_reads = {
+        scope.value
+        for scope in Scope
+        if scope.value.endswith(":write") and scope.value.replace(":write", ":read") in set(Scope)
+    }
+
+    assert set(WRITE_SCOPE_OF_READ.values()) == writes_with_reads
+    assert all(read == write.replace(":write", ":read") for read, write in WRITE_SCOPE_OF_READ.items())
 
 
 def test_guard_is_installed_on_every_field_that_changes_scope():
@@ -265,7 +351,10 @@ async def shop(session) -> Shop:
 
 
 async def _key_without(session, store: Store, *missing: Scope) -> Key:
-    key = await create_key(session, store, scopes=tuple(scope for scope in ALL_SCOPES if scope not in missing))
+    """A key holding every scope that does not give one of ``missing`` (a write scope gives its read scope)."""
+    key = await create_key(
+        session, store, scopes=tuple(scope for scope in ALL_SCOPES if not any(holds({scope}, m) for m in missing))
+    )
     await session.commit()
     return key
 
@@ -324,17 +413,47 @@ async def test_order_customer_without_customers_read_is_refused_but_order_answer
     _assert_insufficient_scope(_only_error(payload, ["order", "customer"]), "customers:read")
 
 
-async def test_customer_orders_without_orders_read_are_refused_but_customers_answer(session, gql, shop):
-    key = await _key_without(session, shop.store, Scope.ORDERS_READ)
+async def test_customer_orders_answer_a_key_with_customers_read_alone(session, gql, shop):
+    key = await create_key(session, shop.store, scopes=(Scope.CUSTOMERS_READ,))
+    await session.commit()
 
-    payload = await gql.query("{ customers { nodes { id orders { totalCount } } } }", headers=key.headers)
+    payload = await gql.query(
+        "query($id: ID!) { customer(id: $id) { id orders { totalCount nodes { id orderNumber total } } } }",
+        {"id": str(shop.customers[0].id)},
+        headers=key.headers,
+    )
 
-    nodes = payload["data"]["customers"]["nodes"]
-    assert {node["id"] for node in nodes} == {str(customer.id) for customer in shop.customers}
-    assert all(node["orders"] is None for node in nodes)
-    assert len(payload["errors"]) == len(nodes)
-    for index in range(len(nodes)):
-        _assert_insufficient_scope(_only_error(payload, ["customers", "nodes", index, "orders"]), "orders:read")
+    assert "errors" not in payload, payload
+    orders = payload["data"]["customer"]["orders"]
+    assert orders["totalCount"] == 1
+    assert orders["nodes"] == [
+        {"id": str(shop.order.id), "orderNumber": shop.order.order_number, "total": shop.order.total}
+    ]
+
+
+async def test_customer_orders_answer_a_key_with_customers_write_alone(session, gql, shop):
+    key = await create_key(session, shop.store, scopes=(Scope.CUSTOMERS_WRITE,))
+    await session.commit()
+
+    payload = await gql.query("{ customers { nodes { orders { totalCount } } } }", headers=key.headers)
+
+    assert "errors" not in payload, payload
+    assert sorted(node["orders"]["totalCount"] for node in payload["data"]["customers"]["nodes"]) == [0, 1]
+
+
+async def test_the_stores_orders_still_need_orders_read_from_a_customers_key(session, gql, shop):
+    key = await create_key(session, shop.store, scopes=(Scope.CUSTOMERS_READ, Scope.CUSTOMERS_WRITE))
+    await session.commit()
+
+    payload = await gql.query(
+        "query($id: ID!) { orders { totalCount } order(id: $id) { id } }",
+        {"id": str(shop.order.id)},
+        headers=key.headers,
+    )
+
+    assert payload["data"] == {"orders": None, "order": None}
+    _assert_insufficient_scope(_only_error(payload, ["orders"]), "orders:read")
+    _assert_insufficient_scope(_only_error(payload, ["order"]), "orders:read")
 
 
 async def test_order_item_product_without_products_read_is_refused_but_item_answers(session, gql, shop):
@@ -388,10 +507,6 @@ async def test_key_without_scopes_is_refused_everything_else(session, gql, shop)
     assert payload["data"] == dict.fromkeys(("store", "customers", "orders", "products", "landingPages"))
     assert {error["extensions"]["code"] for error in payload["errors"]} == {"insufficient_scope"}
     assert len(payload["errors"]) == 5
-
-
-def _root_entries(root: str) -> list[str]:
-    return sorted(name.partition(".")[2] for name in FIELD_SCOPES if name.startswith(f"{root}."))
 
 
 def _root_query_document(field_name: str, shop: Shop) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from storegraph.platform.idempotency.store import IdempotencyStore, Reservation
-from storegraph.platform.limits.decision import Decision, RateLimiter
+from storegraph.platform.limits.decision import Decision, RateLimiter, Traffic
 from storegraph.platform.limits.plans import Plan
 
 
@@ -40,10 +40,17 @@ class Admission(Protocol):
     def store(self) -> IdempotencyStore: ...
 
     async def admit(
-        self, store_id: int, key_pk: int, plan: Plan, claim: Claim | None, now: float | None = None
+        self,
+        store_id: int,
+        key_pk: int,
+        plan: Plan,
+        claim: Claim | None,
+        now: float | None = None,
+        *,
+        traffic: Traffic = "platform",
     ) -> Admitted:
-        """Decide one request (``RateLimiter.hit``, at ``now`` or the limiter's clock) and, if it is allowed and
-        made a claim, reserve its key (``IdempotencyStore.reserve``, on the store's own clock)."""
+        """Decide one request (``RateLimiter.hit`` of its ``traffic``, at ``now`` or the limiter's clock) and, if it
+        is allowed and made a claim, reserve its key (``IdempotencyStore.reserve``, on the store's own clock)."""
         ...
 
 
@@ -57,9 +64,16 @@ class SequentialAdmission:
         self.store = store
 
     async def admit(
-        self, store_id: int, key_pk: int, plan: Plan, claim: Claim | None, now: float | None = None
+        self,
+        store_id: int,
+        key_pk: int,
+        plan: Plan,
+        claim: Claim | None,
+        now: float | None = None,
+        *,
+        traffic: Traffic = "platform",
     ) -> Admitted:
-        decision = await self.limiter.hit(store_id, key_pk, plan, now)
+        decision = await self.limiter.hit(store_id, key_pk, plan, now, traffic=traffic)
         if claim is None or not decision.allowed:
             return Admitted(decision)
         reservation = await self.store.reserve(claim.scope_key, claim.fingerprint, claim.lease_seconds)

@@ -4,7 +4,9 @@ run or answered, then counted under its endpoint.
 For an authenticated request: the idempotency side checks the Idempotency-Key header and, when there is a usable
 key, buffers the body into a claim (storegraph/platform/idempotency/runs.py); one ``Admission.admit`` then takes the
 rate limit,
-the store's monthly quota and the claim's reservation together (one round trip with Redis). A refused request gets
+the store's monthly quota and the claim's reservation together (one round trip with Redis). A public key's request
+(the signed tracking endpoints) is limited as public traffic: its own window and the store's public-key quota,
+never the quota of the store's platform keys. A refused request gets
 429 ``rate_limited`` or ``quota_exceeded`` with ``Retry-After`` and never reaches the app or holds its key; an
 admitted one is refused for its header, run, or answered from its key's record. Every answer carries the
 ``X-RateLimit-*`` headers (storegraph/platform/limits/headers.py), and is counted under the endpoint the app named,
@@ -22,12 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from storegraph.platform.admission.core import Admission, Admitted
+from storegraph.platform.auth.key_format import KeyType
 from storegraph.platform.auth.principal import principal_of
 from storegraph.platform.http.internal_error import send_internal_error
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.http.responses import send_error
 from storegraph.platform.idempotency.runs import DEFAULT_LEASE_SECONDS, IdempotentRuns, Prepared
 from storegraph.platform.idempotency.store import DAY_SECONDS
+from storegraph.platform.limits.decision import Traffic, request_limits
 from storegraph.platform.limits.headers import count_endpoint, rate_limit_headers, refusal
 from storegraph.platform.limits.plans import Plan, effective_plan
 
@@ -58,8 +62,11 @@ class AdmissionMiddleware:
         if prepared is None:
             return  # the client went away before sending its request: nothing to run or keep
         plan = effective_plan(self.plans, principal.plan)
+        traffic: Traffic = "public" if principal.key_type == KeyType.PUBLIC else "platform"
         try:
-            admitted = await self.admission.admit(principal.store_id, principal.key_pk, plan, prepared.claim)
+            admitted = await self.admission.admit(
+                principal.store_id, principal.key_pk, plan, prepared.claim, traffic=traffic
+            )
         except Exception:
             # The limiter's or the idempotency store's backend is unreachable (Redis down, ...): a JSON 500 quoting
             # the request id, and nothing ran.
@@ -69,7 +76,8 @@ class AdmissionMiddleware:
         headers = rate_limit_headers(admitted.decision)
         if not admitted.decision.allowed:
             retry_after = (b"retry-after", str(admitted.decision.retry_after).encode())
-            await send_error(scope, send, refusal(admitted.decision, plan), (*headers, retry_after))
+            refused = refusal(admitted.decision, request_limits(plan, traffic))
+            await send_error(scope, send, refused, (*headers, retry_after))
             return
         answered = False
 

@@ -17,6 +17,7 @@ from storegraph.platform.idempotency.redis_store import (
     RESERVE_KEY_COUNT,
     RedisIdempotencyStore,
 )
+from storegraph.platform.limits.decision import Traffic
 from storegraph.platform.limits.plans import Plan
 from storegraph.platform.limits.redis_backend import HIT_ARG_COUNT, HIT_FUNCTION, HIT_KEY_COUNT, RedisRateLimiter
 
@@ -53,11 +54,18 @@ class RedisAdmission:
         self._admit = limiter.redis.register_script(_ADMIT)
 
     async def admit(
-        self, store_id: int, key_pk: int, plan: Plan, claim: Claim | None, now: float | None = None
+        self,
+        store_id: int,
+        key_pk: int,
+        plan: Plan,
+        claim: Claim | None,
+        now: float | None = None,
+        *,
+        traffic: Traffic = "platform",
     ) -> Admitted:
         if claim is None:
-            return Admitted(await self.limiter.hit(store_id, key_pk, plan, now))
-        hit = self.limiter.hit_call(store_id, key_pk, plan, time.time() if now is None else now)
+            return Admitted(await self.limiter.hit(store_id, key_pk, plan, now, traffic=traffic))
+        hit = self.limiter.hit_call(store_id, key_pk, plan, time.time() if now is None else now, traffic=traffic)
         reserve = self.store.reserve_call(claim.scope_key, claim.fingerprint, claim.lease_seconds)
         reply = await self._admit(keys=[*hit.keys, *reserve.keys], args=[*hit.args, *reserve.args])
         decision = hit.decision(reply[0])

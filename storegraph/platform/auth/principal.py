@@ -5,6 +5,8 @@ from typing import Any
 
 from starlette.types import Scope as AsgiScope
 
+from storegraph.platform.auth.scopes import holds
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -21,7 +23,8 @@ class Principal:
     phone_region: str
 
     def has_scope(self, scope: str) -> bool:
-        return scope in self.scopes
+        """Every check of a scope, REST's and GraphQL's, asks here: a write scope includes its read scope."""
+        return holds(self.scopes, scope)
 
 
 def principal_of(scope: AsgiScope) -> Principal | None:

@@ -1,8 +1,9 @@
-"""API key scopes: the documented default platform scopes plus the three granted only explicitly, and the internal
-scope of public keys."""
+"""API key scopes: the documented default platform scopes plus the three granted only explicitly, the internal
+scope of public keys, and the one rule of what a key's scopes let it do (``holds``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from enum import StrEnum
 
 
@@ -50,3 +51,27 @@ INTERNAL_SCOPES: frozenset[Scope] = frozenset({Scope.TRACKING_WRITE})
 ALL_SCOPES: tuple[Scope, ...] = tuple(scope for scope in Scope if scope not in INTERNAL_SCOPES)
 # What a public key holds, whatever its row says: it can only call the tracking endpoints.
 PUBLIC_KEY_SCOPES: frozenset[str] = frozenset({Scope.TRACKING_WRITE.value})
+
+
+# A write scope includes its read scope (Shopify's rule): a key that may change an object may see it, so a
+# mutation's payload, the REST answer of a write and the reads all agree on what a write-only key sees.
+# tracking:write has no read scope: reading tracked data needs customers:read or usage:read.
+WRITE_SCOPE_OF_READ: dict[str, str] = {
+    Scope.STORE_READ: Scope.STORE_WRITE,
+    Scope.PRODUCTS_READ: Scope.PRODUCTS_WRITE,
+    Scope.ORDERS_READ: Scope.ORDERS_WRITE,
+    Scope.CUSTOMERS_READ: Scope.CUSTOMERS_WRITE,
+    Scope.LANDING_PAGES_READ: Scope.LANDING_PAGES_WRITE,
+    Scope.WEBHOOKS_READ: Scope.WEBHOOKS_WRITE,
+    Scope.KEYS_READ: Scope.KEYS_WRITE,
+}
+
+
+def holds(scopes: Collection[str], scope: str) -> bool:
+    """Whether a key holding ``scopes`` has ``scope``: named, or included by the write scope it holds."""
+    return scope in scopes or WRITE_SCOPE_OF_READ.get(scope, "") in scopes
+
+
+def lacking(held: Collection[str], needed: Iterable[str]) -> list[str]:
+    """The scopes of ``needed`` that a key holding ``held`` does not have, once each, in ``needed``'s order."""
+    return [scope for scope in dict.fromkeys(needed) if not holds(held, scope)]

@@ -13,10 +13,14 @@ WINDOW_SECONDS = 60
 RefusedBy = Literal["rate", "quota"]
 # The usage counters a limiter keeps per key (all requests, and per endpoint label).
 USAGE_PERIODS = ("minute", "day", "month")
-# The monthly counters a limiter keeps per store: "requests" is the request quota's, counted by ``hit``; the
-# others are drawn on by ``consume``.
+# Whose request ``hit`` decides: a platform key's (Bearer), or a public key's (the signed tracking endpoints).
+# Each has its own window per key and its own monthly quota per store: a public key's signing secret sits in a
+# page, so its traffic must never use up the quota the merchant's platform keys run on.
+Traffic = Literal["platform", "public"]
+# The monthly counters a limiter keeps per store: "requests" and "public_requests" are the two request quotas',
+# counted by ``hit``; the others are drawn on by ``consume``.
 StoreQuota = Literal["signups", "webhooks"]
-STORE_COUNTERS = ("requests", "signups", "webhooks")
+STORE_COUNTERS = ("requests", "public_requests", "signups", "webhooks")
 # What the per-endpoint counters file a request under when the app gave it no label.
 OTHER_ENDPOINT = "other"
 
@@ -45,11 +49,29 @@ class WindowState:
     reset: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class RequestLimits:
+    """The limits ``hit`` applies to one kind of traffic: the window per key, and the monthly quota per store
+    kept in the store's ``counter``."""
+
+    per_minute: int | None
+    per_month: int | None
+    counter: Literal["requests", "public_requests"]
+
+
+def request_limits(plan: Plan, traffic: Traffic) -> RequestLimits:
+    if traffic == "public":
+        return RequestLimits(plan.public_requests_per_minute, plan.public_requests_per_month, "public_requests")
+    return RequestLimits(plan.requests_per_minute, plan.requests_per_month, "requests")
+
+
 class RateLimiter(Protocol):
-    async def hit(self, store_id: int, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
-        """Decide one request of the key, atomically: the key's window first, then the store's monthly quota
-        (shared by all its keys). Only an allowed request takes a slot of the window, counts toward the store's
-        quota and is added to the key's usage counters."""
+    async def hit(
+        self, store_id: int, key_pk: int, plan: Plan, now: float | None = None, *, traffic: Traffic = "platform"
+    ) -> Decision:
+        """Decide one request of the key, atomically: the key's window first, then the store's monthly quota of
+        its ``traffic`` (shared by all the store's keys of that kind; ``request_limits``). Only an allowed request
+        takes a slot of the window, counts toward that quota and is added to the key's usage counters."""
         ...
 
     async def peek(self, key_pk: int, plan: Plan, now: float | None = None) -> WindowState:
@@ -78,7 +100,8 @@ class RateLimiter(Protocol):
         ...
 
     async def store_usage(self, store_id: int, now: float | None = None) -> dict[str, int]:
-        """The store's requests, signups and webhooks counted this month (UTC)."""
+        """The store's requests (platform and public), signups and webhooks counted this month (UTC), by
+        ``STORE_COUNTERS`` name."""
         ...
 
 
@@ -126,10 +149,16 @@ def window_state(plan: Plan, *, in_window: int, oldest: float | None) -> WindowS
 
 
 def decide(
-    plan: Plan, *, now: float, in_window: int, oldest: float | None, refused_by: RefusedBy | None, month_end: float
+    limit: int | None,
+    *,
+    now: float,
+    in_window: int,
+    oldest: float | None,
+    refused_by: RefusedBy | None,
+    month_end: float,
 ) -> Decision:
-    """Build the answer from the window after the request (``in_window`` entries, the oldest at ``oldest``)."""
-    limit = plan.requests_per_minute
+    """Build the answer from the window of ``limit`` per minute after the request (``in_window`` entries, the
+    oldest at ``oldest``)."""
     # An empty window (only when nothing could be admitted) frees a slot a full window after now.
     frees_at = (oldest if oldest is not None else now) + WINDOW_SECONDS
     retry_after = 0

@@ -20,8 +20,7 @@ from starlette.types import Scope as AsgiScope
 
 from storegraph.platform.errors import ApiError, QuotaExceeded, RateLimited
 from storegraph.platform.http.request_id import request_id_of
-from storegraph.platform.limits import OTHER_ENDPOINT, Decision, RateLimiter
-from storegraph.platform.limits.plans import Plan
+from storegraph.platform.limits import OTHER_ENDPOINT, Decision, RateLimiter, RequestLimits
 
 logger = logging.getLogger("storegraph.rate_limit")
 
@@ -64,7 +63,8 @@ def rate_limit_headers(decision: Decision) -> Headers:
     )
 
 
-def refusal(decision: Decision, plan: Plan) -> ApiError:
+def refusal(decision: Decision, limits: RequestLimits) -> ApiError:
     if decision.refused_by == "quota":
-        return QuotaExceeded(plan.requests_per_month or 0, decision.retry_after)
+        what = "public-key requests" if limits.counter == "public_requests" else "requests"
+        return QuotaExceeded(limits.per_month or 0, decision.retry_after, what=what)
     return RateLimited(decision.limit or 0, decision.retry_after)

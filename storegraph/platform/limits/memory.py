@@ -14,11 +14,13 @@ from storegraph.platform.limits.decision import (
     Periods,
     RefusedBy,
     StoreQuota,
+    Traffic,
     WindowState,
     check_amount,
     decide,
     periods_at,
     quota_limit,
+    request_limits,
     window_state,
 )
 from storegraph.platform.limits.plans import Plan
@@ -67,23 +69,30 @@ class MemoryRateLimiter:
         self._store_counts = _PeriodCounts()
         self._endpoints = _PeriodTallies()
 
-    async def hit(self, store_id: int, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
+    async def hit(
+        self, store_id: int, key_pk: int, plan: Plan, now: float | None = None, *, traffic: Traffic = "platform"
+    ) -> Decision:
         now = self._now(now)
         periods = periods_at(now)
         window = self._window(key_pk, now)
-        quota = plan.requests_per_month
+        limits = request_limits(plan, traffic)
         refused_by: RefusedBy | None = None
-        if plan.requests_per_minute is not None and len(window) >= plan.requests_per_minute:
+        if limits.per_minute is not None and len(window) >= limits.per_minute:
             refused_by = "rate"
-        elif quota is not None and self._store_count(store_id, "requests", periods) >= quota:
+        elif limits.per_month is not None and self._store_count(store_id, limits.counter, periods) >= limits.per_month:
             refused_by = "quota"
         else:
-            if plan.requests_per_minute is not None:
+            if limits.per_minute is not None:
                 window.append(now)
-            self._count_request(store_id, key_pk, periods)
+            self._count_request(store_id, key_pk, periods, limits.counter)
         oldest = window[0] if window else None
         return decide(
-            plan, now=now, in_window=len(window), oldest=oldest, refused_by=refused_by, month_end=periods.month_end
+            limits.per_minute,
+            now=now,
+            in_window=len(window),
+            oldest=oldest,
+            refused_by=refused_by,
+            month_end=periods.month_end,
         )
 
     async def peek(self, key_pk: int, plan: Plan, now: float | None = None) -> WindowState:
@@ -136,7 +145,7 @@ class MemoryRateLimiter:
     def _store_count(self, store_id: int, kind: str, periods: Periods) -> int:
         return self._store_counts.get(store_id, kind, periods.month)
 
-    def _count_request(self, store_id: int, key_pk: int, periods: Periods) -> None:
+    def _count_request(self, store_id: int, key_pk: int, periods: Periods, counter: str) -> None:
         for period in USAGE_PERIODS:
             self._key_counts.add(key_pk, period, periods.label(period))
-        self._store_counts.add(store_id, "requests", periods.month)
+        self._store_counts.add(store_id, counter, periods.month)

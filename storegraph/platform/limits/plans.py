@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # A store whose plan the configuration no longer has gets the most restrictive default plan.
 FALLBACK_PLAN = "free"
@@ -23,6 +23,20 @@ class Plan(BaseModel):
     requests_per_month: Limit
     signups_per_month: Limit
     webhooks_per_month: Limit
+    # Public-key traffic (the signed POST /v1/signups and POST /v1/events, whose signing secret sits in a page)
+    # has limits of its own, per public key and per store, so a page can never use up what the merchant's own
+    # platform keys run on. Left out, each is the plan's platform limit (the same numbers, counted apart).
+    public_requests_per_minute: Limit = None
+    public_requests_per_month: Limit = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _public_limits_default_to_the_platform_ones(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            data = dict(data)
+            data.setdefault("public_requests_per_minute", data.get("requests_per_minute"))
+            data.setdefault("public_requests_per_month", data.get("requests_per_month"))
+        return data
 
 
 DEFAULT_PLANS: dict[str, Plan] = {

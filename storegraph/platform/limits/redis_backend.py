@@ -2,7 +2,8 @@
 
 One Lua script per request does the whole decision, so it is exact under any concurrency. The window is a sorted
 set of admitted request times per key; the usage counters are one string per key and period (minute, day,
-month); the monthly request quota is one string per store and month, shared by all the store's keys. The
+month); each monthly request quota (platform keys', public keys') is one string per store and month, shared by
+all the store's keys of its kind. The
 signups and webhooks quotas are strings per store and month too, taken by a second script. Per-endpoint counters
 are one hash per key and period (label → count), written after the response in one pipelined round trip. Every
 key carries a TTL, so idle keys leave nothing behind. The time comes from the caller (the API process's clock,
@@ -25,20 +26,22 @@ from storegraph.platform.limits.decision import (
     Periods,
     RefusedBy,
     StoreQuota,
+    Traffic,
     WindowState,
     check_amount,
     decide,
     periods_at,
     quota_limit,
+    request_limits,
     window_state,
 )
 from storegraph.platform.limits.plans import Plan
 
 # The decision as a Lua function, so that storegraph/platform/admission/redis_backend.py can run it in the same script
-# as the
-# idempotency reservation. KEYS (HIT_KEY_COUNT): the key's window, minute, day and month counters, then the store's
-# monthly request counter (the quota). ARGV (HIT_ARG_COUNT): now, now - window (entries at or before it have left),
-# window in ms, limit (-1: none), quota (-1: none), this request's member, TTL in seconds of the four counters.
+# as the idempotency reservation. KEYS (HIT_KEY_COUNT): the key's window, minute, day and month counters, then the
+# store's monthly request counter of the request's traffic (the quota: its platform keys' or its public keys').
+# ARGV (HIT_ARG_COUNT): now, now - window (entries at or before it have left), window in ms, limit (-1: none),
+# quota (-1: none), this request's member, TTL in seconds of the four counters.
 # Returns {outcome, entries in the window afterwards, score of the oldest entry or ''}; scores stay strings
 # because Lua numbers would be truncated on the way back.
 HIT_KEY_COUNT = 5
@@ -96,15 +99,18 @@ class RedisRateLimiter:
         self._consume = redis.register_script(_CONSUME)
         self._prefix = prefix
 
-    async def hit(self, store_id: int, key_pk: int, plan: Plan, now: float | None = None) -> Decision:
-        call = self.hit_call(store_id, key_pk, plan, time.time() if now is None else now)
+    async def hit(
+        self, store_id: int, key_pk: int, plan: Plan, now: float | None = None, *, traffic: Traffic = "platform"
+    ) -> Decision:
+        call = self.hit_call(store_id, key_pk, plan, time.time() if now is None else now, traffic=traffic)
         return call.decision(await self._hit(keys=call.keys, args=call.args))
 
-    def hit_call(self, store_id: int, key_pk: int, plan: Plan, now: float) -> HitCall:
+    def hit_call(self, store_id: int, key_pk: int, plan: Plan, now: float, *, traffic: Traffic = "platform") -> HitCall:
         """The keys and arguments of ``HIT_FUNCTION`` for one request, and how to read its reply."""
         periods = periods_at(now)
-        limit = plan.requests_per_minute
-        quota = plan.requests_per_month
+        limits = request_limits(plan, traffic)
+        limit = limits.per_minute
+        quota = limits.per_month
         month_ttl = _month_ttl(periods, now)
         args: tuple[str | int, ...] = (
             repr(now),
@@ -122,9 +128,9 @@ class RedisRateLimiter:
         keys = (
             self._window_key(key_pk),
             *self._key_counters(key_pk, periods),
-            self._store_key(store_id, "requests", periods),
+            self._store_key(store_id, limits.counter, periods),
         )
-        return HitCall(keys, args, plan, now, periods.month_end)
+        return HitCall(keys, args, limit, now, periods.month_end)
 
     async def peek(self, key_pk: int, plan: Plan, now: float | None = None) -> WindowState:
         if plan.requests_per_minute is None:
@@ -204,14 +210,15 @@ class HitCall:
 
     keys: tuple[str, ...]
     args: tuple[str | int, ...]
-    plan: Plan
+    # The window's limit per minute (None: no window).
+    limit: int | None
     now: float
     month_end: float
 
     def decision(self, reply: list[Any]) -> Decision:
         outcome, in_window, oldest = reply
         return decide(
-            self.plan,
+            self.limit,
             now=self.now,
             in_window=int(in_window),
             oldest=float(oldest) if oldest else None,
