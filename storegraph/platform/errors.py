@@ -84,6 +84,13 @@ CODES: dict[str, ErrorCode] = {
         "a GraphQL operation nested deeper than `MAX_QUERY_DEPTH` (default 12); `extensions` has `depth` and "
         "`max_depth`; nothing ran",
     ),
+    "query_too_large": ErrorCode(
+        400,
+        "a GraphQL document over `MAX_QUERY_LENGTH` characters, `MAX_QUERY_TOKENS` tokens or `MAX_QUERY_ALIASES` "
+        "aliases, or one that repeats fields or expands through its fragments beyond the fixed limits; refused "
+        "before it is validated, and nothing ran; `extensions` names the limit (`max_tokens`, ...) "
+        "([cost.md](cost.md#document-limits))",
+    ),
     "throttled": ErrorCode(
         429,
         "the key's query-cost bucket holds less than the operation's cost; `extensions` has `requested_cost` "
@@ -290,6 +297,28 @@ class QueryTooDeep(ApiError):
     @property
     def extensions(self) -> dict[str, Any]:
         return {"code": self.code, "depth": self.depth, "max_depth": self.limit}
+
+
+class QueryTooLarge(ApiError):
+    """A GraphQL document over one of the size limits, refused before it is validated (validating a hostile
+    document costs far more than refusing it). ``limit`` names what was counted: ``length``, ``tokens``,
+    ``aliases``, ``repeated_fields`` or ``fields``; ``found`` is absent where counting stopped at the limit."""
+
+    code = "query_too_large"
+
+    def __init__(self, message: str, *, limit: str, maximum: int, found: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.maximum = maximum
+        self.found = found
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        extensions: dict[str, Any] = {"code": self.code}
+        if self.found is not None:
+            extensions[self.limit] = self.found
+        extensions[f"max_{self.limit}"] = self.maximum
+        return extensions
 
 
 class Throttled(ApiError):
