@@ -19,11 +19,13 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
+    OperationDefinitionNode,
     parse,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from resolvers.core.context import Context
 from schema.core.document_shape import measure
 from schema.core.text_cache import TextCache
 from storegraph.platform.errors import QueryTooLarge
@@ -142,6 +144,10 @@ def parse_within(query: str, limits: DocumentLimits) -> DocumentNode:
         ) from None
 
 
+def _operation_count(document: DocumentNode) -> int:
+    return sum(1 for definition in document.definitions if isinstance(definition, OperationDefinitionNode))
+
+
 def _refused(error: QueryTooLarge) -> GraphQLError:
     return GraphQLError(error.message, original_error=error)
 
@@ -158,6 +164,14 @@ class DocumentExtension(SchemaExtension):
         execution = self.execution_context
         if execution.graphql_document is None and execution.query:
             execution.graphql_document = self._cache.parse(execution.query)
+        context = execution.context
+        if (
+            execution.graphql_document is not None
+            and isinstance(context, Context)
+            and context.operation_name is None
+            and _operation_count(execution.graphql_document) > 1
+        ):
+            raise GraphQLError("The document has several operations: name the one to run in 'operationName'.")
         yield
 
     def on_validate(self) -> Iterator[None]:

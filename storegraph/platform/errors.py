@@ -74,6 +74,11 @@ CODES: dict[str, ErrorCode] = {
         413,
         "a request body over `MAX_BODY_BYTES` (default 1 MiB)",
     ),
+    "unsupported_media_type": ErrorCode(
+        415,
+        "a `POST /graphql` whose `Content-Type` is not `application/json` (a form or `text/plain` post a browser "
+        "could send from another site); nothing ran",
+    ),
     "query_too_costly": ErrorCode(
         400,
         "a GraphQL operation whose calculated cost is over `MAX_QUERY_COST` (default 1000); `extensions` has "
@@ -319,6 +324,15 @@ class QueryTooLarge(ApiError):
             extensions[self.limit] = self.found
         extensions[f"max_{self.limit}"] = self.maximum
         return extensions
+
+
+class UnsupportedMediaType(ApiError):
+    """A POST to /graphql whose body is not declared as JSON; nothing ran."""
+
+    code = "unsupported_media_type"
+
+    def __init__(self) -> None:
+        super().__init__("POST /graphql takes a JSON body: send it with 'Content-Type: application/json'.")
 
 
 class Throttled(ApiError):

@@ -53,7 +53,7 @@ def aliased_document(size: int) -> str:
 def refusal(payload: dict[str, Any]) -> dict[str, Any]:
     [error] = payload["errors"]
     assert error["extensions"]["code"] == "query_too_large", error
-    assert payload.get("data") is None
+    assert "data" not in payload
     return error
 
 
