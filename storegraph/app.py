@@ -24,6 +24,7 @@ from rest_compat.docs_page import openapi_routes
 from rest_compat.handler import RestApi, compile_table
 from schema.core.build import StoregraphSchema, build_schema
 from schema.core.cost import CostLimits
+from schema.core.documents import DocumentLimits
 from storegraph.graphql_endpoint import GraphQLEndpoint
 from storegraph.platform.admission import Admission, RedisAdmission, SequentialAdmission
 from storegraph.platform.admission.middleware import AdmissionMiddleware
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
-        schema=build_schema(CostLimits.from_settings(settings)),
+        schema=build_schema(CostLimits.from_settings(settings), DocumentLimits.from_settings(settings)),
         cursors=CursorCodec(settings.secret_key),
         redis=redis,
         cost_budgets=_cost_budgets(settings, redis),

@@ -2,6 +2,13 @@
 
 Written directly on ASGI rather than through a framework view so that the hot path is parse body → execute
 → dump, with nothing in between.
+
+It speaks the GraphQL-over-HTTP specification (docs/graphql.md#http): a POST body must be declared as JSON (a form or
+``text/plain`` post, which a browser sends from any site without asking, is 415); a client that accepts
+``application/graphql-response+json`` gets it, with 400 for a request that could not run (a document that does
+not parse or validate, a bad variable, a limit); a client that accepts only ``application/json`` (or sends no
+``Accept``) gets 200 for those, as GraphQL servers always answered, since its GraphQL response says what went wrong.
+A request that is not a GraphQL request at all (a body that is not JSON, no ``query``) is 400 for both.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
+from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -26,9 +34,10 @@ from schema.core.cost import unexecuted_cost_extensions
 from schema.core.usage_label import INVALID_LABEL
 from storegraph.platform.auth.key_cache import KeyRevocations
 from storegraph.platform.auth.principal import principal_of
-from storegraph.platform.errors import Throttled
+from storegraph.platform.errors import Throttled, UnsupportedMediaType
 from storegraph.platform.http.body import read_body
 from storegraph.platform.http.internal_error import send_internal_error
+from storegraph.platform.http.media import JSON, is_json_body, preferred_media_type
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter
@@ -38,6 +47,10 @@ from storegraph.settings import Settings
 
 logger = logging.getLogger("storegraph.graphql")
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+# The server's preference first: a client that accepts both equally gets the media type whose status says more.
+RESPONSE_TYPES = (GRAPHQL_RESPONSE, JSON)
+CONTENT_TYPES = {GRAPHQL_RESPONSE: b"application/graphql-response+json; charset=utf-8", JSON: b"application/json"}
 JSON_HEADERS = [(b"content-type", b"application/json")]
 # GET must not change anything, so it may only carry queries.
 _ALLOWED_OPERATIONS = {
@@ -87,14 +100,21 @@ class GraphQLEndpoint:
         await _send(send, status, body, headers)
 
     async def _answer(self, scope: AsgiScope, receive: Receive) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        media_type = preferred_media_type(scope, RESPONSE_TYPES, JSON)
+        if scope["method"] == "POST" and not is_json_body(scope):
+            set_usage_endpoint(scope, INVALID_LABEL, keep_existing=True)
+            refusal = UnsupportedMediaType()
+            return refusal.http_status, _unexecuted(refusal.message, refusal.extensions), JSON_HEADERS
         try:
             request = await _graphql_request(scope, receive)
         except GraphQLRequestError as error:
             set_usage_endpoint(scope, INVALID_LABEL, keep_existing=True)
-            errors = [{"message": str(error), "extensions": {"code": "validation_error"}}]
-            return 400, orjson.dumps({"errors": errors, "extensions": unexecuted_cost_extensions()}), JSON_HEADERS
+            return 400, _unexecuted(str(error), {"code": "validation_error"}), _headers(400, {}, media_type)
         status, payload = await self.execute(scope, request)
-        return status, orjson.dumps(payload), _headers(status, payload)
+        if status == 400 and media_type == JSON:
+            # A GraphQL response to a GraphQL request that could not run: a legacy client reads it from a 200.
+            status = 200
+        return status, orjson.dumps(payload), _headers(status, payload, media_type)
 
     async def execute(self, scope: AsgiScope, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return await self.run_operation(scope, request, _ALLOWED_OPERATIONS[scope["method"]], charge_cost=True)
@@ -128,6 +148,7 @@ class GraphQLEndpoint:
             key_revocations=self.key_revocations,
             rate_limiter=self.rate_limiter,
             job_queue=self.job_queue,
+            operation_name=request.get("operationName"),
         )
         try:
             result = await self.schema.execute(
@@ -137,16 +158,19 @@ class GraphQLEndpoint:
                 operation_name=request.get("operationName"),
                 allowed_operation_types=allowed,
             )
-        except (InvalidOperationTypeError, CannotGetOperationTypeError) as error:
-            # A mutation over GET, a subscription, or an operationName the document does not define: the
-            # client's mistake, refused before anything ran (strawberry raises these instead of returning them).
+        except (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError) as error:
+            # A mutation over GET, a subscription, an operationName the document does not define, or an empty
+            # document: the client's mistake, refused before anything ran (strawberry raises these instead of
+            # returning them).
             await database.finish(commit=False)
             if isinstance(error, InvalidOperationTypeError):
                 status, reason = (405 if scope["method"] == "GET" else 400), error.as_http_error_reason(scope["method"])
-            else:
+            elif isinstance(error, CannotGetOperationTypeError):
                 status, reason = 400, error.as_http_error_reason()
+            else:
+                status, reason = 400, "The document is empty."
             errors = [{"message": reason, "extensions": {"code": "validation_error"}}]
-            return status, {"errors": errors, "data": None, "extensions": unexecuted_cost_extensions()}
+            return status, {"errors": errors, "extensions": unexecuted_cost_extensions()}
         except BaseException:
             await database.finish(commit=False)
             raise
@@ -162,27 +186,47 @@ class GraphQLEndpoint:
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [format_error(error, request_id) for error in result.errors]
-        payload["data"] = result.data
+        if _executed(result):
+            # GraphQL's rule: a response has ``data`` once execution started, and none when a request error
+            # stopped the operation before it (GraphQL-over-HTTP reads a 2xx into ``data``, even null).
+            payload["data"] = result.data
         if result.extensions:
             payload["extensions"] = result.extensions
         return _status_of(result), payload
 
 
-def _headers(status: int, payload: dict[str, Any]) -> list[tuple[bytes, bytes]]:
-    if status != 429:
-        return JSON_HEADERS
-    retry_after = max(int(error.get("extensions", {}).get("retry_after", 1)) for error in payload["errors"])
-    return [*JSON_HEADERS, (b"retry-after", str(retry_after).encode())]
+def _headers(status: int, payload: dict[str, Any], media_type: str) -> list[tuple[bytes, bytes]]:
+    headers = [(b"content-type", CONTENT_TYPES[media_type])]
+    if status == 405:  # only a mutation over GET: it is allowed over POST
+        headers.append((b"allow", b"POST"))
+    elif status == 429:
+        retry_after = max(int(error.get("extensions", {}).get("retry_after", 1)) for error in payload["errors"])
+        headers.append((b"retry-after", str(retry_after).encode()))
+    return headers
+
+
+def _unexecuted(message: str, extensions: dict[str, Any]) -> bytes:
+    """A GraphQL response for a request refused before any operation was looked at."""
+    errors = [{"message": message, "extensions": extensions}]
+    return orjson.dumps({"errors": errors, "extensions": unexecuted_cost_extensions()})
+
+
+def _executed(result: ExecutionResult) -> bool:
+    """Whether execution started: it returned data, or an error on a field (a path). A result with neither was
+    refused before (syntax, validation, a variable's value, the cost limits and bucket)."""
+    return result.data is not None or not result.errors or any(error.path is not None for error in result.errors)
 
 
 def _status_of(result: ExecutionResult) -> int:
-    """200 when the operation executed, even with field errors. One that never executed has no data: 429 when
-    the cost bucket refused it, 500 when something broke before it could run, else 400 (the client's document,
-    variables or limits)."""
+    """200 when the operation executed, even with field errors (500 if one of them was unexpected and left no
+    data). One that never executed: 429 when the cost bucket refused it, 500 when something broke before it could
+    run, else 400 (the client's document, variables or limits)."""
     if result.data is not None or not result.errors:
         return 200
     if any(is_unexpected(error) for error in result.errors):
         return 500
+    if _executed(result):
+        return 200
     if any(isinstance(root_cause(error), Throttled) for error in result.errors):
         return 429
     return 400

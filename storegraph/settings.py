@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     # GraphQL operations over either limit are refused before they run (docs/cost.md).
     max_query_cost: int = Field(default=1000, ge=1)
     max_query_depth: int = Field(default=12, ge=1)
+    # GraphQL documents over these are refused before they are validated (docs/cost.md#document-limits): parsing and
+    # validating run on the event loop, and a hostile document would hold every request of the process meanwhile.
+    max_query_length: int = Field(default=65_536, ge=1024)
+    max_query_tokens: int = Field(default=2000, ge=100)
+    max_query_aliases: int = Field(default=50, ge=0)
+    # The parsed and validated documents and the cost plans are kept by the text they came from, each cache up to
+    # this many bytes of text (a parsed document takes up to about 70 times its text).
+    document_cache_bytes: int = Field(default=1_048_576, ge=65_536)
     # Shopify's GraphQL Admin defaults: a 1,000-point bucket per key that refills 50 points a second.
     cost_bucket_size: int = Field(default=1000, ge=1)
     cost_restore_rate: float = Field(default=50.0, ge=0)

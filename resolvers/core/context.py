@@ -116,6 +116,9 @@ class Context:
     rate_limiter: RateLimiter | None = None
     # Where mutations hand work to the background worker (tracked signups and events, redeliveries).
     job_queue: JobQueue | None = None
+    # The ``operationName`` the client sent: without one, a document of several operations is a request error
+    # (GraphQL's GetOperation), which schema/core/documents.py raises since strawberry would run the first.
+    operation_name: str | None = None
     # The operation's label for the per-endpoint usage counters, set once the document is parsed
     # (schema/core/usage_label.py); the endpoint hands it to the rate-limit middleware.
     usage_endpoint: str | None = None

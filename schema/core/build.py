@@ -1,4 +1,4 @@
-"""The schema object: types, document caches, masked internal errors and the scope guards."""
+"""The schema object: types, document limits and caches, masked internal errors and the scope guards."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.core.cost import CostLimits, QueryCost, QueryCostAnalyzer
+from schema.core.documents import DocumentCache, DocumentLimits
 from schema.core.fast_leaves import StoregraphExecutionContext, install_fast_leaves
 from schema.core.permissions import install_scope_guards
 from schema.core.scalars import SCALAR_MAP
@@ -22,8 +22,6 @@ from storegraph.platform.errors import ApiError
 from storegraph.platform.http.internal_error import masked_message
 
 logger = logging.getLogger("storegraph.graphql")
-
-DOCUMENT_CACHE_SIZE = 1024
 
 
 class StoregraphSchema(strawberry.Schema):
@@ -40,16 +38,20 @@ class StoregraphSchema(strawberry.Schema):
                 logger.warning("input refused with %s at %s", type(original).__name__, error.locations)
 
 
-def build_schema(cost_limits: CostLimits | None = None) -> StoregraphSchema:
-    query_cost = QueryCost(cost_limits or CostLimits.defaults(), QueryCostAnalyzer(maxsize=4 * DOCUMENT_CACHE_SIZE))
+def build_schema(
+    cost_limits: CostLimits | None = None, document_limits: DocumentLimits | None = None
+) -> StoregraphSchema:
+    documents = DocumentCache(document_limits or DocumentLimits.defaults())
+    query_cost = QueryCost(
+        cost_limits or CostLimits.defaults(), QueryCostAnalyzer(max_bytes=documents.limits.cache_bytes)
+    )
     schema = StoregraphSchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         execution_context_class=StoregraphExecutionContext,
         extensions=[
-            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+            documents.extension,
             query_cost.extension,
             UsageLabel,
         ],

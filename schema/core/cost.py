@@ -17,7 +17,13 @@ from strawberry.extensions import SchemaExtension
 
 from schema.core.cost_analysis import CostPlan, QueryCostAnalyzer, RequestedCost
 from storegraph.platform.errors import ApiError, QueryTooCostly, QueryTooDeep, Throttled
-from storegraph.platform.limits.cost_budget import CostBudget, CostCharge, MemoryCostBudget, ThrottleStatus
+from storegraph.platform.limits.cost_budget import (
+    CostBudget,
+    CostCharge,
+    MemoryCostBudget,
+    ThrottleStatus,
+    unexecuted_cost_extensions,
+)
 from storegraph.settings import Settings
 
 __all__ = [
@@ -149,12 +155,6 @@ class QueryCostExtension(SchemaExtension):
             return requested - self._actual
         ran = isinstance(result, ExecutionResult) and any(error.path for error in result.errors or ())
         return 0 if ran else requested
-
-
-def unexecuted_cost_extensions() -> dict[str, Any]:
-    """``extensions`` for an answer the endpoint gives without running the schema (a body that is not a GraphQL
-    request, a mutation over GET): nothing was requested or charged."""
-    return {"cost": {"requestedQueryCost": 0, "actualQueryCost": None, "throttleStatus": None}}
 
 
 def _throttled(requested: int, charge: CostCharge) -> Throttled:

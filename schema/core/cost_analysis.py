@@ -10,7 +10,11 @@ The rules (docs/cost.md has them with examples):
 - scalar and enum fields cost 0;
 - a mutation field costs 10, plus its selection;
 - ``__schema`` and ``__type`` cost a flat 10, whatever they select, and add 1 to the depth: GraphiQL's
-  introspection query is deep and must keep working.
+  introspection query is deep and must keep working;
+- whatever the fields cost, an operation costs at least one point per ``FIELDS_PER_POINT`` field selections (as
+  written, a fragment's at each place it is spread, ``__schema`` and ``__type`` with their selection as one): a
+  document of thousands of free fields is parsed, validated and answered, and must not be free. An ordinary
+  operation selects fewer fields per point than that, so its cost is the sum above.
 
 Fragments and inline fragments are followed. Where the parent type is abstract (an interface or a union) the
 operation costs what its costliest possible type would cost: a branch that does not apply at run time is never
@@ -19,7 +23,8 @@ execution; ``@skip``/``@include`` are honoured.
 
 An operation is compiled once into a ``CostPlan``: the fields that can cost something, with their page sizes.
 It depends only on the document, the operation and the variables that feed page sizes and ``@skip``/``@include``,
-and is cached on exactly that, next to strawberry's parser and validation caches. The plan gives the requested
+and is cached on exactly that, within a budget of bytes of document text (schema/core/text_cache.py), as the parsed
+and validated documents are. The plan gives the requested
 cost and depth, and the actual cost from the result data: the same rules with the number of items each
 connection really returned in place of its page size, so it is never more than the requested cost.
 """
@@ -30,7 +35,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import LRUCache
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -53,6 +57,7 @@ from graphql import (
 
 from resolvers.core.pagination import MAX_PAGE_SIZE
 from schema.core.field_collector import MISSING, FieldCollector, plain_value, response_key, sub_selections
+from schema.core.text_cache import TextCache
 
 OBJECT_COST = 1
 MUTATION_COST = 10
@@ -64,6 +69,10 @@ PAGE_SIZE_ARGUMENTS = ("first", "last")
 # What one item of a connection costs for the list field that holds it: a node is an object (1), an edge only
 # wraps one (its node field is counted inside it).
 PER_ITEM_FIELDS = {"edges": 0, "nodes": OBJECT_COST}
+# The least an operation costs: one point per this many field selections. An object with every one of its fields
+# selected costs 1 for at most 21 selections today (an order: itself, its 19 scalars and __typename), so no ordinary
+# operation reaches the minimum; thousands of free selections do.
+FIELDS_PER_POINT = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +84,11 @@ class RequestedCost:
 class QueryCostAnalyzer:
     """Cost plans of operations over one schema, cached."""
 
-    def __init__(self, maxsize: int = 4096) -> None:
-        # Bounded, least recently used first out: one client cannot grow them without end.
-        self._cost_variables: LRUCache[str, tuple[str, ...]] = LRUCache(maxsize)
-        self._plans: LRUCache[tuple[str, str | None, tuple[object, ...]], CostPlan] = LRUCache(maxsize)
+    def __init__(self, max_bytes: int = 4 * 1_048_576) -> None:
+        # Bounded by the bytes of document text they hold, least recently used first out: one client cannot grow
+        # them without end, with many documents or with large ones.
+        self._cost_variables: TextCache[str, tuple[str, ...]] = TextCache(max_bytes)
+        self._plans: TextCache[tuple[str, str | None, tuple[object, ...]], CostPlan] = TextCache(max_bytes)
 
     def plan(
         self,
@@ -96,13 +106,13 @@ class QueryCostAnalyzer:
         names = self._cost_variables.get(query)
         if names is None:
             names = tuple(sorted(cost_variables(document)))
-            self._cost_variables[query] = names
+            self._cost_variables.put(query, query, names)
         inputs = _cost_inputs(variables, names)
         key = (query, operation_name, tuple(inputs[name] for name in names))
         plan = self._plans.get(key)
         if plan is None:
             plan = _plan(schema, document, operation_name, inputs)
-            self._plans[key] = plan
+            self._plans.put(key, query, plan)
         return plan
 
 
@@ -259,13 +269,15 @@ class ConnectionPlan:
 
 @dataclass(frozen=True, slots=True)
 class CostPlan:
-    """An operation's requested cost and depth, and how to compute its actual cost from the data it returns."""
+    """An operation's requested cost and depth, and how to compute its actual cost from the data it returns.
+    ``minimum`` is what its selected fields cost at least (``FIELDS_PER_POINT``), whatever they returned."""
 
     requested: RequestedCost
     root: SelectionPlan
+    minimum: int = 0
 
     def actual(self, data: Mapping[str, Any]) -> int:
-        return self.root.actual(data)
+        return max(self.root.actual(data), self.minimum)
 
 
 def _plan(
@@ -277,7 +289,8 @@ def _plan(
         return CostPlan(RequestedCost(0, 0), SelectionPlan.of([], 0))
     planner = _Planner(schema, document, operation, variables)
     selection = planner.selection(root, [operation.selection_set], field_base=_root_field_base(operation))
-    return CostPlan(RequestedCost(selection.cost, selection.depth), selection)
+    minimum = planner.fields // FIELDS_PER_POINT
+    return CostPlan(RequestedCost(max(selection.cost, minimum), selection.depth), selection, minimum)
 
 
 def is_connection(named_type: GraphQLNamedType) -> bool:
@@ -285,6 +298,9 @@ def is_connection(named_type: GraphQLNamedType) -> bool:
 
 
 class _Planner(FieldCollector):
+    # Every field selection collected at every place (repeats included), as the cost's minimum counts them.
+    fields = 0
+
     def selection(
         self, parent: GraphQLCompositeType, selection_sets: list[SelectionSetNode], *, field_base: int = OBJECT_COST
     ) -> SelectionPlan:
@@ -292,7 +308,9 @@ class _Planner(FieldCollector):
         depth = 0
         for runtime_type in self.runtime_types(parent):
             branch: list[FieldPlan] = []
-            for nodes in self.collect(runtime_type, selection_sets).values():
+            collected = self.collect(runtime_type, selection_sets)
+            self.fields += sum(len(nodes) for nodes in collected.values())
+            for nodes in collected.values():
                 field, field_depth = self.field(runtime_type, nodes, base=field_base)
                 depth = max(depth, field_depth)
                 if field.cost > 0:  # a free field costs nothing actual either (actual ≤ requested)
@@ -326,7 +344,9 @@ class _Planner(FieldCollector):
         items: list[ItemsPlan] = []
         once: list[FieldPlan] = []
         depth = 0
-        for key, nodes in self.collect(connection_type, selection_sets).items():
+        collected = self.collect(connection_type, selection_sets)
+        self.fields += sum(len(nodes) for nodes in collected.values())
+        for key, nodes in collected.items():
             name = nodes[0].name.value
             if name in PER_ITEM_FIELDS:
                 item_type = get_named_type(connection_type.fields[name].type)

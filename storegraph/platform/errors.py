@@ -75,6 +75,11 @@ CODES: dict[str, ErrorCode] = {
         413,
         "a request body over `MAX_BODY_BYTES` (default 1 MiB)",
     ),
+    "unsupported_media_type": ErrorCode(
+        415,
+        "a `POST /graphql` whose `Content-Type` is not `application/json` (a form or `text/plain` post a browser "
+        "could send from another site); nothing ran",
+    ),
     "query_too_costly": ErrorCode(
         400,
         "a GraphQL operation whose calculated cost is over `MAX_QUERY_COST` (default 1000); `extensions` has "
@@ -84,6 +89,13 @@ CODES: dict[str, ErrorCode] = {
         400,
         "a GraphQL operation nested deeper than `MAX_QUERY_DEPTH` (default 12); `extensions` has `depth` and "
         "`max_depth`; nothing ran",
+    ),
+    "query_too_large": ErrorCode(
+        400,
+        "a GraphQL document over `MAX_QUERY_LENGTH` characters, `MAX_QUERY_TOKENS` tokens or `MAX_QUERY_ALIASES` "
+        "aliases, or one that repeats fields or expands through its fragments beyond the fixed limits; refused "
+        "before it is validated, and nothing ran; `extensions` names the limit (`max_tokens`, ...) "
+        "([cost.md](cost.md#document-limits))",
     ),
     "throttled": ErrorCode(
         429,
@@ -292,6 +304,37 @@ class QueryTooDeep(ApiError):
     @property
     def extensions(self) -> dict[str, Any]:
         return {"code": self.code, "depth": self.depth, "max_depth": self.limit}
+
+
+class QueryTooLarge(ApiError):
+    """A GraphQL document over one of the size limits, refused before it is validated (validating a hostile
+    document costs far more than refusing it). ``limit`` names what was counted: ``length``, ``tokens``,
+    ``aliases``, ``repeated_fields`` or ``fields``; ``found`` is absent where counting stopped at the limit."""
+
+    code = "query_too_large"
+
+    def __init__(self, message: str, *, limit: str, maximum: int, found: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.maximum = maximum
+        self.found = found
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        extensions: dict[str, Any] = {"code": self.code}
+        if self.found is not None:
+            extensions[self.limit] = self.found
+        extensions[f"max_{self.limit}"] = self.maximum
+        return extensions
+
+
+class UnsupportedMediaType(ApiError):
+    """A POST to /graphql whose body is not declared as JSON; nothing ran."""
+
+    code = "unsupported_media_type"
+
+    def __init__(self) -> None:
+        super().__init__("POST /graphql takes a JSON body: send it with 'Content-Type: application/json'.")
 
 
 class Throttled(ApiError):

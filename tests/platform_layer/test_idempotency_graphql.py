@@ -109,6 +109,20 @@ async def test_a_syntax_error_keeps_nothing_so_the_corrected_request_runs_with_t
     assert await orders_of(sessionmaker, shop.key.store_id) == 1
 
 
+async def test_a_syntax_error_answered_with_200_to_a_json_client_keeps_nothing(client, sessionmaker, shop):
+    headers = {**with_key(shop.key), "Accept": "application/json"}
+    broken = {**shop.order(), "query": PLACE.replace("placeOrder(", "placeOrder((")}
+    refused = await client.post("/graphql", json=broken, headers=headers)
+
+    corrected = await client.post("/graphql", json=shop.order(), headers=headers)
+
+    assert refused.status_code == 200
+    assert "data" not in refused.json()
+    assert "idempotent-replayed" not in corrected.headers
+    assert corrected.json()["data"]["placeOrder"]["userErrors"] == []
+    assert await orders_of(sessionmaker, shop.key.store_id) == 1
+
+
 async def test_a_mutation_answered_with_user_errors_ran_and_is_replayed(client, session, sessionmaker, shop):
     headers = with_key(shop.key)
     short = await client.post("/graphql", json=shop.order(quantity=51), headers=headers)  # 50 in stock

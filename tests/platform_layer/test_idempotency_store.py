@@ -299,6 +299,8 @@ def test_the_fingerprint_parts_cannot_run_together():
         (200, b'{"data":{"placeOrder":{"userErrors":[{"code":"insufficient_stock"}]}}}'),
         (201, b'{"data":{"id":1}}'),
         (200, b'{"data":{"product":{"name":"internal_error"}}}'),
+        (200, b'{"errors":[{"extensions":{"code":"insufficient_scope"}}],"data":{"customers":null}}'),
+        (200, b'{"errors":[{"extensions":{"code":"not_found"}}],"data":null}'),
         (404, b'{"error":{"code":"not_found"}}'),
         (409, b'{"error":{"code":"conflict"}}'),
         (422, b'{"error":{"code":"invalid_status_transition"}}'),
@@ -323,6 +325,9 @@ def test_the_answer_of_a_request_that_ran_is_kept(status, body):
         (500, b'{"error":{"code":"internal_error"}}'),
         (503, b"unavailable"),
         (200, b'{"errors":[{"extensions":{"code":"internal_error"}}],"data":{"placeOrder":null}}'),
+        (200, b'{"errors":[{"extensions":{"code":"validation_error"}}],"extensions":{}}'),
+        (200, b'{"errors":[{"extensions":{"code":"query_too_large"}}]}'),
+        (415, b'{"errors":[{"extensions":{"code":"unsupported_media_type"}}]}'),
     ],
 )
 def test_a_refusal_before_running_or_a_rolled_back_failure_is_not_kept(status, body):

@@ -8,13 +8,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from graphql import GraphQLSchema, get_introspection_query, parse, validate
+from graphql import (
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_introspection_query,
+    get_named_type,
+    is_leaf_type,
+    parse,
+    validate,
+)
 from graphql import build_schema as schema_from_sdl
 
 from resolvers.core.context import Context, RequestDatabase
 from resolvers.core.pagination import MAX_PAGE_SIZE
 from schema.core.build import build_schema
 from schema.core.cost import CostLimits, MemoryCostBudget, QueryCostAnalyzer, RequestedCost, ThrottleStatus
+from schema.core.cost_analysis import FIELDS_PER_POINT
+from schema.core.text_cache import ENTRY_OVERHEAD
 from storegraph.app import create_app
 from storegraph.platform.auth.principal import Principal
 from storegraph.platform.auth.scopes import ALL_SCOPES
@@ -176,9 +186,9 @@ def test_the_cost_is_cached_by_the_variables_that_change_it():
     assert (small.requested.cost, large.requested.cost) == (2, 101)
 
 
-def test_the_plan_cache_forgets_the_least_recently_used_operation():
-    analyzer = QueryCostAnalyzer(maxsize=1)
+def test_the_plan_cache_forgets_the_least_recently_used_operation_once_its_texts_fill_the_budget():
     first, second = "{ customers { nodes { id } } }", "{ orders { nodes { id } } }"
+    analyzer = QueryCostAnalyzer(max_bytes=ENTRY_OVERHEAD + len(first) + 1)
     plan = analyzer.plan(SCHEMA, parse(first), None, None, query=first)
     analyzer.plan(SCHEMA, parse(second), None, None, query=second)
     assert analyzer.plan(SCHEMA, parse(first), None, None, query=first) is not plan
@@ -187,6 +197,44 @@ def test_the_plan_cache_forgets_the_least_recently_used_operation():
 def test_a_variable_of_the_wrong_type_costs_the_default_page_without_crashing():
     document = "query($n: Int!) { customers(first: $n) { nodes { id } } }"
     assert cost(document, {"n": {"not": "a number"}}) == 1 + 50
+
+
+# ------------------------------------------------------------------------------------------------ the minimum
+
+
+def aliased_typenames(count: int) -> str:
+    return "{ " + " ".join(f"a{number}: __typename" for number in range(count)) + " }"
+
+
+def test_ten_thousand_free_selections_are_not_free():
+    assert cost(aliased_typenames(10_000)) == 10_000 // FIELDS_PER_POINT
+
+
+def test_repeated_selections_count_toward_the_minimum():
+    assert cost("{ " + "__typename " * 100 + "}") == 100 // FIELDS_PER_POINT
+
+
+def test_a_fragments_selections_count_toward_the_minimum_at_each_place_it_is_spread():
+    fragment = "fragment F on Viewer { " + "keyId " * 50 + "}"
+    document = "{ " + " ".join(f"v{number}: viewer {{ ...F }}" for number in range(10)) + " } " + fragment
+
+    # ten viewers (1 point each), each with the fragment's fifty selections: 510 selections
+    assert cost(document) == 510 // FIELDS_PER_POINT > 10
+
+
+def test_an_object_with_every_field_selected_keeps_its_cost_of_one():
+    for type_name, root_field in (("Order", 'order(id: "1")'), ("Customer", 'customer(id: "1")')):
+        object_type = SCHEMA.type_map[type_name]
+        assert isinstance(object_type, GraphQLObjectType)
+        leaves = [name for name, field in object_type.fields.items() if is_leaf_type(get_named_type(field.type))]
+        assert cost(f"{{ {root_field} {{ __typename {' '.join(leaves)} }} }}") == 1
+
+
+def test_the_actual_cost_is_never_below_the_minimum():
+    document = aliased_typenames(100)
+    data = {f"a{number}": "Query" for number in range(100)}
+
+    assert actual(document, data) == 100 // FIELDS_PER_POINT
 
 
 # ------------------------------------------------------------------------------------------------- actual cost
@@ -298,7 +346,7 @@ async def test_a_costly_nested_query_is_refused_before_any_sql_runs(session, gql
 
     assert _queries(counter.statements) == _queries(baseline.statements)  # the key lookup, nothing else
     assert payload["_status"] == 400
-    assert payload["data"] is None
+    assert "data" not in payload
     [error] = payload["errors"]
     assert error["extensions"] == {"code": "query_too_costly", "cost": COSTLY_COST, "max_cost": DEFAULT_LIMITS.max_cost}
     assert f"Query cost is {COSTLY_COST}" in error["message"]
@@ -335,7 +383,7 @@ async def test_a_query_deeper_than_the_limit_is_refused(session, gql):
     key = await _customers_with_orders(session, [1])
     payload = await gql.query(DEEP, headers=key.headers)
     assert payload["_status"] == 400
-    assert payload["data"] is None
+    assert "data" not in payload
     [error] = payload["errors"]
     assert error["extensions"] == {
         "code": "query_too_deep",

@@ -44,6 +44,7 @@ def _graphql_internal_error() -> dict[str, Any]:
             {"message": f"Internal server error (request {REQUEST_ID})", "extensions": {"code": "internal_error"}}
         ],
         "data": None,
+        "extensions": {"cost": {"requestedQueryCost": 0, "actualQueryCost": None, "throttleStatus": None}},
     }
 
 

@@ -13,6 +13,7 @@ from starlette.types import Send
 from storegraph.platform.errors import ApiError
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.http.responses import error_body
+from storegraph.platform.limits.cost_budget import unexecuted_cost_extensions
 
 
 def internal_error_message(scope: AsgiScope) -> str:
@@ -28,8 +29,10 @@ def internal_error_body(scope: AsgiScope) -> bytes:
     error = ApiError(internal_error_message(scope))
     if scope.get("path", "").startswith("/v1"):
         return error_body(scope, error)
-    # A GraphQL response whose execution failed as a whole: the spec's shape, with ``data`` null.
-    return orjson.dumps({"errors": [{"message": error.message, "extensions": {"code": error.code}}], "data": None})
+    # A GraphQL response whose execution failed as a whole: the spec's shape, with ``data`` null, and the
+    # ``extensions.cost`` every GraphQL response carries (what the operation cost is lost with it).
+    errors = [{"message": error.message, "extensions": {"code": error.code}}]
+    return orjson.dumps({"errors": errors, "data": None, "extensions": unexecuted_cost_extensions()})
 
 
 async def send_internal_error(scope: AsgiScope, send: Send) -> None:

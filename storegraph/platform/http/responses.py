@@ -8,6 +8,7 @@ from starlette.types import Send
 
 from storegraph.platform.errors import ApiError
 from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.limits.cost_budget import unexecuted_cost_extensions
 
 
 def error_body(scope: AsgiScope, error: ApiError) -> bytes:
@@ -22,7 +23,12 @@ def error_body(scope: AsgiScope, error: ApiError) -> bytes:
             "meta": {"request_id": request_id, "api_version": "v1"},
         }
     else:
-        payload = {"errors": [{"message": error.message, "extensions": extensions}]}
+        # A GraphQL response refused before the endpoint: it carries ``extensions.cost`` as every GraphQL response
+        # does, reporting that nothing was requested or charged.
+        payload = {
+            "errors": [{"message": error.message, "extensions": extensions}],
+            "extensions": unexecuted_cost_extensions(),
+        }
     return orjson.dumps(payload)
 
 

@@ -56,18 +56,34 @@ def is_kept(status: int, body: bytes) -> bool:
         return False
     if status == 422:
         return not (error_codes(body) & REFUSAL_CODES)
+    # The substring test spares parsing every body that reports no error at all.
+    if b'"errors"' not in body:
+        return True
+    payload = _json_object(body)
+    # A GraphQL 200 without ``data``: a client that accepts only application/json is told of a request that could
+    # not run (syntax, validation, variables, limits) with a 200; nothing ran.
+    if payload is not None and "errors" in payload and "data" not in payload and "error" not in payload:
+        return False
     # A GraphQL 200 whose operation partly failed unexpectedly: the endpoint rolled the whole request back, so it
-    # is treated like a 5xx. (The substring test spares parsing every body that cannot contain the code.)
-    return not (ROLLED_BACK_CODE.encode() in body and ROLLED_BACK_CODE in error_codes(body))
+    # is treated like a 5xx.
+    return ROLLED_BACK_CODE not in _codes(payload)
 
 
 def error_codes(body: bytes) -> set[str]:
     """The error codes of a REST envelope (``error.code``) or a GraphQL response (``errors[].extensions.code``)."""
+    return _codes(_json_object(body))
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
         payload: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return set()
-    if not isinstance(payload, dict):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _codes(payload: dict[str, Any] | None) -> set[str]:
+    if payload is None:
         return set()
     codes: set[str] = set()
     error = payload.get("error")

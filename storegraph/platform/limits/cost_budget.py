@@ -48,6 +48,13 @@ class CostCharge:
         return missing / self.status.restore_rate
 
 
+def unexecuted_cost_extensions() -> dict[str, Any]:
+    """``extensions`` of a GraphQL answer given before any operation was costed: a request refused by the
+    middleware (no key, a limit, an Idempotency-Key conflict), a body that is not a GraphQL request, a failure
+    before anything ran. Nothing was requested or charged, and no bucket was read."""
+    return {"cost": {"requestedQueryCost": 0, "actualQueryCost": None, "throttleStatus": None}}
+
+
 class CostBudget(Protocol):
     """A bucket of query-cost points that refills at a steady rate.
 
