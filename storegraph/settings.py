@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 
+REDIS_RESERVED_CONNECTIONS = 2
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -20,6 +22,13 @@ class Settings(BaseSettings):
     secret_key: str = "storegraph-development-secret-change-me"  # noqa: S105  (documented: set it in production)
     public_base_url: str = "http://127.0.0.1:8000"
     db_pool_size: int = Field(default=40, ge=1)
+    # Redis connections per process; unset: as many as the database pool lends at most (twice DB_POOL_SIZE, its
+    # overflow included) and REDIS_RESERVED_CONNECTIONS more for those held for long (see redis_max_connections).
+    redis_pool_size: int | None = Field(default=None, ge=1)
+    # How long a Redis command waits for a free connection before its request is answered 503 overloaded. A round
+    # trip takes well under a millisecond, so a pool still empty after this is Redis stalled or the process flooded:
+    # waiting longer only piles up requests (each holding its body) that a retry serves as well.
+    redis_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     db_echo: bool = False
     plans: dict[str, Plan] = Field(default_factory=lambda: dict(DEFAULT_PLANS))
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -75,6 +84,13 @@ class Settings(BaseSettings):
     @cached_property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def redis_max_connections(self) -> int:
+        """Each request holds a Redis connection only for a round trip, one at a time, so the requests the database
+        pool can serve at once need at most as many; the reserve covers the revocation feed's subscription, held for
+        the process's lifetime, and the embedded worker's claims."""
+        return self.redis_pool_size or 2 * self.db_pool_size + REDIS_RESERVED_CONNECTIONS
 
     @property
     def uses_redis_queue(self) -> bool:

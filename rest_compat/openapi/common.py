@@ -82,6 +82,7 @@ STATUS_TEXT = {
     422: "Unprocessable request",
     429: "Too many requests",
     500: "Internal error",
+    503: "Overloaded",
 }
 
 
@@ -122,7 +123,8 @@ def is_signed(row: Endpoint) -> bool:
 
 def error_statuses(row: Endpoint) -> list[int]:
     """The error statuses an endpoint can answer, by what it takes (see ``rest_error_codes`` for the codes)."""
-    statuses = {401, 422, 429, 500}  # any request: no key, an unexpected query string or body, limits, a bug
+    # Any request: no key, an unexpected query string or body, limits, a bug, more load than the process's pools.
+    statuses = {401, 422, 429, 500, 503}
     if row.scope is not None:
         statuses.add(403)
     if row.path_vars or (row.body is not None and any(name.endswith("_id") for name in row.body.model_fields)):

@@ -122,6 +122,12 @@ CODES: dict[str, ErrorCode] = {
         405,
         "REST only: the `/v1` path exists but not with this method; the `Allow` header lists the methods it has",
     ),
+    "overloaded": ErrorCode(
+        503,
+        "more requests were in flight than the process's Redis or database connections could serve within their "
+        "bounded wait (`REDIS_POOL_TIMEOUT_SECONDS`, [running.md](running.md)); `Retry-After` header and "
+        "`retry_after` seconds; the request did not run, or was rolled back: retry it then",
+    ),
     "internal_error": ErrorCode(
         500,
         "anything unexpected; the message carries the request id, the log carries the stack",
@@ -374,6 +380,23 @@ class QuotaExceeded(ApiError):
         super().__init__(
             f"The monthly quota of {quota} requests is used up; it renews at the start of next month (UTC)."
         )
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "retry_after": self.retry_after}
+
+
+class Overloaded(ApiError):
+    """A shared pool of connections (Redis's, the database's) stayed empty for its whole bounded wait; the request
+    did not run, or was rolled back. Load, not a fault of the request: it may be retried as it is."""
+
+    code = "overloaded"
+    # Long enough for a burst to drain, short enough that a client retries rather than gives up.
+    DEFAULT_RETRY_AFTER = 2
+
+    def __init__(self, retry_after: int = DEFAULT_RETRY_AFTER) -> None:
+        super().__init__(f"The service is overloaded; retry in {retry_after} s.")
         self.retry_after = retry_after
 
     @property

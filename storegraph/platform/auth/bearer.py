@@ -23,8 +23,7 @@ from storegraph.platform.auth.key_use import KeyUseRecorder
 from storegraph.platform.auth.principal import Principal
 from storegraph.platform.auth.signed_paths import is_signed_request
 from storegraph.platform.errors import Unauthorized
-from storegraph.platform.http.internal_error import send_internal_error
-from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.responses import send_error
 
 logger = logging.getLogger("storegraph.auth")
@@ -59,11 +58,11 @@ class AuthMiddleware:
         except Unauthorized as error:
             await send_error(scope, send, error, ((b"www-authenticate", b"Bearer"),))
             return
-        except Exception:
-            # The key could not be checked at all (database down, ...): a JSON 500 quoting the request id, not
-            # Starlette's plain-text one. The stack goes to the log; SQL parameters are hidden by the engine.
-            logger.exception("authentication failed (request %s)", request_id_of(scope))
-            await send_internal_error(scope, send)
+        except Exception as error:
+            # The key could not be checked at all (database down or its pool exhausted, ...): a JSON 500 quoting
+            # the request id (503 for overload), not Starlette's plain-text one. SQL parameters are hidden by the
+            # engine.
+            await send_failure(scope, send, error, logger, "authentication failed")
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)

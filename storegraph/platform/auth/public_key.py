@@ -35,8 +35,7 @@ from storegraph.platform.auth.scopes import PUBLIC_KEY_SCOPES
 from storegraph.platform.auth.signed_paths import is_signed_request
 from storegraph.platform.errors import OriginNotAllowed, Unauthorized
 from storegraph.platform.http.body import read_body, replay_body
-from storegraph.platform.http.internal_error import send_internal_error
-from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.responses import send_error
 
 logger = logging.getLogger("storegraph.auth")
@@ -93,10 +92,10 @@ class PublicKeyMiddleware:
         except OriginNotAllowed as error:
             await send_error(scope, send, error, (VARY_ORIGIN,))
             return
-        except Exception:
-            # The key could not be checked at all (database or Redis down): a JSON 500 quoting the request id.
-            logger.exception("public key authentication failed (request %s)", request_id_of(scope))
-            await send_internal_error(scope, send)
+        except Exception as error:
+            # The key could not be checked at all (database or Redis down): a JSON 500 quoting the request id, or
+            # 503 when their pools stayed busy.
+            await send_failure(scope, send, error, logger, "public key authentication failed")
             return
         scope.setdefault("state", {})["principal"] = verified.principal
         await self.app(scope, replay_body(body, receive), _with_cors(send, verified.allowed_origin))

@@ -26,6 +26,10 @@ def error_body(scope: AsgiScope, error: ApiError) -> bytes:
     return orjson.dumps(payload)
 
 
+def retry_after_header(seconds: int) -> tuple[bytes, bytes]:
+    return (b"retry-after", str(seconds).encode())
+
+
 async def send_error(
     scope: AsgiScope, send: Send, error: ApiError, headers: tuple[tuple[bytes, bytes], ...] = ()
 ) -> None:

@@ -24,8 +24,9 @@ REFUSAL_STATUSES = frozenset({400, 401, 403, 405, 413, 415, 429})
 # 422 is both: a request that failed validation did not run, while invalid_status_transition, customer_banned or
 # insufficient_stock are the answers of a run that changed nothing, and are kept like Stripe keeps a card decline.
 REFUSAL_CODES = frozenset({"validation_error"})
-# What an unexpected failure is reported as; storegraph rolls back the request's transaction after one.
-ROLLED_BACK_CODE = "internal_error"
+# What an unexpected failure is reported as (``overloaded`` when a pool stayed busy); storegraph rolls back the
+# request's transaction after one.
+ROLLED_BACK_CODES = frozenset({"internal_error", "overloaded"})
 
 
 class Requirement(enum.Enum):
@@ -57,8 +58,10 @@ def is_kept(status: int, body: bytes) -> bool:
     if status == 422:
         return not (error_codes(body) & REFUSAL_CODES)
     # A GraphQL 200 whose operation partly failed unexpectedly: the endpoint rolled the whole request back, so it
-    # is treated like a 5xx. (The substring test spares parsing every body that cannot contain the code.)
-    return not (ROLLED_BACK_CODE.encode() in body and ROLLED_BACK_CODE in error_codes(body))
+    # is treated like a 5xx. (The substring test spares parsing every body that cannot contain the codes.)
+    if not any(code.encode() in body for code in ROLLED_BACK_CODES):
+        return True
+    return not (error_codes(body) & ROLLED_BACK_CODES)
 
 
 def error_codes(body: bytes) -> set[str]:
