@@ -123,15 +123,14 @@ def is_signed(row: Endpoint) -> bool:
 
 def error_statuses(row: Endpoint) -> list[int]:
     """The error statuses an endpoint can answer, by what it takes (see ``rest_error_codes`` for the codes)."""
-    # Any request: no key, an unexpected query string or body, limits, a bug, more load than the process's pools.
-    statuses = {401, 422, 429, 500, 503}
+    # Any request: two Authorization headers (400; lists add invalid_cursor, writes the Idempotency-Key codes), no
+    # key, an unexpected query string or body, limits, a bug, more load than the process's pools.
+    statuses = {400, 401, 422, 429, 500, 503}
     if row.scope is not None:
         statuses.add(403)
     if row.path_vars or (row.body is not None and any(name.endswith("_id") for name in row.body.model_fields)):
         statuses.add(404)  # an unknown id in the path, or one the body refers to
-    if row.query is not None and "cursor" in row.query.model_fields:
-        statuses.add(400)  # invalid_cursor
     if row.is_write:
-        # idempotency_key_required / _invalid (400), conflict and idempotency_key_in_use (409), the body limit (413)
-        statuses.update({400, 409, 413})
+        # conflict and idempotency_key_in_use (409), the body limit (413)
+        statuses.update({409, 413})
     return sorted(statuses)

@@ -25,6 +25,11 @@ CODES: dict[str, ErrorCode] = {
         "`X-DZ-Signature`, an `X-DZ-Timestamp` more than 300 s from the server's clock, or a signature "
         "already used ([tracking.md](tracking.md))",
     ),
+    "duplicate_header": ErrorCode(
+        400,
+        "a header that must be sent once was sent more than once: two `Authorization` headers (which key is meant "
+        "is ambiguous); nothing ran",
+    ),
     "origin_not_allowed": ErrorCode(
         403,
         "a browser request (it has an `Origin` header) to `POST /v1/signups` or `POST /v1/events` from an "
@@ -180,6 +185,16 @@ class ApiError(Exception):
 
 class Unauthorized(ApiError):
     code = "unauthorized"
+
+
+class DuplicateHeader(ApiError):
+    """A header that names one thing (the caller's key) sent more than once: answering with either one would guess
+    which the client meant, and a proxy that added its own would decide it; nothing ran."""
+
+    code = "duplicate_header"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The '{name}' header was sent more than once; send it once.")
 
 
 class OriginNotAllowed(ApiError):
