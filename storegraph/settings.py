@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     db_echo: bool = False
     plans: dict[str, Plan] = Field(default_factory=lambda: dict(DEFAULT_PLANS))
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # An authenticated request's body must have arrived whole this long after its headers were accepted (408
+    # request_timeout): at the default size limit that is 35 KB/s, far below any client that is not stalling.
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Request headers past either limit are refused with 431 (Apache's default count; nginx's default total).
+    max_header_count: int = Field(default=100, ge=20, le=10_000)
+    max_header_bytes: int = Field(default=32_768, ge=4096, le=1_048_576)
+    # `storegraph serve` (docs/running.md): idle keep-alive connections are closed after this many seconds (above a
+    # proxy's idle timeout for its upstream connections, so that the proxy closes them first), and past this many
+    # connections or requests at once a process answers 503 without running them (unset: no limit).
+    keep_alive_seconds: int = Field(default=5, ge=1, le=3600)
+    limit_concurrency: int | None = Field(default=None, ge=1)
     # GraphQL operations over either limit are refused before they run (docs/cost.md).
     max_query_cost: int = Field(default=1000, ge=1)
     max_query_depth: int = Field(default=12, ge=1)

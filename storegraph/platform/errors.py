@@ -77,7 +77,17 @@ CODES: dict[str, ErrorCode] = {
     ),
     "payload_too_large": ErrorCode(
         413,
-        "a request body over `MAX_BODY_BYTES` (default 1 MiB)",
+        "a request body over `MAX_BODY_BYTES` (default 1 MiB); nothing ran",
+    ),
+    "request_timeout": ErrorCode(
+        408,
+        "a request body that had not arrived whole `BODY_TIMEOUT_SECONDS` (default 30) after the request was "
+        "authenticated; nothing ran and the connection is closed",
+    ),
+    "request_header_fields_too_large": ErrorCode(
+        431,
+        "more than `MAX_HEADER_COUNT` (default 100) request headers, or more than `MAX_HEADER_BYTES` (default "
+        "32 KiB) of them; nothing ran and the connection is closed",
     ),
     "query_too_costly": ErrorCode(
         400,
@@ -278,6 +288,22 @@ class PayloadTooLarge(ApiError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body is larger than {limit} bytes.")
+
+
+class RequestTimeout(ApiError):
+    """The request body did not arrive whole within the deadline; what arrived was dropped and nothing ran."""
+
+    code = "request_timeout"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The request body did not arrive within {seconds:g} s.")
+
+
+class RequestHeadersTooLarge(ApiError):
+    code = "request_header_fields_too_large"
+
+    def __init__(self, max_count: int, max_bytes: int) -> None:
+        super().__init__(f"Send at most {max_count} request headers, of at most {max_bytes} bytes in all.")
 
 
 class QueryTooCostly(ApiError):
