@@ -26,9 +26,10 @@ class Settings(BaseSettings):
     # overflow included) and REDIS_RESERVED_CONNECTIONS more for those held for long (see redis_max_connections).
     redis_pool_size: int | None = Field(default=None, ge=1)
     # How long a Redis command waits for a free connection before its request is answered 503 overloaded. A round
-    # trip takes well under a millisecond, so a pool still empty after this is Redis stalled or the process flooded:
-    # waiting longer only piles up requests (each holding its body) that a retry serves as well.
-    redis_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # trip takes well under a millisecond, but a connection comes back only when its holder gets a turn of the
+    # event loop, which a burst of requests delays by seconds: a shorter wait refuses requests the process would
+    # still serve. Well below clients' and proxies' timeouts, so they get the 503 rather than their own.
+    redis_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     db_echo: bool = False
     plans: dict[str, Plan] = Field(default_factory=lambda: dict(DEFAULT_PLANS))
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
