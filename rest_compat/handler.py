@@ -31,7 +31,7 @@ from rest_compat.table import ENDPOINTS
 from storegraph.platform.auth.principal import principal_of
 from storegraph.platform.errors import ApiError, ErrorDetail, InsufficientScope, NotFound, ValidationFailed
 from storegraph.platform.http.body import read_body
-from storegraph.platform.http.internal_error import send_internal_error
+from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.ids import parse_id
 
@@ -73,9 +73,8 @@ class RestApi:
         except ApiError as error:
             await send_envelope(scope, send, error.http_status, _error_payload(error), _error_headers(error))
             return
-        except Exception:
-            logger.exception("unexpected error in /v1 (request %s)", request_id_of(scope))
-            await send_internal_error(scope, send)
+        except Exception as error:
+            await send_failure(scope, send, error, logger, "unexpected error in /v1")
             return
         await send_envelope(scope, send, status, {"data": data}, headers)
 

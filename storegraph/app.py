@@ -33,6 +33,7 @@ from storegraph.platform.auth.key_cache import KeyCache, KeyRevocations
 from storegraph.platform.auth.public_key import PublicKeyMiddleware
 from storegraph.platform.auth.replay import replay_store
 from storegraph.platform.http.body_limit import BodyLimitMiddleware
+from storegraph.platform.http.header_limit import HeaderLimitMiddleware
 from storegraph.platform.http.request_id import RequestIdMiddleware
 from storegraph.platform.idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
 from storegraph.platform.jobs.queue import JobQueue
@@ -127,9 +128,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
-    # Starlette runs the last added middleware first: request id, then the body limit, then authentication, then
-    # admission (the rate limit, the quota and the Idempotency-Key reservation in one step; a refused request never
-    # reaches the app), then the app.
+    # Starlette runs the last added middleware first: request id, the header limits, authentication (from the
+    # headers alone: a request without a valid key never has its body read), the body's limits in size and time,
+    # then admission (the rate limit, the quota and the Idempotency-Key reservation in one step; a refused request
+    # never reaches the app), then the app.
     app.add_middleware(
         AdmissionMiddleware,
         admission=services.admission,
@@ -137,11 +139,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
     )
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds
+    )
     directory = KeyDirectory(services.engine)
     app.add_middleware(AuthMiddleware, directory=directory, keys=services.key_revocations.cache)
     # The signed tracking endpoints (POST /v1/signups, /v1/events) authenticate here instead of in AuthMiddleware,
-    # which skips them: inside the body limit (it buffers the body to check the signature), before admission
-    # (which then counts them per key like any request). It also answers their CORS preflight.
+    # which skips them: from their headers first, then from their body, which it reads under the same limits as
+    # the body-limit middleware (which then skips them), before admission (which counts them per key like any
+    # request). It also answers their CORS preflight.
     app.add_middleware(
         PublicKeyMiddleware,
         directory=directory,
@@ -149,8 +155,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             redis, tolerance_seconds=settings.signature_tolerance_seconds, prefix=settings.redis_prefix
         ),
         tolerance_seconds=settings.signature_tolerance_seconds,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderLimitMiddleware, max_count=settings.max_header_count, max_bytes=settings.max_header_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
 

@@ -51,6 +51,29 @@ class TypeChoice(StrEnum):
     public = "public"
 
 
+class HttpChoice(StrEnum):
+    h11 = "h11"
+    httptools = "httptools"
+
+
+# The request line (method, path, query string) comes on top of the headers: GraphQL over GET carries its document
+# there.
+REQUEST_LINE_BYTES = 16_384
+
+
+def server_options(settings: Settings, http: HttpChoice) -> dict[str, Any]:
+    """What uvicorn enforces before the app sees a request (the app checks the header limits again, whichever
+    server runs it; the body's limits are the app's alone)."""
+    return {
+        "http": http.value,
+        # h11 answers 400 and closes the connection when a request's head is still incomplete past this many bytes,
+        # so a client cannot make the process buffer megabytes of headers; httptools has no such limit.
+        "h11_max_incomplete_event_size": settings.max_header_bytes + REQUEST_LINE_BYTES,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "limit_concurrency": settings.limit_concurrency,
+    }
+
+
 def _run_with_db(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True) -> T:
     """Runs ``work`` against the configured database (migrated first), disposing of the engine afterwards."""
 
@@ -94,6 +117,13 @@ def serve(
             help="Run background jobs in each API process too (off: run `storegraph worker` separately).",
         ),
     ] = True,
+    http: Annotated[
+        HttpChoice,
+        typer.Option(
+            help="HTTP/1.1 parser: h11 caps a request head's size as it arrives (MAX_HEADER_BYTES); httptools is "
+            "faster and caps nothing, for a deployment whose proxy caps headers (docs/running.md)."
+        ),
+    ] = HttpChoice.h11,
 ) -> None:
     """Serve the API (migrating the database first), with a job worker in each process unless --no-worker."""
     if workers > 1 and not Settings().redis_url:
@@ -103,14 +133,16 @@ def serve(
     # The app factory reads its settings from the environment, in this process and in every --workers child.
     os.environ["EMBEDDED_WORKER"] = "true" if job_worker else "false"
     migrate()
+    settings = Settings()
     uvicorn.run(
         "storegraph.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level=Settings().log_level,
+        log_level=settings.log_level,
         access_log=False,
+        **server_options(settings, http),
     )
 
 

@@ -36,13 +36,14 @@ from storegraph.platform.auth.key_cache import KeyRevocations
 from storegraph.platform.auth.principal import principal_of
 from storegraph.platform.errors import Throttled, UnsupportedMediaType
 from storegraph.platform.http.body import read_body
-from storegraph.platform.http.internal_error import send_internal_error
+from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.media import JSON, is_json_body, preferred_media_type
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets
 from storegraph.platform.limits.headers import set_usage_endpoint
+from storegraph.platform.overload import overloaded
 from storegraph.settings import Settings
 
 logger = logging.getLogger("storegraph.graphql")
@@ -91,11 +92,10 @@ class GraphQLEndpoint:
             return
         try:
             status, body, headers = await self._answer(scope, receive)
-        except Exception:
-            # Whatever escaped (a failed commit, the database gone): a JSON 500 that quotes the request id, not
-            # Starlette's plain-text one. The stack goes to the log; the engine hides SQL parameters (PII).
-            logger.exception("unexpected error in /graphql (request %s)", request_id_of(scope))
-            await send_internal_error(scope, send)
+        except Exception as error:
+            # Whatever escaped (a failed commit, the database gone): a JSON 500 that quotes the request id (503
+            # when a pool stayed busy), not Starlette's plain-text one. The engine hides SQL parameters (PII).
+            await send_failure(scope, send, error, logger, "unexpected error in /graphql")
             return
         await _send(send, status, body, headers)
 
@@ -199,7 +199,7 @@ def _headers(status: int, payload: dict[str, Any], media_type: str) -> list[tupl
     headers = [(b"content-type", CONTENT_TYPES[media_type])]
     if status == 405:  # only a mutation over GET: it is allowed over POST
         headers.append((b"allow", b"POST"))
-    elif status == 429:
+    elif status in (429, 503):
         retry_after = max(int(error.get("extensions", {}).get("retry_after", 1)) for error in payload["errors"])
         headers.append((b"retry-after", str(retry_after).encode()))
     return headers
@@ -219,10 +219,12 @@ def _executed(result: ExecutionResult) -> bool:
 
 def _status_of(result: ExecutionResult) -> int:
     """200 when the operation executed, even with field errors (500 if one of them was unexpected and left no
-    data). One that never executed: 429 when the cost bucket refused it, 500 when something broke before it could
-    run, else 400 (the client's document, variables or limits)."""
+    data). One that never executed: 429 when the cost bucket refused it, 503 when a pool stayed busy, 500 when
+    something else broke before it could run, else 400 (the client's document, variables or limits)."""
     if result.data is not None or not result.errors:
         return 200
+    if any(overloaded(root_cause(error)) is not None for error in result.errors):
+        return 503
     if any(is_unexpected(error) for error in result.errors):
         return 500
     if _executed(result):

@@ -16,6 +16,7 @@ from storegraph.platform.jobs.handlers import JobContext
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.jobs.worker import BackgroundWorker, Worker
 from storegraph.platform.limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from storegraph.platform.overload import bounded_redis
 from storegraph.settings import Settings
 
 Cleanup = Callable[[], Awaitable[None]]
@@ -26,7 +27,15 @@ def create_database(settings: Settings) -> AsyncEngine:
 
 
 def create_redis(settings: Settings) -> Redis | None:
-    return Redis.from_url(settings.redis_url) if settings.redis_url else None
+    """The process's one Redis client. Its pool waits (bounded) for a free connection instead of failing at once
+    when a burst of requests holds them all; a wait that runs out is answered 503 ``overloaded``."""
+    if not settings.redis_url:
+        return None
+    return bounded_redis(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout_seconds=settings.redis_pool_timeout_seconds,
+    )
 
 
 def create_queue(settings: Settings, engine: AsyncEngine, redis: Redis | None) -> JobQueue:

@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 
+REDIS_RESERVED_CONNECTIONS = 2
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -20,9 +22,28 @@ class Settings(BaseSettings):
     secret_key: str = "storegraph-development-secret-change-me"  # noqa: S105  (documented: set it in production)
     public_base_url: str = "http://127.0.0.1:8000"
     db_pool_size: int = Field(default=40, ge=1)
+    # Redis connections per process; unset: as many as the database pool lends at most (twice DB_POOL_SIZE, its
+    # overflow included) and REDIS_RESERVED_CONNECTIONS more for those held for long (see redis_max_connections).
+    redis_pool_size: int | None = Field(default=None, ge=1)
+    # How long a Redis command waits for a free connection before its request is answered 503 overloaded. A round
+    # trip takes well under a millisecond, but a connection comes back only when its holder gets a turn of the
+    # event loop, which a burst of requests delays by seconds: a shorter wait refuses requests the process would
+    # still serve. Well below clients' and proxies' timeouts, so they get the 503 rather than their own.
+    redis_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     db_echo: bool = False
     plans: dict[str, Plan] = Field(default_factory=lambda: dict(DEFAULT_PLANS))
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # An authenticated request's body must have arrived whole this long after its headers were accepted (408
+    # request_timeout): at the default size limit that is 35 KB/s, far below any client that is not stalling.
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Request headers past either limit are refused with 431 (Apache's default count; nginx's default total).
+    max_header_count: int = Field(default=100, ge=20, le=10_000)
+    max_header_bytes: int = Field(default=32_768, ge=4096, le=1_048_576)
+    # `storegraph serve` (docs/running.md): idle keep-alive connections are closed after this many seconds (above a
+    # proxy's idle timeout for its upstream connections, so that the proxy closes them first), and past this many
+    # connections or requests at once a process answers 503 without running them (unset: no limit).
+    keep_alive_seconds: int = Field(default=5, ge=1, le=3600)
+    limit_concurrency: int | None = Field(default=None, ge=1)
     # GraphQL operations over either limit are refused before they run (docs/cost.md).
     max_query_cost: int = Field(default=1000, ge=1)
     max_query_depth: int = Field(default=12, ge=1)
@@ -83,6 +104,13 @@ class Settings(BaseSettings):
     @cached_property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def redis_max_connections(self) -> int:
+        """Each request holds a Redis connection only for a round trip, one at a time, so the requests the database
+        pool can serve at once need at most as many; the reserve covers the revocation feed's subscription, held for
+        the process's lifetime, and the embedded worker's claims."""
+        return self.redis_pool_size or 2 * self.db_pool_size + REDIS_RESERVED_CONNECTIONS
 
     @property
     def uses_redis_queue(self) -> bool:

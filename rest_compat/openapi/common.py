@@ -78,11 +78,14 @@ STATUS_TEXT = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Payload too large",
     422: "Unprocessable request",
     429: "Too many requests",
+    431: "Request header fields too large",
     500: "Internal error",
+    503: "Overloaded",
 }
 
 
@@ -123,14 +126,14 @@ def is_signed(row: Endpoint) -> bool:
 
 def error_statuses(row: Endpoint) -> list[int]:
     """The error statuses an endpoint can answer, by what it takes (see ``rest_error_codes`` for the codes)."""
-    statuses = {401, 422, 429, 500}  # any request: no key, an unexpected query string or body, limits, a bug
+    # Any request: two Authorization headers (400; lists add invalid_cursor, writes the Idempotency-Key codes), no
+    # key, an unexpected query string or body, limits, too many headers, a bug, more load than the process's pools.
+    statuses = {400, 401, 422, 429, 431, 500, 503}
     if row.scope is not None:
         statuses.add(403)
     if row.path_vars or (row.body is not None and any(name.endswith("_id") for name in row.body.model_fields)):
         statuses.add(404)  # an unknown id in the path, or one the body refers to
-    if row.query is not None and "cursor" in row.query.model_fields:
-        statuses.add(400)  # invalid_cursor
     if row.is_write:
-        # idempotency_key_required / _invalid (400), conflict and idempotency_key_in_use (409), the body limit (413)
-        statuses.update({400, 409, 413})
+        # conflict and idempotency_key_in_use (409), the body's limits in time (408) and size (413)
+        statuses.update({408, 409, 413})
     return sorted(statuses)

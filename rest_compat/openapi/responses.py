@@ -138,8 +138,9 @@ def error_response(status: int, codes: Iterable[str]) -> JsonObject:
         },
     }
     headers: JsonObject = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
-    if status == 429:
-        # Both refusals (rate_limited, quota_exceeded) say when to come back, in the body and in Retry-After.
+    if status in (429, 503):
+        # Each refusal (rate_limited, quota_exceeded, overloaded) says when to come back, in the body and in
+        # Retry-After.
         error["required"] = [*error["required"], "retry_after"]
         headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
     else:

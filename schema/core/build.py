@@ -20,6 +20,7 @@ from schema.mutation import Mutation
 from schema.query import Query
 from storegraph.platform.errors import ApiError
 from storegraph.platform.http.internal_error import masked_message
+from storegraph.platform.overload import overloaded, pool_exhaustion
 
 logger = logging.getLogger("storegraph.graphql")
 
@@ -29,7 +30,10 @@ class StoregraphSchema(strawberry.Schema):
         """Expected errors (an ``ApiError``) are answers, not incidents: log only the unexpected, with stack."""
         for error in errors:
             original = root_cause(error)
-            if is_unexpected(error):
+            if overloaded(original) is not None:
+                # Load, not a bug: answered 503 ``overloaded``; the line says which pool ran dry, without a stack.
+                logger.warning("overloaded in %s: %r", error.path, pool_exhaustion(original))
+            elif is_unexpected(error):
                 logger.error("unexpected error in %s", error.path, exc_info=original or error.original_error or error)
             elif original is not None and not isinstance(original, ApiError):
                 # A scalar refused the client's value with a plain exception: answered as validation_error,
@@ -71,7 +75,8 @@ def root_cause(error: GraphQLError) -> BaseException | None:
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    """An error the client did not cause, answered as a masked ``internal_error`` (and the request rolled back):
+    """An error the client did not cause, answered as a masked ``internal_error`` (and the request rolled back;
+    one caused by a pool that stayed busy is rolled back too, and answered as ``overloaded``):
 
     - during execution (the error has a ``path``), anything but an ``ApiError``: an exception in a resolver, or
       a result value its type cannot represent (graphql-core raises a bare GraphQLError, an enum value the
@@ -91,17 +96,21 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
-    """The error as the client sees it: expected errors keep their code; anything else is masked."""
-    if isinstance(root_cause(error), ApiError):
+    """The error as the client sees it: expected errors keep their code; anything else is masked, as
+    ``overloaded`` when a pool that stayed busy caused it, else as ``internal_error``."""
+    original = root_cause(error)
+    if isinstance(original, ApiError):
         return dict(error.formatted)
     if not is_unexpected(error):
         formatted = error.formatted
         formatted["extensions"] = {"code": "validation_error", **(error.extensions or {})}
         return dict(formatted)
-    masked: dict[str, Any] = {
-        "message": masked_message(request_id),
-        "extensions": {"code": "internal_error"},
-    }
+    busy = overloaded(original)
+    masked: dict[str, Any] = (
+        {"message": busy.message, "extensions": busy.extensions}
+        if busy is not None
+        else {"message": masked_message(request_id), "extensions": {"code": "internal_error"}}
+    )
     if error.path is not None:
         masked["path"] = error.path
     if error.locations is not None:

@@ -25,6 +25,11 @@ CODES: dict[str, ErrorCode] = {
         "`X-DZ-Signature`, an `X-DZ-Timestamp` more than 300 s from the server's clock, or a signature "
         "already used ([tracking.md](tracking.md))",
     ),
+    "duplicate_header": ErrorCode(
+        400,
+        "a header that must be sent once was sent more than once: two `Authorization` headers (which key is meant "
+        "is ambiguous); nothing ran",
+    ),
     "origin_not_allowed": ErrorCode(
         403,
         "a browser request (it has an `Origin` header) to `POST /v1/signups` or `POST /v1/events` from an "
@@ -73,7 +78,17 @@ CODES: dict[str, ErrorCode] = {
     ),
     "payload_too_large": ErrorCode(
         413,
-        "a request body over `MAX_BODY_BYTES` (default 1 MiB)",
+        "a request body over `MAX_BODY_BYTES` (default 1 MiB); nothing ran",
+    ),
+    "request_timeout": ErrorCode(
+        408,
+        "a request body that had not arrived whole `BODY_TIMEOUT_SECONDS` (default 30) after the request was "
+        "authenticated; nothing ran and the connection is closed",
+    ),
+    "request_header_fields_too_large": ErrorCode(
+        431,
+        "more than `MAX_HEADER_COUNT` (default 100) request headers, or more than `MAX_HEADER_BYTES` (default "
+        "32 KiB) of them; nothing ran and the connection is closed",
     ),
     "unsupported_media_type": ErrorCode(
         415,
@@ -135,6 +150,12 @@ CODES: dict[str, ErrorCode] = {
         405,
         "REST only: the `/v1` path exists but not with this method; the `Allow` header lists the methods it has",
     ),
+    "overloaded": ErrorCode(
+        503,
+        "more requests were in flight than the process's Redis or database connections could serve within their "
+        "bounded wait (`REDIS_POOL_TIMEOUT_SECONDS`, [running.md](running.md)); `Retry-After` header and "
+        "`retry_after` seconds; the request did not run, or was rolled back: retry it then",
+    ),
     "internal_error": ErrorCode(
         500,
         "anything unexpected; the message carries the request id, the log carries the stack",
@@ -187,6 +208,16 @@ class ApiError(Exception):
 
 class Unauthorized(ApiError):
     code = "unauthorized"
+
+
+class DuplicateHeader(ApiError):
+    """A header that names one thing (the caller's key) sent more than once: answering with either one would guess
+    which the client meant, and a proxy that added its own would decide it; nothing ran."""
+
+    code = "duplicate_header"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The '{name}' header was sent more than once; send it once.")
 
 
 class OriginNotAllowed(ApiError):
@@ -271,6 +302,22 @@ class PayloadTooLarge(ApiError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body is larger than {limit} bytes.")
+
+
+class RequestTimeout(ApiError):
+    """The request body did not arrive whole within the deadline; what arrived was dropped and nothing ran."""
+
+    code = "request_timeout"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The request body did not arrive within {seconds:g} s.")
+
+
+class RequestHeadersTooLarge(ApiError):
+    code = "request_header_fields_too_large"
+
+    def __init__(self, max_count: int, max_bytes: int) -> None:
+        super().__init__(f"Send at most {max_count} request headers, of at most {max_bytes} bytes in all.")
 
 
 class QueryTooCostly(ApiError):
@@ -418,6 +465,23 @@ class QuotaExceeded(ApiError):
 
     def __init__(self, quota: int, retry_after: int, *, what: str = "requests") -> None:
         super().__init__(f"The monthly quota of {quota} {what} is used up; it renews at the start of next month (UTC).")
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "retry_after": self.retry_after}
+
+
+class Overloaded(ApiError):
+    """A shared pool of connections (Redis's, the database's) stayed empty for its whole bounded wait; the request
+    did not run, or was rolled back. Load, not a fault of the request: it may be retried as it is."""
+
+    code = "overloaded"
+    # Long enough for a burst to drain, short enough that a client retries rather than gives up.
+    DEFAULT_RETRY_AFTER = 2
+
+    def __init__(self, retry_after: int = DEFAULT_RETRY_AFTER) -> None:
+        super().__init__(f"The service is overloaded; retry in {retry_after} s.")
         self.retry_after = retry_after
 
     @property

@@ -175,6 +175,30 @@ async def test_bearer_scheme_is_case_insensitive(session, client):
     assert response.status_code == 200
 
 
+async def test_two_authorization_headers_are_refused_with_400_even_when_the_first_is_valid(session, client):
+    key = await create_key(session, await create_store(session))
+    await session.commit()
+    headers = [("Authorization", f"Bearer {key.token}"), ("Authorization", "Bearer dzpk_live_other")]
+
+    response = await client.post("/graphql", json={"query": VIEWER}, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"] == {"code": "duplicate_header"}
+    assert "www-authenticate" not in response.headers
+
+
+async def test_the_same_key_sent_twice_is_refused_in_the_rest_envelope_too(session, client):
+    key = await create_key(session, await create_store(session))
+    await session.commit()
+    headers = [("Authorization", f"Bearer {key.token}")] * 2
+
+    response = await client.get("/v1/whoami", headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "duplicate_header"
+    assert response.json()["meta"]["request_id"] == response.headers["x-request-id"]
+
+
 async def test_last_used_at_is_set_after_a_request(session, client):
     store = await create_store(session)
     key = await create_key(session, store)

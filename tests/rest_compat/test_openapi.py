@@ -310,6 +310,7 @@ def test_the_error_codes_by_status_are_the_code_tables():
     statuses = {code: status for status, codes in by_status.items() for code in codes}
 
     assert by_status[400] == (
+        "duplicate_header",
         "idempotency_key_invalid",
         "idempotency_key_required",
         "invalid_cursor",

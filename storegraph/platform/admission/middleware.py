@@ -26,7 +26,7 @@ from starlette.types import Scope as AsgiScope
 from storegraph.platform.admission.core import Admission, Admitted
 from storegraph.platform.auth.key_format import KeyType
 from storegraph.platform.auth.principal import principal_of
-from storegraph.platform.http.internal_error import send_internal_error
+from storegraph.platform.http.internal_error import send_failure, send_internal_error
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.http.responses import send_error
 from storegraph.platform.idempotency.runs import DEFAULT_LEASE_SECONDS, IdempotentRuns, Prepared
@@ -67,11 +67,10 @@ class AdmissionMiddleware:
             admitted = await self.admission.admit(
                 principal.store_id, principal.key_pk, plan, prepared.claim, traffic=traffic
             )
-        except Exception:
+        except Exception as error:
             # The limiter's or the idempotency store's backend is unreachable (Redis down, ...): a JSON 500 quoting
-            # the request id, and nothing ran.
-            logger.exception("admission failed (request %s)", request_id_of(scope))
-            await send_internal_error(scope, send)
+            # the request id, or 503 when its pool stayed busy; nothing ran.
+            await send_failure(scope, send, error, logger, "admission failed")
             return
         headers = rate_limit_headers(admitted.decision)
         if not admitted.decision.allowed:

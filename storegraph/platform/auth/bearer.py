@@ -1,4 +1,5 @@
-"""Turns ``Authorization: Bearer dzpk_...`` into a ``Principal`` on ``scope["state"]``, or answers 401.
+"""Turns ``Authorization: Bearer dzpk_...`` into a ``Principal`` on ``scope["state"]``, or answers 401 (400
+``duplicate_header`` for two ``Authorization`` headers: which key is meant would be a guess).
 
 A key that verified is remembered for a short while (storegraph/platform/auth/key_cache.py: revocation evicts it at
 once, in
@@ -22,9 +23,8 @@ from storegraph.platform.auth.key_format import KeyType, ParsedPlatformKey, pars
 from storegraph.platform.auth.key_use import KeyUseRecorder
 from storegraph.platform.auth.principal import Principal
 from storegraph.platform.auth.signed_paths import is_signed_request
-from storegraph.platform.errors import Unauthorized
-from storegraph.platform.http.internal_error import send_internal_error
-from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.errors import DuplicateHeader, Unauthorized
+from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.responses import send_error
 
 logger = logging.getLogger("storegraph.auth")
@@ -56,14 +56,17 @@ class AuthMiddleware:
             return
         try:
             principal = await self.authenticate(_bearer_token(scope))
+        except DuplicateHeader as error:
+            await send_error(scope, send, error)
+            return
         except Unauthorized as error:
             await send_error(scope, send, error, ((b"www-authenticate", b"Bearer"),))
             return
-        except Exception:
-            # The key could not be checked at all (database down, ...): a JSON 500 quoting the request id, not
-            # Starlette's plain-text one. The stack goes to the log; SQL parameters are hidden by the engine.
-            logger.exception("authentication failed (request %s)", request_id_of(scope))
-            await send_internal_error(scope, send)
+        except Exception as error:
+            # The key could not be checked at all (database down or its pool exhausted, ...): a JSON 500 quoting
+            # the request id (503 for overload), not Starlette's plain-text one. SQL parameters are hidden by the
+            # engine.
+            await send_failure(scope, send, error, logger, "authentication failed")
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
@@ -108,9 +111,11 @@ def _is_usable(row: Row[Any], parsed: ParsedPlatformKey) -> bool:
 
 
 def _bearer_token(scope: AsgiScope) -> str | None:
-    value = Headers(scope=scope).get("authorization")
-    if value is None:
+    values = Headers(scope=scope).getlist("authorization")
+    if not values:
         return None
-    scheme, separator, token = value.partition(" ")
+    if len(values) > 1:
+        raise DuplicateHeader("Authorization")
+    scheme, separator, token = values[0].partition(" ")
     # "Bearer" alone (no space, no token) is no bearer credential at all.
     return token.strip() if separator and scheme.lower() == "bearer" else None

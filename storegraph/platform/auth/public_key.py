@@ -2,12 +2,12 @@
 of the Bearer authentication every other route has, and answers their CORS preflight (docs/tracking.md).
 
 A request carries ``X-DZ-Key`` (``dzpub_<env>_<key_id>``), ``X-DZ-Timestamp`` (unix seconds) and
-``X-DZ-Signature`` (storegraph/platform/auth/request_signature.py). The body is buffered to check the signature over its
-exact bytes,
-then handed on unchanged. Refused with 401 ``unauthorized``, before anything runs: a missing, malformed, unknown
-or revoked key (or a platform key's), a timestamp more than ``tolerance_seconds`` from the clock, a bad signature,
-a signature already used (storegraph/platform/auth/replay.py). A browser request from an origin the key does not list is
-403
+``X-DZ-Signature`` (storegraph/platform/auth/request_signature.py). The headers are checked first, the key looked up
+among them; only then is the body read, bounded like every authenticated body (413 ``payload_too_large``, 408
+``request_timeout``), to check the signature over its exact bytes, then handed on unchanged. Refused with 401
+``unauthorized``, before anything runs: a missing, malformed, unknown or revoked key (or a platform key's), a
+timestamp more than ``tolerance_seconds`` from the clock, a bad signature, a signature already used
+(storegraph/platform/auth/replay.py). A browser request from an origin the key does not list is 403
 ``origin_not_allowed``. An accepted request gets a ``Principal`` of ``key_type="public"`` holding only
 ``tracking:write``, so the rate limiter and the usage counters apply per key as for any key.
 """
@@ -33,11 +33,10 @@ from storegraph.platform.auth.replay import ReplayStore
 from storegraph.platform.auth.request_signature import is_fresh, is_well_formed, parse_timestamp, signature_matches
 from storegraph.platform.auth.scopes import PUBLIC_KEY_SCOPES
 from storegraph.platform.auth.signed_paths import is_signed_request
-from storegraph.platform.errors import OriginNotAllowed, Unauthorized
-from storegraph.platform.http.body import read_body, replay_body
-from storegraph.platform.http.internal_error import send_internal_error
-from storegraph.platform.http.request_id import request_id_of
-from storegraph.platform.http.responses import send_error
+from storegraph.platform.errors import OriginNotAllowed, PayloadTooLarge, RequestTimeout, Unauthorized
+from storegraph.platform.http.body import read_limited_body, replay_body
+from storegraph.platform.http.internal_error import send_failure
+from storegraph.platform.http.responses import CONNECTION_CLOSE, send_error
 
 logger = logging.getLogger("storegraph.auth")
 
@@ -67,12 +66,33 @@ class Verified:
     allowed_origin: bytes | None
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What the headers claim, checked before any of the body is read: a usable key, a fresh timestamp and a
+    well-formed signature, still to be checked against the body."""
+
+    row: Row[Any]
+    raw_timestamp: str
+    signature: str
+
+
 class PublicKeyMiddleware:
-    def __init__(self, app: ASGIApp, directory: KeyDirectory, replays: ReplayStore, tolerance_seconds: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        directory: KeyDirectory,
+        replays: ReplayStore,
+        tolerance_seconds: int,
+        *,
+        max_body_bytes: int,
+        body_timeout_seconds: float,
+    ) -> None:
         self.app = app
         self.directory = directory
         self.replays = replays
         self.tolerance_seconds = tolerance_seconds
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
         self._key_use = KeyUseRecorder(directory)
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
@@ -82,28 +102,34 @@ class PublicKeyMiddleware:
         if scope["method"] == "OPTIONS":
             await _send_preflight(scope, send)
             return
-        body = await read_body(receive)
-        if body is None:
-            return  # the client went away before sending its request
         try:
-            verified = await self.verify(scope, body)
+            # The headers first: a request without a usable key never has a byte of its body read.
+            claimed = await self.identify(scope)
+            body = await read_limited_body(scope, receive, self.max_body_bytes, self.body_timeout_seconds)
+            if body is None:
+                return  # the client went away before sending its request
+            verified = await self.verify(scope, claimed, body)
+        except (PayloadTooLarge, RequestTimeout) as error:
+            # The rest of the body is never read: the connection cannot carry another request.
+            await send_error(scope, send, error, (CONNECTION_CLOSE, VARY_ORIGIN))
+            return
         except Unauthorized as error:
             await send_error(scope, send, error, (*SIGNATURE_CHALLENGE, VARY_ORIGIN))
             return
         except OriginNotAllowed as error:
             await send_error(scope, send, error, (VARY_ORIGIN,))
             return
-        except Exception:
-            # The key could not be checked at all (database or Redis down): a JSON 500 quoting the request id.
-            logger.exception("public key authentication failed (request %s)", request_id_of(scope))
-            await send_internal_error(scope, send)
+        except Exception as error:
+            # The key could not be checked at all (database or Redis down): a JSON 500 quoting the request id, or
+            # 503 when their pools stayed busy.
+            await send_failure(scope, send, error, logger, "public key authentication failed")
             return
         scope.setdefault("state", {})["principal"] = verified.principal
         await self.app(scope, replay_body(body, receive), _with_cors(send, verified.allowed_origin))
 
-    async def verify(self, scope: AsgiScope, body: bytes) -> Verified:
-        """The request's principal, or the error it is refused with. Cheap checks first: a request that cannot be
-        valid costs no database lookup, and a signature is only recorded once everything else holds."""
+    async def identify(self, scope: AsgiScope) -> Claimed:
+        """What the headers claim, or the ``Unauthorized`` they are refused with. Cheap checks first: a request that
+        cannot be valid costs no database lookup."""
         headers = RequestHeaders(scope=scope)
         parsed = parse_public_key(_single(headers, KEY_HEADER) or "")
         if parsed is None:
@@ -121,12 +147,18 @@ class PublicKeyMiddleware:
         row = await self.directory.public_key(parsed.key_id)
         if row is None or not _is_usable(row, parsed):
             raise Unauthorized("Unknown or revoked public key.")
-        if not signature_matches(row.signing_secret, raw_timestamp, body, signature):
+        return Claimed(row, raw_timestamp, signature)
+
+    async def verify(self, scope: AsgiScope, claimed: Claimed, body: bytes) -> Verified:
+        """The request's principal, or the error it is refused with; a signature is only recorded once everything
+        else holds."""
+        row, signature = claimed.row, claimed.signature
+        if not signature_matches(row.signing_secret, claimed.raw_timestamp, body, signature):
             raise Unauthorized(
                 "Bad X-DZ-Signature: it must be hex(hmac_sha256(signing_secret, timestamp + '.' + "
                 "hex(sha256(raw_body)))) over the body exactly as sent."
             )
-        allowed_origin = _allowed_origin(headers, row.allowed_origins or [])
+        allowed_origin = _allowed_origin(RequestHeaders(scope=scope), row.allowed_origins or [])
         if not await self.replays.first_use(row.key_id, signature):
             raise Unauthorized("This signature was already used: sign every request anew, with its own timestamp.")
         await self._key_use.touch(row.id)

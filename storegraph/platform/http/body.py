@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from starlette.datastructures import Headers
 from starlette.types import Message, Receive
+from starlette.types import Scope as AsgiScope
+
+from storegraph.platform.errors import PayloadTooLarge, RequestTimeout
 
 
 async def read_body(receive: Receive) -> bytes | None:
-    """The whole request body (the body-limit middleware, outside everything else, bounds its size), or None when
-    the client disconnected before sending all of it."""
+    """The whole request body (the body-limit middleware, or the public-key one for the signed endpoints, bounds
+    its size and time), or None when the client disconnected before sending all of it."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
@@ -16,6 +22,30 @@ async def read_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+async def read_limited_body(scope: AsgiScope, receive: Receive, max_bytes: int, timeout_seconds: float) -> bytes | None:
+    """The whole request body, or None when the client went away first. ``PayloadTooLarge`` for a body over
+    ``max_bytes`` (a declared ``Content-Length`` is refused before reading), ``RequestTimeout`` for one that has not
+    all arrived within ``timeout_seconds``: a client sending slowly cannot hold the connection and what it sent.
+    Either way what was read is dropped with the exception."""
+    declared = _content_length(scope)
+    if declared is not None and declared > max_bytes:
+        raise PayloadTooLarge(max_bytes)
+    body = bytearray()
+    try:
+        async with asyncio.timeout(timeout_seconds):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                body.extend(message.get("body", b""))
+                if len(body) > max_bytes:
+                    raise PayloadTooLarge(max_bytes)
+                if not message.get("more_body", False):
+                    return bytes(body)
+    except TimeoutError:
+        raise RequestTimeout(timeout_seconds) from None
 
 
 def replay_body(body: bytes, receive: Receive) -> Receive:
@@ -30,3 +60,13 @@ def replay_body(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
+
+
+def _content_length(scope: AsgiScope) -> int | None:
+    value = Headers(scope=scope).get("content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None

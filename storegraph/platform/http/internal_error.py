@@ -1,4 +1,5 @@
-"""The answer to an unexpected failure: a JSON 500 in the caller's API style that quotes the request id.
+"""The answer to an unexpected failure: a JSON 500 in the caller's API style that quotes the request id, or 503
+``overloaded`` when the failure was a shared pool of connections that stayed empty (storegraph/platform/overload.py).
 
 Never the exception itself (``internal_error`` carries no stack trace or internal detail): the
 operator finds the stack in the log by the request id.
@@ -6,14 +7,17 @@ operator finds the stack in the log by the request id.
 
 from __future__ import annotations
 
+import logging
+
 import orjson
 from starlette.types import Scope as AsgiScope
 from starlette.types import Send
 
 from storegraph.platform.errors import ApiError
 from storegraph.platform.http.request_id import request_id_of
-from storegraph.platform.http.responses import error_body
+from storegraph.platform.http.responses import error_body, retry_after_header, send_error
 from storegraph.platform.limits.cost_budget import unexecuted_cost_extensions
+from storegraph.platform.overload import overloaded, pool_exhaustion
 
 
 def internal_error_message(scope: AsgiScope) -> str:
@@ -45,3 +49,16 @@ async def send_internal_error(scope: AsgiScope, send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def send_failure(scope: AsgiScope, send: Send, error: BaseException, log: logging.Logger, what: str) -> None:
+    """Answers ``error``, which the caller could not handle, and logs it: ``overloaded`` when a pool stayed empty
+    for its whole wait, else a masked ``internal_error`` with the stack in the log."""
+    busy = overloaded(error)
+    if busy is None:
+        log.error("%s (request %s)", what, request_id_of(scope), exc_info=error)
+        await send_internal_error(scope, send)
+        return
+    # Load, not a bug: no stack; the line says which pool to size (or which processes to add).
+    log.warning("%s: overloaded, %r (request %s)", what, pool_exhaustion(error), request_id_of(scope))
+    await send_error(scope, send, busy, (retry_after_header(busy.retry_after),))

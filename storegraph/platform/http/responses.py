@@ -32,6 +32,14 @@ def error_body(scope: AsgiScope, error: ApiError) -> bytes:
     return orjson.dumps(payload)
 
 
+# On an answer sent before the request was read whole: the server then closes the connection rather than reading on.
+CONNECTION_CLOSE = (b"connection", b"close")
+
+
+def retry_after_header(seconds: int) -> tuple[bytes, bytes]:
+    return (b"retry-after", str(seconds).encode())
+
+
 async def send_error(
     scope: AsgiScope, send: Send, error: ApiError, headers: tuple[tuple[bytes, bytes], ...] = ()
 ) -> None:

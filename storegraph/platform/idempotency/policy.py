@@ -24,8 +24,9 @@ REFUSAL_STATUSES = frozenset({400, 401, 403, 405, 413, 415, 429})
 # 422 is both: a request that failed validation did not run, while invalid_status_transition, customer_banned or
 # insufficient_stock are the answers of a run that changed nothing, and are kept like Stripe keeps a card decline.
 REFUSAL_CODES = frozenset({"validation_error"})
-# What an unexpected failure is reported as; storegraph rolls back the request's transaction after one.
-ROLLED_BACK_CODE = "internal_error"
+# What an unexpected failure is reported as (``overloaded`` when a pool stayed busy); storegraph rolls back the
+# request's transaction after one.
+ROLLED_BACK_CODES = frozenset({"internal_error", "overloaded"})
 
 
 class Requirement(enum.Enum):
@@ -66,7 +67,7 @@ def is_kept(status: int, body: bytes) -> bool:
         return False
     # A GraphQL 200 whose operation partly failed unexpectedly: the endpoint rolled the whole request back, so it
     # is treated like a 5xx.
-    return ROLLED_BACK_CODE not in _codes(payload)
+    return not (_codes(payload) & ROLLED_BACK_CODES)
 
 
 def error_codes(body: bytes) -> set[str]:
