@@ -7,6 +7,8 @@ Written directly on ASGI rather than through a framework view so that the hot pa
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -93,21 +95,25 @@ class GraphQLEndpoint:
             set_usage_endpoint(scope, INVALID_LABEL, keep_existing=True)
             errors = [{"message": str(error), "extensions": {"code": "validation_error"}}]
             return 400, orjson.dumps({"errors": errors, "extensions": unexecuted_cost_extensions()}), JSON_HEADERS
-        status, payload = await self.execute(scope, request)
-        return status, orjson.dumps(payload), _headers(status, payload)
+        allowed = _ALLOWED_OPERATIONS[scope["method"]]
+        async with self.operation(scope, request, allowed, charge_cost=True) as (status, payload):
+            # Inside the transaction: a response that cannot be written (a value orjson refuses) commits nothing.
+            body = orjson.dumps(payload)
+        return status, body, _headers(status, payload)
 
-    async def execute(self, scope: AsgiScope, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return await self.run_operation(scope, request, _ALLOWED_OPERATIONS[scope["method"]], charge_cost=True)
-
-    async def run_operation(
+    @asynccontextmanager
+    async def operation(
         self,
         scope: AsgiScope,
         request: dict[str, Any],
         allowed: frozenset[OperationType],
         *,
         charge_cost: bool,
-    ) -> tuple[int, dict[str, Any]]:
-        """Runs one GraphQL request as the scope's principal, in one transaction: the status and the response.
+    ) -> AsyncIterator[tuple[int, dict[str, Any]]]:
+        """Runs one GraphQL request as the scope's principal, in one transaction: the block gets the status and
+        the response, and the transaction ends with the block. It commits only if the block finishes and the
+        operation had no unexpected error: whatever the caller still does with the response (dump it, convert it
+        to REST) can fail, and a request that then answers an error must have changed nothing.
 
         ``/v1`` runs its table's operations through here too, with ``charge_cost=False``: a REST request is
         limited per request by the plan, not by the query-cost bucket that GraphQL clients draw on.
@@ -129,6 +135,7 @@ class GraphQLEndpoint:
             rate_limiter=self.rate_limiter,
             job_queue=self.job_queue,
         )
+        refused: tuple[int, dict[str, Any]] | None = None
         try:
             result = await self.schema.execute(
                 request["query"],
@@ -146,7 +153,7 @@ class GraphQLEndpoint:
             else:
                 status, reason = 400, error.as_http_error_reason()
             errors = [{"message": reason, "extensions": {"code": "validation_error"}}]
-            return status, {"errors": errors, "data": None, "extensions": unexecuted_cost_extensions()}
+            refused = status, {"errors": errors, "data": None, "extensions": unexecuted_cost_extensions()}
         except BaseException:
             await database.finish(commit=False)
             raise
@@ -154,18 +161,26 @@ class GraphQLEndpoint:
             # Set once the document is parsed (schema/core/usage_label.py); a caller that named the request already
             # (the REST layer running an operation for /v1) keeps its name.
             set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
+        if refused is not None:
+            yield refused
+            return
         # One transaction per request. Expected failures already rolled back their own savepoint (see
         # schema/core/payloads.py) and a refused read field changes nothing, so only an unexpected error,
         # which may have left work half done, rolls the request back.
-        await database.finish(commit=not any(is_unexpected(error) for error in result.errors or ()))
-        request_id = request_id_of(scope)
-        payload: dict[str, Any] = {}
-        if result.errors:
-            payload["errors"] = [format_error(error, request_id) for error in result.errors]
-        payload["data"] = result.data
-        if result.extensions:
-            payload["extensions"] = result.extensions
-        return _status_of(result), payload
+        commit = not any(is_unexpected(error) for error in result.errors or ())
+        try:
+            request_id = request_id_of(scope)
+            payload: dict[str, Any] = {}
+            if result.errors:
+                payload["errors"] = [format_error(error, request_id) for error in result.errors]
+            payload["data"] = result.data
+            if result.extensions:
+                payload["extensions"] = result.extensions
+            yield _status_of(result), payload
+        except BaseException:
+            await database.finish(commit=False)
+            raise
+        await database.finish(commit=commit)
 
 
 def _headers(status: int, payload: dict[str, Any]) -> list[tuple[bytes, bytes]]:

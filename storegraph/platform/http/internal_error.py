@@ -6,13 +6,17 @@ operator finds the stack in the log by the request id.
 
 from __future__ import annotations
 
+import logging
+
 import orjson
+from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
-from starlette.types import Send
 
 from storegraph.platform.errors import ApiError
 from storegraph.platform.http.request_id import request_id_of
-from storegraph.platform.http.responses import error_body
+from storegraph.platform.http.responses import error_body, is_graphql
+
+logger = logging.getLogger("storegraph.http")
 
 
 def internal_error_message(scope: AsgiScope) -> str:
@@ -26,7 +30,7 @@ def masked_message(request_id: str | None) -> str:
 
 def internal_error_body(scope: AsgiScope) -> bytes:
     error = ApiError(internal_error_message(scope))
-    if scope.get("path", "").startswith("/v1"):
+    if not is_graphql(scope):
         return error_body(scope, error)
     # A GraphQL response whose execution failed as a whole: the spec's shape, with ``data`` null.
     return orjson.dumps({"errors": [{"message": error.message, "extensions": {"code": error.code}}], "data": None})
@@ -42,3 +46,31 @@ async def send_internal_error(scope: AsgiScope, send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class InternalErrorMiddleware:
+    """The last answer to an exception that nothing below caught: the JSON 500 above, inside the request id's
+    middleware so it carries ``X-Request-Id``, instead of Starlette's plain-text one, which has neither."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_watched)
+        except Exception:
+            if started:
+                raise  # half an answer is out: nothing better can be sent, the server closes the connection
+            logger.exception("unexpected error (request %s)", request_id_of(scope))
+            await send_internal_error(scope, send)
