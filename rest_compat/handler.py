@@ -112,23 +112,29 @@ class RestApi:
             state["usage_endpoint"] = row.label
             # Converted and dumped inside the transaction: an error on the way (a value the envelope cannot hold,
             # an error GraphQL answered) ends it with a rollback, so an error answer never follows a commit.
-            data = rest_data(compiled, payload, graphql_status, path.get("id"))
+            data = rest_data(compiled, payload, graphql_status, path.get("id"), variables)
             answer = envelope_body(scope, {"data": data})
         return row.status, answer, []
 
 
-def rest_data(compiled: CompiledEndpoint, payload: Mapping[str, Any], graphql_status: int, resource_id: Any) -> Any:
-    """The REST ``data`` of a GraphQL response, or the ``ApiError`` it amounts to."""
+def rest_data(
+    compiled: CompiledEndpoint,
+    payload: Mapping[str, Any],
+    graphql_status: int,
+    resource_id: Any,
+    variables: Mapping[str, Any],
+) -> Any:
+    """The REST ``data`` of a GraphQL response to ``variables``, or the ``ApiError`` it amounts to."""
     row = compiled.endpoint
     if payload.get("errors"):
-        raise from_graphql_errors(payload["errors"])
+        raise from_graphql_errors(payload["errors"], compiled.names, variables)
     if graphql_status != 200 or payload.get("data") is None:
         raise RuntimeError(f"{row.label}: GraphQL answered {graphql_status} without errors")
     data = payload["data"]
     if row.user_errors is not None:
         user_errors = _at(data, row.user_errors)
         if user_errors:
-            raise from_user_errors(user_errors)
+            raise from_user_errors(user_errors, compiled.names)
     result = _at(data, row.result)
     if result is None:
         raise NotFound(row.resource, resource_id if resource_id is not None else "")
