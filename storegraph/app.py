@@ -173,9 +173,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def http_error(request: Request, error: Exception) -> Response:
     """Starlette's own answers, for a path no route serves (``/V1/products``, ``//v1/products``) or a method the
     route does not take, in the REST envelope like every other error; ``/graphql`` keeps FastAPI's answer."""
-    if not isinstance(error, HTTPException) or is_graphql(request.scope):
-        return await http_exception_handler(request, error)  # type: ignore[arg-type]
-    method, path = request.method, request.url.path
+    if not isinstance(error, HTTPException):  # registered for HTTPException only
+        raise error
+    if is_graphql(request.scope):
+        return await http_exception_handler(request, error)
+    method, path = request.method, request.scope["path"]
     headers = {name: value for name, value in (error.headers or {}).items() if name.lower() == "allow"}
     if error.status_code == 404:
         refusal = RestError("not_found", f"No endpoint {method} {path}.")
