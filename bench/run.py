@@ -344,7 +344,7 @@ def check_tools(args: argparse.Namespace) -> None:
         if cpu not in cpus:
             raise BenchError(f"{option} {cpu} is not a CPU this process may use (available: {sorted(cpus)})")
     if args.server_cpu == args.load_cpu:
-        say(f"warning: server and load share CPU {args.server_cpu}; figures will not compare with PERFORMANCE.md")
+        say(f"warning: server and load share CPU {args.server_cpu}; figures will not compare with the peers'")
     if shutil.which("wrk") is None:
         say("wrk is not installed.")
         if os.geteuid() == 0 and shutil.which("apt-get"):

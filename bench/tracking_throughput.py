@@ -1,4 +1,4 @@
-"""Signed ``POST /v1/events`` accepted per second (issue 6), on the embedded default and with Redis, against a raw
+"""Signed ``POST /v1/events`` accepted per second, on the embedded default and with Redis, against a raw
 ceiling measured in the same run.
 
     .venv/bin/python bench/tracking_throughput.py [--rounds 3 --duration 10 --batch-size 10 \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,9 @@ def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False)
     # hide_parameters: bound values are customers' phones and emails, and a failing statement's exception (logged
     # with its stack) or the echo log would otherwise carry them. Phones and emails never appear in logs.
     if database_url.startswith("sqlite"):
+        # aiosqlite logs every call it makes, with its bound values, at DEBUG: a debug log level would put them in
+        # the log after all (webhook URLs with their credentials, signing secrets, phones).
+        logging.getLogger("aiosqlite").setLevel(logging.INFO)
         engine = create_async_engine(database_url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_sqlite)

@@ -5,7 +5,6 @@ variables, and how the result becomes the REST ``data``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,14 +27,8 @@ from graphql.language import Visitor
 from graphql.utilities import type_from_ast
 
 from rest_compat.endpoint import Endpoint
+from rest_compat.names import RestNames, camel_case
 from rest_compat.shapes import Converter, Fragments
-
-_SNAKE = re.compile(r"_([a-z0-9])")
-
-
-def camel_case(name: str) -> str:
-    """``stock_quantity`` → ``stockQuantity``; a camelCase name stays as it is."""
-    return _SNAKE.sub(lambda match: match.group(1).upper(), name)
 
 
 class TableError(Exception):
@@ -48,6 +41,8 @@ class CompiledEndpoint:
     document: str
     variable_types: Mapping[str, GraphQLInputType]
     convert: Converter
+    # GraphQL's names for the request's values back to REST's, for error details.
+    names: RestNames
 
     def variables(
         self, path: Mapping[str, Any], query: Mapping[str, Any], body: Mapping[str, Any] | None
@@ -108,7 +103,8 @@ def compile_endpoint(schema: GraphQLSchema, fragments: Fragments, endpoint: Endp
         gql_type = type_from_ast(schema, definition.type)
         variable_types[definition.variable.name.value] = gql_type  # type: ignore[assignment]
     _check_targets(endpoint, variable_types)
-    return CompiledEndpoint(endpoint, document, variable_types, fragments.converter(endpoint.fragment))
+    names = RestNames.of(endpoint, operation, variable_types)
+    return CompiledEndpoint(endpoint, document, variable_types, fragments.converter(endpoint.fragment), names)
 
 
 def _spread_names(document: Any) -> set[str]:

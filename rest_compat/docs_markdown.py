@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rest_compat.compile import CompiledEndpoint, camel_case
+from rest_compat.compile import CompiledEndpoint
+from rest_compat.names import camel_case
 from rest_compat.openapi.common import TIMESTAMP_PATTERN, JsonObject, error_statuses, is_signed
 from rest_compat.openapi.document import graphql_document
 from rest_compat.representations import FRAGMENTS

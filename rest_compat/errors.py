@@ -7,18 +7,16 @@ the domain's userErrors) become ``validation_error`` with every problem in ``det
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
+from rest_compat.names import RestNames
 from storegraph.platform.errors import CODES, ApiError, ErrorDetail, ValidationFailed
 
 # userError codes that are answers of their own; every other code is a validation problem (blank, too_long, ...).
 OWN_CODES = frozenset(CODES) - {"validation_error"}
-
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 # pydantic's error types → the validation codes the domain uses for the same problems.
 _PYDANTIC_CODES = {
@@ -57,12 +55,6 @@ class RestError(ApiError):
         return {**super().extensions, **self.extra}
 
 
-def snake_case(name: str) -> str:
-    """``input.comparePrice`` → ``compare_price``: REST field names in details, whatever GraphQL called them."""
-    last = name.rsplit(".", 1)[-1] if name.startswith(("input.", "filter.")) else name
-    return _CAMEL_BOUNDARY.sub("_", last).lower()
-
-
 def from_pydantic(error: ValidationError, *, location: str | None = None) -> ValidationFailed:
     details = [
         _detail(problem.get("loc", ()), problem.get("type", "invalid"), problem.get("msg", "is invalid"), location)
@@ -77,29 +69,44 @@ def _detail(loc: Sequence[Any], kind: str, message: str, location: str | None) -
     return ErrorDetail(field=field, code=code, message=f"{field}: {message[0].lower()}{message[1:]}")
 
 
-def from_user_errors(user_errors: Iterable[Mapping[str, Any]]) -> ApiError:
+def from_user_errors(user_errors: Iterable[Mapping[str, Any]], names: RestNames) -> ApiError:
     """A mutation's userErrors as one REST error: the first one with a code of its own (``conflict``,
-    ``not_found``, ...) wins, else all of them are the details of one ``validation_error``."""
+    ``not_found``, ...) wins, else all of them are the details of one ``validation_error``. Fields are named as
+    the client sent them (``names``)."""
     errors = list(user_errors)
     for user_error in errors:
         if user_error["code"] in OWN_CODES:
             field = user_error.get("field")
-            details = [ErrorDetail(snake_case(field), user_error["code"], user_error["message"])] if field else None
-            return RestError(user_error["code"], user_error["message"], details=details)
-    details = [
-        ErrorDetail(snake_case(error.get("field") or "body"), error["code"], error["message"]) for error in errors
-    ]
+            message = names.message(field, user_error["message"]) if field else user_error["message"]
+            details = [ErrorDetail(names.field(field), user_error["code"], message)] if field else None
+            return RestError(user_error["code"], message, details=details)
+    details = [_rest_detail(names, error.get("field"), error["code"], error["message"]) for error in errors]
     return ValidationFailed(details[0].message, details=details)
 
 
-def from_graphql_errors(errors: Sequence[Mapping[str, Any]]) -> ApiError:
-    """The first error of a GraphQL response as the REST error (they share codes)."""
+def from_graphql_errors(
+    errors: Sequence[Mapping[str, Any]], names: RestNames, variables: Mapping[str, Any]
+) -> ApiError:
+    """The first error of a GraphQL response as the REST error (they share codes), naming REST's fields.
+
+    A ``validation_error`` without details is GraphQL refusing a variable: the variables are checked again by
+    graphql-core to find which request value it was, so the client reads ``since``, not ``$filter``.
+    """
     first = errors[0]
     extensions = first.get("extensions") or {}
     code = extensions.get("code", "internal_error")
     if code == "validation_error":
-        raw = extensions.get("details") or [{"field": "", "code": "invalid", "message": first["message"]}]
-        details = [ErrorDetail(snake_case(d.get("field") or "body"), d["code"], d["message"]) for d in raw]
-        return ValidationFailed(first["message"], details=details)
+        raw = extensions.get("details")
+        if raw:
+            details = [_rest_detail(names, d.get("field"), d["code"], d["message"]) for d in raw]
+        else:
+            details = names.variable_problems(variables) or [ErrorDetail("body", "invalid", first["message"])]
+        return ValidationFailed(details[0].message, details=details)
     extra = {"retry_after": extensions["retry_after"]} if "retry_after" in extensions else None
     return RestError(code, first["message"], extra=extra)
+
+
+def _rest_detail(names: RestNames, field: str | None, code: str, message: str) -> ErrorDetail:
+    if not field:
+        return ErrorDetail("body", code, message)
+    return ErrorDetail(names.field(field), code, names.message(field, message))

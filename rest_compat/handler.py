@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
@@ -42,16 +43,17 @@ JSON = (b"content-type", b"application/json")
 
 
 class OperationRunner(Protocol):
-    """Runs a GraphQL operation as the request's principal; what ``/graphql`` runs too."""
+    """Runs a GraphQL operation as the request's principal (what ``/graphql`` runs too): the block gets the status
+    and the response, and the request's transaction commits only if the block finishes."""
 
-    async def run_operation(
+    def operation(
         self,
         scope: AsgiScope,
         request: dict[str, Any],
         allowed: frozenset[OperationType],
         *,
         charge_cost: bool,
-    ) -> tuple[int, dict[str, Any]]: ...
+    ) -> AbstractAsyncContextManager[tuple[int, dict[str, Any]]]: ...
 
 
 def compile_table(schema: GraphQLSchema, endpoints: Sequence[Endpoint] = ENDPOINTS) -> list[CompiledEndpoint]:
@@ -69,16 +71,18 @@ class RestApi:
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         try:
-            status, data, headers = await self._answer(scope, receive)
-        except ApiError as error:
-            await send_envelope(scope, send, error.http_status, _error_payload(error), _error_headers(error))
-            return
+            try:
+                status, body, headers = await self._answer(scope, receive)
+            except ApiError as error:
+                status, headers = error.http_status, _error_headers(error)
+                body = envelope_body(scope, _error_payload(error))
         except Exception as error:
             await send_failure(scope, send, error, logger, "unexpected error in /v1")
             return
-        await send_envelope(scope, send, status, {"data": data}, headers)
+        await _send_json(send, status, body, headers)
 
-    async def _answer(self, scope: AsgiScope, receive: Receive) -> tuple[int, Any, list[tuple[bytes, bytes]]]:
+    async def _answer(self, scope: AsgiScope, receive: Receive) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """The status, the envelope's bytes and the headers of a success, or the ``ApiError`` to answer."""
         match = self.router.match(scope["method"], scope["path"])
         if match is None:
             raise RestError("not_found", f"No endpoint {scope['method']} {scope['path']}.")
@@ -103,23 +107,33 @@ class RestApi:
         variables = compiled.variables(path, query, body)
         allowed = frozenset({OperationType.MUTATION if row.is_write else OperationType.QUERY})
         request = {"query": compiled.document, "variables": variables, "operationName": row.name}
-        graphql_status, payload = await self.runner.run_operation(scope, request, allowed, charge_cost=False)
-        state["usage_endpoint"] = row.label
-        return row.status, rest_data(compiled, payload, graphql_status, path.get("id")), []
+        async with self.runner.operation(scope, request, allowed, charge_cost=False) as (graphql_status, payload):
+            state["usage_endpoint"] = row.label
+            # Converted and dumped inside the transaction: an error on the way (a value the envelope cannot hold,
+            # an error GraphQL answered) ends it with a rollback, so an error answer never follows a commit.
+            data = rest_data(compiled, payload, graphql_status, path.get("id"), variables)
+            answer = envelope_body(scope, {"data": data})
+        return row.status, answer, []
 
 
-def rest_data(compiled: CompiledEndpoint, payload: Mapping[str, Any], graphql_status: int, resource_id: Any) -> Any:
-    """The REST ``data`` of a GraphQL response, or the ``ApiError`` it amounts to."""
+def rest_data(
+    compiled: CompiledEndpoint,
+    payload: Mapping[str, Any],
+    graphql_status: int,
+    resource_id: Any,
+    variables: Mapping[str, Any],
+) -> Any:
+    """The REST ``data`` of a GraphQL response to ``variables``, or the ``ApiError`` it amounts to."""
     row = compiled.endpoint
     if payload.get("errors"):
-        raise from_graphql_errors(payload["errors"])
+        raise from_graphql_errors(payload["errors"], compiled.names, variables)
     if graphql_status != 200 or payload.get("data") is None:
         raise RuntimeError(f"{row.label}: GraphQL answered {graphql_status} without errors")
     data = payload["data"]
     if row.user_errors is not None:
         user_errors = _at(data, row.user_errors)
         if user_errors:
-            raise from_user_errors(user_errors)
+            raise from_user_errors(user_errors, compiled.names)
     result = _at(data, row.result)
     if result is None:
         raise NotFound(row.resource, resource_id if resource_id is not None else "")
@@ -205,11 +219,13 @@ def _error_headers(error: ApiError) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-async def send_envelope(
-    scope: AsgiScope, send: Send, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]]
-) -> None:
+def envelope_body(scope: AsgiScope, payload: dict[str, Any]) -> bytes:
+    """``payload`` (``data`` or ``error``) with the envelope's ``meta``, as JSON."""
     payload["meta"] = {"request_id": request_id_of(scope), "api_version": API_VERSION}
-    body = orjson.dumps(payload)
+    return orjson.dumps(payload)
+
+
+async def _send_json(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -220,4 +236,4 @@ async def send_envelope(
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["ErrorDetail", "RestApi", "compile_table", "rest_data", "send_envelope"]
+__all__ = ["ErrorDetail", "RestApi", "compile_table", "envelope_body", "rest_data"]

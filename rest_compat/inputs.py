@@ -37,7 +37,11 @@ class QueryModel(BaseModel):
 class BodyModel(BaseModel):
     """A JSON body: JSON types are strict (``"price": "1500"`` is refused); fields left out stay unset."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # The handler dumps a body to plain values before it becomes the operation's variables. pydantic reads
+    # ``NaN``, ``Infinity`` and ``1e400`` into free-form JSON (settings, metadata, properties) and would dump them
+    # as null, which deletes a settings key instead of being refused: "constants" hands them on unchanged, to
+    # the same check GraphQL input meets (storegraph/platform/validation.py).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, ser_json_inf_nan="constants")
 
 
 class Page(QueryModel):

@@ -15,8 +15,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 POSTGRES_URL = os.environ.get("STOREGRAPH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-# The rate-limit, quota and idempotency tests run on the real Redis as well as in memory.
-REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+# The rate-limit, quota, idempotency, queue and key-cache tests run on the real Redis as well as in memory, at the
+# address the tests read (tests/support/): REDIS_URL configures the app, not the tests.
+REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 async def check_postgres() -> str | None:
@@ -33,7 +34,10 @@ async def check_redis() -> str | None:
     try:
         await client.ping()
     except (OSError, RedisError) as error:
-        return f"Redis is not reachable at {REDIS_URL}: {error}\nThe tests need a Redis server (set REDIS_URL)."
+        return (
+            f"Redis is not reachable at {REDIS_URL}: {error}\n"
+            "The tests need a Redis server (set STOREGRAPH_TEST_REDIS to point elsewhere)."
+        )
     finally:
         await client.aclose()
     return None

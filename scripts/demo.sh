@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs storegraph into .venv, creates a demo store on the embedded default (SQLite, ./storegraph.db),
-# prints a working key and the GraphiQL URL, and serves the API. Extra arguments go to `storegraph demo`.
+# prints a working key and the GraphiQL URL, and serves the API. Extra arguments go to `storegraph demo`: each run
+# adds another demo store, and --reset drops those of earlier runs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

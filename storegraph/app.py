@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from fastapi.exception_handlers import http_exception_handler
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
@@ -21,6 +23,7 @@ from db.queries.keys import KeyDirectory
 from db.session import create_sessionmaker, ping
 from resolvers.core.cursors import CursorCodec
 from rest_compat.docs_page import openapi_routes
+from rest_compat.errors import RestError
 from rest_compat.handler import RestApi, compile_table
 from schema.core.build import StoregraphSchema, build_schema
 from schema.core.cost import CostLimits
@@ -34,7 +37,9 @@ from storegraph.platform.auth.public_key import PublicKeyMiddleware
 from storegraph.platform.auth.replay import replay_store
 from storegraph.platform.http.body_limit import BodyLimitMiddleware
 from storegraph.platform.http.header_limit import HeaderLimitMiddleware
+from storegraph.platform.http.internal_error import InternalErrorMiddleware
 from storegraph.platform.http.request_id import RequestIdMiddleware
+from storegraph.platform.http.responses import error_body, is_graphql
 from storegraph.platform.idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
@@ -108,8 +113,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if redis is not None:
             await redis.aclose()
 
-    app = FastAPI(title="storegraph", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    # No redirect of ``/docs/`` to ``/docs``: a path no route serves is a 404 in the envelope, like ``/v1/products/``.
+    app = FastAPI(
+        title="storegraph",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,
+    )
     app.state.services = services
+    app.add_exception_handler(HTTPException, http_error)
     graphql = GraphQLEndpoint(
         services.schema,
         services.sessionmaker,
@@ -128,10 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
-    # Starlette runs the last added middleware first: request id, the header limits, authentication (from the
-    # headers alone: a request without a valid key never has its body read), the body's limits in size and time,
-    # then admission (the rate limit, the quota and the Idempotency-Key reservation in one step; a refused request
-    # never reaches the app), then the app.
+    # Starlette runs the last added middleware first: request id, then the last answer to an unexpected error, the
+    # header limits, authentication (from the headers alone: a request without a valid key never has its body read),
+    # the body's limits in size and time, then admission (the rate limit, the quota and the Idempotency-Key
+    # reservation in one step; a refused request never reaches the app), then the app.
     app.add_middleware(
         AdmissionMiddleware,
         admission=services.admission,
@@ -159,8 +173,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_timeout_seconds=settings.body_timeout_seconds,
     )
     app.add_middleware(HeaderLimitMiddleware, max_count=settings.max_header_count, max_bytes=settings.max_header_bytes)
+    app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """Starlette's own answers, for a path no route serves (``/V1/products``, ``//v1/products``) or a method the
+    route does not take, in the REST envelope like every other error; ``/graphql`` keeps FastAPI's answer."""
+    if not isinstance(error, HTTPException):  # registered for HTTPException only
+        raise error
+    if is_graphql(request.scope):
+        return await http_exception_handler(request, error)
+    method, path = request.method, request.scope["path"]
+    headers = {name: value for name, value in (error.headers or {}).items() if name.lower() == "allow"}
+    if error.status_code == 404:
+        refusal = RestError("not_found", f"No endpoint {method} {path}.")
+    elif error.status_code == 405:
+        allowed = f"; use {headers['Allow']}" if "Allow" in headers else ""
+        refusal = RestError("method_not_allowed", f"{method} is not allowed on {path}{allowed}.")
+    else:
+        refusal = RestError("internal_error" if error.status_code >= 500 else "validation_error", str(error.detail))
+    body = error_body(request.scope, refusal)
+    return Response(body, status_code=refusal.http_status, headers=headers, media_type="application/json")
 
 
 class PrefixRoute(BaseRoute):

@@ -314,16 +314,27 @@ def demo(
     orders: Annotated[int, typer.Option(min=0, help="Orders to create.")] = 15000,
     products: Annotated[int, typer.Option(min=1, help="Products to create.")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 2026,
+    reset: Annotated[
+        bool,
+        typer.Option("--reset", help="First drop the demo stores earlier runs made, with all their data and keys."),
+    ] = False,
     then_serve: Annotated[bool, typer.Option("--serve", help="Serve the API right after.")] = False,
     host: Annotated[str, typer.Option(help="With --serve: interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="With --serve: port.")] = 8000,
 ) -> None:
-    """Create a demo store with deterministic synthetic data and print its id and a full-scope key."""
+    """Create a demo store with deterministic synthetic data and print its id and a full-scope key.
+
+    Every run adds another demo store (with a new key) beside those of earlier runs; --reset drops those first.
+    """
 
     async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
-        return await build_demo(sessionmaker, customers=customers, orders=orders, products=products, seed=seed)
+        return await build_demo(
+            sessionmaker, customers=customers, orders=orders, products=products, seed=seed, reset=reset
+        )
 
     created = _run_with_db(work)
+    if created.dropped:
+        typer.echo(f"dropped the earlier demo stores {', '.join(map(str, created.dropped))}", err=True)
     graphiql = f"http://{host}:{port}/graphql"
     _print_json({"store_id": created.store_id, "key": created.key, "graphiql": graphiql})
     typer.echo(

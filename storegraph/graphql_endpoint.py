@@ -14,6 +14,8 @@ A request that is not a GraphQL request at all (a body that is not JSON, no ``qu
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -110,24 +112,28 @@ class GraphQLEndpoint:
         except GraphQLRequestError as error:
             set_usage_endpoint(scope, INVALID_LABEL, keep_existing=True)
             return 400, _unexecuted(str(error), {"code": "validation_error"}), _headers(400, {}, media_type)
-        status, payload = await self.execute(scope, request)
-        if status == 400 and media_type == JSON:
-            # A GraphQL response to a GraphQL request that could not run: a legacy client reads it from a 200.
-            status = 200
-        return status, orjson.dumps(payload), _headers(status, payload, media_type)
+        allowed = _ALLOWED_OPERATIONS[scope["method"]]
+        async with self.operation(scope, request, allowed, charge_cost=True) as (status, payload):
+            if status == 400 and media_type == JSON:
+                # A GraphQL response to a GraphQL request that could not run: a legacy client reads it from a 200.
+                status = 200
+            # Inside the transaction: a response that cannot be written (a value orjson refuses) commits nothing.
+            body = orjson.dumps(payload)
+        return status, body, _headers(status, payload, media_type)
 
-    async def execute(self, scope: AsgiScope, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return await self.run_operation(scope, request, _ALLOWED_OPERATIONS[scope["method"]], charge_cost=True)
-
-    async def run_operation(
+    @asynccontextmanager
+    async def operation(
         self,
         scope: AsgiScope,
         request: dict[str, Any],
         allowed: frozenset[OperationType],
         *,
         charge_cost: bool,
-    ) -> tuple[int, dict[str, Any]]:
-        """Runs one GraphQL request as the scope's principal, in one transaction: the status and the response.
+    ) -> AsyncIterator[tuple[int, dict[str, Any]]]:
+        """Runs one GraphQL request as the scope's principal, in one transaction: the block gets the status and
+        the response, and the transaction ends with the block. It commits only if the block finishes and the
+        operation had no unexpected error: whatever the caller still does with the response (dump it, convert it
+        to REST) can fail, and a request that then answers an error must have changed nothing.
 
         ``/v1`` runs its table's operations through here too, with ``charge_cost=False``: a REST request is
         limited per request by the plan, not by the query-cost bucket that GraphQL clients draw on.
@@ -150,6 +156,7 @@ class GraphQLEndpoint:
             job_queue=self.job_queue,
             operation_name=request.get("operationName"),
         )
+        refused: tuple[int, dict[str, Any]] | None = None
         try:
             result = await self.schema.execute(
                 request["query"],
@@ -170,7 +177,7 @@ class GraphQLEndpoint:
             else:
                 status, reason = 400, "The document is empty."
             errors = [{"message": reason, "extensions": {"code": "validation_error"}}]
-            return status, {"errors": errors, "extensions": unexecuted_cost_extensions()}
+            refused = status, {"errors": errors, "extensions": unexecuted_cost_extensions()}
         except BaseException:
             await database.finish(commit=False)
             raise
@@ -178,21 +185,29 @@ class GraphQLEndpoint:
             # Set once the document is parsed (schema/core/usage_label.py); a caller that named the request already
             # (the REST layer running an operation for /v1) keeps its name.
             set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
+        if refused is not None:
+            yield refused
+            return
         # One transaction per request. Expected failures already rolled back their own savepoint (see
         # schema/core/payloads.py) and a refused read field changes nothing, so only an unexpected error,
         # which may have left work half done, rolls the request back.
-        await database.finish(commit=not any(is_unexpected(error) for error in result.errors or ()))
-        request_id = request_id_of(scope)
-        payload: dict[str, Any] = {}
-        if result.errors:
-            payload["errors"] = [format_error(error, request_id) for error in result.errors]
-        if _executed(result):
-            # GraphQL's rule: a response has ``data`` once execution started, and none when a request error
-            # stopped the operation before it (GraphQL-over-HTTP reads a 2xx into ``data``, even null).
-            payload["data"] = result.data
-        if result.extensions:
-            payload["extensions"] = result.extensions
-        return _status_of(result), payload
+        commit = not any(is_unexpected(error) for error in result.errors or ())
+        try:
+            request_id = request_id_of(scope)
+            payload: dict[str, Any] = {}
+            if result.errors:
+                payload["errors"] = [format_error(error, request_id) for error in result.errors]
+            if _executed(result):
+                # GraphQL's rule: a response has ``data`` once execution started, and none when a request error
+                # stopped the operation before it (GraphQL-over-HTTP reads a 2xx into ``data``, even null).
+                payload["data"] = result.data
+            if result.extensions:
+                payload["extensions"] = result.extensions
+            yield _status_of(result), payload
+        except BaseException:
+            await database.finish(commit=False)
+            raise
+        await database.finish(commit=commit)
 
 
 def _headers(status: int, payload: dict[str, Any], media_type: str) -> list[tuple[bytes, bytes]]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Store
@@ -52,3 +52,15 @@ async def lock_store(session: AsyncSession, store_id: int) -> Store | None:
     # Locked, so that two concurrent merges both land instead of the second overwriting the first.
     stmt = select(Store).where(Store.id == store_id).with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def marked_store_ids(session: AsyncSession, *, name: str, marker: str) -> list[int]:
+    """The stores called ``name`` whose metadata holds ``marker`` set to true (the ones a tool made and owns)."""
+    rows = await session.execute(select(Store.id, Store.metadata_).where(Store.name == name))
+    return [int(row.id) for row in rows if (row.metadata_ or {}).get(marker) is True]
+
+
+async def delete_stores(session: AsyncSession, store_ids: list[int]) -> None:
+    """Deletes the stores with everything they own (every table's ``store_id`` cascades on delete)."""
+    if store_ids:
+        await session.execute(delete(Store).where(Store.id.in_(store_ids)))

@@ -19,7 +19,25 @@ from storegraph.platform.money import MAX_MONEY, is_money
 MAX_DATETIME_LENGTH = 40
 # The widest value a money column holds; anything beyond cannot come from the database.
 _MIN_STORED_MONEY, _MAX_STORED_MONEY = -(2**63), 2**63 - 1
-_MONEY_HINT = f"Money must be a whole amount of the store's currency between 0 and {MAX_MONEY}"
+# Why a scalar refuses a value, as the rest of a sentence that starts with the value's name.
+_DATETIME_FORMAT = "must be an ISO 8601 time such as 2026-04-30T14:22:10Z, or 2026-04-30 14:22:10 in UTC"
+_DATETIME_RANGE = "is out of range: once converted to UTC it must fall within the years 1 to 9999"
+_MONEY_RANGE = f"must be a whole amount of the store's currency between 0 and {MAX_MONEY}"
+
+
+class ScalarRefusal(GraphQLError):
+    """A scalar refusing a client's value (a ``validation_error``). Besides GraphQL's message it keeps why in words
+    that fit any name: ``problem`` completes a sentence that starts with the value's name, so the REST layer can say
+    ``since is out of range: ...`` of the variable behind its ``since`` parameter; ``code`` is the detail's code."""
+
+    def __init__(self, message: str, *, problem: str, code: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.code = code
+
+
+class DateTimeOutOfRange(ValueError):
+    """A well-formed time that leaves the years 1–9999 once moved to UTC."""
 
 
 def serialize_datetime(value: datetime) -> str:
@@ -33,13 +51,16 @@ def parse_datetime(value: object) -> datetime:
     ``YYYY-MM-DD HH:MM:SS``; ``ValueError`` for anything else, including a time that leaves the years 1–9999 once
     moved to UTC (``0001-01-01T00:00:00+01:00``)."""
     if not isinstance(value, str) or len(value) > MAX_DATETIME_LENGTH:
-        raise ValueError("DateTime must be an ISO 8601 string such as 2026-04-30T14:22:10Z")
+        raise ValueError(f"DateTime {_DATETIME_FORMAT}")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        raise ValueError(f"DateTime {_DATETIME_FORMAT}") from None
+    try:
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
-        raise ValueError("DateTime is out of range once converted to UTC") from None
+        raise DateTimeOutOfRange(f"DateTime {_DATETIME_RANGE}") from None
     return parsed
 
 
@@ -52,7 +73,10 @@ def parse_datetime_input(value: object) -> datetime:
     try:
         return parse_datetime(value)
     except (ValueError, TypeError) as error:
-        raise GraphQLError(f"Invalid DateTime {_shown(value)}: {error}") from None
+        out_of_range = isinstance(error, DateTimeOutOfRange)
+        problem, code = (_DATETIME_RANGE, "out_of_range") if out_of_range else (_DATETIME_FORMAT, "invalid")
+        message = f"Invalid DateTime {_shown(value)}: DateTime {problem}"
+        raise ScalarRefusal(message, problem=problem, code=code) from None
 
 
 def serialize_money(value: object) -> int:
@@ -69,7 +93,8 @@ def parse_money(value: object) -> int:
     JSON encoders write); never a string or a boolean. Out of 0..MAX_MONEY is the client's error."""
     amount = int(value) if isinstance(value, float) and value.is_integer() else value
     if not is_money(amount):
-        raise GraphQLError(f"{_MONEY_HINT}; got {_shown(value)}")
+        code = "out_of_range" if isinstance(amount, int) and not isinstance(amount, bool) else "invalid"
+        raise ScalarRefusal(f"Money {_MONEY_RANGE}; got {_shown(value)}", problem=_MONEY_RANGE, code=code)
     return amount
 
 
@@ -77,7 +102,8 @@ def parse_money_literal(node: ValueNode, _variables: dict[str, Any] | None = Non
     """An amount written in the document: an integer literal only, like ``Int``. Its length is checked before
     ``int()``, which refuses more than 4300 digits with a ``ValueError`` (an internal error, not the client's)."""
     if not isinstance(node, IntValueNode) or len(node.value) > len(str(MAX_MONEY)):
-        raise GraphQLError(f"{_MONEY_HINT}; got {_shown(print_ast(node))}")
+        code = "out_of_range" if isinstance(node, IntValueNode) else "invalid"
+        raise ScalarRefusal(f"Money {_MONEY_RANGE}; got {_shown(print_ast(node))}", problem=_MONEY_RANGE, code=code)
     return parse_money(int(node.value))
 
 

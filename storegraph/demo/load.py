@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.models import Customer, Order, OrderItem, OrderStatusChange, Product
 from db.queries.bulk import insert_returning_ids, insert_rows
 from db.queries.keys import create_api_key
-from db.queries.stores import create_store
+from db.queries.stores import create_store, delete_stores, marked_store_ids
 from db.session import begin_write
 from storegraph.demo.draw import _generate
 from storegraph.demo.records import _Customer, _Line, _Order, _Product, _Step
@@ -24,6 +24,8 @@ from storegraph.platform.auth.scopes import ALL_SCOPES
 
 STORE_NAME = "Boutique Demo"
 STORE_PLAN = "enterprise"
+# Set in a demo store's metadata: what ``reset`` may drop, and never a merchant's store that has the same name.
+DEMO_MARKER = "storegraph_demo"
 CHUNK_SIZE = 1_000
 
 T = TypeVar("T")
@@ -33,6 +35,8 @@ T = TypeVar("T")
 class DemoStore:
     store_id: int
     key: str  # the full platform key string (every scope, test env); it is never retrievable again
+    # The demo stores of earlier runs that ``reset`` dropped.
+    dropped: tuple[int, ...] = ()
 
 
 async def build_demo(
@@ -43,12 +47,21 @@ async def build_demo(
     products: int = 200,
     seed: int = 2026,
     progress: bool = True,
+    reset: bool = False,
 ) -> DemoStore:
-    """Creates a new demo store with a full-scope test platform key, and fills it; one transaction."""
+    """Creates a new demo store with a full-scope test platform key, and fills it; one transaction. Every run adds
+    a store; ``reset`` first drops the demo stores of earlier runs (with all their data and keys), in the same
+    transaction."""
     data = _generate(random.Random(seed), customers=customers, orders=orders, products=products)
     async with sessionmaker() as session:
         await begin_write(session)
+        dropped: list[int] = []
+        if reset:
+            dropped = await marked_store_ids(session, name=STORE_NAME, marker=DEMO_MARKER)
+            await delete_stores(session, dropped)
         store = await create_store(session, name=STORE_NAME, plan=STORE_PLAN)
+        store.metadata_ = {DEMO_MARKER: True}
+        await session.flush()
         _, key = await create_api_key(
             session, store_id=store.id, key_type=KeyType.PLATFORM, env=KeyEnv.TEST, scopes=ALL_SCOPES, name="demo"
         )
@@ -57,7 +70,7 @@ async def build_demo(
             await _insert_customers(session, store.id, data.customers, bar)
             await _insert_orders(session, store.id, data.orders, bar)
         await session.commit()
-    return DemoStore(store_id=store.id, key=key)
+    return DemoStore(store_id=store.id, key=key, dropped=tuple(dropped))
 
 
 def _progress_bar(*, enabled: bool) -> Progress:

@@ -43,7 +43,8 @@ CODES: dict[str, ErrorCode] = {
     ),
     "not_found": ErrorCode(
         404,
-        "unknown id, or an id of another store (never revealed to exist)",
+        "unknown id, or an id of another store (never revealed to exist); in REST also a path no route serves, "
+        "in any case (`/V1/products`, `//v1/products`)",
         user_error=True,
     ),
     "validation_error": ErrorCode(
@@ -148,7 +149,8 @@ CODES: dict[str, ErrorCode] = {
     ),
     "method_not_allowed": ErrorCode(
         405,
-        "REST only: the `/v1` path exists but not with this method; the `Allow` header lists the methods it has",
+        "REST only: the path exists but not with this method (`/v1` paths, and `/healthz`, `/readyz`, `/docs`, "
+        "`/openapi.json`); the `Allow` header lists the methods it has",
     ),
     "overloaded": ErrorCode(
         503,

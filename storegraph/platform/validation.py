@@ -19,7 +19,9 @@ MAX_JSON_BYTES = 16_384
 # Deep enough for any settings or metadata a merchant writes by hand; a bound so that walking, storing and
 # serialising a client's object can never hit a recursion limit.
 MAX_JSON_DEPTH = 10
-# JSON integers the database, orjson and every client parse exactly: the signed 64-bit range.
+# JSON integers the database, orjson and every client parse exactly: the signed 64-bit range. Floats are held to
+# the same range: PostgreSQL keeps a JSON number as ``numeric`` and writes it back without an exponent, so ``1e308``
+# returns as a 309-digit integer that no later read can dump.
 MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**63 - 1
 # C0 control characters other than tab, newline and carriage return. PostgreSQL refuses NUL in text and JSON
 # (a 500 instead of an answer), and the others are never part of a name, a note or a search.
@@ -150,6 +152,10 @@ class Problems:
     def _json_float(self, field: str, value: float) -> bool:
         if not math.isfinite(value):
             self.add(field, "invalid", f"{field} must be a finite number")
+            return False
+        # Python compares a float with an int exactly: 2.0**63 is refused, the largest double below it is kept.
+        if not MIN_JSON_INT <= value <= MAX_JSON_INT:
+            self.add(field, "out_of_range", f"{field} must be between {MIN_JSON_INT} and {MAX_JSON_INT}")
             return False
         return True
 

@@ -84,7 +84,7 @@ async def _migrated(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]
 
 @pytest.fixture(scope="module")
 async def demo(database) -> Demo:
-    return Demo(database, await build_demo(database, **SIZE, progress=False))
+    return Demo(database, await build_demo(database, **SIZE, progress=False, reset=False))
 
 
 async def test_customer_totals_equal_the_aggregates_of_their_non_cancelled_orders(demo):
@@ -222,7 +222,7 @@ async def test_repeated_product_names_get_numbered_slugs(demo):
 
 
 async def test_the_same_seed_gives_the_same_data(demo):
-    again = await build_demo(demo.sessionmaker, **SIZE, progress=False)
+    again = await build_demo(demo.sessionmaker, **SIZE, progress=False, reset=False)
 
     async def people(store_id: int) -> list[tuple[Any, ...]]:
         stmt = select(Customer.first_name, Customer.last_name, Customer.phone).where(Customer.store_id == store_id)

@@ -458,7 +458,7 @@ SECRET_DETAIL = "password=hunter2 at db.internal:5432"
 
 
 class BrokenRunner:
-    async def run_operation(self, *_args: Any, **_kwargs: Any) -> tuple[int, dict[str, Any]]:
+    def operation(self, *_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError(SECRET_DETAIL)
 
 

@@ -354,16 +354,35 @@ def nested(depth: int) -> dict[str, Any]:
         ({"small": -(2**63) - 1}, [("metadata.small", "out_of_range")]),
         ({"inf": float("inf")}, [("metadata.inf", "invalid")]),
         ({"nan": float("nan")}, [("metadata.nan", "invalid")]),
+        ({"huge": 1e308}, [("metadata.huge", "out_of_range")]),
+        ({"edge": 2.0**63}, [("metadata.edge", "out_of_range")]),
+        ({"low": -(2.0**64)}, [("metadata.low", "out_of_range")]),
         (nested(MAX_JSON_DEPTH + 1), [("metadata" + ".a" * MAX_JSON_DEPTH, "too_deep")]),
     ],
-    ids=["nul_value", "nul_key", "nul_nested", "int_70_bits", "int_below_64_bits", "infinity", "nan", "too_deep"],
+    ids=[
+        "nul_value",
+        "nul_key",
+        "nul_nested",
+        "int_70_bits",
+        "int_below_64_bits",
+        "infinity",
+        "nan",
+        "float_1e308",
+        "float_2_63",
+        "float_below_64_bits",
+        "too_deep",
+    ],
 )
 def test_json_that_cannot_be_stored_or_dumped_is_refused(value, expected):
     assert json_problems(value) == expected
 
 
 def test_json_at_the_depth_limit_with_64_bit_integers_and_line_breaks_is_fine():
-    value = {"limits": [-(2**63), 2**63 - 1, 1.5, True, None], "text": "a\tb\nc", **nested(MAX_JSON_DEPTH)}
+    value = {
+        "limits": [-(2**63), 2**63 - 1, 1.5, -(2.0**63), 9.2e18, 1e-300, True, None],
+        "text": "a\tb\nc",
+        **nested(MAX_JSON_DEPTH),
+    }
 
     assert json_problems(value) == []
 
@@ -374,9 +393,10 @@ def test_json_at_the_depth_limit_with_64_bit_integers_and_line_breaks_is_fine():
         ("{big: " + str(2**70) + "}", "metadata.big", "out_of_range"),
         ("{huge: " + "9" * 5000 + "}", "metadata.huge", "invalid"),  # graphql-core reads it as NaN
         ("{inf: 1e999}", "metadata.inf", "invalid"),
+        ("{huge: 1e308}", "metadata.huge", "out_of_range"),
         ('{note: "a\\u0000b"}', "metadata.note", "invalid"),
     ],
-    ids=["int_70_bits", "int_5000_digits", "infinity", "nul"],
+    ids=["int_70_bits", "int_5000_digits", "infinity", "float_1e308", "nul"],
 )
 async def test_metadata_literals_json_cannot_hold_are_user_errors(gql, sessionmaker, shop, literal, field, code):
     store, key = shop

@@ -10,13 +10,20 @@ from storegraph.platform.errors import ApiError
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.limits.cost_budget import unexecuted_cost_extensions
 
+GRAPHQL_PATH = "/graphql"
+
+
+def is_graphql(scope: AsgiScope) -> bool:
+    """Whether errors are answered in GraphQL's shape: on ``/graphql`` only. Every other path, ``/v1`` and any
+    path no route serves (``/V1/products``, ``//v1/products``), answers in the REST envelope."""
+    return scope.get("path") == GRAPHQL_PATH
+
 
 def error_body(scope: AsgiScope, error: ApiError) -> bytes:
-    path: str = scope.get("path", "")
     request_id = request_id_of(scope)
     # What an error adds to its code (``retry_after``, ``details``) goes in ``error`` (REST) or ``extensions``.
     extensions = error.extensions
-    if path.startswith("/v1"):
+    if not is_graphql(scope):
         extra = {name: value for name, value in extensions.items() if name != "code"}
         payload: dict[str, object] = {
             "error": {"code": error.code, "message": error.message, **extra},

@@ -32,8 +32,11 @@ from typing import Any
 from storegraph.platform.jobs.backoff import exponential
 from storegraph.platform.jobs.handlers import Handler, JobContext, Periodic, RetryLater
 from storegraph.platform.jobs.queue import Job
+from storegraph.platform.redaction import redact_urls, redact_urls_in_logs
 
 logger = logging.getLogger("storegraph.jobs")
+# A job's failure is logged with its exception, whose message may quote a URL with credentials (a webhook's).
+redact_urls_in_logs(logger)
 
 # The share of the lease a handler may run: the rest is the margin for settling the job before the lease ends.
 HANDLER_SHARE_OF_LEASE = 0.8
@@ -296,8 +299,9 @@ def _report_crash(task: asyncio.Task[None]) -> None:
 
 
 def _describe(error: BaseException) -> str:
-    """What is kept on the job about a failure: the exception's type and message (never the payload)."""
-    message = str(error)
+    """What is kept on the job about a failure: the exception's type and message (never the payload), any URL in
+    it redacted (the job's error is logged when it becomes a dead letter)."""
+    message = redact_urls(str(error))
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 

@@ -75,7 +75,8 @@ def _validated(changes: ProductChanges, *, creating: bool) -> dict[str, Any]:
         problems.add("description", "too_long", "description must be at most 20000 characters")
     problems.plain_text("description", values.get("description"))
     for money in ("price", "compare_price", "cost_price"):
-        problems.integer_range(money, values.get(money), minimum=0, maximum=10**12)
+        if values.get(money) is not None:
+            problems.money(money, values[money])
     problems.integer_range("stock_quantity", values.get("stock_quantity"), minimum=0, maximum=10**9)
     problems.integer_range("low_stock_alert", values.get("low_stock_alert"), minimum=0, maximum=10**9)
     problems.raise_if_any()

@@ -6,8 +6,9 @@ should be tried again raises ``RetryLater`` with the schedule's delay (storegrap
 is done,
 refused or given up returns, and the worker completes the job.
 
-Logs name the delivery, the event name and the subscription id: never the URL (it may carry a token), the body
-(customers' phones and emails), the secret or the signature.
+Logs name the delivery, the event name and the subscription id: never the body (customers' phones and emails),
+the secret or the signature, and a URL only as ``storegraph/platform/redaction.py`` shows it (no credentials or
+token), whatever carries it into a line (an attempt's error, an exception).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from db.session import begin_write
 from storegraph.platform.jobs.handlers import JobContext, RetryLater
 from storegraph.platform.jobs.queue import Job
 from storegraph.platform.limits.plans import effective_plan
+from storegraph.platform.redaction import redact_urls_in_logs
 from storegraph.platform.timestamps import utcnow
 from storegraph.rules.webhooks.delivery_job import DeliveryJob
 from storegraph.rules.webhooks.health import Health, after_failure
@@ -31,6 +33,7 @@ from storegraph.rules.webhooks.schedule import is_exhausted, retry_delay
 from storegraph.rules.webhooks.send import post
 
 logger = logging.getLogger("storegraph.webhooks")
+redact_urls_in_logs(logger)
 
 QUOTA_EXCEEDED = "webhooks quota exceeded"
 

@@ -8,16 +8,21 @@ first ``EXCERPT_BYTES`` of the answer are read, so a receiver that streams forev
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import httpx
 
 from db.queries.webhooks import Attempt
+from storegraph.platform.redaction import redact_urls, redact_urls_in_logs
 from storegraph.rules.webhooks.guard import TargetRefused, TargetUnresolved, check_target
 from storegraph.rules.webhooks.schedule import is_retryable_status, parse_retry_after
 
 EXCERPT_BYTES = 1024
 MAX_ERROR = 255
+
+# httpx logs every request it sends, URL included, at INFO: a webhook URL's credentials and token must not be in it.
+redact_urls_in_logs(logging.getLogger("httpx"))
 
 
 async def post(
@@ -73,7 +78,7 @@ def _request(http: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, 
         return http.build_request("POST", url, content=body, headers=headers, timeout=timeout)
     except (httpx.InvalidURL, ValueError) as error:
         # The subscription's URL passed our checks but not httpx's (an unusual host name): it never will.
-        raise TargetRefused(f"the URL cannot be used: {error}") from None
+        raise TargetRefused(f"the URL cannot be used: {redact_urls(str(error))}") from None
 
 
 async def _excerpt(response: httpx.Response) -> str | None:
@@ -92,7 +97,7 @@ async def _excerpt(response: httpx.Response) -> str | None:
 def _describe(error: httpx.HTTPError) -> str:
     """Says what failed without the request (its URL may carry a token of the merchant's)."""
     kind = "could not connect" if isinstance(error, httpx.ConnectError) else "request failed"
-    detail = str(error).strip()
+    detail = redact_urls(str(error).strip())
     return f"{kind}: {detail}" if detail else f"{kind}: {type(error).__name__}"
 
 
