@@ -19,7 +19,7 @@ from rest_compat.shapes import Const, Many, Obj, Shape, Spread
 
 BEGIN = "<!-- BEGIN GENERATED: `storegraph export-openapi` writes this part from rest_compat/table.py -->"
 ERRORS_BEGIN = (
-    "<!-- BEGIN GENERATED: `storegraph export-openapi` writes this part from storegraph/platform/errors.py -->"
+    "<!-- BEGIN GENERATED: `storegraph export-openapi` writes this part from storegraph/platform/error_codes.py -->"
 )
 END = "<!-- END GENERATED -->"
 

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from rest_compat.names import RestNames
-from storegraph.platform.errors import CODES, ApiError, ErrorDetail, ValidationFailed
+from storegraph.platform.error_codes import CODES
+from storegraph.platform.errors import ApiError, ErrorDetail, ValidationFailed
 
 # userError codes that are answers of their own; every other code is a validation problem (blank, too_long, ...).
 OWN_CODES = frozenset(CODES) - {"validation_error"}

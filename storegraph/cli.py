@@ -26,7 +26,8 @@ from storegraph.demo import build_demo
 from storegraph.job_registry import all_handlers, all_periodic
 from storegraph.platform.auth.key_format import KeyEnv
 from storegraph.platform.auth.scopes import ALL_SCOPES, DEFAULT_PLATFORM_SCOPES
-from storegraph.platform.errors import ValidationFailed, markdown_table
+from storegraph.platform.error_codes import markdown_table
+from storegraph.platform.errors import ValidationFailed
 from storegraph.platform.jobs.worker import Worker, run_until_signalled
 from storegraph.rules.keys import PlatformKeyRequest, PublicKeyRequest, create_platform_key, create_public_key
 from storegraph.services import build_job_context

@@ -7,7 +7,7 @@ from typing import Any, TypeAlias
 
 from rest_compat.endpoint import Endpoint
 from storegraph.platform.auth.signed_paths import is_signed_request
-from storegraph.platform.errors import CODES
+from storegraph.platform.error_codes import CODES
 from storegraph.platform.idempotency.keys import MAX_KEY_LENGTH
 
 JsonObject: TypeAlias = dict[str, Any]

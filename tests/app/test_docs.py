@@ -7,7 +7,7 @@ import re
 from rest_compat.docs_markdown import ERRORS_BEGIN, replace_generated
 from schema.core.permissions import FIELD_SCOPES, OBJECT_SCOPES
 from storegraph.platform import errors
-from storegraph.platform.errors import CODES, markdown_table
+from storegraph.platform.error_codes import CODES, http_status, markdown_table
 from tests.support.paths import REPO
 
 DOCS = REPO / "docs"
@@ -77,4 +77,4 @@ def test_error_statuses_and_user_errors_come_from_the_one_table():
 
 
 def test_a_code_outside_the_table_answers_as_an_internal_error():
-    assert errors.http_status("no_such_code") == 500
+    assert http_status("no_such_code") == 500

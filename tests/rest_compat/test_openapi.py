@@ -31,7 +31,7 @@ from rest_compat.table import ENDPOINTS
 from storegraph.cli import app as cli
 from storegraph.platform import errors as platform_errors
 from storegraph.platform.auth import request_signature as signatures
-from storegraph.platform.errors import CODES
+from storegraph.platform.error_codes import CODES
 from tests.support.factories import create_key, create_store
 from tests.support.paths import REPO
 
