@@ -19,7 +19,7 @@ from starlette.types import Scope as AsgiScope
 
 from storegraph.platform.admission import Admission, RedisAdmission, SequentialAdmission
 from storegraph.platform.admission.middleware import AdmissionMiddleware
-from storegraph.platform.http.request_id import RequestIdMiddleware
+from storegraph.platform.http.request_id import RequestIdMiddleware, request_id_of
 from storegraph.platform.idempotency import DAY_SECONDS, MemoryIdempotencyStore, RedisIdempotencyStore
 from storegraph.platform.limits import MemoryRateLimiter, RedisRateLimiter
 from storegraph.platform.limits.plans import DEFAULT_PLANS
@@ -51,7 +51,10 @@ class StandIn:
             await self.gate.wait()
         if self.raises:
             raise RuntimeError("the handler broke")
-        payload: dict[str, Any] = {"data": {"run": len(self.runs), "received": body.decode()}}
+        payload: dict[str, Any] = {
+            "data": {"run": len(self.runs), "received": body.decode()},
+            "meta": {"request_id": request_id_of(scope)},
+        }
         if self.error_code is not None:
             payload = {"error": {"code": self.error_code, "message": "refused"}}
         encoded = orjson.dumps(payload)
@@ -149,12 +152,30 @@ async def test_a_replay_carries_the_headers_of_the_answer_and_a_correct_length(h
     assert "x-handler-detail" not in again.headers
 
 
-async def test_a_replay_has_the_request_id_of_the_request_that_received_it(http):
-    first = await create(http)
+async def test_a_replay_echoes_the_request_id_its_body_quotes(http):
+    first = await create(http, headers={"X-Request-Id": "first-try"})
     again = await create(http, headers={"X-Request-Id": "retry-of-checkout"})
 
-    assert again.headers["x-request-id"] == "retry-of-checkout"
-    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    assert again.json()["meta"]["request_id"] == "first-try"
+    assert again.headers["x-request-id"] == "first-try" == first.headers["x-request-id"]
+    assert again.headers.get_list("x-request-id") == ["first-try"]
+
+
+async def test_the_same_json_with_other_whitespace_and_key_order_is_replayed(http, handler):
+    first = await http.post("/v1/products", content=b'{"name":"Cotton T-Shirt","price":1500}', headers=KEY)
+    again = await http.post("/v1/products", content=b'{ "price": 1500,\n  "name": "Cotton T-Shirt" }', headers=KEY)
+
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert len(handler.runs) == 1
+
+
+async def test_a_body_that_is_not_json_is_compared_byte_for_byte(http, handler):
+    await http.post("/v1/products", content=b"name=Cotton T-Shirt", headers=KEY)
+    reused = await http.post("/v1/products", content=b"name=Cotton  T-Shirt", headers=KEY)
+
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert len(handler.runs) == 1
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,17 @@ async def test_a_replay_carries_the_rate_limit_state_of_the_request_that_receive
     assert int(again.headers["x-ratelimit-remaining"]) == int(first.headers["x-ratelimit-remaining"]) - 1
 
 
+async def test_a_rest_replay_answers_the_request_id_its_body_quotes(client, shop):
+    headers = with_key(shop.key)
+    product = {"name": "Cotton T-Shirt", "price": 1500}
+
+    first = await client.post("/v1/products", json=product, headers=headers)
+    again = await client.post("/v1/products", json=product, headers=headers)
+
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["x-request-id"] == again.json()["meta"]["request_id"] == first.headers["x-request-id"]
+
+
 async def test_without_the_header_every_graphql_request_runs(client, sessionmaker, shop):
     await client.post("/graphql", json=shop.order(), headers=shop.key.headers)
     again = await client.post("/graphql", json=shop.order(), headers=shop.key.headers)

@@ -28,7 +28,7 @@ from storegraph.platform.errors import (
     IdempotencyKeyReused,
 )
 from storegraph.platform.http.body import read_body, replay_body
-from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.http.request_id import REQUEST_ID_HEADER, request_id_of
 from storegraph.platform.http.responses import send_error
 from storegraph.platform.idempotency.keys import (
     MAX_KEY_LENGTH,
@@ -43,9 +43,9 @@ from storegraph.platform.idempotency.store import DAY_SECONDS, IdempotencyStore,
 logger = logging.getLogger("storegraph.idempotency")
 
 REPLAYED_HEADER = (b"idempotent-replayed", b"true")
-# The headers that are part of the answer itself. Everything else belongs to the request that receives it: the
-# request-id middleware and admission add X-Request-Id and X-RateLimit-* to a replay as to any response, and
-# content-length is recomputed from the stored body.
+# The headers that are part of the answer itself, with the first request's X-Request-Id (added when it is kept).
+# Everything else belongs to the request that receives it: admission adds X-RateLimit-* to a replay as to any
+# response, and content-length is recomputed from the stored body.
 KEPT_HEADERS = frozenset({b"content-type", b"content-language", b"location", b"cache-control"})
 DEFAULT_LEASE_SECONDS = 60.0
 
@@ -167,7 +167,12 @@ class _ResponseRecorder:
         self.settled = True
         body = bytes(self.body)
         if is_kept(self.status, body):
-            await self.owner.keep(self.scope, self.reservation, StoredResponse(self.status, self.headers, body))
+            headers = self.headers
+            request_id = request_id_of(self.scope)
+            if request_id is not None:
+                # The body may quote it (the REST envelope's meta, a masked error): a replay's header says the same.
+                headers = (*headers, (REQUEST_ID_HEADER, request_id.encode("ascii")))
+            await self.owner.keep(self.scope, self.reservation, StoredResponse(self.status, headers, body))
         else:
             await self.owner.forget(self.scope, self.reservation)
 
