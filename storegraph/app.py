@@ -34,7 +34,12 @@ from storegraph.platform.auth.public_key import PublicKeyMiddleware
 from storegraph.platform.auth.replay import replay_store
 from storegraph.platform.http.body_limit import BodyLimitMiddleware
 from storegraph.platform.http.request_id import RequestIdMiddleware
-from storegraph.platform.idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
+from storegraph.platform.idempotency import (
+    AnswerSealer,
+    IdempotencyStore,
+    MemoryIdempotencyStore,
+    RedisIdempotencyStore,
+)
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
@@ -134,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         AdmissionMiddleware,
         admission=services.admission,
         plans=settings.plans,
+        sealer=AnswerSealer.from_secret(settings.secret_key),
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
     )

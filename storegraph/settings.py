@@ -16,7 +16,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./storegraph.db"
     redis_url: str | None = None
-    # Signs pagination cursors. Any process of one deployment must share it; the default suits one machine only.
+    # Signs pagination cursors and seals the answers kept for Idempotency-Key replays. Any process of one deployment
+    # must share it; the default suits one machine only. Changing it makes the answers kept until then unreadable.
     secret_key: str = "storegraph-development-secret-change-me"  # noqa: S105  (documented: set it in production)
     public_base_url: str = "http://127.0.0.1:8000"
     db_pool_size: int = Field(default=40, ge=1)

@@ -107,6 +107,11 @@ CODES: dict[str, ErrorCode] = {
         409,
         "the first request with this `Idempotency-Key` is still running; retry later to get its answer",
     ),
+    "idempotency_response_unavailable": ErrorCode(
+        422,
+        "the request with this `Idempotency-Key` already ran, but its kept answer cannot be replayed: it no longer "
+        "opens (`SECRET_KEY` changed since); nothing ran again: look the result up rather than retry",
+    ),
     "rate_limited": ErrorCode(
         429,
         "the key made its plan's requests-per-minute in the last 60 seconds; `Retry-After` header and "
@@ -348,6 +353,18 @@ class IdempotencyKeyInUse(ApiError):
     def __init__(self) -> None:
         super().__init__(
             "A request with this Idempotency-Key is still being processed. Retry later to receive its response."
+        )
+
+
+class IdempotencyResponseUnavailable(ApiError):
+    """The request with this key ran, but its answer cannot be replayed; nothing ran again (a new key would)."""
+
+    code = "idempotency_response_unavailable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"The request with this Idempotency-Key already ran, but {reason}. Look its result up instead of "
+            "retrying: a new key would run it again."
         )
 
 

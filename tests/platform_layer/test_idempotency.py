@@ -20,11 +20,11 @@ from starlette.types import Scope as AsgiScope
 from storegraph.platform.admission import Admission, RedisAdmission, SequentialAdmission
 from storegraph.platform.admission.middleware import AdmissionMiddleware
 from storegraph.platform.http.request_id import RequestIdMiddleware, request_id_of
-from storegraph.platform.idempotency import DAY_SECONDS, MemoryIdempotencyStore, RedisIdempotencyStore
+from storegraph.platform.idempotency import DAY_SECONDS, AnswerSealer, MemoryIdempotencyStore, RedisIdempotencyStore
 from storegraph.platform.limits import MemoryRateLimiter, RedisRateLimiter
 from storegraph.platform.limits.plans import DEFAULT_PLANS
 from tests.support.factories import principal
-from tests.support.idempotency_support import FakeClock, redis_prefix
+from tests.support.idempotency_support import SEALER, FakeClock, redis_prefix
 
 LEASE = 60.0
 KEY = {"Idempotency-Key": "3f1c8e2a-6b1d-4f7e-9a55-0c2d9e1b7a40"}
@@ -80,9 +80,11 @@ class AsPrincipal:
         await self.app(scope, receive, send)
 
 
-def stack(app: ASGIApp, admission: Admission) -> ASGIApp:
+def stack(app: ASGIApp, admission: Admission, sealer: AnswerSealer = SEALER) -> ASGIApp:
     """The order of storegraph/app.py: request id, then authentication, then admission (with idempotency)."""
-    admitting = AdmissionMiddleware(app, admission, DEFAULT_PLANS, ttl_seconds=DAY_SECONDS, lease_seconds=LEASE)
+    admitting = AdmissionMiddleware(
+        app, admission, DEFAULT_PLANS, sealer=sealer, ttl_seconds=DAY_SECONDS, lease_seconds=LEASE
+    )
     return RequestIdMiddleware(AsPrincipal(admitting))
 
 
@@ -423,6 +425,18 @@ async def test_a_crashed_holder_blocks_the_key_only_for_its_lease(http, handler,
     stuck.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await stuck
+
+
+async def test_an_answer_kept_under_another_secret_key_is_unavailable_and_never_runs_again(handler):
+    admission = in_memory()
+    async with client_for(stack(handler, admission)) as before:
+        await create(before)
+    async with client_for(stack(handler, admission, AnswerSealer.from_secret("rotated"))) as after:
+        retry = await create(after)
+
+    assert retry.status_code == 422
+    assert retry.json()["error"]["code"] == "idempotency_response_unavailable"
+    assert len(handler.runs) == 1
 
 
 async def test_an_unreachable_store_is_a_json_500(handler):

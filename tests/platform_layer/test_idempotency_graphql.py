@@ -13,10 +13,8 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from db.models import Order, Store
-from storegraph.app import create_app
-from tests.conftest import app_settings, services_of
 from tests.support.factories import Key, create_key, create_product, create_store
-from tests.support.idempotency_support import REDIS_URL, redis_prefix
+from tests.support.idempotency_support import redis_app as redis_app_over
 
 PLACE = """
 mutation($input: PlaceOrderInput!) {
@@ -192,15 +190,8 @@ async def test_a_v1_write_without_the_header_is_idempotency_key_required(client,
 
 @pytest.fixture
 async def redis_app(database_url: str) -> AsyncIterator[FastAPI]:
-    async with redis_prefix() as (_redis, prefix):
-        application = create_app(app_settings(database_url, redis_url=REDIS_URL, redis_prefix=prefix))
-        services = services_of(application)
-        try:
-            yield application
-        finally:
-            await services.engine.dispose()
-            if services.redis is not None:
-                await services.redis.aclose()
+    async with redis_app_over(database_url) as application:
+        yield application
 
 
 async def test_with_redis_the_same_order_sent_twice_is_placed_once(redis_app, sessionmaker, shop):

@@ -18,7 +18,6 @@ from storegraph.platform.idempotency import (
     MemoryIdempotencyStore,
     Outcome,
     RedisIdempotencyStore,
-    StoredResponse,
     is_kept,
     parse_idempotency_key,
     request_fingerprint,
@@ -27,7 +26,8 @@ from storegraph.platform.idempotency.redis_store import decode_record, encode_re
 from tests.support.idempotency_support import FakeClock, redis_prefix
 
 LEASE = 60.0
-CREATED = StoredResponse(201, ((b"content-type", b"application/json"),), b'{"data":{"id":1}}')
+# Stores keep what they are given as opaque bytes: the sealed response (tested in test_idempotency_sealing.py).
+CREATED = b"\x01sealed 201 answer"
 
 
 @dataclass
@@ -66,7 +66,7 @@ async def test_the_first_reservation_of_a_key_is_new(backend):
     reservation = await backend.store.reserve("1:a", "fp", LEASE)
 
     assert reservation.outcome is Outcome.NEW
-    assert reservation.response is None
+    assert reservation.sealed is None
 
 
 async def test_an_identical_request_while_the_first_runs_is_in_progress(backend):
@@ -88,7 +88,7 @@ async def test_a_completed_request_is_replayed_with_its_response(backend):
     again = await backend.store.reserve("1:a", "fp", LEASE)
 
     assert again.outcome is Outcome.REPLAY
-    assert again.response == CREATED
+    assert again.sealed == CREATED
 
 
 async def test_a_different_request_after_completion_is_a_mismatch(backend):
@@ -98,7 +98,7 @@ async def test_a_different_request_after_completion_is_a_mismatch(backend):
     again = await backend.store.reserve("1:a", "other", LEASE)
 
     assert again.outcome is Outcome.MISMATCH
-    assert again.response is None  # another request's answer is never handed out
+    assert again.sealed is None  # another request's answer is never handed out
 
 
 async def test_a_released_key_is_new_again_even_for_a_different_request(backend):
@@ -137,9 +137,9 @@ async def test_a_holder_whose_lease_lapsed_cannot_overwrite_the_next_holders_res
     current = await backend.store.reserve("1:a", "fp", LEASE)
     await backend.store.complete(current, CREATED)
 
-    await backend.store.complete(stale, StoredResponse(200, (), b"stale"))
+    await backend.store.complete(stale, b"stale")
 
-    assert (await backend.store.reserve("1:a", "fp", LEASE)).response == CREATED
+    assert (await backend.store.reserve("1:a", "fp", LEASE)).sealed == CREATED
 
 
 async def test_a_request_that_ran_past_its_lease_is_still_kept_when_nobody_took_the_key(backend):
@@ -148,7 +148,7 @@ async def test_a_request_that_ran_past_its_lease_is_still_kept_when_nobody_took_
 
     await backend.store.complete(reservation, CREATED)
 
-    assert (await backend.store.reserve("1:a", "fp", LEASE)).response == CREATED
+    assert (await backend.store.reserve("1:a", "fp", LEASE)).sealed == CREATED
 
 
 async def test_releasing_a_stored_response_keeps_it(backend):
@@ -160,12 +160,12 @@ async def test_releasing_a_stored_response_keeps_it(backend):
     assert (await backend.store.reserve("1:a", "fp", LEASE)).outcome is Outcome.REPLAY
 
 
-async def test_a_binary_body_with_newlines_round_trips(backend):
-    response = StoredResponse(200, ((b"content-type", b"application/octet-stream"),), b"\n\x00\xff{\n}\r\n")
+async def test_binary_bytes_with_newlines_round_trip(backend):
+    sealed = b"\x01\n\x00\xff{\n}\r\n"
     first = await backend.store.reserve("1:a", "fp", LEASE)
-    await backend.store.complete(first, response)
+    await backend.store.complete(first, sealed)
 
-    assert (await backend.store.reserve("1:a", "fp", LEASE)).response == response
+    assert (await backend.store.reserve("1:a", "fp", LEASE)).sealed == sealed
 
 
 async def test_twenty_concurrent_reservations_make_exactly_one_holder(backend):

@@ -27,6 +27,7 @@ from storegraph.platform.http.internal_error import send_internal_error
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.http.responses import send_error
 from storegraph.platform.idempotency.runs import DEFAULT_LEASE_SECONDS, IdempotentRuns, Prepared
+from storegraph.platform.idempotency.sealing import AnswerSealer
 from storegraph.platform.idempotency.store import DAY_SECONDS
 from storegraph.platform.limits.headers import count_endpoint, rate_limit_headers, refusal
 from storegraph.platform.limits.plans import Plan, effective_plan
@@ -41,13 +42,16 @@ class AdmissionMiddleware:
         admission: Admission,
         plans: Mapping[str, Plan],
         *,
+        sealer: AnswerSealer,
         ttl_seconds: float = DAY_SECONDS,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
         self.app = app
         self.admission = admission
         self.plans = plans
-        self.idempotency = IdempotentRuns(app, admission.store, ttl_seconds=ttl_seconds, lease_seconds=lease_seconds)
+        self.idempotency = IdempotentRuns(
+            app, admission.store, sealer=sealer, ttl_seconds=ttl_seconds, lease_seconds=lease_seconds
+        )
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         principal = principal_of(scope) if scope["type"] == "http" else None

@@ -26,6 +26,7 @@ from storegraph.platform.errors import (
     IdempotencyKeyInvalid,
     IdempotencyKeyRequired,
     IdempotencyKeyReused,
+    IdempotencyResponseUnavailable,
 )
 from storegraph.platform.http.body import read_body, replay_body
 from storegraph.platform.http.request_id import REQUEST_ID_HEADER, request_id_of
@@ -38,6 +39,7 @@ from storegraph.platform.idempotency.keys import (
     scope_key,
 )
 from storegraph.platform.idempotency.policy import Requirement, is_kept, requirement
+from storegraph.platform.idempotency.sealing import AnswerSealer, UnreadableAnswer
 from storegraph.platform.idempotency.store import DAY_SECONDS, IdempotencyStore, Outcome, Reservation, StoredResponse
 
 logger = logging.getLogger("storegraph.idempotency")
@@ -72,11 +74,13 @@ class IdempotentRuns:
         app: ASGIApp,
         store: IdempotencyStore,
         *,
+        sealer: AnswerSealer,
         ttl_seconds: float = DAY_SECONDS,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
         self.app = app
         self.store = store
+        self.sealer = sealer
         self.ttl_seconds = ttl_seconds
         self.lease_seconds = lease_seconds
 
@@ -106,10 +110,20 @@ class IdempotentRuns:
             await self._run(scope, reservation, body, receive, send)
         elif reservation.outcome is Outcome.MISMATCH:
             await send_error(scope, send, IdempotencyKeyReused())
-        elif reservation.outcome is Outcome.IN_PROGRESS or reservation.response is None:
+        elif reservation.outcome is Outcome.IN_PROGRESS or reservation.sealed is None:
             await send_error(scope, send, IdempotencyKeyInUse())
         else:
-            await _send_replay(send, reservation.response)
+            await self._replay(scope, reservation, reservation.sealed, send)
+
+    async def _replay(self, scope: AsgiScope, reservation: Reservation, sealed: bytes, send: Send) -> None:
+        try:
+            response = self.sealer.open(reservation.scope_key, reservation.fingerprint, sealed)
+        except UnreadableAnswer:
+            # Sealed under another SECRET_KEY (or in an older format): the request ran, so it must not run again.
+            logger.warning("a kept idempotent answer does not open (request %s)", request_id_of(scope))
+            await send_error(scope, send, IdempotencyResponseUnavailable("its kept answer can no longer be read"))
+            return
+        await _send_replay(send, response)
 
     async def _run(self, scope: AsgiScope, reservation: Reservation, body: bytes, receive: Receive, send: Send) -> None:
         recorder = _ResponseRecorder(self, scope, reservation, send)
@@ -125,7 +139,8 @@ class IdempotentRuns:
 
     async def keep(self, scope: AsgiScope, reservation: Reservation, response: StoredResponse) -> None:
         try:
-            await self.store.complete(reservation, response, self.ttl_seconds)
+            sealed = self.sealer.seal(reservation.scope_key, reservation.fingerprint, response)
+            await self.store.complete(reservation, sealed, self.ttl_seconds)
         except Exception:
             # The request ran and its answer is on its way; a retry will find the lease (409) until it lapses.
             logger.exception("could not store an idempotent response (request %s)", request_id_of(scope))
