@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sealer=AnswerSealer.from_secret(settings.secret_key),
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
+        max_response_bytes=settings.idempotency_max_response_bytes,
     )
     directory = KeyDirectory(services.engine)
     app.add_middleware(AuthMiddleware, directory=directory, keys=services.key_revocations.cache)

@@ -30,6 +30,7 @@ from storegraph.platform.errors import Throttled
 from storegraph.platform.http.body import read_body
 from storegraph.platform.http.internal_error import send_internal_error
 from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.idempotency.policy import mark_mutation
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets
@@ -154,6 +155,8 @@ class GraphQLEndpoint:
             # Set once the document is parsed (schema/core/usage_label.py); a caller that named the request already
             # (the REST layer running an operation for /v1) keeps its name.
             set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
+            if context.operation_type == "mutation":
+                mark_mutation(scope)  # only a mutation's answer is kept for an Idempotency-Key
         # One transaction per request. Expected failures already rolled back their own savepoint (see
         # schema/core/payloads.py) and a refused read field changes nothing, so only an unexpected error,
         # which may have left work half done, rolls the request back.

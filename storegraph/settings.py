@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # its key before the claim lapses (so a crashed process cannot block it for a day; longer than any request).
     idempotency_ttl_seconds: float = Field(default=86_400, gt=0)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0)
+    # A larger answer is not kept for replays (the key still never runs its request twice; docs/idempotency.md).
+    idempotency_max_response_bytes: int = Field(default=262_144, ge=1024)
     # Background work (docs/jobs.md): "auto" keeps jobs in Redis when REDIS_URL is set, else in the database.
     job_queue: Literal["auto", "database", "redis"] = "auto"
     # A claimed job is handed out again if its worker has not finished it within this time (it died).

@@ -109,8 +109,9 @@ CODES: dict[str, ErrorCode] = {
     ),
     "idempotency_response_unavailable": ErrorCode(
         422,
-        "the request with this `Idempotency-Key` already ran, but its kept answer cannot be replayed: it no longer "
-        "opens (`SECRET_KEY` changed since); nothing ran again: look the result up rather than retry",
+        "the request with this `Idempotency-Key` already ran, but its answer cannot be replayed: it was over "
+        "`IDEMPOTENCY_MAX_RESPONSE_BYTES` and not kept (`original_status` says how the request answered), or its kept "
+        "copy no longer opens (`SECRET_KEY` changed since); nothing ran again: look the result up rather than retry",
     ),
     "rate_limited": ErrorCode(
         429,
@@ -361,11 +362,18 @@ class IdempotencyResponseUnavailable(ApiError):
 
     code = "idempotency_response_unavailable"
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, original_status: int | None = None) -> None:
         super().__init__(
             f"The request with this Idempotency-Key already ran, but {reason}. Look its result up instead of "
             "retrying: a new key would run it again."
         )
+        self.original_status = original_status
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        if self.original_status is None:
+            return {"code": self.code}
+        return {"code": self.code, "original_status": self.original_status}
 
 
 class RateLimited(ApiError):

@@ -21,10 +21,11 @@ from storegraph.platform.admission import Admission, RedisAdmission, SequentialA
 from storegraph.platform.admission.middleware import AdmissionMiddleware
 from storegraph.platform.http.request_id import RequestIdMiddleware, request_id_of
 from storegraph.platform.idempotency import DAY_SECONDS, AnswerSealer, MemoryIdempotencyStore, RedisIdempotencyStore
+from storegraph.platform.idempotency.policy import mark_mutation
 from storegraph.platform.limits import MemoryRateLimiter, RedisRateLimiter
 from storegraph.platform.limits.plans import DEFAULT_PLANS
 from tests.support.factories import principal
-from tests.support.idempotency_support import SEALER, FakeClock, redis_prefix
+from tests.support.idempotency_support import SEALER, FakeClock, kept_bytes, redis_prefix
 
 LEASE = 60.0
 KEY = {"Idempotency-Key": "3f1c8e2a-6b1d-4f7e-9a55-0c2d9e1b7a40"}
@@ -39,6 +40,8 @@ class StandIn:
     status: int = 201
     error_code: str | None = None
     raises: bool = False
+    # What the GraphQL endpoint says of a request that ran a mutation.
+    marks_mutation: bool = False
     gate: asyncio.Event | None = None
     started: asyncio.Event = field(default_factory=asyncio.Event)
     runs: list[bytes] = field(default_factory=list)
@@ -51,6 +54,8 @@ class StandIn:
             await self.gate.wait()
         if self.raises:
             raise RuntimeError("the handler broke")
+        if self.marks_mutation:
+            mark_mutation(scope)
         payload: dict[str, Any] = {
             "data": {"run": len(self.runs), "received": body.decode()},
             "meta": {"request_id": request_id_of(scope)},
@@ -80,10 +85,18 @@ class AsPrincipal:
         await self.app(scope, receive, send)
 
 
-def stack(app: ASGIApp, admission: Admission, sealer: AnswerSealer = SEALER) -> ASGIApp:
+def stack(
+    app: ASGIApp, admission: Admission, sealer: AnswerSealer = SEALER, max_response_bytes: int = 256 * 1024
+) -> ASGIApp:
     """The order of storegraph/app.py: request id, then authentication, then admission (with idempotency)."""
     admitting = AdmissionMiddleware(
-        app, admission, DEFAULT_PLANS, sealer=sealer, ttl_seconds=DAY_SECONDS, lease_seconds=LEASE
+        app,
+        admission,
+        DEFAULT_PLANS,
+        sealer=sealer,
+        ttl_seconds=DAY_SECONDS,
+        lease_seconds=LEASE,
+        max_response_bytes=max_response_bytes,
     )
     return RequestIdMiddleware(AsPrincipal(admitting))
 
@@ -425,6 +438,61 @@ async def test_a_crashed_holder_blocks_the_key_only_for_its_lease(http, handler,
     stuck.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await stuck
+
+
+async def test_an_answer_over_the_size_limit_keeps_only_that_the_request_ran(handler):
+    admission = in_memory()
+    async with client_for(stack(handler, admission, max_response_bytes=1024)) as http:
+        first = await create(http, {"name": "x" * 2000})
+        retry = await create(http, {"name": "x" * 2000})
+        kept = await kept_bytes(admission.store)
+
+    assert first.status_code == 201
+    assert retry.status_code == 422
+    assert retry.json()["error"]["code"] == "idempotency_response_unavailable"
+    assert retry.json()["error"]["original_status"] == 201
+    assert len(handler.runs) == 1
+    assert len(kept) < 1024
+
+
+async def test_an_answer_within_the_size_limit_is_kept(handler):
+    async with client_for(stack(handler, in_memory(), max_response_bytes=1024)) as http:
+        first = await create(http, {"name": "x" * 100})
+        again = await create(http, {"name": "x" * 100})
+
+    assert len(first.content) < 1024
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+
+
+QUERY = {"query": "{ viewer { keyId } }"}
+MUTATION = {"query": 'mutation { createProduct(input: {name: "Shirt", price: 1}) { product { id } } }'}
+
+
+async def test_a_graphql_query_with_a_key_takes_no_part_and_reaches_the_app_whole(http, handler):
+    await http.post("/graphql", json=QUERY, headers=KEY)
+    again = await http.post("/graphql", json=QUERY, headers=KEY)
+
+    assert "idempotent-replayed" not in again.headers
+    assert [orjson.loads(body) for body in handler.runs] == [QUERY, QUERY]
+
+
+async def test_a_graphql_answer_the_endpoint_did_not_mark_as_a_mutations_is_not_kept(http, handler):
+    await http.post("/graphql", json=MUTATION, headers=KEY)
+    again = await http.post("/graphql", json=MUTATION, headers=KEY)
+
+    assert "idempotent-replayed" not in again.headers
+    assert len(handler.runs) == 2
+
+
+async def test_a_graphql_mutations_answer_is_kept_and_replayed(http, handler):
+    handler.marks_mutation = True
+    first = await http.post("/graphql", json=MUTATION, headers=KEY)
+    again = await http.post("/graphql", json=MUTATION, headers=KEY)
+
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert len(handler.runs) == 1
 
 
 async def test_an_answer_kept_under_another_secret_key_is_unavailable_and_never_runs_again(handler):

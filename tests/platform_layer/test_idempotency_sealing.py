@@ -62,3 +62,9 @@ def test_bytes_that_are_not_a_sealed_answer_are_unreadable(record):
 
 def test_sealing_the_same_answer_twice_gives_different_bytes():
     assert SEALER.seal("1:k", "fp", ANSWER) != SEALER.seal("1:k", "fp", ANSWER)
+
+
+def test_the_record_of_an_answer_too_large_to_keep_opens_to_its_status_and_size():
+    ran = StoredResponse(200, (), b"", omitted_bytes=300_000)
+
+    assert SEALER.open("1:k", "fp", SEALER.seal("1:k", "fp", ran)) == ran

@@ -68,6 +68,7 @@ def encode_answer(response: StoredResponse) -> bytes:
         "status": response.status,
         # Header bytes are latin-1 by HTTP's rules, so this round-trips every byte.
         "headers": [[name.decode("latin-1"), value.decode("latin-1")] for name, value in response.headers],
+        "omitted": response.omitted_bytes,
     }
     return orjson.dumps(header) + b"\n" + response.body
 
@@ -76,7 +77,7 @@ def decode_answer(plain: bytes) -> StoredResponse:
     header_bytes, _, body = plain.partition(b"\n")
     header = orjson.loads(header_bytes)
     headers = tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in header["headers"])
-    return StoredResponse(header["status"], headers, body)
+    return StoredResponse(header["status"], headers, body, header["omitted"])
 
 
 def _bound(scope_key: str, fingerprint: str) -> bytes:

@@ -30,6 +30,8 @@ class StoredResponse:
     status: int
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
+    # An answer too large to keep: the size of the body that is not kept (``body`` is empty), else 0.
+    omitted_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
