@@ -1,4 +1,5 @@
-"""The idempotency stores: every behaviour holds in memory and in the real Redis (which must be up: no skips)."""
+"""The idempotency stores: every behaviour holds in memory, in the real Redis (which must be up: no skips), and in
+the database, SQLite and PostgreSQL (databases of this module's own, so that its fixed keys meet nothing else)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
+from sqlalchemy import delete
 
+from db.models import IdempotencyRecord
+from db.queries.idempotency import DatabaseIdempotencyStore
+from db.session import create_engine, write_transaction
 from storegraph.platform.idempotency import (
     DAY_SECONDS,
     IdempotencyStore,
@@ -23,7 +28,7 @@ from storegraph.platform.idempotency import (
     request_fingerprint,
 )
 from storegraph.platform.idempotency.redis_store import decode_record, encode_response
-from tests.support.idempotency_support import FakeClock, redis_prefix
+from tests.support.idempotency_support import FakeClock, migrated_database, redis_prefix
 
 LEASE = 60.0
 # Stores keep what they are given as opaque bytes: the sealed response (tested in test_idempotency_sealing.py).
@@ -37,7 +42,8 @@ class Backend:
     redis: Redis | None = None
 
     async def lapse(self, scope_key: str) -> None:
-        """What a lapsed lease leaves: no record (memory: the clock moves past it; Redis: the key expired)."""
+        """What a lapsed lease leaves: no live record (memory and the database: the clock moves past it; Redis: the
+        key expired)."""
         if self.clock is not None:
             self.clock.now += LEASE
         else:
@@ -52,14 +58,31 @@ async def redis_and_prefix() -> AsyncIterator[tuple[Redis, str]]:
         yield pair
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+@pytest.fixture(scope="module")
+async def own_databases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, str]]:
+    """This module's SQLite and PostgreSQL databases, by kind."""
+    directory = tmp_path_factory.mktemp("idempotency")
+    async with migrated_database("sqlite", directory) as sqlite, migrated_database("postgresql", directory) as pg:
+        yield {"sqlite": sqlite, "postgresql": pg}
+
+
+@pytest.fixture(params=["memory", "redis", "sqlite", "postgresql"])
+async def backend(request: pytest.FixtureRequest, own_databases: dict[str, str]) -> AsyncIterator[Backend]:
+    clock = FakeClock()
     if request.param == "memory":
-        clock = FakeClock()
         yield Backend(MemoryIdempotencyStore(clock=clock), clock=clock)
         return
-    async with redis_prefix() as (client, prefix):
-        yield Backend(RedisIdempotencyStore(client, prefix=prefix), redis=client)
+    if request.param == "redis":
+        async with redis_prefix() as (client, prefix):
+            yield Backend(RedisIdempotencyStore(client, prefix=prefix), redis=client)
+        return
+    engine = create_engine(own_databases[request.param], pool_size=25)
+    try:
+        async with write_transaction(engine) as connection:
+            await connection.execute(delete(IdempotencyRecord))
+        yield Backend(DatabaseIdempotencyStore(engine, clock=clock), clock=clock)
+    finally:
+        await engine.dispose()
 
 
 async def test_the_first_reservation_of_a_key_is_new(backend):
