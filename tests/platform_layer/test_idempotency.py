@@ -477,6 +477,23 @@ async def test_a_graphql_query_with_a_key_takes_no_part_and_reaches_the_app_whol
     assert [orjson.loads(body) for body in handler.runs] == [QUERY, QUERY]
 
 
+@pytest.mark.parametrize(
+    "body", [orjson.dumps(QUERY), b"[1]", b'{"query": '], ids=["a query", "not a request", "not json"]
+)
+async def test_a_graphql_request_that_runs_no_mutation_holds_no_key_while_it_runs(http, handler, body):
+    handler.gate = asyncio.Event()
+    first = asyncio.create_task(http.post("/graphql", content=body, headers=KEY))
+    await handler.started.wait()
+    second = asyncio.create_task(http.post("/graphql", content=body, headers=KEY))
+    await asyncio.sleep(0.05)
+    handler.gate.set()
+
+    responses = await asyncio.gather(first, second)
+
+    assert [response.status_code for response in responses] == [201, 201]  # what the stand-in answers
+    assert len(handler.runs) == 2
+
+
 async def test_a_graphql_answer_the_endpoint_did_not_mark_as_a_mutations_is_not_kept(http, handler):
     await http.post("/graphql", json=MUTATION, headers=KEY)
     again = await http.post("/graphql", json=MUTATION, headers=KEY)

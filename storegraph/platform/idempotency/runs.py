@@ -218,6 +218,8 @@ def _may_mutate(body: bytes) -> bool:
         request = orjson.loads(body)
     except orjson.JSONDecodeError:
         return False
+    if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+        return False
     return request_operation(request) in (None, "mutation")
 
 
