@@ -440,6 +440,20 @@ async def test_a_crashed_holder_blocks_the_key_only_for_its_lease(http, handler,
         await stuck
 
 
+async def test_the_memory_store_keeps_a_secret_answer_sealed_and_replays_it(handler):
+    admission = in_memory()
+    secret = "dzpk_live_k3y1d.s3cr3t-shown-once"
+    async with client_for(stack(handler, admission)) as http:
+        first = await create(http, {"secret": secret})
+        kept = await kept_bytes(admission.store)
+        again = await create(http, {"secret": secret})
+
+    assert secret in first.text
+    assert secret.encode() not in kept
+    assert b"s3cr3t" not in kept
+    assert again.content == first.content
+
+
 async def test_an_answer_over_the_size_limit_keeps_only_that_the_request_ran(handler):
     admission = in_memory()
     async with client_for(stack(handler, admission, max_response_bytes=1024)) as http:
