@@ -7,7 +7,9 @@ with its middleware and without it, in one run, in process (no HTTP server, so o
 Variants, each against the bare app measured in the same run:
 - ``stack (memory)``: request id, body limit, the signed-request check (which passes these requests by),
   authentication (the key lookup on SQLite, answered by the key cache after the first request), rate limit and
-  quota with the per-endpoint usage counters, idempotency, with the in-process backends;
+  quota with the per-endpoint usage counters, idempotency, with the embedded default's backends (limits decided in
+  memory, their counts written to SQLite in the background; Idempotency-Key records in SQLite, two statements per
+  keyed write);
 - ``stack (redis)``: the same with the Redis backends (rate limit and usage counters, idempotency, key revocation
   feed);
 - ``stack without auth``: the same two with authentication replaced by a fixed principal, to show what the limits

@@ -74,6 +74,14 @@ async def begin_write(session: AsyncSession) -> None:
     await session.connection(execution_options={WRITE_TRANSACTION: True})
 
 
+def single_statements(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` for statements that are each a transaction of their own, outside any request's transaction: one
+    atomic upsert or delete (the idempotency records) needs no BEGIN and COMMIT around it. See
+    ``single_statement_reads`` for how each dialect does it; a write that must see its own earlier statements, or
+    be undone with them, needs ``write_transaction`` instead."""
+    return single_statement_reads(engine)
+
+
 def single_statement_reads(engine: AsyncEngine) -> AsyncEngine:
     """``engine`` as used for a lone SELECT outside any request transaction (the API-key lookup).
 

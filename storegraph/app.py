@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
+from db.queries.idempotency import DatabaseIdempotencyStore
 from db.queries.keys import KeyDirectory
 from db.session import create_sessionmaker, ping
 from resolvers.core.cursors import CursorCodec
@@ -40,11 +41,22 @@ from storegraph.platform.http.header_limit import HeaderLimitMiddleware
 from storegraph.platform.http.internal_error import InternalErrorMiddleware
 from storegraph.platform.http.request_id import RequestIdMiddleware
 from storegraph.platform.http.responses import error_body, is_graphql
-from storegraph.platform.idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
+from storegraph.platform.idempotency import (
+    AnswerSealer,
+    IdempotencyStore,
+    RedisIdempotencyStore,
+)
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
-from storegraph.services import create_database, create_queue, create_redis, start_embedded_worker
+from storegraph.services import (
+    create_database,
+    create_queue,
+    create_redis,
+    start_counting,
+    start_embedded_worker,
+    stop_counting,
+)
 from storegraph.services import rate_limiter as _rate_limiter
 from storegraph.settings import Settings
 
@@ -76,8 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = create_database(settings)
     redis = create_redis(settings)
-    limiter = _rate_limiter(settings, redis)
-    idempotency = _idempotency_store(settings, redis)
+    limiter = _rate_limiter(settings, redis, engine)
+    idempotency = _idempotency_store(settings, redis, engine)
     services = Services(
         settings=settings,
         engine=engine,
@@ -95,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await start_counting(services.rate_limiter)  # the embedded default's counts, read back and written out
         feed = asyncio.create_task(services.key_revocations.listen())
         # `storegraph serve` sets EMBEDDED_WORKER (unless --no-worker); other apps, the tests' among them, run none.
         embedded = None
@@ -106,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if embedded is not None:
             await embedded.stop()  # finishes its running jobs while the engine is still open
+        await stop_counting(services.rate_limiter)  # after the worker, whose quota takings it writes out too
         feed.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feed
@@ -150,8 +164,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         AdmissionMiddleware,
         admission=services.admission,
         plans=settings.plans,
+        sealer=AnswerSealer.from_secret(settings.secret_key),
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
+        max_response_bytes=settings.idempotency_max_response_bytes,
     )
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds
@@ -225,9 +241,10 @@ def _key_revocations(settings: Settings, redis: Redis | None) -> KeyRevocations:
     return KeyRevocations(cache, redis, f"{settings.redis_prefix}keys")
 
 
-def _idempotency_store(settings: Settings, redis: Redis | None) -> IdempotencyStore:
+def _idempotency_store(settings: Settings, redis: Redis | None, engine: AsyncEngine) -> IdempotencyStore:
+    # Without Redis the records are kept in the database, so that a retry after a restart finds its answer.
     if redis is None:
-        return MemoryIdempotencyStore()
+        return DatabaseIdempotencyStore(engine)
     return RedisIdempotencyStore(redis, prefix=settings.redis_prefix)
 
 

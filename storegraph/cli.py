@@ -30,7 +30,7 @@ from storegraph.platform.error_codes import markdown_table
 from storegraph.platform.errors import ValidationFailed
 from storegraph.platform.jobs.worker import Worker, run_until_signalled
 from storegraph.rules.keys import PlatformKeyRequest, PublicKeyRequest, create_platform_key, create_public_key
-from storegraph.services import build_job_context
+from storegraph.services import build_job_context, start_counting
 from storegraph.settings import Settings
 
 app = typer.Typer(help="storegraph: a GraphQL-first commerce API with a REST /v1 compatibility layer.")
@@ -167,6 +167,7 @@ def worker_command(
 async def _work(settings: Settings, *, concurrency: int | None, batch_size: int | None) -> None:
     context, cleanup = build_job_context(settings)
     try:
+        await start_counting(context.limiter)
         worker = Worker.from_settings(
             context, all_handlers(), all_periodic(), concurrency=concurrency, batch_size=batch_size
         )

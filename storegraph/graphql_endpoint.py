@@ -41,6 +41,7 @@ from storegraph.platform.http.body import read_body
 from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.media import JSON, is_json_body, preferred_media_type
 from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.idempotency.policy import mark_mutation
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets
@@ -185,6 +186,8 @@ class GraphQLEndpoint:
             # Set once the document is parsed (schema/core/usage_label.py); a caller that named the request already
             # (the REST layer running an operation for /v1) keeps its name.
             set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
+            if context.operation_type == "mutation":
+                mark_mutation(scope)  # only a mutation's answer is kept for an Idempotency-Key
         if refused is not None:
             yield refused
             return

@@ -3,6 +3,7 @@ engine, the Redis client, the job queue, the limiter and the embedded worker are
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -10,16 +11,18 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.queries.jobs import DatabaseJobQueue
+from db.queries.usage import DatabaseRateLimiter
 from db.session import create_engine, create_sessionmaker
 from storegraph.job_registry import all_handlers, all_periodic
 from storegraph.platform.jobs.handlers import JobContext
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.jobs.worker import BackgroundWorker, Worker
-from storegraph.platform.limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from storegraph.platform.limits import RateLimiter, RedisRateLimiter
 from storegraph.platform.overload import bounded_redis
 from storegraph.settings import Settings
 
 Cleanup = Callable[[], Awaitable[None]]
+logger = logging.getLogger("storegraph.services")
 
 
 def create_database(settings: Settings) -> AsyncEngine:
@@ -48,10 +51,28 @@ def create_queue(settings: Settings, engine: AsyncEngine, redis: Redis | None) -
     return DatabaseJobQueue(engine)
 
 
-def rate_limiter(settings: Settings, redis: Redis | None) -> RateLimiter:
+def rate_limiter(settings: Settings, redis: Redis | None, engine: AsyncEngine) -> RateLimiter:
+    # Without Redis the window lives in this process and the monthly and daily counts in the database, written
+    # out between ``start_counting`` and ``stop_counting``.
     if redis is None:
-        return MemoryRateLimiter()
+        return DatabaseRateLimiter(engine)
     return RedisRateLimiter(redis, prefix=settings.redis_prefix)
+
+
+async def start_counting(limiter: RateLimiter) -> None:
+    """Read the database's counts back and write this process's out every second (a Redis limiter needs none)."""
+    if isinstance(limiter, DatabaseRateLimiter):
+        await limiter.start()
+
+
+async def stop_counting(limiter: RateLimiter) -> None:
+    """Write the last counts out; a failure is logged, since the process is stopping anyway (it loses them)."""
+    if not isinstance(limiter, DatabaseRateLimiter):
+        return
+    try:
+        await limiter.stop()
+    except Exception:
+        logger.exception("could not write the last usage counts")
 
 
 def webhook_http_client(settings: Settings) -> httpx.AsyncClient:
@@ -71,13 +92,16 @@ def job_context(
 
 
 def build_job_context(settings: Settings) -> tuple[JobContext, Cleanup]:
-    """Everything a standalone worker process needs, and the coroutine function that releases it."""
+    """Everything a standalone worker process needs, and the coroutine function that releases it (the caller
+    starts the limiter's counting, ``start_counting``, once its event loop runs)."""
     engine = create_database(settings)
     redis = create_redis(settings)
     queue = create_queue(settings, engine, redis)
-    context = job_context(settings, engine, create_sessionmaker(engine), queue, rate_limiter(settings, redis))
+    limiter = rate_limiter(settings, redis, engine)
+    context = job_context(settings, engine, create_sessionmaker(engine), queue, limiter)
 
     async def cleanup() -> None:
+        await stop_counting(limiter)
         await context.http.aclose()
         await queue.close()
         await engine.dispose()

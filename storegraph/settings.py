@@ -18,7 +18,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./storegraph.db"
     redis_url: str | None = None
-    # Signs pagination cursors. Any process of one deployment must share it; the default suits one machine only.
+    # Signs pagination cursors and seals the answers kept for Idempotency-Key replays. Any process of one deployment
+    # must share it; the default suits one machine only. Changing it makes the answers kept until then unreadable.
     secret_key: str = "storegraph-development-secret-change-me"  # noqa: S105  (documented: set it in production)
     public_base_url: str = "http://127.0.0.1:8000"
     db_pool_size: int = Field(default=40, ge=1)
@@ -66,6 +67,8 @@ class Settings(BaseSettings):
     # its key before the claim lapses (so a crashed process cannot block it for a day; longer than any request).
     idempotency_ttl_seconds: float = Field(default=86_400, gt=0)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0)
+    # A larger answer is not kept for replays (the key still never runs its request twice; docs/idempotency.md).
+    idempotency_max_response_bytes: int = Field(default=262_144, ge=1024)
     # Background work (docs/jobs.md): "auto" keeps jobs in Redis when REDIS_URL is set, else in the database.
     job_queue: Literal["auto", "database", "redis"] = "auto"
     # A claimed job is handed out again if its worker has not finished it within this time (it died).

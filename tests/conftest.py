@@ -19,7 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.migrate import upgrade_to_head
 from db.session import create_engine
@@ -158,7 +158,12 @@ def count_statements(app: FastAPI) -> Any:
 
 def statement_counter(app: FastAPI) -> Any:
     """For an app other than the ``app`` fixture: ``with statement_counter(app)() as counter: ...``."""
-    engine = services_of(app).engine.sync_engine
+    return engine_statement_counter(services_of(app).engine)
+
+
+def engine_statement_counter(async_engine: AsyncEngine) -> Any:
+    """For an engine of a test's own: ``with engine_statement_counter(engine)() as counter: ...``."""
+    engine = async_engine.sync_engine
 
     @contextmanager
     def counting() -> Iterator[StatementCounter]:

@@ -2,6 +2,7 @@
 
 from db.models.api_key import ApiKey
 from db.models.customer import Customer
+from db.models.idempotency import IdempotencyRecord
 from db.models.job import Job
 from db.models.landing_page import LandingPage
 from db.models.order import Order, OrderItem, OrderStatusChange
@@ -9,12 +10,14 @@ from db.models.outbox import OutboxEvent
 from db.models.product import Product
 from db.models.store import Store
 from db.models.tracking import EventCount, Signup, TrackedEvent
+from db.models.usage import UsageCounter
 from db.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiKey",
     "Customer",
     "EventCount",
+    "IdempotencyRecord",
     "Job",
     "LandingPage",
     "Order",
@@ -25,6 +28,7 @@ __all__ = [
     "Signup",
     "Store",
     "TrackedEvent",
+    "UsageCounter",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

@@ -122,6 +122,9 @@ class Context:
     # The operation's label for the per-endpoint usage counters, set once the document is parsed
     # (schema/core/usage_label.py); the endpoint hands it to the rate-limit middleware.
     usage_endpoint: str | None = None
+    # The type of the operation that runs ("query", "mutation"), known with the label; the endpoint tells
+    # idempotency, which keeps only a mutation's answer.
+    operation_type: str | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

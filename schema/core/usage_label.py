@@ -52,7 +52,7 @@ def _directive_values(variables: Mapping[str, object] | None) -> dict[str, objec
 
 
 class UsageLabel(SchemaExtension):
-    """Puts the operation's label on the request context once the document is parsed."""
+    """Puts the operation's label, and its type, on the request context once the document is parsed."""
 
     def on_parse(self) -> Iterator[None]:
         yield
@@ -60,7 +60,9 @@ class UsageLabel(SchemaExtension):
         context = execution.context
         if execution.graphql_document is None or not isinstance(context, Context):
             return
-        # The operation strawberry runs: the one named, else the document's first.
+        # The operation strawberry runs: the one named, else the document's only one.
+        operation = get_operation_ast(execution.graphql_document, execution.operation_name)
+        context.operation_type = operation.operation.value if operation is not None else None
         context.usage_endpoint = operation_label(
             execution.schema._schema, execution.graphql_document, execution.operation_name, execution.variables
         )

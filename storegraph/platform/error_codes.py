@@ -134,6 +134,12 @@ CODES: dict[str, ErrorCode] = {
         409,
         "the first request with this `Idempotency-Key` is still running; retry later to get its answer",
     ),
+    "idempotency_response_unavailable": ErrorCode(
+        422,
+        "the request with this `Idempotency-Key` already ran, but its answer cannot be replayed: it was over "
+        "`IDEMPOTENCY_MAX_RESPONSE_BYTES` and not kept (`original_status` says how the request answered), or its kept "
+        "copy no longer opens (`SECRET_KEY` changed since); nothing ran again: look the result up rather than retry",
+    ),
     "rate_limited": ErrorCode(
         429,
         "the key made its plan's requests-per-minute in the last 60 seconds; `Retry-After` header and "

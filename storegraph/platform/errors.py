@@ -279,6 +279,25 @@ class IdempotencyKeyInUse(ApiError):
         )
 
 
+class IdempotencyResponseUnavailable(ApiError):
+    """The request with this key ran, but its answer cannot be replayed; nothing ran again (a new key would)."""
+
+    code = "idempotency_response_unavailable"
+
+    def __init__(self, reason: str, *, original_status: int | None = None) -> None:
+        super().__init__(
+            f"The request with this Idempotency-Key already ran, but {reason}. Look its result up instead of "
+            "retrying: a new key would run it again."
+        )
+        self.original_status = original_status
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        if self.original_status is None:
+            return {"code": self.code}
+        return {"code": self.code, "original_status": self.original_status}
+
+
 class RateLimited(ApiError):
     """The key used up its plan's requests of the sliding 60-second window; the request did not run."""
 

@@ -14,8 +14,8 @@ from tests.support.paths import REPO
 TOP_LEVEL = ("db", "resolvers", "rest_compat", "schema", "storegraph")
 MAX_LINES = 500
 
-# Where each domain lives in each layer; a domain absent from a layer has nothing there (usage keeps no rows of its
-# own, so it has no queries or rules; stores have no list to resolve beyond the store itself).
+# Where each domain lives in each layer; a domain absent from a layer has nothing there (usage has no rules: its
+# queries are the limiter's counters; stores have no list to resolve beyond the store itself).
 DOMAIN_HOMES = {
     "stores": (
         "schema/stores",
@@ -66,7 +66,7 @@ DOMAIN_HOMES = {
         "db/queries/tracking.py",
         "storegraph/rules/tracking",
     ),
-    "usage": ("schema/usage", "resolvers/usage.py", "rest_compat/rows/usage.py"),
+    "usage": ("schema/usage", "resolvers/usage.py", "rest_compat/rows/usage.py", "db/queries/usage.py"),
 }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from uuid import uuid4
 
+import httpx
 import pytest
 from graphql import GraphQLObjectType
 
@@ -13,7 +15,9 @@ from db.models import ApiKey
 from schema.core.build import build_schema
 from storegraph.platform.auth.key_format import KeyEnv, hash_secret
 from storegraph.platform.auth.scopes import ALL_SCOPES, Scope
+from tests.conftest import services_of
 from tests.support.factories import create_key, create_store
+from tests.support.idempotency_support import kept_bytes, redis_app
 from tests.support.mutation_helpers import (
     assert_insufficient_scope,
     count_rows,
@@ -417,3 +421,35 @@ async def test_rest_revoke_of_itself_by_a_narrow_key_is_200(session, client, sho
     assert response.json()["data"]["revoked_at"] is not None
     assert (await client.get("/v1/whoami", headers=manager.headers)).status_code == 401
     assert (await client.get("/v1/whoami", headers=full.headers)).status_code == 200
+
+
+# --- secrets at rest ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["embedded", "redis"])
+async def any_app(request, app, database_url):
+    """The app on the embedded default, and one whose idempotency records live in the real Redis."""
+    if request.param == "embedded":
+        yield app
+        return
+    async with redis_app(database_url) as application:
+        yield application
+
+
+async def test_a_key_created_with_an_idempotency_key_is_kept_sealed_and_replayed(any_app, shop):
+    _store, key = shop
+    headers = {**key.headers, "Idempotency-Key": uuid4().hex}
+    body = {"type": "platform", "scopes": ["orders:read"]}
+    transport = httpx.ASGITransport(app=any_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://storegraph.test") as http:
+        first = await http.post("/v1/keys", json=body, headers=headers)
+        kept = await kept_bytes(services_of(any_app).idempotency)
+        again = await http.post("/v1/keys", json=body, headers=headers)
+
+    token = first.json()["data"]["secret"]
+    assert first.status_code == 201
+    assert token.startswith("dzpk_live_")
+    assert token.encode() not in kept
+    assert token.rpartition(".")[2].encode() not in kept
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["data"]["secret"] == token

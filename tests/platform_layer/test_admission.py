@@ -18,7 +18,7 @@ from starlette.types import Scope as AsgiScope
 from storegraph.app import create_app
 from storegraph.platform.admission import Admission, Admitted, Claim, RedisAdmission, SequentialAdmission
 from storegraph.platform.admission.middleware import AdmissionMiddleware
-from storegraph.platform.idempotency import MemoryIdempotencyStore, Outcome, RedisIdempotencyStore, StoredResponse
+from storegraph.platform.idempotency import MemoryIdempotencyStore, Outcome, RedisIdempotencyStore
 from storegraph.platform.idempotency.redis_store import RESERVE_ARG_COUNT, RESERVE_FUNCTION, RESERVE_KEY_COUNT
 from storegraph.platform.limits import MemoryRateLimiter, RedisRateLimiter, Traffic
 from storegraph.platform.limits.plans import Plan
@@ -26,12 +26,12 @@ from storegraph.platform.limits.redis_backend import HIT_ARG_COUNT, HIT_FUNCTION
 from storegraph.settings import Settings
 from tests.conftest import services_of
 from tests.support.factories import principal
-from tests.support.idempotency_support import REDIS_URL, redis_prefix
+from tests.support.idempotency_support import REDIS_URL, SEALER, redis_prefix
 
 STORE_ID = 3
 KEY_PK = 11
 LEASE = 60.0
-CREATED = StoredResponse(201, ((b"content-type", b"application/json"),), b'{"data":{"id":1}}')
+CREATED = b"\x01sealed 201 answer"
 
 
 def plan(per_minute: int | None = 30, per_month: int | None = 10_000) -> Plan:
@@ -109,7 +109,7 @@ async def test_a_claim_on_a_finished_request_gets_its_response(admission):
 
     assert repeat.reservation is not None
     assert repeat.reservation.outcome is Outcome.REPLAY
-    assert repeat.reservation.response == CREATED
+    assert repeat.reservation.sealed == CREATED
 
 
 async def test_a_claim_for_a_different_request_on_a_held_key_is_a_mismatch(admission):
@@ -243,7 +243,7 @@ async def test_a_keyed_write_waits_on_two_redis_commands_and_is_counted_after_it
                 before_last_byte.extend(counter.commands)
                 counted_while_sending.append(await admission.limiter.endpoint_usage(KEY_PK))
 
-        middleware = AdmissionMiddleware(app, admission, {"pro": plan()})
+        middleware = AdmissionMiddleware(app, admission, {"pro": plan()}, sealer=SEALER)
         await middleware(keyed_post(b"warm-up"), receive, send)  # loads the scripts
         counter = CountingRedis(client)
 
@@ -305,7 +305,7 @@ def post(headers: list[tuple[bytes, bytes]]) -> AsgiScope:
 )
 async def test_a_refused_keyed_write_is_429_runs_nothing_and_leaves_its_key_free(admission, limits, code):
     app = RunCounter()
-    middleware = AdmissionMiddleware(app, admission, {"pro": plan(**limits)})
+    middleware = AdmissionMiddleware(app, admission, {"pro": plan(**limits)}, sealer=SEALER)
     await answer_of(middleware, keyed_post(b"first"))
 
     refused = await answer_of(middleware, keyed_post(b"second"))
@@ -320,7 +320,7 @@ async def test_a_refused_keyed_write_is_429_runs_nothing_and_leaves_its_key_free
     "headers", [[], [(b"idempotency-key", b"")], [(b"idempotency-key", b"a"), (b"idempotency-key", b"b")]]
 )
 async def test_a_rate_limited_write_is_429_whatever_its_idempotency_key(admission, headers):
-    middleware = AdmissionMiddleware(RunCounter(), admission, {"pro": plan(per_minute=1)})
+    middleware = AdmissionMiddleware(RunCounter(), admission, {"pro": plan(per_minute=1)}, sealer=SEALER)
     await answer_of(middleware, keyed_post(b"first"))
 
     refused = await answer_of(middleware, post(headers))
@@ -329,7 +329,7 @@ async def test_a_rate_limited_write_is_429_whatever_its_idempotency_key(admissio
 
 
 async def test_an_admitted_write_without_its_key_is_400_with_the_rate_limit_headers(admission):
-    middleware = AdmissionMiddleware(RunCounter(), admission, {"pro": plan(per_minute=5)})
+    middleware = AdmissionMiddleware(RunCounter(), admission, {"pro": plan(per_minute=5)}, sealer=SEALER)
 
     refused = await answer_of(middleware, post([]))
 
@@ -344,7 +344,9 @@ class FailingStore(MemoryIdempotencyStore):
 
 async def test_an_unreachable_idempotency_store_is_a_json_500_and_runs_nothing(caplog):
     app = RunCounter()
-    middleware = AdmissionMiddleware(app, SequentialAdmission(MemoryRateLimiter(), FailingStore()), {"pro": plan()})
+    middleware = AdmissionMiddleware(
+        app, SequentialAdmission(MemoryRateLimiter(), FailingStore()), {"pro": plan()}, sealer=SEALER
+    )
 
     with caplog.at_level(logging.ERROR, logger="storegraph.admission"):
         failed = await answer_of(middleware, keyed_post(b"k"))
@@ -373,7 +375,7 @@ class ForgetfulAdmission(SequentialAdmission):
 async def test_a_claim_admitted_without_a_reservation_is_a_json_500_and_never_runs(caplog):
     app = RunCounter()
     admission = ForgetfulAdmission(MemoryRateLimiter(), MemoryIdempotencyStore())
-    middleware = AdmissionMiddleware(app, admission, {"pro": plan()})
+    middleware = AdmissionMiddleware(app, admission, {"pro": plan()}, sealer=SEALER)
 
     with caplog.at_level(logging.ERROR, logger="storegraph.admission"):
         failed = await answer_of(middleware, keyed_post(b"k"))

@@ -19,12 +19,13 @@ from starlette.types import Scope as AsgiScope
 
 from storegraph.platform.admission import Admission, RedisAdmission, SequentialAdmission
 from storegraph.platform.admission.middleware import AdmissionMiddleware
-from storegraph.platform.http.request_id import RequestIdMiddleware
-from storegraph.platform.idempotency import DAY_SECONDS, MemoryIdempotencyStore, RedisIdempotencyStore
+from storegraph.platform.http.request_id import RequestIdMiddleware, request_id_of
+from storegraph.platform.idempotency import DAY_SECONDS, AnswerSealer, MemoryIdempotencyStore, RedisIdempotencyStore
+from storegraph.platform.idempotency.policy import mark_mutation
 from storegraph.platform.limits import MemoryRateLimiter, RedisRateLimiter
 from storegraph.platform.limits.plans import DEFAULT_PLANS
 from tests.support.factories import principal
-from tests.support.idempotency_support import FakeClock, redis_prefix
+from tests.support.idempotency_support import SEALER, FakeClock, kept_bytes, redis_prefix
 
 LEASE = 60.0
 KEY = {"Idempotency-Key": "3f1c8e2a-6b1d-4f7e-9a55-0c2d9e1b7a40"}
@@ -39,6 +40,8 @@ class StandIn:
     status: int = 201
     error_code: str | None = None
     raises: bool = False
+    # What the GraphQL endpoint says of a request that ran a mutation.
+    marks_mutation: bool = False
     gate: asyncio.Event | None = None
     started: asyncio.Event = field(default_factory=asyncio.Event)
     runs: list[bytes] = field(default_factory=list)
@@ -51,7 +54,12 @@ class StandIn:
             await self.gate.wait()
         if self.raises:
             raise RuntimeError("the handler broke")
-        payload: dict[str, Any] = {"data": {"run": len(self.runs), "received": body.decode()}}
+        if self.marks_mutation:
+            mark_mutation(scope)
+        payload: dict[str, Any] = {
+            "data": {"run": len(self.runs), "received": body.decode()},
+            "meta": {"request_id": request_id_of(scope)},
+        }
         if self.error_code is not None:
             payload = {"error": {"code": self.error_code, "message": "refused"}}
         encoded = orjson.dumps(payload)
@@ -77,9 +85,19 @@ class AsPrincipal:
         await self.app(scope, receive, send)
 
 
-def stack(app: ASGIApp, admission: Admission) -> ASGIApp:
+def stack(
+    app: ASGIApp, admission: Admission, sealer: AnswerSealer = SEALER, max_response_bytes: int = 256 * 1024
+) -> ASGIApp:
     """The order of storegraph/app.py: request id, then authentication, then admission (with idempotency)."""
-    admitting = AdmissionMiddleware(app, admission, DEFAULT_PLANS, ttl_seconds=DAY_SECONDS, lease_seconds=LEASE)
+    admitting = AdmissionMiddleware(
+        app,
+        admission,
+        DEFAULT_PLANS,
+        sealer=sealer,
+        ttl_seconds=DAY_SECONDS,
+        lease_seconds=LEASE,
+        max_response_bytes=max_response_bytes,
+    )
     return RequestIdMiddleware(AsPrincipal(admitting))
 
 
@@ -149,12 +167,30 @@ async def test_a_replay_carries_the_headers_of_the_answer_and_a_correct_length(h
     assert "x-handler-detail" not in again.headers
 
 
-async def test_a_replay_has_the_request_id_of_the_request_that_received_it(http):
-    first = await create(http)
+async def test_a_replay_echoes_the_request_id_its_body_quotes(http):
+    first = await create(http, headers={"X-Request-Id": "first-try"})
     again = await create(http, headers={"X-Request-Id": "retry-of-checkout"})
 
-    assert again.headers["x-request-id"] == "retry-of-checkout"
-    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    assert again.json()["meta"]["request_id"] == "first-try"
+    assert again.headers["x-request-id"] == "first-try" == first.headers["x-request-id"]
+    assert again.headers.get_list("x-request-id") == ["first-try"]
+
+
+async def test_the_same_json_with_other_whitespace_and_key_order_is_replayed(http, handler):
+    first = await http.post("/v1/products", content=b'{"name":"Cotton T-Shirt","price":1500}', headers=KEY)
+    again = await http.post("/v1/products", content=b'{ "price": 1500,\n  "name": "Cotton T-Shirt" }', headers=KEY)
+
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert len(handler.runs) == 1
+
+
+async def test_a_body_that_is_not_json_is_compared_byte_for_byte(http, handler):
+    await http.post("/v1/products", content=b"name=Cotton T-Shirt", headers=KEY)
+    reused = await http.post("/v1/products", content=b"name=Cotton  T-Shirt", headers=KEY)
+
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert len(handler.runs) == 1
 
 
 @pytest.mark.parametrize(
@@ -402,6 +438,104 @@ async def test_a_crashed_holder_blocks_the_key_only_for_its_lease(http, handler,
     stuck.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await stuck
+
+
+async def test_the_memory_store_keeps_a_secret_answer_sealed_and_replays_it(handler):
+    admission = in_memory()
+    secret = "dzpk_live_k3y1d.s3cr3t-shown-once"
+    async with client_for(stack(handler, admission)) as http:
+        first = await create(http, {"secret": secret})
+        kept = await kept_bytes(admission.store)
+        again = await create(http, {"secret": secret})
+
+    assert secret in first.text
+    assert secret.encode() not in kept
+    assert b"s3cr3t" not in kept
+    assert again.content == first.content
+
+
+async def test_an_answer_over_the_size_limit_keeps_only_that_the_request_ran(handler):
+    admission = in_memory()
+    async with client_for(stack(handler, admission, max_response_bytes=1024)) as http:
+        first = await create(http, {"name": "x" * 2000})
+        retry = await create(http, {"name": "x" * 2000})
+        kept = await kept_bytes(admission.store)
+
+    assert first.status_code == 201
+    assert retry.status_code == 422
+    assert retry.json()["error"]["code"] == "idempotency_response_unavailable"
+    assert retry.json()["error"]["original_status"] == 201
+    assert len(handler.runs) == 1
+    assert len(kept) < 1024
+
+
+async def test_an_answer_within_the_size_limit_is_kept(handler):
+    async with client_for(stack(handler, in_memory(), max_response_bytes=1024)) as http:
+        first = await create(http, {"name": "x" * 100})
+        again = await create(http, {"name": "x" * 100})
+
+    assert len(first.content) < 1024
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+
+
+QUERY = {"query": "{ viewer { keyId } }"}
+MUTATION = {"query": 'mutation { createProduct(input: {name: "Shirt", price: 1}) { product { id } } }'}
+
+
+async def test_a_graphql_query_with_a_key_takes_no_part_and_reaches_the_app_whole(http, handler):
+    await http.post("/graphql", json=QUERY, headers=KEY)
+    again = await http.post("/graphql", json=QUERY, headers=KEY)
+
+    assert "idempotent-replayed" not in again.headers
+    assert [orjson.loads(body) for body in handler.runs] == [QUERY, QUERY]
+
+
+@pytest.mark.parametrize(
+    "body", [orjson.dumps(QUERY), b"[1]", b'{"query": '], ids=["a query", "not a request", "not json"]
+)
+async def test_a_graphql_request_that_runs_no_mutation_holds_no_key_while_it_runs(http, handler, body):
+    handler.gate = asyncio.Event()
+    first = asyncio.create_task(http.post("/graphql", content=body, headers=KEY))
+    await handler.started.wait()
+    second = asyncio.create_task(http.post("/graphql", content=body, headers=KEY))
+    await asyncio.sleep(0.05)
+    handler.gate.set()
+
+    responses = await asyncio.gather(first, second)
+
+    assert [response.status_code for response in responses] == [201, 201]  # what the stand-in answers
+    assert len(handler.runs) == 2
+
+
+async def test_a_graphql_answer_the_endpoint_did_not_mark_as_a_mutations_is_not_kept(http, handler):
+    await http.post("/graphql", json=MUTATION, headers=KEY)
+    again = await http.post("/graphql", json=MUTATION, headers=KEY)
+
+    assert "idempotent-replayed" not in again.headers
+    assert len(handler.runs) == 2
+
+
+async def test_a_graphql_mutations_answer_is_kept_and_replayed(http, handler):
+    handler.marks_mutation = True
+    first = await http.post("/graphql", json=MUTATION, headers=KEY)
+    again = await http.post("/graphql", json=MUTATION, headers=KEY)
+
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert len(handler.runs) == 1
+
+
+async def test_an_answer_kept_under_another_secret_key_is_unavailable_and_never_runs_again(handler):
+    admission = in_memory()
+    async with client_for(stack(handler, admission)) as before:
+        await create(before)
+    async with client_for(stack(handler, admission, AnswerSealer.from_secret("rotated"))) as after:
+        retry = await create(after)
+
+    assert retry.status_code == 422
+    assert retry.json()["error"]["code"] == "idempotency_response_unavailable"
+    assert len(handler.runs) == 1
 
 
 async def test_an_unreachable_store_is_a_json_500(handler):

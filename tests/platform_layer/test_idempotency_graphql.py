@@ -1,5 +1,6 @@
-"""Idempotency-Key through the whole app: POST /graphql honours it (queries and mutations), on SQLite and
-PostgreSQL, with the in-process store and with Redis; /v1 writes need it."""
+"""Idempotency-Key through the whole app: POST /graphql honours it for mutations (a query runs like any read), on
+SQLite and PostgreSQL, on the embedded default and with Redis; /v1 writes need it; answers over the size limit are
+not kept."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from db.models import Order, Store
+from db.models import Order, Product, Store
 from storegraph.app import create_app
+from storegraph.platform.idempotency import Outcome, scope_key
 from tests.conftest import app_settings, services_of
 from tests.support.factories import Key, create_key, create_product, create_store
-from tests.support.idempotency_support import REDIS_URL, redis_prefix
+from tests.support.idempotency_support import redis_app as redis_app_over
 
 PLACE = """
 mutation($input: PlaceOrderInput!) {
@@ -75,6 +77,17 @@ async def test_a_replay_carries_the_rate_limit_state_of_the_request_that_receive
 
     assert again.headers["idempotent-replayed"] == "true"
     assert int(again.headers["x-ratelimit-remaining"]) == int(first.headers["x-ratelimit-remaining"]) - 1
+
+
+async def test_a_rest_replay_answers_the_request_id_its_body_quotes(client, shop):
+    headers = with_key(shop.key)
+    product = {"name": "Cotton T-Shirt", "price": 1500}
+
+    first = await client.post("/v1/products", json=product, headers=headers)
+    again = await client.post("/v1/products", json=product, headers=headers)
+
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["x-request-id"] == again.json()["meta"]["request_id"] == first.headers["x-request-id"]
 
 
 async def test_without_the_header_every_graphql_request_runs(client, sessionmaker, shop):
@@ -137,15 +150,105 @@ async def test_a_mutation_answered_with_user_errors_ran_and_is_replayed(client, 
     assert await orders_of(sessionmaker, shop.key.store_id) == 0
 
 
-async def test_a_graphql_query_with_the_header_is_replayed(client, shop):
-    headers = with_key(shop.key)
+async def holds_a_record(app: FastAPI, key: Key, idempotency_key: str) -> bool:
+    """Whether the app's idempotency store holds anything for the key (asked through the store's own protocol)."""
+    store = services_of(app).idempotency
+    probe = await store.reserve(scope_key(key.id, idempotency_key), "probe", 1.0)
+    await store.release(probe)
+    return probe.outcome is not Outcome.NEW
+
+
+async def test_a_graphql_query_with_the_header_runs_every_time_and_keeps_nothing(app, client, shop):
+    idempotency_key = uuid4().hex
+    headers = with_key(shop.key, idempotency_key)
     query = {"query": "{ viewer { keyId } }"}
 
     first = await client.post("/graphql", json=query, headers=headers)
     again = await client.post("/graphql", json=query, headers=headers)
 
-    assert again.headers["idempotent-replayed"] == "true"
-    assert again.content == first.content
+    assert first.status_code == again.status_code == 200
+    assert "idempotent-replayed" not in again.headers
+    assert not await holds_a_record(app, shop.key, idempotency_key)
+
+
+async def test_a_query_whose_operation_lies_past_the_first_tokens_is_never_kept(app, client, shop):
+    idempotency_key = uuid4().hex
+    # More tokens than are read before admission (aliases: graphql-core's validation recurses on repeated names).
+    fragment = "fragment F on Query { " + " ".join(f"t{n}: __typename" for n in range(800)) + " }"
+    query = {"query": f"{fragment} query Q {{ ...F viewer {{ keyId }} }}", "operationName": "Q"}
+
+    first = await client.post("/graphql", json=query, headers=with_key(shop.key, idempotency_key))
+    again = await client.post("/graphql", json=query, headers=with_key(shop.key, idempotency_key))
+
+    assert first.status_code == again.status_code == 200
+    assert "idempotent-replayed" not in again.headers
+    assert not await holds_a_record(app, shop.key, idempotency_key)
+
+
+async def test_a_mutations_answer_is_kept(app, client, shop):
+    idempotency_key = uuid4().hex
+
+    await client.post("/graphql", json=shop.order(), headers=with_key(shop.key, idempotency_key))
+
+    assert await holds_a_record(app, shop.key, idempotency_key)
+
+
+CREATE_PRODUCT = """
+mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id description } } }
+"""
+
+
+@pytest.fixture
+async def small_answers_app(database_url: str) -> AsyncIterator[FastAPI]:
+    application = create_app(app_settings(database_url, idempotency_max_response_bytes=1024))
+    yield application
+    await services_of(application).engine.dispose()
+
+
+async def test_a_mutation_answer_over_the_size_limit_is_not_kept_and_its_retry_runs_nothing(
+    small_answers_app, sessionmaker, shop
+):
+    headers = with_key(shop.key)
+    product = {
+        "query": CREATE_PRODUCT,
+        "variables": {"input": {"name": "Big", "price": 1500, "description": "x" * 2000}},
+    }
+    transport = httpx.ASGITransport(app=small_answers_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://storegraph.test") as http:
+        first = await http.post("/graphql", json=product, headers=headers)
+        retry = await http.post("/graphql", json=product, headers=headers)
+
+    assert first.status_code == 200
+    assert first.json()["data"]["createProduct"]["product"]["description"] == "x" * 2000
+    assert retry.status_code == 422
+    assert retry.json()["errors"][0]["extensions"] == {
+        "code": "idempotency_response_unavailable",
+        "original_status": 200,
+    }
+    assert await products_named(sessionmaker, shop.key.store_id, "Big") == 1
+
+
+async def test_a_rest_answer_over_the_size_limit_is_not_kept_and_its_retry_runs_nothing(
+    small_answers_app, sessionmaker, shop
+):
+    headers = with_key(shop.key)
+    product = {"name": "Big REST", "price": 1500, "description": "x" * 2000}
+    transport = httpx.ASGITransport(app=small_answers_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://storegraph.test") as http:
+        first = await http.post("/v1/products", json=product, headers=headers)
+        retry = await http.post("/v1/products", json=product, headers=headers)
+
+    assert first.status_code == 201
+    assert retry.status_code == 422
+    assert retry.json()["error"]["code"] == "idempotency_response_unavailable"
+    assert retry.json()["error"]["original_status"] == 201
+    assert await products_named(sessionmaker, shop.key.store_id, "Big REST") == 1
+
+
+async def products_named(sessionmaker, store_id: int, name: str) -> int:
+    statement = select(func.count()).select_from(Product).where(Product.store_id == store_id, Product.name == name)
+    async with sessionmaker() as session:
+        return int(await session.scalar(statement))
 
 
 async def test_graphql_over_get_ignores_the_header(client, shop):
@@ -195,15 +298,8 @@ async def test_a_v1_write_without_the_header_is_idempotency_key_required(client,
 
 @pytest.fixture
 async def redis_app(database_url: str) -> AsyncIterator[FastAPI]:
-    async with redis_prefix() as (_redis, prefix):
-        application = create_app(app_settings(database_url, redis_url=REDIS_URL, redis_prefix=prefix))
-        services = services_of(application)
-        try:
-            yield application
-        finally:
-            await services.engine.dispose()
-            if services.redis is not None:
-                await services.redis.aclose()
+    async with redis_app_over(database_url) as application:
+        yield application
 
 
 async def test_with_redis_the_same_order_sent_twice_is_placed_once(redis_app, sessionmaker, shop):

@@ -1,4 +1,5 @@
-"""The idempotency stores: every behaviour holds in memory and in the real Redis (which must be up: no skips)."""
+"""The idempotency stores: every behaviour holds in memory, in the real Redis (which must be up: no skips), and in
+the database, SQLite and PostgreSQL (databases of this module's own, so that its fixed keys meet nothing else)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
+from sqlalchemy import delete
 
+from db.models import IdempotencyRecord
+from db.queries.idempotency import DatabaseIdempotencyStore
+from db.session import create_engine, write_transaction
 from storegraph.platform.idempotency import (
     DAY_SECONDS,
     IdempotencyStore,
@@ -18,16 +23,16 @@ from storegraph.platform.idempotency import (
     MemoryIdempotencyStore,
     Outcome,
     RedisIdempotencyStore,
-    StoredResponse,
     is_kept,
     parse_idempotency_key,
     request_fingerprint,
 )
 from storegraph.platform.idempotency.redis_store import decode_record, encode_response
-from tests.support.idempotency_support import FakeClock, redis_prefix
+from tests.support.idempotency_support import FakeClock, migrated_database, redis_prefix
 
 LEASE = 60.0
-CREATED = StoredResponse(201, ((b"content-type", b"application/json"),), b'{"data":{"id":1}}')
+# Stores keep what they are given as opaque bytes: the sealed response (tested in test_idempotency_sealing.py).
+CREATED = b"\x01sealed 201 answer"
 
 
 @dataclass
@@ -37,7 +42,8 @@ class Backend:
     redis: Redis | None = None
 
     async def lapse(self, scope_key: str) -> None:
-        """What a lapsed lease leaves: no record (memory: the clock moves past it; Redis: the key expired)."""
+        """What a lapsed lease leaves: no live record (memory and the database: the clock moves past it; Redis: the
+        key expired)."""
         if self.clock is not None:
             self.clock.now += LEASE
         else:
@@ -52,21 +58,38 @@ async def redis_and_prefix() -> AsyncIterator[tuple[Redis, str]]:
         yield pair
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+@pytest.fixture(scope="module")
+async def own_databases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, str]]:
+    """This module's SQLite and PostgreSQL databases, by kind."""
+    directory = tmp_path_factory.mktemp("idempotency")
+    async with migrated_database("sqlite", directory) as sqlite, migrated_database("postgresql", directory) as pg:
+        yield {"sqlite": sqlite, "postgresql": pg}
+
+
+@pytest.fixture(params=["memory", "redis", "sqlite", "postgresql"])
+async def backend(request: pytest.FixtureRequest, own_databases: dict[str, str]) -> AsyncIterator[Backend]:
+    clock = FakeClock()
     if request.param == "memory":
-        clock = FakeClock()
         yield Backend(MemoryIdempotencyStore(clock=clock), clock=clock)
         return
-    async with redis_prefix() as (client, prefix):
-        yield Backend(RedisIdempotencyStore(client, prefix=prefix), redis=client)
+    if request.param == "redis":
+        async with redis_prefix() as (client, prefix):
+            yield Backend(RedisIdempotencyStore(client, prefix=prefix), redis=client)
+        return
+    engine = create_engine(own_databases[request.param], pool_size=25)
+    try:
+        async with write_transaction(engine) as connection:
+            await connection.execute(delete(IdempotencyRecord))
+        yield Backend(DatabaseIdempotencyStore(engine, clock=clock), clock=clock)
+    finally:
+        await engine.dispose()
 
 
 async def test_the_first_reservation_of_a_key_is_new(backend):
     reservation = await backend.store.reserve("1:a", "fp", LEASE)
 
     assert reservation.outcome is Outcome.NEW
-    assert reservation.response is None
+    assert reservation.sealed is None
 
 
 async def test_an_identical_request_while_the_first_runs_is_in_progress(backend):
@@ -88,7 +111,7 @@ async def test_a_completed_request_is_replayed_with_its_response(backend):
     again = await backend.store.reserve("1:a", "fp", LEASE)
 
     assert again.outcome is Outcome.REPLAY
-    assert again.response == CREATED
+    assert again.sealed == CREATED
 
 
 async def test_a_different_request_after_completion_is_a_mismatch(backend):
@@ -98,7 +121,7 @@ async def test_a_different_request_after_completion_is_a_mismatch(backend):
     again = await backend.store.reserve("1:a", "other", LEASE)
 
     assert again.outcome is Outcome.MISMATCH
-    assert again.response is None  # another request's answer is never handed out
+    assert again.sealed is None  # another request's answer is never handed out
 
 
 async def test_a_released_key_is_new_again_even_for_a_different_request(backend):
@@ -137,9 +160,9 @@ async def test_a_holder_whose_lease_lapsed_cannot_overwrite_the_next_holders_res
     current = await backend.store.reserve("1:a", "fp", LEASE)
     await backend.store.complete(current, CREATED)
 
-    await backend.store.complete(stale, StoredResponse(200, (), b"stale"))
+    await backend.store.complete(stale, b"stale")
 
-    assert (await backend.store.reserve("1:a", "fp", LEASE)).response == CREATED
+    assert (await backend.store.reserve("1:a", "fp", LEASE)).sealed == CREATED
 
 
 async def test_a_request_that_ran_past_its_lease_is_still_kept_when_nobody_took_the_key(backend):
@@ -148,7 +171,7 @@ async def test_a_request_that_ran_past_its_lease_is_still_kept_when_nobody_took_
 
     await backend.store.complete(reservation, CREATED)
 
-    assert (await backend.store.reserve("1:a", "fp", LEASE)).response == CREATED
+    assert (await backend.store.reserve("1:a", "fp", LEASE)).sealed == CREATED
 
 
 async def test_releasing_a_stored_response_keeps_it(backend):
@@ -160,12 +183,12 @@ async def test_releasing_a_stored_response_keeps_it(backend):
     assert (await backend.store.reserve("1:a", "fp", LEASE)).outcome is Outcome.REPLAY
 
 
-async def test_a_binary_body_with_newlines_round_trips(backend):
-    response = StoredResponse(200, ((b"content-type", b"application/octet-stream"),), b"\n\x00\xff{\n}\r\n")
+async def test_binary_bytes_with_newlines_round_trip(backend):
+    sealed = b"\x01\n\x00\xff{\n}\r\n"
     first = await backend.store.reserve("1:a", "fp", LEASE)
-    await backend.store.complete(first, response)
+    await backend.store.complete(first, sealed)
 
-    assert (await backend.store.reserve("1:a", "fp", LEASE)).response == response
+    assert (await backend.store.reserve("1:a", "fp", LEASE)).sealed == sealed
 
 
 async def test_twenty_concurrent_reservations_make_exactly_one_holder(backend):
@@ -282,7 +305,7 @@ def test_a_256_character_key_is_refused():
         ("PATCH", "/v1/products", b"", b"{}"),
         ("POST", "/v1/orders", b"", b"{}"),
         ("POST", "/v1/products", b"a=1", b"{}"),
-        ("POST", "/v1/products", b"", b"{ }"),
+        ("POST", "/v1/products", b"", b'{"a":1}'),
     ],
 )
 def test_the_fingerprint_changes_with_method_path_query_and_body(other):

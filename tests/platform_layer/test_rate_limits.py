@@ -23,6 +23,7 @@ from storegraph.platform.limits import Decision, MemoryRateLimiter, RateLimiter,
 from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 from tests.conftest import services_of
 from tests.support.factories import create_key, create_store
+from tests.support.idempotency_support import SEALER
 from tests.support.limiter_support import BACKENDS, REDIS_URL, limiter_backend
 
 FREE = DEFAULT_PLANS["free"]
@@ -198,7 +199,9 @@ async def test_the_middleware_does_not_consult_the_limiter_without_a_principal()
     async def send(message: Any) -> None:
         sent.append(message)
 
-    middleware = AdmissionMiddleware(inner, SequentialAdmission(Recording(), MemoryIdempotencyStore()), DEFAULT_PLANS)
+    middleware = AdmissionMiddleware(
+        inner, SequentialAdmission(Recording(), MemoryIdempotencyStore()), DEFAULT_PLANS, sealer=SEALER
+    )
     await middleware({"type": "http", "path": "/healthz", "state": {}}, None, send)  # type: ignore[arg-type]
 
     assert calls == []

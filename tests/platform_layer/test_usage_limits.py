@@ -20,6 +20,7 @@ from storegraph.platform.limits import MemoryRateLimiter, RateLimiter, RedisRate
 from storegraph.platform.limits.headers import set_usage_endpoint
 from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 from tests.support.factories import principal
+from tests.support.idempotency_support import SEALER
 from tests.support.limiter_support import BACKENDS, limiter_backend
 
 T0 = datetime(2026, 11, 15, 12, 0, 0, tzinfo=UTC).timestamp()
@@ -298,7 +299,7 @@ def principal_scope() -> dict[str, Any]:
 
 
 def admitting(app: Any, limiter: RateLimiter, plans: dict[str, Plan] = DEFAULT_PLANS) -> AdmissionMiddleware:
-    return AdmissionMiddleware(app, SequentialAdmission(limiter, MemoryIdempotencyStore()), plans)
+    return AdmissionMiddleware(app, SequentialAdmission(limiter, MemoryIdempotencyStore()), plans, sealer=SEALER)
 
 
 def labelling_app(label: str | None) -> Any:

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from db.migrate import upgrade_to_head
 from db.queries.jobs import DatabaseJobQueue
+from db.queries.usage import DatabaseRateLimiter
 from db.session import create_engine
 from storegraph import cli
 from storegraph.app import create_app
@@ -32,7 +33,7 @@ from storegraph.platform.jobs.handlers import JobContext, RetryLater
 from storegraph.platform.jobs.queue import Job
 from storegraph.platform.jobs.redis_streams import RedisStreamJobQueue
 from storegraph.platform.jobs.worker import BackgroundWorker, Worker
-from storegraph.platform.limits import MemoryRateLimiter, RedisRateLimiter
+from storegraph.platform.limits import RedisRateLimiter
 from storegraph.services import build_job_context
 from storegraph.settings import Settings
 from tests.conftest import app_settings
@@ -325,7 +326,7 @@ async def test_the_job_context_uses_the_apps_backends_and_a_client_that_never_fo
     embedded = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db", webhook_timeout_seconds=7)
     context, cleanup = build_job_context(embedded)
     assert isinstance(context.queue, DatabaseJobQueue)
-    assert isinstance(context.limiter, MemoryRateLimiter)
+    assert isinstance(context.limiter, DatabaseRateLimiter)
     assert context.http.follow_redirects is False
     assert context.http.timeout.read == 7
     await cleanup()

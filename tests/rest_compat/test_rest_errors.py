@@ -94,6 +94,12 @@ async def measured(
     return response, counter.statements
 
 
+def besides_idempotency(statements: list[str]) -> list[str]:
+    """The statements of a keyed write other than its Idempotency-Key's own (the embedded default keeps the key in
+    the database: reserved, then released since the request was refused before it ran)."""
+    return [statement for statement in statements if "idempotency_records" not in statement]
+
+
 @pytest.fixture
 async def auth_only_statements(client, count_statements, shop) -> list[str]:
     response, statements = await measured(
@@ -162,7 +168,7 @@ async def test_the_largest_id_is_valid_and_just_not_found(client, shop):
         ("DELETE", "/v1/webhooks/x", None),
     ],
 )
-async def test_a_write_to_a_bad_id_is_a_validation_error_and_costs_no_sql_besides_auth(
+async def test_a_write_to_a_bad_id_is_a_validation_error_and_costs_no_sql_besides_auth_and_its_key(
     client, count_statements, shop, auth_only_statements, method, path, body
 ):
     response, statements = await measured(
@@ -170,7 +176,7 @@ async def test_a_write_to_a_bad_id_is_a_validation_error_and_costs_no_sql_beside
     )
 
     assert validation_details(response)[0]["field"] == "id"
-    assert statements == auth_only_statements
+    assert besides_idempotency(statements) == auth_only_statements
 
 
 # --- the body ----------------------------------------------------------------------------------------------------
@@ -238,7 +244,7 @@ async def test_a_body_that_is_not_a_json_object_is_a_validation_error_on_the_bod
     [b'{"name": "Cotton T-Shirt", "price": "1500"}', b'{"name": ', b"[1]", b'{"name": "A", "price": 1, "x": 1}'],
     ids=["wrong type", "invalid json", "not an object", "unknown field"],
 )
-async def test_a_bad_body_costs_no_sql_besides_auth_and_creates_nothing(
+async def test_a_bad_body_costs_no_sql_besides_auth_and_its_key_and_creates_nothing(
     client, count_statements, sessionmaker, shop, auth_only_statements, raw
 ):
     before = await count_rows(sessionmaker, Product, shop.store.id)
@@ -248,7 +254,7 @@ async def test_a_bad_body_costs_no_sql_besides_auth_and_creates_nothing(
     )
 
     assert response.status_code == 422
-    assert statements == auth_only_statements
+    assert besides_idempotency(statements) == auth_only_statements
     assert await count_rows(sessionmaker, Product, shop.store.id) == before
 
 

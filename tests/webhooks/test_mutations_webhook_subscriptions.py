@@ -4,7 +4,9 @@ only, and a signing secret shown once."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import uuid4
 
+import httpx
 import pytest
 from graphql import GraphQLObjectType
 
@@ -12,7 +14,9 @@ from db.models import Store, WebhookSubscription
 from schema.core.build import build_schema
 from storegraph.platform.auth.scopes import ALL_SCOPES, Scope
 from storegraph.rules.webhooks.subscriptions import new_signing_secret
+from tests.conftest import services_of
 from tests.support.factories import create_key, create_store
+from tests.support.idempotency_support import kept_bytes, redis_app
 from tests.support.mutation_helpers import assert_insufficient_scope, count_rows, snapshot, succeeded, user_errors
 
 FIELDS = "id url events isActive disabledReason createdAt updatedAt"
@@ -210,3 +214,32 @@ async def test_list_pages_through_the_stores_subscriptions_newest_first(session,
     assert [page["pageInfo"]["hasNextPage"] for page in pages] == [True, False]
     ids = [edge["node"]["id"] for page in pages for edge in page["edges"]]
     assert ids == [str(newest.id), str(middle.id), str(oldest.id)]
+
+
+# --- secrets at rest ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["embedded", "redis"])
+async def any_app(request, app, database_url):
+    """The app on the embedded default, and one whose idempotency records live in the real Redis."""
+    if request.param == "embedded":
+        yield app
+        return
+    async with redis_app(database_url) as application:
+        yield application
+
+
+async def test_a_subscription_created_with_an_idempotency_key_is_kept_sealed_and_replayed(any_app, shop):
+    _store, key, _subscription = shop
+    headers = {**key.headers, "Idempotency-Key": uuid4().hex}
+    transport = httpx.ASGITransport(app=any_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://storegraph.test") as http:
+        first = await http.post("/v1/webhooks", json=VALID, headers=headers)
+        kept = await kept_bytes(services_of(any_app).idempotency)
+        again = await http.post("/v1/webhooks", json=VALID, headers=headers)
+
+    secret = first.json()["data"]["secret"]
+    assert first.status_code == 201
+    assert secret.encode() not in kept
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["data"]["secret"] == secret

@@ -26,10 +26,17 @@ from starlette.types import Scope as AsgiScope
 from storegraph.platform.admission.core import Admission, Admitted
 from storegraph.platform.auth.key_format import KeyType
 from storegraph.platform.auth.principal import principal_of
+from storegraph.platform.http.body import replay_body
 from storegraph.platform.http.internal_error import send_failure, send_internal_error
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.http.responses import send_error
-from storegraph.platform.idempotency.runs import DEFAULT_LEASE_SECONDS, IdempotentRuns, Prepared
+from storegraph.platform.idempotency.runs import (
+    DEFAULT_LEASE_SECONDS,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    IdempotentRuns,
+    Prepared,
+)
+from storegraph.platform.idempotency.sealing import AnswerSealer
 from storegraph.platform.idempotency.store import DAY_SECONDS
 from storegraph.platform.limits.decision import Traffic, request_limits
 from storegraph.platform.limits.headers import count_endpoint, rate_limit_headers, refusal
@@ -45,13 +52,22 @@ class AdmissionMiddleware:
         admission: Admission,
         plans: Mapping[str, Plan],
         *,
+        sealer: AnswerSealer,
         ttl_seconds: float = DAY_SECONDS,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.app = app
         self.admission = admission
         self.plans = plans
-        self.idempotency = IdempotentRuns(app, admission.store, ttl_seconds=ttl_seconds, lease_seconds=lease_seconds)
+        self.idempotency = IdempotentRuns(
+            app,
+            admission.store,
+            sealer=sealer,
+            ttl_seconds=ttl_seconds,
+            lease_seconds=lease_seconds,
+            max_response_bytes=max_response_bytes,
+        )
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         principal = principal_of(scope) if scope["type"] == "http" else None
@@ -97,8 +113,9 @@ class AdmissionMiddleware:
         if prepared.refusal is not None:
             await send_error(scope, send, prepared.refusal)
         elif prepared.claim is None:
-            await self.app(scope, receive, send)
-        elif admitted.reservation is None:
+            # A GraphQL query with a key had its body read to tell it from a mutation: the app gets it back.
+            await self.app(scope, receive if prepared.body is None else replay_body(prepared.body, receive), send)
+        elif admitted.reservation is None or prepared.body is None:
             # A backend that admitted a claim without reserving it: running unprotected could repeat the action.
             logger.error("admission admitted a claim without reserving it (request %s)", request_id_of(scope))
             await send_internal_error(scope, send)

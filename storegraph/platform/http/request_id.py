@@ -1,7 +1,9 @@
 """Gives every request an id: a sane inbound ``X-Request-Id`` is kept, anything else is replaced.
 
 The id is put on ``scope["state"]["request_id"]`` (envelopes and masked errors quote it) and echoed in the
-``X-Request-Id`` response header, so a client can quote it and an operator can find the request in the logs.
+``X-Request-Id`` response header, so a client can quote it and an operator can find the request in the logs. A
+response that already names its request keeps that id: an idempotent replay answers with the first request's body,
+which quotes the first request's id, and its header must say the same.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
+REQUEST_ID_HEADER = b"x-request-id"
 # Whatever a client sends is echoed in a header and written to logs: keep it short and inert.
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -37,11 +40,14 @@ class RequestIdMiddleware:
             return
         request_id = _inbound_id(scope) or new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
-        header = (b"x-request-id", request_id.encode("ascii"))
+        header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == REQUEST_ID_HEADER for name, _ in headers):
+                    headers.append(header)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_id)

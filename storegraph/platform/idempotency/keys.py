@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+import orjson
 from starlette.datastructures import Headers
 from starlette.types import Scope as AsgiScope
 
@@ -13,6 +14,14 @@ HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
 # Stripe's rule: up to 255 characters. Printable ASCII only, so a key is safe in logs and Redis key names.
 _VALID_KEY = re.compile(rb"[\x20-\x7e]{1,%d}" % MAX_KEY_LENGTH)
+# orjson reads every number as an int of at most 64 bits or a double. A literal of 15 significant digits or fewer
+# without an exponent converts exactly (and two different ones never meet), so the canonical form is faithful.
+# Longer digit runs (an integer past 2**64 becomes a rounded double) or an exponent (1e-400 underflows to 0.0)
+# could make two different bodies canonically equal: such a body is compared byte for byte. An exponent counts
+# only in a token that starts like a number (after a JSON delimiter), not in a string's \u escape such as \ud8e0.
+# Either pattern may also match text inside a string, which costs only the whitespace-insensitive comparison,
+# never a false replay.
+_IMPRECISE_NUMBER = re.compile(rb"[0-9.]{16,}|(?:^|[\s:,\[])-?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]")
 
 
 class InvalidIdempotencyKey(ValueError):
@@ -41,11 +50,26 @@ def scope_key(key_pk: int, idempotency_key: str) -> str:
 
 
 def request_fingerprint(method: str, path: str, query_string: bytes, body: bytes) -> str:
-    """sha256 over the method, path, query string and the body's sha256, each part length-prefixed so that no
+    """sha256 over the method, path, query string and the body's digest, each part length-prefixed so that no
     two different requests can run together into the same bytes."""
     digest = hashlib.sha256()
     for part in (method.encode("ascii"), path.encode("utf-8", "surrogatepass"), query_string):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
-    digest.update(hashlib.sha256(body).digest())
+    digest.update(body_digest(body))
     return digest.hexdigest()
+
+
+def body_digest(body: bytes) -> bytes:
+    """What a body asks for, compared as Stripe compares parameters rather than bytes: a JSON body by its canonical
+    form (keys sorted, no whitespace, strings and numbers re-encoded), so a retry whose serialiser ordered or
+    spaced the keys differently still gets its replay; any other body by its exact bytes. The two are tagged
+    apart, so a JSON body never digests like a raw one."""
+    if not _IMPRECISE_NUMBER.search(body):
+        try:
+            canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
+        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+            pass  # not JSON (or nested past orjson's limit): compared byte for byte
+        else:
+            return b"json:" + hashlib.sha256(canonical).digest()
+    return b"raw:" + hashlib.sha256(body).digest()

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from storegraph.platform.idempotency.store import DAY_SECONDS, Outcome, Reservation, StoredResponse, outcome_for
+from storegraph.platform.idempotency.store import DAY_SECONDS, Outcome, Reservation, held, outcome_for
 
 # Expired records are dropped lazily when read, and all of them once per this many seconds of the store's clock,
 # so keys that are never used again do not pile up.
@@ -18,7 +18,7 @@ SWEEP_INTERVAL_SECONDS = 60.0
 class _Record:
     fingerprint: str
     owner: str  # "" once the response is stored
-    response: StoredResponse | None
+    sealed: bytes | None
     expires_at: float
 
 
@@ -38,20 +38,18 @@ class MemoryIdempotencyStore:
         self._sweep(now)
         record = self._live(scope_key, now)
         if record is not None:
-            outcome = outcome_for(fingerprint, record.fingerprint, record.response)
-            replay = record.response if outcome is Outcome.REPLAY else None
-            return Reservation(outcome, scope_key, fingerprint, response=replay)
+            return held(
+                outcome_for(fingerprint, record.fingerprint, record.sealed), scope_key, fingerprint, record.sealed
+            )
         owner = secrets.token_hex(8)
         self._records[scope_key] = _Record(fingerprint, owner, None, now + lease_seconds)
         return Reservation(Outcome.NEW, scope_key, fingerprint, owner)
 
-    async def complete(
-        self, reservation: Reservation, response: StoredResponse, ttl_seconds: float = DAY_SECONDS
-    ) -> None:
+    async def complete(self, reservation: Reservation, sealed: bytes, ttl_seconds: float = DAY_SECONDS) -> None:
         now = self._clock()
         record = self._live(reservation.scope_key, now)
         if record is None or _held_by(record, reservation):
-            self._records[reservation.scope_key] = _Record(reservation.fingerprint, "", response, now + ttl_seconds)
+            self._records[reservation.scope_key] = _Record(reservation.fingerprint, "", sealed, now + ttl_seconds)
 
     async def release(self, reservation: Reservation) -> None:
         record = self._live(reservation.scope_key, self._clock())
@@ -79,4 +77,4 @@ class MemoryIdempotencyStore:
 
 def _held_by(record: _Record, reservation: Reservation) -> bool:
     """Whether ``record`` is still the reservation ``reservation`` made (not a stored response, not another's)."""
-    return record.response is None and record.owner == reservation.owner
+    return record.sealed is None and record.owner == reservation.owner

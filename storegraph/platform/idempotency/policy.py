@@ -5,6 +5,9 @@ refused before it ran (authentication, validation, rate limits, a concurrent dup
 with one deliberate difference: a 5xx is not kept. Every storegraph request runs in one transaction that an
 unexpected error rolls back, so after a 5xx nothing happened and a retry with the same key is safe and useful;
 Stripe, whose 500s may follow side effects, replays them instead.
+
+Only writes take part, as at Stripe: ``/v1`` by method, ``/graphql`` mutations only (a query with the header runs
+like any read and keeps nothing, so a key cannot turn reads into 24-hour copies of their answers).
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ import enum
 from typing import Any
 
 import orjson
+from starlette.types import Scope as AsgiScope
 
 from storegraph.platform.auth.signed_paths import is_signed_request
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+GRAPHQL_PATH = "/graphql"
+_MUTATION_STATE = "idempotency_mutation"
 # Only ever a refusal before anything ran, in either API style: a bad request (GraphQL: syntax, validation,
 # variables, query cost or depth; REST: a bad cursor or header), authentication, scope, an unsupported method, a
 # body over the limit, and rate limits, quotas or the query-cost bucket.
@@ -44,10 +50,24 @@ def requirement(method: str, path: str) -> Requirement:
         return Requirement.OPTIONAL if method == "POST" else Requirement.NONE
     if path == "/v1" or path.startswith("/v1/"):
         return Requirement.REQUIRED if method in WRITE_METHODS else Requirement.NONE
-    if path == "/graphql" and method == "POST":
-        # Queries and mutations alike: the client decides which operations it wants made retry-safe.
+    if path == GRAPHQL_PATH and method == "POST":
+        # For mutations only; whether the request is one is told from its body (graphql_operation.py).
         return Requirement.OPTIONAL
     return Requirement.NONE
+
+
+def mark_mutation(scope: AsgiScope) -> None:
+    """The GraphQL endpoint's word that the request ran a mutation: only then is a ``/graphql`` answer kept."""
+    scope.setdefault("state", {})[_MUTATION_STATE] = True
+
+
+def answers_a_write(scope: AsgiScope) -> bool:
+    """Whether the request that just answered was a write, whose answer idempotency keeps. A ``/v1`` or signed
+    request is one by its method (``requirement``); on ``/graphql`` only the endpoint knows, once it has parsed the
+    document, so an answer it did not mark as a mutation's (a query, a document that never ran) is never kept."""
+    if scope.get("path") != GRAPHQL_PATH:
+        return True
+    return bool((scope.get("state") or {}).get(_MUTATION_STATE))
 
 
 def is_kept(status: int, body: bytes) -> bool:

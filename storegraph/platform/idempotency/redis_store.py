@@ -1,9 +1,9 @@
 """The idempotency store in Redis: one record per key, shared by every API process.
 
-A record is one string value: a JSON header (orjson; it never contains a raw newline) and, once the request
-finished, a newline and the response body as raw bytes (binary-safe, no base64). A reservation carries a lease TTL
-(``PX``) and a random owner; a stored response carries the 24-hour TTL. Each step is one Lua script, so checking
-and writing a record is atomic across processes.
+A record is one string value: a JSON header (orjson; it never contains a raw newline) with the request's
+fingerprint and, once the request finished, a newline and the sealed response as raw bytes (binary-safe, no
+base64). A reservation carries a lease TTL (``PX``) and a random owner; a stored response carries the 24-hour TTL.
+Each step is one Lua script, so checking and writing a record is atomic across processes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from storegraph.platform.idempotency.store import DAY_SECONDS, Outcome, Reservation, StoredResponse, outcome_for
+from storegraph.platform.idempotency.store import DAY_SECONDS, Outcome, Reservation, held, outcome_for
 
 # As a Lua function, so that storegraph/platform/admission/redis_backend.py can run it in the same script as the rate
 # limit. KEYS[1]
@@ -75,11 +75,9 @@ class RedisIdempotencyStore:
         args = (marker, _milliseconds(lease_seconds))
         return ReserveCall((self.redis_key(scope_key),), args, scope_key, fingerprint, owner)
 
-    async def complete(
-        self, reservation: Reservation, response: StoredResponse, ttl_seconds: float = DAY_SECONDS
-    ) -> None:
+    async def complete(self, reservation: Reservation, sealed: bytes, ttl_seconds: float = DAY_SECONDS) -> None:
         marker = encode_reservation(reservation.fingerprint, reservation.owner)
-        record = encode_response(reservation.fingerprint, response)
+        record = encode_response(reservation.fingerprint, sealed)
         await self._complete(
             keys=[self.redis_key(reservation.scope_key)], args=[marker, record, _milliseconds(ttl_seconds)]
         )
@@ -99,13 +97,12 @@ class ReserveCall:
     fingerprint: str
     owner: str
 
-    def reservation(self, held: bytes | None) -> Reservation:
-        if held is None:
+    def reservation(self, holder: bytes | None) -> Reservation:
+        if holder is None:
             return Reservation(Outcome.NEW, self.scope_key, self.fingerprint, self.owner)
-        held_fingerprint, response = decode_record(held)
-        outcome = outcome_for(self.fingerprint, held_fingerprint, response)
-        replay = response if outcome is Outcome.REPLAY else None
-        return Reservation(outcome, self.scope_key, self.fingerprint, response=replay)
+        held_fingerprint, sealed = decode_record(holder)
+        outcome = outcome_for(self.fingerprint, held_fingerprint, sealed)
+        return held(outcome, self.scope_key, self.fingerprint, sealed)
 
 
 def encode_reservation(fingerprint: str, owner: str) -> bytes:
@@ -113,24 +110,15 @@ def encode_reservation(fingerprint: str, owner: str) -> bytes:
     return orjson.dumps({"fingerprint": fingerprint, "owner": owner})
 
 
-def encode_response(fingerprint: str, response: StoredResponse) -> bytes:
-    header = {
-        "fingerprint": fingerprint,
-        "status": response.status,
-        # Header bytes are latin-1 by HTTP's rules, so this round-trips every byte.
-        "headers": [[name.decode("latin-1"), value.decode("latin-1")] for name, value in response.headers],
-    }
-    return orjson.dumps(header) + b"\n" + response.body
+def encode_response(fingerprint: str, sealed: bytes) -> bytes:
+    return orjson.dumps({"fingerprint": fingerprint}) + b"\n" + sealed
 
 
-def decode_record(record: bytes) -> tuple[str, StoredResponse | None]:
-    """The fingerprint a record was made for, and its response (None while a request holds it)."""
-    header_bytes, _, body = record.partition(b"\n")
-    header = orjson.loads(header_bytes)
-    if "status" not in header:
-        return header["fingerprint"], None
-    headers = tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in header["headers"])
-    return header["fingerprint"], StoredResponse(status=header["status"], headers=headers, body=body)
+def decode_record(record: bytes) -> tuple[str, bytes | None]:
+    """The fingerprint a record was made for, and its sealed response (None while a request holds it)."""
+    header_bytes, newline, sealed = record.partition(b"\n")
+    fingerprint: str = orjson.loads(header_bytes)["fingerprint"]
+    return fingerprint, sealed if newline else None
 
 
 def _milliseconds(seconds: float) -> int:

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 
 import anyio
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
@@ -26,10 +27,12 @@ from storegraph.platform.errors import (
     IdempotencyKeyInvalid,
     IdempotencyKeyRequired,
     IdempotencyKeyReused,
+    IdempotencyResponseUnavailable,
 )
 from storegraph.platform.http.body import read_body, replay_body
-from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.http.request_id import REQUEST_ID_HEADER, request_id_of
 from storegraph.platform.http.responses import send_error
+from storegraph.platform.idempotency.graphql_operation import request_operation
 from storegraph.platform.idempotency.keys import (
     MAX_KEY_LENGTH,
     InvalidIdempotencyKey,
@@ -37,26 +40,30 @@ from storegraph.platform.idempotency.keys import (
     request_fingerprint,
     scope_key,
 )
-from storegraph.platform.idempotency.policy import Requirement, is_kept, requirement
+from storegraph.platform.idempotency.policy import GRAPHQL_PATH, Requirement, answers_a_write, is_kept, requirement
+from storegraph.platform.idempotency.sealing import AnswerSealer, UnreadableAnswer
 from storegraph.platform.idempotency.store import DAY_SECONDS, IdempotencyStore, Outcome, Reservation, StoredResponse
 
 logger = logging.getLogger("storegraph.idempotency")
 
 REPLAYED_HEADER = (b"idempotent-replayed", b"true")
-# The headers that are part of the answer itself. Everything else belongs to the request that receives it: the
-# request-id middleware and admission add X-Request-Id and X-RateLimit-* to a replay as to any response, and
-# content-length is recomputed from the stored body.
+# The headers that are part of the answer itself, with the first request's X-Request-Id (added when it is kept).
+# Everything else belongs to the request that receives it: admission adds X-RateLimit-* to a replay as to any
+# response, and content-length is recomputed from the stored body.
 KEPT_HEADERS = frozenset({b"content-type", b"content-language", b"location", b"cache-control"})
 DEFAULT_LEASE_SECONDS = 60.0
+# A larger answer is not kept: the record says the request ran, and a retry is told its answer is unavailable.
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """What a request brings to idempotency, known before admission: a claim on its key with the body it buffered,
-    or an unusable or missing key to refuse once the request is admitted, or neither (it takes no part)."""
+    or an unusable or missing key to refuse once the request is admitted, or neither (it takes no part). ``body``
+    is the buffered request body, to hand on to the app; None when the request was left unread."""
 
     claim: Claim | None = None
-    body: bytes = b""
+    body: bytes | None = None
     refusal: ApiError | None = None
 
 
@@ -72,13 +79,17 @@ class IdempotentRuns:
         app: ASGIApp,
         store: IdempotencyStore,
         *,
+        sealer: AnswerSealer,
         ttl_seconds: float = DAY_SECONDS,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.app = app
         self.store = store
+        self.sealer = sealer
         self.ttl_seconds = ttl_seconds
         self.lease_seconds = lease_seconds
+        self.max_response_bytes = max_response_bytes
 
     async def prepare(self, scope: AsgiScope, receive: Receive, key_pk: int) -> Prepared | None:
         """Checks the header and, for a request with a usable key, buffers its body and fingerprints it. None when
@@ -95,6 +106,8 @@ class IdempotentRuns:
         body = await read_body(receive)
         if body is None:
             return None
+        if scope["path"] == GRAPHQL_PATH and not _may_mutate(body):
+            return Prepared(body=body)  # a query: it runs like any read, its key neither held nor kept
         fingerprint = request_fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
         return Prepared(Claim(scope_key(key_pk, key), fingerprint, self.lease_seconds), body)
 
@@ -106,10 +119,27 @@ class IdempotentRuns:
             await self._run(scope, reservation, body, receive, send)
         elif reservation.outcome is Outcome.MISMATCH:
             await send_error(scope, send, IdempotencyKeyReused())
-        elif reservation.outcome is Outcome.IN_PROGRESS or reservation.response is None:
+        elif reservation.outcome is Outcome.IN_PROGRESS or reservation.sealed is None:
             await send_error(scope, send, IdempotencyKeyInUse())
         else:
-            await _send_replay(send, reservation.response)
+            await self._replay(scope, reservation, reservation.sealed, send)
+
+    async def _replay(self, scope: AsgiScope, reservation: Reservation, sealed: bytes, send: Send) -> None:
+        try:
+            response = self.sealer.open(reservation.scope_key, reservation.fingerprint, sealed)
+        except UnreadableAnswer:
+            # Sealed under another SECRET_KEY (or in an older format): the request ran, so it must not run again.
+            logger.warning("a kept idempotent answer does not open (request %s)", request_id_of(scope))
+            await send_error(scope, send, IdempotencyResponseUnavailable("its kept answer can no longer be read"))
+            return
+        if response.omitted_bytes:
+            reason = (
+                f"its answer ({response.omitted_bytes} bytes) was larger than the {self.max_response_bytes} bytes "
+                "kept for replays"
+            )
+            await send_error(scope, send, IdempotencyResponseUnavailable(reason, original_status=response.status))
+            return
+        await _send_replay(send, response)
 
     async def _run(self, scope: AsgiScope, reservation: Reservation, body: bytes, receive: Receive, send: Send) -> None:
         recorder = _ResponseRecorder(self, scope, reservation, send)
@@ -125,7 +155,8 @@ class IdempotentRuns:
 
     async def keep(self, scope: AsgiScope, reservation: Reservation, response: StoredResponse) -> None:
         try:
-            await self.store.complete(reservation, response, self.ttl_seconds)
+            sealed = self.sealer.seal(reservation.scope_key, reservation.fingerprint, response)
+            await self.store.complete(reservation, sealed, self.ttl_seconds)
         except Exception:
             # The request ran and its answer is on its way; a retry will find the lease (409) until it lapses.
             logger.exception("could not store an idempotent response (request %s)", request_id_of(scope))
@@ -166,10 +197,30 @@ class _ResponseRecorder:
     async def _settle(self) -> None:
         self.settled = True
         body = bytes(self.body)
-        if is_kept(self.status, body):
-            await self.owner.keep(self.scope, self.reservation, StoredResponse(self.status, self.headers, body))
-        else:
+        if not (is_kept(self.status, body) and answers_a_write(self.scope)):
             await self.owner.forget(self.scope, self.reservation)
+        elif len(body) > self.owner.max_response_bytes:
+            # The request ran, so its key must never run it again: keep the fact, not the answer.
+            await self.owner.keep(self.scope, self.reservation, StoredResponse(self.status, (), b"", len(body)))
+        else:
+            headers = self.headers
+            request_id = request_id_of(self.scope)
+            if request_id is not None:
+                # The body may quote it (the REST envelope's meta, a masked error): a replay's header says the same.
+                headers = (*headers, (REQUEST_ID_HEADER, request_id.encode("ascii")))
+            await self.owner.keep(self.scope, self.reservation, StoredResponse(self.status, headers, body))
+
+
+def _may_mutate(body: bytes) -> bool:
+    """Whether a ``POST /graphql`` body may run a mutation (it does, or it cannot be told cheaply). One that is not
+    a JSON GraphQL request runs nothing at all: the endpoint refuses it."""
+    try:
+        request = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+        return False
+    return request_operation(request) in (None, "mutation")
 
 
 async def _send_replay(send: Send, response: StoredResponse) -> None:

@@ -1,10 +1,12 @@
-"""The limiter held in this process: the embedded default (one API process), and the model for the Redis one."""
+"""The limiter held in this process: the model for the Redis one, and the memory of the database-backed one
+(db/queries/usage.py), which keeps a journal of what it counted to write it out in batches."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from storegraph.platform.limits.decision import (
     STORE_COUNTERS,
@@ -24,6 +26,24 @@ from storegraph.platform.limits.decision import (
     window_state,
 )
 from storegraph.platform.limits.plans import Plan
+
+# The periods whose counts outlive a process when a limiter keeps a journal; the minute's, like the window, do not.
+LASTING_PERIODS = ("day", "month")
+
+
+class CountKey(NamedTuple):
+    """One count a limiter keeps, as a journal or a store of counts names it: whose (``owner`` "key" or "store",
+    ``owner_id``), what (``name``: "requests", "signups", "webhooks", or "endpoint <label>"), and in which period
+    (``period`` "day" or "month", ``label`` as ``Periods.label`` gives it)."""
+
+    owner: str
+    owner_id: int
+    name: str
+    period: str
+    label: str
+
+
+ENDPOINT_PREFIX = "endpoint "
 
 
 class _PeriodCounts:
@@ -51,23 +71,27 @@ class _PeriodTallies:
         kept_label, tally = self._tallies.get((owner, period), ("", {}))
         return tally if kept_label == label else {}
 
-    def add(self, owner: int, period: str, label: str, endpoint: str) -> None:
+    def add(self, owner: int, period: str, label: str, endpoint: str, amount: int = 1) -> None:
         tally = self.get(owner, period, label)
-        tally[endpoint] = tally.get(endpoint, 0) + 1
+        tally[endpoint] = tally.get(endpoint, 0) + amount
         self._tallies[(owner, period)] = (label, tally)
 
 
 class MemoryRateLimiter:
     """A deque of admitted request times per key (at most the plan's limit of them), the key's counters and
     endpoint tallies of the current minute, day and month, and the store's counters of the current month. No
-    method awaits, so under asyncio each is atomic. ``clock`` gives epoch seconds (injectable for tests)."""
+    method awaits, so under asyncio each is atomic. ``clock`` gives epoch seconds (injectable for tests).
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    With ``journal`` it also notes every day and month count it adds, until ``take_journal`` hands them over, and
+    ``seed`` adds counts kept elsewhere (a previous process's)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time, *, journal: bool = False) -> None:
         self._clock = clock
         self._windows: dict[int, deque[float]] = {}
         self._key_counts = _PeriodCounts()
         self._store_counts = _PeriodCounts()
         self._endpoints = _PeriodTallies()
+        self._journal: dict[CountKey, int] | None = {} if journal else None
 
     async def hit(
         self, store_id: int, key_pk: int, plan: Plan, now: float | None = None, *, traffic: Traffic = "platform"
@@ -107,6 +131,8 @@ class MemoryRateLimiter:
         periods = periods_at(self._now(now))
         for period in USAGE_PERIODS:
             self._endpoints.add(key_pk, period, periods.label(period), endpoint)
+        for period in LASTING_PERIODS:
+            self._note(CountKey("key", key_pk, ENDPOINT_PREFIX + endpoint, period, periods.label(period)), 1)
 
     async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
         periods = periods_at(self._now(now))
@@ -126,6 +152,7 @@ class MemoryRateLimiter:
         if limit is not None and self._store_count(store_id, kind, periods) + amount > limit:
             return False
         self._store_counts.add(store_id, kind, periods.month, amount)
+        self._note(CountKey("store", store_id, kind, "month", periods.month), amount)
         return True
 
     async def store_usage(self, store_id: int, now: float | None = None) -> dict[str, int]:
@@ -149,3 +176,34 @@ class MemoryRateLimiter:
         for period in USAGE_PERIODS:
             self._key_counts.add(key_pk, period, periods.label(period))
         self._store_counts.add(store_id, counter, periods.month)
+        for period in LASTING_PERIODS:
+            self._note(CountKey("key", key_pk, "requests", period, periods.label(period)), 1)
+        self._note(CountKey("store", store_id, counter, "month", periods.month), 1)
+
+    def seed(self, counts: Mapping[CountKey, int]) -> None:
+        """Add counts kept elsewhere, not to the journal. A count of a period that is not the current one starts
+        that counter's period anew, so seed the current periods only."""
+        for counter, amount in counts.items():
+            if counter.owner == "store":
+                self._store_counts.add(counter.owner_id, counter.name, counter.label, amount)
+            elif counter.name.startswith(ENDPOINT_PREFIX):
+                endpoint = counter.name.removeprefix(ENDPOINT_PREFIX)
+                self._endpoints.add(counter.owner_id, counter.period, counter.label, endpoint, amount)
+            else:
+                self._key_counts.add(counter.owner_id, counter.period, counter.label, amount)
+
+    def take_journal(self) -> dict[CountKey, int]:
+        """The day and month counts added since the last call (empty without ``journal``); they leave the journal."""
+        taken = self._journal or {}
+        if self._journal is not None:
+            self._journal = {}
+        return taken
+
+    def return_journal(self, counts: Mapping[CountKey, int]) -> None:
+        """Put back what ``take_journal`` gave (it could not be written out), to be taken again."""
+        for counter, amount in counts.items():
+            self._note(counter, amount)
+
+    def _note(self, counter: CountKey, amount: int) -> None:
+        if self._journal is not None:
+            self._journal[counter] = self._journal.get(counter, 0) + amount
