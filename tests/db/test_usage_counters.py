@@ -60,7 +60,7 @@ async def test_the_months_and_days_counts_survive_a_restart(database_url, ids):
 
     assert usage == {"minute": 1, "day": 4, "month": 4}
     assert endpoints == {"GET /v1/customers": {"minute": 0, "day": 3, "month": 3}}
-    assert store == {"requests": 4, "signups": 2, "webhooks": 0}
+    assert store == {"requests": 4, "public_requests": 0, "signups": 2, "webhooks": 0}
 
 
 async def test_deciding_requests_runs_no_statement_once_the_counts_are_read(database_url, ids):
