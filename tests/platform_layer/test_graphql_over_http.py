@@ -285,9 +285,11 @@ async def test_a_401_on_graphql_carries_extensions_cost(client):
 
 async def test_idempotency_key_reused_on_graphql_carries_extensions_cost(client, key):
     headers = {**key.headers, "Idempotency-Key": uuid4().hex}
-    await client.post("/graphql", json=VIEWER, headers=headers)
+    # Only a mutation's answer is kept for its key: one that ran (its userError is an answer) holds the key.
+    revoke = 'mutation { revokeApiKey(id: "%s") { userErrors { code } } }'
+    await client.post("/graphql", json={"query": revoke % 999_999_999}, headers=headers)
 
-    reused = await client.post("/graphql", json={"query": "{ viewer { scopes } }"}, headers=headers)
+    reused = await client.post("/graphql", json={"query": revoke % 999_999_998}, headers=headers)
 
     assert reused.status_code == 422
     assert reused.json()["errors"][0]["extensions"]["code"] == "idempotency_key_reused"
