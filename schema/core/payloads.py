@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.queries.executor import Executor
 from resolvers.core.context import Info
 from storegraph.platform.errors import ApiError, ValidationFailed, user_error_types
-from storegraph.rules.catalog.products import UNSET as DOMAIN_UNSET
+from storegraph.platform.validation import UNSET as DOMAIN_UNSET
 
 T = TypeVar("T")
 

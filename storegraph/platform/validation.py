@@ -13,6 +13,9 @@ from storegraph.platform.errors import ErrorDetail, ValidationFailed
 from storegraph.platform.money import MAX_MONEY, is_money
 from storegraph.platform.phones import normalize_phone
 
+# A partial update's "leave this field as it is" (PATCH), apart from ``None``, which clears a nullable field.
+UNSET: Any = object()
+
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the mail server's business.
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_JSON_BYTES = 16_384

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Store
 from db.queries.stores import lock_store
 from storegraph.platform.errors import NotFound
-from storegraph.platform.validation import Problems
-from storegraph.rules.catalog.products import UNSET
+from storegraph.platform.validation import UNSET, Problems
 from storegraph.rules.statuses import DeliveryType
 
 MAX_NAME = 100

@@ -24,8 +24,7 @@ from db.queries.catalog import (
 )
 from db.queries.slugs import MAX_SLUG, violates
 from storegraph.platform.errors import Conflict, NotFound
-from storegraph.platform.validation import Problems
-from storegraph.rules.catalog.products import UNSET
+from storegraph.platform.validation import UNSET, Problems
 from storegraph.rules.statuses import LandingPageStatus
 
 MAX_TITLE = 100

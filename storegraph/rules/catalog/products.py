@@ -22,12 +22,10 @@ from db.queries.catalog import (
 )
 from db.queries.slugs import violates
 from storegraph.platform.errors import Conflict, NotFound
-from storegraph.platform.validation import Problems
+from storegraph.platform.validation import UNSET, Problems
 from storegraph.rules.event_bodies import stock_low_data
 from storegraph.rules.outbox import EventName, record_event
 from storegraph.rules.statuses import ProductStatus
-
-UNSET: Any = object()
 
 MAX_NAME = 100
 SLUG_CONSTRAINT = PRODUCT_SLUG_CONSTRAINT

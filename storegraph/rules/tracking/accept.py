@@ -16,8 +16,8 @@ from storegraph.rules.tracking.jobs import (
     AcceptedEvent,
     EventsJob,
     SignupJob,
-    new_event_id,
     new_signup_id,
+    new_tracked_event_id,
 )
 from storegraph.rules.tracking.validation import ValidEvent, ValidSignup
 
@@ -35,7 +35,7 @@ async def accept_events(
     queue: JobQueue, *, store_id: int, key_id: str, events: list[ValidEvent], accepted_at: datetime
 ) -> list[str]:
     """The events' ids (``tev_...``, in the request's order), once their one job is stored."""
-    accepted = [AcceptedEvent(public_id=new_event_id(), event=event) for event in events]
+    accepted = [AcceptedEvent(public_id=new_tracked_event_id(), event=event) for event in events]
     job = EventsJob(store_id=store_id, key_id=key_id, accepted_at=accepted_at, events=accepted)
     await queue.enqueue(EVENTS_JOB, job.payload())
     return [item.public_id for item in accepted]

@@ -28,7 +28,7 @@ def new_signup_id() -> str:
     return f"sgn_{secrets.token_hex(12)}"
 
 
-def new_event_id() -> str:
+def new_tracked_event_id() -> str:
     return f"tev_{secrets.token_hex(12)}"
 
 
