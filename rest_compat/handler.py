@@ -24,13 +24,21 @@ from strawberry.types.graphql import OperationType
 
 from rest_compat.compile import CompiledEndpoint, compile_endpoint
 from rest_compat.endpoint import Endpoint
-from rest_compat.errors import RestError, from_graphql_errors, from_pydantic, from_user_errors
+from rest_compat.errors import from_graphql_errors, from_pydantic, from_user_errors
 from rest_compat.representations import FRAGMENTS
 from rest_compat.router import Router
 from rest_compat.shapes import Fragments
 from rest_compat.table import ENDPOINTS
 from storegraph.platform.auth.principal import principal_of
-from storegraph.platform.errors import ApiError, ErrorDetail, InsufficientScope, NotFound, ValidationFailed
+from storegraph.platform.errors import (
+    ApiError,
+    ErrorDetail,
+    InsufficientScope,
+    MethodNotAllowed,
+    NoEndpoint,
+    NotFound,
+    ValidationFailed,
+)
 from storegraph.platform.http.body import read_body
 from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.request_id import request_id_of
@@ -85,13 +93,9 @@ class RestApi:
         """The status, the envelope's bytes and the headers of a success, or the ``ApiError`` to answer."""
         match = self.router.match(scope["method"], scope["path"])
         if match is None:
-            raise RestError("not_found", f"No endpoint {scope['method']} {scope['path']}.")
+            raise NoEndpoint(scope["method"], scope["path"])
         if match.endpoint is None:
-            raise RestError(
-                "method_not_allowed",
-                f"{scope['method']} is not allowed on {scope['path']}; use {', '.join(match.allowed)}.",
-                extra={"allow": list(match.allowed)},
-            )
+            raise MethodNotAllowed(scope["method"], scope["path"], match.allowed)
         compiled = match.endpoint
         row = compiled.endpoint
         state = scope.setdefault("state", {})
@@ -202,8 +206,7 @@ async def _body_values(row: Endpoint, receive: Receive) -> dict[str, Any] | None
 
 def _error_payload(error: ApiError) -> dict[str, Any]:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
-    # ``allow`` goes in the Allow header only.
-    body.update({name: value for name, value in error.extensions.items() if name not in ("code", "allow")})
+    body.update({name: value for name, value in error.extensions.items() if name != "code"})
     if isinstance(error, ValidationFailed) and "details" not in body:
         body["details"] = []
     return {"error": body}
@@ -214,8 +217,8 @@ def _error_headers(error: ApiError) -> list[tuple[bytes, bytes]]:
     headers: list[tuple[bytes, bytes]] = []
     if "retry_after" in extensions:
         headers.append((b"retry-after", str(extensions["retry_after"]).encode()))
-    if "allow" in extensions:
-        headers.append((b"allow", ", ".join(extensions["allow"]).encode()))
+    if isinstance(error, MethodNotAllowed):
+        headers.append(error.allow_header)
     return headers
 
 

@@ -9,22 +9,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from fastapi.exception_handlers import http_exception_handler
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Match, Route
-from starlette.types import ASGIApp, Receive, Send
-from starlette.types import Scope as AsgiScope
+from starlette.routing import Route
 
 from db.queries.idempotency import DatabaseIdempotencyStore
 from db.queries.keys import KeyDirectory
 from db.session import create_sessionmaker, ping
 from resolvers.core.cursors import CursorCodec
 from rest_compat.docs_page import openapi_routes
-from rest_compat.errors import RestError
 from rest_compat.handler import RestApi, compile_table
 from schema.core.build import StoregraphSchema, build_schema
 from schema.core.cost import CostLimits
@@ -36,11 +32,12 @@ from storegraph.platform.auth.bearer import AuthMiddleware
 from storegraph.platform.auth.key_cache import KeyCache, KeyRevocations
 from storegraph.platform.auth.public_key import PublicKeyMiddleware
 from storegraph.platform.auth.replay import replay_store
+from storegraph.platform.errors import ApiError, MethodNotAllowed, NoEndpoint, ValidationFailed
 from storegraph.platform.http.body_limit import BodyLimitMiddleware
 from storegraph.platform.http.header_limit import HeaderLimitMiddleware
 from storegraph.platform.http.internal_error import InternalErrorMiddleware
 from storegraph.platform.http.request_id import RequestIdMiddleware
-from storegraph.platform.http.responses import error_body, is_graphql
+from storegraph.platform.http.responses import error_body
 from storegraph.platform.idempotency import (
     AnswerSealer,
     IdempotencyStore,
@@ -49,6 +46,7 @@ from storegraph.platform.idempotency import (
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
+from storegraph.routing import PrefixRoute, route_check
 from storegraph.services import (
     create_database,
     create_queue,
@@ -151,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
     rest = RestApi(graphql, compile_table(services.schema._schema))
-    app.router.routes.append(PrefixRoute("/v1", rest))
+    app.router.routes.append(PrefixRoute(rest))
     # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.
     app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints))
     app.router.add_route("/healthz", healthz, methods=["GET"])
@@ -168,6 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
         max_response_bytes=settings.idempotency_max_response_bytes,
+        # A method its path does not take is 405, not a write that needs an Idempotency-Key.
+        routed=route_check(app.router.routes, rest.router),
     )
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds
@@ -196,43 +196,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 async def http_error(request: Request, error: Exception) -> Response:
     """Starlette's own answers, for a path no route serves (``/V1/products``, ``//v1/products``) or a method the
-    route does not take, in the REST envelope like every other error; ``/graphql`` keeps FastAPI's answer."""
+    route does not take, in the REST envelope like every other error (``/graphql`` in GraphQL's shape)."""
     if not isinstance(error, HTTPException):  # registered for HTTPException only
         raise error
-    if is_graphql(request.scope):
-        return await http_exception_handler(request, error)
     method, path = request.method, request.scope["path"]
     headers = {name: value for name, value in (error.headers or {}).items() if name.lower() == "allow"}
+    refusal: ApiError
     if error.status_code == 404:
-        refusal = RestError("not_found", f"No endpoint {method} {path}.")
+        refusal = NoEndpoint(method, path)
     elif error.status_code == 405:
-        allowed = f"; use {headers['Allow']}" if "Allow" in headers else ""
-        refusal = RestError("method_not_allowed", f"{method} is not allowed on {path}{allowed}.")
+        allowed = tuple(method.strip() for method in headers.get("Allow", "").split(",") if method.strip())
+        refusal = MethodNotAllowed(method, path, allowed)
+    elif error.status_code >= 500:
+        refusal = ApiError(str(error.detail))
     else:
-        refusal = RestError("internal_error" if error.status_code >= 500 else "validation_error", str(error.detail))
+        refusal = ValidationFailed(str(error.detail))
     body = error_body(request.scope, refusal)
     return Response(body, status_code=refusal.http_status, headers=headers, media_type="application/json")
-
-
-class PrefixRoute(BaseRoute):
-    """Every HTTP request for ``prefix`` or a path under it, whatever characters the path holds.
-
-    Starlette's ``/v1/{path:path}`` does not match a path with a newline in it (a client sends one as ``%0A``),
-    which then got Starlette's own 404 ``{"detail": "Not Found"}`` instead of the /v1 envelope.
-    """
-
-    def __init__(self, prefix: str, app: ASGIApp) -> None:
-        self.prefix = prefix
-        self.app = app
-
-    def matches(self, scope: AsgiScope) -> tuple[Match, AsgiScope]:
-        path: str = scope.get("path", "")
-        if scope["type"] == "http" and (path == self.prefix or path.startswith(f"{self.prefix}/")):
-            return Match.FULL, {}
-        return Match.NONE, {}
-
-    async def handle(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
 
 
 def _key_revocations(settings: Settings, redis: Redis | None) -> KeyRevocations:

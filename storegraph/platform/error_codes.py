@@ -153,8 +153,8 @@ CODES: dict[str, ErrorCode] = {
     ),
     "method_not_allowed": ErrorCode(
         405,
-        "REST only: the path exists but not with this method (`/v1` paths, and `/healthz`, `/readyz`, `/docs`, "
-        "`/openapi.json`); the `Allow` header lists the methods it has",
+        "the path exists but not with this method (`/v1` paths, `/graphql`, `/healthz`, `/readyz`, `/docs`, "
+        "`/openapi.json`), whatever the `Idempotency-Key` header says; the `Allow` header lists the methods it has",
     ),
     "overloaded": ErrorCode(
         503,

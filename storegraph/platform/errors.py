@@ -85,6 +85,30 @@ class NotFound(ApiError):
         self.field = field
 
 
+class NoEndpoint(ApiError):
+    """A path no route serves, in any method (``/v1/nope``, ``/V1/products``)."""
+
+    code = "not_found"
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(f"No endpoint {method} {path}.")
+
+
+class MethodNotAllowed(ApiError):
+    """A path that exists, asked with a method it does not take; ``allow`` (the ``Allow`` header) lists those it
+    takes."""
+
+    code = "method_not_allowed"
+
+    def __init__(self, method: str, path: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(f"{method} is not allowed on {path}; use {', '.join(allowed)}.")
+        self.allowed = allowed
+
+    @property
+    def allow_header(self) -> tuple[bytes, bytes]:
+        return (b"allow", ", ".join(self.allowed).encode())
+
+
 class ValidationFailed(ApiError):
     code = "validation_error"
 

@@ -35,6 +35,8 @@ from storegraph.platform.idempotency.runs import (
     DEFAULT_MAX_RESPONSE_BYTES,
     IdempotentRuns,
     Prepared,
+    RouteCheck,
+    every_request_routed,
 )
 from storegraph.platform.idempotency.sealing import AnswerSealer
 from storegraph.platform.idempotency.store import DAY_SECONDS
@@ -56,6 +58,7 @@ class AdmissionMiddleware:
         ttl_seconds: float = DAY_SECONDS,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        routed: RouteCheck = every_request_routed,
     ) -> None:
         self.app = app
         self.admission = admission
@@ -67,6 +70,7 @@ class AdmissionMiddleware:
             ttl_seconds=ttl_seconds,
             lease_seconds=lease_seconds,
             max_response_bytes=max_response_bytes,
+            routed=routed,
         )
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:

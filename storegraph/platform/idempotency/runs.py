@@ -13,6 +13,7 @@ a concurrent duplicate with 409 ``idempotency_key_in_use``, and the same key wit
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import anyio
@@ -70,6 +71,14 @@ class Prepared:
 TAKES_NO_PART = Prepared()
 
 
+# Whether the app routes ``(method, path)`` to something that runs: the app's routes decide it, not this layer.
+RouteCheck = Callable[[str, str], bool]
+
+
+def every_request_routed(_method: str, _path: str) -> bool:
+    return True
+
+
 class IdempotentRuns:
     """Runs an admitted request according to its reservation: the first runs and its response is kept (or the
     reservation released if it turns out to be a refusal); a repeat is answered from the store."""
@@ -83,9 +92,11 @@ class IdempotentRuns:
         ttl_seconds: float = DAY_SECONDS,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        routed: RouteCheck = every_request_routed,
     ) -> None:
         self.app = app
         self.store = store
+        self.routed = routed
         self.sealer = sealer
         self.ttl_seconds = ttl_seconds
         self.lease_seconds = lease_seconds
@@ -94,8 +105,11 @@ class IdempotentRuns:
     async def prepare(self, scope: AsgiScope, receive: Receive, key_pk: int) -> Prepared | None:
         """Checks the header and, for a request with a usable key, buffers its body and fingerprints it. None when
         the client went away before sending its whole request: there is nothing to run or keep."""
-        needed = requirement(scope["method"], scope["path"])
-        if needed is Requirement.NONE:
+        method, path = scope["method"], scope["path"]
+        needed = requirement(method, path)
+        if needed is Requirement.NONE or not self.routed(method, path):
+            # A method its path does not take, or a path no route serves, is answered 405 or 404 whatever the
+            # header says: asking for a key first would answer those with 400, or with 422 for a key already used.
             return TAKES_NO_PART
         try:
             key = idempotency_key_of(scope)

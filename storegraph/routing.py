@@ -1,0 +1,55 @@
+"""Which requests the app routes: the /v1 table's paths and methods, and the app's other routes.
+
+``route_check`` tells admission which requests run: one no route takes is answered 404 or 405 (with ``Allow``)
+by the app, after the rate limit like any request, and never asked for an ``Idempotency-Key`` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as AsgiScope
+
+from rest_compat.router import Router
+from storegraph.platform.idempotency.runs import RouteCheck
+
+REST_PREFIX = "/v1"
+
+
+def is_rest(path: str) -> bool:
+    return path == REST_PREFIX or path.startswith(f"{REST_PREFIX}/")
+
+
+class PrefixRoute(BaseRoute):
+    """Every HTTP request for ``/v1`` or a path under it, whatever characters the path holds.
+
+    Starlette's ``/v1/{path:path}`` does not match a path with a newline in it (a client sends one as ``%0A``),
+    which then got Starlette's own 404 ``{"detail": "Not Found"}`` instead of the /v1 envelope.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def matches(self, scope: AsgiScope) -> tuple[Match, AsgiScope]:
+        if scope["type"] == "http" and is_rest(scope.get("path", "")):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    async def handle(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def route_check(routes: Sequence[BaseRoute], rest: Router) -> RouteCheck:
+    """Whether a route takes ``(method, path)``. ``routes`` is read at each call, so routes added after the check
+    is made count."""
+
+    def routed(method: str, path: str) -> bool:
+        if is_rest(path):
+            match = rest.match(method, path)
+            return match is not None and match.endpoint is not None
+        probe: AsgiScope = {"type": "http", "path": path, "method": method, "root_path": ""}
+        return any(route.matches(probe)[0] is Match.FULL for route in routes)
+
+    return routed
