@@ -53,9 +53,10 @@ def render(document: JsonObject, endpoints: Sequence[CompiledEndpoint]) -> str:
         title = f"`{row.label}`"
         lines.append(f"| [{title}](#{anchor(title)}) | {scope} | `{row.name}` | {row.status} |")
     lines.extend(["", "## Endpoint by endpoint"])
+    labels = {compiled.endpoint.name: compiled.endpoint.label for compiled in endpoints}
     for compiled in endpoints:
         operation = document["paths"][compiled.endpoint.path][compiled.endpoint.method.lower()]
-        lines.extend(_endpoint(compiled, operation, schemas))
+        lines.extend(_endpoint(compiled, operation, schemas, labels))
     lines.extend(["", "## Representations", ""])
     lines.append(
         "Each REST object is made from a GraphQL fragment: the REST field, the GraphQL field it comes from, and "
@@ -66,7 +67,9 @@ def render(document: JsonObject, endpoints: Sequence[CompiledEndpoint]) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def _endpoint(compiled: CompiledEndpoint, operation: JsonObject, schemas: Mapping[str, JsonObject]) -> list[str]:
+def _endpoint(
+    compiled: CompiledEndpoint, operation: JsonObject, schemas: Mapping[str, JsonObject], labels: Mapping[str, str]
+) -> list[str]:
     row = compiled.endpoint
     scope = f"`{row.scope}`" if row.scope is not None else "any valid key"
     lines = ["", f"### `{row.label}`", "", f"{row.summary.rstrip('.')}."]
@@ -84,6 +87,10 @@ def _endpoint(compiled: CompiledEndpoint, operation: JsonObject, schemas: Mappin
             f"- Errors: {errors} ([errors.md](errors.md))",
         ]
     )
+    if links := success.get("links"):
+        targets = [f"`{labels[link['operationId']]}`" for link in links.values()]
+        listed = ", ".join(f"[{target}](#{anchor(target)})" for target in targets)
+        lines.append(f"- Links to {listed} (their `id` from {_id_source(links)})")
     if is_signed(row):
         lines.append(
             "- Signed with a public key: `X-DZ-Key`, `X-DZ-Timestamp` and `X-DZ-Signature` instead of a Bearer key; "
@@ -120,6 +127,15 @@ def _endpoint(compiled: CompiledEndpoint, operation: JsonObject, schemas: Mappin
         lines.extend(_body(compiled, operation["requestBody"], schemas))
     lines.extend(["", "GraphQL:", "", "```graphql", graphql_document(compiled), "```"])
     return lines
+
+
+def _id_source(links: Mapping[str, JsonObject]) -> str:
+    """Where the answer's links take the id from, as a JSON path: ``data.id``, ``data.items[0].id``."""
+    pointers = {link["parameters"]["id"] for link in links.values()}
+    if len(pointers) != 1:
+        raise ValueError(f"links that take their id from different places: {sorted(pointers)}")
+    parts = pointers.pop().removeprefix("$response.body#/").split("/")
+    return "`" + ".".join(parts).replace(".0.", "[0].") + "`"
 
 
 def _answer(kind: str, data: JsonObject, schemas: Mapping[str, JsonObject]) -> str:

@@ -20,9 +20,11 @@ DOCS_PATH = "/docs"
 DOCS_TITLE = "storegraph REST /v1"
 
 
-def openapi_routes(schema: GraphQLSchema, endpoints: Sequence[CompiledEndpoint]) -> list[Route]:
-    """The two routes, with the document built and serialized once, when the app is built."""
-    body = openapi_json_bytes(build_document(schema, endpoints))
+def openapi_routes(schema: GraphQLSchema, endpoints: Sequence[CompiledEndpoint], server_url: str) -> list[Route]:
+    """The two routes, with the document built and serialized once, when the app is built. Its server is
+    ``server_url`` (``PUBLIC_BASE_URL``), not the request's Host: a proxy in front may rewrite the Host, and a
+    document built per request from a header the client chooses would name whatever server the client likes."""
+    body = openapi_json_bytes(build_document(schema, endpoints, server_url))
 
     async def openapi_json(_request: Request) -> Response:
         return Response(body, media_type=MEDIA_TYPE)

@@ -151,7 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rest = RestApi(graphql, compile_table(services.schema._schema))
     app.router.routes.append(PrefixRoute(rest))
     # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.
-    app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints))
+    app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints, settings.public_base_url))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
     # Starlette runs the last added middleware first: request id, then the last answer to an unexpected error, the

@@ -127,8 +127,9 @@ def is_signed(row: Endpoint) -> bool:
 def error_statuses(row: Endpoint) -> list[int]:
     """The error statuses an endpoint can answer, by what it takes (see ``rest_error_codes`` for the codes)."""
     # Any request: two Authorization headers (400; lists add invalid_cursor, writes the Idempotency-Key codes), no
-    # key, an unexpected query string or body, limits, too many headers, a bug, more load than the process's pools.
-    statuses = {400, 401, 422, 429, 431, 500, 503}
+    # key, an unexpected query string or body, limits, too many headers, a bug, more load than the process's pools;
+    # and another method on the same path (405), since no path takes every HTTP method (none takes PUT).
+    statuses = {400, 401, 405, 422, 429, 431, 500, 503}
     if row.scope is not None:
         statuses.add(403)
     if row.path_vars or (row.body is not None and any(name.endswith("_id") for name in row.body.model_fields)):

@@ -7,7 +7,9 @@ Everything in it comes from what the handler itself runs, so the two cannot drif
   the handler validates requests with;
 - response objects from the fragments of rest_compat/representations.py, typed by the GraphQL schema the way
   rest_compat/shapes.py converts them (``ID`` → integer, ``DateTime`` → ``YYYY-MM-DD HH:MM:SS``, enums lowercase);
-- error codes and their statuses from the code tables (storegraph/platform/errors.py, rest_compat/errors.py).
+- error codes and their statuses from the code tables (storegraph/platform/errors.py, rest_compat/errors.py), every
+  error answer one ``Error`` schema;
+- the ``links`` between operations from the table's paths (rest_compat/openapi/links.py).
 
 The response schemas are strict (every field required, no other field allowed) so that schemathesis, which checks
 real answers against them (tests/rest_compat/test_rest_schemathesis.py), notices a field that appears, goes or changes
@@ -43,38 +45,59 @@ from rest_compat.openapi.common import (
     rest_error_codes,
 )
 from rest_compat.openapi.examples import EXAMPLES
+from rest_compat.openapi.links import links
 from rest_compat.openapi.parameters import parameters, request_body
-from rest_compat.openapi.responses import HEADERS, error_response, success_response
+from rest_compat.openapi.responses import HEADERS, error_response, error_schemas, success_response
+from rest_compat.openapi.tags import tags
 from rest_compat.representations import FRAGMENTS
 from rest_compat.shapes import Fragments
 from schema.core.build import build_schema
+from storegraph.settings import Settings
+
+# Where `storegraph serve` answers with no options (README); the checked-in document names it, and a deployment
+# serves its own PUBLIC_BASE_URL instead.
+LOCAL_SERVER_URL: str = Settings.model_fields["public_base_url"].default
+
+SERVER_DESCRIPTION = (
+    "This server: `PUBLIC_BASE_URL`, by default where `storegraph serve` listens (README). The paths start with /v1."
+)
+
+# The repository states no licence: all rights are reserved until its owner grants one.
+LICENSE: JsonObject = {"name": "Proprietary (all rights reserved)", "identifier": "LicenseRef-Proprietary"}
 
 
-def build_document(schema: GraphQLSchema, endpoints: Sequence[CompiledEndpoint]) -> JsonObject:
-    """The OpenAPI document of ``endpoints`` (``compile_table(schema)``)."""
+def build_document(
+    schema: GraphQLSchema, endpoints: Sequence[CompiledEndpoint], server_url: str = LOCAL_SERVER_URL
+) -> JsonObject:
+    """The OpenAPI document of ``endpoints`` (``compile_table(schema)``), served from ``server_url``."""
     fragments = Fragments(schema, FRAGMENTS)
     components = Components()
-    for name in ("Meta", "ErrorDetail"):
-        components.add(name, _COMMON_SCHEMAS[name])
+    codes = rest_error_codes()
+    components.add("Meta", _META)
+    for name, error_schema in error_schemas(code for listed in codes.values() for code in listed).items():
+        components.add(name, error_schema)
     known = {compiled.endpoint.name for compiled in endpoints}
     if unknown := set(EXAMPLES) - known:
         raise DocumentError(f"examples for operations the table does not have: {sorted(unknown)}")
     paths: dict[str, JsonObject] = {}
-    tags: list[str] = []
     for compiled in endpoints:
         row = compiled.endpoint
         paths.setdefault(row.path, {})[row.method.lower()] = _operation(compiled, fragments, components)
-        if row.resource not in tags:
-            tags.append(row.resource)
-    codes = rest_error_codes()
+    rows = [compiled.endpoint for compiled in endpoints]
+    for name, operation_links in links(rows, components.schemas).items():
+        row = next(row for row in rows if row.name == name)
+        paths[row.path][row.method.lower()]["responses"][str(row.status)]["links"] = operation_links
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": "storegraph REST /v1",
             "version": API_VERSION,
             "description": INFO_DESCRIPTION,
+            "license": LICENSE,
         },
-        "tags": [{"name": tag} for tag in tags],
+        # The paths start with /, so a base URL ending in one would make them //v1/...
+        "servers": [{"url": server_url.rstrip("/"), "description": SERVER_DESCRIPTION}],
+        "tags": tags(row.resource for row in rows),
         "security": [{SECURITY_SCHEME: []}],
         "paths": paths,
         "components": {
@@ -106,7 +129,7 @@ def compiled_table() -> tuple[GraphQLSchema, list[CompiledEndpoint]]:
 
 
 def generated_document() -> JsonObject:
-    """The document as the app serves it (the CLI's export and the staleness test)."""
+    """The document as the app serves it by default (the CLI's export and the staleness test)."""
     return build_document(*compiled_table())
 
 
@@ -151,25 +174,13 @@ def _operation_description(row: Endpoint) -> str:
     return "\n\n".join(parts)
 
 
-_COMMON_SCHEMAS: dict[str, JsonObject] = {
-    "Meta": {
-        "type": "object",
-        "required": ["request_id", "api_version"],
-        "additionalProperties": False,
-        "properties": {
-            "request_id": {"type": "string", "description": "Also in the `X-Request-Id` header; quote it to support."},
-            "api_version": {"const": API_VERSION},
-        },
-    },
-    "ErrorDetail": {
-        "type": "object",
-        "required": ["field", "code", "message"],
-        "additionalProperties": False,
-        "properties": {
-            "field": {"type": "string", "description": "The REST name of the field (`price`, `limit`, `id`)."},
-            "code": {"type": "string", "description": "`blank`, `invalid`, `out_of_range`, `unknown_field`, ..."},
-            "message": {"type": "string"},
-        },
+_META: JsonObject = {
+    "type": "object",
+    "required": ["request_id", "api_version"],
+    "additionalProperties": False,
+    "properties": {
+        "request_id": {"type": "string", "description": "Also in the `X-Request-Id` header; quote it to support."},
+        "api_version": {"const": API_VERSION},
     },
 }
 
@@ -187,8 +198,10 @@ tracking endpoints (`POST /v1/signups`, `POST /v1/events`) are signed with a pub
 their list, ordering and store, and shared with the GraphQL connection of the same list.
 - **Values**: ids are integers, money an integer amount in DZD, timestamps `YYYY-MM-DD HH:MM:SS` in UTC.
 - **Writes** (POST, PATCH, DELETE) need an `Idempotency-Key` header.
-- **Errors**: the codes are in docs/errors.md; a known path with another method is 405 `method_not_allowed` with \
-an `Allow` header, an unknown path 404 `not_found`.
+- **Errors**: every error answer, whatever its status, is the one `Error` schema; the codes are in docs/errors.md; a \
+known path with another method is 405 `method_not_allowed` with an `Allow` header, an unknown path 404 `not_found`.
+- **Links**: a create's, a get's and a list's answers link to the operations on the item they name, with the id to \
+pass on.
 """
 
 

@@ -124,46 +124,79 @@ def _nullable(schema: JsonObject) -> JsonObject:
     return nullable
 
 
-def error_response(status: int, codes: Iterable[str]) -> JsonObject:
-    codes = list(codes)
-    error: JsonObject = {
-        "type": "object",
-        "required": ["code", "message"],
-        "additionalProperties": False,
-        "properties": {
-            "code": {"type": "string", "enum": codes},
-            "message": {"type": "string"},
-            "details": {"type": "array", "items": ref("ErrorDetail")},
-            "retry_after": {"type": "integer", "minimum": 0, "description": "Seconds until a retry can succeed."},
+ERROR_SCHEMA = "Error"
+
+
+def error_schemas(codes: Iterable[str]) -> dict[str, JsonObject]:
+    """The one schema of every error answer (``Error``, the envelope) and the two it nests, so that a client
+    generated from the document has one error type to catch, whatever the status; ``codes`` are all the codes."""
+    return {
+        ERROR_SCHEMA: {
+            "type": "object",
+            "description": "Every error answer, whatever its status: the code says what went wrong (docs/errors.md).",
+            "required": ["error", "meta"],
+            "additionalProperties": False,
+            "properties": {"error": ref("ErrorInfo"), "meta": ref("Meta")},
+        },
+        "ErrorInfo": {
+            "type": "object",
+            "required": ["code", "message"],
+            "additionalProperties": False,
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": list(codes),
+                    "description": "Each status's codes are listed on its response; docs/errors.md says when each "
+                    "happens.",
+                },
+                "message": {"type": "string", "description": "For people; the code is what to branch on."},
+                "details": {
+                    "type": "array",
+                    "items": ref("ErrorDetail"),
+                    "description": "`validation_error`: one entry per problem.",
+                },
+                "retry_after": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "429 and 503: seconds until a retry can succeed (also in `Retry-After`).",
+                },
+                "original_status": {
+                    "type": "integer",
+                    "description": "`idempotency_response_unavailable`: the status the earlier request answered with.",
+                },
+            },
+        },
+        "ErrorDetail": {
+            "type": "object",
+            "required": ["field", "code", "message"],
+            "additionalProperties": False,
+            "properties": {
+                "field": {"type": "string", "description": "The REST name of the field (`price`, `limit`, `id`)."},
+                "code": {"type": "string", "description": "`blank`, `invalid`, `out_of_range`, `unknown_field`, ..."},
+                "message": {"type": "string"},
+            },
         },
     }
+
+
+def error_response(status: int, codes: Iterable[str]) -> JsonObject:
+    """``components/responses/Error<status>``: the one ``Error`` schema, with the status's codes and headers."""
+    listed = ", ".join(f"`{code}`" for code in codes)
+    description = f"{STATUS_TEXT.get(status, 'Error')}: {listed} (docs/errors.md)."
     headers: JsonObject = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
     if status in (429, 503):
         # Each refusal (rate_limited, quota_exceeded, overloaded) says when to come back, in the body and in
         # Retry-After.
-        error["required"] = [*error["required"], "retry_after"]
+        description += " `error.retry_after` and `Retry-After` say when to retry."
         headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
     else:
         headers.update({name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS})
     if status == 401:
         headers["WWW-Authenticate"] = {"$ref": "#/components/headers/WWW-Authenticate"}
     if status == 405:
+        description += " `Allow` lists the methods the path takes."
         headers["Allow"] = {"$ref": "#/components/headers/Allow"}
-    listed = ", ".join(f"`{code}`" for code in codes)
-    return {
-        "description": f"{STATUS_TEXT.get(status, 'Error')}: {listed} (docs/errors.md).",
-        "headers": headers,
-        "content": {
-            MEDIA_TYPE: {
-                "schema": {
-                    "type": "object",
-                    "required": ["error", "meta"],
-                    "additionalProperties": False,
-                    "properties": {"error": error, "meta": ref("Meta")},
-                }
-            }
-        },
-    }
+    return {"description": description, "headers": headers, "content": {MEDIA_TYPE: {"schema": ref(ERROR_SCHEMA)}}}
 
 
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")

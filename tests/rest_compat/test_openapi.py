@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import httpx
@@ -12,12 +13,15 @@ import orjson
 import pytest
 import schemathesis
 from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLScalarType, GraphQLString
+from openapi_spec_validator import validate
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.applications import Starlette
 from typer.testing import CliRunner
 
 from rest_compat.docs_markdown import BEGIN, END, StaleMarkers, anchor, render, replace_generated
+from rest_compat.docs_page import openapi_routes
 from rest_compat.openapi.common import SIGNED_HEADERS, TIMESTAMP_PATTERN, DocumentError, is_signed, rest_error_codes
 from rest_compat.openapi.document import (
     build_document,
@@ -26,12 +30,15 @@ from rest_compat.openapi.document import (
     generated_document,
 )
 from rest_compat.openapi.examples import EXAMPLES
+from rest_compat.openapi.links import links as operation_links
 from rest_compat.openapi.responses import leaf_schema
+from rest_compat.openapi.tags import tags
 from rest_compat.table import ENDPOINTS
 from storegraph.cli import app as cli
 from storegraph.platform import errors as platform_errors
 from storegraph.platform.auth import request_signature as signatures
 from storegraph.platform.error_codes import CODES
+from storegraph.platform.http.responses import error_body
 from tests.support.factories import create_key, create_store
 from tests.support.paths import REPO
 
@@ -40,6 +47,8 @@ OPENAPI = ROOT / "openapi.json"
 GUIDE = ROOT / "docs" / "rest.md"
 STALE = "run `storegraph export-openapi` and commit the result"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# The methods an OpenAPI path item can hold.
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +279,9 @@ def test_the_representations_are_strict(document):
                 check(f"{name}.{field}", nested)
 
     for name, schema in document["components"]["schemas"].items():
-        if not name.endswith("Body"):  # bodies have optional fields; they refuse unknown ones (tested above)
+        # Bodies have optional fields (they refuse unknown ones, tested above), and so has an error: the fields
+        # that come with some codes only.
+        if not name.endswith("Body") and name != "ErrorInfo":
             check(name, schema)
 
 
@@ -325,17 +336,178 @@ def test_the_error_codes_by_status_are_the_code_tables():
     assert statuses[platform_errors.IdempotencyKeyInUse.code] == 409
 
 
-def test_every_error_answer_is_the_error_envelope(document):
+def test_every_error_answer_is_the_one_error_schema(document):
+    """So a generated client has one error type, whatever the operation and the status."""
+    responses = document["components"]["responses"]
     for _path, _method, operation in operations(document):
         for status, response in operation["responses"].items():
             if int(status) >= 400:
-                name = response["$ref"].rsplit("/", 1)[-1]
-                schema = document["components"]["responses"][name]["content"]["application/json"]["schema"]
-                assert schema["required"] == ["error", "meta"]
-                assert set(schema["properties"]["error"]["properties"]) == {"code", "message", "details", "retry_after"}
-    too_many = document["components"]["responses"]["Error429"]
-    assert "retry_after" in too_many["content"]["application/json"]["schema"]["properties"]["error"]["required"]
-    assert too_many["headers"]["Retry-After"] == {"$ref": "#/components/headers/Retry-After"}
+                assert response == {"$ref": f"#/components/responses/Error{status}"}
+    assert set(responses) == {f"Error{status}" for status in rest_error_codes()}
+    for response in responses.values():
+        assert response["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    error = document["components"]["schemas"]["Error"]
+    assert error["required"] == ["error", "meta"]
+    assert error["properties"] == {
+        "error": {"$ref": "#/components/schemas/ErrorInfo"},
+        "meta": {"$ref": "#/components/schemas/Meta"},
+    }
+
+
+def test_the_error_schema_knows_every_code_and_each_status_lists_its_own(document):
+    info = document["components"]["schemas"]["ErrorInfo"]
+    by_status = rest_error_codes()
+
+    assert info["properties"]["code"]["enum"] == [code for codes in by_status.values() for code in codes]
+    for status, codes in by_status.items():
+        description = document["components"]["responses"][f"Error{status}"]["description"]
+        assert all(f"`{code}`" in description for code in codes), status
+
+
+def test_refusals_say_when_to_retry_and_405_which_methods_to_use(document):
+    responses = document["components"]["responses"]
+    for status in (429, 503):
+        assert responses[f"Error{status}"]["headers"]["Retry-After"] == {"$ref": "#/components/headers/Retry-After"}
+    assert responses["Error405"]["headers"]["Allow"] == {"$ref": "#/components/headers/Allow"}
+    assert document["components"]["headers"]["Allow"]["required"] is True
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        platform_errors.RateLimited(limit=60, retry_after=7),
+        platform_errors.QuotaExceeded(quota=1000, retry_after=3600),
+        platform_errors.Overloaded(),
+        platform_errors.IdempotencyResponseUnavailable("it was too large to keep", original_status=201),
+        platform_errors.ValidationFailed.single("limit", "out_of_range", "limit must be between 1 and 200"),
+        platform_errors.PayloadTooLarge(1024),
+    ],
+    ids=lambda error: error.code,
+)
+def test_an_error_body_written_before_the_handler_fits_the_error_schema(document, error):
+    """The middleware writes these with whatever the error adds (``original_status`` was refused by the schema)."""
+    scope = {"type": "http", "path": "/v1/products", "state": {"request_id": "req_test"}}
+    body = orjson.loads(error_body(scope, error))
+
+    errors = [e.message for e in validator(document, {"$ref": "#/components/schemas/Error"}).iter_errors(body)]
+    assert errors == []
+
+
+def test_every_operation_lists_405_since_no_path_takes_every_method(document):
+    for path, item in document["paths"].items():
+        assert set(item) < HTTP_METHODS, path
+        for method, operation in item.items():
+            assert "405" in operation["responses"], (method, path)
+
+
+def test_no_component_is_left_unused(document):
+    used = set(re.findall(r'"#/components/([a-zA-Z]+/[^"]+)"', orjson.dumps(document).decode()))
+    defined = {
+        f"{kind}/{name}"
+        for kind, entries in document["components"].items()
+        if kind != "securitySchemes"
+        for name in entries
+    }
+
+    assert defined - used == set()
+
+
+# --- servers, tags, licence and links ---------------------------------------------------------------------------
+
+
+def test_the_checked_in_document_names_the_local_server_of_the_readme(document):
+    assert [server["url"] for server in document["servers"]] == ["http://127.0.0.1:8000"]
+    assert "http://127.0.0.1:8000/docs" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+async def test_the_served_document_names_the_public_base_url_without_a_trailing_slash():
+    schema, endpoints = compiled_table()
+    app = Starlette(routes=openapi_routes(schema, endpoints, "https://api.example.test/"))
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://other.test") as http:
+        served = (await http.get("/openapi.json")).json()
+
+    assert [server["url"] for server in served["servers"]] == ["https://api.example.test"]
+
+
+def test_every_tag_is_a_resource_of_the_table_and_is_described(document):
+    assert [tag["name"] for tag in document["tags"]] == list(dict.fromkeys(row.resource for row in ENDPOINTS))
+    assert all(tag["description"].endswith(".") for tag in document["tags"])
+
+
+def test_a_resource_without_a_tag_description_is_refused():
+    with pytest.raises(DocumentError, match="Refund"):
+        tags(["Product", "Refund"])
+
+
+def test_the_document_states_its_licence(document):
+    assert document["info"]["license"]["name"]
+
+
+def test_a_create_links_to_every_operation_on_what_it_created(document):
+    links = document["paths"]["/v1/products"]["post"]["responses"]["201"]["links"]
+
+    assert sorted(links) == ["DeleteProduct", "GetProduct", "UpdateProduct"]
+    assert links["GetProduct"]["operationId"] == "GetProduct"
+    assert links["GetProduct"]["parameters"] == {"id": "$response.body#/data/id"}
+    webhook = document["paths"]["/v1/webhooks"]["post"]["responses"]["201"]["links"]
+    assert sorted(webhook) == ["DeleteWebhook", "EnableWebhook", "ListWebhookDeliveries", "RedeliverWebhook"]
+
+
+def test_a_list_links_only_to_the_reads_of_its_first_item(document):
+    customers = document["paths"]["/v1/customers"]["get"]["responses"]["200"]["links"]
+    assert sorted(customers) == ["GetCustomer", "ListCustomerOrders"]
+    assert customers["GetCustomer"]["parameters"] == {"id": "$response.body#/data/items/0/id"}
+    # Revoking whichever key comes first (perhaps the caller's own) is no chain to follow.
+    assert "links" not in document["paths"]["/v1/keys"]["get"]["responses"]["200"]
+
+
+def test_every_create_links_to_its_get_and_every_get_to_the_writes_on_its_item(document):
+    rows = {row.name: row for row in ENDPOINTS}
+    by_label = {row.label: row for row in ENDPOINTS}
+    for row in ENDPOINTS:
+        links = document["paths"][row.path][row.method.lower()]["responses"][str(row.status)].get("links", {})
+        item = f"{row.path}/{{id}}"
+        if row.method == "POST" and row.status == 201 and f"GET {item}" in by_label:
+            assert by_label[f"GET {item}"].name in links, row.name
+        if row.method == "GET" and row.path.endswith("/{id}") and row.result_kind == "object":
+            writes = {other.name for other in ENDPOINTS if other.path == row.path and other.is_write}
+            assert writes <= set(links), row.name
+        if row.method == "DELETE":
+            assert links == {}, row.name
+        for name, link in links.items():
+            target = rows[link["operationId"]]
+            assert name == target.name
+            assert set(link["parameters"]) == set(target.path_vars) == {"id"}
+
+
+def test_every_link_passes_an_id_the_answer_has(document):
+    def named(schema: dict[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        return found
+
+    for path, method, operation in operations(document):
+        for status, response in operation["responses"].items():
+            for link in response.get("links", {}).values():
+                answer = named(response_schema(operation, int(status), document)["properties"]["data"])
+                if link["parameters"]["id"] == "$response.body#/data/items/0/id":
+                    answer = named(answer["properties"]["items"]["items"])
+                else:
+                    assert link["parameters"]["id"] == "$response.body#/data/id"
+                assert answer["properties"]["id"] == {"type": "integer", "minimum": 1}, (method, path)
+                assert "id" in answer["required"]
+
+
+def test_a_link_from_an_answer_without_an_id_is_refused(document):
+    rows = [row for row in ENDPOINTS if row.path.startswith("/v1/products")]
+    schemas = {**document["components"]["schemas"], "Product": {"type": "object", "properties": {"name": {}}}}
+
+    with pytest.raises(DocumentError, match="no id"):
+        operation_links(rows, schemas)
+
+
+def test_the_document_passes_openapi_spec_validator():
+    validate(orjson.loads(OPENAPI.read_bytes()))
 
 
 def test_the_examples_are_on_their_operations_and_fit_the_document(document):
