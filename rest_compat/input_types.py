@@ -2,8 +2,9 @@
 
 pydantic enforces each type exactly as the JSON Schema it generates for the OpenAPI document says, so the
 document cannot promise less or more than the request check: a length, a range or a pattern is written once, in
-the rule that needs it, and read from there. What JSON Schema cannot say (a rule across fields, a phone its
-region can read) stays in the domain and is written in the endpoint's description.
+the rule that needs it, and read from there. Free-form JSON is the exception: its schema describes what the
+domain checks, which names the exact key at fault. What JSON Schema cannot say (how deep a JSON value goes, a
+phone its region can read) stays in the domain and is written in the field's or the endpoint's description.
 
 Text patterns are anchored (JSON Schema's ``pattern`` is not) and ECMA-262 compatible (the dialect OpenAPI
 tools use): character classes and ``\\s`` only, no lookaround.
@@ -216,14 +217,12 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID), WHOLE_NUMBER]
 
 # A calendar date in ISO 8601's extended form opens both accepted spellings of a time; a bare number (``0``,
 # ``0.5``, ``1700000000``) is not read as a Unix timestamp.
-_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_MOMENT_START = re.compile(_DATE)
-_DAY = re.compile(_DATE)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _moment(value: object) -> str:
     """A time as the GraphQL ``DateTime`` scalar reads it (its own parser), unchanged: the scalar converts it."""
-    if not isinstance(value, str) or not _MOMENT_START.match(value):
+    if not isinstance(value, str) or not _DAY.match(value):
         raise PydanticCustomError("datetime_format", DATETIME_FORMAT)
     try:
         parse_datetime(value)

@@ -57,7 +57,7 @@ MAX_CURSOR = 2048
 MAX_SCOPES_LISTED = 64
 MAX_WEBHOOK_EVENTS = 16
 
-# The size and depth are what its schema (JsonValue's members) cannot say.
+# Said of every free-form object: its schema states the rest, not its size and depth.
 JSON_OBJECT = (
     f"A JSON object of at most {MAX_JSON_BYTES // 1024} KB, nested at most {MAX_JSON_DEPTH} levels, without "
     "control characters in its keys and strings, its numbers in the signed 64-bit range."
