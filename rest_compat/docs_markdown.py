@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rest_compat.compile import CompiledEndpoint
+from rest_compat.input_types import TEXT_RULES
 from rest_compat.names import camel_case
 from rest_compat.openapi.common import TIMESTAMP_PATTERN, JsonObject, error_statuses, is_signed
 from rest_compat.openapi.document import graphql_document
@@ -230,7 +231,7 @@ def describe(schema: Mapping[str, Any], schemas: Mapping[str, JsonObject]) -> st
             return f"[`{name}`](#{name.lower()})"
         # A request body's nested object (one of a batch of events): its fields say what it is.
         fields = ", ".join(f"`{field}`" for field in target.get("properties", {}))
-        return f"object ({fields})"
+        return f"object ({fields}; any other key too)" if target.get("additionalProperties") else f"object ({fields})"
     if "anyOf" in schema:
         options = [option for option in schema["anyOf"] if option != {"type": "null"}]
         text = " or ".join(describe(option, schemas) for option in options)
@@ -260,18 +261,29 @@ def _describe_kind(kind: Any, schema: Mapping[str, Any], schemas: Mapping[str, J
             return "date-time (ISO 8601)"
         if schema.get("format") == "date":
             return "date `YYYY-MM-DD`"
-        if "pattern" in schema:
-            return f"string matching `{schema['pattern']}`"
-        if "maxLength" in schema:
-            return f"string (at most {schema['maxLength']} characters)"
-        return "string"
+        return _describe_text(schema)
     if kind == "array":
         items = describe(schema.get("items", {}), schemas)
-        limit = f" (at most {schema['maxItems']})" if "maxItems" in schema else ""
-        return f"list of {items}{limit}"
+        return f"list of {items}{_bounds(schema.get('minItems'), schema.get('maxItems'), '')}"
     if kind is None:
         return "any"
     return str(kind)
+
+
+def _describe_text(schema: Mapping[str, Any]) -> str:
+    """A request string by its rule (rest_compat/input_types.py) and length: ``text, not blank (1–100 characters)``."""
+    pattern = schema.get("pattern")
+    rule = TEXT_RULES.get(pattern) if pattern is not None else None
+    words = rule.summary if rule is not None else f"string matching `{pattern}`" if pattern is not None else "string"
+    return words + _bounds(schema.get("minLength"), schema.get("maxLength"), " characters")
+
+
+def _bounds(low: int | None, high: int | None, unit: str) -> str:
+    if low and high is not None:
+        return f" ({low}–{high}{unit})"
+    if high is not None:
+        return f" (at most {high}{unit})"
+    return f" (at least {low}{unit})" if low else ""
 
 
 def _ref_name(schema: Mapping[str, Any]) -> str:

@@ -7,33 +7,62 @@ the domain's userErrors) become ``validation_error`` with every problem in ``det
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
+from rest_compat.input_types import TEXT_RULES
 from rest_compat.names import RestNames
+from schema.core.scalars import DATETIME_FORMAT, DATETIME_RANGE
 from storegraph.platform.error_codes import CODES
 from storegraph.platform.errors import ApiError, ErrorDetail, ValidationFailed
 
 # userError codes that are answers of their own; every other code is a validation problem (blank, too_long, ...).
 OWN_CODES = frozenset(CODES) - {"validation_error"}
 
-# pydantic's error types → the validation codes the domain uses for the same problems.
-_PYDANTIC_CODES = {
-    "missing": "blank",
-    "extra_forbidden": "unknown_field",
-    "greater_than_equal": "out_of_range",
-    "less_than_equal": "out_of_range",
-    "greater_than": "out_of_range",
-    "less_than": "out_of_range",
-    "string_too_long": "too_long",
-    "too_long": "too_long",
-    "string_pattern_mismatch": "invalid",
-    "enum": "invalid_choice",
-    "literal_error": "invalid_choice",
-    "json_invalid": "invalid_json",
+# Every pydantic error a request model can raise, as the detail a client reads: its code (the one the domain uses
+# for the same problem) and the rest of a sentence that starts with the field's name. ``{...}`` are the error's
+# context. A type this table does not know is still worded here, never in pydantic's words.
+_PYDANTIC: dict[str, tuple[str, str]] = {
+    "missing": ("blank", "is required"),
+    "extra_forbidden": ("unknown_field", "is not {known}"),
+    "greater_than_equal": ("out_of_range", "must be at least {ge}"),
+    "less_than_equal": ("out_of_range", "must be at most {le}"),
+    "string_too_short": ("blank", "must not be empty"),
+    "string_too_long": ("too_long", "must be at most {max_length} characters"),
+    "too_short": ("blank", "must hold at least {min_length} item(s)"),
+    "too_long": ("too_long", "may hold at most {max_length} items"),
+    "enum": ("invalid_choice", "must be one of {choices}"),
+    "literal_error": ("invalid_choice", "must be one of {choices}"),
+    "int_type": ("invalid_type", "must be a whole number, such as 20"),
+    "int_parsing": ("invalid_type", "must be a whole number written in digits, such as 20"),
+    "int_from_float": ("invalid_type", "must be a whole number, such as 20"),
+    "string_type": ("invalid_type", "must be a string"),
+    "bool_type": ("invalid_type", "must be true or false"),
+    "bool_parsing": ("invalid_type", "must be true or false"),
+    "dict_type": ("invalid_type", "must be a JSON object"),
+    "model_type": ("invalid_type", "must be a JSON object"),
+    "model_attributes_type": ("invalid_type", "must be a JSON object"),
+    "list_type": ("invalid_type", "must be a JSON array"),
+    "json_invalid": ("invalid_json", "is not valid JSON ({error})"),
+    "datetime_format": ("invalid", DATETIME_FORMAT),
+    "datetime_range": ("out_of_range", DATETIME_RANGE),
+    "date_format": ("invalid", "must be a date such as 2026-04-30 (YYYY-MM-DD)"),
 }
+_NULL = ("blank", "cannot be null")
+_OTHER_TYPE = ("invalid_type", "has the wrong JSON type")
+_OTHER = ("invalid", "is not valid here")
+_QUOTED = re.compile(r"'([^']*)'")
+_KNOWN = {"query": "a query parameter of this endpoint", "body": "a field this endpoint takes"}
+
+
+class _Context(dict[str, Any]):
+    """An error's context for a sentence: a value it lacks reads as nothing rather than failing the answer."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 class RestError(ApiError):
@@ -56,18 +85,28 @@ class RestError(ApiError):
         return {**super().extensions, **self.extra}
 
 
-def from_pydantic(error: ValidationError, *, location: str | None = None) -> ValidationFailed:
-    details = [
-        _detail(problem.get("loc", ()), problem.get("type", "invalid"), problem.get("msg", "is invalid"), location)
-        for problem in error.errors(include_url=False, include_input=False)
-    ]
+def from_pydantic(error: ValidationError, *, location: str) -> ValidationFailed:
+    """pydantic's problems with a request's ``location`` (``query`` or ``body``), each on the field as the client
+    sent it, in the words of ``_PYDANTIC``."""
+    details = [_detail(problem, location) for problem in error.errors(include_url=False)]
     return ValidationFailed(details[0].message if details else "The request is invalid.", details=details)
 
 
-def _detail(loc: Sequence[Any], kind: str, message: str, location: str | None) -> ErrorDetail:
-    field = ".".join(str(part) for part in loc) or (location or "body")
-    code = _PYDANTIC_CODES.get(kind) or ("invalid_type" if kind.endswith(("_type", "_parsing")) else "invalid")
-    return ErrorDetail(field=field, code=code, message=f"{field}: {message[0].lower()}{message[1:]}")
+def _detail(problem: Mapping[str, Any], location: str) -> ErrorDetail:
+    loc = problem.get("loc", ())
+    field = ".".join(str(part) for part in loc) or location
+    kind = problem.get("type", "")
+    context = _Context(problem.get("ctx") or {})
+    value = problem.get("input")
+    if loc and value is None and kind != "missing":
+        code, sentence = _NULL
+    elif kind == "string_pattern_mismatch" and context.get("pattern") in TEXT_RULES:
+        code, sentence = TEXT_RULES[context["pattern"]].refusal(value)
+    else:
+        code, sentence = _PYDANTIC.get(kind) or (_OTHER_TYPE if kind.endswith(("_type", "_parsing")) else _OTHER)
+    context["known"] = _KNOWN.get(location, "a field this endpoint takes")
+    context["choices"] = ", ".join(_QUOTED.findall(str(context.get("expected", ""))))
+    return ErrorDetail(field=field, code=code, message=f"{field} {sentence.format_map(context)}")
 
 
 def from_user_errors(user_errors: Iterable[Mapping[str, Any]], names: RestNames) -> ApiError:
@@ -78,7 +117,7 @@ def from_user_errors(user_errors: Iterable[Mapping[str, Any]], names: RestNames)
     for user_error in errors:
         if user_error["code"] in OWN_CODES:
             field = user_error.get("field")
-            message = names.message(field, user_error["message"]) if field else user_error["message"]
+            message = names.message(field, user_error["message"])
             details = [ErrorDetail(names.field(field), user_error["code"], message)] if field else None
             return RestError(user_error["code"], message, details=details)
     details = [_rest_detail(names, error.get("field"), error["code"], error["message"]) for error in errors]
@@ -104,10 +143,10 @@ def from_graphql_errors(
             details = names.variable_problems(variables) or [ErrorDetail("body", "invalid", first["message"])]
         return ValidationFailed(details[0].message, details=details)
     extra = {"retry_after": extensions["retry_after"]} if "retry_after" in extensions else None
-    return RestError(code, first["message"], extra=extra)
+    return RestError(code, names.mentions(first["message"]), extra=extra)
 
 
 def _rest_detail(names: RestNames, field: str | None, code: str, message: str) -> ErrorDetail:
     if not field:
-        return ErrorDetail("body", code, message)
+        return ErrorDetail("body", code, names.mentions(message))
     return ErrorDetail(names.field(field), code, names.message(field, message))

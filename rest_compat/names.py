@@ -36,6 +36,8 @@ _SNAKE = re.compile(r"_([a-z0-9])")
 # ``name``, ``.name``, ``[3]`` or ``.3``: the parts of a field as the domain writes it (``events.3.occurredAt``,
 # ``lines[2].quantity``, ``metadata.list[1].deep``).
 _TOKEN = re.compile(r"\.?\[(\d+)\]|\.?([^.\[]+)")
+# A name as a message may mention it: a word, or words joined by dots (``paymentStatus``, ``filter.search``).
+_WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 
 def snake_case(name: str) -> str:
@@ -106,23 +108,44 @@ class RestNames:
         """The REST name of a field as GraphQL's answer names it: a userError's or a validation detail's ``field``,
         an argument (``filter.search``) or a field of the mutation's input (``events.3.occurredAt``)."""
         tokens = _tokens(field)
+        found = self._through_argument(tokens) or self._in_body(tokens)
+        return found if found is not None else snake_case(field)
+
+    def _through_argument(self, tokens: Sequence[_Token]) -> str | None:
+        """The REST name of a path that starts with an argument of the root field (``filter.search``)."""
         if tokens and isinstance(tokens[0].key, str) and tokens[0].key in self.arguments:
             variable = self.arguments[tokens[0].key]
-            found = self._at([_Token(variable, variable), *tokens[1:]])
-            if found is not None:
-                return found
-        if tokens and self.body_var is not None:
-            found = self._at([_Token(self.body_var, self.body_var), *tokens])
-            if found is not None:
-                return found
-        return snake_case(field)
+            return self._at([_Token(variable, variable), *tokens[1:]])
+        return None
 
-    def message(self, field: str, message: str) -> str:
-        """``message`` with the GraphQL name it starts with replaced by the REST name (``filter.search must be
-        ...`` → ``q must be ...``)."""
-        if message.startswith(field) and message[len(field) : len(field) + 1] in (" ", ":", ","):
-            return self.field(field) + message[len(field) :]
-        return message
+    def _in_body(self, tokens: Sequence[_Token]) -> str | None:
+        """The REST name of a path in the mutation's input (``events.3.occurredAt``)."""
+        if tokens and self.body_var is not None:
+            return self._at([_Token(self.body_var, self.body_var), *tokens])
+        return None
+
+    def message(self, field: str | None, message: str) -> str:
+        """``message`` in REST's names: the GraphQL name it starts with (``filter.search must be ...`` → ``q must
+        be ...``), and any other name of the row's input it mentions (``give a status, a paymentStatus or both``
+        → ``... a payment_status ...``)."""
+        if field and message.startswith(field) and message[len(field) : len(field) + 1] in (" ", ":", ","):
+            return self.field(field) + self.mentions(message[len(field) :])
+        return self.mentions(message)
+
+    def mentions(self, message: str) -> str:
+        """``message`` with each GraphQL name of the row's values it mentions replaced by its REST name. Only a
+        name GraphQL spells differently (camelCase, or an argument's dotted path) and that the row places is
+        replaced, so an English word is never taken for a field."""
+
+        def rest(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if "." not in word and word == word.lower():
+                return word
+            tokens = _tokens(word)
+            found = self._through_argument(tokens) or self._in_body(tokens)
+            return found if found is not None else word
+
+        return _WORD.sub(rest, message)
 
     def variable_problems(self, variables: Mapping[str, Any]) -> list[ErrorDetail]:
         """What GraphQL refuses in ``variables`` (the row's request values, converted), each on its REST name.

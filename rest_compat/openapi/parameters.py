@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from rest_compat.endpoint import Endpoint
-from rest_compat.inputs import Id
+from rest_compat.input_types import Id
 from rest_compat.openapi.common import (
     IDEMPOTENCY_KEY_SCHEMA,
     MEDIA_TYPE,
@@ -113,7 +113,8 @@ def request_body(model: type[BaseModel], components: Components, example: Exampl
     if example is not None and example.body is not None:
         content["examples"] = {"seed": {"summary": example.summary, "value": example.body}}
     return {
-        # A body whose fields are all optional may be left out: an empty body is ``{}``.
-        "required": bool(schema.get("required")),
+        # A body whose fields are all optional may be left out (an empty body is ``{}``), unless a rule across its
+        # fields needs one of them.
+        "required": bool(schema.get("required") or schema.get("anyOf")),
         "content": {MEDIA_TYPE: content},
     }

@@ -129,7 +129,7 @@ LANDING_PAGES: tuple[Endpoint, ...] = (
         scope=Scope.LANDING_PAGES_WRITE,
         summary="Create a landing page",
         description="Without a slug one is derived from the title, unique per store; a slug already used is "
-        "`conflict`.",
+        "`conflict`. A `product_id` must be a product of the store (`not_found` otherwise).",
         operation=(
             "mutation CreateLandingPage($input: CreateLandingPageInput!) "
             f"{{ createLandingPage(input: $input) {{ landingPage {{ ...LandingPage }} {USER_ERRORS} }} }}"

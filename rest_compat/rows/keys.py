@@ -47,9 +47,10 @@ ROWS: tuple[Endpoint, ...] = (
         scope=Scope.KEYS_WRITE,
         summary="Create a platform or public key; the response carries its secret (a public key's signing secret), "
         "once",
-        description="A key cannot grant a scope it does not have (`insufficient_scope`, naming the scope). A public "
-        'key (`"type": "public"`, optional `allowed_origins`) holds `tracking:write` only and signs the '
-        "tracking endpoints (docs/tracking.md).",
+        description="A platform key names at least one scope, and cannot grant a scope the calling key does not "
+        "have (`insufficient_scope`, naming the scope); it has no `allowed_origins`. A public key "
+        '(`"type": "public"`, optional `allowed_origins`) holds `tracking:write` only, so `scopes` is left empty, '
+        "and signs the tracking endpoints (docs/tracking.md). A test key cannot create a live key.",
         operation=(
             "mutation CreateKey($input: CreateApiKeyInput!) "
             f"{{ createApiKey(input: $input) {{ ...CreatedApiKey {USER_ERRORS} }} }}"

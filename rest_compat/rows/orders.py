@@ -48,8 +48,9 @@ ROWS: tuple[Endpoint, ...] = (
         path="/v1/orders/{id}",
         scope=Scope.ORDERS_WRITE,
         summary="Move an order through its status machine, or change its payment status",
-        description="pending → confirmed → shipped → delivered, or cancelled from pending or confirmed; anything "
-        "else is `invalid_status_transition`.",
+        description="Give `status`, `payment_status` or both; neither is a `validation_error`. Status: pending → "
+        "confirmed → shipped → delivered, or cancelled from pending or confirmed; payment: pending → paid or failed, "
+        "failed → paid, paid → refunded; any other change is `invalid_status_transition`, and nothing changes.",
         operation=(
             "mutation UpdateOrder($input: UpdateOrderStatusInput!) "
             f"{{ updateOrderStatus(input: $input) {{ order {{ ...Order }} {USER_ERRORS} }} }}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from resolvers.tracking import DEFAULT_DAYS, MAX_COUNT_ROWS, MAX_DAYS
 from rest_compat import inputs
 from rest_compat.endpoint import Endpoint
 from rest_compat.rows.common import USER_ERRORS
 from storegraph.platform.auth.scopes import Scope
+from storegraph.rules.tracking.validation import MAX_EVENTS
 
 ROWS: tuple[Endpoint, ...] = (
     # The signed tracking endpoints (docs/tracking.md): authenticated by a public key's X-DZ-Key, X-DZ-Timestamp
@@ -18,7 +20,8 @@ ROWS: tuple[Endpoint, ...] = (
         scope=Scope.TRACKING_WRITE,
         summary="Track a signup with a public key; 202 at once, stored and counted by the worker",
         description="Signed with a public key (`X-DZ-Key`, `X-DZ-Timestamp`, `X-DZ-Signature`), not a Bearer key; "
-        "no `Idempotency-Key` needed. An email and/or a phone; a counted signup fires `signup.counted`.",
+        "no `Idempotency-Key` needed. An `email` or a `phone` (or both) is required, and a phone must be a valid "
+        "number for the store's region; a counted signup fires `signup.counted`.",
         operation=(
             "mutation TrackSignup($input: TrackSignupInput!) "
             f"{{ trackSignup(input: $input) {{ ...TrackedSignup {USER_ERRORS} }} }}"
@@ -38,7 +41,8 @@ ROWS: tuple[Endpoint, ...] = (
         scope=Scope.TRACKING_WRITE,
         summary="Log one event or up to 100 with a public key; 202 at once, stored and counted by the worker",
         description="Signed with a public key (`X-DZ-Key`, `X-DZ-Timestamp`, `X-DZ-Signature`), not a Bearer key; "
-        "no `Idempotency-Key` needed. The ids answered are the events' in the order sent.",
+        "no `Idempotency-Key` needed. Send one event (`event`, with optional `properties` and `occurred_at`) or "
+        f"a batch of 1 to {MAX_EVENTS} in `events`, not both. The ids answered are the events' in the order sent.",
         operation=(
             "mutation TrackEvents($input: TrackEventsInput!) "
             f"{{ trackEvents(input: $input) {{ ...TrackedEvents {USER_ERRORS} }} }}"
@@ -57,8 +61,9 @@ ROWS: tuple[Endpoint, ...] = (
         path="/v1/events/counts",
         scope=Scope.USAGE_READ,
         summary="The store's tracked events counted per name and UTC day",
-        description="The last 30 days unless `from` and `to` say otherwise (at most 366 days); only days and "
-        "events with at least one event.",
+        description=f"The last {DEFAULT_DAYS} days unless `from` and `to` say otherwise: `from` on or before `to`, "
+        f"at most {MAX_DAYS} days apart (both included). Only days and events with at least one event; more than "
+        f"{MAX_COUNT_ROWS} counts is a `validation_error` (narrow the range or name an event).",
         operation=(
             "query GetEventCounts($from: Date, $to: Date, $event: String) "
             "{ eventCounts(from: $from, to: $to, event: $event) { ...EventCounts } }"

@@ -31,6 +31,7 @@ ROWS: tuple[Endpoint, ...] = (
         path="/v1/webhooks",
         scope=Scope.WEBHOOKS_WRITE,
         summary="Subscribe an endpoint to events; the response carries its signing secret, once",
+        description="The URL's port, when it has one, is a number up to 65535.",
         operation=(
             "mutation CreateWebhook($input: CreateWebhookSubscriptionInput!) "
             f"{{ createWebhookSubscription(input: $input) {{ ...CreatedWebhook {USER_ERRORS} }} }}"

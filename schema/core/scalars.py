@@ -20,8 +20,8 @@ MAX_DATETIME_LENGTH = 40
 # The widest value a money column holds; anything beyond cannot come from the database.
 _MIN_STORED_MONEY, _MAX_STORED_MONEY = -(2**63), 2**63 - 1
 # Why a scalar refuses a value, as the rest of a sentence that starts with the value's name.
-_DATETIME_FORMAT = "must be an ISO 8601 time such as 2026-04-30T14:22:10Z, or 2026-04-30 14:22:10 in UTC"
-_DATETIME_RANGE = "is out of range: once converted to UTC it must fall within the years 1 to 9999"
+DATETIME_FORMAT = "must be an ISO 8601 time such as 2026-04-30T14:22:10Z, or 2026-04-30 14:22:10 in UTC"
+DATETIME_RANGE = "is out of range: once converted to UTC it must fall within the years 1 to 9999"
 _MONEY_RANGE = f"must be a whole amount of the store's currency between 0 and {MAX_MONEY}"
 
 
@@ -51,16 +51,18 @@ def parse_datetime(value: object) -> datetime:
     ``YYYY-MM-DD HH:MM:SS``; ``ValueError`` for anything else, including a time that leaves the years 1–9999 once
     moved to UTC (``0001-01-01T00:00:00+01:00``)."""
     if not isinstance(value, str) or len(value) > MAX_DATETIME_LENGTH:
-        raise ValueError(f"DateTime {_DATETIME_FORMAT}")
+        raise ValueError(f"DateTime {DATETIME_FORMAT}")
+    # RFC 3339 allows a lowercase ``t`` and ``z``, which Python's parser does not read.
+    text = value.upper()
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
-        raise ValueError(f"DateTime {_DATETIME_FORMAT}") from None
+        raise ValueError(f"DateTime {DATETIME_FORMAT}") from None
     try:
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
-        raise DateTimeOutOfRange(f"DateTime {_DATETIME_RANGE}") from None
+        raise DateTimeOutOfRange(f"DateTime {DATETIME_RANGE}") from None
     return parsed
 
 
@@ -74,7 +76,7 @@ def parse_datetime_input(value: object) -> datetime:
         return parse_datetime(value)
     except (ValueError, TypeError) as error:
         out_of_range = isinstance(error, DateTimeOutOfRange)
-        problem, code = (_DATETIME_RANGE, "out_of_range") if out_of_range else (_DATETIME_FORMAT, "invalid")
+        problem, code = (DATETIME_RANGE, "out_of_range") if out_of_range else (DATETIME_FORMAT, "invalid")
         message = f"Invalid DateTime {_shown(value)}: DateTime {problem}"
         raise ScalarRefusal(message, problem=problem, code=code) from None
 

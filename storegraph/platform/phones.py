@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import phonenumbers
 
+# Longer than any number written with its spaces and punctuation; the parser is not handed more.
+MAX_PHONE_LENGTH = 32
+
 
 def normalize_phone(raw: str, region: str = "DZ") -> str | None:
     """The canonical form of ``raw`` for a store in ``region``, or ``None`` when it is not a valid number."""
-    if len(raw) > 32:
+    if len(raw) > MAX_PHONE_LENGTH:
         return None
     try:
         number = phonenumbers.parse(raw, region)

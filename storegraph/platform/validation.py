@@ -16,8 +16,6 @@ from storegraph.platform.phones import normalize_phone
 # A partial update's "leave this field as it is" (PATCH), apart from ``None``, which clears a nullable field.
 UNSET: Any = object()
 
-# Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the mail server's business.
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_JSON_BYTES = 16_384
 # Deep enough for any settings or metadata a merchant writes by hand; a bound so that walking, storing and
 # serialising a client's object can never hit a recursion limit.
@@ -26,9 +24,16 @@ MAX_JSON_DEPTH = 10
 # the same range: PostgreSQL keeps a JSON number as ``numeric`` and writes it back without an exponent, so ``1e308``
 # returns as a 309-digit integer that no later read can dump.
 MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**63 - 1
-# C0 control characters other than tab, newline and carriage return. PostgreSQL refuses NUL in text and JSON
-# (a 500 instead of an answer), and the others are never part of a name, a note or a search.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# C0 control characters other than tab, newline and carriage return, as the inside of a regular expression's
+# character class (the REST request schemas use it too). PostgreSQL refuses NUL in text and JSON (a 500 instead
+# of an answer), and the others are never part of a name, a note or a search.
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f"
+_CONTROL_CHARACTERS = re.compile(f"[{CONTROL_CHARACTERS}]")
+# Deliberately simple: one @, no spaces or control characters, a dot in the domain. Deliverability is the mail
+# server's business.
+EMAIL_PATTERN = rf"[^@\s{CONTROL_CHARACTERS}]{{1,64}}@[^@\s{CONTROL_CHARACTERS}]+\.[^@\s{CONTROL_CHARACTERS}]+"
+_EMAIL = re.compile(EMAIL_PATTERN)
+MAX_EMAIL = 254
 
 
 def has_control_characters(value: str) -> bool:
@@ -78,7 +83,7 @@ class Problems:
         if value is None or not value.strip():
             return None
         stripped = value.strip()
-        if len(stripped) > 254 or not _EMAIL.match(stripped) or has_control_characters(stripped):
+        if len(stripped) > MAX_EMAIL or not _EMAIL.fullmatch(stripped):
             self.add(field, "invalid_email", f"{field} is not a valid email address")
         return stripped
 

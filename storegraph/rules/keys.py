@@ -20,6 +20,7 @@ from storegraph.platform.validation import Problems
 # A public key's allowed origins: enough for a merchant's sites and their staging copies, few enough to check
 # on every request by a linear scan.
 MAX_ALLOWED_ORIGINS = 20
+MAX_KEY_NAME = 100
 
 
 def _validated_origins(problems: Problems, requested: list[str]) -> list[str]:
@@ -90,7 +91,7 @@ async def create_platform_key(
     (``insufficient_scope`` naming it); ``env`` defaults to the caller's. Returns the row and the full key string."""
     problems = Problems()
     scopes = _validated_scopes(problems, request.scopes)
-    name = problems.text("name", request.name, max_length=100)
+    name = problems.text("name", request.name, max_length=MAX_KEY_NAME)
     env = _env(problems, request.env, caller_env)
     if request.allowed_origins:
         problems.add("allowedOrigins", "invalid", "only public keys have allowed origins")
@@ -112,7 +113,7 @@ async def create_public_key(
     It grants no scope of the caller's (it only reaches the tracking endpoints), so any key that may create keys
     may create one. ``env`` defaults to the caller's, and a test key cannot create a live one."""
     problems = Problems()
-    name = problems.text("name", request.name, max_length=100)
+    name = problems.text("name", request.name, max_length=MAX_KEY_NAME)
     env = _env(problems, request.env, caller_env)
     origins = _validated_origins(problems, request.allowed_origins or [])
     if any(raw.strip() not in PUBLIC_KEY_SCOPES for raw in request.scopes or []):

@@ -237,7 +237,8 @@ async def test_post_keys_refuses_a_bad_origin_with_details(client, shop):
     )
 
     assert response.status_code == 422
-    assert response.json()["error"]["details"][0]["field"] == "allowed_origins"
+    # The refused item, by its REST name and position in the list.
+    assert response.json()["error"]["details"][0]["field"] == "allowed_origins.0"
 
 
 # --- what a public key authenticates ----------------------------------------------------------------------------

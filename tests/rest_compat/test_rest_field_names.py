@@ -105,6 +105,27 @@ def test_a_field_graphql_names_is_reported_by_its_rest_name(row, graphql_field, 
     assert COMPILED[row].names.field(graphql_field) == rest
 
 
+@pytest.mark.parametrize(
+    ("row", "message", "rest"),
+    [
+        ("UpdateOrder", "give a status, a paymentStatus or both", "give a status, a payment_status or both"),
+        (
+            "UpdateOrder",
+            "Cannot change paymentStatus from paid to failed.",
+            "Cannot change payment_status from paid to failed.",
+        ),
+        ("ListProducts", "filter.search: control characters are not allowed", "q: control characters are not allowed"),
+        ("CreateKey", "allowedOrigins is for public keys only", "allowed_origins is for public keys only"),
+        ("RedeliverWebhook", "deliveryId dlv_1 is not one of subscriptionId's", "delivery_id dlv_1 is not one of id's"),
+        # English words, even capitalised or dotted, are not fields.
+        ("CreateLandingPage", "Product with ID 5 not found, e.g. Status.", "Product with ID 5 not found, e.g. Status."),
+        ("UpdateOrder", "Status: the status is unchanged", "Status: the status is unchanged"),
+    ],
+)
+def test_a_message_mentions_the_rows_fields_by_their_rest_names(row, message, rest):
+    assert COMPILED[row].names.mentions(message) == rest
+
+
 # --- query parameters ---------------------------------------------------------------------------------------------
 
 

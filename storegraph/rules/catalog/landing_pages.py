@@ -31,7 +31,7 @@ MAX_TITLE = 100
 SLUG_CONSTRAINT = LANDING_PAGE_SLUG_CONSTRAINT
 MAX_CONTENT = 100_000
 # What slugify produces: lowercase letters and digits in groups joined by single dashes.
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def _validated(changes: LandingPageChanges, *, creating: bool) -> dict[str, Any]
                 problems.add("slug", "blank", "slug cannot be null")
         elif len(slug) > MAX_SLUG:
             problems.add("slug", "too_long", f"slug must be at most {MAX_SLUG} characters")
-        elif not _SLUG.match(slug):
+        elif not SLUG.match(slug):
             problems.add("slug", "invalid", "slug must be lowercase letters, digits and single dashes between them")
     if values.get("content") is not None and len(values["content"]) > MAX_CONTENT:
         problems.add("content", "too_long", f"content must be at most {MAX_CONTENT} characters")

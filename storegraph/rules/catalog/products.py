@@ -28,6 +28,10 @@ from storegraph.rules.outbox import EventName, record_event
 from storegraph.rules.statuses import ProductStatus
 
 MAX_NAME = 100
+MAX_SKU = 64
+MAX_DESCRIPTION = 20_000
+# Stock counts and their alert threshold: far above any shop's stock, and within GraphQL's 32-bit ``Int``.
+MAX_STOCK = 10**9
 SLUG_CONSTRAINT = PRODUCT_SLUG_CONSTRAINT
 SKU_CONSTRAINT = PRODUCT_SKU_CONSTRAINT
 
@@ -68,15 +72,15 @@ def _validated(changes: ProductChanges, *, creating: bool) -> dict[str, Any]:
     if "name" in values and values["name"] is not None:
         values["name"] = problems.text("name", values["name"], max_length=MAX_NAME, required=True)
     if "sku" in values:
-        values["sku"] = problems.text("sku", values["sku"], max_length=64)
-    if "description" in values and values["description"] is not None and len(values["description"]) > 20_000:
-        problems.add("description", "too_long", "description must be at most 20000 characters")
+        values["sku"] = problems.text("sku", values["sku"], max_length=MAX_SKU)
+    if "description" in values and values["description"] is not None and len(values["description"]) > MAX_DESCRIPTION:
+        problems.add("description", "too_long", f"description must be at most {MAX_DESCRIPTION} characters")
     problems.plain_text("description", values.get("description"))
     for money in ("price", "compare_price", "cost_price"):
         if values.get(money) is not None:
             problems.money(money, values[money])
-    problems.integer_range("stock_quantity", values.get("stock_quantity"), minimum=0, maximum=10**9)
-    problems.integer_range("low_stock_alert", values.get("low_stock_alert"), minimum=0, maximum=10**9)
+    problems.integer_range("stock_quantity", values.get("stock_quantity"), minimum=0, maximum=MAX_STOCK)
+    problems.integer_range("low_stock_alert", values.get("low_stock_alert"), minimum=0, maximum=MAX_STOCK)
     problems.raise_if_any()
     if isinstance(values.get("status"), ProductStatus):
         values["status"] = values["status"].value

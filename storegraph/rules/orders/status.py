@@ -20,6 +20,8 @@ from storegraph.rules.event_bodies import order_data
 from storegraph.rules.outbox import EventName, record_event
 from storegraph.rules.statuses import OrderStatus, PaymentStatus
 
+MAX_NOTE = 1000
+
 STATUS_STEPS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
     OrderStatus.CONFIRMED: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
@@ -111,7 +113,7 @@ def _validated(request: StatusChangeRequest) -> str | None:
     problems = Problems()
     if request.status is None and request.payment_status is None:
         problems.add("status", "blank", "give a status, a paymentStatus or both")
-    note = problems.text("note", request.note, max_length=1000)
+    note = problems.text("note", request.note, max_length=MAX_NOTE)
     problems.raise_if_any()
     return note
 

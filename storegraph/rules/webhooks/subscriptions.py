@@ -132,7 +132,7 @@ async def plan_redelivery(
         raise ValidationFailed.single(
             "deliveryId",
             "subscription_disabled",
-            f"webhook subscription {logged.subscription_id} is disabled; enable it (enableWebhookSubscription) first",
+            f"webhook subscription {logged.subscription_id} is disabled: enable it first",
         )
     event_id = await outbox_event_id(session, store_id, logged.event_id)
     if event_id is None:
