@@ -107,6 +107,30 @@ async def test_a_delivery_of_another_subscription_or_store_is_not_found(app, cli
     assert await worker.queue.pending() == 0
 
 
+async def test_redelivering_on_a_subscription_the_store_lacks_names_the_subscription(client, gql, session):
+    # It used to name the delivery: a client read "Webhook delivery ... not found" about a path that named nothing,
+    # and a 404 could not tell an unknown subscription from an unknown delivery.
+    store = await create_store(session)
+    key = await create_key(session, store)
+    foreign = await create_webhook_subscription(session, await create_store(session))
+    await session.commit()
+
+    unknown = await client.post("/v1/webhooks/999999999/redeliver", json={"delivery_id": "dlv_x"}, headers=writing(key))
+    stranger = await client.post(
+        f"/v1/webhooks/{foreign.id}/redeliver", json={"delivery_id": "dlv_x"}, headers=writing(key)
+    )
+    graphql = await gql.query(
+        REDELIVER, {"input": {"deliveryId": "dlv_x", "subscriptionId": str(foreign.id)}}, headers=key.headers
+    )
+
+    for response, subscription_id in ((unknown, 999999999), (stranger, foreign.id)):
+        assert response.status_code == 404, response.text
+        error = response.json()["error"]
+        assert error["message"] == f"Webhook subscription with ID {subscription_id} not found"
+        assert [detail["field"] for detail in error["details"]] == ["id"]
+    assert user_errors(graphql, "redeliverWebhook") == [("subscriptionId", "not_found")]
+
+
 async def test_a_disabled_subscription_must_be_enabled_before_redelivering(app, client, gql, session, delivered):
     _store, key, subscription, hooks, worker = delivered
     subscription.is_active = False

@@ -120,11 +120,14 @@ class Redelivery:
 async def plan_redelivery(
     session: AsyncSession, store_id: int, delivery_id: str, subscription_id: int | None
 ) -> Redelivery:
-    """What redelivering ``delivery_id`` sends. ``not_found`` for a delivery the store never logged (or not on
+    """What redelivering ``delivery_id`` sends. ``not_found`` on ``subscriptionId`` for a subscription the store does
+    not have (REST: the one its path names), else on ``deliveryId`` for a delivery the store never logged (or not on
     ``subscription_id``); a disabled subscription must be enabled first, since redelivering does not enable it."""
     problems = Problems()
     wanted = problems.text("deliveryId", delivery_id, max_length=MAX_DELIVERY_ID, required=True)
     problems.raise_if_any()
+    if subscription_id is not None and await owned_subscription(session, store_id, subscription_id) is None:
+        raise NotFound("Webhook subscription", subscription_id, field="subscriptionId")
     logged = await logged_delivery(session, store_id, wanted or "", subscription_id)
     if logged is None:
         raise NotFound("Webhook delivery", wanted, field="deliveryId")
