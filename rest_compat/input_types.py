@@ -7,7 +7,8 @@ domain checks, which names the exact key at fault. What JSON Schema cannot say (
 phone its region can read) stays in the domain and is written in the field's or the endpoint's description.
 
 Text patterns are anchored (JSON Schema's ``pattern`` is not) and ECMA-262 compatible (the dialect OpenAPI
-tools use): character classes and ``\\s`` only, no lookaround.
+tools use): character classes only, no lookaround, and whitespace spelled out (``WHITESPACE``), since the engines
+disagree on ``\\s``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from typing_extensions import TypeAliasType
 from schema.core.scalars import DATETIME_FORMAT, DATETIME_RANGE, DateTimeOutOfRange, parse_datetime
 from storegraph.platform.ids import MAX_ID
 from storegraph.platform.money import MAX_MONEY
-from storegraph.platform.validation import CONTROL_CHARACTERS, EMAIL_PATTERN, MAX_JSON_INT, MIN_JSON_INT
+from storegraph.platform.validation import (
+    CONTROL_CHARACTERS,
+    EMAIL_PATTERN,
+    MAX_JSON_INT,
+    MIN_JSON_INT,
+    WHITESPACE,
+)
 from storegraph.rules.catalog.landing_pages import SLUG
 from storegraph.rules.catalog.products import MAX_STOCK
 from storegraph.rules.tracking.validation import EVENT_NAME
@@ -58,7 +65,7 @@ _CONTROL_PROBLEM = "must not hold control characters (tab, newline and carriage 
 PLAIN_TEXT = TextRule(f"^{_ANY_TEXT}$", "invalid", _CONTROL_PROBLEM, "text")
 # Text with at least one character that is not whitespace (the domain trims it and needs something left).
 NOT_BLANK = TextRule(
-    rf"^{_ANY_TEXT}[^\s{CONTROL_CHARACTERS}]{_ANY_TEXT}$",
+    rf"^{_ANY_TEXT}[^{WHITESPACE}{CONTROL_CHARACTERS}]{_ANY_TEXT}$",
     "invalid",
     _CONTROL_PROBLEM,
     "text, not blank",
@@ -66,13 +73,13 @@ NOT_BLANK = TextRule(
 )
 # An email address (surrounding whitespace is trimmed), or nothing: blank is the same as leaving it out.
 EMAIL = TextRule(
-    rf"^\s*{EMAIL_PATTERN}\s*$",
+    rf"^[{WHITESPACE}]*{EMAIL_PATTERN}[{WHITESPACE}]*$",
     "invalid_email",
     "must be an email address such as amina@example.dz",
     "email address",
 )
 EMAIL_OR_BLANK = TextRule(
-    rf"^\s*(?:{EMAIL_PATTERN})?\s*$",
+    rf"^[{WHITESPACE}]*(?:{EMAIL_PATTERN})?[{WHITESPACE}]*$",
     "invalid_email",
     "must be an email address such as amina@example.dz",
     "email address, or blank",
@@ -97,12 +104,13 @@ _IPV6 = (
     rf"|(?:{_H}:){{1,4}}(?::{_H}){{1,3}}|(?:{_H}:){{1,3}}(?::{_H}){{1,4}}|(?:{_H}:){{1,2}}(?::{_H}){{1,5}}"
     rf"|{_H}:(?::{_H}){{1,6}}|:(?:(?::{_H}){{1,7}}|:))\]"
 )
-_HOST = rf"(?:[^\s/?#@:\[\]{CONTROL_CHARACTERS}]+|{_IPV6})"
+_HOST = rf"(?:[^{WHITESPACE}/?#@:\[\]{CONTROL_CHARACTERS}]+|{_IPV6})"
 # A port, when there is one, is a number up to 65535 (leading zeros and an empty one are read too).
 _PORT = "(?::0*(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])?)?"
 # An http(s) URL with a host (and perhaps credentials and a port), without whitespace.
 HTTP_URL = TextRule(
-    rf"^{_SCHEME}(?:[^\s/?#@\[\]{CONTROL_CHARACTERS}]*@)?{_HOST}{_PORT}(?:[/?#][^\s{CONTROL_CHARACTERS}]*)?$",
+    rf"^{_SCHEME}(?:[^{WHITESPACE}/?#@\[\]{CONTROL_CHARACTERS}]*@)?{_HOST}{_PORT}"
+    rf"(?:[/?#][^{WHITESPACE}{CONTROL_CHARACTERS}]*)?$",
     "invalid",
     "must be an http or https URL with a host and no spaces, such as https://erp.example.com/hooks",
     "http(s) URL",
