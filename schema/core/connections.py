@@ -35,7 +35,13 @@ async def total_count(root: strawberry.Parent[ConnectionSource]) -> int:
 
 async def _total_counts(_context: Context, pages: Sequence[Any], _arguments: dict[str, Any]) -> list[int]:
     # Started together, as graphql-core starts the field for every page: a DataLoader's counts share a statement.
-    return list(await asyncio.gather(*(page.total_count() for page in pages)))
+    # All are awaited before a failure is raised, so that none is left running.
+    counts: list[int] = []
+    for count in await asyncio.gather(*(page.total_count() for page in pages), return_exceptions=True):
+        if isinstance(count, BaseException):
+            raise count
+        counts.append(count)
+    return counts
 
 
 # ``totalCount`` for a whole level of pages (schema/core/compiled/).

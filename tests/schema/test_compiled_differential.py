@@ -53,7 +53,9 @@ async def test_generated_queries_get_the_same_bytes_compiled_and_standard(
     cursors = tuple(edge["cursor"] for page in listed.values() for edge in page["edges"])
     counts = compiled_of(app).counts
     before = counts.compiled
-    tokens = st.sampled_from([seeded.token, seeded.token, seeded.token, seeded.orders_only_token])
+    # Now and then a key without customers:read: its refusals come from graphql-core.
+    tokens = st.sampled_from([*[seeded.token] * 7, seeded.orders_only_token])
+    examples = 0
 
     async with sender(app) as send:
 
@@ -67,6 +69,8 @@ async def test_generated_queries_get_the_same_bytes_compiled_and_standard(
         )
         @given(body=generated_request(seeded, cursors), token=tokens)
         def check(body: dict[str, Any], token: str) -> None:
+            nonlocal examples
+            examples += 1
             request = {
                 "url": f"{BASE_URL}/graphql",
                 "headers": {"Authorization": f"Bearer {token}", "X-Request-Id": "req_differential"},
@@ -79,5 +83,5 @@ async def test_generated_queries_get_the_same_bytes_compiled_and_standard(
 
         await asyncio.to_thread(check)
 
-    # Most generated queries are covered and answer without falling back: the comparison compared plans.
-    assert counts.compiled - before > EXAMPLES // 3
+    # Most generated queries are covered and answered without falling back: the comparison compared plans.
+    assert counts.compiled - before > examples // 2

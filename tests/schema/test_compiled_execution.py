@@ -166,6 +166,20 @@ async def test_a_fallback_runs_again_in_the_same_request_transaction(app, client
     assert len(set(sessions)) == 1
 
 
+async def test_a_fallback_gives_the_errors_of_several_fields_in_graphql_cores_order(app, client, seeded):
+    """The plan loads the missing customer before giving up; graphql-core must not find it cached, which would
+    finish that field first and put its error before the cursor's."""
+    query = (
+        "query Two($id: ID!, $after: String) { customer(id: $id) { id } "
+        "customers(first: 2, after: $after) { nodes { id } } }"
+    )
+    body = {"query": query, "variables": {"id": "999999999", "after": "forged"}}
+
+    compiled = await both_ways(app, client, "POST", "/graphql", json=body, headers=headers_of(seeded.token))
+
+    assert compiled.index(b"invalid_cursor") < compiled.index(b"not_found")
+
+
 def drop_a_field(plan: Plan) -> Plan:
     """The plan with the last field of the innermost object it builds left out: a compiler bug."""
 

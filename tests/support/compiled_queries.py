@@ -75,6 +75,7 @@ CUSTOMER_FILTERS = (
 )
 CUSTOMER_SORTS = (
     "{field: TOTAL_SPENT, direction: ASC}",
+    "{field: TOTAL_SPENT}",
     "{field: CREATED_AT}",
     "{field: TOTAL_ORDERS, direction: DESC}",
 )
@@ -204,15 +205,24 @@ def page_info(draw: st.DrawFn, doc: Document) -> str:
 
 
 @st.composite
-def connection(draw: st.DrawFn, doc: Document, node_type: str, node: str) -> str:
+def connection(draw: st.DrawFn, doc: Document, node: st.SearchStrategy[str]) -> str:
+    """A connection's selection; its node's selection is drawn only if ``nodes`` or ``edges`` select it (a variable
+    defined for a selection left out would be unused, and the document invalid)."""
     parts = draw(st.lists(st.sampled_from(["nodes", "edges", "pageInfo", "totalCount", "__typename"]), min_size=1))
     selections = []
+    drawn: list[str] = []
+
+    def node_selection() -> str:
+        if not drawn:
+            drawn.append(draw(node))
+        return drawn[0]
+
     for part in dict.fromkeys(parts):
         if part == "nodes":
-            selections.append(f"nodes {{ {node} }}")
+            selections.append(f"nodes {{ {node_selection()} }}")
         elif part == "edges":
             cursor = draw(st.sampled_from(["cursor ", ""]))
-            selections.append(f"edges{draw(condition(doc))} {{ {cursor}node {{ {node} }} }}")
+            selections.append(f"edges{draw(condition(doc))} {{ {cursor}node {{ {node_selection()} }} }}")
         elif part == "pageInfo":
             selections.append(draw(page_info(doc)))
         else:
@@ -235,18 +245,16 @@ def customer_node(draw: st.DrawFn, doc: Document) -> str:
         arguments = [f"first: {draw(page_size(doc, low=1, high=8))}"]
         if draw(st.integers(0, 4)) == 0:
             arguments.append(f"filter: {draw(st.sampled_from(ORDER_FILTERS))}")
-        if draw(st.integers(0, 6)) == 0:
+        if draw(st.integers(0, 19)) == 0:
             arguments.append('after: "not a cursor"')
-        selections.append(
-            f"orders({', '.join(arguments)}) {{ {draw(connection(doc, 'Order', draw(order_node(doc))))} }}"
-        )
+        selections.append(f"orders({', '.join(arguments)}) {{ {draw(connection(doc, order_node(doc)))} }}")
     return draw(wrapped(doc, "Customer", selections))
 
 
 @st.composite
 def page_size(draw: st.DrawFn, doc: Document, *, low: int, high: int) -> str:
     # Now and then a size the field refuses (its error comes from graphql-core).
-    size = 201 if draw(st.integers(0, 9)) == 0 else draw(st.integers(low, high))
+    size = 201 if draw(st.integers(0, 24)) == 0 else draw(st.integers(low, high))
     how = draw(st.sampled_from(["literal", "literal", "variable", "default"]))
     if how == "literal":
         return str(size)
@@ -256,34 +264,37 @@ def page_size(draw: st.DrawFn, doc: Document, *, low: int, high: int) -> str:
 
 
 @st.composite
-def root_field(draw: st.DrawFn, doc: Document, seeded: Seeded, cursors: tuple[str, ...]) -> str:
+def root_field(draw: st.DrawFn, doc: Document, seeded: Seeded, cursors: tuple[str, ...], index: int) -> str:
+    """A root field; all but the first have an alias of their own (two fields under one key must not conflict)."""
     which = draw(st.sampled_from(["customers", "customers", "customer", "__typename"]))
-    alias = draw(st.sampled_from(["", "", "again: "])) if which != "__typename" else ""
+    alias = draw(st.sampled_from(["", "", "again: "])) if index == 0 else f"r{index}: "
     if which == "__typename":
-        return "__typename"
+        return f"{alias}__typename"
     if which == "customer":
-        ids = [*map(str, seeded.customer_ids), str(seeded.foreign_customer_id), "999999999", "abc"]
+        # Mostly the store's own; now and then one graphql-core refuses (another store's, none, not an id).
+        ids = [*map(str, seeded.customer_ids * 4), str(seeded.foreign_customer_id), "999999999", "abc"]
         customer_id = doc.variable("ID!", draw(st.sampled_from(ids)))
         return f"{alias}customer(id: {customer_id}){draw(condition(doc))} {{ {draw(customer_node(doc))} }}"
     arguments = []
     if draw(st.booleans()):
         arguments.append(f"first: {draw(page_size(doc, low=1, high=6))}")
     if draw(st.integers(0, 3)) == 0:
-        after = draw(st.sampled_from([*cursors, "garbage"]))
+        after = draw(st.sampled_from([*cursors * 3, "garbage"]))
         arguments.append(f"after: {doc.variable('String', after)}")
     if draw(st.integers(0, 3)) == 0:
         arguments.append(f"filter: {draw(st.sampled_from(CUSTOMER_FILTERS))}")
     if draw(st.integers(0, 4)) == 0:
         arguments.append(f"sort: {draw(st.sampled_from(CUSTOMER_SORTS))}")
     written = f"({', '.join(arguments)})" if arguments else ""
-    node = draw(customer_node(doc))
-    return f"{alias}customers{written}{draw(condition(doc))} {{ {draw(connection(doc, 'Customer', node))} }}"
+    selection = draw(connection(doc, customer_node(doc)))
+    return f"{alias}customers{written}{draw(condition(doc))} {{ {selection} }}"
 
 
 @st.composite
 def generated_request(draw: st.DrawFn, seeded: Seeded, cursors: tuple[str, ...]) -> dict[str, Any]:
     doc = Document()
-    fields = draw(st.lists(root_field(doc, seeded, cursors), min_size=1, max_size=3))
+    count = draw(st.integers(1, 3))
+    fields = [draw(root_field(doc, seeded, cursors, index)) for index in range(count)]
     return {"query": doc.text(" ".join(fields)), "variables": doc.values}
 
 

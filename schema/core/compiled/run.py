@@ -6,8 +6,9 @@ everything around execution (parsing and validation through their caches, the co
 ``extensions.cost``, the usage label, error formatting) is the same for both ways, since it happens outside.
 Plans are cached by the document's text, the operation's name and the values of the ``@skip``/``@include``
 variables, within the same budget of document bytes as the parsed and validated documents (a document the
-compiler does not cover is remembered as such). A plan's run only reads, in the request's transaction, so
-running the operation again the standard way after a run gave up changes nothing but the statements counted.
+compiler does not cover is remembered as such). A plan's run only reads, in the request's transaction: when it
+gives up, its DataLoaders are forgotten and graphql-core runs the operation in that transaction as it would have
+from the start.
 """
 
 from __future__ import annotations
@@ -104,10 +105,11 @@ class CompiledExecution:
             return self._fell_back("a scope the key does not hold")
         try:
             data = await Run(context, variables).root(plan)
-        except NotExact as reason:
-            return self._fell_back(str(reason))
         except Exception as error:
-            return self._fell_back(type(error).__name__)
+            # graphql-core then runs as from the start, in the same transaction (the run only read): the order of
+            # its errors follows the order its fields finish in, which a DataLoader's cached answer would change.
+            context.loaders.clear()
+            return self._fell_back(str(error) if isinstance(error, NotExact) else type(error).__name__)
         return ExecutionResult(data=data, errors=None)
 
     def _plan(
