@@ -41,7 +41,8 @@ async def orders_of_customers(context: Context, parents: Sequence[Any], argument
 
 
 BATCHED: dict[str, BatchedField] = {
-    "Query.customers": root_field(customers),
-    "Query.customer": root_field(customer),
+    # Each selection of the list runs its own statement; customers by id are batched by a DataLoader.
+    "Query.customers": root_field(customers, across_fields=False),
+    "Query.customer": root_field(customer, across_fields=True),
     "Customer.orders": BatchedField(orders_of_customers),
 }

@@ -246,11 +246,17 @@ def compiled(text: str) -> Plan | None:
         "{ customers { nodes { id @deprecated } } }",
         "{ customer(id: 1) { orders { nodes { customer { id } } } } }",
         '{ __type(name: "Customer") { name } }',
+        '{ a: customer(id: "1") { id } b: customer(id: "2") { id } }',
+        "{ customers { nodes { orders { nodes { id } } again: orders(first: 2) { nodes { id } } } } }",
     ],
-    ids=["mutation", "other-directive", "uncovered-relation", "introspection"],
+    ids=["mutation", "other-directive", "uncovered-relation", "introspection", "loader-twice", "relation-twice"],
 )
 def test_the_compiler_leaves_what_it_does_not_cover(text):
     assert compiled(text) is None
+
+
+def test_a_list_selected_twice_is_compiled_each_its_own_statement_as_in_graphql_core():
+    assert compiled("{ a: customers(first: 2) { nodes { id } } b: customers(first: 3) { totalCount } }") is not None
 
 
 def test_a_plan_builds_its_objects_by_response_key_in_document_order():

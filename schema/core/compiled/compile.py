@@ -148,6 +148,7 @@ class _Compiler:
         self.variables = variables
         self.operation = operation
         self.scopes: set[str] = set()
+        self.batched_fields: set[tuple[str, str]] = set()
 
     def shape(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> Shape:
         steps = [self.step(parent, key, details) for key, details in grouped.items()]
@@ -167,6 +168,9 @@ class _Compiler:
         completion = self.completion(field.type, details)
         batched = self.batched(parent, name, definition)
         if batched is not None:
+            if batched.across_fields and (parent.name, name) in self.batched_fields:
+                raise NotCovered(f"{parent.name}.{name} selected at two places")
+            self.batched_fields.add((parent.name, name))
             scope = guard_scope(parent.name, name)
             if scope is not None:
                 self.scopes.add(scope)

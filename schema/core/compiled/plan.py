@@ -36,18 +36,23 @@ BatchLoad = Callable[[Context, Sequence[Any], dict[str, Any]], Awaitable[list[An
 @dataclass(frozen=True, slots=True)
 class BatchedField:
     """How a resolved field (a root field, a relation) is loaded for a whole level of its parents at once. It must
-    answer exactly what the field's resolver answers for each parent, with the same statements or fewer."""
+    answer exactly what the field's resolver answers for each parent, with the same statements or fewer.
+
+    ``across_fields``: the field's resolver loads through a DataLoader, which batches the loads of every place the
+    field is selected into one statement; a plan loads once per place, so it selects such a field at one place
+    only (else the standard way runs, with its fewer statements)."""
 
     load: BatchLoad
+    across_fields: bool = True
 
 
-def root_field(resolve: Callable[..., Awaitable[Any]]) -> BatchedField:
+def root_field(resolve: Callable[..., Awaitable[Any]], *, across_fields: bool) -> BatchedField:
     """A root field, resolved once: ``resolve(context, **arguments)``, as the field's own resolver calls it."""
 
     async def load(context: Context, _sources: Sequence[Any], arguments: dict[str, Any]) -> list[Any]:
         return [await resolve(context, **arguments)]
 
-    return BatchedField(load)
+    return BatchedField(load, across_fields)
 
 
 @dataclass(frozen=True, slots=True)
