@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import DocumentNode, ExecutionResult, GraphQLSchema, get_operation_ast
+from graphql import DocumentNode, ExecutionResult, GraphQLSchema, OperationType, get_operation_ast
 from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.utils.await_maybe import await_maybe
 
@@ -83,7 +83,7 @@ class CompiledExecution:
             return self._not_covered()
         operation_name: str | None = kwargs.get("operation_name")
         operation = get_operation_ast(document, operation_name)
-        if operation is None:
+        if operation is None or operation.operation is not OperationType.QUERY:
             return self._not_covered()
         conditions = self._conditions.get(query)
         if conditions is None:
