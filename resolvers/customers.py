@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -7,7 +8,7 @@ from strawberry.dataloader import DataLoader
 
 from db.queries.customers import CustomerFilter, count_customers, customers_by_ids, list_customers
 from db.queries.executor import Executor
-from db.queries.orders import NEWEST_FIRST, OrderFilter
+from db.queries.orders import NEWEST_FIRST, OrderFilter, order_pages_for_customers
 from db.queries.pagination import Ordering
 from resolvers.core.context import Context
 from resolvers.core.loaders import by_id
@@ -74,6 +75,34 @@ async def customer_orders_page(
         position,
         lambda: context.loaders.get(OrderCountByCustomerLoader).load(count_key),
     )
+
+
+async def customers_orders_pages(
+    context: Context, customer_ids: Sequence[int], first: int, after: str | None, condition: OrderFilter
+) -> list[PageSource]:
+    """``customer_orders_page`` for many customers at once, in the one statement its DataLoader would batch them
+    into: for a caller that already holds the whole level of customers."""
+    check_first(first)
+    position = decode_after(context, ORDERS_LIST, NEWEST_FIRST, after)
+    pages = await order_pages_for_customers(
+        context.db, context.store_id, list(customer_ids), condition, NEWEST_FIRST, position, first
+    )
+    return [
+        make_page(
+            context,
+            ORDERS_LIST,
+            NEWEST_FIRST,
+            pages.get(customer_id, []),
+            first,
+            position,
+            _order_count(context, OrderCountKey(customer_id=customer_id, where=condition)),
+        )
+        for customer_id in customer_ids
+    ]
+
+
+def _order_count(context: Context, key: OrderCountKey) -> Callable[[], Awaitable[int]]:
+    return lambda: context.loaders.get(OrderCountByCustomerLoader).load(key)
 
 
 class CustomerByIdLoader(DataLoader[int, Row[Any] | None]):

@@ -9,7 +9,6 @@ import strawberry
 
 from resolvers.catalog import get_landing_page, get_product, landing_pages_page, products_page
 from resolvers.core.context import Info
-from resolvers.customers import customers_page, get_customer
 from resolvers.keys import api_keys_page
 from resolvers.orders import get_order, orders_page
 from resolvers.stores import current_store, viewer
@@ -26,7 +25,8 @@ from schema.catalog.inputs import (
 )
 from schema.catalog.types import LandingPage, Product
 from schema.core.connections import Connection
-from schema.customers.inputs import CustomerFilter, CustomerSort, customer_condition, customer_ordering
+from schema.customers import reads as customer_reads
+from schema.customers.inputs import CustomerFilter, CustomerSort
 from schema.customers.types import Customer
 from schema.keys.types import ApiKey
 from schema.orders.inputs import OrderFilter, OrderSort, order_condition, order_ordering
@@ -62,13 +62,11 @@ class Query:
         filter: CustomerFilter | None = None,
         sort: CustomerSort | None = None,
     ) -> Connection[Customer] | None:
-        condition = customer_condition(filter, info.context.principal.phone_region)
-        page = await customers_page(info.context, first, after, condition, customer_ordering(sort))
-        return cast("Connection[Customer]", page)
+        return cast("Connection[Customer]", await customer_reads.customers(info.context, first, after, filter, sort))
 
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
-        return cast("Customer", await get_customer(info.context, id))
+        return cast("Customer", await customer_reads.customer(info.context, id))
 
     @strawberry.field(description="Orders, newest first unless sorted otherwise.")
     async def orders(

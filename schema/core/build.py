@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from graphql.execution import MiddlewareManager
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.core.compiled.compile import CompilerTables
+from schema.core.compiled.run import CompiledExecution
 from schema.core.cost import CostLimits, QueryCost, QueryCostAnalyzer
 from schema.core.documents import DocumentCache, DocumentLimits
 from schema.core.fast_leaves import StoregraphExecutionContext, install_fast_leaves
 from schema.core.permissions import install_scope_guards
 from schema.core.scalars import SCALAR_MAP
 from schema.core.usage_label import UsageLabel
+from schema.customers import reads as customer_reads
 from schema.mutation import Mutation
 from schema.query import Query
 from storegraph.platform.errors import ApiError
@@ -26,6 +33,25 @@ logger = logging.getLogger("storegraph.graphql")
 
 
 class StoregraphSchema(strawberry.Schema):
+    # Set by ``build_schema``: the plans that answer covered queries without graphql-core's per-field execution.
+    compiled: CompiledExecution | None = None
+
+    async def _execute_operation(
+        self,
+        execution_context: ExecutionContext,
+        extensions_runner: SchemaExtensionsRunner,
+        middleware_manager: MiddlewareManager,
+        execute_function: Callable[..., Any],
+        custom_context_kwargs: dict[str, Any],
+    ) -> Any:
+        """Execution itself, by the operation's plan when it has one; everything around it is unchanged."""
+        compiled, query = self.compiled, execution_context.query
+        if compiled is not None and query:
+            execute_function = functools.partial(compiled.execute, query, execute_function)
+        return await super()._execute_operation(
+            execution_context, extensions_runner, middleware_manager, execute_function, custom_context_kwargs
+        )
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Expected errors (an ``ApiError``) are answers, not incidents: log only the unexpected, with stack."""
         for error in errors:
@@ -62,6 +88,8 @@ def build_schema(
     )
     install_scope_guards(schema._schema)
     install_fast_leaves(schema._schema)
+    tables = CompilerTables(schema._schema, schema.schema_converter, customer_reads.BATCHED)
+    schema.compiled = CompiledExecution(tables, documents.limits.cache_bytes)
     return schema
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from resolvers.core.context import Context
 from resolvers.core.pages import ConnectionSource
+from schema.core.compiled.plan import BatchedField
 
 T = TypeVar("T")
 
@@ -25,8 +29,23 @@ class Edge(Generic[T]):
     node: T
 
 
-async def _total_count(root: strawberry.Parent[ConnectionSource]) -> int:
+async def total_count(root: strawberry.Parent[ConnectionSource]) -> int:
     return await root.total_count()
+
+
+async def _total_counts(_context: Context, pages: Sequence[Any], _arguments: dict[str, Any]) -> list[int]:
+    # Started together, as graphql-core starts the field for every page: a DataLoader's counts share a statement.
+    # All are awaited before a failure is raised, so that none is left running.
+    counts: list[int] = []
+    for count in await asyncio.gather(*(page.total_count() for page in pages), return_exceptions=True):
+        if isinstance(count, BaseException):
+            raise count
+        counts.append(count)
+    return counts
+
+
+# ``totalCount`` for a whole level of pages (schema/core/compiled/).
+TOTAL_COUNT = BatchedField(_total_counts)
 
 
 @strawberry.type
@@ -35,5 +54,5 @@ class Connection(Generic[T]):
     nodes: list[T] = strawberry.field(description="The nodes of `edges`, for when cursors are not needed.")
     page_info: PageInfo
     total_count: int = strawberry.field(
-        resolver=_total_count, description="Matching nodes in the whole list, not only this page."
+        resolver=total_count, description="Matching nodes in the whole list, not only this page."
     )

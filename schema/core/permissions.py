@@ -318,13 +318,20 @@ def object_types(schema: GraphQLSchema) -> list[GraphQLObjectType]:
     ]
 
 
+def guard_scope(type_name: str, field_name: str) -> str | None:
+    """The scope checked when the field is read, or ``None`` where it is the parent type's (already checked to
+    reach the parent) or needs only a valid key."""
+    type_scope = OBJECT_SCOPES[type_name][0] if type_name in OBJECT_SCOPES else None
+    scope = scope_of(type_name, field_name)
+    return None if scope in (AUTHENTICATED, type_scope) else scope
+
+
 def install_scope_guards(schema: GraphQLSchema) -> None:
     """Wrap the resolver of every field whose scope differs from its parent type's scope."""
     for gql_type in object_types(schema):
-        type_scope = OBJECT_SCOPES[gql_type.name][0] if gql_type.name in OBJECT_SCOPES else None
         for field_name, field in gql_type.fields.items():
-            scope = scope_of(gql_type.name, field_name)
-            if scope not in (AUTHENTICATED, type_scope):
+            scope = guard_scope(gql_type.name, field_name)
+            if scope is not None:
                 _guard(field, scope)
 
 

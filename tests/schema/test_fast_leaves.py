@@ -63,13 +63,16 @@ def test_the_schema_executes_with_the_short_way():
 
 @contextlib.contextmanager
 def reference_executor(app: FastAPI) -> Iterator[None]:
-    """graphql-core's executor as strawberry runs it, without the short way."""
+    """graphql-core's executor as strawberry runs it, without the short way (nor compiled execution)."""
     schema = services_of(app).schema
+    assert schema.compiled is not None
     schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    schema.compiled.enabled = False
     try:
         yield
     finally:
         schema.execution_context_class = StoregraphExecutionContext
+        schema.compiled.enabled = True
 
 
 def answer(response: httpx.Response) -> tuple[int, bytes]:

@@ -1,0 +1,236 @@
+"""The compiler: a validated query and the values of its ``@skip``/``@include`` variables -> a ``Plan``, or
+``None`` when the operation uses anything it does not cover (the standard way then runs it).
+
+Fields are collected by graphql-core's own collection (fragments, inline fragments, ``@skip``/``@include``,
+merging by response key), so a plan selects exactly what execution would. It covers:
+
+- ``__typename``, and plain attribute fields (strawberry's basic fields, not guarded, without arguments) whose
+  type is a leaf, an object or a list of them: a row's columns, a connection's ``edges``/``nodes``/``pageInfo``,
+  an edge's ``cursor`` and ``node``;
+- fields with a ``BatchedField`` in the table it is given (root fields and relations, loaded once per level) and
+  ``totalCount`` of a connection, with their arguments coerced as graphql-core coerces them;
+
+and nothing else: mutations, introspection, abstract types, other directives, fragment variables, a field
+extension, a resolver it has no batch for all leave the operation to the standard way. The scope a field's guard
+would check (schema/core/permissions.py) is collected into the plan, to be checked once before it runs.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Mapping
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    get_operation_ast,
+    is_leaf_type,
+    visit,
+)
+from graphql.execution.collect_fields import (
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+    collect_fields,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues
+from graphql.language import Visitor
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+from schema.core.compiled.plan import (
+    Arguments,
+    BatchedField,
+    Child,
+    Completion,
+    Leaf,
+    Plan,
+    Resolved,
+    Shape,
+    Step,
+    Typename,
+    shape_of,
+)
+from schema.core.connections import TOTAL_COUNT, total_count
+from schema.core.cost_analysis import is_connection
+from schema.core.permissions import guard_scope
+
+CONDITIONS = frozenset({"skip", "include"})
+
+
+class NotCovered(Exception):
+    """The operation uses something the compiler does not cover."""
+
+
+class CompilerTables:
+    """What the compiler needs of the strawberry schema: how it converts arguments, and the batched fields."""
+
+    def __init__(
+        self, schema: GraphQLSchema, converter: GraphQLCoreConverter, batched: Mapping[str, BatchedField]
+    ) -> None:
+        self.schema = schema
+        self.converter = converter
+        self.batched = batched
+
+
+def condition_variables(document: DocumentNode) -> tuple[str, ...] | None:
+    """The variables ``@skip``/``@include`` read, sorted (the plan depends on their values); ``None`` if the
+    document uses another directive on a selection, which the compiler leaves to the standard way."""
+    names: set[str] = set()
+    other = False
+
+    class Directives(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_args: Any) -> None:
+            nonlocal other
+            if node.name.value not in CONDITIONS:
+                other = True
+                return
+            for argument in node.arguments or ():
+                if isinstance(argument.value, VariableNode):
+                    names.add(argument.value.name.value)
+
+    visit(document, Directives())
+    return None if other else tuple(sorted(names))
+
+
+def compile_operation(
+    tables: CompilerTables, document: DocumentNode, operation_name: str | None, variables: VariableValues
+) -> Plan | None:
+    """The plan of the operation for these ``@skip``/``@include`` values, or ``None`` if it is not covered."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation is not OperationType.QUERY or condition_variables(document) is None:
+        return None
+    fragments: dict[str, FragmentDetails] = {}
+    for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode):
+            if definition.variable_definitions:
+                return None
+            fragments[definition.name.value] = FragmentDetails(definition)
+    compiler = _Compiler(tables, fragments, variables, operation)
+    root = tables.schema.query_type
+    if root is None:
+        return None
+    try:
+        collected = collect_fields(tables.schema, fragments, variables, root, operation)
+        if collected.new_defer_usages:
+            return None
+        shape = compiler.shape(root, collected.grouped_field_set)
+    except (NotCovered, GraphQLError):
+        return None
+    return Plan(shape, frozenset(compiler.scopes))
+
+
+class _Compiler:
+    def __init__(
+        self,
+        tables: CompilerTables,
+        fragments: dict[str, FragmentDetails],
+        variables: VariableValues,
+        operation: OperationDefinitionNode,
+    ) -> None:
+        self.tables = tables
+        self.fragments = fragments
+        self.variables = variables
+        self.operation = operation
+        self.scopes: set[str] = set()
+        self.batched_fields: set[tuple[str, str]] = set()
+
+    def shape(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> Shape:
+        steps = [self.step(parent, key, details) for key, details in grouped.items()]
+        return shape_of(parent.name, steps)
+
+    def step(self, parent: GraphQLObjectType, key: str, details: FieldDetailsList) -> Step:
+        node = details[0].node
+        name = node.name.value
+        if name == "__typename":
+            return Typename(key)
+        field = parent.fields.get(name)
+        if field is None or name.startswith("__"):
+            raise NotCovered(name)
+        definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if not isinstance(definition, StrawberryField) or definition.extensions:
+            raise NotCovered(f"{parent.name}.{name}")
+        completion = self.completion(field.type, details)
+        batched = self.batched(parent, name, definition)
+        if batched is not None:
+            if batched.across_fields and (parent.name, name) in self.batched_fields:
+                raise NotCovered(f"{parent.name}.{name} selected at two places")
+            self.batched_fields.add((parent.name, name))
+            scope = guard_scope(parent.name, name)
+            if scope is not None:
+                self.scopes.add(scope)
+            arguments = Arguments(field, node, self.converter(definition))
+            return Resolved(key, batched, arguments, completion)
+        attribute = _attribute(field, definition)
+        if attribute is None or guard_scope(parent.name, name) is not None:
+            raise NotCovered(f"{parent.name}.{name}")
+        if completion.coerce is not None:
+            return Leaf(key, attribute, completion.coerce, completion.non_null)
+        return Child(key, attrgetter(attribute), completion)
+
+    def batched(self, parent: GraphQLObjectType, name: str, definition: StrawberryField) -> BatchedField | None:
+        batched = self.tables.batched.get(f"{parent.name}.{name}")
+        if batched is not None:
+            return batched
+        resolver = definition.base_resolver
+        if is_connection(parent) and resolver is not None and resolver.wrapped_func is total_count:
+            return TOTAL_COUNT
+        return None
+
+    def completion(self, output_type: GraphQLOutputType, details: FieldDetailsList) -> Completion:
+        non_null = isinstance(output_type, GraphQLNonNull)
+        inner = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+        if isinstance(inner, GraphQLList):
+            return Completion(non_null, item=self.completion(inner.of_type, details))
+        if is_leaf_type(inner):
+            return Completion(non_null, coerce=inner.coerce_output_value)
+        if isinstance(inner, GraphQLObjectType):
+            collected = collect_subfields(
+                self.tables.schema, self.fragments, self.variables, self.operation, inner, details
+            )
+            if collected.new_defer_usages:
+                raise NotCovered("@defer")
+            return Completion(non_null, shape=self.shape(inner, collected.grouped_field_set))
+        raise NotCovered(str(inner))
+
+    def converter(self, definition: StrawberryField) -> Any:
+        converter = self.tables.converter
+
+        def convert(values: dict[str, Any]) -> dict[str, Any]:
+            return convert_arguments(
+                values, definition.arguments, scalar_registry=converter.scalar_registry, config=converter.config
+            )
+
+        return convert
+
+
+def _attribute(field: GraphQLField, definition: StrawberryField) -> str | None:
+    """The attribute a plain field reads, as strawberry's default resolver reads it; ``None`` for anything else
+    (a resolver, a permission class, an argument, a resolver replaced by a guard, a name that is no identifier)."""
+    resolve = field.resolve
+    if (
+        resolve is None
+        or field.args
+        or not definition.is_basic_field
+        or not getattr(resolve, "_is_default", False)
+        or definition.default_resolver is not getattr
+        or not definition.python_name.isidentifier()
+        or keyword.iskeyword(definition.python_name)
+    ):
+        return None
+    return definition.python_name

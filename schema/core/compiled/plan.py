@@ -1,0 +1,204 @@
+"""What a compiled operation is, and how it builds its answer: level by level, from rows loaded in batches.
+
+A ``Plan`` is a tree of ``Shape``s, one per selection set as graphql-core collects it, each a tuple of steps in
+response-key order. A step is a leaf read straight off its source (an attribute, coerced by the scalar's or enum's
+output coercion bound once), ``__typename``, a child object read off its source (a connection's ``edges``, an
+edge's ``node``, ``pageInfo``), or a field resolved for a whole level of sources at once (``BatchedField``: a root
+field's statement, a relation's one statement keyed by the parent ids).
+
+The builder walks levels, not objects: all sources of one shape are built together, so a relation below them
+runs once for the level. Whatever it meets that graphql-core would answer in its own way (a null in a non-null
+position, a value the type refuses, an exception) raises ``NotExact``: the request then runs the standard way,
+which gives graphql-core's answer and errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import FieldNode, GraphQLField
+from graphql.execution.values import VariableValues, get_argument_values
+
+from resolvers.core.context import Context
+from schema.core.compiled.codegen import Builder, generate_builder
+
+
+class NotExact(Exception):
+    """The compiled run met something it does not reproduce exactly: graphql-core must answer instead."""
+
+
+# (context, sources of one level, converted arguments) -> one value per source, in order.
+BatchLoad = Callable[[Context, Sequence[Any], dict[str, Any]], Awaitable[list[Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchedField:
+    """How a resolved field (a root field, a relation) is loaded for a whole level of its parents at once. It must
+    answer exactly what the field's resolver answers for each parent, with the same statements or fewer.
+
+    ``across_fields``: the field's resolver loads through a DataLoader, which batches the loads of every place the
+    field is selected into one statement; a plan loads once per place, so it selects such a field at one place
+    only (else the standard way runs, with its fewer statements)."""
+
+    load: BatchLoad
+    across_fields: bool = True
+
+
+def root_field(resolve: Callable[..., Awaitable[Any]], *, across_fields: bool) -> BatchedField:
+    """A root field, resolved once: ``resolve(context, **arguments)``, as the field's own resolver calls it."""
+
+    async def load(context: Context, _sources: Sequence[Any], arguments: dict[str, Any]) -> list[Any]:
+        return [await resolve(context, **arguments)]
+
+    return BatchedField(load, across_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """How a field's value becomes its output, as graphql-core completes it: nulls, lists, leaves, objects."""
+
+    non_null: bool
+    coerce: Callable[[Any], Any] | None = None
+    shape: Shape | None = None
+    item: Completion | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Arguments:
+    """A resolved field's arguments: coerced as graphql-core does (literals, variables, defaults), then converted
+    to the resolver's Python values as strawberry does."""
+
+    field: GraphQLField
+    node: FieldNode
+    convert: Callable[[dict[str, Any]], dict[str, Any]]
+
+    def values(self, variables: VariableValues) -> dict[str, Any]:
+        return self.convert(get_argument_values(self.field, self.node, variables))
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A scalar or enum read off the source (an attribute) and coerced for output."""
+
+    key: str
+    attribute: str
+    coerce: Callable[[Any], Any]
+    non_null: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Typename:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """An object, or a list, read off the source: built for all sources of the level together."""
+
+    key: str
+    read: Callable[[Any], Any]
+    completion: Completion
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A field resolved for all sources of the level at once."""
+
+    key: str
+    batched: BatchedField
+    arguments: Arguments
+    completion: Completion
+
+
+Step = Leaf | Typename | Child | Resolved
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    type_name: str
+    steps: tuple[Step, ...]
+    # Builds the objects of a level from their sources and the completed values of their non-leaf fields.
+    build: Builder
+
+
+def shape_of(type_name: str, steps: list[Step]) -> Shape:
+    parts = [
+        ("leaf", step.key, (step.attribute, step.coerce, step.non_null))
+        if isinstance(step, Leaf)
+        else ("typename", step.key, None)
+        if isinstance(step, Typename)
+        else ("column", step.key, None)
+        for step in steps
+    ]
+    return Shape(type_name, tuple(steps), generate_builder(type_name, parts, NotExact))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A compiled query: its root shape, and the scopes its fields' guards would check (all must be held)."""
+
+    root: Shape
+    scopes: frozenset[str]
+
+
+class Run:
+    """One execution of a plan: the request's context and coerced variables."""
+
+    __slots__ = ("context", "variables")
+
+    def __init__(self, context: Context, variables: VariableValues) -> None:
+        self.context = context
+        self.variables = variables
+
+    async def root(self, plan: Plan) -> dict[str, Any]:
+        return (await self.objects(plan.root, [None]))[0]
+
+    async def objects(self, shape: Shape, sources: Sequence[Any]) -> list[dict[str, Any]]:
+        columns: dict[str, list[Any]] = {}
+        for step in shape.steps:
+            if isinstance(step, Child):
+                columns[step.key] = await self.complete(step.completion, [step.read(source) for source in sources])
+            elif isinstance(step, Resolved):
+                arguments = step.arguments.values(self.variables)
+                values = await step.batched.load(self.context, sources, arguments)
+                columns[step.key] = await self.complete(step.completion, values)
+        return shape.build(sources, columns)
+
+    async def complete(self, completion: Completion, values: Sequence[Any]) -> list[Any]:
+        """The outputs of one field for a whole level: nulls checked, lists flattened into one level below."""
+        present = [value for value in values if value is not None]
+        if len(present) != len(values) and completion.non_null:
+            raise NotExact("a null in a non-null position")
+        if completion.item is not None:
+            items = [item for value in present for item in _as_list(value)]
+            completed = iter(await self.complete(completion.item, items))
+            outputs: list[Any] = [
+                None if value is None else [next(completed) for _ in range(len(value))] for value in values
+            ]
+            return outputs
+        if completion.shape is not None:
+            objects = iter(await self.objects(completion.shape, present))
+            return [None if value is None else next(objects) for value in values]
+        return [_leaf(completion.coerce, completion.non_null, value) for value in values]
+
+
+def _as_list(value: Any) -> list[Any]:
+    # graphql-core completes any iterable but a string or a mapping as a list; the sources here are lists.
+    if not isinstance(value, list):
+        raise NotExact("a list field that is not a list")
+    return value
+
+
+def _leaf(coerce: Callable[[Any], Any] | None, non_null: bool, value: Any) -> Any:
+    if value is None:
+        if non_null:
+            raise NotExact("a null in a non-null position")
+        return None
+    if coerce is None:
+        raise NotExact("a leaf without a coercion")
+    coerced = coerce(value)
+    if coerced is None:
+        raise NotExact("a value its type cannot represent")
+    return coerced

@@ -1,0 +1,142 @@
+"""Compiled execution in front of graphql-core's: a covered query runs its plan; anything else, and any run the
+plan cannot answer exactly, runs graphql-core's executor, which stays the reference.
+
+The schema hands every execution to ``CompiledExecution.execute`` with graphql-core's own execute function;
+everything around execution (parsing and validation through their caches, the cost limits, budget and
+``extensions.cost``, the usage label, error formatting) is the same for both ways, since it happens outside.
+Plans are cached by the document's text, the operation's name and the values of the ``@skip``/``@include``
+variables, within the same budget of document bytes as the parsed and validated documents (a document the
+compiler does not cover is remembered as such). A plan's run only reads, in the request's transaction: when it
+gives up, its DataLoaders are forgotten and graphql-core runs the operation in that transaction as it would have
+from the start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DocumentNode, ExecutionResult, GraphQLSchema, OperationType, get_operation_ast
+from graphql.execution.values import VariableValues, get_variable_values
+from strawberry.utils.await_maybe import await_maybe
+
+from resolvers.core.context import Context
+from schema.core.compiled.compile import CompilerTables, compile_operation, condition_variables
+from schema.core.compiled.plan import NotExact, Plan, Run
+from schema.core.text_cache import TextCache
+
+logger = logging.getLogger("storegraph.graphql")
+
+# graphql-core's own limit on variable coercion errors (its ``execute`` default).
+MAX_COERCION_ERRORS = 50
+
+
+class _NotCovered:
+    """Cached for a document the compiler does not cover, so it is not compiled again."""
+
+
+NOT_COVERED = _NotCovered()
+
+
+@dataclass(slots=True)
+class CompiledCounts:
+    """Requests by the way they were answered: by a plan, by graphql-core after a plan gave up, or by graphql-core
+    because no plan covers them."""
+
+    compiled: int = 0
+    fell_back: int = 0
+    not_covered: int = 0
+
+
+class CompiledExecution:
+    def __init__(self, tables: CompilerTables, max_bytes: int) -> None:
+        self.tables = tables
+        self.counts = CompiledCounts()
+        # Off: every request runs the standard way (the reference for the differential tests).
+        self.enabled = True
+        self._conditions: TextCache[str, tuple[str, ...] | _NotCovered] = TextCache(max_bytes)
+        self._plans: TextCache[tuple[str, str | None, tuple[object, ...]], Plan | _NotCovered] = TextCache(max_bytes)
+
+    async def execute(
+        self, query: str, standard: Callable[..., Any], schema: GraphQLSchema, document: DocumentNode, **kwargs: Any
+    ) -> Any:
+        """What graphql-core's ``execute(schema, document, **kwargs)`` answers, by the plan when there is one."""
+        result = await self._compiled(query, schema, document, kwargs) if self.enabled else None
+        if result is not None:
+            self.counts.compiled += 1
+            return result
+        return await await_maybe(standard(schema, document, **kwargs))
+
+    async def _compiled(
+        self, query: str, schema: GraphQLSchema, document: DocumentNode, kwargs: dict[str, Any]
+    ) -> ExecutionResult | None:
+        context = kwargs.get("context_value")
+        middleware = kwargs.get("middleware")
+        if (
+            schema is not self.tables.schema
+            or not isinstance(context, Context)
+            or kwargs.get("root_value") is not None
+            or (middleware is not None and middleware.middlewares)
+        ):
+            return self._not_covered()
+        operation_name: str | None = kwargs.get("operation_name")
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return self._not_covered()
+        conditions = self._conditions.get(query)
+        if conditions is None:
+            found = condition_variables(document)
+            conditions = NOT_COVERED if found is None else found
+            self._conditions.put(query, query, conditions)
+        if isinstance(conditions, _NotCovered):
+            return self._not_covered()
+        variables = get_variable_values(
+            schema, operation.variable_definitions or (), kwargs.get("variable_values") or {}, MAX_COERCION_ERRORS
+        )
+        if isinstance(variables, list):
+            return self._not_covered()  # graphql-core reports the variables' errors
+        plan = self._plan(query, document, operation_name, conditions, variables)
+        if plan is None:
+            return self._not_covered()
+        principal = context.principal
+        if not all(principal.has_scope(scope) for scope in plan.scopes):
+            return self._fell_back("a scope the key does not hold")
+        try:
+            data = await Run(context, variables).root(plan)
+        except Exception as error:
+            # graphql-core then runs as from the start, in the same transaction (the run only read): the order of
+            # its errors follows the order its fields finish in, which a DataLoader's cached answer would change.
+            context.loaders.clear()
+            return self._fell_back(str(error) if isinstance(error, NotExact) else type(error).__name__)
+        return ExecutionResult(data=data, errors=None)
+
+    def _plan(
+        self,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        conditions: tuple[str, ...],
+        variables: VariableValues,
+    ) -> Plan | None:
+        values = tuple(variables.coerced.get(name) for name in conditions)
+        if not all(value is None or isinstance(value, bool) for value in values):
+            return None
+        key = (query, operation_name, values)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = compile_operation(self.tables, document, operation_name, variables) or NOT_COVERED
+            self._plans.put(key, query, plan)
+        return None if isinstance(plan, _NotCovered) else plan
+
+    def _not_covered(self) -> ExecutionResult | None:
+        """Counted; no result, so graphql-core runs the operation."""
+        self.counts.not_covered += 1
+        return None
+
+    def _fell_back(self, reason: str) -> ExecutionResult | None:
+        """Counted; no result, so graphql-core runs the operation again, and answers it its own way."""
+        logger.debug("compiled execution gave way to the standard one: %s", reason)
+        self.counts.fell_back += 1
+        return None

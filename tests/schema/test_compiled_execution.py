@@ -1,0 +1,273 @@
+"""Compiled execution (schema/core/compiled/): the hot reads take it through /graphql and /v1, with the same
+answers and no more statements than graphql-core's; what it cannot answer exactly goes to graphql-core in the same
+request transaction; and a broken plan is caught by the differential comparison."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from graphql import parse
+from graphql.execution.values import get_variable_values
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import schema.core.compiled.run as compiled_run
+from resolvers.core.context import RequestDatabase
+from schema.core.build import build_schema
+from schema.core.compiled.compile import CompilerTables, compile_operation
+from schema.core.compiled.plan import Child, Plan, Resolved, Shape, Step, shape_of
+from schema.customers.reads import BATCHED
+from tests.schema.test_compiled_differential import compiled_of, standard_only
+from tests.support.compiled_queries import Seeded, answer, seed_compiled
+
+W1 = (
+    "query W1($first: Int!) { customers(first: $first) { nodes { id firstName lastName phone email totalOrders "
+    "totalSpent createdAt } pageInfo { hasNextPage endCursor } } }"
+)
+W1_EDGES = (
+    "query { customers(first: 3) { totalCount edges { cursor node { id __typename ...Names } } "
+    "pageInfo { startCursor hasPreviousPage } } } fragment Names on Customer { firstName lastName }"
+)
+W2 = (
+    "query W2 { customers(first: 50) { nodes { id firstName orders(first: 5) { nodes { id orderNumber status "
+    "total createdAt } } } } }"
+)
+W3 = "query W3($id: ID!) { customer(id: $id) { id firstName lastName phone email wilayaId address bannedAt isBanned } }"
+
+
+@pytest.fixture
+async def seeded(session: AsyncSession) -> Seeded:
+    return await seed_compiled(session)
+
+
+def headers_of(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "X-Request-Id": "req_compiled"}
+
+
+async def both_ways(app: FastAPI, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> bytes:
+    """The answer, which must be the same bytes standard and compiled."""
+    compiled = answer(await client.request(method, url, **kwargs))
+    with standard_only(app):
+        standard = answer(await client.request(method, url, **kwargs))
+    assert compiled == standard
+    return compiled
+
+
+def hot_requests(seeded: Seeded) -> list[tuple[str, str, dict[str, Any]]]:
+    customer = seeded.customer_ids[0]
+    graphql = [
+        {"query": W1, "variables": {"first": 50}},
+        {"query": W1_EDGES},
+        {"query": W2},
+        {"query": W3, "variables": {"id": str(customer)}},
+    ]
+    return [
+        *(("POST", "/graphql", {"json": body}) for body in graphql),
+        ("GET", "/v1/customers?limit=50", {}),
+        ("GET", f"/v1/customers/{customer}", {}),
+        ("GET", f"/v1/customers/{customer}/orders?limit=5", {}),
+    ]
+
+
+async def test_the_hot_reads_take_the_compiled_way_through_graphql_and_v1(app, client, seeded):
+    counts = compiled_of(app).counts
+    before = dataclasses.replace(counts)
+
+    for method, url, kwargs in hot_requests(seeded):
+        compiled = await both_ways(app, client, method, url, headers=headers_of(seeded.token), **kwargs)
+        assert b'"errors"' not in compiled or b'"errors":null' in compiled, compiled
+
+    assert counts.compiled - before.compiled == len(hot_requests(seeded))
+    assert counts.fell_back == before.fell_back
+    assert counts.not_covered == before.not_covered
+
+
+@pytest.mark.parametrize("body", [{"query": W2}, {"query": W1_EDGES}], ids=["nested", "edges"])
+async def test_the_compiled_way_runs_no_more_statements(app, client, seeded, count_statements, body):
+    headers = headers_of(seeded.token)
+    await client.post("/graphql", json=body, headers=headers)  # the key's last use is fresh: one lookup from here
+    with count_statements() as compiled:
+        await client.post("/graphql", json=body, headers=headers)
+    with standard_only(app), count_statements() as standard:
+        await client.post("/graphql", json=body, headers=headers)
+
+    assert compiled.count <= standard.count, (compiled.statements, standard.statements)
+
+
+@pytest.mark.parametrize(
+    ("token", "query", "variables", "code"),
+    [
+        ("orders_only", W3, "own", "insufficient_scope"),
+        ("full", W3, "foreign", "not_found"),
+        ("full", W3, "garbage", "validation_error"),
+        ("full", "{ customers(first: 0) { nodes { id } } }", None, "validation_error"),
+        ("full", '{ customers(after: "forged") { nodes { id } } }', None, "invalid_cursor"),
+        ("full", '{ customers(first: 2) { nodes { orders(after: "x") { nodes { id } } } } }', None, "invalid_cursor"),
+    ],
+)
+async def test_an_error_is_left_to_graphql_core_and_answered_as_it_answers(
+    app, client, seeded, token, query, variables, code
+):
+    ids = {"own": str(seeded.customer_ids[0]), "foreign": str(seeded.foreign_customer_id), "garbage": "abc"}
+    body = {"query": query, "variables": {"id": ids[variables]} if variables else None}
+    key = seeded.token if token == "full" else seeded.orders_only_token
+    counts = compiled_of(app).counts
+    fell_back = counts.fell_back
+
+    compiled = await both_ways(app, client, "POST", "/graphql", json=body, headers=headers_of(key))
+
+    assert f'"code":"{code}"'.encode() in compiled
+    assert counts.fell_back == fell_back + 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ __schema { queryType { name } } }",
+        "{ orders(first: 2) { nodes { id } } }",
+        "{ customers(first: 2) { nodes { orders { nodes { items { quantity } } } } } }",
+        "{ customers(first: 2) { nodes { id } } store { id } }",
+    ],
+    ids=["introspection", "uncovered-root", "uncovered-relation", "mixed"],
+)
+async def test_what_the_compiler_does_not_cover_runs_the_standard_way(app, client, seeded, query):
+    counts = compiled_of(app).counts
+    before = dataclasses.replace(counts)
+
+    await both_ways(app, client, "POST", "/graphql", json={"query": query}, headers=headers_of(seeded.token))
+
+    assert counts.not_covered == before.not_covered + 1
+    assert counts.compiled == before.compiled
+
+
+async def test_a_fallback_runs_again_in_the_same_request_transaction(app, client, seeded, monkeypatch):
+    """The plan reads the customers, then meets a cursor it leaves to graphql-core: both ran on one session."""
+    sessions: list[int] = []
+    execute = RequestDatabase.execute
+
+    async def recorded(database: RequestDatabase, statement: Any) -> Any:
+        result = await execute(database, statement)
+        sessions.append(id(database._session))
+        return result
+
+    monkeypatch.setattr(RequestDatabase, "execute", recorded)
+    query = '{ customers(first: 2) { nodes { id orders(after: "x") { nodes { id } } } } }'
+    counts = compiled_of(app).counts
+    fell_back = counts.fell_back
+
+    response = await client.post("/graphql", json={"query": query}, headers=headers_of(seeded.token))
+
+    assert counts.fell_back == fell_back + 1
+    assert response.json()["errors"][0]["extensions"]["code"] == "invalid_cursor"
+    assert len(sessions) >= 2  # the plan's customers, graphql-core's customers
+    assert len(set(sessions)) == 1
+
+
+async def test_a_fallback_gives_the_errors_of_several_fields_in_graphql_cores_order(app, client, seeded):
+    """The plan loads the missing customer before giving up; graphql-core must not find it cached, which would
+    finish that field first and put its error before the cursor's."""
+    query = (
+        "query Two($id: ID!, $after: String) { customer(id: $id) { id } "
+        "customers(first: 2, after: $after) { nodes { id } } }"
+    )
+    body = {"query": query, "variables": {"id": "999999999", "after": "forged"}}
+
+    compiled = await both_ways(app, client, "POST", "/graphql", json=body, headers=headers_of(seeded.token))
+
+    assert compiled.index(b"invalid_cursor") < compiled.index(b"not_found")
+
+
+def drop_a_field(plan: Plan) -> Plan:
+    """The plan with the last field of the innermost object it builds left out: a compiler bug."""
+
+    def without(shape: Shape) -> Shape:
+        children = [step for step in shape.steps if _inner(step) is not None]
+        if not children:
+            return shape_of(shape.type_name, list(shape.steps[:-1]))
+        steps: list[Step] = []
+        for step in shape.steps:
+            inner = _inner(step)
+            if inner is None or step is not children[-1] or not isinstance(step, Child | Resolved):
+                steps.append(step)
+                continue
+            steps.append(dataclasses.replace(step, completion=_replaced(step.completion, without(inner))))
+        return shape_of(shape.type_name, steps)
+
+    return Plan(without(plan.root), plan.scopes)
+
+
+def _inner(step: Step) -> Shape | None:
+    completion = step.completion if isinstance(step, Child | Resolved) else None
+    while completion is not None and completion.item is not None:
+        completion = completion.item
+    return completion.shape if completion is not None else None
+
+
+def _replaced(completion: Any, shape: Shape) -> Any:
+    if completion.item is not None:
+        return dataclasses.replace(completion, item=_replaced(completion.item, shape))
+    return dataclasses.replace(completion, shape=shape)
+
+
+async def test_a_plan_that_drops_a_field_is_caught_by_the_differential_comparison(app, client, seeded, monkeypatch):
+    def broken(*args: Any) -> Plan | None:
+        plan = compile_operation(*args)
+        return None if plan is None else drop_a_field(plan)
+
+    monkeypatch.setattr(compiled_run, "compile_operation", broken)
+    compiled_of(app)._plans = type(compiled_of(app)._plans)(1 << 20)  # plans compiled before are not broken
+    body = {"query": W2.replace("W2", "Broken")}
+    headers = headers_of(seeded.token)
+
+    compiled = answer(await client.post("/graphql", json=body, headers=headers))
+    with standard_only(app):
+        standard = answer(await client.post("/graphql", json=body, headers=headers))
+
+    assert compiled != standard
+    assert b'"createdAt"' in standard
+    assert b'"createdAt"' not in compiled
+
+
+def compiled(text: str) -> Plan | None:
+    schema = build_schema()
+    tables = CompilerTables(schema._schema, schema.schema_converter, BATCHED)
+    variables = get_variable_values(schema._schema, (), {})
+    assert not isinstance(variables, list)
+    return compile_operation(tables, parse(text), None, variables)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'mutation { banCustomer(id: "1", reason: "x") { userErrors { code } } }',
+        "{ customers { nodes { id @deprecated } } }",
+        "{ customer(id: 1) { orders { nodes { customer { id } } } } }",
+        '{ __type(name: "Customer") { name } }',
+        '{ a: customer(id: "1") { id } b: customer(id: "2") { id } }',
+        "{ customers { nodes { orders { nodes { id } } again: orders(first: 2) { nodes { id } } } } }",
+    ],
+    ids=["mutation", "other-directive", "uncovered-relation", "introspection", "loader-twice", "relation-twice"],
+)
+def test_the_compiler_leaves_what_it_does_not_cover(text):
+    assert compiled(text) is None
+
+
+def test_a_list_selected_twice_is_compiled_each_its_own_statement_as_in_graphql_core():
+    assert compiled("{ a: customers(first: 2) { nodes { id } } b: customers(first: 3) { totalCount } }") is not None
+
+
+def test_a_plan_builds_its_objects_by_response_key_in_document_order():
+    plan = compiled("{ customers { nodes { b: lastName a: firstName ... on Customer { id } } } }")
+
+    assert plan is not None
+    connection = plan.root.steps[0]
+    assert isinstance(connection, Resolved)
+    node = _inner(connection)
+    assert node is not None
+    nodes = _inner(node.steps[0])
+    assert nodes is not None
+    assert [step.key for step in nodes.steps] == ["b", "a", "id"]
+    assert plan.scopes == frozenset({"customers:read"})

@@ -1,0 +1,314 @@
+"""Data and generated queries for the differential tests of compiled execution (schema/core/compiled/): queries
+over what the compiler covers (customers, a customer, their orders; fields, aliases, fragments, inline fragments,
+``@skip``/``@include`` with literals and variables, variables with defaults, page sizes, cursors, filters, sorts),
+with a few of what it leaves to graphql-core mixed in, and the answers compared byte for byte."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+from hypothesis import strategies as st
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storegraph.platform.auth.scopes import Scope
+from tests.support.factories import create_customer, create_key, create_order, create_product, create_store
+
+BASE = datetime(2025, 3, 1, 9, 30, 0)
+
+CUSTOMER_LEAVES = (
+    "id",
+    "firstName",
+    "lastName",
+    "phone",
+    "email",
+    "wilayaId",
+    "commune",
+    "address",
+    "notes",
+    "totalOrders",
+    "totalSpent",
+    "lastOrderAt",
+    "fraudScore",
+    "isBanned",
+    "banReason",
+    "bannedAt",
+    "createdAt",
+    "updatedAt",
+    "__typename",
+)
+ORDER_LEAVES = (
+    "id",
+    "orderNumber",
+    "status",
+    "paymentStatus",
+    "paymentMethod",
+    "customerId",
+    "customerName",
+    "customerPhone",
+    "customerEmail",
+    "wilayaId",
+    "commune",
+    "address",
+    "deliveryType",
+    "subtotal",
+    "deliveryFee",
+    "total",
+    "notes",
+    "createdAt",
+    "updatedAt",
+    "__typename",
+)
+# Order fields the compiler leaves to graphql-core: a query with one of them must still get the same answer.
+ORDER_UNCOVERED = ("items { quantity productName }", "statusHistory { toStatus }", "customer { id }")
+PAGE_INFO_LEAVES = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename")
+CUSTOMER_FILTERS = (
+    "{isBanned: true}",
+    "{isBanned: false}",
+    '{search: "ami"}',
+    '{email: "nobody@example.com"}',
+    '{phone: "0555 00 00 00"}',
+    '{search: "  "}',
+)
+CUSTOMER_SORTS = (
+    "{field: TOTAL_SPENT, direction: ASC}",
+    "{field: TOTAL_SPENT}",
+    "{field: CREATED_AT}",
+    "{field: TOTAL_ORDERS, direction: DESC}",
+)
+ORDER_FILTERS = ("{status: PENDING}", "{status: DELIVERED}", '{since: "2025-03-01T12:00:00Z"}')
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """A store whose customers have nulls, no orders, more orders than a page and a ban; another store's rows."""
+
+    token: str
+    # A key of the same store with ``orders:read`` only: customers are refused to it.
+    orders_only_token: str
+    customer_ids: tuple[int, ...]
+    foreign_customer_id: int
+
+
+async def seed_compiled(session: AsyncSession) -> Seeded:
+    store = await create_store(session)
+    key = await create_key(session, store)
+    orders_only = await create_key(session, store, scopes=(Scope.ORDERS_READ,))
+    product = await create_product(session, store, price=1200)
+    ids = []
+    # (email, orders, banned): nulls, an empty list, more orders than a page of 5, a ban.
+    for number, (email, orders, banned) in enumerate(
+        [("amina@example.com", 7, False), (None, 0, False), ("karim@example.com", 2, True), (None, 1, False)]
+    ):
+        customer = await create_customer(
+            session,
+            store,
+            first_name="Amine" if number % 2 else "Sara",
+            email=email,
+            is_banned=banned,
+            total_orders=orders,
+            total_spent=orders * 1600,
+            created_at=BASE + timedelta(hours=number),
+        )
+        if banned:
+            customer.ban_reason = "chargebacks"
+            customer.banned_at = BASE + timedelta(days=1)
+        for index in range(orders):
+            await create_order(
+                session,
+                store,
+                customer,
+                [(product, 1 + index % 2)],
+                status="delivered" if index % 3 == 0 else "pending",
+                created_at=BASE + timedelta(hours=number, minutes=index),
+            )
+        ids.append(customer.id)
+    other_store = await create_store(session)
+    other_product = await create_product(session, other_store)
+    foreign = await create_customer(session, other_store, first_name="Foreign")
+    await create_order(session, other_store, foreign, [(other_product, 1)])
+    await session.commit()
+    return Seeded(key.token, orders_only.token, tuple(ids), foreign.id)
+
+
+@dataclass
+class Document:
+    """A query being generated: its variables (definitions and values) and its named fragments."""
+
+    definitions: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    fragments: list[str] = field(default_factory=list)
+
+    def variable(self, type_: str, value: Any, *, default: str | None = None, sent: bool = True) -> str:
+        name = f"v{len(self.definitions)}"
+        self.definitions.append(f"${name}: {type_}" + (f" = {default}" if default is not None else ""))
+        if sent:
+            self.values[name] = value
+        return f"${name}"
+
+    def text(self, selections: str) -> str:
+        header = f"query Generated({', '.join(self.definitions)})" if self.definitions else "query Generated"
+        return " ".join([header, "{", selections, "}", *self.fragments])
+
+
+@st.composite
+def condition(draw: st.DrawFn, doc: Document) -> str:
+    """Nothing, or a ``@skip``/``@include`` with a literal or a variable (sent, or left to its default)."""
+    kind = draw(st.sampled_from(["", "", "", "skip", "include"]))
+    if not kind:
+        return ""
+    value = draw(st.booleans())
+    how = draw(st.sampled_from(["literal", "variable", "default"]))
+    if how == "literal":
+        argument = "true" if value else "false"
+    elif how == "variable":
+        argument = doc.variable("Boolean!", value)
+    else:
+        argument = doc.variable("Boolean", None, default="true" if value else "false", sent=False)
+    return f" @{kind}(if: {argument})"
+
+
+@st.composite
+def leaves(draw: st.DrawFn, doc: Document, names: tuple[str, ...]) -> list[str]:
+    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=6))
+    selections = []
+    for name in chosen:
+        alias = draw(st.sampled_from(["", "", f"{name.strip('_')}Again: ", "x: "]))
+        if alias == "x: " and name != chosen[0]:
+            alias = ""  # one alias for one field only: two fields under one key do not validate
+        selections.append(f"{alias}{name}{draw(condition(doc))}")
+    return selections
+
+
+@st.composite
+def wrapped(draw: st.DrawFn, doc: Document, type_name: str, selections: list[str]) -> str:
+    """The selections as written, or inside an inline fragment or a named fragment."""
+    how = draw(st.sampled_from(["plain", "plain", "inline", "typeless", "fragment"]))
+    body = " ".join(selections)
+    if how == "inline":
+        return f"... on {type_name}{draw(condition(doc))} {{ {body} }}"
+    if how == "typeless":
+        return f"...{draw(condition(doc))} {{ {body} }}"
+    if how == "fragment":
+        name = f"F{len(doc.fragments)}"
+        doc.fragments.append(f"fragment {name} on {type_name} {{ {body} }}")
+        return f"...{name}{draw(condition(doc))}"
+    return body
+
+
+@st.composite
+def page_info(draw: st.DrawFn, doc: Document) -> str:
+    return f"pageInfo{draw(condition(doc))} {{ {' '.join(draw(leaves(doc, PAGE_INFO_LEAVES)))} }}"
+
+
+@st.composite
+def connection(draw: st.DrawFn, doc: Document, node: st.SearchStrategy[str]) -> str:
+    """A connection's selection; its node's selection is drawn only if ``nodes`` or ``edges`` select it (a variable
+    defined for a selection left out would be unused, and the document invalid)."""
+    # ``nodes`` and ``edges`` together select their node's relations at two places: rarely, to see it left to
+    # graphql-core.
+    items = draw(st.sampled_from([["nodes"], ["edges"], ["nodes"], ["edges"], [], ["nodes", "edges"]]))
+    others = draw(st.lists(st.sampled_from(["pageInfo", "totalCount", "__typename"]), min_size=0 if items else 1))
+    parts = draw(st.permutations([*items, *others]))
+    selections = []
+    drawn: list[str] = []
+
+    def node_selection() -> str:
+        if not drawn:
+            drawn.append(draw(node))
+        return drawn[0]
+
+    for part in dict.fromkeys(parts):
+        if part == "nodes":
+            selections.append(f"nodes {{ {node_selection()} }}")
+        elif part == "edges":
+            cursor = draw(st.sampled_from(["cursor ", ""]))
+            selections.append(f"edges{draw(condition(doc))} {{ {cursor}node {{ {node_selection()} }} }}")
+        elif part == "pageInfo":
+            selections.append(draw(page_info(doc)))
+        else:
+            selections.append(f"{part}{draw(condition(doc))}")
+    return " ".join(selections)
+
+
+@st.composite
+def order_node(draw: st.DrawFn, doc: Document) -> str:
+    selections = draw(leaves(doc, ORDER_LEAVES))
+    if draw(st.integers(0, 9)) == 0:
+        selections.append(draw(st.sampled_from(ORDER_UNCOVERED)))
+    return draw(wrapped(doc, "Order", selections))
+
+
+@st.composite
+def customer_node(draw: st.DrawFn, doc: Document) -> str:
+    selections = draw(leaves(doc, CUSTOMER_LEAVES))
+    if draw(st.booleans()):
+        arguments = [f"first: {draw(page_size(doc, low=1, high=8))}"]
+        if draw(st.integers(0, 4)) == 0:
+            arguments.append(f"filter: {draw(st.sampled_from(ORDER_FILTERS))}")
+        if draw(st.integers(0, 19)) == 0:
+            arguments.append('after: "not a cursor"')
+        selections.append(f"orders({', '.join(arguments)}) {{ {draw(connection(doc, order_node(doc)))} }}")
+    return draw(wrapped(doc, "Customer", selections))
+
+
+@st.composite
+def page_size(draw: st.DrawFn, doc: Document, *, low: int, high: int) -> str:
+    # Now and then a size the field refuses (its error comes from graphql-core).
+    size = 201 if draw(st.integers(0, 24)) == 0 else draw(st.integers(low, high))
+    how = draw(st.sampled_from(["literal", "literal", "variable", "default"]))
+    if how == "literal":
+        return str(size)
+    if how == "variable":
+        return doc.variable("Int!", size)
+    return doc.variable("Int", None, default=str(size), sent=False)
+
+
+@st.composite
+def root_field(draw: st.DrawFn, doc: Document, seeded: Seeded, cursors: tuple[str, ...], index: int) -> str:
+    """A root field; all but the first have an alias of their own (two fields under one key must not conflict)."""
+    which = draw(st.sampled_from(["customers", "customers", "customer", "__typename"]))
+    alias = draw(st.sampled_from(["", "", "again: "])) if index == 0 else f"r{index}: "
+    if which == "__typename":
+        return f"{alias}__typename"
+    if which == "customer":
+        # Mostly the store's own; now and then one graphql-core refuses (another store's, none, not an id).
+        ids = [*map(str, seeded.customer_ids * 4), str(seeded.foreign_customer_id), "999999999", "abc"]
+        customer_id = doc.variable("ID!", draw(st.sampled_from(ids)))
+        return f"{alias}customer(id: {customer_id}){draw(condition(doc))} {{ {draw(customer_node(doc))} }}"
+    arguments = []
+    if draw(st.booleans()):
+        arguments.append(f"first: {draw(page_size(doc, low=1, high=6))}")
+    if draw(st.integers(0, 3)) == 0:
+        after = draw(st.sampled_from([*cursors * 3, "garbage"]))
+        arguments.append(f"after: {doc.variable('String', after)}")
+    if draw(st.integers(0, 3)) == 0:
+        arguments.append(f"filter: {draw(st.sampled_from(CUSTOMER_FILTERS))}")
+    if draw(st.integers(0, 4)) == 0:
+        arguments.append(f"sort: {draw(st.sampled_from(CUSTOMER_SORTS))}")
+    written = f"({', '.join(arguments)})" if arguments else ""
+    selection = draw(connection(doc, customer_node(doc)))
+    return f"{alias}customers{written}{draw(condition(doc))} {{ {selection} }}"
+
+
+@st.composite
+def generated_request(draw: st.DrawFn, seeded: Seeded, cursors: tuple[str, ...]) -> dict[str, Any]:
+    doc = Document()
+    # Mostly one: a plan selects a field that graphql-core batches across places (a customer by id, a relation,
+    # a nested totalCount) at one place only, and leaves the rest to graphql-core.
+    count = draw(st.sampled_from([1, 1, 1, 2, 3]))
+    fields = [draw(root_field(doc, seeded, cursors, index)) for index in range(count)]
+    return {"query": doc.text(" ".join(fields)), "variables": doc.values}
+
+
+def answer(response: httpx.Response) -> bytes:
+    """The response as the client gets it, byte for byte, but for the cost bucket's state (``throttleStatus``),
+    which every request changes."""
+    payload = orjson.loads(response.content)
+    cost = (payload.get("extensions") or {}).get("cost")
+    if cost is not None:
+        cost["throttleStatus"] = None
+    return orjson.dumps([response.status_code, payload])
