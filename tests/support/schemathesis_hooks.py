@@ -32,6 +32,11 @@ only then; the request was still sent, and every other check still judged its an
   is a 404 naming ``id``). Such a failure is dropped when the 404 names only fields that are not path parameters.
 
 Any other failure of any check fails the run.
+
+The environment a run sets: ``STOREGRAPH_FUZZ_KEY`` (a platform key with every scope) and
+``STOREGRAPH_FUZZ_PUBLIC_KEY`` (a public key), which tests/support/schemathesis.toml reads, and for these hooks
+``STOREGRAPH_FUZZ_SIGNING_SECRET`` (the public key's signing secret) and ``STOREGRAPH_FUZZ_KEEP_KEY_IDS`` (the
+comma-separated ids of the two keys, never to be revoked).
 """
 
 from __future__ import annotations
