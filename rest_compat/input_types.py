@@ -149,25 +149,26 @@ def text(max_length: int | None, rule: TextRule = PLAIN_TEXT) -> Any:
 # --- free-form JSON ----------------------------------------------------------------------------------------------
 
 # What the domain keeps of a client's JSON (storegraph/platform/validation.py, ``Problems.json_value``), as JSON
-# Schema: text without control characters, numbers in the signed 64-bit range, at any depth. How deep and how
-# large it may be, JSON Schema cannot count: the fields' descriptions say it. The values are only described here;
-# the domain checks them, naming the exact key at fault.
+# Schema: text without control characters and numbers in the signed 64-bit range. The schema states it for the
+# top level of each value only, and the description for every level: a schema that names itself (the exact rule,
+# at any depth) is one that client generators cannot read (openapi-python-client drops every operation that uses
+# it), and how deep and how large a value may be JSON Schema cannot count anyway. The domain checks every level,
+# naming the exact key at fault.
 JSON_KEYS: dict[str, Any] = {"propertyNames": {"pattern": PLAIN_TEXT.pattern}}
-# mypy cannot follow an alias that names itself (it is a runtime value here, for pydantic's schema only).
 JsonValue: Any = TypeAliasType(
     "JsonValue",
     Annotated[
-        Union[  # noqa: UP007 - the members name this alias itself, which the | operator cannot take as a string
+        Union[  # noqa: UP007 - a union of annotated members reads clearest spelled out
             bool,
             Annotated[float, Field(ge=MIN_JSON_INT, le=MAX_JSON_INT)],
             Annotated[str, Field(pattern=PLAIN_TEXT.pattern)],
-            list["JsonValue"],  # type: ignore[misc]
-            Annotated[dict[str, "JsonValue"], Field(json_schema_extra=JSON_KEYS)],  # type: ignore[misc]
+            list[Any],
+            Annotated[dict[str, Any], Field(json_schema_extra=JSON_KEYS)],
             None,
         ],
         Field(
-            description="Any JSON value the API keeps as sent: strings and keys without control characters, "
-            "numbers in the signed 64-bit range."
+            description="Any JSON value the API keeps as sent: strings and keys without control characters, numbers in "
+            "the signed 64-bit range, at every level."
         ),
     ],
 )

@@ -358,7 +358,9 @@ class TrackEventsBody(BodyModel):
             {
                 "required": ["events"],
                 "properties": {
-                    "events": {"type": "array"},
+                    # ``items: {}`` says nothing more than ``events`` itself does, but client generators
+                    # (openapi-python-client) refuse an array without ``items`` in a union.
+                    "events": {"type": "array", "items": {}},
                     **{name: {"type": "null"} for name in ("event", "properties", "occurred_at")},
                 },
             },

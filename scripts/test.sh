@@ -20,4 +20,9 @@ python3 -m venv .venv
 command -v npx >/dev/null 2>&1 || { echo "npx not found: install Node.js 20.19+ (Redocly lints openapi.json)" >&2; exit 1; }
 REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
     npx --yes @redocly/cli@2.77.0 lint --extends=recommended-strict openapi.json
+# A Python client generated from it, as a client team would: every operation, one shared Error model. The
+# generator pins versions of httpx and typer other than the project's, so it has a venv of its own.
+python3 -m venv .venv-client-generator
+.venv-client-generator/bin/python -m pip install --quiet openapi-python-client==0.29.1
+.venv/bin/python scripts/check_generated_client.py .venv-client-generator/bin/openapi-python-client
 .venv/bin/python -m pytest --cov --cov-report=term:skip-covered "$@"

@@ -589,3 +589,42 @@ async def test_a_v1_path_with_a_newline_is_answered_in_the_envelope(client: http
         body = response.json()
         assert set(body) == {"error", "meta"}, (method, path, body)
         assert body["error"]["code"] in ("not_found", "validation_error")
+
+
+# --- what client generators can read -----------------------------------------------------------------------------
+
+
+def _refs(schema: Any) -> set[str]:
+    if isinstance(schema, dict):
+        found = {schema["$ref"].rsplit("/", 1)[-1]} if isinstance(schema.get("$ref"), str) else set()
+        return found.union(*(_refs(value) for value in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(_refs(item) for item in schema))
+    return set()
+
+
+def _arrays(schema: Any) -> list[dict[str, Any]]:
+    if isinstance(schema, dict):
+        own = [schema] if schema.get("type") == "array" else []
+        return own + [found for value in schema.values() for found in _arrays(value)]
+    if isinstance(schema, list):
+        return [found for item in schema for found in _arrays(item)]
+    return []
+
+
+def test_no_component_schema_reaches_itself_which_client_generators_cannot_read():
+    schemas = generated_document()["components"]["schemas"]
+    for name in schemas:
+        seen: set[str] = set()
+        todo = set(_refs(schemas[name]))
+        while todo:
+            current = todo.pop()
+            assert current != name, f"{name} refers to itself"
+            if current not in seen:
+                seen.add(current)
+                todo |= _refs(schemas.get(current, {}))
+
+
+def test_every_array_schema_says_its_items_which_client_generators_need_in_a_union():
+    document = generated_document()
+    assert all("items" in array for array in _arrays(document)), [a for a in _arrays(document) if "items" not in a]
