@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
+import subprocess
 import time
 from pathlib import Path
 
@@ -82,6 +84,26 @@ async def backend_pids(dsn: str, database: str) -> list[int]:
     finally:
         await connection.close()
     return [row["pid"] for row in rows]
+
+
+def pin_postgres(dsn: str, database: str, args: argparse.Namespace) -> int:
+    """Pins the PostgreSQL backends serving the benchmark database to the load CPU; returns how many.
+
+    Only this database's backends are touched (the servers' pooled connections), so other users of the
+    PostgreSQL instance are unaffected. Unpinned, the kernel runs some of them on the server CPU, where they
+    take time from the measured server.
+    """
+    if not args.pin_postgres:
+        return 0
+    pinned = 0
+    for pid in asyncio.run(backend_pids(dsn, database)):
+        result = subprocess.run(["taskset", "-p", "-c", str(args.load_cpu), str(pid)], capture_output=True, text=True)
+        if result.returncode == 0:
+            pinned += 1
+        elif not getattr(args, "_pin_warned", False):
+            args._pin_warned = True
+            say(f"   warning: cannot pin PostgreSQL backend {pid}: {result.stderr.strip()} (run as root?)")
+    return pinned
 
 
 def wait_until_quiet(server: Server, args: argparse.Namespace) -> float:

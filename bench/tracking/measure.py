@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -17,7 +16,7 @@ from typing import Any
 
 import redis
 from harness.common import HOST, BenchError, say, step
-from harness.machine import CpuWatch, backend_pids, process_ticks, wait_until_quiet
+from harness.machine import CpuWatch, pin_postgres, process_ticks, wait_until_quiet
 from harness.servers import Probe, log_tail, running, stop
 from harness.wrk import median_figures, parse_wrk, run_wrk, wrk_command
 
@@ -41,19 +40,6 @@ def process_share(pid: int | None, ticks_before: int, seconds: float) -> float |
         return None
     ticks = process_ticks(pid) - ticks_before
     return round(100 * ticks / (os.sysconf("SC_CLK_TCK") * seconds), 1)
-
-
-def pin_postgres(setup: Setup, args: argparse.Namespace) -> int:
-    """Pins the scratch database's PostgreSQL backends to the load CPU, as bench/run.py does (only those)."""
-    if not args.pin_postgres or setup.dsn is None or setup.database is None:
-        return 0
-    pinned = 0
-    for pid in asyncio.run(backend_pids(setup.dsn, setup.database)):
-        result = subprocess.run(
-            ["taskset", "-p", "-c", str(args.load_cpu), str(pid)], capture_output=True, text=True, check=False
-        )
-        pinned += result.returncode == 0
-    return pinned
 
 
 def drain(setup: Setup, args: argparse.Namespace, client: redis.Redis | None) -> dict[str, Any]:
@@ -243,7 +229,8 @@ def measure_workload(
     rounds = []
     for number in range(1, args.rounds + 1):
         for attempt in range(args.retries + 1):
-            pinned = pin_postgres(setup, args)
+            # Only the Redis targets have a scratch PostgreSQL database.
+            pinned = pin_postgres(setup.dsn, setup.database, args) if setup.dsn and setup.database else 0
             background = wait_until_quiet(setup.server, args)
             figures = run_once(args.duration)
             figures.update(background_before_pct=background, postgres_backends_pinned=pinned, discarded_before=attempt)

@@ -17,17 +17,63 @@ import asyncpg
 from harness.common import ROOT, STATE_FILE, BenchError, executable, say, step
 from harness.machine import recreate_database
 
-from vs_baseline.workloads import State
+from vs_baseline.workloads import ORDERS_PER_CUSTOMER, PAGE, State
 
 
 async def _after_load(dsn: str, store_id: int) -> dict[str, int]:
     connection = await asyncpg.connect(dsn)
     try:
+        async with connection.transaction():
+            swapped = await _fill_first_page(connection, store_id)
+        say(f"first page: {swapped} customers with fewer than {ORDERS_PER_CUSTOMER} orders swapped out")
         # Stable plans and visibility maps, so that round 1 does not measure autovacuum.
         await connection.execute("VACUUM ANALYZE")
         return await _counts(connection, store_id)
     finally:
         await connection.close()
+
+
+# Customers in the default order (newest first: schema/customers/inputs.py, db/queries/customers.py), each with
+# its number of orders.
+_RANKED = """
+SELECT c.id, c.created_at, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS orders
+FROM customers c WHERE c.store_id = $1
+"""
+
+
+async def _fill_first_page(connection: asyncpg.Connection, store_id: int) -> int:
+    """Makes every customer of the first page (PAGE newest) one with at least ORDERS_PER_CUSTOMER orders, as in the
+    peers' data; returns how many customers changed places.
+
+    ``storegraph demo`` draws orders with loyalty, so its newest customers have few (56 orders on the first page of
+    the default data). Each such customer swaps ``created_at`` with the newest customer outside the page who has
+    enough orders: the set of signup times stays the same and no order moves, but the customers who take the page
+    now signed up after some of their orders (nothing measured reads that). ``updated_at`` is raised to the new
+    ``created_at`` where it would fall before it.
+    """
+    page = await connection.fetch(f"{_RANKED} ORDER BY c.created_at DESC, c.id DESC LIMIT $2", store_id, PAGE)
+    light = [row for row in page if row["orders"] < ORDERS_PER_CUSTOMER]
+    heavy = await connection.fetch(
+        f"SELECT * FROM ({_RANKED}) ranked WHERE orders >= $2 AND NOT (id = ANY($3::bigint[]))"
+        " ORDER BY created_at DESC, id DESC LIMIT $4",
+        store_id,
+        ORDERS_PER_CUSTOMER,
+        [row["id"] for row in page],
+        len(light),
+    )
+    if len(page) < PAGE or len(heavy) < len(light):
+        raise BenchError(
+            f"the data has {len(page) - len(light) + len(heavy)} customers with at least {ORDERS_PER_CUSTOMER} orders;"
+            f" the nested workload needs {PAGE}: load more orders per customer (--orders)"
+        )
+    for out, into in zip(light, heavy, strict=True):
+        for customer, created_at in ((out["id"], into["created_at"]), (into["id"], out["created_at"])):
+            await connection.execute(
+                "UPDATE customers SET created_at = $2, updated_at = greatest(updated_at, $2) WHERE id = $1",
+                customer,
+                created_at,
+            )
+    return len(light)
 
 
 async def _counts(connection: asyncpg.Connection, store_id: int) -> dict[str, int]:

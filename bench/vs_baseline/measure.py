@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import subprocess
 from typing import Any
 
 import orjson
 from harness.common import BENCH_DIR, HOST, BenchError, executable, say, step
-from harness.machine import backend_pids, wait_until_quiet
+from harness.machine import pin_postgres, wait_until_quiet
 from harness.servers import UNLIMITED, Probe, Server, running, send_request
 from harness.wrk import median_figures, run_wrk
 
@@ -91,26 +89,6 @@ def check_same_data(
     return sizes
 
 
-def pin_postgres(state: State, args: argparse.Namespace) -> int:
-    """Pins the PostgreSQL backends serving the benchmark database to the load CPU; returns how many.
-
-    Only this database's backends are touched (the servers' pooled connections), so other users of the
-    PostgreSQL instance are unaffected. Unpinned, the kernel runs some of them on the server CPU, where they
-    take time from the measured server.
-    """
-    if not args.pin_postgres:
-        return 0
-    pinned = 0
-    for pid in asyncio.run(backend_pids(state.dsn, state.database)):
-        result = subprocess.run(["taskset", "-p", "-c", str(args.load_cpu), str(pid)], capture_output=True, text=True)
-        if result.returncode == 0:
-            pinned += 1
-        elif not getattr(args, "_pin_warned", False):
-            args._pin_warned = True
-            say(f"   warning: cannot pin PostgreSQL backend {pid}: {result.stderr.strip()} (run as root?)")
-    return pinned
-
-
 def measure(
     server: Server, workloads: list[Workload], probes: dict[str, list[Probe]], state: State, args: argparse.Namespace
 ) -> dict[str, dict[str, Any]]:
@@ -131,7 +109,7 @@ def measure(
                 # A B, B A, A B, ...: neither always runs first after the wait for quiet.
                 for probe in mine if number % 2 else mine[::-1]:
                     for attempt in range(args.retries + 1):
-                        pinned = pin_postgres(state, args)
+                        pinned = pin_postgres(state.dsn, state.database, args)
                         background = wait_until_quiet(server, args)
                         figures = run_wrk(server, probe, args, args.duration)
                         figures["background_before_pct"] = background

@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 from harness.common import RESULTS_DIR, ROOT, VENV_BIN, BenchError, say, step
+from harness.machine import pin_postgres
 from harness.servers import Probe, Server, running
 from harness.wrk import run_wrk
 
-from vs_baseline.measure import pin_postgres
 from vs_baseline.workloads import State
 
 _OWN_PACKAGES = {"storegraph", "db", "schema", "resolvers", "middleware", "domain", "rest_compat"}
@@ -64,7 +64,7 @@ def profile(server: Server, probe: Probe, state: State, args: argparse.Namespace
     with running(server):
         assert server.process is not None
         run_wrk(server, probe, args, max(args.warmup, 1))
-        pin_postgres(state, args)
+        pin_postgres(state.dsn, state.database, args)
         outputs = []
         for fmt, path in (("raw", raw), ("flamegraph", svg)):
             command = ["taskset", "-c", str(args.load_cpu), py_spy, "record", "--pid", str(server.process.pid)]
