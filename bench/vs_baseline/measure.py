@@ -11,6 +11,7 @@ from harness.machine import pin_postgres, wait_until_quiet
 from harness.servers import UNLIMITED, Probe, Server, running, send_request
 from harness.wrk import median_figures, run_wrk
 
+from vs_baseline.compiled_share import COUNTS_FILE, COUNTS_FILE_ENV, difference, forget_counts, share, snapshot
 from vs_baseline.workloads import Answer, State, Workload
 
 STOREGRAPH_PORT = 8101
@@ -24,8 +25,19 @@ def servers_for(state: State, args: argparse.Namespace) -> tuple[Server, Server]
     storegraph = Server(
         name="storegraph",
         port=STOREGRAPH_PORT,
-        command=[*pin, uvicorn, "storegraph.app:create_app", "--factory", "--port", str(STOREGRAPH_PORT), *common],
-        env={"DATABASE_URL": state.database_url, **UNLIMITED},
+        # storegraph.app:create_app, wrapped only to report its compiled-path counts when signalled.
+        command=[
+            *pin,
+            uvicorn,
+            "--app-dir",
+            str(BENCH_DIR),
+            "counted_storegraph:create_app",
+            "--factory",
+            "--port",
+            str(STOREGRAPH_PORT),
+            *common,
+        ],
+        env={"DATABASE_URL": state.database_url, **UNLIMITED, COUNTS_FILE_ENV: str(COUNTS_FILE)},
         ready_path="/healthz",
         headers={"Authorization": f"Bearer {state.key}"},
     )
@@ -97,6 +109,8 @@ def measure(
     from minute to minute touches each alike, and in alternating order."""
     step(f"measuring {server.name} alone (pinned to CPU {args.server_cpu}; wrk on CPU {args.load_cpu})")
     measured: dict[str, dict[str, Any]] = {}
+    counted = server.name == "storegraph"  # the baseline has no compiled path
+    forget_counts()
     with running(server):
         for workload in workloads:
             mine = [probe for probe in probes[workload.name] if probe.server == server.name]
@@ -105,13 +119,17 @@ def measure(
                     warm = run_wrk(server, probe, args, args.warmup)
                     say(f"{probe.label:18} {workload.name:9} warm-up {args.warmup:g} s: {warm['rps']:9.1f} req/s")
             rounds: dict[str, list[dict[str, Any]]] = {probe.key: [] for probe in mine}
+            ways: dict[str, list[dict[str, int]]] = {probe.key: [] for probe in mine}
             for number in range(1, args.rounds + 1):
                 # A B, B A, A B, ...: neither always runs first after the wait for quiet.
                 for probe in mine if number % 2 else mine[::-1]:
                     for attempt in range(args.retries + 1):
                         pinned = pin_postgres(state.dsn, state.database, args)
                         background = wait_until_quiet(server, args)
+                        before = snapshot(server) if counted else None
                         figures = run_wrk(server, probe, args, args.duration)
+                        if before is not None:
+                            figures["compiled_path"] = difference(before, snapshot(server))
                         figures["background_before_pct"] = background
                         figures["postgres_backends_pinned"] = pinned
                         figures["discarded_before"] = attempt
@@ -119,6 +137,8 @@ def measure(
                             break
                         say(f"   discarding round {number}: other processes used the server CPU; measuring it again")
                     rounds[probe.key].append(figures)
+                    if "compiled_path" in figures:
+                        ways[probe.key].append(figures["compiled_path"])
                     cpu = figures["cpu"]
                     say(
                         f"{probe.label:18} {workload.name:9} round {number}/{args.rounds}: {figures['rps']:9.1f} req/s"
@@ -127,4 +147,7 @@ def measure(
                         f" {cpu['server_cpu_others_pct']:.0f}% others; load CPU {cpu['load_cpu_busy_pct']:.0f}%)"
                     )
             measured[workload.name] = {key: median_figures(figures) for key, figures in rounds.items()}
+            for key, runs in ways.items():
+                if runs:
+                    measured[workload.name][key]["compiled_path"] = share(runs)
     return measured

@@ -19,6 +19,7 @@ def table(results: dict[str, Any], workloads: list[Workload]) -> str:
         "ratio",
         "storegraph p50 / p99 ms",
         "baseline p50 / p99 ms",
+        "compiled path",
     )
     rows = [header]
     for workload in workloads:
@@ -32,6 +33,7 @@ def table(results: dict[str, Any], workloads: list[Workload]) -> str:
                 f"{entry['ratio']:.3f}x",
                 _latency(ours),
                 _latency(ceiling),
+                compiled_share(ours),
             )
         )
     return render(rows)
@@ -50,6 +52,7 @@ def rest_table(results: dict[str, Any], workloads: list[Workload]) -> str:
         "REST p50 / p99 ms",
         "GraphQL p50 / p99 ms",
         "baseline p50 / p99 ms",
+        "compiled path REST / GraphQL",
     )
     rows = [header]
     for workload in workloads:
@@ -67,9 +70,16 @@ def rest_table(results: dict[str, Any], workloads: list[Workload]) -> str:
                 _latency(rest),
                 _latency(graphql),
                 _latency(ceiling),
+                f"{compiled_share(rest)} / {compiled_share(graphql)}",
             )
         )
     return render(rows)
+
+
+def compiled_share(figures: dict[str, Any]) -> str:
+    """The share of the measured requests that storegraph answered by a compiled plan."""
+    share = figures.get("compiled_path", {}).get("share")
+    return "-" if share is None else f"{100 * share:.1f}%"
 
 
 def _latency(figures: dict[str, Any]) -> str:
