@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -22,6 +23,8 @@ import orjson
 
 from harness.common import HOST, RESULTS_DIR, ROOT, BenchError, say
 
+UNIQUE_MARK = "{n}"  # bench/request.lua replaces it too
+
 
 @dataclasses.dataclass(frozen=True)
 class Probe:
@@ -34,12 +37,25 @@ class Probe:
     method: str  # "GET", or "POST" with ``body`` (bench/request.lua sends either)
     path: str  # with the query string
     body: bytes | None = None
+    # A write: every request gets its own Idempotency-Key, and UNIQUE_MARK in the body is replaced by it, so no
+    # request replays another (bench/request.lua with BENCH_UNIQUE).
+    unique: bool = False
+    status: int = 200  # the status of a good answer
 
     def describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {"server": self.server, "method": self.method, "path": self.path}
         if self.body is not None:
             described["body"] = orjson.loads(self.body)
+        if self.unique:
+            described["unique"] = f"a fresh Idempotency-Key per request, also in place of {UNIQUE_MARK} in the body"
         return described
+
+    def concrete(self) -> tuple[bytes | None, dict[str, str]]:
+        """One request's body and extra headers (a fresh Idempotency-Key for a write)."""
+        if not self.unique or self.body is None:
+            return self.body, {}
+        key = f"check-{secrets.token_hex(8)}"
+        return self.body.replace(UNIQUE_MARK.encode(), key.encode()), {"Idempotency-Key": key}
 
 
 @dataclasses.dataclass
@@ -153,10 +169,11 @@ def running(*servers: Server) -> Iterator[None]:
 
 
 def send_request(server: Server, probe: Probe) -> tuple[int, bytes]:
-    headers = {"Accept": "application/json", **server.headers}
-    if probe.body is not None:
+    body, extra = probe.concrete()
+    headers = {"Accept": "application/json", **server.headers, **extra}
+    if body is not None:
         headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(server.url(probe), data=probe.body, method=probe.method, headers=headers)
+    request = urllib.request.Request(server.url(probe), data=body, method=probe.method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read()

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import statistics
 import subprocess
 from pathlib import Path
@@ -80,8 +81,11 @@ def run_wrk(server: Server, probe: Probe, args: argparse.Namespace, duration: fl
     env = {**os.environ, "BENCH_KEY": server.headers.get("Authorization", "").removeprefix("Bearer ")}
     # request.lua POSTs when it is given a body file, and GETs otherwise.
     env.pop("BENCH_BODY_FILE", None)
+    env.pop("BENCH_UNIQUE", None)
     if probe.body is not None:
         env["BENCH_BODY_FILE"] = str(body_file(probe))
+    if probe.unique:
+        env["BENCH_UNIQUE"] = secrets.token_hex(6)  # this run's part of every Idempotency-Key
     watch = CpuWatch(args.server_cpu, args.load_cpu, server.process.pid if server.process else None)
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=duration + 120)
     usage = watch.read()

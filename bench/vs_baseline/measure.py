@@ -76,7 +76,7 @@ def check_same_data(
         for probe in probes[workload.name]:
             status, raw = send_request(servers[probe.server], probe)
             what = f"{probe.label} answered {status} to the {workload.name} workload ({probe.method} {probe.path})"
-            if status != 200:
+            if status != probe.status:
                 raise BenchError(f"{what}:\n{raw.decode(errors='replace')[:4000]}")
             try:
                 payload = orjson.loads(raw)

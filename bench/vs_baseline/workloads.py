@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 from harness.common import ROOT, BenchError
-from harness.servers import Probe
+from harness.servers import UNIQUE_MARK, Probe
 
 # The nested workload carries the peers' load: the first page's customers (the default order, newest first) each
 # with their newest orders, PAGE x ORDERS_PER_CUSTOMER orders in every answer (the data loader sees to it).
@@ -60,7 +60,8 @@ class Workload:
     title: str
     # "graphql": storegraph's /graphql against the baseline (keys "storegraph", "baseline");
     # "rest": storegraph's /v1 route against the same operation on its /graphql and the baseline's REST route
-    # (keys "rest", "graphql", "baseline").
+    # (keys "rest", "graphql", "baseline"); "write": storegraph's /v1 write against the baseline's (keys
+    # "storegraph", "baseline").
     kind: str
     probes: Callable[[State], list[Probe]]
     # Every probe's answer by key: the same data where they must be (BenchError with a diff otherwise) and not
@@ -244,6 +245,47 @@ def _describe_rest(_state: State) -> dict[str, Any]:
     return {"rest_request": f"GET {path}", "graphql_request": graphql}
 
 
+# W4: a REST write with its Idempotency-Key, each request a new product ({n}: the request's own key).
+WRITE_PATH = "/v1/products"
+WRITE_BODY = {"name": f"Bench product {UNIQUE_MARK}", "price": 1500}
+
+
+def _write_probes(_state: State) -> list[Probe]:
+    body = orjson.dumps(WRITE_BODY)
+    return [
+        Probe("create_product", key, key, key, "POST", WRITE_PATH, body, unique=True, status=201)
+        for key in ("storegraph", "baseline")
+    ]
+
+
+def _product_outline(payload: dict[str, Any]) -> dict[str, Any]:
+    """A created product without what differs by request (id, the name's key, slug, the time) and the envelope's
+    keys; the rest must be the same."""
+    product = dict(payload["data"])
+    name, slug = product.pop("name"), product.pop("slug")
+    id_, created_at, updated_at = product.pop("id"), product.pop("created_at"), product.pop("updated_at")
+    return {
+        **product,
+        "id": type(id_).__name__,
+        "name": name.startswith(WRITE_BODY["name"].removesuffix(UNIQUE_MARK)),
+        "slug": slug.startswith("bench-product-check-"),
+        "timestamps": [len(created_at), created_at == updated_at],
+        "keys": sorted(payload),
+        "meta_keys": sorted(payload.get("meta") or {}),
+    }
+
+
+def _check_write(answers: dict[str, Answer], _state: State) -> str:
+    ours, ceiling = answers["storegraph"].payload, answers["baseline"].payload
+    require_same(
+        _product_outline(ours),
+        _product_outline(ceiling),
+        ("storegraph", "baseline"),
+        "the create_product workload's products differ between the servers",
+    )
+    return f"product {ours['data']['id']} / {ceiling['data']['id']} created, 201 on both"
+
+
 WORKLOADS: dict[str, Workload] = {
     workload.name: workload
     for workload in (
@@ -255,5 +297,13 @@ WORKLOADS: dict[str, Workload] = {
             "one", "one customer by id", ONE_QUERY, lambda state: {"id": str(state.customer_id)}, _check_one
         ),
         Workload("rest_list", "GET /v1/customers?limit=50", "rest", _rest_probes, _check_rest_list, _describe_rest),
+        Workload(
+            "create_product",
+            "POST /v1/products + Idempotency-Key",
+            "write",
+            _write_probes,
+            _check_write,
+            lambda _state: {"request": f"POST {WRITE_PATH}", "body": WRITE_BODY},
+        ),
     )
 }
