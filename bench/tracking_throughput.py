@@ -108,7 +108,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"a run must end well within the {TOLERANCE_SECONDS} s signature tolerance: shorten --duration")
     if not 1 <= args.batch_size <= 100:
         parser.error("--batch-size must be 1 to 100 (the endpoint's limit)")
-    args.profile = False  # check_tools asks
+    args.profile = False  # harness.common.check_tools asks
     return args
 
 

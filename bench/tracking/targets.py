@@ -96,7 +96,7 @@ def workloads_for(target: Target, chosen: list[str]) -> list[str]:
 class Setup:
     target: Target
     workdir: Path
-    server: Any  # Server
+    server: Any  # harness.servers.Server
     public_key: str
     key_id: str
     secret: str
