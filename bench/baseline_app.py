@@ -12,6 +12,13 @@ timestamps) in the same envelope (``data.items``, ``next_cursor``, ``has_more``,
 ``api_version``, an ``X-Request-Id`` header). Its cursor is its own (the last row's sort key, base64url): the
 benchmark compares ``data.items`` only.
 
+And it answers ``POST /v1/products`` with an ``Idempotency-Key`` as storegraph does on its idempotency store in
+the database (the default without Redis), in three statements on one connection: reserve the key in
+``idempotency_records`` (``INSERT ... ON CONFLICT DO NOTHING``), insert the product, keep the answer for replays.
+A repeated key gets the kept answer back (or 409 while the first is running, 422 for another body). It keeps
+the answer as it is where storegraph seals it (encrypts it), and derives the slug from the name alone: a slug
+already taken is a 409, where storegraph picks the next free one.
+
 Configuration (environment):
     BENCH_PG_DSN    postgresql://postgres@127.0.0.1:5432/storegraph_bench
     BENCH_STORE_ID  the demo store's id (``bench/run.py`` passes it)
@@ -25,11 +32,13 @@ Run it (bench/run.py does this for you)::
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -98,6 +107,24 @@ WHERE store_id = $1 AND (created_at, id) < ($3, $4)
 ORDER BY created_at DESC, id DESC
 LIMIT $2
 """
+
+# POST /v1/products: the three statements. Its keys are scoped apart from storegraph's (which are "<key id>:...").
+RESERVE_SQL = """
+INSERT INTO idempotency_records (scope_key, fingerprint, owner, sealed, expires_at)
+VALUES ($1, $2, $3, NULL, $4)
+ON CONFLICT (scope_key) DO NOTHING
+RETURNING scope_key
+"""
+HELD_SQL = "SELECT fingerprint, sealed FROM idempotency_records WHERE scope_key = $1"
+INSERT_PRODUCT_SQL = """
+INSERT INTO products (store_id, name, slug, description, price, compare_price, cost_price, sku, track_stock,
+                      stock_quantity, low_stock_alert, status, created_at, updated_at)
+VALUES ($1, $2, $3, NULL, $4, NULL, NULL, NULL, false, 0, 5, 'draft', $5, $5)
+RETURNING id
+"""
+KEEP_SQL = "UPDATE idempotency_records SET sealed = $2 WHERE scope_key = $1"
+IDEMPOTENCY_HOURS = 24
+BASELINE_SCOPE = "baseline:"
 
 NESTED_ORDERS_PER_CUSTOMER = 5  # the benchmark query asks for orders(first: 5)
 
@@ -307,6 +334,69 @@ async def rest_customers(request: Request) -> Response:
     return Response(orjson.dumps(payload), media_type="application/json", headers={"x-request-id": request_id})
 
 
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+async def create_product(request: Request) -> Response:
+    """POST /v1/products {"name", "price"} with an Idempotency-Key: reserve, insert, keep the answer."""
+    key = request.headers.get("idempotency-key")
+    if not key:
+        return _rest_error("Idempotency-Key is required", "Idempotency-Key")
+    raw = await request.body()
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _rest_error("the body is not JSON", "body")
+    name, price = (
+        body.get("name") if isinstance(body, dict) else None,
+        body.get("price") if isinstance(body, dict) else None,
+    )
+    if not isinstance(name, str) or not name.strip() or not isinstance(price, int) or price < 0:
+        return _rest_error("name and a price >= 0 are required", "body")
+    scope = f"{BASELINE_SCOPE}{key}"
+    fingerprint = hashlib.sha256(b"POST /v1/products " + raw).hexdigest()
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    store_id = request.app.state.store_id
+    async with request.app.state.pool.acquire() as connection:
+        reserved = await connection.fetchval(
+            RESERVE_SQL, scope, fingerprint, secrets.token_hex(8), now + timedelta(hours=IDEMPOTENCY_HOURS)
+        )
+        if reserved is None:
+            held = await connection.fetchrow(HELD_SQL, scope)
+            if held["fingerprint"] != fingerprint:
+                return _rest_error("the Idempotency-Key was used for another request", "Idempotency-Key")
+            if held["sealed"] is None:
+                return _json({"error": {"code": "idempotency_key_in_use", "message": "still running"}}, 409)
+            return Response(held["sealed"], 201, media_type="application/json", headers={"idempotent-replayed": "true"})
+        slug = _slug(name)
+        try:
+            product_id = await connection.fetchval(INSERT_PRODUCT_SQL, store_id, name, slug, price, now)
+        except asyncpg.UniqueViolationError:
+            await connection.execute("DELETE FROM idempotency_records WHERE scope_key = $1", scope)
+            return _json({"error": {"code": "conflict", "message": "slug already used"}}, 409)
+        request_id = f"req_{secrets.token_hex(12)}"
+        stamp = now.isoformat(" ", "seconds")
+        answer = orjson.dumps(
+            {
+                "data": {
+                    "id": product_id,
+                    "name": name,
+                    "slug": slug,
+                    "description": None,
+                    "pricing": {"price": price, "compare_price": None, "cost_price": None},
+                    "inventory": {"sku": None, "track_stock": False, "stock_quantity": 0, "low_stock_alert": 5},
+                    "status": "draft",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                },
+                "meta": {"request_id": request_id, "api_version": "v1"},
+            }
+        )
+        await connection.execute(KEEP_SQL, scope, answer)
+    return Response(answer, 201, media_type="application/json", headers={"x-request-id": request_id})
+
+
 async def graphql(request: Request) -> Response:
     handler = WORKLOADS.get(request.query_params.get("w", "nested"))
     if handler is None:
@@ -322,6 +412,7 @@ app = Starlette(
     routes=[
         Route("/graphql", graphql, methods=["POST"]),
         Route("/v1/customers", rest_customers, methods=["GET"]),
+        Route("/v1/products", create_product, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ],
     lifespan=lifespan,

@@ -8,7 +8,9 @@
 --
 -- BENCH_BODY_FILE: a file holding the JSON body, {"query": "...", "variables": {...}} (run.py writes them).
 -- BENCH_KEY: the API key, sent as "Authorization: Bearer <key>"; empty or unset sends no Authorization.
--- The request is static (set here, at load time), so wrk formats it once per thread.
+-- BENCH_UNIQUE: a tag of this wrk run, for writes: every request then gets its own "Idempotency-Key:
+-- <tag>-<thread>-<n>", which also replaces "{n}" in the body, so that no request replays another.
+-- Otherwise the request is static (set here, at load time), so wrk formats it once per thread.
 -- done() prints one machine-readable line, "BENCH_JSON {...}", after wrk's own report; bench/run.py parses it.
 
 local body_file = os.getenv("BENCH_BODY_FILE")
@@ -29,6 +31,28 @@ wrk.headers["Accept"] = "application/json"
 local key = os.getenv("BENCH_KEY")
 if key ~= nil and key ~= "" then
    wrk.headers["Authorization"] = "Bearer " .. key
+end
+
+local unique = os.getenv("BENCH_UNIQUE")
+if unique ~= nil and unique ~= "" then
+   local threads = 0
+   function setup(thread)
+      threads = threads + 1
+      thread:set("thread_number", threads)
+   end
+   local template = wrk.body
+   local sent = 0
+   function request()
+      sent = sent + 1
+      local key = unique .. "-" .. tostring(thread_number or 0) .. "-" .. tostring(sent)
+      local body = template:gsub("{n}", key)
+      -- wrk.format takes the headers given instead of wrk.headers, not beside them.
+      local headers = { ["Idempotency-Key"] = key }
+      for name, value in pairs(wrk.headers) do
+         headers[name] = value
+      end
+      return wrk.format(nil, nil, headers, body)
+   end
 end
 
 function done(summary, latency, requests)

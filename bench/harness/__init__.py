@@ -1,0 +1,1 @@
+"""What the benchmark scripts share: servers, wrk, CPU accounting, options and tables."""

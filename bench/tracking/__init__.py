@@ -1,0 +1,1 @@
+"""bench/tracking_throughput.py's parts: signed tracking events against a raw ceiling."""
