@@ -49,6 +49,9 @@ def invalid(*problems: tuple[str, str]) -> dict[str, Any]:
         ("GET /v1/events/counts", invalid(("to", "out_of_range"))),
         ("PATCH /v1/orders/{id}", {"error": {"code": "invalid_status_transition"}}),
         ("POST /v1/events", invalid(("events.3.occurred_at", "out_of_range"))),
+        ("POST /v1/events", invalid(("events.3.properties.a.b", "invalid"))),
+        ("PATCH /v1/store", invalid(("metadata.x[3]", "invalid"), ("settings.y.z", "out_of_range"))),
+        ("POST /v1/signups", invalid(("metadata", "too_large"))),
     ],
 )
 def test_a_refusal_the_document_cannot_predict_is_expected(label, answer):
@@ -65,6 +68,10 @@ def test_a_refusal_the_document_cannot_predict_is_expected(label, answer):
         # the expected field with another code
         ("GET /v1/events/counts", invalid(("to", "invalid"))),
         ("GET /v1/events/counts", invalid()),
+        # free-form JSON's top level is the document's to state
+        ("PATCH /v1/store", invalid(("metadata", "invalid"))),
+        ("PATCH /v1/store", invalid(("name", "invalid"))),
+        ("PATCH /v1/store", invalid(("not_metadata.x", "invalid"))),
         ("GET /v1/products", {"data": {}}),
     ],
 )
