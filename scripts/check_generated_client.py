@@ -28,7 +28,7 @@ def main(generator: str) -> int:
             text=True,
             check=False,
             # Its post-hooks run the ruff of its own venv.
-            env={**os.environ, "PATH": f"{Path(generator).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+            env={**os.environ, "PATH": f"{Path(generator).absolute().parent}{os.pathsep}{os.environ.get('PATH', '')}"},
         )
         printed = run.stdout + run.stderr
         problems = []
