@@ -151,12 +151,25 @@ async def test_the_compiled_way_runs_no_more_statements(app, client, seeded, cou
         ("full", "{ customers(first: 0) { nodes { id } } }", None, "validation_error"),
         ("full", '{ customers(after: "forged") { nodes { id } } }', None, "invalid_cursor"),
         ("full", '{ customers(first: 2) { nodes { orders(after: "x") { nodes { id } } } } }', None, "invalid_cursor"),
+        # An order's customer needs customers:read; the rest of the order is answered beside the error.
+        ("orders_only", ORDER, "order", "insufficient_scope"),
+        ("full", ORDER, "foreign_order", "not_found"),
+        ("full", '{ orders(filter: {customerId: "abc"}) { nodes { id } } }', None, "validation_error"),
+        ("full", '{ products(first: 2, after: "forged") { nodes { id } } }', None, "invalid_cursor"),
+        ("full", "query P($id: ID!) { product(id: $id) { id } }", "foreign_product", "not_found"),
     ],
 )
 async def test_an_error_is_left_to_graphql_core_and_answered_as_it_answers(
     app, client, seeded, token, query, variables, code
 ):
-    ids = {"own": str(seeded.customer_ids[0]), "foreign": str(seeded.foreign_customer_id), "garbage": "abc"}
+    ids = {
+        "own": str(seeded.customer_ids[0]),
+        "foreign": str(seeded.foreign_customer_id),
+        "garbage": "abc",
+        "order": str(seeded.order_ids[0]),
+        "foreign_order": str(seeded.foreign_order_id),
+        "foreign_product": str(seeded.foreign_product_id),
+    }
     body = {"query": query, "variables": {"id": ids[variables]} if variables else None}
     key = seeded.token if token == "full" else seeded.orders_only_token
     counts = compiled_of(app).counts
