@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from graphql import parse
+from graphql import GraphQLObjectType, parse
 from graphql.execution.values import get_variable_values
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -338,3 +338,14 @@ def test_a_plan_builds_its_objects_by_response_key_in_document_order():
     assert nodes is not None
     assert [step.key for step in nodes.steps] == ["b", "a", "id"]
     assert plan.scopes == frozenset({"customers:read"})
+
+
+def test_every_batched_load_names_a_field_of_the_schema():
+    """A misspelt key in a domain's reads.py would leave its field to graphql-core without a word."""
+    schema = build_schema()
+    assert schema.compiled is not None
+    for name in schema.compiled.tables.batched:
+        type_name, field_name = name.split(".")
+        gql_type = schema._schema.get_type(type_name)
+        assert isinstance(gql_type, GraphQLObjectType), name
+        assert field_name in gql_type.fields, name
