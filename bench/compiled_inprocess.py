@@ -2,7 +2,7 @@
 whole app (middleware, /graphql or /v1, the database), with the compiled way on and off, interleaved round by round.
 
     .venv/bin/python bench/compiled_inprocess.py [--requests 200 --rounds 7 --customers 300 --orders 4000 \
-        --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/storegraph_bench_inproc]
+        --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/storegraph_bench_inproc --only O1,P1]
 
 Without ``--database-url`` a temporary SQLite database is made and filled with the demo data; with one, the database
 must exist and be empty (migrated and filled here). The plans' request limits are lifted so that the load never meets
@@ -29,7 +29,7 @@ from sqlalchemy import select
 from starlette.types import Message, Scope
 
 from db.migrate import upgrade_to_head
-from db.models import Customer
+from db.models import Customer, Order, Product
 from db.session import create_engine, create_sessionmaker
 from schema.core.compiled.run import CompiledExecution
 from storegraph.app import create_app
@@ -50,6 +50,10 @@ W2 = (
 W3 = (
     "query BenchOne($id: ID!) { customer(id: $id) { id firstName lastName phone email totalOrders "
     "totalSpent createdAt } }"
+)
+ORDERS = (
+    "query BenchOrders($first: Int!) { orders(first: $first) { nodes { id orderNumber status paymentStatus total "
+    "customerName createdAt items { productName quantity unitPrice total } } pageInfo { hasNextPage endCursor } } }"
 )
 
 
@@ -126,9 +130,12 @@ async def main(args: argparse.Namespace) -> None:
             create_sessionmaker(engine), customers=args.customers, orders=args.orders, progress=False
         )
         async with create_sessionmaker(engine)() as session:
-            customer_id = await session.scalar(
-                select(Customer.id).where(Customer.store_id == demo.store_id).order_by(Customer.id.desc()).limit(1)
-            )
+            customer_id, order_id, product_id = [
+                await session.scalar(
+                    select(model.id).where(model.store_id == demo.store_id).order_by(model.id.desc()).limit(1)
+                )
+                for model in (Customer, Order, Product)
+            ]
         await engine.dispose()
         settings = Settings(
             database_url=url,
@@ -146,12 +153,19 @@ async def main(args: argparse.Namespace) -> None:
             "W3 /graphql one by id": graphql(W3, {"id": str(customer_id)}),
             "W1 /v1/customers?limit=50": ("GET", "/v1/customers?limit=50", b""),
             "W3 /v1/customers/{id}": ("GET", f"/v1/customers/{customer_id}", b""),
+            "O1 /graphql 50 orders + items": graphql(ORDERS, {"first": 50}),
+            "O1 /v1/orders?limit=50": ("GET", "/v1/orders?limit=50", b""),
+            "O2 /v1/orders/{id}": ("GET", f"/v1/orders/{order_id}", b""),
+            "P1 /v1/products?limit=50": ("GET", "/v1/products?limit=50", b""),
+            "P2 /v1/products/{id}": ("GET", f"/v1/products/{product_id}", b""),
         }
         print(
             f"{'workload':28} {'standard µs':>11} {'compiled µs':>11} {'ratio':>5} "
             f"{'std CPU µs':>10} {'cmp CPU µs':>10} {'ratio':>5}  compiled requests"
         )
         for name, request in workloads.items():
+            if args.only and not any(part in name for part in args.only.split(",")):
+                continue
             compiled.enabled = False
             standard_answer = without_throttle(await call(app, demo.key, request))
             compiled.enabled = True
@@ -182,4 +196,5 @@ if __name__ == "__main__":
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--orders", type=int, default=4000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--only", default="", help="Comma-separated parts of workload names (W1,O1,/v1): only those.")
     asyncio.run(main(parser.parse_args()))

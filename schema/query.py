@@ -7,29 +7,22 @@ from typing import Annotated, cast
 
 import strawberry
 
-from resolvers.catalog import get_landing_page, get_product, landing_pages_page, products_page
 from resolvers.core.context import Info
 from resolvers.keys import api_keys_page
-from resolvers.orders import get_order, orders_page
 from resolvers.stores import current_store, viewer
 from resolvers.tracking import event_counts_report, signups_page
 from resolvers.usage import key_usage, store_quotas
 from resolvers.webhooks import webhook_deliveries_page, webhook_subscriptions_page
-from schema.catalog.inputs import (
-    LandingPageFilter,
-    ProductFilter,
-    ProductSort,
-    landing_page_condition,
-    product_condition,
-    product_ordering,
-)
+from schema.catalog import reads as catalog_reads
+from schema.catalog.inputs import LandingPageFilter, ProductFilter, ProductSort
 from schema.catalog.types import LandingPage, Product
 from schema.core.connections import Connection
 from schema.customers import reads as customer_reads
 from schema.customers.inputs import CustomerFilter, CustomerSort
 from schema.customers.types import Customer
 from schema.keys.types import ApiKey
-from schema.orders.inputs import OrderFilter, OrderSort, order_condition, order_ordering
+from schema.orders import reads as order_reads
+from schema.orders.inputs import OrderFilter, OrderSort
 from schema.orders.types import Order
 from schema.stores.types import Store, Viewer
 from schema.tracking.types import EventCounts, Signup
@@ -77,12 +70,11 @@ class Query:
         filter: OrderFilter | None = None,
         sort: OrderSort | None = None,
     ) -> Connection[Order] | None:
-        page = await orders_page(info.context, first, after, order_condition(filter), order_ordering(sort))
-        return cast("Connection[Order]", page)
+        return cast("Connection[Order]", await order_reads.orders(info.context, first, after, filter, sort))
 
     @strawberry.field
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
-        return cast("Order", await get_order(info.context, id))
+        return cast("Order", await order_reads.order(info.context, id))
 
     @strawberry.field
     async def products(
@@ -93,12 +85,11 @@ class Query:
         filter: ProductFilter | None = None,
         sort: ProductSort | None = None,
     ) -> Connection[Product] | None:
-        page = await products_page(info.context, first, after, product_condition(filter), product_ordering(sort))
-        return cast("Connection[Product]", page)
+        return cast("Connection[Product]", await catalog_reads.products(info.context, first, after, filter, sort))
 
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
-        return cast("Product", await get_product(info.context, id))
+        return cast("Product", await catalog_reads.product(info.context, id))
 
     @strawberry.field
     async def landing_pages(
@@ -108,12 +99,12 @@ class Query:
         after: str | None = None,
         filter: LandingPageFilter | None = None,
     ) -> Connection[LandingPage] | None:
-        page = await landing_pages_page(info.context, first, after, landing_page_condition(filter))
+        page = await catalog_reads.landing_pages(info.context, first, after, filter)
         return cast("Connection[LandingPage]", page)
 
     @strawberry.field
     async def landing_page(self, info: Info, id: strawberry.ID) -> LandingPage | None:
-        return cast("LandingPage", await get_landing_page(info.context, id))
+        return cast("LandingPage", await catalog_reads.landing_page(info.context, id))
 
     @strawberry.field(description="The store's API keys, revoked ones included, newest first. Never a secret.")
     async def api_keys(self, info: Info, first: int = 50, after: str | None = None) -> Connection[ApiKey] | None:

@@ -14,6 +14,7 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.catalog import reads as catalog_reads
 from schema.core.compiled.compile import CompilerTables
 from schema.core.compiled.run import CompiledExecution
 from schema.core.cost import CostLimits, QueryCost, QueryCostAnalyzer
@@ -24,6 +25,7 @@ from schema.core.scalars import SCALAR_MAP
 from schema.core.usage_label import UsageLabel
 from schema.customers import reads as customer_reads
 from schema.mutation import Mutation
+from schema.orders import reads as order_reads
 from schema.query import Query
 from storegraph.platform.errors import ApiError
 from storegraph.platform.http.internal_error import masked_message
@@ -88,7 +90,8 @@ def build_schema(
     )
     install_scope_guards(schema._schema)
     install_fast_leaves(schema._schema)
-    tables = CompilerTables(schema._schema, schema.schema_converter, customer_reads.BATCHED)
+    batched = {**customer_reads.BATCHED, **order_reads.BATCHED, **catalog_reads.BATCHED}
+    tables = CompilerTables(schema._schema, schema.schema_converter, batched)
     schema.compiled = CompiledExecution(tables, documents.limits.cache_bytes)
     return schema
 

@@ -1,5 +1,7 @@
 """Data and generated queries for the differential tests of compiled execution (schema/core/compiled/): queries
-over what the compiler covers (customers, a customer, their orders; fields, aliases, fragments, inline fragments,
+over what the compiler covers (customers, orders, products and landing pages, each as a list and by id, and their
+relations: a customer's orders, an order's items, status history and customer, an item's and a landing page's
+product; fields, aliases, fragments, inline fragments,
 ``@skip``/``@include`` with literals and variables, variables with defaults, page sizes, cursors, filters, sorts),
 with a few of what it leaves to graphql-core mixed in, and the answers compared byte for byte."""
 
@@ -12,10 +14,19 @@ from typing import Any
 import httpx
 import orjson
 from hypothesis import strategies as st
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.models import OrderItem
 from storegraph.platform.auth.scopes import Scope
-from tests.support.factories import create_customer, create_key, create_order, create_product, create_store
+from tests.support.factories import (
+    create_customer,
+    create_key,
+    create_landing_page,
+    create_order,
+    create_product,
+    create_store,
+)
 
 BASE = datetime(2025, 3, 1, 9, 30, 0)
 
@@ -62,8 +73,26 @@ ORDER_LEAVES = (
     "updatedAt",
     "__typename",
 )
-# Order fields the compiler leaves to graphql-core: a query with one of them must still get the same answer.
-ORDER_UNCOVERED = ("items { quantity productName }", "statusHistory { toStatus }", "customer { id }")
+ORDER_ITEM_LEAVES = ("id", "productId", "productName", "sku", "unitPrice", "quantity", "total", "__typename")
+STATUS_CHANGE_LEAVES = ("id", "field", "fromStatus", "toStatus", "note", "actorKeyId", "createdAt", "__typename")
+PRODUCT_LEAVES = (
+    "id",
+    "name",
+    "slug",
+    "description",
+    "status",
+    "price",
+    "comparePrice",
+    "costPrice",
+    "sku",
+    "trackStock",
+    "stockQuantity",
+    "lowStockAlert",
+    "createdAt",
+    "updatedAt",
+    "__typename",
+)
+LANDING_PAGE_LEAVES = ("id", "title", "slug", "productId", "content", "status", "createdAt", "updatedAt", "__typename")
 PAGE_INFO_LEAVES = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename")
 CUSTOMER_FILTERS = (
     "{isBanned: true}",
@@ -80,17 +109,31 @@ CUSTOMER_SORTS = (
     "{field: TOTAL_ORDERS, direction: DESC}",
 )
 ORDER_FILTERS = ("{status: PENDING}", "{status: DELIVERED}", '{since: "2025-03-01T12:00:00Z"}')
+# The store's orders: the customer's filters, and a customer (the first one's, or a refused id) and a payment status.
+ROOT_ORDER_FILTERS = (*ORDER_FILTERS, '{customerId: "abc"}', "{paymentStatus: PENDING}", "{status: CANCELLED}")
+ORDER_SORTS = ("{field: TOTAL, direction: ASC}", "{field: UPDATED_AT}", "{field: CREATED_AT, direction: ASC}")
+PRODUCT_FILTERS = ("{status: ACTIVE}", "{status: DRAFT}", '{search: "cotton"}', '{search: "bare"}', '{search: ""}')
+PRODUCT_SORTS = ("{field: PRICE, direction: ASC}", "{field: PRICE}", "{field: UPDATED_AT, direction: ASC}")
+LANDING_PAGE_FILTERS = ("{status: PUBLISHED}", "{status: DRAFT}")
 
 
 @dataclass(frozen=True)
 class Seeded:
-    """A store whose customers have nulls, no orders, more orders than a page and a ban; another store's rows."""
+    """A store whose customers have nulls, no orders, more orders than a page and a ban; orders without a customer,
+    without items, with an item whose product is gone; products with nulls; landing pages with a product, without
+    one, and with another store's; and another store's rows, which lookups by id must not find."""
 
     token: str
     # A key of the same store with ``orders:read`` only: customers are refused to it.
     orders_only_token: str
     customer_ids: tuple[int, ...]
     foreign_customer_id: int
+    order_ids: tuple[int, ...] = ()
+    foreign_order_id: int = 0
+    product_ids: tuple[int, ...] = ()
+    foreign_product_id: int = 0
+    landing_page_ids: tuple[int, ...] = ()
+    foreign_landing_page_id: int = 0
 
 
 async def seed_compiled(session: AsyncSession) -> Seeded:
@@ -98,7 +141,15 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
     key = await create_key(session, store)
     orders_only = await create_key(session, store, scopes=(Scope.ORDERS_READ,))
     product = await create_product(session, store, price=1200)
+    bare = await create_product(session, store, name="Bare", status="draft", created_at=BASE)
+    bare.sku = None
+    bare.description = None
+    described = await create_product(session, store, name="Described", price=900, created_at=BASE)
+    described.description = "Soft cotton"
+    described.compare_price = 1100
+    described.cost_price = 500
     ids = []
+    order_ids = []
     # (email, orders, banned): nulls, an empty list, more orders than a page of 5, a ban.
     for number, (email, orders, banned) in enumerate(
         [("amina@example.com", 7, False), (None, 0, False), ("karim@example.com", 2, True), (None, 1, False)]
@@ -117,21 +168,46 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
             customer.ban_reason = "chargebacks"
             customer.banned_at = BASE + timedelta(days=1)
         for index in range(orders):
-            await create_order(
+            placed = await create_order(
                 session,
                 store,
                 customer,
-                [(product, 1 + index % 2)],
+                [(product, 1 + index % 2), *([(described, 1)] if index % 3 == 1 else [])],
                 status="delivered" if index % 3 == 0 else "pending",
                 created_at=BASE + timedelta(hours=number, minutes=index),
             )
+            order_ids.append(placed.id)
         ids.append(customer.id)
+    # An order whose customer is gone and whose product was deleted since; one without items.
+    orphan = await create_order(session, store, customer, [(bare, 3)], created_at=BASE - timedelta(days=1))
+    orphan.customer_id = None
+    orphan.customer_email = "gone@example.com"
+    await session.execute(update(OrderItem).where(OrderItem.order_id == orphan.id).values(product_id=None))
+    empty = await create_order(session, store, customer, [], status="cancelled", created_at=BASE - timedelta(days=2))
+    order_ids += [orphan.id, empty.id]
     other_store = await create_store(session)
     other_product = await create_product(session, other_store)
     foreign = await create_customer(session, other_store, first_name="Foreign")
-    await create_order(session, other_store, foreign, [(other_product, 1)])
+    foreign_order = await create_order(session, other_store, foreign, [(other_product, 1)])
+    pages = [
+        await create_landing_page(session, store, product=product),
+        await create_landing_page(session, store, title="Plain"),
+        await create_landing_page(session, store, title="Borrowed", product=other_product),
+    ]
+    foreign_page = await create_landing_page(session, other_store, product=other_product)
     await session.commit()
-    return Seeded(key.token, orders_only.token, tuple(ids), foreign.id)
+    return Seeded(
+        key.token,
+        orders_only.token,
+        tuple(ids),
+        foreign.id,
+        tuple(order_ids),
+        foreign_order.id,
+        (product.id, bare.id, described.id),
+        other_product.id,
+        tuple(page.id for page in pages),
+        foreign_page.id,
+    )
 
 
 @dataclass
@@ -234,24 +310,54 @@ def connection(draw: st.DrawFn, doc: Document, node: st.SearchStrategy[str]) -> 
     return " ".join(selections)
 
 
+def relation(draw: st.DrawFn, doc: Document, name: str, selection: str) -> str:
+    return f"{name}{draw(condition(doc))} {{ {selection} }}"
+
+
 @st.composite
-def order_node(draw: st.DrawFn, doc: Document) -> str:
+def product_node(draw: st.DrawFn, doc: Document) -> str:
+    return draw(wrapped(doc, "Product", draw(leaves(doc, PRODUCT_LEAVES))))
+
+
+@st.composite
+def landing_page_node(draw: st.DrawFn, doc: Document) -> str:
+    selections = draw(leaves(doc, LANDING_PAGE_LEAVES))
+    if draw(st.booleans()):
+        selections.append(relation(draw, doc, "product", draw(product_node(doc))))
+    return draw(wrapped(doc, "LandingPage", selections))
+
+
+@st.composite
+def order_node(draw: st.DrawFn, doc: Document, depth: int) -> str:
+    """An order's leaves, and while ``depth`` lasts its relations: items (with their product), status history,
+    customer (with its orders one level less deep)."""
     selections = draw(leaves(doc, ORDER_LEAVES))
-    if draw(st.integers(0, 9)) == 0:
-        selections.append(draw(st.sampled_from(ORDER_UNCOVERED)))
+    relations = draw(st.lists(st.sampled_from(["items", "statusHistory", "customer"]), unique=True)) if depth else []
+    for name in relations:
+        if name == "items":
+            items = draw(leaves(doc, ORDER_ITEM_LEAVES))
+            if draw(st.booleans()):
+                items.append(relation(draw, doc, "product", draw(product_node(doc))))
+            selections.append(relation(draw, doc, name, draw(wrapped(doc, "OrderItem", items))))
+        elif name == "statusHistory":
+            changes = draw(wrapped(doc, "OrderStatusChange", draw(leaves(doc, STATUS_CHANGE_LEAVES))))
+            selections.append(relation(draw, doc, name, changes))
+        else:
+            selections.append(relation(draw, doc, name, draw(customer_node(doc, depth - 1))))
     return draw(wrapped(doc, "Order", selections))
 
 
 @st.composite
-def customer_node(draw: st.DrawFn, doc: Document) -> str:
+def customer_node(draw: st.DrawFn, doc: Document, depth: int) -> str:
     selections = draw(leaves(doc, CUSTOMER_LEAVES))
-    if draw(st.booleans()):
+    if depth and draw(st.booleans()):
         arguments = [f"first: {draw(page_size(doc, low=1, high=8))}"]
         if draw(st.integers(0, 4)) == 0:
             arguments.append(f"filter: {draw(st.sampled_from(ORDER_FILTERS))}")
         if draw(st.integers(0, 19)) == 0:
             arguments.append('after: "not a cursor"')
-        selections.append(f"orders({', '.join(arguments)}) {{ {draw(connection(doc, order_node(doc)))} }}")
+        orders = draw(connection(doc, order_node(doc, depth - 1)))
+        selections.append(f"orders({', '.join(arguments)}) {{ {orders} }}")
     return draw(wrapped(doc, "Customer", selections))
 
 
@@ -267,35 +373,69 @@ def page_size(draw: st.DrawFn, doc: Document, *, low: int, high: int) -> str:
     return doc.variable("Int", None, default=str(size), sent=False)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A root list: its filters and sorts as written in a document, and how its nodes are selected."""
+
+    filters: tuple[str, ...]
+    sorts: tuple[str, ...]
+    node: Any
+
+
+LISTS = {
+    "customers": Listed(CUSTOMER_FILTERS, CUSTOMER_SORTS, lambda doc: customer_node(doc, 2)),
+    "orders": Listed(ROOT_ORDER_FILTERS, ORDER_SORTS, lambda doc: order_node(doc, 2)),
+    "products": Listed(PRODUCT_FILTERS, PRODUCT_SORTS, product_node),
+    "landingPages": Listed(LANDING_PAGE_FILTERS, (), landing_page_node),
+}
+ROOTS = (*LISTS, "customers", "orders", "customer", "order", "product", "landingPage", "__typename")
+
+
+def by_id(seeded: Seeded, name: str) -> tuple[list[int], int, Any]:
+    """The store's ids, another store's id, and the node selection of a root field by id."""
+    if name == "customer":
+        return list(seeded.customer_ids), seeded.foreign_customer_id, lambda doc: customer_node(doc, 2)
+    if name == "order":
+        return list(seeded.order_ids), seeded.foreign_order_id, lambda doc: order_node(doc, 2)
+    if name == "product":
+        return list(seeded.product_ids), seeded.foreign_product_id, product_node
+    return list(seeded.landing_page_ids), seeded.foreign_landing_page_id, landing_page_node
+
+
 @st.composite
-def root_field(draw: st.DrawFn, doc: Document, seeded: Seeded, cursors: tuple[str, ...], index: int) -> str:
+def root_field(draw: st.DrawFn, doc: Document, seeded: Seeded, cursors: dict[str, tuple[str, ...]], index: int) -> str:
     """A root field; all but the first have an alias of their own (two fields under one key must not conflict)."""
-    which = draw(st.sampled_from(["customers", "customers", "customer", "__typename"]))
+    which = draw(st.sampled_from(ROOTS))
     alias = draw(st.sampled_from(["", "", "again: "])) if index == 0 else f"r{index}: "
     if which == "__typename":
         return f"{alias}__typename"
-    if which == "customer":
+    if which not in LISTS:
         # Mostly the store's own; now and then one graphql-core refuses (another store's, none, not an id).
-        ids = [*map(str, seeded.customer_ids * 4), str(seeded.foreign_customer_id), "999999999", "abc"]
-        customer_id = doc.variable("ID!", draw(st.sampled_from(ids)))
-        return f"{alias}customer(id: {customer_id}){draw(condition(doc))} {{ {draw(customer_node(doc))} }}"
+        own, foreign, node = by_id(seeded, which)
+        ids = [*map(str, own * 4), str(foreign), "999999999", "abc"]
+        row_id = doc.variable("ID!", draw(st.sampled_from(ids)))
+        return f"{alias}{which}(id: {row_id}){draw(condition(doc))} {{ {draw(node(doc))} }}"
+    listed = LISTS[which]
     arguments = []
     if draw(st.booleans()):
         arguments.append(f"first: {draw(page_size(doc, low=1, high=6))}")
     if draw(st.integers(0, 3)) == 0:
-        after = draw(st.sampled_from([*cursors * 3, "garbage"]))
+        after = draw(st.sampled_from([*cursors.get(which, ()) * 3, "garbage"]))
         arguments.append(f"after: {doc.variable('String', after)}")
     if draw(st.integers(0, 3)) == 0:
-        arguments.append(f"filter: {draw(st.sampled_from(CUSTOMER_FILTERS))}")
-    if draw(st.integers(0, 4)) == 0:
-        arguments.append(f"sort: {draw(st.sampled_from(CUSTOMER_SORTS))}")
+        filters = listed.filters
+        if which == "orders":
+            filters = (*filters, f'{{customerId: "{seeded.customer_ids[0]}"}}')
+        arguments.append(f"filter: {draw(st.sampled_from(filters))}")
+    if listed.sorts and draw(st.integers(0, 4)) == 0:
+        arguments.append(f"sort: {draw(st.sampled_from(listed.sorts))}")
     written = f"({', '.join(arguments)})" if arguments else ""
-    selection = draw(connection(doc, customer_node(doc)))
-    return f"{alias}customers{written}{draw(condition(doc))} {{ {selection} }}"
+    selection = draw(connection(doc, listed.node(doc)))
+    return f"{alias}{which}{written}{draw(condition(doc))} {{ {selection} }}"
 
 
 @st.composite
-def generated_request(draw: st.DrawFn, seeded: Seeded, cursors: tuple[str, ...]) -> dict[str, Any]:
+def generated_request(draw: st.DrawFn, seeded: Seeded, cursors: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     doc = Document()
     # Mostly one: a plan selects a field that graphql-core batches across places (a customer by id, a relation,
     # a nested totalCount) at one place only, and leaves the rest to graphql-core.
