@@ -41,12 +41,11 @@ from storegraph.platform.errors import (
 )
 from storegraph.platform.http.body import read_body
 from storegraph.platform.http.internal_error import send_failure
-from storegraph.platform.http.request_id import request_id_of
+from storegraph.platform.http.responses import envelope_meta
 from storegraph.platform.ids import parse_id
 
 logger = logging.getLogger("storegraph.rest")
 
-API_VERSION = "v1"
 JSON = (b"content-type", b"application/json")
 
 
@@ -224,7 +223,7 @@ def _error_headers(error: ApiError) -> list[tuple[bytes, bytes]]:
 
 def envelope_body(scope: AsgiScope, payload: dict[str, Any]) -> bytes:
     """``payload`` (``data`` or ``error``) with the envelope's ``meta``, as JSON."""
-    payload["meta"] = {"request_id": request_id_of(scope), "api_version": API_VERSION}
+    payload["meta"] = envelope_meta(scope)
     return orjson.dumps(payload)
 
 

@@ -32,7 +32,7 @@ from graphql import (
 
 from rest_compat.compile import CompiledEndpoint
 from rest_compat.endpoint import Endpoint
-from rest_compat.handler import API_VERSION, compile_table
+from rest_compat.handler import compile_table
 from rest_compat.openapi.common import (
     OPENAPI_VERSION,
     PUBLIC_KEY_SCHEME,
@@ -52,6 +52,7 @@ from rest_compat.openapi.tags import tags
 from rest_compat.representations import FRAGMENTS
 from rest_compat.shapes import Fragments
 from schema.core.build import build_schema
+from storegraph.platform.http.responses import API_VERSION
 from storegraph.settings import Settings
 
 # Where `storegraph serve` answers with no options (README); the checked-in document names it, and a deployment

@@ -11,6 +11,8 @@ from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.limits.cost_budget import unexecuted_cost_extensions
 
 GRAPHQL_PATH = "/graphql"
+# The REST envelope's ``meta.api_version``, and the OpenAPI document's version.
+API_VERSION = "v1"
 
 
 def is_graphql(scope: AsgiScope) -> bool:
@@ -19,15 +21,19 @@ def is_graphql(scope: AsgiScope) -> bool:
     return scope.get("path") == GRAPHQL_PATH
 
 
+def envelope_meta(scope: AsgiScope) -> dict[str, str | None]:
+    """The REST envelope's ``meta``: the request's id and the API version."""
+    return {"request_id": request_id_of(scope), "api_version": API_VERSION}
+
+
 def error_body(scope: AsgiScope, error: ApiError) -> bytes:
-    request_id = request_id_of(scope)
     # What an error adds to its code (``retry_after``, ``details``) goes in ``error`` (REST) or ``extensions``.
     extensions = error.extensions
     if not is_graphql(scope):
         extra = {name: value for name, value in extensions.items() if name != "code"}
         payload: dict[str, object] = {
             "error": {"code": error.code, "message": error.message, **extra},
-            "meta": {"request_id": request_id, "api_version": "v1"},
+            "meta": envelope_meta(scope),
         }
     else:
         # A GraphQL response refused before the endpoint: it carries ``extensions.cost`` as every GraphQL response
