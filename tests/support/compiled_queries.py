@@ -13,11 +13,13 @@ from typing import Any
 
 import httpx
 import orjson
+from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OrderItem
+from schema.core.build import build_schema
 from storegraph.platform.auth.scopes import Scope
 from tests.support.factories import (
     create_customer,
@@ -30,70 +32,25 @@ from tests.support.factories import (
 
 BASE = datetime(2025, 3, 1, 9, 30, 0)
 
-CUSTOMER_LEAVES = (
-    "id",
-    "firstName",
-    "lastName",
-    "phone",
-    "email",
-    "wilayaId",
-    "commune",
-    "address",
-    "notes",
-    "totalOrders",
-    "totalSpent",
-    "lastOrderAt",
-    "fraudScore",
-    "isBanned",
-    "banReason",
-    "bannedAt",
-    "createdAt",
-    "updatedAt",
-    "__typename",
-)
-ORDER_LEAVES = (
-    "id",
-    "orderNumber",
-    "status",
-    "paymentStatus",
-    "paymentMethod",
-    "customerId",
-    "customerName",
-    "customerPhone",
-    "customerEmail",
-    "wilayaId",
-    "commune",
-    "address",
-    "deliveryType",
-    "subtotal",
-    "deliveryFee",
-    "total",
-    "notes",
-    "createdAt",
-    "updatedAt",
-    "__typename",
-)
-ORDER_ITEM_LEAVES = ("id", "productId", "productName", "sku", "unitPrice", "quantity", "total", "__typename")
-STATUS_CHANGE_LEAVES = ("id", "field", "fromStatus", "toStatus", "note", "actorKeyId", "createdAt", "__typename")
-PRODUCT_LEAVES = (
-    "id",
-    "name",
-    "slug",
-    "description",
-    "status",
-    "price",
-    "comparePrice",
-    "costPrice",
-    "sku",
-    "trackStock",
-    "stockQuantity",
-    "lowStockAlert",
-    "createdAt",
-    "updatedAt",
-    "__typename",
-)
-LANDING_PAGE_LEAVES = ("id", "title", "slug", "productId", "content", "status", "createdAt", "updatedAt", "__typename")
-PAGE_INFO_LEAVES = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename")
+
+def _leaves(type_name: str) -> tuple[str, ...]:
+    """The leaf fields without arguments of ``type_name``, read off the schema so that a field added to a type is
+    drawn too, and ``__typename``."""
+    object_type = _SCHEMA.type_map[type_name]
+    assert isinstance(object_type, GraphQLObjectType), type_name
+    fields = object_type.fields
+    named = (name for name, found in fields.items() if is_leaf_type(get_named_type(found.type)) and not found.args)
+    return (*named, "__typename")
+
+
+_SCHEMA = build_schema()._schema
+CUSTOMER_LEAVES = _leaves("Customer")
+ORDER_LEAVES = _leaves("Order")
+ORDER_ITEM_LEAVES = _leaves("OrderItem")
+STATUS_CHANGE_LEAVES = _leaves("OrderStatusChange")
+PRODUCT_LEAVES = _leaves("Product")
+LANDING_PAGE_LEAVES = _leaves("LandingPage")
+PAGE_INFO_LEAVES = _leaves("PageInfo")
 CUSTOMER_FILTERS = (
     "{isBanned: true}",
     "{isBanned: false}",
