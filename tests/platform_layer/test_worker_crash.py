@@ -22,6 +22,8 @@ from tests.support.queues import QUEUE_BACKENDS, QueueUnderTest, queue_under_tes
 
 JOBS = 40
 LEASE_SECONDS = 2
+# How long each job takes (the crash worker pauses this long).
+PAUSE = 0.3
 ROOT = REPO
 
 
@@ -38,7 +40,7 @@ def _worker_env(under_test: QueueUnderTest, database_url: str, output: Path) -> 
         "DATABASE_URL": database_url,
         "DB_POOL_SIZE": "5",
         "CRASH_OUTPUT": str(output),
-        "CRASH_PAUSE": "0.3",
+        "CRASH_PAUSE": str(PAUSE),
         "JOB_LEASE_SECONDS": str(LEASE_SECONDS),
         "JOB_CONCURRENCY": "8",
         "JOB_BATCH_SIZE": "8",
@@ -46,11 +48,24 @@ def _worker_env(under_test: QueueUnderTest, database_url: str, output: Path) -> 
     }
 
 
+def _lines(output: Path) -> list[list[str]]:
+    return [line.split() for line in output.read_text().splitlines()] if output.exists() else []
+
+
 def _records(output: Path) -> list[tuple[int, int]]:
     """(job number, attempt) for every run the handlers recorded."""
-    if not output.exists():
-        return []
-    return [(int(n), int(attempts)) for n, attempts in (line.split() for line in output.read_text().splitlines())]
+    return [(int(fields[0]), int(fields[1])) for fields in _lines(output) if len(fields) == 2]
+
+
+def _freshly_started(output: Path, within: float) -> bool:
+    """Whether a run started less than ``within`` seconds ago and has not finished: killed now, it is in flight."""
+    lines = _lines(output)
+    finished = {(fields[0], fields[1]) for fields in lines if len(fields) == 2}
+    now = time.time()
+    return any(
+        len(fields) == 4 and (fields[0], fields[1]) not in finished and now - float(fields[3]) < within
+        for fields in lines
+    )
 
 
 def _text(log: Path) -> str:
@@ -93,7 +108,8 @@ async def test_jobs_in_flight_when_a_worker_is_killed_run_again_after_their_leas
         with reaped(first, second):
 
             async def some_done() -> bool:
-                return len(_records(output)) >= 8
+                # ... and one job surely still in flight (half its pause left), which the next worker must run again.
+                return len(_records(output)) >= 8 and _freshly_started(output, within=PAUSE / 2)
 
             await _until(some_done, first, log)
             first.send_signal(signal.SIGKILL)

@@ -1,10 +1,9 @@
 """The worker process tests/platform_layer/test_worker_crash.py kills: a real Worker on the queue its environment names
-(the
-usual settings: DATABASE_URL, JOB_QUEUE, REDIS_URL, REDIS_PREFIX, JOB_*), running one job kind, ``crash.record``.
+(the usual settings: DATABASE_URL, JOB_QUEUE, REDIS_URL, REDIS_PREFIX, JOB_*), running one job kind, ``crash.record``.
 
-Each job pauses (CRASH_PAUSE seconds, so several are in flight at any moment), then appends "<n> <attempts>" as a
-line to the file CRASH_OUTPUT names, with O_APPEND (one write per line, so lines never interleave) and fsync
-(so a line written before a SIGKILL is still there after it).
+Each job appends "<n> <attempts> start <time>", pauses (CRASH_PAUSE seconds, so several are in flight at any
+moment), then appends "<n> <attempts>", each as a line to the file CRASH_OUTPUT names, with O_APPEND (one write per
+line, so lines never interleave) and fsync (so a line written before a SIGKILL is still there after it).
 
 With CRASH_START_WHEN set, the process imports everything, then waits for that file to exist before it starts
 working: the test starts the replacement worker ahead, so its interpreter start-up does not add to the test's time.
@@ -36,6 +35,8 @@ def _append(line: bytes) -> None:
 
 
 async def record(job: Job, _context: JobContext) -> None:
+    # The start line (with the wall-clock time) lets the test kill the worker while a job is surely in flight.
+    await asyncio.to_thread(_append, f"{job.payload['n']} {job.attempts} start {time.time()}\n".encode())
     await asyncio.sleep(PAUSE)
     await asyncio.to_thread(_append, f"{job.payload['n']} {job.attempts}\n".encode())
 
