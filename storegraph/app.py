@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from db.queries.idempotency import DatabaseIdempotencyStore
 from db.queries.keys import KeyDirectory
-from db.session import create_sessionmaker, ping
+from db.session import create_sessionmaker, ping, single_statement_reads
 from resolvers.core.cursors import CursorCodec
 from rest_compat.docs_page import openapi_routes
 from rest_compat.handler import RestApi, compile_table
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services.key_revocations,
         rate_limiter=services.rate_limiter,
         job_queue=services.job_queue,
+        autocommit_reads=None if services.engine.dialect.name == "sqlite" else single_statement_reads(services.engine),
     )
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 from strawberry.exceptions import MissingQueryError
@@ -78,8 +78,10 @@ class GraphQLEndpoint:
         key_revocations: KeyRevocations | None = None,
         rate_limiter: RateLimiter | None = None,
         job_queue: JobQueue | None = None,
+        autocommit_reads: AsyncEngine | None = None,
     ) -> None:
         self.schema = schema
+        self.autocommit_reads = autocommit_reads
         self.rate_limiter = rate_limiter
         self.job_queue = job_queue
         self.cost_budgets = cost_budgets
@@ -142,7 +144,7 @@ class GraphQLEndpoint:
         principal = principal_of(scope)
         if principal is None:  # the auth middleware guarantees one; never serve data without it
             raise RuntimeError("/graphql reached without an authenticated principal")
-        database = RequestDatabase(self.sessionmaker)
+        database = RequestDatabase(self.sessionmaker, self.autocommit_reads)
         budget = None
         if charge_cost and self.cost_budgets is not None:
             budget = self.cost_budgets.for_key(principal.key_pk)

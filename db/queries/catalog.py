@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from db.models import LandingPage, Product
+from db.queries.by_ids import RowsByIds
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
 from db.queries.slugs import insert_with_free_slug, slugify, unique_constraint
@@ -56,9 +57,7 @@ async def count_products(db: Executor, store_id: int, where: ProductFilter) -> i
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def products_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
-    stmt = select(*PRODUCT_COLUMNS).where(Product.store_id == store_id, Product.id.in_(ids))
-    return list((await db.execute(stmt)).all())
+products_by_ids = RowsByIds(PRODUCT_COLUMNS, Product.store_id, Product.id)
 
 
 LANDING_PAGE_COLUMNS = tuple(LandingPage.__table__.c)
@@ -91,9 +90,7 @@ async def count_landing_pages(db: Executor, store_id: int, where: LandingPageFil
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def landing_pages_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
-    stmt = select(*LANDING_PAGE_COLUMNS).where(LandingPage.store_id == store_id, LandingPage.id.in_(ids))
-    return list((await db.execute(stmt)).all())
+landing_pages_by_ids = RowsByIds(LANDING_PAGE_COLUMNS, LandingPage.store_id, LandingPage.id)
 
 
 # --- writes ---

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from db.models import Customer, Order
+from db.queries.by_ids import RowsByIds
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
 from db.queries.text import contains_ci
@@ -74,9 +75,7 @@ async def count_customers(db: Executor, store_id: int, where: CustomerFilter) ->
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def customers_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
-    stmt = select(*CUSTOMER_COLUMNS).where(Customer.store_id == store_id, Customer.id.in_(ids))
-    return list((await db.execute(stmt)).all())
+customers_by_ids = RowsByIds(CUSTOMER_COLUMNS, Customer.store_id, Customer.id)
 
 
 async def is_customer_banned(session: AsyncSession, store_id: int, phone: str) -> bool:

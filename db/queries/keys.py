@@ -7,6 +7,7 @@ from sqlalchemy import Result, Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.models import ApiKey, Store
+from db.queries.by_ids import RowsByIds
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
 from db.session import single_statement_reads, write_transaction
@@ -31,9 +32,7 @@ async def count_api_keys(db: Executor, store_id: int) -> int:
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def api_keys_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
-    stmt = select(*API_KEY_COLUMNS).where(ApiKey.store_id == store_id, ApiKey.id.in_(ids))
-    return list((await db.execute(stmt)).all())
+api_keys_by_ids = RowsByIds(API_KEY_COLUMNS, ApiKey.store_id, ApiKey.id)
 
 
 # What authentication needs of a key's store, selected with the key in one query.

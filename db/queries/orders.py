@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from db.models import Order, OrderItem, OrderStatusChange, Product, Store
+from db.queries.by_ids import RowsByIds
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
 
@@ -71,9 +72,7 @@ async def count_orders(db: Executor, store_id: int, where: OrderFilter) -> int:
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def orders_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
-    stmt = select(*ORDER_COLUMNS).where(Order.store_id == store_id, Order.id.in_(ids))
-    return list((await db.execute(stmt)).all())
+orders_by_ids = RowsByIds(ORDER_COLUMNS, Order.store_id, Order.id)
 
 
 async def order_pages_for_customers(

@@ -16,6 +16,7 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.models import OutboxEvent, Store, WebhookDelivery, WebhookSubscription
+from db.queries.by_ids import RowsByIds
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
 from db.session import single_statement_reads
@@ -43,11 +44,9 @@ async def count_webhook_subscriptions(db: Executor, store_id: int) -> int:
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def webhook_subscriptions_by_ids(db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
-    stmt = select(*WEBHOOK_SUBSCRIPTION_COLUMNS).where(
-        WebhookSubscription.store_id == store_id, WebhookSubscription.id.in_(ids)
-    )
-    return list((await db.execute(stmt)).all())
+webhook_subscriptions_by_ids = RowsByIds(
+    WEBHOOK_SUBSCRIPTION_COLUMNS, WebhookSubscription.store_id, WebhookSubscription.id
+)
 
 
 NEWEST_DELIVERIES = Ordering(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import strawberry
 from sqlalchemy import Executable, Result
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.session import begin_write
 from resolvers.core.cursors import CursorCodec
@@ -34,20 +34,36 @@ class RequestDatabase:
     the pool.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], autocommit_reads: AsyncEngine | None = None
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
+        # For a query, on PostgreSQL: its statements run in autocommit on one connection, without BEGIN and
+        # COMMIT (two round trips and a session's bookkeeping less). Under READ COMMITTED each statement of a
+        # transaction takes its own snapshot anyway, so a read sees nothing different. SQLite passes None: there a
+        # transaction is what gives a read's statements one snapshot.
+        self._autocommit_reads = autocommit_reads
+        self._reads_only = False
+        self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._closed = False
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
-    async def execute(self, statement: Executable) -> Result[Any]:
+    async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None, /) -> Result[Any]:
         """Runs a Core statement (db/queries/ selects columns, never ORM entities) on the session's connection, in
         the request's transaction. Core execution skips the ORM's per-statement work, a good part of a read's cost;
         ORM work (entities, the identity map) goes through ``writing``."""
         async with self._lock:
+            if self._reads_only:
+                return await (await self._open_read_connection()).execute(statement, parameters)
             connection = await self._open_session().connection()
-            return await connection.execute(statement)
+            return await connection.execute(statement, parameters)
+
+    def reads_only(self) -> None:
+        """Declares, before the first statement, that the request only reads (a query): ``writing`` then refuses."""
+        if self._session is None and self._autocommit_reads is not None:
+            self._reads_only = True
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
@@ -57,6 +73,8 @@ class RequestDatabase:
         Hold no DataLoader call inside the block: a load waits for the lock the block holds.
         """
         async with self._lock:
+            if self._reads_only:
+                raise RuntimeError("a read-only request (a query) asked to write")
             opened_now = self._session is None
             session = self._open_session()
             if opened_now:
@@ -73,6 +91,9 @@ class RequestDatabase:
             if self._closed:
                 return
             self._closed = True
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                await connection.close()  # autocommit: nothing to commit or roll back
             session, self._session = self._session, None
             if session is None:
                 return
@@ -93,6 +114,14 @@ class RequestDatabase:
         """Runs ``action`` once the request's transaction committed (never if it rolls back): telling other
         processes about a change before it is visible would let them read the old state again."""
         self._after_commit.append(action)
+
+    async def _open_read_connection(self) -> AsyncConnection:
+        if self._closed:
+            raise RuntimeError("the request's database handle is used after the request finished")
+        if self._connection is None:
+            assert self._autocommit_reads is not None
+            self._connection = await self._autocommit_reads.connect()
+        return self._connection
 
     def _open_session(self) -> AsyncSession:
         if self._closed:

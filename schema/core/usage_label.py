@@ -63,6 +63,8 @@ class UsageLabel(SchemaExtension):
         # The operation strawberry runs: the one named, else the document's only one.
         operation = get_operation_ast(execution.graphql_document, execution.operation_name)
         context.operation_type = operation.operation.value if operation is not None else None
+        if context.operation_type == "query":
+            context.db.reads_only()
         context.usage_endpoint = operation_label(
             execution.schema._schema, execution.graphql_document, execution.operation_name, execution.variables
         )

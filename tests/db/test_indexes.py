@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -109,8 +109,10 @@ class ExplainingExecutor:
         self.connection = connection
         self.plans: list[list[str]] = []
 
-    async def execute(self, statement: Executable) -> Result[Any]:
+    async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None, /) -> Result[Any]:
         assert isinstance(statement, ClauseElement)
+        if parameters:
+            statement = statement.params(**parameters)
         dialect = self.connection.dialect
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
