@@ -46,6 +46,7 @@ from storegraph.platform.idempotency import (
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
+from storegraph.platform.memory import freeze_startup_heap
 from storegraph.routing import PrefixRoute, route_check
 from storegraph.services import (
     create_database,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings, engine, services.sessionmaker, services.job_queue, services.rate_limiter
             )
         _app.state.embedded_worker = embedded
+        freeze_startup_heap()
         yield
         if embedded is not None:
             await embedded.stop()  # finishes its running jobs while the engine is still open
