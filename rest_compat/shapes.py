@@ -146,36 +146,46 @@ class Fragments:
         return self._converters[name]
 
     def _compile(self, owner: GraphQLObjectType, shape: Shape) -> Converter:
-        steps = [self._step(owner, rest_name, source) for rest_name, source in shape.items()]
-
-        def convert(obj: Mapping[str, Any]) -> dict[str, Any]:
-            result: dict[str, Any] = {}
-            for step in steps:
-                step(obj, result)
-            return result
-
+        """A function generated for the shape: one dict display with every value's read and conversion inline, so
+        a REST object costs one call, not one per field (a list answer converts thousands of values)."""
+        namespace: dict[str, Any] = {}
+        entries = [
+            self._entry(owner, rest_name, source, index, namespace)
+            for index, (rest_name, source) in enumerate(shape.items())
+        ]
+        code = f"def convert(obj):\n    return {{{', '.join(entries)}}}"
+        exec(compile(code, f"<REST shape of {owner.name}>", "exec"), namespace)  # noqa: S102
+        convert: Converter = namespace["convert"]
         return convert
 
-    def _step(self, owner: GraphQLObjectType, rest_name: str, source: Source) -> Callable[[Any, dict[str, Any]], None]:
+    def _entry(
+        self, owner: GraphQLObjectType, rest_name: str, source: Source, index: int, namespace: dict[str, Any]
+    ) -> str:
+        """The dict display entry writing ``rest_name``; the names it reads go into ``namespace``. A spread is a
+        ``**`` entry: its keys land where it stands, exactly as updating the object there would put them."""
+        key, field, convert = f"k{index}", f"s{index}", f"f{index}"
+        namespace[key] = rest_name
         if isinstance(source, str):
+            namespace[field] = source
             leaf = leaf_converter(self.field_type(owner, source))
             if leaf is None:
-                return lambda obj, out: out.__setitem__(rest_name, obj[source])
-            return lambda obj, out: out.__setitem__(rest_name, leaf(obj[source]))
+                return f"{key}: obj[{field}]"
+            namespace[convert] = leaf
+            return f"{key}: {convert}(obj[{field}])"
         if isinstance(source, Const):
-            value = source.value
-            return lambda _obj, out: out.__setitem__(rest_name, value)
+            namespace[convert] = source.value
+            return f"{key}: {convert}"
         if isinstance(source, Obj | Many | Spread):
             self.field_type(owner, source.source)  # fails at start-up on a typo
-            sub = self.converter(source.fragment)
-            field = source.source
+            namespace[field] = source.source
+            namespace[convert] = self.converter(source.fragment)
             if isinstance(source, Obj):
-                return lambda obj, out: out.__setitem__(rest_name, None if obj[field] is None else sub(obj[field]))
+                return f"{key}: None if (v := obj[{field}]) is None else {convert}(v)"
             if isinstance(source, Many):
-                return lambda obj, out: out.__setitem__(rest_name, [sub(item) for item in obj[field]])
-            return lambda obj, out: out.update(sub(obj[field])) if obj[field] is not None else None
-        nested = self._compile(owner, source)
-        return lambda obj, out: out.__setitem__(rest_name, nested(obj))
+                return f"{key}: [{convert}(item) for item in obj[{field}]]"
+            return f"**({{}} if (v := obj[{field}]) is None else {convert}(v))"
+        namespace[convert] = self._compile(owner, source)
+        return f"{key}: {convert}(obj)"
 
 
 def _selections(shape: Shape) -> list[str]:
