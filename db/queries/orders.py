@@ -3,6 +3,7 @@ constant query count; the rules' reads and locks (checkout, the status machine, 
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Result, Row, case, func, select
+from sqlalchemy import ColumnElement, Result, Row, Select, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -85,20 +86,44 @@ async def order_pages_for_customers(
     first: int,
 ) -> dict[int, list[Row[Any]]]:
     """Up to ``first + 1`` orders of each customer in one query (a window per customer), keyed by customer."""
-    position = func.row_number().over(partition_by=Order.customer_id, order_by=ordering.order_by()).label("position")
-    conditions = [Order.store_id == store_id, Order.customer_id.in_(customer_ids), *where.conditions()]
-    if after is not None:
-        conditions.append(ordering.after(after))
-    ranked = select(*ORDER_COLUMNS, position).where(*conditions).subquery()
+    conditions = where.conditions()
+    # Without a filter the statement depends on the ordering and the cursor's presence only: built once each.
     stmt = (
-        select(*(ranked.c[column.key] for column in ORDER_COLUMNS))
-        .where(ranked.c.position <= first + 1)
-        .order_by(ranked.c.customer_id, ranked.c.position)
+        _order_pages(ordering, conditions, after is not None)
+        if conditions
+        else _unfiltered_order_pages(ordering, after is not None)
     )
+    parameters: dict[str, Any] = {"store_id": store_id, "customer_ids": customer_ids, "per_customer": first + 1}
+    if after is not None:
+        parameters.update(ordering.after_parameters(after))
     pages: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in (await db.execute(stmt)).all():
+    for row in (await db.execute(stmt, parameters)).all():
         pages[row.customer_id].append(row)
     return pages
+
+
+def _order_pages(ordering: Ordering, conditions: Sequence[ColumnElement[bool]], has_after: bool) -> Select[Any]:
+    position = func.row_number().over(partition_by=Order.customer_id, order_by=ordering.order_by()).label("position")
+    ranked = (
+        select(*ORDER_COLUMNS, position)
+        .where(
+            Order.store_id == bindparam("store_id"),
+            Order.customer_id.in_(bindparam("customer_ids", expanding=True)),
+            *conditions,
+            *([ordering.after_bound()] if has_after else []),
+        )
+        .subquery()
+    )
+    return (
+        select(*(ranked.c[column.key] for column in ORDER_COLUMNS))
+        .where(ranked.c.position <= bindparam("per_customer"))
+        .order_by(ranked.c.customer_id, ranked.c.position)
+    )
+
+
+@functools.cache
+def _unfiltered_order_pages(ordering: Ordering, has_after: bool) -> Select[Any]:
+    return _order_pages(ordering, (), has_after)
 
 
 async def order_counts_for_customers(

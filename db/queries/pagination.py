@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
@@ -44,10 +44,21 @@ class Ordering:
 
     def after(self, values: list[Any]) -> ColumnElement[bool]:
         """Rows strictly after the row whose (sort value, id) is ``values``."""
-        sort_value, row_id = self.parse(values)
+        return self._after(*self.parse(values))
+
+    def after_bound(self) -> ColumnElement[bool]:
+        """``after`` with the position as parameters (``after_parameters``), for a statement built once."""
+        sort_value = bindparam("after_sort", type_=self.column.type)
+        return self._after(sort_value, bindparam("after_id", type_=self.id_column.type))
+
+    def _after(self, sort_value: Any, row_id: Any) -> ColumnElement[bool]:
         row = tuple_(self.column, self.id_column)
         bound = tuple_(sort_value, row_id)
         return row < bound if self.descending else row > bound
+
+    def after_parameters(self, values: list[Any]) -> dict[str, Any]:
+        sort_value, row_id = self.parse(values)
+        return {"after_sort": sort_value, "after_id": row_id}
 
     def parse(self, values: list[Any]) -> tuple[Any, int]:
         raw_sort, raw_id = values
