@@ -71,9 +71,9 @@ CODES: dict[str, ErrorCode] = {
         user_error=True,
     ),
     "customer_erased": ErrorCode(
-        422,
-        "a change to a customer that was erased (restore, archive, ban, notes, another erasure): erasure is "
-        "irreversible; nothing is written ([erasure.md](erasure.md))",
+        409,
+        "a change to a customer that was erased (restore, archive, ban, notes, another erasure): it conflicts with "
+        "the customer's state, as erasure is irreversible; nothing is written ([erasure.md](erasure.md))",
         user_error=True,
     ),
     "insufficient_stock": ErrorCode(

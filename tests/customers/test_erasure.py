@@ -338,7 +338,7 @@ async def test_an_erased_customer_cannot_be_changed_again(session, gql, sessionm
     assert await snapshot(sessionmaker, Customer, customer.id) == before
 
 
-async def test_erasing_again_through_rest_is_422_customer_erased(session, client, shop):
+async def test_erasing_again_through_rest_is_409_customer_erased(session, client, shop):
     store, key, _product = shop
     customer = await create_customer(session, store)
     await session.commit()
@@ -346,7 +346,7 @@ async def test_erasing_again_through_rest_is_422_customer_erased(session, client
 
     again = await client.delete(f"/v1/customers/{customer.id}", headers=write_headers(key, "e-2"))
 
-    assert again.status_code == 422
+    assert again.status_code == 409
     assert again.json()["error"]["code"] == "customer_erased"
 
 
