@@ -142,6 +142,9 @@ class OrderQuery(Page):
 class CustomerQuery(Page):
     phone: FilterText | None = Field(default=None, description="Exact match after normalisation.")
     email: FilterText | None = Field(default=None, description="Exact match, case-sensitive.")
+    is_archived: bool = Field(
+        default=False, description="`false` (default): the customers that are not archived; `true`: only the archived."
+    )
 
 
 class LandingPageQuery(Page):

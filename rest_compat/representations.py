@@ -109,6 +109,8 @@ CUSTOMER: Shape = {
     "notes": "notes",
     "fraud_score": "fraudScore",
     "last_order_at": "lastOrderAt",
+    "archived_at": "archivedAt",
+    "erased_at": "erasedAt",
 }
 
 LANDING_PAGE: Shape = {
@@ -252,6 +254,7 @@ FRAGMENTS: dict[str, Fragment] = {
     ),
     "WebhookDelivery": Fragment("WebhookDelivery", WEBHOOK_DELIVERY),
     "DeletedProduct": Fragment("DeleteProductPayload", {"id": "deletedId", "deleted": Const(True)}),
+    "ErasedCustomer": Fragment("EraseCustomerPayload", {"id": "erasedId", "erased": Const(True)}),
     "DeletedWebhook": Fragment("DeleteWebhookSubscriptionPayload", {"id": "deletedId", "deleted": Const(True)}),
     "Redelivery": Fragment("RedeliverWebhookPayload", {"delivery_id": "deliveryId"}),
     "PlanLimits": Fragment("PlanLimits", PLAN_LIMITS),

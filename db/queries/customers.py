@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, case, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -43,6 +43,8 @@ class CustomerFilter:
     email: str | None = None
     search: str | None = None
     is_banned: bool | None = None
+    # Lists show the live customers, or (True) only the archived ones: never both.
+    is_archived: bool = False
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
@@ -58,6 +60,17 @@ class CustomerFilter:
         return conditions
 
 
+def listed(stmt: Select[Any], store_id: int, where: CustomerFilter) -> Select[Any]:
+    """The one base query of every customer list and count: the store's customers, live or archived as the filter
+    says (archived ones leave every list by default), then the filter's conditions.
+
+    Reads by id (``customers_by_ids``), checkout's lookup by phone and the fraud heuristic are not lists: they
+    see archived customers too. The live/archived split matches the partial indexes of db/models/customer.py.
+    """
+    archived = Customer.archived_at.is_not(None) if where.is_archived else Customer.archived_at.is_(None)
+    return stmt.where(Customer.store_id == store_id, archived, *where.conditions())
+
+
 async def list_customers(
     db: Executor,
     store_id: int,
@@ -66,12 +79,12 @@ async def list_customers(
     after: list[Any] | None,
     first: int,
 ) -> list[Row[Any]]:
-    stmt = select(*CUSTOMER_COLUMNS).where(Customer.store_id == store_id, *where.conditions())
+    stmt = listed(select(*CUSTOMER_COLUMNS), store_id, where)
     return list((await db.execute(page_query(stmt, ordering, after, first))).all())
 
 
 async def count_customers(db: Executor, store_id: int, where: CustomerFilter) -> int:
-    stmt = select(func.count()).select_from(Customer).where(Customer.store_id == store_id, *where.conditions())
+    stmt = listed(select(func.count()).select_from(Customer), store_id, where)
     return int((await db.execute(stmt)).scalar_one())
 
 
@@ -130,7 +143,9 @@ async def upsert_customer_for_order(
     total: int,
     now: datetime,
 ) -> int | None:
-    """Creates the customer or updates the one with this phone, counting the order in the same statement.
+    """Creates the customer or updates the one with this phone, counting the order in the same statement; an
+    archived customer is restored. An erased customer's phone is a placeholder no real phone equals, so an order
+    with the phone it had makes a new customer.
 
     One statement makes concurrent first orders from one phone end as one customer whose totals count every
     order. A banned customer is never updated (the WHERE), and then no row comes back: the result is ``None``.
@@ -174,6 +189,8 @@ async def upsert_customer_for_order(
                 else_=Customer.last_order_at,
             ),
             "updated_at": new.updated_at,
+            # A checkout brings an archived customer back (seed 001's soft delete is undone by a new order).
+            "archived_at": None,
         },
         where=Customer.is_banned.is_(False),
     ).returning(Customer.id)

@@ -131,6 +131,8 @@ EXAMPLES: dict[str, Example] = {
                 "created_at": "2026-03-17 15:18:13",
                 "updated_at": "2026-04-15 12:01:08",
                 "last_order_at": "2026-04-15 12:01:08",
+                "archived_at": None,
+                "erased_at": None,
             },
             "meta": _SEED_META,
         },

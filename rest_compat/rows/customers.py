@@ -1,10 +1,10 @@
-"""The customer endpoints: lists, details and a customer's orders."""
+"""The customer endpoints: lists, details, a customer's orders, and its lifecycle (archive, restore, erasure)."""
 
 from __future__ import annotations
 
 from rest_compat import inputs
 from rest_compat.endpoint import Endpoint
-from rest_compat.rows.common import PAGE_INFO, PAGE_VARS
+from rest_compat.rows.common import PAGE_INFO, PAGE_VARS, USER_ERRORS
 from storegraph.platform.auth.scopes import Scope
 
 ROWS: tuple[Endpoint, ...] = (
@@ -14,6 +14,7 @@ ROWS: tuple[Endpoint, ...] = (
         path="/v1/customers",
         scope=Scope.CUSTOMERS_READ,
         summary="List customers, newest first",
+        description="Archived customers are left out unless `is_archived=true`, which lists only them.",
         operation=(
             "query ListCustomers($first: Int!, $after: String, $filter: CustomerFilter) "
             f"{{ customers(first: $first, after: $after, filter: $filter) "
@@ -24,7 +25,7 @@ ROWS: tuple[Endpoint, ...] = (
         fragment="CustomerSummary",
         resource="Customer",
         query=inputs.CustomerQuery,
-        query_vars={**PAGE_VARS, "phone": "filter.phone", "email": "filter.email"},
+        query_vars={**PAGE_VARS, "phone": "filter.phone", "email": "filter.email", "is_archived": "filter.isArchived"},
     ),
     Endpoint(
         name="GetCustomer",
@@ -59,5 +60,61 @@ ROWS: tuple[Endpoint, ...] = (
         path_vars={"id": "id"},
         query=inputs.Page,
         query_vars=PAGE_VARS,
+    ),
+    Endpoint(
+        name="ArchiveCustomer",
+        method="POST",
+        path="/v1/customers/{id}/archive",
+        scope=Scope.CUSTOMERS_WRITE,
+        summary="Archive a customer",
+        description="A soft delete: the customer leaves every list unless `is_archived=true`; "
+        "GET /v1/customers/{id} still answers, and a new order with its phone restores it. An erased customer is "
+        "`customer_erased`.",
+        operation=(
+            "mutation ArchiveCustomer($id: ID!) "
+            f"{{ archiveCustomer(id: $id) {{ customer {{ ...Customer }} {USER_ERRORS} }} }}"
+        ),
+        result="archiveCustomer.customer",
+        user_errors="archiveCustomer.userErrors",
+        fragment="Customer",
+        resource="Customer",
+        path_vars={"id": "id"},
+    ),
+    Endpoint(
+        name="RestoreCustomer",
+        method="POST",
+        path="/v1/customers/{id}/restore",
+        scope=Scope.CUSTOMERS_WRITE,
+        summary="Restore an archived customer",
+        description="Clears `archived_at`. An erased customer is `customer_erased`.",
+        operation=(
+            "mutation RestoreCustomer($id: ID!) "
+            f"{{ restoreCustomer(id: $id) {{ customer {{ ...Customer }} {USER_ERRORS} }} }}"
+        ),
+        result="restoreCustomer.customer",
+        user_errors="restoreCustomer.userErrors",
+        fragment="Customer",
+        resource="Customer",
+        path_vars={"id": "id"},
+    ),
+    Endpoint(
+        name="EraseCustomer",
+        method="DELETE",
+        path="/v1/customers/{id}",
+        scope=Scope.CUSTOMERS_ERASE,
+        summary="Erase a customer's personal data",
+        description="The right to erasure: removes every copy of the customer's personal data (its fields, its "
+        "orders' copies of name, phone, email and address, its signups, queued jobs and webhook events); its totals "
+        "and its orders' amounts and items stay; its phone is free again; fires `customer.erased`. Irreversible: "
+        "erasing again is `customer_erased`. Needs `customers:erase`, which no default key holds and "
+        "`customers:write` does not include. docs/erasure.md lists the cascade table by table.",
+        operation=(
+            f"mutation EraseCustomer($id: ID!) {{ eraseCustomer(id: $id) {{ ...ErasedCustomer {USER_ERRORS} }} }}"
+        ),
+        result="eraseCustomer",
+        user_errors="eraseCustomer.userErrors",
+        fragment="ErasedCustomer",
+        resource="Customer",
+        path_vars={"id": "id"},
     ),
 )

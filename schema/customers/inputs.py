@@ -21,6 +21,9 @@ class CustomerFilter:
         default=None, description="Case-insensitive substring of first name, last name, email or phone."
     )
     is_banned: bool | None = None
+    is_archived: bool = strawberry.field(
+        default=False, description="False (default): the customers that are not archived; true: only the archived."
+    )
 
 
 @strawberry.input
@@ -46,4 +49,5 @@ def customer_condition(where: CustomerFilter | None, phone_region: str) -> custo
         email=filter_text("filter.email", where.email),
         search=filter_text("filter.search", where.search),
         is_banned=where.is_banned,
+        is_archived=where.is_archived,
     )

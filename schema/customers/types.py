@@ -32,6 +32,13 @@ class Customer:
     is_banned: bool = strawberry.field(description="A banned customer's new orders are refused.")
     ban_reason: str | None = strawberry.field(description="Merchant-private reason given for the ban.")
     banned_at: DateTime | None
+    archived_at: DateTime | None = strawberry.field(
+        description="When the customer was archived: hidden from lists (unless `filter.isArchived`) until restored "
+        "or until it orders again."
+    )
+    erased_at: DateTime | None = strawberry.field(
+        description="When the customer's personal data was erased (`eraseCustomer`); irreversible."
+    )
     created_at: DateTime
     updated_at: DateTime
 

@@ -28,7 +28,7 @@ class CreateWebhookSubscriptionInput:
     url: str = strawberry.field(description="An http or https URL, at most 2048 characters.")
     events: list[str] = strawberry.field(
         description="`order.created`, `order.confirmed`, `order.shipped`, `order.delivered`, `order.cancelled`, "
-        "`signup.counted` or `product.stock_low`."
+        "`signup.counted`, `product.stock_low` or `customer.erased`."
     )
 
 

@@ -64,6 +64,8 @@ ORDER_NOTES = (
     "Vérifier la couleur avant l'envoi",
     "Client injoignable le matin",
 )
+# Share of customers the merchant archived (seed 001's soft delete), so GraphiQL's isArchived filter finds some.
+ARCHIVED_SHARE = 0.03
 BAN_REASONS = ("Colis refusés à plusieurs reprises", "Fausses commandes", "Numéro injoignable", "Comportement abusif")
 
 T = TypeVar("T")
@@ -350,6 +352,12 @@ def _settle_customers(rng: random.Random, people: Sequence[_Customer]) -> None:
             person.banned_at = min(BASE_DATE, max(touched) + _minutes(rng, 60, 7 * 24 * 60))
             person.ban_reason = rng.choice(BAN_REASONS)
             touched.append(person.banned_at)
+        # Drawn from the customer's own phone, not the main stream, so the rest of the data stays as it was.
+        archiving = random.Random(f"archive:{person.phone}")
+        if archiving.random() < ARCHIVED_SHARE:
+            # After the customer's last order: an order since would have restored the customer.
+            person.archived_at = min(BASE_DATE, max(touched) + _minutes(archiving, 60, 30 * 24 * 60))
+            touched.append(person.archived_at)
         person.updated_at = max(touched)
         shared = devices[person.device_fingerprint] - 1 if person.device_fingerprint else 0
         cancelled = len(person.orders) - len(person.counted_orders)

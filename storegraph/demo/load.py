@@ -165,6 +165,7 @@ def _customer_row(store_id: int, person: _Customer) -> dict[str, Any]:
         "is_banned": person.banned_at is not None,
         "ban_reason": person.ban_reason,
         "banned_at": person.banned_at,
+        "archived_at": person.archived_at,
         "device_fingerprint": person.device_fingerprint,
         "identity_id": person.identity_id,
         "created_at": person.created_at,

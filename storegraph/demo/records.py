@@ -51,6 +51,7 @@ class _Customer:
     updated_at: datetime = BASE_DATE
     banned_at: datetime | None = None
     ban_reason: str | None = None
+    archived_at: datetime | None = None
     fraud_score: int = 0
     id: int = 0
 

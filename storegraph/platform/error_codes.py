@@ -70,6 +70,12 @@ CODES: dict[str, ErrorCode] = {
         "an order for a banned customer; nothing is written",
         user_error=True,
     ),
+    "customer_erased": ErrorCode(
+        409,
+        "a change to a customer that was erased (restore, archive, ban, notes, another erasure): it conflicts with "
+        "the customer's state, as erasure is irreversible; nothing is written ([erasure.md](erasure.md))",
+        user_error=True,
+    ),
     "insufficient_stock": ErrorCode(
         422,
         "a tracked product has fewer units than the line asks for",

@@ -149,6 +149,14 @@ class CustomerBanned(ApiError):
         super().__init__("This customer is banned from ordering in this store.")
 
 
+class CustomerErased(ApiError):
+    code = "customer_erased"
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__(f"Customer {customer_id} was erased; an erased customer cannot be changed.")
+        self.field = "id"
+
+
 class InsufficientStock(ApiError):
     code = "insufficient_stock"
 

@@ -20,6 +20,7 @@ class EventName(StrEnum):
     ORDER_CANCELLED = "order.cancelled"
     SIGNUP_COUNTED = "signup.counted"
     PRODUCT_STOCK_LOW = "product.stock_low"
+    CUSTOMER_ERASED = "customer.erased"
 
 
 def new_event_id() -> str:

@@ -252,3 +252,16 @@ async def test_the_returned_key_holds_every_scope_of_the_demo_store(demo):
     assert key.store_id == demo.store.store_id
     assert key.type == KeyType.PLATFORM.value
     assert key.scopes == [scope.value for scope in ALL_SCOPES]
+
+
+async def test_some_customers_are_archived_after_their_last_order(demo):
+    rows = await demo.rows(
+        select(Customer.archived_at, Customer.updated_at, func.max(Order.created_at).label("last"))
+        .outerjoin(Order, Order.customer_id == Customer.id)
+        .where(Customer.store_id == demo.store.store_id, Customer.archived_at.is_not(None))
+        .group_by(Customer.id, Customer.archived_at, Customer.updated_at)
+    )
+
+    assert rows
+    assert all(row.last is None or row.archived_at > row.last for row in rows)
+    assert all(row.updated_at >= row.archived_at for row in rows)

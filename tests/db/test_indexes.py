@@ -1,5 +1,6 @@
 """Every keyset sort has its (store_id, sort column, id) index, the database really uses it (no sort step in the
-plan of any list and sort), and migration 0003, which added the missing ones, downgrades cleanly."""
+plan of any list and sort, the archived customers' list included), and migrations 0003, which added the missing
+ones, and 0009, which split the customers' in live and archived partial indexes, downgrade cleanly."""
 
 from __future__ import annotations
 
@@ -152,6 +153,8 @@ def list_queries() -> Iterator[tuple[str, Ordering, ListQuery]]:
         for field in CustomerSortField:
             ordering = customer_ordering(field.value, descending)
             yield ordering.name, ordering, _customers(ordering)
+            # The archived customers' list (filter.isArchived) has partial indexes of its own.
+            yield f"{ordering.name}:archived", ordering, _customers(ordering, CustomerFilter(is_archived=True))
         for order_field in OrderSortField:
             ordering = order_ordering(order_field.value, descending)
             yield ordering.name, ordering, _orders(ordering)
@@ -167,8 +170,8 @@ def list_queries() -> Iterator[tuple[str, Ordering, ListQuery]]:
         yield ordering.name, ordering, query
 
 
-def _customers(ordering: Ordering) -> ListQuery:
-    return lambda db, after: list_customers(db, STORE_ID, CustomerFilter(), ordering, after, PAGE_SIZE)
+def _customers(ordering: Ordering, where: CustomerFilter | None = None) -> ListQuery:
+    return lambda db, after: list_customers(db, STORE_ID, where or CustomerFilter(), ordering, after, PAGE_SIZE)
 
 
 def _orders(ordering: Ordering) -> ListQuery:
@@ -275,4 +278,49 @@ async def test_migration_0003_downgrades_to_0002_indexes_and_upgrades_back_to_th
     assert ("api_keys", "ix_api_keys_store_id") in downgraded
     assert upgraded >= ADDED_BY_0003
     assert ("api_keys", "ix_api_keys_store_id") not in upgraded
+    assert differences == []
+
+
+# --- migration 0009 --------------------------------------------------------------------------------------------
+
+CUSTOMER_SORT_COLUMNS = ("created_at", "updated_at", "total_spent", "total_orders", "last_order_at")
+
+
+def _customer_indexes_and_columns(connection: Connection) -> tuple[set[str], set[str]]:
+    inspector = inspect(connection)
+    indexes = {str(index["name"]) for index in inspector.get_indexes("customers")}
+    return indexes, {column["name"] for column in inspector.get_columns("customers")}
+
+
+def _downgrade_to_0006(connection: Connection) -> None:
+    command.downgrade(alembic_config(connection), "0006")
+
+
+async def test_migration_0009_splits_the_customer_sort_indexes_and_downgrades_back(scratch_database_url):
+    engine = create_engine(scratch_database_url, pool_size=1)
+    try:
+        await upgrade_to_head(engine)
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade_to_0006)
+        async with engine.connect() as connection:
+            down_indexes, down_columns = await connection.run_sync(_customer_indexes_and_columns)
+        await upgrade_to_head(engine)
+        async with engine.connect() as connection:
+            up_indexes, up_columns = await connection.run_sync(_customer_indexes_and_columns)
+            differences = await connection.run_sync(_differences)
+    finally:
+        await engine.dispose()
+
+    full = {f"ix_customers_store_id_{column}_id" for column in CUSTOMER_SORT_COLUMNS}
+    split = {
+        f"ix_customers_{state}_store_id_{column}_id"
+        for column in CUSTOMER_SORT_COLUMNS
+        for state in ("live", "archived")
+    }
+    assert full <= down_indexes
+    assert not split & down_indexes
+    assert {"archived_at", "erased_at"} & down_columns == set()
+    assert split <= up_indexes
+    assert not full & up_indexes
+    assert {"archived_at", "erased_at"} <= up_columns
     assert differences == []

@@ -23,6 +23,9 @@ class Scope(StrEnum):
     USAGE_READ = "usage:read"
     KEYS_READ = "keys:read"
     KEYS_WRITE = "keys:write"
+    # The right to erasure (docs/erasure.md): irreversible, so granted only explicitly and never included by
+    # customers:write nor by any default set.
+    CUSTOMERS_ERASE = "customers:erase"
     # Held implicitly by every public key and by nothing else: the signed tracking endpoints (POST /v1/signups,
     # POST /v1/events). No platform key can be given it, so a leaked platform key never writes tracking data
     # and a public key embedded in a page never reaches anything else.

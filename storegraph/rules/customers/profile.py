@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer
-from db.queries.customers import lock_customer
-from storegraph.platform.errors import NotFound
 from storegraph.platform.timestamps import utcnow
 from storegraph.platform.validation import Problems
+from storegraph.rules.customers.owned import owned_customer
 
 MAX_BAN_REASON = 255
 MAX_NOTES = 5_000
@@ -19,7 +18,7 @@ async def ban_customer(session: AsyncSession, store_id: int, customer_id: int, r
     problems = Problems()
     reason = problems.text("reason", reason, max_length=MAX_BAN_REASON)
     problems.raise_if_any()
-    customer = await _owned_customer(session, store_id, customer_id)
+    customer = await owned_customer(session, store_id, customer_id)
     if not customer.is_banned or customer.banned_at is None:
         customer.banned_at = utcnow()
     customer.is_banned = True
@@ -29,7 +28,7 @@ async def ban_customer(session: AsyncSession, store_id: int, customer_id: int, r
 
 
 async def unban_customer(session: AsyncSession, store_id: int, customer_id: int) -> Customer:
-    customer = await _owned_customer(session, store_id, customer_id)
+    customer = await owned_customer(session, store_id, customer_id)
     customer.is_banned = False
     customer.ban_reason = None
     customer.banned_at = None
@@ -42,14 +41,7 @@ async def update_customer_notes(session: AsyncSession, store_id: int, customer_i
     problems = Problems()
     notes = problems.text("notes", notes, max_length=MAX_NOTES)
     problems.raise_if_any()
-    customer = await _owned_customer(session, store_id, customer_id)
+    customer = await owned_customer(session, store_id, customer_id)
     customer.notes = notes
     await session.flush()
-    return customer
-
-
-async def _owned_customer(session: AsyncSession, store_id: int, customer_id: int) -> Customer:
-    customer = await lock_customer(session, store_id, customer_id)
-    if customer is None:
-        raise NotFound("Customer", customer_id)
     return customer
