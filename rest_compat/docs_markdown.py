@@ -140,10 +140,13 @@ def _id_source(links: Mapping[str, JsonObject]) -> str:
 
 
 def _answer(kind: str, data: JsonObject, schemas: Mapping[str, JsonObject]) -> str:
-    if kind == "list":
+    if kind in ("list", "all"):
         page = schemas[_ref_name(data)]
         item = _ref_name(page["properties"]["items"]["items"])
-        return f'`{{"items": [...], "next_cursor", "has_more"}}` of [`{item}`](#{item.lower()})'
+        link = f"[`{item}`](#{item.lower()})"
+        if kind == "all":
+            return f'all of them, `{{"items": [...], "next_cursor": null, "has_more": false}}` of {link}'
+        return f'`{{"items": [...], "next_cursor", "has_more"}}` of {link}'
     name = _ref_name(data)
     return f"[`{name}`](#{name.lower()})"
 

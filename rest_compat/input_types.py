@@ -31,6 +31,7 @@ from storegraph.platform.validation import (
     MAX_JSON_INT,
     MIN_JSON_INT,
     WHITESPACE,
+    WILAYAS,
 )
 from storegraph.rules.catalog.landing_pages import SLUG
 from storegraph.rules.catalog.products import MAX_STOCK
@@ -124,6 +125,10 @@ HTTP_ORIGIN = TextRule(
     "must be an origin: scheme and host (and port), such as https://shop.example",
     "http(s) origin",
 )
+# An ISO 3166-1 alpha-2 code's shape; whether it names a country is the domain's check (pycountry).
+COUNTRY_CODE = TextRule(
+    "^[A-Za-z]{2}$", "invalid", "must be an ISO 3166-1 alpha-2 code such as DZ", "ISO 3166-1 alpha-2 country code"
+)
 TEXT_RULES: dict[str, TextRule] = {
     rule.pattern: rule
     for rule in (
@@ -135,6 +140,7 @@ TEXT_RULES: dict[str, TextRule] = {
         TRACKED_EVENT_NAME,
         HTTP_URL,
         HTTP_ORIGIN,
+        COUNTRY_CODE,
     )
 }
 
@@ -220,6 +226,7 @@ Money = Annotated[
 ]
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK), WHOLE_NUMBER]
 Id = Annotated[int, Field(ge=1, le=MAX_ID), WHOLE_NUMBER]
+Wilaya = Annotated[int, Field(ge=1, le=WILAYAS, description=f"Algerian wilaya, 1–{WILAYAS}."), WHOLE_NUMBER]
 
 
 # --- times -------------------------------------------------------------------------------------------------------

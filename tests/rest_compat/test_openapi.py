@@ -265,7 +265,7 @@ def test_success_answers_are_the_envelope_of_the_rows_representation(document):
         assert schema["required"] == ["data", "meta"]
         assert schema["additionalProperties"] is False
         data = schema["properties"]["data"]["$ref"]
-        expected = f"{row.fragment}Page" if row.result_kind == "list" else row.fragment
+        expected = {"list": f"{row.fragment}Page", "all": f"{row.fragment}List"}.get(row.result_kind, row.fragment)
         assert data == f"#/components/schemas/{expected}"
 
 

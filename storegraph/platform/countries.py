@@ -1,0 +1,18 @@
+"""Countries: ISO 3166-1 alpha-2 codes, read from pycountry's copy of the standard rather than a list of our own."""
+
+from __future__ import annotations
+
+import pycountry
+
+# Algeria: where a store delivers unless an address says otherwise.
+DEFAULT_COUNTRY = "DZ"
+COUNTRY_CODE_LENGTH = 2
+
+
+def normalize_country(raw: str) -> str | None:
+    """The upper-case alpha-2 code ``raw`` names (``dz`` and `` DZ `` are ``DZ``), or ``None`` when it names no
+    country. Three-letter codes and names are refused: one spelling, the one stored."""
+    code = raw.strip().upper()
+    if len(code) != COUNTRY_CODE_LENGTH or not code.isascii() or not code.isalpha():
+        return None
+    return code if pycountry.countries.get(alpha_2=code) is not None else None
