@@ -12,7 +12,9 @@ COUNTRY_CODE_LENGTH = 2
 def normalize_country(raw: str) -> str | None:
     """The upper-case alpha-2 code ``raw`` names (``dz`` and `` DZ `` are ``DZ``), or ``None`` when it names no
     country. Three-letter codes and names are refused: one spelling, the one stored."""
-    code = raw.strip().upper()
-    if len(code) != COUNTRY_CODE_LENGTH or not code.isascii() or not code.isalpha():
+    # Checked before upper-casing, which turns some letters into two ASCII ones (``ß`` into ``SS``).
+    written = raw.strip()
+    if len(written) != COUNTRY_CODE_LENGTH or not written.isascii() or not written.isalpha():
         return None
+    code = written.upper()
     return code if pycountry.countries.get(alpha_2=code) is not None else None
