@@ -24,6 +24,9 @@ ERRORS_BEGIN = (
 )
 END = "<!-- END GENERATED -->"
 
+# Enums longer than this (the ISO country codes) are named by their title rather than listed in a table cell.
+MAX_LISTED_CHOICES = 20
+
 
 class StaleMarkers(ValueError):
     """The guide lacks the marker comments that delimit its generated part."""
@@ -251,6 +254,8 @@ def describe(schema: Mapping[str, Any], schemas: Mapping[str, JsonObject]) -> st
 def _describe_kind(kind: Any, schema: Mapping[str, Any], schemas: Mapping[str, JsonObject]) -> str:
     if "enum" in schema:
         values = [value for value in schema["enum"] if value is not None]
+        if len(values) > MAX_LISTED_CHOICES and "title" in schema:  # a standard's codes: named, not listed
+            return f"{schema['title']} (one of {len(values)})"
         return "one of " + ", ".join(f"`{value}`" for value in values)
     if kind == "integer":
         low, high = schema.get("minimum"), schema.get("maximum")

@@ -11,7 +11,7 @@ endpoint's description (rest_compat/rows/) and, where JSON Schema can say them, 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,7 +19,6 @@ from db.queries.slugs import MAX_SLUG
 from resolvers.core.filters import MAX_FILTER_TEXT
 from resolvers.core.pagination import MAX_PAGE_SIZE
 from rest_compat.input_types import (
-    COUNTRY_CODE,
     EMAIL,
     EMAIL_OR_BLANK,
     HTTP_ORIGIN,
@@ -29,6 +28,7 @@ from rest_compat.input_types import (
     NOT_BLANK,
     TRACKED_EVENT_NAME,
     WHOLE_NUMBER,
+    Country,
     Day,
     FreeJsonObject,
     FreeJsonValue,
@@ -42,7 +42,7 @@ from rest_compat.input_types import (
 from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.origins import MAX_ORIGIN_LENGTH
 from storegraph.platform.auth.scopes import INTERNAL_SCOPES, PUBLIC_KEY_SCOPES, Scope
-from storegraph.platform.countries import DEFAULT_COUNTRY
+from storegraph.platform.countries import COUNTRY_CODES, DEFAULT_COUNTRY
 from storegraph.platform.phones import MAX_PHONE_LENGTH
 from storegraph.platform.validation import MAX_EMAIL, MAX_JSON_BYTES, MAX_JSON_DEPTH, WILAYAS
 from storegraph.rules import delivery, stores
@@ -259,14 +259,22 @@ class UpdateStoreBody(BodyModel):
 
 # --- address books and delivery zones ----------------------------------------------------------------------------
 
-Country = Annotated[str, text(None, COUNTRY_CODE)]
 AddressLine = Annotated[str, text(addresses.MAX_LINE, NOT_BLANK)]
 AddressPhone = Annotated[str, text(MAX_PHONE_LENGTH)]
 ADDRESS_PHONE = "A valid number, normalised like a customer's (`0555 00 00 00` is `0555000000`); blank means none."
 COUNTRY = "ISO 3166-1 alpha-2 code. An address in DZ needs `wilaya_id`; an address elsewhere has none."
+ABROAD = [code for code in COUNTRY_CODES if code != DEFAULT_COUNTRY]
+# In DZ (the default country) with a wilaya, or elsewhere without one.
+IN_DZ_WITH_A_WILAYA = {"properties": {"country": {"const": DEFAULT_COUNTRY}, "wilaya_id": {"type": "integer"}}}
+ABROAD_WITHOUT_WILAYA = {
+    "required": ["country"],
+    "properties": {"country": {"enum": ABROAD}, "wilaya_id": {"type": "null"}},
+}
 
 
 class AddCustomerAddressBody(BodyModel):
+    schema_rules = {"anyOf": [{**IN_DZ_WITH_A_WILAYA, "required": ["wilaya_id"]}, ABROAD_WITHOUT_WILAYA]}
+
     line1: AddressLine = Field(description="Street and number.")
     label: Annotated[str, text(addresses.MAX_LABEL)] | None = Field(default=None, description="`Home`, `Work`...")
     line2: Annotated[str, text(addresses.MAX_LINE)] | None = None
@@ -282,6 +290,8 @@ class UpdateCustomerAddressBody(BodyModel):
     """Any subset of the address fields: one left out keeps its value, null clears one that may be empty."""
 
     partial = True
+    # Moving an address abroad drops its wilaya; one in DZ keeps or changes it (a DZ address always has one).
+    schema_rules = {"anyOf": [IN_DZ_WITH_A_WILAYA, ABROAD_WITHOUT_WILAYA]}
 
     line1: AddressLine = left_out("Street and number.")
     label: Annotated[str, text(addresses.MAX_LABEL)] | None = None
@@ -291,7 +301,9 @@ class UpdateCustomerAddressBody(BodyModel):
     postal_code: Annotated[str, text(addresses.MAX_POSTAL_CODE)] | None = None
     country: Country = left_out(COUNTRY)
     phone: AddressPhone | None = Field(default=None, description=ADDRESS_PHONE)
-    is_default: bool = left_out("`true` makes it the default; the default is replaced, never unset.")
+    is_default: Literal[True] = left_out(
+        "`true` makes it the default. The default is never unset: make another address the default instead."
+    )
 
 
 ZoneWilayas = Annotated[list[Wilaya], Field(min_length=1, max_length=WILAYAS)]

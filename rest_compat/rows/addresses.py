@@ -10,7 +10,7 @@ from storegraph.platform.auth.scopes import Scope
 
 ADDRESS = "Customer address"
 BOOK_RULES = (
-    "At most 20 addresses per customer (`validation_error`, `too_many` on `id`). While a customer has addresses, "
+    "At most 20 addresses per customer (`conflict` on `id` once the book is full). While a customer has addresses, "
     "exactly one is the default: the first one added, or the last one made the default."
 )
 

@@ -110,7 +110,7 @@ async def _address_payload(info: Info, written: AddressWrite | None, errors: lis
 @strawberry.type
 class CustomerAddressMutations:
     @strawberry.mutation(
-        description="Adds an address to a customer's book (at most 20: `too_many` on `customerId`). The first "
+        description="Adds an address to a customer's book (at most 20: `conflict` on `customerId`). The first "
         "address becomes the default; `isDefault: true` moves the default to the new one."
     )
     async def add_customer_address(self, info: Info, input: AddCustomerAddressInput) -> CustomerAddressPayload | None:

@@ -7,6 +7,8 @@ import pycountry
 # Algeria: where a store delivers unless an address says otherwise.
 DEFAULT_COUNTRY = "DZ"
 COUNTRY_CODE_LENGTH = 2
+# Every code, as stored and as /v1's request schemas publish them.
+COUNTRY_CODES: tuple[str, ...] = tuple(sorted(country.alpha_2 for country in pycountry.countries))
 
 
 def normalize_country(raw: str) -> str | None:

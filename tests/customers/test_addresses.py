@@ -131,7 +131,7 @@ async def test_the_twenty_first_address_is_refused_and_nothing_is_added(session,
 
     payload = await add(gql, key, customer.id)
 
-    assert user_errors(payload, "addCustomerAddress") == [("customerId", "too_many")]
+    assert user_errors(payload, "addCustomerAddress") == [("customerId", "conflict")]
     assert "at most 20" in result_of(payload, "addCustomerAddress")["userErrors"][0]["message"]
     assert await book_of(sessionmaker, customer.id) == before
 
@@ -203,17 +203,35 @@ async def test_an_update_changes_the_given_fields_only_and_null_clears(gql, shop
     )
 
 
-async def test_moving_an_address_abroad_needs_its_wilaya_cleared(gql, shop):
+async def test_moving_an_address_abroad_drops_its_wilaya(gql, shop):
     _store, key, customer = shop
     address_id = await added_id(gql, key, customer.id)
 
-    refused = await gql.query(UPDATE, {"input": {"id": address_id, "country": "TN"}}, headers=key.headers)
-    moved = await gql.query(
-        UPDATE, {"input": {"id": address_id, "country": "TN", "wilayaId": None}}, headers=key.headers
-    )
+    moved = await gql.query(UPDATE, {"input": {"id": address_id, "country": "TN"}}, headers=key.headers)
+
+    address = succeeded(moved, "updateCustomerAddress")["address"]
+    assert (address["country"], address["wilayaId"], address["deliveryZone"]) == ("TN", None, None)
+
+
+async def test_an_address_abroad_cannot_be_given_a_wilaya(gql, sessionmaker, shop):
+    _store, key, customer = shop
+    address_id = await added_id(gql, key, customer.id, country="TN", wilayaId=None)
+
+    refused = await gql.query(UPDATE, {"input": {"id": address_id, "wilayaId": 16}}, headers=key.headers)
 
     assert user_errors(refused, "updateCustomerAddress") == [("wilayaId", "invalid")]
-    assert succeeded(moved, "updateCustomerAddress")["address"]["country"] == "TN"
+    assert await book_of(sessionmaker, customer.id) == [(int(address_id), True)]
+
+
+async def test_an_address_moved_back_to_dz_needs_a_wilaya(gql, shop):
+    _store, key, customer = shop
+    address_id = await added_id(gql, key, customer.id, country="TN", wilayaId=None)
+
+    refused = await gql.query(UPDATE, {"input": {"id": address_id, "country": "DZ"}}, headers=key.headers)
+    moved = await gql.query(UPDATE, {"input": {"id": address_id, "country": "DZ", "wilayaId": 31}}, headers=key.headers)
+
+    assert user_errors(refused, "updateCustomerAddress") == [("wilayaId", "blank")]
+    assert succeeded(moved, "updateCustomerAddress")["address"]["wilayaId"] == 31
 
 
 async def test_an_update_to_default_moves_the_default(gql, sessionmaker, shop):

@@ -25,7 +25,7 @@ from db.queries.addresses import (
 )
 from db.queries.customers import lock_customer
 from storegraph.platform.countries import DEFAULT_COUNTRY, normalize_country
-from storegraph.platform.errors import NotFound, ValidationFailed
+from storegraph.platform.errors import Conflict, NotFound, ValidationFailed
 from storegraph.platform.validation import UNSET, Problems, check_wilaya
 
 MAX_ADDRESSES = 20
@@ -73,9 +73,8 @@ async def add_address(
         raise NotFound("Customer", customer_id, field="customerId")
     held = await count_addresses(session, customer_id)
     if held >= MAX_ADDRESSES:
-        raise ValidationFailed.single(
-            "customerId", "too_many", f"a customer has at most {MAX_ADDRESSES} addresses; delete one first"
-        )
+        # The book's state refuses it, not the address: the same request succeeds once one is deleted.
+        raise Conflict("customerId", f"A customer has at most {MAX_ADDRESSES} addresses; delete one first")
     wanted_default = bool(values.pop("is_default", False))
     if held and wanted_default:
         await clear_default(session, customer_id)
@@ -193,6 +192,9 @@ def _check_place(problems: Problems, values: dict[str, Any], current: Row[Any] |
     elif current is None:
         values["country"] = DEFAULT_COUNTRY
     country = values.get("country", current.country if current is not None else DEFAULT_COUNTRY)
+    if country != WILAYA_COUNTRY and "wilaya_id" not in values:
+        # An address moved abroad leaves its wilaya behind.
+        values["wilaya_id"] = None
     wilaya_id = values.get("wilaya_id", current.wilaya_id if current is not None else None)
     if country == WILAYA_COUNTRY:
         if wilaya_id is None:
