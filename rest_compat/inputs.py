@@ -264,16 +264,19 @@ AddressPhone = Annotated[str, text(MAX_PHONE_LENGTH)]
 ADDRESS_PHONE = "A valid number, normalised like a customer's (`0555 00 00 00` is `0555000000`); blank means none."
 COUNTRY = "ISO 3166-1 alpha-2 code. An address in DZ needs `wilaya_id`; an address elsewhere has none."
 ABROAD = [code for code in COUNTRY_CODES if code != DEFAULT_COUNTRY]
-# In DZ (the default country) with a wilaya, or elsewhere without one.
-IN_DZ_WITH_A_WILAYA = {"properties": {"country": {"const": DEFAULT_COUNTRY}, "wilaya_id": {"type": "integer"}}}
-ABROAD_WITHOUT_WILAYA = {
-    "required": ["country"],
-    "properties": {"country": {"enum": ABROAD}, "wilaya_id": {"type": "null"}},
-}
 
 
 class AddCustomerAddressBody(BodyModel):
-    schema_rules = {"anyOf": [{**IN_DZ_WITH_A_WILAYA, "required": ["wilaya_id"]}, ABROAD_WITHOUT_WILAYA]}
+    # In DZ (the default country) with a wilaya, or elsewhere without one.
+    schema_rules = {
+        "anyOf": [
+            {
+                "required": ["wilaya_id"],
+                "properties": {"country": {"const": DEFAULT_COUNTRY}, "wilaya_id": {"type": "integer"}},
+            },
+            {"required": ["country"], "properties": {"country": {"enum": ABROAD}, "wilaya_id": {"type": "null"}}},
+        ]
+    }
 
     line1: AddressLine = Field(description="Street and number.")
     label: Annotated[str, text(addresses.MAX_LABEL)] | None = Field(default=None, description="`Home`, `Work`...")
@@ -287,11 +290,10 @@ class AddCustomerAddressBody(BodyModel):
 
 
 class UpdateCustomerAddressBody(BodyModel):
-    """Any subset of the address fields: one left out keeps its value, null clears one that may be empty."""
+    """Any subset of the address fields. Whether `wilaya_id` may be set or null depends on the country the address
+    has when the body names none: a DZ address always has one, an address abroad none (moving it abroad drops it)."""
 
     partial = True
-    # Moving an address abroad drops its wilaya; one in DZ keeps or changes it (a DZ address always has one).
-    schema_rules = {"anyOf": [IN_DZ_WITH_A_WILAYA, ABROAD_WITHOUT_WILAYA]}
 
     line1: AddressLine = left_out("Street and number.")
     label: Annotated[str, text(addresses.MAX_LABEL)] | None = None
