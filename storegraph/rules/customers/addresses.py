@@ -58,7 +58,7 @@ class AddressChanges:
 
 @dataclass(frozen=True, slots=True)
 class AddressWrite:
-    """What a write touched: the address (``None`` once deleted) and its customer."""
+    """What a write touched: the address (gone, for a delete) and its customer, for the payload to show."""
 
     address_id: int
     customer_id: int
