@@ -24,6 +24,9 @@ ERRORS_BEGIN = (
 )
 END = "<!-- END GENERATED -->"
 
+# Enums longer than this (the ISO country codes) are named by their title rather than listed in a table cell.
+MAX_LISTED_CHOICES = 20
+
 
 class StaleMarkers(ValueError):
     """The guide lacks the marker comments that delimit its generated part."""
@@ -140,10 +143,13 @@ def _id_source(links: Mapping[str, JsonObject]) -> str:
 
 
 def _answer(kind: str, data: JsonObject, schemas: Mapping[str, JsonObject]) -> str:
-    if kind == "list":
+    if kind in ("list", "all"):
         page = schemas[_ref_name(data)]
         item = _ref_name(page["properties"]["items"]["items"])
-        return f'`{{"items": [...], "next_cursor", "has_more"}}` of [`{item}`](#{item.lower()})'
+        link = f"[`{item}`](#{item.lower()})"
+        if kind == "all":
+            return f'all of them, `{{"items": [...], "next_cursor": null, "has_more": false}}` of {link}'
+        return f'`{{"items": [...], "next_cursor", "has_more"}}` of {link}'
     name = _ref_name(data)
     return f"[`{name}`](#{name.lower()})"
 
@@ -248,6 +254,8 @@ def describe(schema: Mapping[str, Any], schemas: Mapping[str, JsonObject]) -> st
 def _describe_kind(kind: Any, schema: Mapping[str, Any], schemas: Mapping[str, JsonObject]) -> str:
     if "enum" in schema:
         values = [value for value in schema["enum"] if value is not None]
+        if len(values) > MAX_LISTED_CHOICES and "title" in schema:  # a standard's codes: named, not listed
+            return f"{schema['title']} (one of {len(values)})"
         return "one of " + ", ".join(f"`{value}`" for value in values)
     if kind == "integer":
         low, high = schema.get("minimum"), schema.get("maximum")

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from storegraph.platform.auth.scopes import Scope
 
-Result = Literal["object", "list"]
+Result = Literal["object", "list", "all"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +21,9 @@ class Endpoint:
       sets ``phone`` in the ``filter`` variable).
     - ``body`` / ``body_var``: the JSON body's model and the variable the body becomes (its field names
       camelCased); ``body_ignored``: body fields that only select the endpoint's behaviour, not input fields.
-    - ``result``: the dotted path in ``data`` to the object (``result_kind="object"``) or connection (``"list"``);
-      a null on that path is ``not_found`` for ``resource``. ``user_errors``: where the payload's userErrors are.
+    - ``result``: the dotted path in ``data`` to the object (``result_kind="object"``), connection (``"list"``)
+      or plain list (``"all"``: a short list answered whole, as one page without a next one); a null on that path
+      is ``not_found`` for ``resource``. ``user_errors``: where the payload's userErrors are.
     - ``fragment``: the REST representation of the result object (rest_compat/representations.py).
     """
 
@@ -50,6 +51,11 @@ class Endpoint:
     def label(self) -> str:
         """How usage reports this endpoint: ``GET /v1/customers/{id}``."""
         return f"{self.method} {self.path}"
+
+    @property
+    def is_list(self) -> bool:
+        """Answers ``{items, next_cursor, has_more}``: a page of a connection, or a plain list whole."""
+        return self.result_kind != "object"
 
     @property
     def is_write(self) -> bool:

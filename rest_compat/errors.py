@@ -50,6 +50,7 @@ _PYDANTIC: dict[str, tuple[str, str]] = {
     "datetime_format": ("invalid", DATETIME_FORMAT),
     "datetime_range": ("out_of_range", DATETIME_RANGE),
     "date_format": ("invalid", "must be a date such as 2026-04-30 (YYYY-MM-DD)"),
+    "country_code": ("invalid", "must be an ISO 3166-1 alpha-2 code in upper case, such as DZ"),
 }
 _NULL = ("blank", "cannot be null")
 _OTHER_TYPE = ("invalid_type", "has the wrong JSON type")

@@ -140,6 +140,8 @@ def rest_data(
     result = _at(data, row.result)
     if result is None:
         raise NotFound(row.resource, resource_id if resource_id is not None else "")
+    if row.result_kind == "all":
+        return {"items": [compiled.convert(item) for item in result], "next_cursor": None, "has_more": False}
     if row.result_kind == "list":
         page_info = result["pageInfo"]
         return {

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Union
 
-from pydantic import BeforeValidator, Field, PlainValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
 from schema.core.scalars import DATETIME_FORMAT, DATETIME_RANGE, DateTimeOutOfRange, parse_datetime
+from storegraph.platform.countries import COUNTRY_CODES
 from storegraph.platform.ids import MAX_ID
 from storegraph.platform.money import MAX_MONEY
 from storegraph.platform.validation import (
@@ -31,6 +32,7 @@ from storegraph.platform.validation import (
     MAX_JSON_INT,
     MIN_JSON_INT,
     WHITESPACE,
+    WILAYAS,
 )
 from storegraph.rules.catalog.landing_pages import SLUG
 from storegraph.rules.catalog.products import MAX_STOCK
@@ -220,6 +222,21 @@ Money = Annotated[
 ]
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK), WHOLE_NUMBER]
 Id = Annotated[int, Field(ge=1, le=MAX_ID), WHOLE_NUMBER]
+
+
+def _country_code(value: str) -> str:
+    if value not in COUNTRY_CODES:
+        raise PydanticCustomError("country_code", "not an ISO 3166-1 alpha-2 code")
+    return value
+
+
+# An ISO 3166-1 alpha-2 code in upper case, as the domain stores it (GraphQL also reads ``dz``).
+Country = Annotated[
+    str,
+    AfterValidator(_country_code),
+    WithJsonSchema({"type": "string", "title": "ISO 3166-1 alpha-2 code", "enum": list(COUNTRY_CODES)}),
+]
+Wilaya = Annotated[int, Field(ge=1, le=WILAYAS, description=f"Algerian wilaya, 1–{WILAYAS}."), WHOLE_NUMBER]
 
 
 # --- times -------------------------------------------------------------------------------------------------------

@@ -113,6 +113,32 @@ CUSTOMER: Shape = {
     "erased_at": "erasedAt",
 }
 
+DELIVERY_ZONE: Shape = {
+    "id": "id",
+    "name": "name",
+    "wilaya_ids": "wilayaIds",
+    "home_fee": "homeFee",
+    "desk_fee": "deskFee",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
+
+CUSTOMER_ADDRESS: Shape = {
+    "id": "id",
+    "label": "label",
+    "line1": "line1",
+    "line2": "line2",
+    "wilaya_id": "wilayaId",
+    "commune": "commune",
+    "postal_code": "postalCode",
+    "country": "country",
+    "phone": "phone",
+    "is_default": "isDefault",
+    "delivery_zone": Obj("deliveryZone", "DeliveryZone"),
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
+
 LANDING_PAGE: Shape = {
     "id": "id",
     "title": "title",
@@ -242,6 +268,10 @@ FRAGMENTS: dict[str, Fragment] = {
     "OrderStatusChange": Fragment("OrderStatusChange", ORDER_STATUS_CHANGE),
     "CustomerSummary": Fragment("Customer", CUSTOMER_SUMMARY),
     "Customer": Fragment("Customer", CUSTOMER),
+    "CustomerAddress": Fragment("CustomerAddress", CUSTOMER_ADDRESS),
+    "DeletedCustomerAddress": Fragment("DeleteCustomerAddressPayload", {"id": "deletedId", "deleted": Const(True)}),
+    "DeliveryZone": Fragment("DeliveryZone", DELIVERY_ZONE),
+    "DeletedDeliveryZone": Fragment("DeleteDeliveryZonePayload", {"id": "deletedId", "deleted": Const(True)}),
     "LandingPage": Fragment("LandingPage", LANDING_PAGE),
     "ApiKey": Fragment("ApiKey", API_KEY),
     "CreatedApiKey": Fragment(

@@ -9,14 +9,16 @@ also says how its object is renamed for REST.
 from __future__ import annotations
 
 from rest_compat.endpoint import Endpoint
-from rest_compat.rows import catalog, customers, keys, orders, stores, tracking, usage, webhooks
+from rest_compat.rows import addresses, catalog, customers, delivery, keys, orders, stores, tracking, usage, webhooks
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *keys.WHOAMI,
     *stores.ROWS,
+    *delivery.ROWS,
     *catalog.PRODUCTS,
     *orders.ROWS,
     *customers.ROWS,
+    *addresses.ROWS,
     *catalog.LANDING_PAGES,
     *keys.ROWS,
     *webhooks.ROWS,

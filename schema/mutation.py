@@ -5,7 +5,9 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from schema.catalog.mutations import LandingPageMutations, ProductMutations
+from schema.customers.address_mutations import CustomerAddressMutations
 from schema.customers.mutations import CustomerMutations
+from schema.delivery.mutations import DeliveryZoneMutations
 from schema.keys.mutations import ApiKeyMutations
 from schema.orders.mutations import OrderMutations
 from schema.stores.mutations import StoreMutations
@@ -23,6 +25,8 @@ Mutation = merge_types(
         WebhookSubscriptionMutations,
         WebhookDeliveryMutations,
         CustomerMutations,
+        CustomerAddressMutations,
+        DeliveryZoneMutations,
         TrackingMutations,
     ),
 )

@@ -20,6 +20,8 @@ from schema.core.connections import Connection
 from schema.customers import reads as customer_reads
 from schema.customers.inputs import CustomerFilter, CustomerSort
 from schema.customers.types import Customer
+from schema.delivery import reads as delivery_reads
+from schema.delivery.types import DeliveryZone
 from schema.keys.types import ApiKey
 from schema.orders import reads as order_reads
 from schema.orders.inputs import OrderFilter, OrderSort
@@ -60,6 +62,10 @@ class Query:
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         return cast("Customer", await customer_reads.customer(info.context, id))
+
+    @strawberry.field(description="The store's delivery zones, oldest first, each with its wilayas and fees.")
+    async def delivery_zones(self, info: Info) -> list[DeliveryZone] | None:
+        return cast("list[DeliveryZone]", await delivery_reads.delivery_zones(info.context))
 
     @strawberry.field(description="Orders, newest first unless sorted otherwise.")
     async def orders(

@@ -1,7 +1,9 @@
 """All models, imported here so that ``Base.metadata`` is complete wherever the package is imported."""
 
+from db.models.address import CustomerAddress
 from db.models.api_key import ApiKey
 from db.models.customer import Customer
+from db.models.delivery_zone import DeliveryZone, ZoneWilaya
 from db.models.idempotency import IdempotencyRecord
 from db.models.job import Job
 from db.models.landing_page import LandingPage
@@ -16,6 +18,8 @@ from db.models.webhook import WebhookDelivery, WebhookSubscription
 __all__ = [
     "ApiKey",
     "Customer",
+    "CustomerAddress",
+    "DeliveryZone",
     "EventCount",
     "IdempotencyRecord",
     "Job",
@@ -31,4 +35,5 @@ __all__ = [
     "UsageCounter",
     "WebhookDelivery",
     "WebhookSubscription",
+    "ZoneWilaya",
 ]

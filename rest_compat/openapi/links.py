@@ -43,7 +43,7 @@ def links(rows: Sequence[Endpoint], schemas: Mapping[str, JsonObject]) -> dict[s
             continue
         if "id" not in schemas[source.fragment].get("properties", {}):
             raise DocumentError(f"{source.name} answers {source.fragment}, which has no id for its links")
-        which = "the first item's" if source.result_kind == "list" else "its"
+        which = "the first item's" if source.is_list else "its"
         found[source.name] = {
             target.name: {
                 "operationId": target.name,
@@ -61,7 +61,7 @@ def _named_item(row: Endpoint) -> tuple[str, str] | None:
         return None
     if row.path.endswith(ITEM):
         return (row.path, "$response.body#/data/id") if row.result_kind == "object" else None
-    if row.result_kind == "list":
+    if row.is_list:
         return f"{row.path}{ITEM}", "$response.body#/data/items/0/id"
     if row.method == "POST":
         return f"{row.path}{ITEM}", "$response.body#/data/id"

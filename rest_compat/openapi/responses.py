@@ -24,9 +24,10 @@ def success_response(
     row: Endpoint, fragments: Fragments, components: Components, example: Example | None
 ) -> JsonObject:
     item = _fragment_schema(fragments, components, row.fragment)
-    if row.result_kind == "list":
+    if row.is_list:
+        whole = row.result_kind == "all"
         data = components.add(
-            f"{row.fragment}Page",
+            f"{row.fragment}{'List' if whole else 'Page'}",
             {
                 "type": "object",
                 "required": ["items", "next_cursor", "has_more"],
@@ -35,13 +36,15 @@ def success_response(
                     "items": {"type": "array", "items": item},
                     "next_cursor": {
                         "type": ["string", "null"],
-                        "description": "Pass as `cursor` for the next page; null on the last page.",
+                        "description": "Always null: the list is answered whole."
+                        if whole
+                        else "Pass as `cursor` for the next page; null on the last page.",
                     },
-                    "has_more": {"type": "boolean"},
+                    "has_more": {"type": "boolean", **({"description": "Always false."} if whole else {})},
                 },
             },
         )
-        described = f"A page of {row.fragment} objects"
+        described = f"All the {row.fragment} objects" if whole else f"A page of {row.fragment} objects"
     else:
         data = item
         described = f"The {row.fragment} object"

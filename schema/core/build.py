@@ -24,6 +24,7 @@ from schema.core.permissions import install_scope_guards
 from schema.core.scalars import SCALAR_MAP
 from schema.core.usage_label import UsageLabel
 from schema.customers import reads as customer_reads
+from schema.delivery import reads as delivery_reads
 from schema.mutation import Mutation
 from schema.orders import reads as order_reads
 from schema.query import Query
@@ -90,7 +91,12 @@ def build_schema(
     )
     install_scope_guards(schema._schema)
     install_fast_leaves(schema._schema)
-    batched = {**customer_reads.BATCHED, **order_reads.BATCHED, **catalog_reads.BATCHED}
+    batched = {
+        **customer_reads.BATCHED,
+        **order_reads.BATCHED,
+        **catalog_reads.BATCHED,
+        **delivery_reads.BATCHED,
+    }
     tables = CompilerTables(schema._schema, schema.schema_converter, batched)
     schema.compiled = CompiledExecution(tables, documents.limits.cache_bytes)
     return schema

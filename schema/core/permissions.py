@@ -42,6 +42,10 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "RedeliverWebhookPayload": (Scope.WEBHOOKS_WRITE, ("deliveryId", "userErrors")),
     "CustomerPayload": (Scope.CUSTOMERS_WRITE, ("userErrors",)),
     "EraseCustomerPayload": (Scope.CUSTOMERS_ERASE, ("erasedId", "userErrors")),
+    "CustomerAddressPayload": (Scope.CUSTOMERS_WRITE, ("userErrors",)),
+    "DeleteCustomerAddressPayload": (Scope.CUSTOMERS_WRITE, ("deletedId", "userErrors")),
+    "DeliveryZonePayload": (Scope.STORE_WRITE, ("userErrors",)),
+    "DeleteDeliveryZonePayload": (Scope.STORE_WRITE, ("deletedId", "userErrors")),
     "Viewer": (AUTHENTICATED, ("keyId", "keyType", "env", "scopes", "storeId", "storeName", "plan")),
     "PageInfo": (AUTHENTICATED, ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")),
     "Store": (
@@ -94,7 +98,30 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
             "erasedAt",
             "createdAt",
             "updatedAt",
+            "addresses",
+            "defaultAddress",
         ),
+    ),
+    "CustomerAddress": (
+        Scope.CUSTOMERS_READ,
+        (
+            "id",
+            "label",
+            "line1",
+            "line2",
+            "wilayaId",
+            "commune",
+            "postalCode",
+            "country",
+            "phone",
+            "isDefault",
+            "createdAt",
+            "updatedAt",
+        ),
+    ),
+    "DeliveryZone": (
+        Scope.STORE_READ,
+        ("id", "name", "wilayaIds", "homeFee", "deskFee", "createdAt", "updatedAt"),
     ),
     "CustomerConnection": (Scope.CUSTOMERS_READ, _CONNECTION_FIELDS),
     "CustomerEdge": (Scope.CUSTOMERS_READ, _EDGE_FIELDS),
@@ -292,6 +319,21 @@ FIELD_SCOPES: dict[str, str] = {
     "CustomerPayload.customer": Scope.CUSTOMERS_READ,
     "Mutation.eraseCustomer": Scope.CUSTOMERS_ERASE,
     "EraseCustomerPayload.customer": Scope.CUSTOMERS_READ,
+    # An address's zone is part of the address (GET /v1/customers/{id}/addresses needs customers:read); the
+    # store's zones (Query.deliveryZones) still need store:read.
+    "CustomerAddress.deliveryZone": Scope.CUSTOMERS_READ,
+    "Mutation.addCustomerAddress": Scope.CUSTOMERS_WRITE,
+    "Mutation.updateCustomerAddress": Scope.CUSTOMERS_WRITE,
+    "Mutation.deleteCustomerAddress": Scope.CUSTOMERS_WRITE,
+    "Mutation.setDefaultCustomerAddress": Scope.CUSTOMERS_WRITE,
+    "CustomerAddressPayload.address": Scope.CUSTOMERS_READ,
+    "CustomerAddressPayload.customer": Scope.CUSTOMERS_READ,
+    "DeleteCustomerAddressPayload.customer": Scope.CUSTOMERS_READ,
+    "Query.deliveryZones": Scope.STORE_READ,
+    "Mutation.createDeliveryZone": Scope.STORE_WRITE,
+    "Mutation.updateDeliveryZone": Scope.STORE_WRITE,
+    "Mutation.deleteDeliveryZone": Scope.STORE_WRITE,
+    "DeliveryZonePayload.deliveryZone": Scope.STORE_READ,
     "Mutation.trackSignup": Scope.TRACKING_WRITE,
     "Mutation.trackEvents": Scope.TRACKING_WRITE,
     "Query.signups": Scope.CUSTOMERS_READ,
@@ -299,8 +341,9 @@ FIELD_SCOPES: dict[str, str] = {
 }
 
 
-# The fields that show objects of another scope under their own scope, by design (see ``Customer.orders``).
-READ_THROUGH: frozenset[str] = frozenset({"Customer.orders"})
+# The fields that show objects of another scope under their own scope, by design (see ``Customer.orders`` and
+# ``CustomerAddress.deliveryZone``).
+READ_THROUGH: frozenset[str] = frozenset({"Customer.orders", "CustomerAddress.deliveryZone"})
 
 
 class UnclassifiedFieldError(RuntimeError):

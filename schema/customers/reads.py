@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from resolvers.addresses import address_books, default_of
 from resolvers.core.context import Context
 from resolvers.core.pages import PageSource
 from resolvers.customers import customers_orders_pages, customers_page, get_customer
+from resolvers.delivery import zones_of_wilayas
 from schema.core.compiled.plan import BatchedField, root_field
 from schema.customers.inputs import CustomerFilter, CustomerSort, customer_condition, customer_ordering
 from schema.orders.inputs import OrderFilter, order_condition
@@ -40,9 +42,30 @@ async def orders_of_customers(context: Context, parents: Sequence[Any], argument
     return await customers_orders_pages(context, ids, first, after, order_condition(filter))
 
 
+async def addresses_of_customers(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
+    """``Customer.addresses`` for every customer of a level, in the one statement its DataLoader batches them into."""
+    return list(await address_books(context, [int(parent.id) for parent in parents]))
+
+
+async def default_addresses_of_customers(
+    context: Context, parents: Sequence[Any], _arguments: dict[str, Any]
+) -> list[Any]:
+    """``Customer.defaultAddress``: from the same books (no statement when ``addresses`` loaded them already)."""
+    return [default_of(book) for book in await address_books(context, [int(parent.id) for parent in parents])]
+
+
+async def zones_of_addresses(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
+    """``CustomerAddress.deliveryZone`` for every address of a level, from the one load of the store's zones."""
+    return list(await zones_of_wilayas(context, [parent.wilaya_id for parent in parents]))
+
+
 BATCHED: dict[str, BatchedField] = {
     # Each selection of the list runs its own statement; customers by id are batched by a DataLoader.
     "Query.customers": root_field(customers, across_fields=False),
     "Query.customer": root_field(customer, across_fields=True),
     "Customer.orders": BatchedField(orders_of_customers),
+    # Through the request's loaders (books by customer, the store's zones), which the fields' resolvers share.
+    "Customer.addresses": BatchedField(addresses_of_customers),
+    "Customer.defaultAddress": BatchedField(default_addresses_of_customers),
+    "CustomerAddress.deliveryZone": BatchedField(zones_of_addresses),
 }

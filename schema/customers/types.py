@@ -4,10 +4,12 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
+from resolvers.addresses import address_books, default_of
 from resolvers.core.context import Info
 from resolvers.customers import customer_orders_page
 from schema.core.connections import Connection
 from schema.core.scalars import DateTime, Money
+from schema.customers.addresses import CustomerAddress
 from schema.orders.inputs import OrderFilter, order_condition
 
 if TYPE_CHECKING:
@@ -52,6 +54,16 @@ class Customer:
     ) -> Connection[Annotated[Order, strawberry.lazy("schema.orders.types")]] | None:
         page = await customer_orders_page(info.context, int(self.id), first, after, order_condition(filter))
         return cast("Connection[Order]", page)
+
+    @strawberry.field(description="The address book, at most 20: the default first, then newest first.")
+    async def addresses(self, info: Info) -> list[CustomerAddress]:
+        [book] = await address_books(info.context, [int(self.id)])
+        return cast("list[CustomerAddress]", book)
+
+    @strawberry.field(description="The default address; null when the customer has none.")
+    async def default_address(self, info: Info) -> CustomerAddress | None:
+        [book] = await address_books(info.context, [int(self.id)])
+        return cast("CustomerAddress | None", default_of(book))
 
 
 __all__ = ["Customer"]

@@ -206,3 +206,15 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     HOME: ("Petit modèle", "Grand modèle"),
     GROCERY: ("Boîte cadeau",),
 }
+
+# The demo store's delivery zones: every wilaya in one, with the home and stop-desk fees (DZD) Algerian shops
+# publish, cheapest in Algiers and dearest in the far south.
+DELIVERY_ZONES: tuple[tuple[str, tuple[int, ...], int, int], ...] = (
+    ("Alger", (16,), 400, 200),
+    ("Centre", (9, 10, 15, 26, 35, 42, 44), 500, 300),
+    ("Est", (4, 5, 6, 12, 18, 19, 21, 23, 24, 25, 34, 36, 40, 41, 43), 600, 350),
+    ("Ouest", (2, 13, 14, 20, 22, 27, 29, 31, 38, 46, 48), 600, 350),
+    ("Hauts Plateaux", (3, 17, 28, 32, 45), 700, 400),
+    ("Sud", (7, 30, 39, 47, 51, 55, 57, 58), 850, 500),
+    ("Grand Sud", (1, 8, 11, 33, 37, 49, 50, 52, 53, 54, 56), 1100, 650),
+)

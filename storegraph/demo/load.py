@@ -12,11 +12,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Customer, Order, OrderItem, OrderStatusChange, Product
+from db.models import Customer, CustomerAddress, DeliveryZone, Order, OrderItem, OrderStatusChange, Product, ZoneWilaya
 from db.queries.bulk import insert_returning_ids, insert_rows
 from db.queries.keys import create_api_key
 from db.queries.stores import create_store, delete_stores, marked_store_ids
 from db.session import begin_write
+from storegraph.demo import addresses
 from storegraph.demo.draw import _generate
 from storegraph.demo.records import _Customer, _Line, _Order, _Product, _Step
 from storegraph.platform.auth.key_format import KeyEnv, KeyType
@@ -69,6 +70,7 @@ async def build_demo(
             await _insert_products(session, store.id, data.products, bar)
             await _insert_customers(session, store.id, data.customers, bar)
             await _insert_orders(session, store.id, data.orders, bar)
+            await _insert_books(session, store.id, data.customers, random.Random(seed + 1))
         await session.commit()
     return DemoStore(store_id=store.id, key=key, dropped=tuple(dropped))
 
@@ -125,6 +127,15 @@ async def _insert_orders(session: AsyncSession, store_id: int, book: Sequence[_O
         await insert_rows(session, OrderItem, items)
         await insert_rows(session, OrderStatusChange, history)
         bar.advance(task, len(chunk))
+
+
+async def _insert_books(session: AsyncSession, store_id: int, people: Sequence[_Customer], rng: random.Random) -> None:
+    """The store's delivery zones (every wilaya in one) and some customers' address books."""
+    zone_ids = await insert_returning_ids(session, DeliveryZone, addresses.zone_rows(store_id), key="name")
+    await insert_rows(session, ZoneWilaya, addresses.zone_wilaya_rows(store_id, zone_ids))
+    books = addresses.address_rows(rng, store_id, people)
+    for chunk in _chunks(books):
+        await insert_rows(session, CustomerAddress, list(chunk))
 
 
 def _product_row(store_id: int, product: _Product) -> dict[str, Any]:

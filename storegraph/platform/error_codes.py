@@ -57,7 +57,8 @@ CODES: dict[str, ErrorCode] = {
     ),
     "conflict": ErrorCode(
         409,
-        "a unique field is taken (a SKU in the store)",
+        "a unique field is taken (a SKU in the store, a wilaya another delivery zone of the store holds), or the "
+        "resource is full (a customer's address book holds 20 addresses)",
         user_error=True,
     ),
     "invalid_status_transition": ErrorCode(

@@ -152,9 +152,9 @@ class CustomerBanned(ApiError):
 class CustomerErased(ApiError):
     code = "customer_erased"
 
-    def __init__(self, customer_id: int) -> None:
+    def __init__(self, customer_id: int, *, field: str = "id") -> None:
         super().__init__(f"Customer {customer_id} was erased; an erased customer cannot be changed.")
-        self.field = "id"
+        self.field = field
 
 
 class InsufficientStock(ApiError):

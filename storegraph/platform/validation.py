@@ -174,5 +174,9 @@ class Problems:
         return True
 
 
+# Algeria's wilayas are numbered 1 to WILAYAS.
+WILAYAS = 58
+
+
 def check_wilaya(problems: Problems, field: str, wilaya_id: int | None) -> None:
-    problems.integer_range(field, wilaya_id, minimum=1, maximum=58)
+    problems.integer_range(field, wilaya_id, minimum=1, maximum=WILAYAS)

@@ -19,11 +19,21 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.migrate import upgrade_to_head
-from db.models import ApiKey, Customer, Order, OrderItem, OrderStatusChange, Product
+from db.models import (
+    ApiKey,
+    Customer,
+    CustomerAddress,
+    DeliveryZone,
+    Order,
+    OrderItem,
+    OrderStatusChange,
+    Product,
+    ZoneWilaya,
+)
 from db.session import create_engine, create_sessionmaker
 from storegraph.demo import DemoStore, build_demo
 from storegraph.platform.auth.key_format import KeyEnv, KeyType, parse_platform_key
@@ -265,3 +275,32 @@ async def test_some_customers_are_archived_after_their_last_order(demo):
     assert rows
     assert all(row.last is None or row.archived_at > row.last for row in rows)
     assert all(row.updated_at >= row.archived_at for row in rows)
+
+
+async def test_every_wilaya_is_in_exactly_one_delivery_zone_whose_home_fee_is_over_its_desk_fee(demo):
+    store_id = demo.store.store_id
+    wilayas = await demo.rows(select(ZoneWilaya.wilaya_id).where(ZoneWilaya.store_id == store_id))
+    zones = await demo.rows(
+        select(DeliveryZone.name, DeliveryZone.home_fee, DeliveryZone.desk_fee).where(DeliveryZone.store_id == store_id)
+    )
+
+    assert sorted(wilaya for (wilaya,) in wilayas) == list(range(1, 59))
+    assert len(zones) >= 6
+    assert all(home > desk > 0 for _name, home, desk in zones)
+
+
+async def test_some_customers_have_address_books_each_with_one_default(demo):
+    store_id = demo.store.store_id
+    books = await demo.rows(
+        select(
+            CustomerAddress.customer_id,
+            func.count().label("addresses"),
+            func.sum(case((CustomerAddress.is_default.is_(True), 1), else_=0)).label("defaults"),
+        )
+        .where(CustomerAddress.store_id == store_id)
+        .group_by(CustomerAddress.customer_id)
+    )
+
+    assert 0 < len(books) < SIZE["customers"]
+    assert any(row.addresses == 2 for row in books)
+    assert all(row.defaults == 1 and row.addresses <= 2 for row in books)

@@ -66,6 +66,13 @@ DOMAIN_HOMES = {
         "db/queries/tracking.py",
         "storegraph/rules/tracking",
     ),
+    "delivery": (
+        "schema/delivery",
+        "resolvers/delivery.py",
+        "rest_compat/rows/delivery.py",
+        "db/queries/delivery.py",
+        "storegraph/rules/delivery.py",
+    ),
     "usage": ("schema/usage", "resolvers/usage.py", "rest_compat/rows/usage.py", "db/queries/usage.py"),
 }
 

@@ -178,6 +178,12 @@ async def test_after_erasure_no_response_row_or_queued_payload_holds_the_custome
             headers=write_headers(key, "confirm-1"),
         )
         assert confirmed.status_code == 200, confirmed.text
+        address = await client.post(
+            f"/v1/customers/{customer_id}/addresses",
+            json={"line1": f"Villa {person.last_name}", "wilaya_id": 16, "phone": person.phone},
+            headers=write_headers(key, "address-1"),
+        )
+        assert address.status_code == 201, address.text
         signup = {"email": person.email.upper(), "phone": person.phone, "name": person.first_name}
         assert (
             await post_signed(client, "/v1/signups", public, {**signup, "metadata": {"n": person.last_name}})
@@ -200,6 +206,7 @@ async def test_after_erasure_no_response_row_or_queued_payload_holds_the_custome
             await client.get(f"/v1/customers/{customer_id}", headers=key.headers),
             await client.get("/v1/customers?is_archived=true", headers=key.headers),
             await client.get(f"/v1/customers/{customer_id}/orders", headers=key.headers),
+            await client.get(f"/v1/customers/{customer_id}/addresses", headers=key.headers),
             await client.get(f"/v1/orders/{first['order']['id']}", headers=key.headers),
             await client.get(f"/v1/orders/{second['order']['id']}", headers=key.headers),
             await client.get("/v1/orders", headers=key.headers),
@@ -435,3 +442,19 @@ async def test_an_erasure_that_fails_half_way_changes_nothing(session, gql, sess
 
     assert user_errors(payload, "eraseCustomer") == [("id", "invalid")]
     assert await database_dump(sessionmaker) == before
+
+
+async def test_an_erased_customer_gets_no_new_address(session, gql, sessionmaker, shop):
+    store, key, _product = shop
+    customer = await create_customer(session, store)
+    await session.commit()
+    succeeded(await gql.query(ERASE, {"id": str(customer.id)}, headers=key.headers), "eraseCustomer")
+    document = (
+        'mutation($id: ID!) { addCustomerAddress(input: {customerId: $id, line1: "5 Rue Didouche", wilayaId: 16}) '
+        "{ address { id } userErrors { field code } } }"
+    )
+
+    payload = await gql.query(document, {"id": str(customer.id)}, headers=key.headers)
+
+    assert user_errors(payload, "addCustomerAddress") == [("customerId", "customer_erased")]
+    assert payload["data"]["addCustomerAddress"]["address"] is None

@@ -117,6 +117,15 @@ def test_a_plain_list_of_objects_costs_as_one_object():
     assert cost('{ order(id: "1") { items { product { id } } statusHistory { toStatus } } }') == 1 + 2 + 1
 
 
+def test_an_address_book_with_its_zones_costs_as_objects_per_customer():
+    document = "{ customers(first: 20) { nodes { addresses { deliveryZone { name } } defaultAddress { id } } } }"
+    assert cost(document) == 1 + 20 * (1 + (1 + 1) + 1)
+
+
+def test_the_stores_delivery_zones_cost_as_one_object():
+    assert cost("{ deliveryZones { id wilayaIds homeFee } }") == 1
+
+
 def test_named_and_inline_fragments_are_followed():
     document = """
     fragment Orders on Customer { orders(first: 4) { nodes { id } } }

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import Base
 from db.models import (
     Customer,
+    CustomerAddress,
+    DeliveryZone,
     LandingPage,
     Order,
     OrderItem,
@@ -18,6 +20,7 @@ from db.models import (
     Product,
     Store,
     WebhookSubscription,
+    ZoneWilaya,
 )
 from db.queries.keys import create_api_key
 from db.queries.stores import create_store as create_store_row
@@ -244,3 +247,48 @@ def principal(
         plan=plan,
         phone_region="DZ",
     )
+
+
+async def create_address(
+    session: AsyncSession,
+    customer: Customer,
+    *,
+    wilaya_id: int | None = 16,
+    country: str = "DZ",
+    is_default: bool = False,
+    line1: str | None = None,
+    created_at: datetime | None = None,
+) -> CustomerAddress:
+    """An address row as written (no book rule applied: the caller says which one is the default)."""
+    address = CustomerAddress(
+        store_id=customer.store_id,
+        customer_id=customer.id,
+        label="Home",
+        line1=line1 or f"{_next()} Rue Didouche Mourad",
+        wilaya_id=wilaya_id,
+        commune="Alger Centre",
+        country=country,
+        is_default=is_default,
+        created_at=created_at or utcnow(),
+        updated_at=created_at or utcnow(),
+    )
+    session.add(address)
+    await session.flush()
+    return address
+
+
+async def create_zone(
+    session: AsyncSession,
+    store: Store,
+    wilaya_ids: list[int],
+    *,
+    name: str | None = None,
+    home_fee: int = 600,
+    desk_fee: int = 400,
+) -> DeliveryZone:
+    zone = DeliveryZone(store_id=store.id, name=name or f"Zone {_next()}", home_fee=home_fee, desk_fee=desk_fee)
+    session.add(zone)
+    await session.flush()
+    session.add_all(ZoneWilaya(store_id=store.id, zone_id=zone.id, wilaya_id=wilaya) for wilaya in wilaya_ids)
+    await session.flush()
+    return zone

@@ -125,6 +125,12 @@ def _free_form(field: str) -> tuple[Refusal, ...]:
     return (*nested, too_large)
 
 
+_PHONE = Refusal(
+    "validation_error",
+    field="phone",
+    detail_code="invalid_phone",
+    reason="whether a string is a phone number is the numbering plan's to say",
+)
 EXPECTED_REFUSALS: dict[str, tuple[Refusal, ...]] = {
     **{
         label: (
@@ -155,16 +161,22 @@ EXPECTED_REFUSALS: dict[str, tuple[Refusal, ...]] = {
             reason="which status and payment status an order may take depends on the ones it has",
         ),
     ),
-    "POST /v1/signups": (
-        *_free_form("metadata"),
-        Refusal(
-            "validation_error",
-            field="phone",
-            detail_code="invalid_phone",
-            reason="whether a string is a phone number is the numbering plan's to say",
+    "POST /v1/signups": (*_free_form("metadata"), _PHONE),
+    "PATCH /v1/store": (*_free_form("metadata"), *_free_form("settings")),
+    "POST /v1/customers/{id}/addresses": (_PHONE,),
+    "PATCH /v1/customers/{id}/addresses/{address_id}": (
+        _PHONE,
+        *(
+            Refusal(
+                "validation_error",
+                field="wilaya_id",
+                detail_code=code,
+                reason="a body without a country is judged by the country the address has: a DZ address needs a "
+                "wilaya, one abroad has none",
+            )
+            for code in ("blank", "invalid")
         ),
     ),
-    "PATCH /v1/store": (*_free_form("metadata"), *_free_form("settings")),
     "POST /v1/events": (
         *_free_form("properties"),
         Refusal(

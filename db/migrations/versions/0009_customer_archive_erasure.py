@@ -1,7 +1,7 @@
 """customers: archived_at and erased_at, and the keyset indexes split into live and archived partial indexes
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2027-01-10
 
 Every customer list shows either the live customers (``archived_at IS NULL``, the default) or the archived ones.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -141,6 +141,12 @@ TABLES: tuple[TableRule, ...] = (
         why="tracked signups with the customer's phone or email; counted, source and campaign stay",
     ),
     TableRule(
+        "customer_addresses",
+        Match.CUSTOMER_ID,
+        Action.DELETE,
+        why="the customer's address book is nothing but personal data",
+    ),
+    TableRule(
         "webhook_deliveries",
         Match.CUSTOMER_EVENTS,
         Action.SCRUB,
@@ -201,6 +207,8 @@ KEPT: dict[str, tuple[str, str]] = {
         "id store_id url events secret is_active disabled_reason failing_since created_at updated_at",
         "the merchant's endpoints",
     ),
+    "delivery_zones": ("id store_id name home_fee desk_fee created_at updated_at", "the store's delivery fees"),
+    "zone_wilayas": ("zone_id wilaya_id store_id", "which provinces a zone covers"),
     "usage_counters": ("owner owner_id counter period count expires_at", "request counts"),
     "idempotency_records": (
         "scope_key fingerprint owner sealed expires_at",

@@ -10,10 +10,10 @@ from db.queries.customers import lock_customer
 from storegraph.platform.errors import CustomerErased, NotFound
 
 
-async def owned_customer(session: AsyncSession, store_id: int, customer_id: int) -> Customer:
+async def owned_customer(session: AsyncSession, store_id: int, customer_id: int, *, field: str = "id") -> Customer:
     customer = await lock_customer(session, store_id, customer_id)
     if customer is None:
-        raise NotFound("Customer", customer_id)
+        raise NotFound("Customer", customer_id, field=field)
     if customer.erased_at is not None:
-        raise CustomerErased(customer_id)
+        raise CustomerErased(customer_id, field=field)
     return customer

@@ -1,5 +1,6 @@
-"""Checkout (``placeOrder``): prices from the catalogue, customer dedup on (store, normalised phone), atomic
-stock and totals, a unique order number, the status history's first step and the ``order.created`` event."""
+"""Checkout (``placeOrder``): prices from the catalogue, the delivery fee of the zone holding the order's wilaya,
+customer dedup on (store, normalised phone), atomic stock and totals, a unique order number, the status history's
+first step and the ``order.created`` event."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from storegraph.platform.timestamps import utcnow
 from storegraph.platform.validation import Problems, check_wilaya
 from storegraph.rules.catalog.stock import take_stock
 from storegraph.rules.customers.fraud import refresh_fraud_score
+from storegraph.rules.delivery import zone_delivery_fee
 from storegraph.rules.event_bodies import order_data
 from storegraph.rules.outbox import EventName, record_event
 from storegraph.rules.statuses import DeliveryType, OrderStatus, PaymentMethod, PaymentStatus, ProductStatus
@@ -82,7 +84,9 @@ async def place_order(
     products = await _products(session, store_id, quantities, positions)
     await _refuse_banned(session, store_id, buyer.phone)
     subtotal = sum(products[pid].price * quantity for pid, quantity in quantities.items())
-    delivery_fee = _delivery_fee(store.settings, request.delivery_type)
+    delivery_fee = await zone_delivery_fee(session, store_id, buyer.wilaya_id, request.delivery_type)
+    if delivery_fee is None:
+        delivery_fee = _delivery_fee(store.settings, request.delivery_type)
     total = subtotal + delivery_fee
     if not is_money(total):
         raise ValidationFailed.single("lines", "out_of_range", f"an order total must be at most {MAX_MONEY}")
@@ -210,7 +214,8 @@ async def _refuse_banned(session: AsyncSession, store_id: int, phone: str) -> No
 
 
 def _delivery_fee(settings: dict[str, Any], delivery_type: DeliveryType) -> int:
-    """The store's fee for the delivery type from ``settings.delivery_fees``; free when not configured."""
+    """The store's fee for the delivery type from ``settings.delivery_fees``, for a wilaya no delivery zone holds;
+    free when not configured."""
     fees = settings.get("delivery_fees") if isinstance(settings, dict) else None
     fee = fees.get(delivery_type.value) if isinstance(fees, dict) else None
     # Settings written before fees were validated may hold anything; such a fee counts as free.
