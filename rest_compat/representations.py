@@ -98,6 +98,8 @@ CUSTOMER_SUMMARY: Shape = {
     "total_orders": "totalOrders",
     "total_spent": "totalSpent",
     "is_banned": "isBanned",
+    "tags": "tags",
+    "accepts_marketing": "acceptsMarketing",
     "created_at": "createdAt",
     "updated_at": "updatedAt",
 }
@@ -109,6 +111,11 @@ CUSTOMER: Shape = {
     "notes": "notes",
     "fraud_score": "fraudScore",
     "last_order_at": "lastOrderAt",
+    "gender": "gender",
+    "birth_date": "birthDate",
+    "locale": "locale",
+    "dial_code": "dialCode",
+    "metadata": "metadata",
 }
 
 LANDING_PAGE: Shape = {

@@ -17,6 +17,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *catalog.PRODUCTS,
     *orders.ROWS,
     *customers.ROWS,
+    *customers.PROFILE,
     *catalog.LANDING_PAGES,
     *keys.ROWS,
     *webhooks.ROWS,

@@ -6,6 +6,7 @@ from strawberry.tools import merge_types
 
 from schema.catalog.mutations import LandingPageMutations, ProductMutations
 from schema.customers.mutations import CustomerMutations
+from schema.customers.profile_mutations import CustomerProfileMutations
 from schema.keys.mutations import ApiKeyMutations
 from schema.orders.mutations import OrderMutations
 from schema.stores.mutations import StoreMutations
@@ -23,6 +24,7 @@ Mutation = merge_types(
         WebhookSubscriptionMutations,
         WebhookDeliveryMutations,
         CustomerMutations,
+        CustomerProfileMutations,
         TrackingMutations,
     ),
 )

@@ -19,7 +19,7 @@ from schema.catalog.types import LandingPage, Product
 from schema.core.connections import Connection
 from schema.customers import reads as customer_reads
 from schema.customers.inputs import CustomerFilter, CustomerSort
-from schema.customers.types import Customer
+from schema.customers.types import Customer, CustomerTag
 from schema.keys.types import ApiKey
 from schema.orders import reads as order_reads
 from schema.orders.inputs import OrderFilter, OrderSort
@@ -60,6 +60,10 @@ class Query:
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         return cast("Customer", await customer_reads.customer(info.context, id))
+
+    @strawberry.field(description="The store's customer tags with their counts, in alphabetical order ignoring case.")
+    async def customer_tags(self, info: Info) -> list[CustomerTag]:
+        return cast("list[CustomerTag]", await customer_reads.store_customer_tags(info.context))
 
     @strawberry.field(description="Orders, newest first unless sorted otherwise.")
     async def orders(

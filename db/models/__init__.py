@@ -1,7 +1,7 @@
 """All models, imported here so that ``Base.metadata`` is complete wherever the package is imported."""
 
 from db.models.api_key import ApiKey
-from db.models.customer import Customer
+from db.models.customer import Customer, CustomerTag
 from db.models.idempotency import IdempotencyRecord
 from db.models.job import Job
 from db.models.landing_page import LandingPage
@@ -16,6 +16,7 @@ from db.models.webhook import WebhookDelivery, WebhookSubscription
 __all__ = [
     "ApiKey",
     "Customer",
+    "CustomerTag",
     "EventCount",
     "IdempotencyRecord",
     "Job",

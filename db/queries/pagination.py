@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, or_, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
@@ -19,13 +19,18 @@ class Ordering:
 
     Equal by name (``orders.created_at:desc``): SQLAlchemy columns overload ``==`` to build SQL, so the
     dataclass default would not give a usable equality for DataLoader keys.
+
+    A ``nullable`` column sorts its nulls as larger than any value (last ascending, first descending), as a
+    PostgreSQL index orders them: a plain (store_id, column, id) index then serves both directions on both
+    databases (SQLite reads NULLS LAST from its index too).
     """
 
     name: str
     column: QueryableAttribute[Any]
     id_column: QueryableAttribute[Any]
     descending: bool
-    kind: type  # int or datetime: how a cursor's JSON value is read back
+    kind: type  # int, str or datetime: how a cursor's JSON value is read back
+    nullable: bool = False
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Ordering) and other.name == self.name
@@ -39,23 +44,35 @@ class Ordering:
 
     def order_by(self) -> tuple[UnaryExpression[Any], UnaryExpression[Any]]:
         if self.descending:
-            return self.column.desc(), self.id_column.desc()
-        return self.column.asc(), self.id_column.asc()
+            first = self.column.desc().nulls_first() if self.nullable else self.column.desc()
+            return first, self.id_column.desc()
+        last = self.column.asc().nulls_last() if self.nullable else self.column.asc()
+        return last, self.id_column.asc()
 
     def after(self, values: list[Any]) -> ColumnElement[bool]:
         """Rows strictly after the row whose (sort value, id) is ``values``."""
         sort_value, row_id = self.parse(values)
+        if sort_value is None:
+            # Among the nulls only the id orders; descending, every row with a value comes after them.
+            same = and_(self.column.is_(None), self.id_column < row_id if self.descending else self.id_column > row_id)
+            return or_(same, self.column.is_not(None)) if self.descending else same
         row = tuple_(self.column, self.id_column)
         bound = tuple_(sort_value, row_id)
-        return row < bound if self.descending else row > bound
+        if self.descending:
+            return row < bound
+        return or_(row > bound, self.column.is_(None)) if self.nullable else row > bound
 
     def parse(self, values: list[Any]) -> tuple[Any, int]:
         raw_sort, raw_id = values
         if not isinstance(raw_id, int) or isinstance(raw_id, bool):
             raise InvalidCursor()
         try:
+            if raw_sort is None and self.nullable:
+                return None, raw_id
             if self.kind is datetime and isinstance(raw_sort, str):
                 return datetime.fromisoformat(raw_sort), raw_id
+            if self.kind is str and isinstance(raw_sort, str):
+                return raw_sort, raw_id
             if self.kind is int and isinstance(raw_sort, int) and not isinstance(raw_sort, bool):
                 return raw_sort, raw_id
         except ValueError:

@@ -10,7 +10,14 @@ from sqlalchemy import Row
 
 from resolvers.core.context import Context
 from resolvers.core.pages import PageSource
-from resolvers.customers import customers_orders_pages, customers_page, get_customer
+from resolvers.customers import (
+    customer_tags,
+    customers_orders_pages,
+    customers_page,
+    dial_code,
+    get_customer,
+    tags_of_customers,
+)
 from schema.core.compiled.plan import BatchedField, root_field
 from schema.customers.inputs import CustomerFilter, CustomerSort, customer_condition, customer_ordering
 from schema.orders.inputs import OrderFilter, order_condition
@@ -40,9 +47,26 @@ async def orders_of_customers(context: Context, parents: Sequence[Any], argument
     return await customers_orders_pages(context, ids, first, after, order_condition(filter))
 
 
+async def tags_of(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
+    """``Customer.tags`` for every customer of a level, in one statement."""
+    return list(await tags_of_customers(context, [int(parent.id) for parent in parents]))
+
+
+async def dial_codes_of(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
+    """``Customer.dialCode``, read off each customer's phone: no statement."""
+    return [dial_code(context, parent.phone) for parent in parents]
+
+
+async def store_customer_tags(context: Context) -> list[Row[Any]]:
+    return await customer_tags(context)
+
+
 BATCHED: dict[str, BatchedField] = {
     # Each selection of the list runs its own statement; customers by id are batched by a DataLoader.
     "Query.customers": root_field(customers, across_fields=False),
     "Query.customer": root_field(customer, across_fields=True),
     "Customer.orders": BatchedField(orders_of_customers),
+    "Customer.tags": BatchedField(tags_of),
+    "Customer.dialCode": BatchedField(dial_codes_of),
+    "Query.customerTags": root_field(store_customer_tags, across_fields=False),
 }
