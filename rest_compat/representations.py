@@ -98,8 +98,6 @@ CUSTOMER_SUMMARY: Shape = {
     "total_orders": "totalOrders",
     "total_spent": "totalSpent",
     "is_banned": "isBanned",
-    "tags": "tags",
-    "accepts_marketing": "acceptsMarketing",
     "created_at": "createdAt",
     "updated_at": "updatedAt",
 }
@@ -111,6 +109,9 @@ CUSTOMER: Shape = {
     "notes": "notes",
     "fraud_score": "fraudScore",
     "last_order_at": "lastOrderAt",
+    # The profile; the list keeps seed 000's item shape.
+    "tags": "tags",
+    "accepts_marketing": "acceptsMarketing",
     "gender": "gender",
     "birth_date": "birthDate",
     "locale": "locale",

@@ -353,7 +353,7 @@ async def test_an_unknown_route_is_not_found_in_the_envelope(client, shop, path)
         ("DELETE", "/v1/store", "GET, PATCH"),
         ("PUT", "/v1/products/1", "DELETE, GET, PATCH"),
         ("POST", "/v1/orders", "GET"),
-        ("DELETE", "/v1/customers/1", "GET"),
+        ("DELETE", "/v1/customers/1", "GET, PATCH"),
         ("PATCH", "/v1/webhooks", "GET, POST"),
     ],
 )
