@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from rest_compat.input_types import EMAIL_OR_BLANK, NOT_BLANK, Day, FreeJsonObject, text
+from rest_compat.input_types import CUSTOMER_TAG, EMAIL_OR_BLANK, NOT_BLANK, Day, FreeJsonObject, text
 from rest_compat.inputs import JSON_OBJECT, BodyModel, left_out
 from storegraph.platform.phones import MAX_PHONE_LENGTH
 from storegraph.platform.validation import MAX_EMAIL
@@ -20,8 +20,8 @@ Phone = Annotated[str, text(MAX_PHONE_LENGTH, NOT_BLANK)]
 Name = Annotated[str, text(editing.MAX_NAME)]
 Email = Annotated[str, text(MAX_EMAIL, EMAIL_OR_BLANK)]
 Locale = Annotated[str, text(editing.MAX_LOCALE)]
-# Each tag's own rule (trimmed, no comma) is the domain's, which names the tag at fault.
-Tag = Annotated[str, text(MAX_TAG + 64)]
+# Trimmed, a tag is at most MAX_TAG characters; the whitespace around it is not counted, within reason.
+Tag = Annotated[str, text(MAX_TAG + 16, CUSTOMER_TAG)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 Wilaya = Annotated[int, Field(ge=1, le=58)]
 

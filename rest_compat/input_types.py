@@ -126,6 +126,15 @@ HTTP_ORIGIN = TextRule(
     "must be an origin: scheme and host (and port), such as https://shop.example",
     "http(s) origin",
 )
+# A customer tag: something besides whitespace, no comma (the list's ``tag`` parameter separates tags with commas).
+_TAG_TEXT = f"[^,{CONTROL_CHARACTERS}]*"
+CUSTOMER_TAG = TextRule(
+    rf"^{_TAG_TEXT}[^,{WHITESPACE}{CONTROL_CHARACTERS}]{_TAG_TEXT}$",
+    "invalid",
+    "must not be blank or hold a comma or control characters",
+    "tag: text, not blank, without commas",
+    blank="must not be blank",
+)
 TEXT_RULES: dict[str, TextRule] = {
     rule.pattern: rule
     for rule in (
@@ -137,6 +146,7 @@ TEXT_RULES: dict[str, TextRule] = {
         TRACKED_EVENT_NAME,
         HTTP_URL,
         HTTP_ORIGIN,
+        CUSTOMER_TAG,
     )
 }
 
@@ -275,7 +285,11 @@ def _sort(value: str) -> dict[str, str]:
 
 TagList = Annotated[
     str,
-    Field(max_length=MAX_TAGS * (MAX_TAG + 2), pattern=PLAIN_TEXT.pattern),
+    Field(
+        max_length=MAX_TAGS * (MAX_TAG + 2),
+        pattern=f"^{_TAG_TEXT}(?:,{_TAG_TEXT}){{0,{MAX_TAGS - 1}}}$",
+        description=f"At most {MAX_TAGS} tags.",
+    ),
     PlainSerializer(_tags, return_type=list[str]),
 ]
 _SORT_FIELDS = "|".join(field.value for field in CustomerSortField)

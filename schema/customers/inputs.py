@@ -11,7 +11,8 @@ from schema.core.enums import CustomerSortField, SortDirection
 from schema.core.scalars import DateTime, Money
 from storegraph.platform.errors import ValidationFailed
 from storegraph.platform.phones import normalize_phone
-from storegraph.rules.customers.tags import MAX_TAGS, tag_key
+from storegraph.platform.validation import has_control_characters
+from storegraph.rules.customers.tags import MAX_TAG, MAX_TAGS, tag_key
 
 
 @strawberry.input(description="All given conditions must hold.")
@@ -85,5 +86,9 @@ def _tag_keys(tags: list[str] | None) -> tuple[str, ...] | None:
         return None
     if len(tags) > MAX_TAGS:
         raise ValidationFailed.single("filter.tags", "too_many", f"filter.tags must hold at most {MAX_TAGS} tags")
-    keys = (tag_key(filter_text(f"filter.tags[{index}]", tag) or "").strip() for index, tag in enumerate(tags))
-    return tuple(sorted({key for key in keys if key}))
+    for index, tag in enumerate(tags):
+        if has_control_characters(tag):
+            raise ValidationFailed.single(f"filter.tags[{index}]", "invalid", "control characters are not allowed")
+    # A tag longer than any stored one finds nothing, like any tag no customer has.
+    keys = (tag_key(tag.strip()) for tag in tags)
+    return tuple(sorted({key for key in keys if 0 < len(key) <= 2 * MAX_TAG}))
