@@ -20,8 +20,8 @@ Phone = Annotated[str, text(MAX_PHONE_LENGTH, NOT_BLANK)]
 Name = Annotated[str, text(editing.MAX_NAME)]
 Email = Annotated[str, text(MAX_EMAIL, EMAIL_OR_BLANK)]
 Locale = Annotated[str, text(editing.MAX_LOCALE)]
-# Trimmed, a tag is at most MAX_TAG characters; the whitespace around it is not counted, within reason.
-Tag = Annotated[str, text(MAX_TAG + 16, CUSTOMER_TAG)]
+# At most MAX_TAG characters as sent: the schema cannot say "once trimmed", so whitespace around a tag counts here.
+Tag = Annotated[str, text(MAX_TAG, CUSTOMER_TAG)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 Wilaya = Annotated[int, Field(ge=1, le=58)]
 
