@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from rest_compat.input_types import CUSTOMER_TAG, EMAIL_OR_BLANK, NOT_BLANK, Day, FreeJsonObject, text
+from rest_compat.input_types import CUSTOMER_TAG, EMAIL_OR_BLANK, NOT_BLANK, WHOLE_NUMBER, Day, FreeJsonObject, text
 from rest_compat.inputs import JSON_OBJECT, BodyModel, left_out
 from storegraph.platform.phones import MAX_PHONE_LENGTH
 from storegraph.platform.validation import MAX_EMAIL
@@ -23,7 +23,7 @@ Locale = Annotated[str, text(editing.MAX_LOCALE)]
 # At most MAX_TAG characters as sent: the schema cannot say "once trimmed", so whitespace around a tag counts here.
 Tag = Annotated[str, text(MAX_TAG, CUSTOMER_TAG)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
-Wilaya = Annotated[int, Field(ge=1, le=58)]
+Wilaya = Annotated[int, Field(ge=1, le=58), WHOLE_NUMBER]
 
 PHONE = "Normalised like checkout's (`0555 00 00 00` is `0555000000`); a phone the store already has is `conflict`."
 TAGS = f"Trimmed, 1–{MAX_TAG} characters without commas, unique per customer ignoring case; at most {MAX_TAGS}."
