@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
+from db.queries.customer_tags import store_tag_counts, tags_for_customers
 from db.queries.customers import CustomerFilter, count_customers, customers_by_ids, list_customers
 from db.queries.executor import Executor
 from db.queries.orders import NEWEST_FIRST, OrderFilter, order_pages_for_customers
@@ -17,6 +18,7 @@ from resolvers.core.pagination import check_first, decode_after, make_page
 from resolvers.orders import OrderCountByCustomerLoader, OrderCountKey, OrderPageByCustomerLoader, OrderPageKey
 from storegraph.platform.errors import NotFound
 from storegraph.platform.ids import parse_id
+from storegraph.platform.phones import calling_code
 
 CUSTOMERS_LIST = "customers"
 ORDERS_LIST = "orders"
@@ -111,3 +113,27 @@ class CustomerByIdLoader(DataLoader[int, Row[Any] | None]):
             return by_id(await customers_by_ids(db, store_id, ids), ids)
 
         super().__init__(load_fn=load)
+
+
+class TagsByCustomerLoader(DataLoader[int, list[str]]):
+    def __init__(self, db: Executor, store_id: int) -> None:
+        async def load(customer_ids: list[int]) -> list[list[str]]:
+            tags = await tags_for_customers(db, store_id, customer_ids)
+            return [tags.get(customer_id, []) for customer_id in customer_ids]
+
+        super().__init__(load_fn=load)
+
+
+async def tags_of_customers(context: Context, customer_ids: Sequence[int]) -> list[list[str]]:
+    """The tags of many customers in the one statement ``TagsByCustomerLoader`` would batch them into."""
+    tags = await tags_for_customers(context.db, context.store_id, list(dict.fromkeys(customer_ids)))
+    return [tags.get(customer_id, []) for customer_id in customer_ids]
+
+
+def dial_code(context: Context, phone: str) -> int | None:
+    """The calling code of a phone as the store's region stored it (national digits of the region, else E.164)."""
+    return calling_code(phone, context.principal.phone_region)
+
+
+async def customer_tags(context: Context) -> list[Row[Any]]:
+    return await store_tag_counts(context.db, context.store_id)

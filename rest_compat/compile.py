@@ -53,6 +53,9 @@ class CompiledEndpoint:
         raw: dict[str, Any] = {}
         if body is not None and row.body_var is not None:
             raw[row.body_var] = {name: value for name, value in body.items() if name not in row.body_ignored}
+        elif body is not None:
+            for name, value in body.items():
+                _place(raw, row.body_vars[name], value)
         for name, value in query.items():
             if value is not None:
                 _place(raw, row.query_vars[name], value)
@@ -123,9 +126,11 @@ def _check_targets(endpoint: Endpoint, variable_types: Mapping[str, GraphQLInput
     targets = [*endpoint.path_vars.values(), *endpoint.query_vars.values()]
     if endpoint.query is not None and set(endpoint.query.model_fields) != set(endpoint.query_vars):
         raise TableError(f"{endpoint.label}: query_vars must map exactly the query model's fields")
-    if endpoint.body is not None:
-        if endpoint.body_var is None:
-            raise TableError(f"{endpoint.label}: a body needs body_var")
+    if endpoint.body is not None and endpoint.body_var is None:
+        if set(endpoint.body.model_fields) != set(endpoint.body_vars):
+            raise TableError(f"{endpoint.label}: a body needs body_var, or body_vars mapping exactly its fields")
+        targets.extend(endpoint.body_vars.values())
+    elif endpoint.body is not None:
         fields = set(endpoint.body.model_fields) - endpoint.body_ignored
         targets.extend(f"{endpoint.body_var}.{camel_case(name)}" for name in fields)
     for target in targets:

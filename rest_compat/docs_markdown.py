@@ -160,13 +160,21 @@ def _body(compiled: CompiledEndpoint, body: JsonObject, schemas: Mapping[str, Js
     required = set(model.get("required", ()))
     lines = [
         "",
-        f"Body (JSON, unknown fields are a `validation_error`), the variable `${row.body_var}`:",
+        f"Body (JSON, unknown fields are a `validation_error`), the variable `${row.body_var}`:"
+        if row.body_var is not None
+        else "Body (JSON, unknown fields are a `validation_error`), each field a variable of its own:",
         "",
         "| field | type | required | default | GraphQL input field | notes |",
         "|---|---|---|---|---|---|",
     ]
     for name, schema in model["properties"].items():
-        target = "(selects the endpoint)" if name in row.body_ignored else f"`{camel_case(name)}`"
+        target = (
+            "(selects the endpoint)"
+            if name in row.body_ignored
+            else f"`${row.body_vars[name]}`"
+            if row.body_var is None
+            else f"`{camel_case(name)}`"
+        )
         # A null default only says the field may be left out, which the required column says already.
         has_default = schema.get("default") is not None and name not in required
         default = f"`{_json(schema['default'])}`" if has_default else ""

@@ -21,6 +21,8 @@ class Endpoint:
       sets ``phone`` in the ``filter`` variable).
     - ``body`` / ``body_var``: the JSON body's model and the variable the body becomes (its field names
       camelCased); ``body_ignored``: body fields that only select the endpoint's behaviour, not input fields.
+      ``body_vars`` instead of ``body_var``: each body field → the variable it sets, for a mutation whose arguments
+      are not one input object (``addCustomerTags(id:, tags:)``).
     - ``result``: the dotted path in ``data`` to the object (``result_kind="object"``), connection (``"list"``)
       or plain list (``"all"``: a short list answered whole, as one page without a next one); a null on that path
       is ``not_found`` for ``resource``. ``user_errors``: where the payload's userErrors are.
@@ -43,6 +45,7 @@ class Endpoint:
     query_vars: Mapping[str, str] = field(default_factory=dict)
     body: type[BaseModel] | None = None
     body_var: str | None = None
+    body_vars: Mapping[str, str] = field(default_factory=dict)
     body_ignored: frozenset[str] = frozenset()
     user_errors: str | None = None
     description: str = ""

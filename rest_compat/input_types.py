@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Union
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
+from schema.core.enums import CustomerSortField, SortDirection
 from schema.core.scalars import DATETIME_FORMAT, DATETIME_RANGE, DateTimeOutOfRange, parse_datetime
 from storegraph.platform.countries import COUNTRY_CODES
 from storegraph.platform.ids import MAX_ID
@@ -36,6 +37,7 @@ from storegraph.platform.validation import (
 )
 from storegraph.rules.catalog.landing_pages import SLUG
 from storegraph.rules.catalog.products import MAX_STOCK
+from storegraph.rules.customers.tags import MAX_TAG, MAX_TAGS
 from storegraph.rules.tracking.validation import EVENT_NAME
 
 _ANY_TEXT = f"[^{CONTROL_CHARACTERS}]*"
@@ -126,6 +128,15 @@ HTTP_ORIGIN = TextRule(
     "must be an origin: scheme and host (and port), such as https://shop.example",
     "http(s) origin",
 )
+# A customer tag: something besides whitespace, no comma (the list's ``tag`` parameter separates tags with commas).
+_TAG_TEXT = f"[^,{CONTROL_CHARACTERS}]*"
+CUSTOMER_TAG = TextRule(
+    rf"^{_TAG_TEXT}[^,{WHITESPACE}{CONTROL_CHARACTERS}]{_TAG_TEXT}$",
+    "invalid",
+    "must not be blank or hold a comma or control characters",
+    "tag: text, not blank, without commas",
+    blank="must not be blank",
+)
 TEXT_RULES: dict[str, TextRule] = {
     rule.pattern: rule
     for rule in (
@@ -137,6 +148,7 @@ TEXT_RULES: dict[str, TextRule] = {
         TRACKED_EVENT_NAME,
         HTTP_URL,
         HTTP_ORIGIN,
+        CUSTOMER_TAG,
     )
 }
 
@@ -272,3 +284,35 @@ def _day(value: object) -> str:
 # ``format: date-time`` (RFC 3339) is the spelling to send; ``2026-04-30 14:22:10`` (UTC) is read too.
 Moment = Annotated[str, PlainValidator(_moment), WithJsonSchema({"type": "string", "format": "date-time"})]
 Day = Annotated[str, PlainValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+# --- lists as one query parameter ----------------------------------------------------------------------------------
+
+
+def _tags(value: str) -> list[str]:
+    """``vip, wholesale`` → ``["vip", "wholesale"]``: a tag holds no comma, so one parameter carries several (a
+    repeated parameter is refused for every list, see rest_compat/handler.py)."""
+    return [tag.strip() for tag in value.split(",") if tag.strip()]
+
+
+def _sort(value: str) -> dict[str, str]:
+    field, _, direction = value.partition(":")
+    return {"field": field, "direction": direction or SortDirection.DESC.value}
+
+
+TagList = Annotated[
+    str,
+    Field(
+        max_length=MAX_TAGS * (MAX_TAG + 2),
+        pattern=f"^{_TAG_TEXT}(?:,{_TAG_TEXT}){{0,{MAX_TAGS - 1}}}$",
+        description=f"At most {MAX_TAGS} tags.",
+    ),
+    PlainSerializer(_tags, return_type=list[str]),
+]
+_SORT_FIELDS = "|".join(field.value for field in CustomerSortField)
+_DIRECTIONS = "|".join(direction.value for direction in SortDirection)
+CustomerSortParameter = Annotated[
+    str,
+    Field(pattern=f"^(?:{_SORT_FIELDS})(?::(?:{_DIRECTIONS}))?$"),
+    PlainSerializer(_sort, return_type=dict[str, str]),
+]

@@ -29,6 +29,7 @@ from rest_compat.input_types import (
     TRACKED_EVENT_NAME,
     WHOLE_NUMBER,
     Country,
+    CustomerSortParameter,
     Day,
     FreeJsonObject,
     FreeJsonValue,
@@ -36,6 +37,7 @@ from rest_compat.input_types import (
     Moment,
     Money,
     Stock,
+    TagList,
     Wilaya,
     text,
 )
@@ -60,6 +62,8 @@ from storegraph.rules.webhooks.subscriptions import MAX_DELIVERY_ID, MAX_URL
 MAX_CURSOR = 2048
 MAX_SCOPES_LISTED = 64
 MAX_WEBHOOK_EVENTS = 16
+
+MOMENT = "ISO 8601 (`2026-04-30T14:22:10Z`) or `YYYY-MM-DD HH:MM:SS` in UTC."
 
 # Said of every free-form object: its schema states the rest, not its size and depth.
 JSON_OBJECT = (
@@ -146,6 +150,27 @@ class OrderQuery(Page):
 class CustomerQuery(Page):
     phone: FilterText | None = Field(default=None, description="Exact match after normalisation.")
     email: FilterText | None = Field(default=None, description="Exact match, case-sensitive.")
+    q: FilterText | None = Field(
+        default=None,
+        description="Case-insensitive search in first name, last name, email and phone; a whole phone number in any "
+        "spelling finds its customer too.",
+    )
+    tag: TagList | None = Field(
+        default=None,
+        description="Customers with any of these tags, comma-separated (`vip,wholesale`), case-insensitive.",
+    )
+    min_spent: Money | None = Field(default=None, description="`total_spent` at least this.")
+    max_spent: Money | None = Field(default=None, description="`total_spent` at most this.")
+    has_orders: bool | None = Field(default=None, description="With at least one order that is not cancelled, or none.")
+    last_order_after: Moment | None = Field(default=None, description=f"`last_order_at` at or after this. {MOMENT}")
+    updated_after: Moment | None = Field(default=None, description=f"`updated_at` at or after this. {MOMENT}")
+    created_after: Moment | None = Field(default=None, description=f"`created_at` at or after this. {MOMENT}")
+    accepts_marketing: bool | None = None
+    sort: CustomerSortParameter | None = Field(
+        default=None,
+        description="`field:direction`, e.g. `total_spent:desc`; the direction defaults to `desc`; default "
+        "`created_at:desc`. By `last_order_at`, customers without an order sort as the latest.",
+    )
     is_archived: bool = Field(
         default=False, description="`false` (default): the customers that are not archived; `true`: only the archived."
     )

@@ -96,6 +96,9 @@ class RestNames:
             for name, field in endpoint.body.model_fields.items():
                 if name not in endpoint.body_ignored:
                     targets[(endpoint.body_var, camel_case(name))] = field.alias or name
+        if endpoint.body is not None:
+            for name, target in endpoint.body_vars.items():
+                targets[tuple(target.split("."))] = endpoint.body.model_fields[name].alias or name
         arguments = {
             argument.name.value: argument.value.name.value
             for selection in operation.selection_set.selections

@@ -109,6 +109,14 @@ CUSTOMER: Shape = {
     "notes": "notes",
     "fraud_score": "fraudScore",
     "last_order_at": "lastOrderAt",
+    # The profile; the list keeps seed 000's item shape.
+    "tags": "tags",
+    "accepts_marketing": "acceptsMarketing",
+    "gender": "gender",
+    "birth_date": "birthDate",
+    "locale": "locale",
+    "dial_code": "dialCode",
+    "metadata": "metadata",
     "archived_at": "archivedAt",
     "erased_at": "erasedAt",
 }

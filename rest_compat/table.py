@@ -19,6 +19,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *orders.ROWS,
     *customers.ROWS,
     *addresses.ROWS,
+    *customers.PROFILE,
     *catalog.LANDING_PAGES,
     *keys.ROWS,
     *webhooks.ROWS,

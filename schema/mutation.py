@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 from schema.catalog.mutations import LandingPageMutations, ProductMutations
 from schema.customers.address_mutations import CustomerAddressMutations
 from schema.customers.mutations import CustomerMutations
+from schema.customers.profile_mutations import CustomerProfileMutations
 from schema.delivery.mutations import DeliveryZoneMutations
 from schema.keys.mutations import ApiKeyMutations
 from schema.orders.mutations import OrderMutations
@@ -27,6 +28,7 @@ Mutation = merge_types(
         CustomerMutations,
         CustomerAddressMutations,
         DeliveryZoneMutations,
+        CustomerProfileMutations,
         TrackingMutations,
     ),
 )

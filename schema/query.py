@@ -19,7 +19,7 @@ from schema.catalog.types import LandingPage, Product
 from schema.core.connections import Connection
 from schema.customers import reads as customer_reads
 from schema.customers.inputs import CustomerFilter, CustomerSort
-from schema.customers.types import Customer
+from schema.customers.types import Customer, CustomerTag
 from schema.delivery import reads as delivery_reads
 from schema.delivery.types import DeliveryZone
 from schema.keys.types import ApiKey
@@ -66,6 +66,10 @@ class Query:
     @strawberry.field(description="The store's delivery zones, oldest first, each with its wilayas and fees.")
     async def delivery_zones(self, info: Info) -> list[DeliveryZone] | None:
         return cast("list[DeliveryZone]", await delivery_reads.delivery_zones(info.context))
+
+    @strawberry.field(description="The store's customer tags with their counts, in alphabetical order ignoring case.")
+    async def customer_tags(self, info: Info) -> list[CustomerTag]:
+        return cast("list[CustomerTag]", await customer_reads.store_customer_tags(info.context))
 
     @strawberry.field(description="Orders, newest first unless sorted otherwise.")
     async def orders(

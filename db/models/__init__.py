@@ -2,7 +2,7 @@
 
 from db.models.address import CustomerAddress
 from db.models.api_key import ApiKey
-from db.models.customer import Customer
+from db.models.customer import Customer, CustomerTag
 from db.models.delivery_zone import DeliveryZone, ZoneWilaya
 from db.models.idempotency import IdempotencyRecord
 from db.models.job import Job
@@ -19,6 +19,7 @@ __all__ = [
     "ApiKey",
     "Customer",
     "CustomerAddress",
+    "CustomerTag",
     "DeliveryZone",
     "EventCount",
     "IdempotencyRecord",

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdType
@@ -37,7 +38,10 @@ class Customer(Base):
         *listed_indexes("total_spent"),
         *listed_indexes("total_orders"),
         *listed_indexes("last_order_at"),
+        *listed_indexes("first_name"),
         Index(None, "store_id", "email"),
+        # The marketing-consent filter, in the list's default order.
+        Index(None, "store_id", "accepts_marketing", "created_at", "id"),
         # Other customers of the store on the same device: a signal of the fraud heuristic
         # (storegraph/rules/customers/fraud.py).
         Index(None, "store_id", "device_fingerprint"),
@@ -54,6 +58,14 @@ class Customer(Base):
     commune: Mapped[str | None] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(255))
     notes: Mapped[str | None] = mapped_column(Text)
+    # One of storegraph.rules.statuses.Gender's values.
+    gender: Mapped[str | None] = mapped_column(String(16))
+    birth_date: Mapped[date | None]
+    # A BCP 47 language tag (``fr-DZ``); 35 characters hold any tag a client sends in practice.
+    locale: Mapped[str | None] = mapped_column(String(35))
+    accepts_marketing: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Free-form merchant data; ``metadata`` is taken by the declarative base.
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict, server_default=text("'{}'"))
     total_orders: Mapped[int] = mapped_column(default=0)
     total_spent: Mapped[int] = mapped_column(BigInteger, default=0)
     last_order_at: Mapped[datetime | None]
@@ -69,3 +81,23 @@ class Customer(Base):
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CustomerTag(Base):
+    """One tag of one customer: a row per (customer, tag) so that a tag filter reads an index, not a JSON array.
+
+    ``name`` is the spelling first given; ``name_key`` (lowercased) makes a tag unique per customer ignoring case and
+    is what filters and counts compare."""
+
+    __tablename__ = "customer_tags"
+    __table_args__ = (
+        # The store's customers with a tag, and the store's tags with their counts, without reading customers.
+        Index(None, "store_id", "name_key", "customer_id"),
+    )
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    # Lowercasing can lengthen a name (U+0130 becomes two characters): twice the name's bound holds any key.
+    name_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

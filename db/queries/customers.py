@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from db.models import Customer, Order
+from db.models import Customer, CustomerTag, Order
 from db.queries.by_ids import RowsByIds
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering, page_query
+from db.queries.slugs import unique_constraint
 from db.queries.text import contains_ci
 from storegraph.platform.timestamps import utcnow
 
@@ -28,35 +29,78 @@ CUSTOMER_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
     "updated_at": (Customer.updated_at, datetime),
     "total_spent": (Customer.total_spent, int),
     "total_orders": (Customer.total_orders, int),
+    "last_order_at": (Customer.last_order_at, datetime),
+    "first_name": (Customer.first_name, str),
 }
 
 
 def customer_ordering(field: str, descending: bool) -> Ordering:
     column, kind = CUSTOMER_ORDERINGS[field]
     name = f"customers.{field}:{'desc' if descending else 'asc'}"
-    return Ordering(name=name, column=column, id_column=Customer.id, descending=descending, kind=kind)
+    nullable = bool(column.property.columns[0].nullable)
+    return Ordering(
+        name=name, column=column, id_column=Customer.id, descending=descending, kind=kind, nullable=nullable
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class CustomerFilter:
+    """Every given condition must hold. ``tags`` are lowercased keys (any of them); ``search`` is matched as typed
+    on names, email and phone, and ``search_phone`` (the search read as a phone, when it can be) on the phone."""
+
     phone: str | None = None
     email: str | None = None
     search: str | None = None
+    search_phone: str | None = None
     is_banned: bool | None = None
     # Lists show the live customers, or (True) only the archived ones: never both.
     is_archived: bool = False
+    tags: tuple[str, ...] | None = None
+    min_spent: int | None = None
+    max_spent: int | None = None
+    has_orders: bool | None = None
+    last_order_after: datetime | None = None
+    updated_after: datetime | None = None
+    created_after: datetime | None = None
+    accepts_marketing: bool | None = None
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
+    def conditions(self, store_id: int) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [Customer.store_id == store_id]
         if self.phone is not None:
             conditions.append(Customer.phone == self.phone)
         if self.email is not None:
             conditions.append(Customer.email == self.email)
         if self.search:
             columns = (Customer.first_name, Customer.last_name, Customer.email, Customer.phone)
-            conditions.append(contains_ci(columns, self.search))
+            found = contains_ci(columns, self.search)
+            conditions.append(found if self.search_phone is None else or_(found, Customer.phone == self.search_phone))
         if self.is_banned is not None:
             conditions.append(Customer.is_banned == self.is_banned)
+        conditions.extend(self._profile_conditions(store_id))
+        return conditions
+
+    def _profile_conditions(self, store_id: int) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.tags is not None:
+            # Read off the (store_id, name_key, customer_id) index alone.
+            tagged = select(CustomerTag.customer_id).where(
+                CustomerTag.store_id == store_id, CustomerTag.name_key.in_(self.tags)
+            )
+            conditions.append(Customer.id.in_(tagged))
+        if self.min_spent is not None:
+            conditions.append(Customer.total_spent >= self.min_spent)
+        if self.max_spent is not None:
+            conditions.append(Customer.total_spent <= self.max_spent)
+        if self.has_orders is not None:
+            conditions.append(Customer.total_orders > 0 if self.has_orders else Customer.total_orders == 0)
+        if self.last_order_after is not None:
+            conditions.append(Customer.last_order_at >= self.last_order_after)
+        if self.updated_after is not None:
+            conditions.append(Customer.updated_at >= self.updated_after)
+        if self.created_after is not None:
+            conditions.append(Customer.created_at >= self.created_after)
+        if self.accepts_marketing is not None:
+            conditions.append(Customer.accepts_marketing == self.accepts_marketing)
         return conditions
 
 
@@ -68,7 +112,7 @@ def listed(stmt: Select[Any], store_id: int, where: CustomerFilter) -> Select[An
     see archived customers too. The live/archived split matches the partial indexes of db/models/customer.py.
     """
     archived = Customer.archived_at.is_not(None) if where.is_archived else Customer.archived_at.is_(None)
-    return stmt.where(Customer.store_id == store_id, archived, *where.conditions())
+    return stmt.where(archived, *where.conditions(store_id))
 
 
 async def list_customers(
@@ -126,6 +170,31 @@ async def count_customers_on_same_device(session: AsyncSession, store_id: int, c
 
 
 # --- writes ---
+
+CUSTOMER_PHONE_CONSTRAINT = unique_constraint(Customer, "store_id", "phone")
+
+
+async def customer_id_with_phone(session: AsyncSession, store_id: int, phone: str) -> int | None:
+    stmt = select(Customer.id).where(Customer.store_id == store_id, Customer.phone == phone)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def insert_customer(session: AsyncSession, store_id: int, values: dict[str, Any]) -> Customer:
+    """Inserts a customer of ``values`` (its columns by attribute name); a phone the store already has raises the
+    unique constraint's ``IntegrityError``."""
+    now = utcnow()
+    customer = Customer(store_id=store_id, created_at=now, updated_at=now, **values)
+    session.add(customer)
+    await session.flush()
+    return customer
+
+
+async def update_customer_fields(session: AsyncSession, customer: Customer, values: dict[str, Any]) -> None:
+    """Sets ``values`` on ``customer`` and flushes: an UPDATE of the columns that changed."""
+    for name, value in values.items():
+        setattr(customer, name, value)
+    customer.updated_at = utcnow()
+    await session.flush()
 
 
 async def upsert_customer_for_order(

@@ -87,15 +87,14 @@ async def order_pages_for_customers(
 ) -> dict[int, list[Row[Any]]]:
     """Up to ``first + 1`` orders of each customer in one query (a window per customer), keyed by customer."""
     conditions = where.conditions()
-    # Without a filter the statement depends on the ordering and the cursor's presence only: built once each.
-    stmt = (
-        _order_pages(ordering, conditions, after is not None)
-        if conditions
-        else _unfiltered_order_pages(ordering, after is not None)
-    )
     parameters: dict[str, Any] = {"store_id": store_id, "customer_ids": customer_ids, "per_customer": first + 1}
-    if after is not None:
-        parameters.update(ordering.after_parameters(after))
+    if not conditions and not ordering.nullable:
+        # Without a filter the statement depends on the ordering and the cursor's presence only: built once each.
+        stmt = _unfiltered_order_pages(ordering, after is not None)
+        if after is not None:
+            parameters.update(ordering.after_parameters(after))
+    else:
+        stmt = _order_pages(ordering, [*conditions, *([ordering.after(after)] if after is not None else [])], False)
     pages: dict[int, list[Row[Any]]] = defaultdict(list)
     for row in (await db.execute(stmt, parameters)).all():
         pages[row.customer_id].append(row)

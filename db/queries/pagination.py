@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
@@ -19,13 +19,18 @@ class Ordering:
 
     Equal by name (``orders.created_at:desc``): SQLAlchemy columns overload ``==`` to build SQL, so the
     dataclass default would not give a usable equality for DataLoader keys.
+
+    A ``nullable`` column sorts its nulls as larger than any value (last ascending, first descending), as a
+    PostgreSQL index orders them: a plain (store_id, column, id) index then serves both directions on both
+    databases (SQLite reads NULLS LAST from its index too).
     """
 
     name: str
     column: QueryableAttribute[Any]
     id_column: QueryableAttribute[Any]
     descending: bool
-    kind: type  # int or datetime: how a cursor's JSON value is read back
+    kind: type  # int, str or datetime: how a cursor's JSON value is read back
+    nullable: bool = False
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Ordering) and other.name == self.name
@@ -39,22 +44,34 @@ class Ordering:
 
     def order_by(self) -> tuple[UnaryExpression[Any], UnaryExpression[Any]]:
         if self.descending:
-            return self.column.desc(), self.id_column.desc()
-        return self.column.asc(), self.id_column.asc()
+            first = self.column.desc().nulls_first() if self.nullable else self.column.desc()
+            return first, self.id_column.desc()
+        last = self.column.asc().nulls_last() if self.nullable else self.column.asc()
+        return last, self.id_column.asc()
 
     def after(self, values: list[Any]) -> ColumnElement[bool]:
         """Rows strictly after the row whose (sort value, id) is ``values``."""
-        return self._after(*self.parse(values))
+        sort_value, row_id = self.parse(values)
+        if sort_value is None:
+            # Among the nulls only the id orders; descending, every row with a value comes after them.
+            same = and_(self.column.is_(None), self.id_column < row_id if self.descending else self.id_column > row_id)
+            return or_(same, self.column.is_not(None)) if self.descending else same
+        return self._after(sort_value, row_id)
 
     def after_bound(self) -> ColumnElement[bool]:
-        """``after`` with the position as parameters (``after_parameters``), for a statement built once."""
+        """``after`` with the position as parameters (``after_parameters``), for a statement built once. Only for a
+        column that is never null: a null position needs a condition of its own (``after``)."""
+        if self.nullable:
+            raise ValueError(f"{self.name} may be null: its position cannot be a parameter")
         sort_value = bindparam("after_sort", type_=self.column.type)
         return self._after(sort_value, bindparam("after_id", type_=self.id_column.type))
 
     def _after(self, sort_value: Any, row_id: Any) -> ColumnElement[bool]:
         row = tuple_(self.column, self.id_column)
         bound = tuple_(sort_value, row_id)
-        return row < bound if self.descending else row > bound
+        if self.descending:
+            return row < bound
+        return or_(row > bound, self.column.is_(None)) if self.nullable else row > bound
 
     def after_parameters(self, values: list[Any]) -> dict[str, Any]:
         sort_value, row_id = self.parse(values)
@@ -65,8 +82,12 @@ class Ordering:
         if not isinstance(raw_id, int) or isinstance(raw_id, bool):
             raise InvalidCursor()
         try:
+            if raw_sort is None and self.nullable:
+                return None, raw_id
             if self.kind is datetime and isinstance(raw_sort, str):
                 return datetime.fromisoformat(raw_sort), raw_id
+            if self.kind is str and isinstance(raw_sort, str):
+                return raw_sort, raw_id
             if self.kind is int and isinstance(raw_sort, int) and not isinstance(raw_sort, bool):
                 return raw_sort, raw_id
         except ValueError:

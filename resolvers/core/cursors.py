@@ -19,7 +19,7 @@ import orjson
 from storegraph.platform.errors import InvalidCursor
 
 _MAC_BYTES = 12
-SortValue = int | str | datetime
+SortValue = int | str | datetime | None
 
 
 class CursorCodec:
@@ -57,5 +57,5 @@ def binding_for(list_name: str, ordering: str, store_id: int) -> str:
     return f"{list_name}|{ordering}|{store_id}"
 
 
-def _plain(value: SortValue) -> int | str:
+def _plain(value: SortValue) -> int | str | None:
     return value.isoformat() if isinstance(value, datetime) else value

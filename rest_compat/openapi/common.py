@@ -57,6 +57,7 @@ MEDIA_TYPE = "application/json"
 SCALARS: dict[str, JsonObject] = {
     "ID": {"type": "integer", "minimum": 1},
     "DateTime": {"type": "string", "pattern": TIMESTAMP_PATTERN},
+    "Date": {"type": "string", "format": "date"},
     "Money": {"type": "integer"},
     "Int": {"type": "integer"},
     "Float": {"type": "number"},

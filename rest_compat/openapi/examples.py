@@ -25,9 +25,9 @@ _SEED_META = {"request_id": "req_abc123", "api_version": "v1"}
 # The DZBuild API v1 post ("Example: Create a Product", "Example: List Orders") and the DZBuild Customers
 # reference (the customer pages), with their values.
 # Where a document leaves out a field the representation has (the product's description and updated_at, the order
-# summary's customer fields, the customer's last_order_at, the Customers reference's missing meta) it is filled in with
-# the value
-# the rest of the example implies, so that every example is an answer the API could really give.
+# summary's customer fields, the customer's last_order_at and profile, the Customers reference's missing meta) it is
+# filled in with the value the rest of the example implies, so that every example is an answer the API could really
+# give.
 EXAMPLES: dict[str, Example] = {
     "CreateProduct": Example(
         summary="Seed 004: create a product",
@@ -133,6 +133,13 @@ EXAMPLES: dict[str, Example] = {
                 "last_order_at": "2026-04-15 12:01:08",
                 "archived_at": None,
                 "erased_at": None,
+                "tags": [],
+                "accepts_marketing": False,
+                "gender": None,
+                "birth_date": None,
+                "locale": None,
+                "dial_code": 213,
+                "metadata": {},
             },
             "meta": _SEED_META,
         },

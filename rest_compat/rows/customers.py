@@ -1,8 +1,9 @@
-"""The customer endpoints: lists, details, a customer's orders, and its lifecycle (archive, restore, erasure)."""
+"""The customer endpoints: lists, details, a customer's orders, the profile and its tags, and its lifecycle (archive,
+restore, erasure)."""
 
 from __future__ import annotations
 
-from rest_compat import inputs
+from rest_compat import customer_inputs, inputs
 from rest_compat.endpoint import Endpoint
 from rest_compat.rows.common import PAGE_INFO, PAGE_VARS, USER_ERRORS
 from storegraph.platform.auth.scopes import Scope
@@ -13,11 +14,11 @@ ROWS: tuple[Endpoint, ...] = (
         method="GET",
         path="/v1/customers",
         scope=Scope.CUSTOMERS_READ,
-        summary="List customers, newest first",
+        summary="List customers, newest first unless sorted otherwise",
         description="Archived customers are left out unless `is_archived=true`, which lists only them.",
         operation=(
-            "query ListCustomers($first: Int!, $after: String, $filter: CustomerFilter) "
-            f"{{ customers(first: $first, after: $after, filter: $filter) "
+            "query ListCustomers($first: Int!, $after: String, $filter: CustomerFilter, $sort: CustomerSort) "
+            f"{{ customers(first: $first, after: $after, filter: $filter, sort: $sort) "
             f"{{ nodes {{ ...CustomerSummary }} {PAGE_INFO} }} }}"
         ),
         result="customers",
@@ -25,7 +26,22 @@ ROWS: tuple[Endpoint, ...] = (
         fragment="CustomerSummary",
         resource="Customer",
         query=inputs.CustomerQuery,
-        query_vars={**PAGE_VARS, "phone": "filter.phone", "email": "filter.email", "is_archived": "filter.isArchived"},
+        query_vars={
+            **PAGE_VARS,
+            "phone": "filter.phone",
+            "email": "filter.email",
+            "q": "filter.search",
+            "tag": "filter.tags",
+            "min_spent": "filter.minSpent",
+            "max_spent": "filter.maxSpent",
+            "has_orders": "filter.hasOrders",
+            "last_order_after": "filter.lastOrderAfter",
+            "updated_after": "filter.updatedAfter",
+            "created_after": "filter.createdAfter",
+            "accepts_marketing": "filter.acceptsMarketing",
+            "is_archived": "filter.isArchived",
+            "sort": "sort",
+        },
     ),
     Endpoint(
         name="GetCustomer",
@@ -116,5 +132,86 @@ ROWS: tuple[Endpoint, ...] = (
         fragment="ErasedCustomer",
         resource="Customer",
         path_vars={"id": "id"},
+    ),
+)
+
+PROFILE: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="CreateCustomer",
+        method="POST",
+        path="/v1/customers",
+        scope=Scope.CUSTOMERS_WRITE,
+        summary="Create a customer",
+        description="The phone is normalised as at checkout; a phone the store already has is `conflict` on "
+        "`phone`. A birth date in the future is a `validation_error`.",
+        operation=(
+            "mutation CreateCustomer($input: CreateCustomerInput!) "
+            f"{{ createCustomer(input: $input) {{ customer {{ ...Customer }} {USER_ERRORS} }} }}"
+        ),
+        result="createCustomer.customer",
+        user_errors="createCustomer.userErrors",
+        fragment="Customer",
+        resource="Customer",
+        status=201,
+        body=customer_inputs.CreateCustomerBody,
+        body_var="input",
+    ),
+    Endpoint(
+        name="UpdateCustomer",
+        method="PATCH",
+        path="/v1/customers/{id}",
+        scope=Scope.CUSTOMERS_WRITE,
+        summary="Change some fields of a customer's profile",
+        description="`metadata` is merged key by key (a key set to null is deleted); `tags` replaces the set; a "
+        "phone another customer of the store has is `conflict`.",
+        operation=(
+            "mutation UpdateCustomer($input: UpdateCustomerInput!) "
+            f"{{ updateCustomer(input: $input) {{ customer {{ ...Customer }} {USER_ERRORS} }} }}"
+        ),
+        result="updateCustomer.customer",
+        user_errors="updateCustomer.userErrors",
+        fragment="Customer",
+        resource="Customer",
+        path_vars={"id": "input.id"},
+        body=customer_inputs.UpdateCustomerBody,
+        body_var="input",
+    ),
+    Endpoint(
+        name="AddCustomerTags",
+        method="POST",
+        path="/v1/customers/{id}/tags",
+        scope=Scope.CUSTOMERS_WRITE,
+        summary="Add tags to a customer",
+        description="Tags the customer has already (in any case) keep their spelling; at most 50 per customer.",
+        operation=(
+            "mutation AddCustomerTags($id: ID!, $tags: [String!]!) "
+            f"{{ addCustomerTags(id: $id, tags: $tags) {{ customer {{ ...Customer }} {USER_ERRORS} }} }}"
+        ),
+        result="addCustomerTags.customer",
+        user_errors="addCustomerTags.userErrors",
+        fragment="Customer",
+        resource="Customer",
+        path_vars={"id": "id"},
+        body=customer_inputs.CustomerTagsBody,
+        body_vars={"tags": "tags"},
+    ),
+    Endpoint(
+        name="RemoveCustomerTags",
+        method="DELETE",
+        path="/v1/customers/{id}/tags",
+        scope=Scope.CUSTOMERS_WRITE,
+        summary="Remove tags from a customer",
+        description="Tags are matched in any case; a tag the customer does not have is no error. Answers the customer.",
+        operation=(
+            "mutation RemoveCustomerTags($id: ID!, $tags: [String!]!) "
+            f"{{ removeCustomerTags(id: $id, tags: $tags) {{ customer {{ ...Customer }} {USER_ERRORS} }} }}"
+        ),
+        result="removeCustomerTags.customer",
+        user_errors="removeCustomerTags.userErrors",
+        fragment="Customer",
+        resource="Customer",
+        path_vars={"id": "id"},
+        body=customer_inputs.CustomerTagsBody,
+        body_vars={"tags": "tags"},
     ),
 )

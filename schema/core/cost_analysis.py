@@ -7,7 +7,8 @@ The rules (docs/cost.md has them with examples):
   is its ``first`` (or ``last``) argument, from the literal, a variable or the argument's default, capped at the
   largest page a resolver serves. Each node costs 1 plus its selection; the ``edges`` wrapper, ``cursor`` and
   ``pageInfo`` are computed from the page already fetched and cost nothing; ``totalCount`` runs a COUNT: 1;
-- scalar and enum fields cost 0;
+- scalar and enum fields cost 0, except a list of scalars loaded from a table of its own (``Customer.tags``,
+  marked with ``LOADED_LEAF``), which costs as a plain list of objects: 1;
 - a mutation field costs 10, plus its selection;
 - ``__schema`` and ``__type`` cost a flat 10, whatever they select, and add 1 to the depth: GraphiQL's
   introspection query is deep and must keep working;
@@ -73,6 +74,11 @@ PER_ITEM_FIELDS = {"edges": 0, "nodes": OBJECT_COST}
 # selected costs 1 for at most 21 selections today (an order: itself, its 19 scalars and __typename), so no ordinary
 # operation reaches the minimum; thousands of free selections do.
 FIELDS_PER_POINT = 25
+# The strawberry field metadata of a leaf (a list of scalars) that is loaded from another table, not read off its
+# object's row: ``strawberry.field(metadata=LOADED_LEAF)``. It costs what a plain list of objects costs.
+LOADED_LEAF_KEY = "cost"
+LOADED_LEAF: dict[str, Any] = {LOADED_LEAF_KEY: OBJECT_COST}
+STRAWBERRY_DEFINITION = "strawberry-definition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +335,8 @@ class _Planner(FieldCollector):
         definition = self.field_definition(parent, nodes)
         named = get_named_type(definition.type)
         if not is_composite_type(named):
-            return FieldPlan(key, 0, 0), 1
+            cost = _leaf_cost(definition)
+            return FieldPlan(key, cost, cost), 1
         selection_sets = sub_selections(nodes)
         if is_connection(named):
             page_size = self.page_size(definition, nodes[0])
@@ -380,3 +387,10 @@ class _Planner(FieldCollector):
             if isinstance(value, int) and not isinstance(value, bool):
                 sizes.append(min(max(value, 0), MAX_PAGE_SIZE))
         return max(sizes) if sizes else MAX_PAGE_SIZE
+
+
+def _leaf_cost(definition: GraphQLField) -> int:
+    strawberry_field = (definition.extensions or {}).get(STRAWBERRY_DEFINITION)
+    metadata = getattr(strawberry_field, "metadata", None) or {}
+    cost = metadata.get(LOADED_LEAF_KEY, 0)
+    return cost if isinstance(cost, int) else 0

@@ -13,6 +13,7 @@ import strawberry
 from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.rules.statuses import (
     DeliveryType,
+    Gender,
     LandingPageStatus,
     OrderStatus,
     PaymentMethod,
@@ -27,6 +28,7 @@ for _domain_enum in (
     DeliveryType,
     ProductStatus,
     LandingPageStatus,
+    Gender,
 ):
     strawberry.enum(_domain_enum)
 strawberry.enum(KeyType, name="ApiKeyType")
@@ -45,6 +47,8 @@ class CustomerSortField(Enum):
     UPDATED_AT = "updated_at"
     TOTAL_SPENT = "total_spent"
     TOTAL_ORDERS = "total_orders"
+    LAST_ORDER_AT = "last_order_at"
+    FIRST_NAME = "first_name"
 
 
 @strawberry.enum
@@ -64,6 +68,7 @@ class ProductSortField(Enum):
 __all__ = [
     "CustomerSortField",
     "DeliveryType",
+    "Gender",
     "KeyEnv",
     "KeyType",
     "LandingPageStatus",

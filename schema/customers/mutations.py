@@ -41,7 +41,7 @@ class EraseCustomerPayload:
     user_errors: list[UserError]
 
 
-async def _customer_payload(info: Info, customer_id: int | None, errors: list[UserError]) -> CustomerPayload | None:
+async def customer_payload(info: Info, customer_id: int | None, errors: list[UserError]) -> CustomerPayload | None:
     customer = await written_row(info, customers_by_ids, customer_id)
     return cast("CustomerPayload", payload(customer=customer, user_errors=errors))
 
@@ -54,13 +54,13 @@ class CustomerMutations:
         customer, errors = await run_mutation(
             info, lambda s: ban_customer(s, store_id, parse_id(input.id), input.reason)
         )
-        return await _customer_payload(info, customer.id if customer else None, errors)
+        return await customer_payload(info, customer.id if customer else None, errors)
 
     @strawberry.mutation(description="Lifts a ban, clearing its reason and time.")
     async def unban_customer(self, info: Info, id: strawberry.ID) -> CustomerPayload | None:
         store_id = info.context.store_id
         customer, errors = await run_mutation(info, lambda s: unban_customer(s, store_id, parse_id(id)))
-        return await _customer_payload(info, customer.id if customer else None, errors)
+        return await customer_payload(info, customer.id if customer else None, errors)
 
     @strawberry.mutation(description="Replaces the merchant's private notes on a customer.")
     async def update_customer_notes(self, info: Info, input: UpdateCustomerNotesInput) -> CustomerPayload | None:
@@ -68,7 +68,7 @@ class CustomerMutations:
         customer, errors = await run_mutation(
             info, lambda s: update_customer_notes(s, store_id, parse_id(input.id), input.notes)
         )
-        return await _customer_payload(info, customer.id if customer else None, errors)
+        return await customer_payload(info, customer.id if customer else None, errors)
 
     @strawberry.mutation(
         description="Archives a customer (a soft delete): it leaves every list unless `filter.isArchived` is true, "
@@ -78,13 +78,13 @@ class CustomerMutations:
     async def archive_customer(self, info: Info, id: strawberry.ID) -> CustomerPayload | None:
         store_id = info.context.store_id
         customer, errors = await run_mutation(info, lambda s: archive_customer(s, store_id, parse_id(id)))
-        return await _customer_payload(info, customer.id if customer else None, errors)
+        return await customer_payload(info, customer.id if customer else None, errors)
 
     @strawberry.mutation(description="Brings an archived customer back to the lists (clears `archivedAt`).")
     async def restore_customer(self, info: Info, id: strawberry.ID) -> CustomerPayload | None:
         store_id = info.context.store_id
         customer, errors = await run_mutation(info, lambda s: restore_customer(s, store_id, parse_id(id)))
-        return await _customer_payload(info, customer.id if customer else None, errors)
+        return await customer_payload(info, customer.id if customer else None, errors)
 
     @strawberry.mutation(
         description="The right to erasure (scope `customers:erase`, never a default): removes every copy of the "

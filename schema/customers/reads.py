@@ -11,7 +11,14 @@ from sqlalchemy import Row
 from resolvers.addresses import address_books, default_of
 from resolvers.core.context import Context
 from resolvers.core.pages import PageSource
-from resolvers.customers import customers_orders_pages, customers_page, get_customer
+from resolvers.customers import (
+    customer_tags,
+    customers_orders_pages,
+    customers_page,
+    dial_code,
+    get_customer,
+    tags_of_customers,
+)
 from resolvers.delivery import zones_of_wilayas
 from schema.core.compiled.plan import BatchedField, root_field
 from schema.customers.inputs import CustomerFilter, CustomerSort, customer_condition, customer_ordering
@@ -59,6 +66,20 @@ async def zones_of_addresses(context: Context, parents: Sequence[Any], _argument
     return list(await zones_of_wilayas(context, [parent.wilaya_id for parent in parents]))
 
 
+async def tags_of(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
+    """``Customer.tags`` for every customer of a level, in one statement."""
+    return list(await tags_of_customers(context, [int(parent.id) for parent in parents]))
+
+
+async def dial_codes_of(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
+    """``Customer.dialCode``, read off each customer's phone: no statement."""
+    return [dial_code(context, parent.phone) for parent in parents]
+
+
+async def store_customer_tags(context: Context) -> list[Row[Any]]:
+    return await customer_tags(context)
+
+
 BATCHED: dict[str, BatchedField] = {
     # Each selection of the list runs its own statement; customers by id are batched by a DataLoader.
     "Query.customers": root_field(customers, across_fields=False),
@@ -68,4 +89,7 @@ BATCHED: dict[str, BatchedField] = {
     "Customer.addresses": BatchedField(addresses_of_customers),
     "Customer.defaultAddress": BatchedField(default_addresses_of_customers),
     "CustomerAddress.deliveryZone": BatchedField(zones_of_addresses),
+    "Customer.tags": BatchedField(tags_of),
+    "Customer.dialCode": BatchedField(dial_codes_of),
+    "Query.customerTags": root_field(store_customer_tags, across_fields=False),
 }

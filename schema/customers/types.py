@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from resolvers.addresses import address_books, default_of
 from resolvers.core.context import Info
-from resolvers.customers import customer_orders_page
+from resolvers.customers import TagsByCustomerLoader, customer_orders_page, dial_code
 from schema.core.connections import Connection
+from schema.core.cost_analysis import LOADED_LEAF
+from schema.core.enums import Gender
 from schema.core.scalars import DateTime, Money
 from schema.customers.addresses import CustomerAddress
 from schema.orders.inputs import OrderFilter, order_condition
@@ -34,6 +38,11 @@ class Customer:
     is_banned: bool = strawberry.field(description="A banned customer's new orders are refused.")
     ban_reason: str | None = strawberry.field(description="Merchant-private reason given for the ban.")
     banned_at: DateTime | None
+    gender: Gender | None
+    birth_date: date | None
+    locale: str | None = strawberry.field(description="BCP 47 language tag, such as fr-DZ.")
+    accepts_marketing: bool = strawberry.field(description="Consent to marketing messages; false unless given.")
+    metadata: JSON = strawberry.field(description="Merchant-defined keys and values.")
     archived_at: DateTime | None = strawberry.field(
         description="When the customer was archived: hidden from lists (unless `filter.isArchived`) until restored "
         "or until it orders again."
@@ -43,6 +52,14 @@ class Customer:
     )
     created_at: DateTime
     updated_at: DateTime
+
+    @strawberry.field(description="The customer's tags, in alphabetical order ignoring case.", metadata=LOADED_LEAF)
+    async def tags(self, info: Info) -> list[str]:
+        return await info.context.loaders.get(TagsByCustomerLoader).load(int(self.id))
+
+    @strawberry.field(description="The country calling code of the phone (213 for an Algerian number).")
+    def dial_code(self, info: Info) -> int | None:
+        return dial_code(info.context, self.phone)
 
     @strawberry.field(description="The customer's orders, newest first.")
     async def orders(
@@ -66,4 +83,10 @@ class Customer:
         return cast("CustomerAddress | None", default_of(book))
 
 
-__all__ = ["Customer"]
+@strawberry.type(description="A tag of the store's customers, with how many customers have it.")
+class CustomerTag:
+    name: str
+    count: int
+
+
+__all__ = ["Customer", "CustomerTag"]

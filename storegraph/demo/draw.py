@@ -66,6 +66,9 @@ ORDER_NOTES = (
 )
 # Share of customers the merchant archived (seed 001's soft delete), so GraphiQL's isArchived filter finds some.
 ARCHIVED_SHARE = 0.03
+PROFILE_LOCALES: dict[str | None, int] = {"ar-DZ": 50, "fr-DZ": 40, None: 10}
+# Where a customer first heard of the shop, when the merchant noted it (also a tag).
+PROFILE_SOURCES: dict[str | None, int] = {"instagram": 15, "facebook": 12, "tiktok": 6, "bouche-à-oreille": 4, None: 63}
 BAN_REASONS = ("Colis refusés à plusieurs reprises", "Fausses commandes", "Numéro injoignable", "Comportement abusif")
 
 T = TypeVar("T")
@@ -79,7 +82,46 @@ def _generate(rng: random.Random, *, customers: int, orders: int, products: int)
     book = _draw_orders(rng, people, catalogue, orders)
     _settle_customers(rng, people)
     people.sort(key=lambda person: person.created_at)  # ids then follow sign-up order, as in a live store
+    # Drawn last, so the records drawn before them stay what the same seed always gave.
+    _draw_profiles(rng, people)
     return _DemoData(products=catalogue, customers=people, orders=book)
+
+
+def _draw_profiles(rng: random.Random, people: Sequence[_Customer]) -> None:
+    """What a merchant adds to a profile: some genders, birth dates and languages, marketing consent, tags that
+    follow from the orders (``vip``, ``fidèle``, ``annulations``) or from where the customer came from, and
+    metadata."""
+    vip_threshold = _top_spend(people, share=0.05)
+    for person in people:
+        if rng.random() < 0.8:
+            person.gender = "female" if person.first_name in algeria.FEMALE_FIRST_NAMES else "male"
+        if rng.random() < 0.35:
+            person.birth_date = (BASE_DATE - timedelta(days=rng.randint(18 * 365, 65 * 365))).date()
+        person.locale = _weighted(rng, PROFILE_LOCALES)
+        person.accepts_marketing = rng.random() < 0.45
+        counted = person.counted_orders
+        spent = sum(order.total for order in counted)
+        tags = []
+        if counted and spent >= vip_threshold:
+            tags.append("vip")
+        if len(counted) >= 5:
+            tags.append("fidèle")
+        if len(person.orders) - len(counted) >= 2:
+            tags.append("annulations")
+        if rng.random() < 0.03:
+            tags.append("grossiste")
+        source = _weighted(rng, PROFILE_SOURCES)
+        if source is not None:
+            tags.append(source)
+            person.metadata["source"] = source
+        if rng.random() < 0.3:
+            person.metadata["contact"] = rng.choice(("whatsapp", "appel", "sms"))
+        person.tags = tags
+
+
+def _top_spend(people: Sequence[_Customer], *, share: float) -> int:
+    spends = sorted((sum(order.total for order in person.counted_orders) for person in people), reverse=True)
+    return spends[int(len(spends) * share)] if spends else 0
 
 
 def _draw_products(rng: random.Random, count: int) -> list[_Product]:

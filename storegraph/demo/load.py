@@ -12,7 +12,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Customer, CustomerAddress, DeliveryZone, Order, OrderItem, OrderStatusChange, Product, ZoneWilaya
+from db.models import (
+    Customer,
+    CustomerAddress,
+    CustomerTag,
+    DeliveryZone,
+    Order,
+    OrderItem,
+    OrderStatusChange,
+    Product,
+    ZoneWilaya,
+)
 from db.queries.bulk import insert_returning_ids, insert_rows
 from db.queries.keys import create_api_key
 from db.queries.stores import create_store, delete_stores, marked_store_ids
@@ -111,6 +121,18 @@ async def _insert_customers(session: AsyncSession, store_id: int, people: Sequen
         )
         for person, customer_id in zip(chunk, ids, strict=True):
             person.id = customer_id
+        tags = [
+            {
+                "store_id": store_id,
+                "customer_id": person.id,
+                "name": tag,
+                "name_key": tag.lower(),
+                "created_at": person.created_at,
+            }
+            for person in chunk
+            for tag in person.tags
+        ]
+        await insert_rows(session, CustomerTag, tags)
         bar.advance(task, len(chunk))
 
 
@@ -179,6 +201,11 @@ def _customer_row(store_id: int, person: _Customer) -> dict[str, Any]:
         "archived_at": person.archived_at,
         "device_fingerprint": person.device_fingerprint,
         "identity_id": person.identity_id,
+        "gender": person.gender,
+        "birth_date": person.birth_date,
+        "locale": person.locale,
+        "accepts_marketing": person.accepts_marketing,
+        "metadata": person.metadata,
         "created_at": person.created_at,
         "updated_at": person.updated_at,
     }

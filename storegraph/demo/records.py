@@ -4,7 +4,8 @@ orders with lines and status steps. Ids stay 0 until the rows are inserted."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from storegraph.rules.statuses import DeliveryType, OrderStatus, PaymentStatus, ProductStatus
 
@@ -53,6 +54,12 @@ class _Customer:
     ban_reason: str | None = None
     archived_at: datetime | None = None
     fraud_score: int = 0
+    gender: str | None = None
+    birth_date: date | None = None
+    locale: str | None = None
+    accepts_marketing: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
     id: int = 0
 
     @property

@@ -47,3 +47,13 @@ def _names(canonical: str, number: phonenumbers.PhoneNumber, region: str) -> boo
         and bool(again.italian_leading_zero) == bool(number.italian_leading_zero)
         and phonenumbers.is_valid_number(again)
     )
+
+
+def calling_code(phone: str, region: str = "DZ") -> int | None:
+    """The country calling code of a stored phone (213 for an Algerian number), read as ``normalize_phone`` wrote it:
+    national digits of ``region``, or E.164; ``None`` when it cannot be read."""
+    try:
+        code = phonenumbers.parse(phone, region).country_code
+    except phonenumbers.NumberParseException:
+        return None
+    return int(code) if code else None

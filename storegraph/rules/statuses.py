@@ -38,3 +38,8 @@ class ProductStatus(StrEnum):
 class LandingPageStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"

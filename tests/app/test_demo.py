@@ -27,6 +27,7 @@ from db.models import (
     ApiKey,
     Customer,
     CustomerAddress,
+    CustomerTag,
     DeliveryZone,
     Order,
     OrderItem,
@@ -205,6 +206,24 @@ async def test_customers_exist_before_their_first_order(demo):
 
     assert all(row.first is None or row.created_at <= row.first for row in rows)
     assert all(row.updated_at >= row.created_at for row in rows)
+
+
+async def test_some_customers_have_tags_metadata_genders_and_birth_dates(demo):
+    store_id = demo.store.store_id
+    people = await demo.rows(
+        select(Customer.gender, Customer.birth_date, Customer.locale, Customer.metadata_).where(
+            Customer.store_id == store_id
+        )
+    )
+    tags = await demo.rows(
+        select(CustomerTag.name_key, CustomerTag.customer_id).where(CustomerTag.store_id == store_id)
+    )
+
+    assert {person.gender for person in people} >= {"male", "female"}
+    assert any(person.birth_date is not None for person in people)
+    assert any(person.metadata_ for person in people)
+    assert "vip" in {tag.name_key for tag in tags}
+    assert len({tag.customer_id for tag in tags}) > 1
 
 
 async def test_phones_are_unique_normalised_dz_mobiles(demo):

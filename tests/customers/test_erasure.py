@@ -330,6 +330,18 @@ async def test_the_customer_erased_event_carries_the_id_and_time_only(session, g
             'mutation($id: ID!) { updateCustomerNotes(input: {id: $id, notes: "x"}) { userErrors { field code } } }',
             "updateCustomerNotes",
         ),
+        (
+            'mutation($id: ID!) { updateCustomer(input: {id: $id, firstName: "x"}) { userErrors { field code } } }',
+            "updateCustomer",
+        ),
+        (
+            'mutation($id: ID!) { addCustomerTags(id: $id, tags: ["x"]) { userErrors { field code } } }',
+            "addCustomerTags",
+        ),
+        (
+            'mutation($id: ID!) { removeCustomerTags(id: $id, tags: ["x"]) { userErrors { field code } } }',
+            "removeCustomerTags",
+        ),
     ],
 )
 async def test_an_erased_customer_cannot_be_changed_again(session, gql, sessionmaker, shop, document, field):

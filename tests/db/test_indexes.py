@@ -1,6 +1,7 @@
 """Every keyset sort has its (store_id, sort column, id) index, the database really uses it (no sort step in the
-plan of any list and sort, the archived customers' list included), and migrations 0003, which added the missing
-ones, and 0009, which split the customers' in live and archived partial indexes, downgrade cleanly."""
+plan of any list and sort, the archived customers' list included), every customer filter reads an index, and
+migrations 0003, which added the missing ones, and 0009, which split the customers' in live and archived partial
+indexes, downgrade cleanly."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from db.base import Base
 from db.migrate import alembic_config, upgrade_to_head
 from db.models import Customer
 from db.queries.catalog import LandingPageFilter, ProductFilter, list_landing_pages, list_products, product_ordering
+from db.queries.customer_tags import store_tag_counts
 from db.queries.customers import CustomerFilter, customer_ordering, list_customers
 from db.queries.keys import list_api_keys
 from db.queries.orders import OrderFilter, list_orders, order_ordering
@@ -115,11 +117,13 @@ class ExplainingExecutor:
         if parameters:
             statement = statement.params(**parameters)
         dialect = self.connection.dialect
-        compiled = statement.compile(dialect=dialect)
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         assert isinstance(compiled, SQLCompiler)
         values = []
         for name in compiled.positiontup or ():
-            processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            # A value of an expanded IN list has no bind of its own: it is plain text here (tag keys).
+            bind = compiled.binds.get(name)
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect) if bind is not None else None
             value = compiled.params[name]
             values.append(processor(value) if processor else value)
         if dialect.name == "postgresql":
@@ -141,7 +145,8 @@ def node_types(plan: Any) -> Iterator[str]:
 
 
 def cursor_for(ordering: Ordering) -> list[Any]:
-    return [datetime(2024, 1, 1).isoformat() if ordering.kind is datetime else 5000, 42]
+    values: dict[type, Any] = {datetime: datetime(2024, 1, 1).isoformat(), str: "Amina", int: 5000}
+    return [values[ordering.kind], 42]
 
 
 ListQuery = Callable[[ExplainingExecutor, list[Any] | None], Awaitable[Any]]
@@ -210,6 +215,70 @@ async def test_every_list_and_sort_is_served_by_an_index_without_a_sort_step(
     await query(explaining, cursor_for(ordering) if with_cursor else None)
 
     [plan] = explaining.plans
+    if planner.dialect.name == "postgresql":
+        assert not any("Sort" in node for node in plan), plan
+        assert any(node in ("Index Scan", "Index Only Scan") for node in plan), plan
+    else:
+        assert not any("TEMP B-TREE" in step for step in plan), plan
+        assert any("USING INDEX" in step or "USING COVERING INDEX" in step for step in plan), plan
+
+
+@pytest.mark.parametrize("descending", [True, False], ids=["desc", "asc"])
+async def test_the_last_order_sort_after_a_customer_without_orders_is_served_by_an_index(planner, descending):
+    ordering = customer_ordering("last_order_at", descending)
+    explaining = ExplainingExecutor(planner)
+
+    await _customers(ordering)(explaining, [None, 42])
+
+    [plan] = explaining.plans
+    assert_index_without_sort(planner, plan)
+
+
+CUSTOMER_FILTERS: dict[str, CustomerFilter] = {
+    "tags": CustomerFilter(tags=("vip", "wholesale")),
+    "min_spent": CustomerFilter(min_spent=1000),
+    "max_spent": CustomerFilter(max_spent=1000),
+    "has_orders": CustomerFilter(has_orders=True),
+    "has_no_orders": CustomerFilter(has_orders=False),
+    "last_order_after": CustomerFilter(last_order_after=datetime(2024, 1, 1)),
+    "updated_after": CustomerFilter(updated_after=datetime(2024, 1, 1)),
+    "created_after": CustomerFilter(created_after=datetime(2024, 1, 1)),
+    "accepts_marketing": CustomerFilter(accepts_marketing=True),
+}
+
+
+@pytest.mark.parametrize("name", list(CUSTOMER_FILTERS))
+async def test_every_customer_filter_reads_an_index(planner, name):
+    explaining = ExplainingExecutor(planner)
+    ordering = customer_ordering("created_at", True)
+
+    await list_customers(explaining, STORE_ID, CUSTOMER_FILTERS[name], ordering, None, PAGE_SIZE)
+
+    [plan] = explaining.plans
+    if planner.dialect.name == "postgresql":
+        assert "Seq Scan" not in plan, plan
+    else:
+        assert not any(step.startswith("SCAN ") for step in plan), plan
+        assert any("USING" in step and "INDEX" in step for step in plan), plan
+    if name == "tags" and planner.dialect.name == "sqlite":
+        assert any("ix_customer_tags_store_id_name_key_customer_id" in step for step in plan), plan
+
+
+async def test_the_stores_tag_counts_read_the_tag_index(planner):
+    explaining = ExplainingExecutor(planner)
+
+    await store_tag_counts(explaining, STORE_ID)
+
+    [plan] = explaining.plans
+    if planner.dialect.name == "postgresql":
+        assert "Seq Scan" not in plan, plan
+        assert "Sort" not in plan, plan
+    else:
+        assert any("ix_customer_tags_store_id_name_key_customer_id" in step for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def assert_index_without_sort(planner: AsyncConnection, plan: list[str]) -> None:
     if planner.dialect.name == "postgresql":
         assert not any("Sort" in node for node in plan), plan
         assert any(node in ("Index Scan", "Index Only Scan") for node in plan), plan

@@ -397,8 +397,19 @@ async def test_customer_detail_answers_seed_000s_shape(client, shop):
     assert response.status_code == 200
     body = assert_envelope(response)
     assert shape_problems(SEED_000_CUSTOMER["data"], body["data"]) == []
-    # Ours also says when the customer last ordered, and its lifecycle (contract 7.1).
-    assert extra_fields(SEED_000_CUSTOMER["data"], body["data"]) == {"last_order_at", "archived_at", "erased_at"}
+    # Ours also says when the customer last ordered, has the profile of the CRM and its lifecycle.
+    assert extra_fields(SEED_000_CUSTOMER["data"], body["data"]) == {
+        "last_order_at",
+        "archived_at",
+        "erased_at",
+        "tags",
+        "accepts_marketing",
+        "gender",
+        "birth_date",
+        "locale",
+        "dial_code",
+        "metadata",
+    }
 
 
 async def test_customer_detail_answers_seed_000s_values(client, shop):

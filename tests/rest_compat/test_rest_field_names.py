@@ -64,7 +64,9 @@ def row_targets() -> list[tuple[str, str, str]]:
             found.extend(
                 (name, row.query.model_fields[field].alias or field, target) for field, target in row.query_vars.items()
             )
-        if row.body is not None:
+        if row.body is not None and row.body_var is None:
+            found.extend((name, field, target) for field, target in row.body_vars.items())
+        elif row.body is not None:
             found.extend(
                 (name, field, f"{row.body_var}.{camel_case(field)}")
                 for field in row.body.model_fields

@@ -232,11 +232,16 @@ def test_a_fragments_selections_count_toward_the_minimum_at_each_place_it_is_spr
 
 
 def test_an_object_with_every_field_selected_keeps_its_cost_of_one():
-    for type_name, root_field in (("Order", 'order(id: "1")'), ("Customer", 'customer(id: "1")')):
+    """One, plus one for each list of scalars loaded from a table of its own (``Customer.tags``)."""
+    for type_name, root_field, loaded in (("Order", 'order(id: "1")', 0), ("Customer", 'customer(id: "1")', 1)):
         object_type = SCHEMA.type_map[type_name]
         assert isinstance(object_type, GraphQLObjectType)
         leaves = [name for name, field in object_type.fields.items() if is_leaf_type(get_named_type(field.type))]
-        assert cost(f"{{ {root_field} {{ __typename {' '.join(leaves)} }} }}") == 1
+        assert cost(f"{{ {root_field} {{ __typename {' '.join(leaves)} }} }}") == 1 + loaded
+
+
+def test_a_loaded_list_of_scalars_costs_one_per_object():
+    assert cost("{ customers(first: 10) { nodes { id tags dialCode } } }") == 1 + 10 * (1 + 1)
 
 
 def test_the_actual_cost_is_never_below_the_minimum():

@@ -131,6 +131,23 @@ _PHONE = Refusal(
     detail_code="invalid_phone",
     reason="whether a string is a phone number is the numbering plan's to say",
 )
+# What a customer profile's schema cannot say: the numbering plan, the language tables, the clock, the metadata's
+# keys, the phones the store has.
+_CUSTOMER_PROFILE: tuple[Refusal, ...] = (
+    *_free_form("metadata"),
+    Refusal("validation_error", "metadata", "invalid", reason="metadata keys are 1 to 40 characters"),
+    Refusal("validation_error", "metadata", "too_many", reason="at most 50 metadata keys, merged with the stored"),
+    Refusal(
+        "validation_error",
+        field="phone",
+        detail_code="invalid_phone",
+        reason="whether a string is a phone number is the numbering plan's to say",
+    ),
+    Refusal("validation_error", "locale", "invalid", reason="a language tag's codes are ISO 639's and 3166's"),
+    Refusal("validation_error", "birth_date", "out_of_range", reason="a birth date is not in the future"),
+    Refusal("conflict", reason="a phone the store already has"),
+)
+
 EXPECTED_REFUSALS: dict[str, tuple[Refusal, ...]] = {
     **{
         label: (
@@ -176,6 +193,11 @@ EXPECTED_REFUSALS: dict[str, tuple[Refusal, ...]] = {
             )
             for code in ("blank", "invalid")
         ),
+    ),
+    "POST /v1/customers": _CUSTOMER_PROFILE,
+    "PATCH /v1/customers/{id}": _CUSTOMER_PROFILE,
+    "POST /v1/customers/{id}/tags": (
+        Refusal("validation_error", "tags", "too_many", reason="at most 50 tags per customer, with those it has"),
     ),
     "POST /v1/events": (
         *_free_form("properties"),

@@ -18,7 +18,7 @@ down_revision = '0008'
 branch_labels = None
 depends_on = None
 
-SORT_COLUMNS = ('created_at', 'updated_at', 'total_spent', 'total_orders', 'last_order_at')
+SORT_COLUMNS = ('created_at', 'updated_at', 'total_spent', 'total_orders', 'last_order_at', 'first_name')
 CONDITIONS = {'live': 'archived_at IS NULL', 'archived': 'archived_at IS NOT NULL'}
 
 

@@ -109,6 +109,10 @@ TABLES: tuple[TableRule, ...] = (
             "ban_reason": None,
             "device_fingerprint": None,
             "identity_id": None,
+            "gender": None,
+            "birth_date": None,
+            "locale": None,
+            "metadata": {},
         },
         why="the row stays, with its totals, so the store's figures and its orders' customer id stay true",
     ),
@@ -141,6 +145,12 @@ TABLES: tuple[TableRule, ...] = (
         why="tracked signups with the customer's phone or email; counted, source and campaign stay",
     ),
     TableRule(
+        "customer_tags",
+        Match.CUSTOMER_ID,
+        Action.DELETE,
+        why="a merchant's labels on the person (vip, a complaint, where they came from)",
+    ),
+    TableRule(
         "customer_addresses",
         Match.CUSTOMER_ID,
         Action.DELETE,
@@ -159,8 +169,9 @@ TABLES: tuple[TableRule, ...] = (
 KEPT: dict[str, tuple[str, str]] = {
     "customers": (
         "id store_id wilaya_id total_orders total_spent last_order_at fraud_score is_banned banned_at archived_at "
-        "erased_at created_at updated_at",
-        "ids, figures, flags and times; the wilaya is one of 58 provinces, kept for the store's statistics",
+        "erased_at accepts_marketing created_at updated_at",
+        "ids, figures, flags and times; the wilaya is one of 58 provinces, kept for the store's statistics; the "
+        "marketing consent is a flag about no one once the contact details are gone",
     ),
     "orders": (
         "id store_id customer_id order_number status payment_status payment_method wilaya_id delivery_type "
