@@ -44,6 +44,7 @@ from storegraph.platform.phones import MAX_PHONE_LENGTH
 from storegraph.platform.validation import MAX_EMAIL, MAX_JSON_BYTES, MAX_JSON_DEPTH
 from storegraph.rules import stores
 from storegraph.rules.catalog import landing_pages, products
+from storegraph.rules.customers.analytics import DEFAULT_TOP_PRODUCTS, MAX_TOP_PRODUCTS
 from storegraph.rules.keys import MAX_ALLOWED_ORIGINS, MAX_KEY_NAME
 from storegraph.rules.orders.status import MAX_NOTE
 from storegraph.rules.outbox import EventName
@@ -142,6 +143,12 @@ class OrderQuery(Page):
 class CustomerQuery(Page):
     phone: FilterText | None = Field(default=None, description="Exact match after normalisation.")
     email: FilterText | None = Field(default=None, description="Exact match, case-sensitive.")
+
+
+class CustomerAnalyticsQuery(QueryModel):
+    top_products_limit: Annotated[int, Field(ge=1, le=MAX_TOP_PRODUCTS), WHOLE_NUMBER] = Field(
+        default=DEFAULT_TOP_PRODUCTS, description=f"How many products `top_products` lists, 1–{MAX_TOP_PRODUCTS}."
+    )
 
 
 class LandingPageQuery(Page):

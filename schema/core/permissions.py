@@ -91,8 +91,15 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
             "bannedAt",
             "createdAt",
             "updatedAt",
+            "analytics",
         ),
     ),
+    "CustomerAnalytics": (
+        Scope.CUSTOMERS_READ,
+        ("totalOrders", "totalSpent", "averageOrder", "firstOrderAt", "lastOrderAt", "ordersByStatus", "topProducts"),
+    ),
+    "OrderStatusCount": (Scope.CUSTOMERS_READ, ("status", "count")),
+    "CustomerTopProduct": (Scope.CUSTOMERS_READ, ("productId", "productName", "quantity", "orderCount")),
     "CustomerConnection": (Scope.CUSTOMERS_READ, _CONNECTION_FIELDS),
     "CustomerEdge": (Scope.CUSTOMERS_READ, _EDGE_FIELDS),
     "Order": (
@@ -251,6 +258,7 @@ FIELD_SCOPES: dict[str, str] = {
     "Customer.orders": Scope.CUSTOMERS_READ,
     "Order.customer": Scope.CUSTOMERS_READ,
     "OrderItem.product": Scope.PRODUCTS_READ,
+    "CustomerTopProduct.product": Scope.PRODUCTS_READ,
     "LandingPage.product": Scope.PRODUCTS_READ,
     "Mutation.placeOrder": Scope.ORDERS_WRITE,
     "Mutation.updateOrderStatus": Scope.ORDERS_WRITE,

@@ -12,6 +12,7 @@ from resolvers.core.context import Context
 from resolvers.core.pages import PageSource
 from resolvers.customers import customers_orders_pages, customers_page, get_customer
 from schema.core.compiled.plan import BatchedField, root_field
+from schema.customers import analytics
 from schema.customers.inputs import CustomerFilter, CustomerSort, customer_condition, customer_ordering
 from schema.orders.inputs import OrderFilter, order_condition
 
@@ -45,4 +46,5 @@ BATCHED: dict[str, BatchedField] = {
     "Query.customers": root_field(customers, across_fields=False),
     "Query.customer": root_field(customer, across_fields=True),
     "Customer.orders": BatchedField(orders_of_customers),
+    **analytics.BATCHED,
 }

@@ -4,10 +4,12 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
+from resolvers.analytics import customers_analytics
 from resolvers.core.context import Info
 from resolvers.customers import customer_orders_page
 from schema.core.connections import Connection
 from schema.core.scalars import DateTime, Money
+from schema.customers.analytics import CustomerAnalytics
 from schema.orders.inputs import OrderFilter, order_condition
 
 if TYPE_CHECKING:
@@ -45,6 +47,14 @@ class Customer:
     ) -> Connection[Annotated[Order, strawberry.lazy("schema.orders.types")]] | None:
         page = await customer_orders_page(info.context, int(self.id), first, after, order_condition(filter))
         return cast("Connection[Order]", page)
+
+    @strawberry.field(
+        description="Figures from the customer's orders: totals, average, first and last order, orders by status, "
+        "top products."
+    )
+    async def analytics(self, info: Info) -> CustomerAnalytics:
+        [figures] = await customers_analytics(info.context, [int(self.id)])
+        return cast("CustomerAnalytics", figures)
 
 
 __all__ = ["Customer"]

@@ -73,6 +73,7 @@ SAMPLES: dict[str, Sample] = {
     "ListCustomers": Sample("/v1/customers?limit=5"),
     "GetCustomer": Sample("/v1/customers/{customer}"),
     "ListCustomerOrders": Sample("/v1/customers/{customer}/orders?limit=5"),
+    "GetCustomerAnalytics": Sample("/v1/customers/{customer}/analytics?top_products_limit=3"),
     "ListLandingPages": Sample("/v1/landing-pages?limit=5"),
     "GetLandingPage": Sample("/v1/landing-pages/{page}"),
     "CreateLandingPage": Sample("/v1/landing-pages", {"title": "Ramadan sale"}),
