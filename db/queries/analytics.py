@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, case, func, select
+from sqlalchemy import Integer, Row, Select, bindparam, case, func, select
 
 from db.models import Order, OrderItem
 from db.queries.executor import Executor
@@ -79,7 +79,7 @@ def _top_products() -> Select[Any]:
             ranked.c.order_count,
         )
         .join(OrderItem, OrderItem.id == ranked.c.last_line_id)
-        .where(ranked.c.position <= bindparam("limit"))
+        .where(ranked.c.position <= bindparam("limit", type_=Integer))
         .order_by(ranked.c.customer_id, ranked.c.position)
     )
 

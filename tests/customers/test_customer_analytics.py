@@ -19,9 +19,8 @@ TOP_WITH_LIMIT = (
     "query($id: ID!, $limit: Int) { customer(id: $id) { analytics { "
     "topProducts(limit: $limit) { productId productName quantity orderCount } } } }"
 )
-ZERO_STATUSES = [
-    {"status": status, "count": 0} for status in ("PENDING", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED")
-]
+STATUS_NAMES = ("PENDING", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED")
+ZERO_STATUSES = [{"status": status, "count": 0} for status in STATUS_NAMES]
 
 
 @pytest.fixture
@@ -40,7 +39,7 @@ async def analytics_of(gql, key, customer_id, document=ANALYTICS, **variables):
 
 
 def statuses(**counts: int) -> list[dict[str, object]]:
-    return [{"status": entry["status"], "count": counts.get(entry["status"].lower(), 0)} for entry in ZERO_STATUSES]
+    return [{"status": status, "count": counts.get(status.lower(), 0)} for status in STATUS_NAMES]
 
 
 # --- figures ----------------------------------------------------------------------------------------------------

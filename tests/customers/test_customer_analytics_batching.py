@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from graphql import parse
 
@@ -104,7 +105,7 @@ async def test_v1_analytics_cost_the_same_statements_for_2_orders_and_200(sessio
 
 async def test_analytics_run_compiled_through_graphql_and_v1_with_the_standard_answers(app, session, client):
     key, ids = await store_with_customers(session, 3)
-    requests = [
+    requests: list[tuple[str, str, dict[str, Any]]] = [
         ("POST", "/graphql", {"json": {"query": PAGE}}),
         ("POST", "/graphql", {"json": {"query": ONE, "variables": {"id": str(ids[0])}}}),
         ("GET", f"/v1/customers/{ids[1]}/analytics?top_products_limit=2", {}),
