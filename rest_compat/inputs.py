@@ -50,6 +50,7 @@ from storegraph.platform.validation import MAX_EMAIL, MAX_JSON_BYTES, MAX_JSON_D
 from storegraph.rules import delivery, stores
 from storegraph.rules.catalog import landing_pages, products
 from storegraph.rules.customers import addresses
+from storegraph.rules.customers.analytics import DEFAULT_TOP_PRODUCTS, MAX_TOP_PRODUCTS
 from storegraph.rules.keys import MAX_ALLOWED_ORIGINS, MAX_KEY_NAME
 from storegraph.rules.orders.status import MAX_NOTE
 from storegraph.rules.outbox import EventName
@@ -173,6 +174,12 @@ class CustomerQuery(Page):
     )
     is_archived: bool = Field(
         default=False, description="`false` (default): the customers that are not archived; `true`: only the archived."
+    )
+
+
+class CustomerAnalyticsQuery(QueryModel):
+    top_products_limit: Annotated[int, Field(ge=1, le=MAX_TOP_PRODUCTS), WHOLE_NUMBER] = Field(
+        default=DEFAULT_TOP_PRODUCTS, description=f"How many products `top_products` lists, 1–{MAX_TOP_PRODUCTS}."
     )
 
 

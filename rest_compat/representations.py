@@ -147,6 +147,27 @@ CUSTOMER_ADDRESS: Shape = {
     "updated_at": "updatedAt",
 }
 
+CUSTOMER_ANALYTICS: Shape = {
+    "total_orders": "totalOrders",
+    "total_spent": "totalSpent",
+    "average_order": "averageOrder",
+    "first_order_at": "firstOrderAt",
+    "last_order_at": "lastOrderAt",
+    "orders_by_status": Many("ordersByStatus", "OrderStatusCount"),
+    "top_products": Many("topProducts", "CustomerTopProduct", arguments="limit: $topProductsLimit"),
+}
+
+ORDER_STATUS_COUNT: Shape = {"status": "status", "count": "count"}
+
+# The product as the order lines show it (its id, null once deleted, and the copied name): the product itself
+# needs products:read, which the endpoint's customers:read does not include.
+CUSTOMER_TOP_PRODUCT: Shape = {
+    "product_id": "productId",
+    "product_name": "productName",
+    "quantity": "quantity",
+    "order_count": "orderCount",
+}
+
 LANDING_PAGE: Shape = {
     "id": "id",
     "title": "title",
@@ -280,6 +301,9 @@ FRAGMENTS: dict[str, Fragment] = {
     "DeletedCustomerAddress": Fragment("DeleteCustomerAddressPayload", {"id": "deletedId", "deleted": Const(True)}),
     "DeliveryZone": Fragment("DeliveryZone", DELIVERY_ZONE),
     "DeletedDeliveryZone": Fragment("DeleteDeliveryZonePayload", {"id": "deletedId", "deleted": Const(True)}),
+    "CustomerAnalytics": Fragment("CustomerAnalytics", CUSTOMER_ANALYTICS),
+    "OrderStatusCount": Fragment("OrderStatusCount", ORDER_STATUS_COUNT),
+    "CustomerTopProduct": Fragment("CustomerTopProduct", CUSTOMER_TOP_PRODUCT),
     "LandingPage": Fragment("LandingPage", LANDING_PAGE),
     "ApiKey": Fragment("ApiKey", API_KEY),
     "CreatedApiKey": Fragment(

@@ -46,10 +46,13 @@ class Obj:
 
 @dataclass(frozen=True, slots=True)
 class Many:
-    """A REST list made from the GraphQL list field ``source``, each element by ``fragment``."""
+    """A REST list made from the GraphQL list field ``source``, each element by ``fragment``; ``arguments`` are
+    the field's arguments as the fragment selects them (``limit: $topProductsLimit``, a variable the endpoint's
+    operation declares)."""
 
     source: str
     fragment: str
+    arguments: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +199,8 @@ def _selections(shape: Shape) -> list[str]:
         elif isinstance(source, Const):
             continue
         elif isinstance(source, Obj | Many | Spread):
-            selection = f"{source.source} {{ ...{source.fragment} }}"
+            arguments = f"({source.arguments})" if isinstance(source, Many) and source.arguments else ""
+            selection = f"{source.source}{arguments} {{ ...{source.fragment} }}"
         else:
             fields.extend(field for field in _selections(source) if field not in fields)
             continue

@@ -19,6 +19,8 @@ class Order(Base):
         Index(None, "store_id", "total", "id"),
         Index(None, "store_id", "status", "created_at", "id"),
         Index(None, "customer_id", "created_at", "id"),
+        # Customer analytics: a level of customers' orders grouped by status (db/queries/analytics.py).
+        Index(None, "store_id", "customer_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)

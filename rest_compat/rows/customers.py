@@ -78,6 +78,29 @@ ROWS: tuple[Endpoint, ...] = (
         query_vars=PAGE_VARS,
     ),
     Endpoint(
+        name="GetCustomerAnalytics",
+        method="GET",
+        path="/v1/customers/{id}/analytics",
+        scope=Scope.CUSTOMERS_READ,
+        summary="A customer's figures from its orders",
+        description="Totals, average order, first and last order, orders by status and top products, computed "
+        "from the customer's orders when asked. Cancelled orders count in `orders_by_status` only; "
+        "`average_order` is `total_spent / total_orders` rounded half up to a whole amount, null without orders; "
+        "`orders_by_status` lists every status, zeros included, in the order of the status machine; "
+        "`top_products` are ranked by quantity, then number of orders, then the product bought last, and a "
+        "deleted product keeps its copied `product_name` with a null `product_id`.",
+        operation=(
+            "query GetCustomerAnalytics($id: ID!, $topProductsLimit: Int) "
+            "{ customer(id: $id) { analytics { ...CustomerAnalytics } } }"
+        ),
+        result="customer.analytics",
+        fragment="CustomerAnalytics",
+        resource="Customer",
+        path_vars={"id": "id"},
+        query=inputs.CustomerAnalyticsQuery,
+        query_vars={"top_products_limit": "topProductsLimit"},
+    ),
+    Endpoint(
         name="ArchiveCustomer",
         method="POST",
         path="/v1/customers/{id}/archive",

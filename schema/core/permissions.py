@@ -107,6 +107,7 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
             "updatedAt",
             "addresses",
             "defaultAddress",
+            "analytics",
         ),
     ),
     "CustomerAddress": (
@@ -124,6 +125,7 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
             "isDefault",
             "createdAt",
             "updatedAt",
+            "analytics",
         ),
     ),
     "DeliveryZone": (
@@ -131,6 +133,12 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("id", "name", "wilayaIds", "homeFee", "deskFee", "createdAt", "updatedAt"),
     ),
     "CustomerTag": (Scope.CUSTOMERS_READ, ("name", "count")),
+    "CustomerAnalytics": (
+        Scope.CUSTOMERS_READ,
+        ("totalOrders", "totalSpent", "averageOrder", "firstOrderAt", "lastOrderAt", "ordersByStatus", "topProducts"),
+    ),
+    "OrderStatusCount": (Scope.CUSTOMERS_READ, ("status", "count")),
+    "CustomerTopProduct": (Scope.CUSTOMERS_READ, ("productId", "productName", "quantity", "orderCount")),
     "CustomerConnection": (Scope.CUSTOMERS_READ, _CONNECTION_FIELDS),
     "CustomerEdge": (Scope.CUSTOMERS_READ, _EDGE_FIELDS),
     "Order": (
@@ -290,6 +298,7 @@ FIELD_SCOPES: dict[str, str] = {
     "Customer.orders": Scope.CUSTOMERS_READ,
     "Order.customer": Scope.CUSTOMERS_READ,
     "OrderItem.product": Scope.PRODUCTS_READ,
+    "CustomerTopProduct.product": Scope.PRODUCTS_READ,
     "LandingPage.product": Scope.PRODUCTS_READ,
     "Mutation.placeOrder": Scope.ORDERS_WRITE,
     "Mutation.updateOrderStatus": Scope.ORDERS_WRITE,

@@ -21,6 +21,7 @@ from resolvers.customers import (
 )
 from resolvers.delivery import zones_of_wilayas
 from schema.core.compiled.plan import BatchedField, root_field
+from schema.customers import analytics
 from schema.customers.inputs import CustomerFilter, CustomerSort, customer_condition, customer_ordering
 from schema.orders.inputs import OrderFilter, order_condition
 
@@ -92,4 +93,5 @@ BATCHED: dict[str, BatchedField] = {
     "Customer.tags": BatchedField(tags_of),
     "Customer.dialCode": BatchedField(dial_codes_of),
     "Query.customerTags": root_field(store_customer_tags, across_fields=False),
+    **analytics.BATCHED,
 }

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers.addresses import address_books, default_of
+from resolvers.analytics import customers_analytics
 from resolvers.core.context import Info
 from resolvers.customers import TagsByCustomerLoader, customer_orders_page, dial_code
 from schema.core.connections import Connection
@@ -14,6 +15,7 @@ from schema.core.cost_analysis import LOADED_LEAF
 from schema.core.enums import Gender
 from schema.core.scalars import DateTime, Money
 from schema.customers.addresses import CustomerAddress
+from schema.customers.analytics import CustomerAnalytics
 from schema.orders.inputs import OrderFilter, order_condition
 
 if TYPE_CHECKING:
@@ -76,6 +78,14 @@ class Customer:
     async def addresses(self, info: Info) -> list[CustomerAddress]:
         [book] = await address_books(info.context, [int(self.id)])
         return cast("list[CustomerAddress]", book)
+
+    @strawberry.field(
+        description="Figures from the customer's orders: totals, average, first and last order, orders by status, "
+        "top products."
+    )
+    async def analytics(self, info: Info) -> CustomerAnalytics:
+        [figures] = await customers_analytics(info.context, [int(self.id)])
+        return cast("CustomerAnalytics", figures)
 
     @strawberry.field(description="The default address; null when the customer has none.")
     async def default_address(self, info: Info) -> CustomerAddress | None:

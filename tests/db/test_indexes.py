@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from enum import Enum
@@ -25,6 +26,7 @@ import db.queries
 from db.base import Base
 from db.migrate import alembic_config, upgrade_to_head
 from db.models import Customer
+from db.queries.analytics import orders_by_status_for_customers, top_products_for_customers
 from db.queries.catalog import LandingPageFilter, ProductFilter, list_landing_pages, list_products, product_ordering
 from db.queries.customer_tags import store_tag_counts
 from db.queries.customers import CustomerFilter, customer_ordering, list_customers
@@ -393,3 +395,49 @@ async def test_migration_0009_splits_the_customer_sort_indexes_and_downgrades_ba
     assert not full & up_indexes
     assert {"archived_at", "erased_at"} <= up_columns
     assert differences == []
+
+
+# --- customer analytics -----------------------------------------------------------------------------------------
+
+
+class LiteralExplainingExecutor(ExplainingExecutor):
+    """Explains a statement with its values written in (an expanding IN list cannot be bound positionally here);
+    the analytics statements take only integers and a status."""
+
+    async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None, /) -> Result[Any]:
+        assert isinstance(statement, ClauseElement)
+        bound = statement.params(**parameters) if parameters else statement
+        compiled = bound.compile(
+            dialect=self.connection.dialect, compile_kwargs={"literal_binds": True, "render_postcompile": True}
+        )
+        if self.connection.dialect.name == "postgresql":
+            plan = await self.connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}")
+            self.plans.append(list(node_types(plan.scalar_one())))
+        else:
+            plan = await self.connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+            self.plans.append([row[-1] for row in plan.all()])
+        return await self.connection.execute(select(literal(1)).where(false()))
+
+
+ANALYTICS_QUERIES: list[tuple[str, Callable[[Any], Awaitable[Any]]]] = [
+    ("orders_by_status", lambda db: orders_by_status_for_customers(db, STORE_ID, [1, 2, 3])),
+    ("top_products", lambda db: top_products_for_customers(db, STORE_ID, [1, 2, 3], 5, uncounted="cancelled")),
+]
+
+
+@pytest.mark.parametrize(("name", "query"), ANALYTICS_QUERIES, ids=[name for name, _ in ANALYTICS_QUERIES])
+async def test_the_analytics_aggregates_find_orders_by_customer_and_lines_by_order_through_indexes(
+    planner, name, query
+):
+    explaining = LiteralExplainingExecutor(planner)
+
+    await query(explaining)
+
+    [plan] = explaining.plans
+    if planner.dialect.name == "postgresql":
+        assert "Seq Scan" not in plan, plan
+        assert any(node in ("Index Scan", "Index Only Scan") for node in plan), plan
+    else:
+        full_scans = [step for step in plan if re.match(r"SCAN (orders|order_items)\b", step) and "INDEX" not in step]
+        assert full_scans == [], plan
+        assert any("ix_orders_store_id_customer_id_status" in step for step in plan), plan

@@ -96,6 +96,7 @@ SAMPLES: dict[str, Sample] = {
     "UpdateCustomer": Sample("/v1/customers/{customer}", {"locale": "fr-DZ", "metadata": {"tier": "gold"}}),
     "AddCustomerTags": Sample("/v1/customers/{customer}/tags", {"tags": ["vip"]}),
     "RemoveCustomerTags": Sample("/v1/customers/{customer}/tags", {"tags": ["vip"]}),
+    "GetCustomerAnalytics": Sample("/v1/customers/{customer}/analytics?top_products_limit=3"),
     "ListLandingPages": Sample("/v1/landing-pages?limit=5"),
     "GetLandingPage": Sample("/v1/landing-pages/{page}"),
     "CreateLandingPage": Sample("/v1/landing-pages", {"title": "Ramadan sale"}),
