@@ -9,7 +9,7 @@ also says how its object is renamed for REST.
 from __future__ import annotations
 
 from rest_compat.endpoint import Endpoint
-from rest_compat.rows import catalog, customers, keys, orders, stores, tracking, usage, webhooks
+from rest_compat.rows import catalog, customers, keys, orders, reviews, stores, tracking, usage, webhooks
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *keys.WHOAMI,
@@ -17,6 +17,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *catalog.PRODUCTS,
     *orders.ROWS,
     *customers.ROWS,
+    *reviews.ROWS,
     *catalog.LANDING_PAGES,
     *keys.ROWS,
     *webhooks.ROWS,

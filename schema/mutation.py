@@ -8,6 +8,7 @@ from schema.catalog.mutations import LandingPageMutations, ProductMutations
 from schema.customers.mutations import CustomerMutations
 from schema.keys.mutations import ApiKeyMutations
 from schema.orders.mutations import OrderMutations
+from schema.reviews.mutations import ReviewMutations
 from schema.stores.mutations import StoreMutations
 from schema.tracking.mutations import TrackingMutations
 from schema.webhooks.mutations import WebhookDeliveryMutations, WebhookSubscriptionMutations
@@ -24,5 +25,6 @@ Mutation = merge_types(
         WebhookDeliveryMutations,
         CustomerMutations,
         TrackingMutations,
+        ReviewMutations,
     ),
 )

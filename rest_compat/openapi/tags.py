@@ -12,6 +12,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "Product": "The catalogue's products, with their pricing, inventory, slug and status.",
     "Order": "Orders with their items, customer, delivery and totals, moved through the order status machine.",
     "Customer": "The store's customers, with their order totals and fraud score, and each customer's orders.",
+    "Review": "Customers' reviews of delivered orders, their moderation and the merchant's responses, and "
+    "their statistics.",
     "Landing page": "Campaign landing pages, each optionally featuring one product.",
     "Webhook": "Subscriptions that receive the store's events as signed HTTP deliveries, and their delivery logs.",
     "Webhook delivery": "A logged webhook delivery, sent again on request.",

@@ -27,6 +27,7 @@ from schema.customers import reads as customer_reads
 from schema.mutation import Mutation
 from schema.orders import reads as order_reads
 from schema.query import Query
+from schema.reviews import reads as review_reads
 from storegraph.platform.errors import ApiError
 from storegraph.platform.http.internal_error import masked_message
 from storegraph.platform.overload import overloaded, pool_exhaustion
@@ -90,7 +91,7 @@ def build_schema(
     )
     install_scope_guards(schema._schema)
     install_fast_leaves(schema._schema)
-    batched = {**customer_reads.BATCHED, **order_reads.BATCHED, **catalog_reads.BATCHED}
+    batched = {**customer_reads.BATCHED, **order_reads.BATCHED, **catalog_reads.BATCHED, **review_reads.BATCHED}
     tables = CompilerTables(schema._schema, schema.schema_converter, batched)
     schema.compiled = CompiledExecution(tables, documents.limits.cache_bytes)
     return schema

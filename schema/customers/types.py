@@ -6,12 +6,14 @@ import strawberry
 
 from resolvers.core.context import Info
 from resolvers.customers import customer_orders_page
+from resolvers.reviews import customer_reviews_page
 from schema.core.connections import Connection
 from schema.core.scalars import DateTime, Money
 from schema.orders.inputs import OrderFilter, order_condition
 
 if TYPE_CHECKING:
     from schema.orders.types import Order
+    from schema.reviews.types import Review
 
 
 @strawberry.type(description="A buyer of one store, created at their first checkout and deduplicated by phone.")
@@ -45,6 +47,13 @@ class Customer:
     ) -> Connection[Annotated[Order, strawberry.lazy("schema.orders.types")]] | None:
         page = await customer_orders_page(info.context, int(self.id), first, after, order_condition(filter))
         return cast("Connection[Order]", page)
+
+    @strawberry.field(description="The customer's reviews, newest first.")
+    async def reviews(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[Annotated[Review, strawberry.lazy("schema.reviews.types")]] | None:
+        page = await customer_reviews_page(info.context, int(self.id), first, after)
+        return cast("Connection[Review]", page)
 
 
 __all__ = ["Customer"]

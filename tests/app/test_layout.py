@@ -66,6 +66,13 @@ DOMAIN_HOMES = {
         "db/queries/tracking.py",
         "storegraph/rules/tracking",
     ),
+    "reviews": (
+        "schema/reviews",
+        "resolvers/reviews.py",
+        "rest_compat/rows/reviews.py",
+        "db/queries/reviews.py",
+        "storegraph/rules/reviews",
+    ),
     "usage": ("schema/usage", "resolvers/usage.py", "rest_compat/rows/usage.py", "db/queries/usage.py"),
 }
 
