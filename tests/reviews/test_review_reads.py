@@ -11,6 +11,7 @@ import pytest
 from storegraph.platform.auth.scopes import Scope
 from tests.reviews.support import LIST, ONE, make_shop
 from tests.schema.test_compiled_differential import compiled_of, standard_only
+from tests.schema.test_query_cost import cost
 from tests.support.compiled_queries import answer
 from tests.support.factories import create_customer, create_key, create_order, create_review
 
@@ -220,3 +221,11 @@ async def test_a_review_list_costs_the_same_statements_for_one_review_as_for_man
         statements.append(counter.count)
 
     assert statements[0] == statements[1]
+
+
+def test_review_fields_are_costed_like_every_other_field():
+    """Connections by page size, relations as objects, the stats and a response as one object each."""
+    assert cost("{ reviews(first: 10) { nodes { id response { text } order { id } customer { id } } } }") == 1 + 10 * 4
+    assert cost("{ reviewStats { totalReviews ratingDistribution { rating count } } }") == 2
+    assert cost("{ customers(first: 5) { nodes { reviews(first: 3) { nodes { id } } } } }") == 1 + 5 * (1 + 1 + 3)
+    assert cost('{ order(id: "1") { review { rating } } }') == 2
