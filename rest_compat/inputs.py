@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from db.models.review import MAX_RATING, MAX_REVIEW_TEXT, MIN_RATING
 from db.queries.slugs import MAX_SLUG
 from resolvers.core.filters import MAX_FILTER_TEXT
 from resolvers.core.pagination import MAX_PAGE_SIZE
@@ -196,6 +197,25 @@ class EventCountsQuery(QueryModel):
     event: Annotated[str, text(None, TRACKED_EVENT_NAME)] | None = Field(default=None, description="Only this event.")
 
 
+Rating = Annotated[int, Field(ge=MIN_RATING, le=MAX_RATING), WHOLE_NUMBER]
+
+
+class ReviewDays(QueryModel):
+    # ``from`` is a Python keyword: the field is ``from_``, its name in the query string ``from``.
+    from_: Day | None = Field(default=None, alias="from", description="First UTC day (`YYYY-MM-DD`), included.")
+    to: Day | None = Field(default=None, description="Last UTC day (`YYYY-MM-DD`), included; not before `from`.")
+
+
+class ReviewQuery(Page, ReviewDays):
+    is_approved: bool | None = None
+    min_rating: Rating | None = Field(default=None, description=f"Rating at least this, {MIN_RATING}–{MAX_RATING}.")
+    max_rating: Rating | None = Field(
+        default=None, description=f"Rating at most this, {MIN_RATING}–{MAX_RATING}; not below `min_rating`."
+    )
+    customer_id: Id | None = None
+    order_id: Id | None = None
+
+
 # --- products and landing pages ----------------------------------------------------------------------------------
 
 ProductName = Annotated[str, text(products.MAX_NAME, NOT_BLANK)]
@@ -361,6 +381,35 @@ class UpdateDeliveryZoneBody(BodyModel):
     wilaya_ids: ZoneWilayas = left_out(f"Replaces the zone's wilayas. {ZONE_WILAYAS}")
     home_fee: Money = left_out()
     desk_fee: Money = left_out()
+
+
+# --- reviews -----------------------------------------------------------------------------------------------------
+
+ReviewText = Annotated[str, text(MAX_REVIEW_TEXT)]
+# Named outside the body below, whose field ``text`` would hide the function in its annotations.
+ResponseText = Annotated[str, text(MAX_REVIEW_TEXT, NOT_BLANK)]
+
+
+class CreateReviewBody(BodyModel):
+    order_id: Id = Field(description="A delivered order of the store.")
+    rating: Rating
+    product_rating: Rating | None = None
+    delivery_rating: Rating | None = None
+    packaging_rating: Rating | None = None
+    comment: ReviewText | None = Field(default=None, description="Blank means none.")
+    is_public: bool = True
+
+
+class ModerateReviewBody(BodyModel):
+    partial = True
+
+    is_approved: bool = left_out()
+    is_public: bool = left_out()
+    is_featured: bool = left_out()
+
+
+class RespondToReviewBody(BodyModel):
+    text: ResponseText = Field(description="Replaces any earlier response.")
 
 
 # --- keys and webhooks -------------------------------------------------------------------------------------------

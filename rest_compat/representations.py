@@ -289,6 +289,33 @@ TRACKED_EVENTS: Shape = {"accepted": "accepted", "ids": "ids"}
 EVENT_COUNTS: Shape = {"from": "from", "to": "to", "total": "total", "counts": Many("counts", "EventCount")}
 EVENT_COUNT: Shape = {"event": "event", "day": "day", "count": "count"}
 
+REVIEW: Shape = {
+    "id": "id",
+    "order_id": "orderId",
+    "customer_id": "customerId",
+    "rating": "rating",
+    "product_rating": "productRating",
+    "delivery_rating": "deliveryRating",
+    "packaging_rating": "packagingRating",
+    "comment": "comment",
+    "is_approved": "isApproved",
+    "is_public": "isPublic",
+    "is_featured": "isFeatured",
+    "response": Obj("response", "ReviewResponse"),
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
+
+REVIEW_RESPONSE: Shape = {"text": "text", "responded_at": "respondedAt", "responded_by": "respondedBy"}
+
+REVIEW_STATS: Shape = {
+    "total_reviews": "totalReviews",
+    "average_rating": "averageRating",
+    "rating_distribution": Many("ratingDistribution", "RatingCount"),
+    "approved_count": "approvedCount",
+    "pending_count": "pendingCount",
+}
+
 FRAGMENTS: dict[str, Fragment] = {
     "Product": Fragment("Product", PRODUCT),
     "OrderSummary": Fragment("Order", ORDER_SUMMARY),
@@ -331,4 +358,9 @@ FRAGMENTS: dict[str, Fragment] = {
     "TrackedEvents": Fragment("TrackEventsPayload", TRACKED_EVENTS),
     "EventCounts": Fragment("EventCounts", EVENT_COUNTS),
     "EventCount": Fragment("EventCount", EVENT_COUNT),
+    "Review": Fragment("Review", REVIEW),
+    "ReviewResponse": Fragment("ReviewResponse", REVIEW_RESPONSE),
+    "ReviewStats": Fragment("ReviewStats", REVIEW_STATS),
+    "RatingCount": Fragment("RatingCount", {"rating": "rating", "count": "count"}),
+    "DeletedReview": Fragment("DeleteReviewPayload", {"id": "deletedId", "deleted": Const(True)}),
 }

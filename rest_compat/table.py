@@ -9,7 +9,19 @@ also says how its object is renamed for REST.
 from __future__ import annotations
 
 from rest_compat.endpoint import Endpoint
-from rest_compat.rows import addresses, catalog, customers, delivery, keys, orders, stores, tracking, usage, webhooks
+from rest_compat.rows import (
+    addresses,
+    catalog,
+    customers,
+    delivery,
+    keys,
+    orders,
+    reviews,
+    stores,
+    tracking,
+    usage,
+    webhooks,
+)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *keys.WHOAMI,
@@ -20,6 +32,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *customers.ROWS,
     *addresses.ROWS,
     *customers.PROFILE,
+    *reviews.ROWS,
     *catalog.LANDING_PAGES,
     *keys.ROWS,
     *webhooks.ROWS,

@@ -11,6 +11,7 @@ from schema.customers.profile_mutations import CustomerProfileMutations
 from schema.delivery.mutations import DeliveryZoneMutations
 from schema.keys.mutations import ApiKeyMutations
 from schema.orders.mutations import OrderMutations
+from schema.reviews.mutations import ReviewMutations
 from schema.stores.mutations import StoreMutations
 from schema.tracking.mutations import TrackingMutations
 from schema.webhooks.mutations import WebhookDeliveryMutations, WebhookSubscriptionMutations
@@ -30,5 +31,6 @@ Mutation = merge_types(
         DeliveryZoneMutations,
         CustomerProfileMutations,
         TrackingMutations,
+        ReviewMutations,
     ),
 )

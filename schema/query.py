@@ -26,6 +26,9 @@ from schema.keys.types import ApiKey
 from schema.orders import reads as order_reads
 from schema.orders.inputs import OrderFilter, OrderSort
 from schema.orders.types import Order
+from schema.reviews import reads as review_reads
+from schema.reviews.inputs import ReviewFilter
+from schema.reviews.types import Review, ReviewStats
 from schema.stores.types import Store, Viewer
 from schema.tracking.types import EventCounts, Signup
 from schema.usage.types import Quotas, Usage
@@ -160,3 +163,26 @@ class Query:
         event: Annotated[str | None, strawberry.argument(description="Only this event name.")] = None,
     ) -> EventCounts | None:
         return cast("EventCounts", await event_counts_report(info.context, from_, to, event))
+
+    @strawberry.field(description="The store's reviews, newest first.")
+    async def reviews(
+        self, info: Info, first: int = 50, after: str | None = None, filter: ReviewFilter | None = None
+    ) -> Connection[Review] | None:
+        return cast("Connection[Review]", await review_reads.reviews(info.context, first, after, filter))
+
+    @strawberry.field
+    async def review(self, info: Info, id: strawberry.ID) -> Review | None:
+        return cast("Review", await review_reads.review(info.context, id))
+
+    @strawberry.field(description="Counts, average and distribution of the store's reviews written in a range of days.")
+    async def review_stats(
+        self,
+        info: Info,
+        from_: Annotated[
+            date | None, strawberry.argument(name="from", description="First UTC day, included; default: the first.")
+        ] = None,
+        to: Annotated[
+            date | None, strawberry.argument(description="Last UTC day, included; default: the last.")
+        ] = None,
+    ) -> ReviewStats | None:
+        return cast("ReviewStats", await review_reads.review_stats(info.context, from_, to))

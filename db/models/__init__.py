@@ -10,6 +10,7 @@ from db.models.landing_page import LandingPage
 from db.models.order import Order, OrderItem, OrderStatusChange
 from db.models.outbox import OutboxEvent
 from db.models.product import Product
+from db.models.review import Review
 from db.models.store import Store
 from db.models.tracking import EventCount, Signup, TrackedEvent
 from db.models.usage import UsageCounter
@@ -30,6 +31,7 @@ __all__ = [
     "OrderStatusChange",
     "OutboxEvent",
     "Product",
+    "Review",
     "Signup",
     "Store",
     "TrackedEvent",

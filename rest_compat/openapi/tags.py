@@ -15,6 +15,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "Customer address": "An address of a customer's address book (at most 20, exactly one the default), under "
     "its customer's path.",
     "Delivery zone": "The store's delivery zones: wilayas grouped with the home and desk fees checkout charges.",
+    "Review": "Customers' reviews of delivered orders, their moderation and the merchant's responses, and "
+    "their statistics.",
     "Landing page": "Campaign landing pages, each optionally featuring one product.",
     "Webhook": "Subscriptions that receive the store's events as signed HTTP deliveries, and their delivery logs.",
     "Webhook delivery": "A logged webhook delivery, sent again on request.",

@@ -28,6 +28,7 @@ from schema.delivery import reads as delivery_reads
 from schema.mutation import Mutation
 from schema.orders import reads as order_reads
 from schema.query import Query
+from schema.reviews import reads as review_reads
 from storegraph.platform.errors import ApiError
 from storegraph.platform.http.internal_error import masked_message
 from storegraph.platform.overload import overloaded, pool_exhaustion
@@ -96,6 +97,7 @@ def build_schema(
         **order_reads.BATCHED,
         **catalog_reads.BATCHED,
         **delivery_reads.BATCHED,
+        **review_reads.BATCHED,
     }
     tables = CompilerTables(schema._schema, schema.schema_converter, batched)
     schema.compiled = CompiledExecution(tables, documents.limits.cache_bytes)

@@ -46,6 +46,8 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "DeleteCustomerAddressPayload": (Scope.CUSTOMERS_WRITE, ("deletedId", "userErrors")),
     "DeliveryZonePayload": (Scope.STORE_WRITE, ("userErrors",)),
     "DeleteDeliveryZonePayload": (Scope.STORE_WRITE, ("deletedId", "userErrors")),
+    "ReviewPayload": (Scope.REVIEWS_WRITE, ("userErrors",)),
+    "DeleteReviewPayload": (Scope.REVIEWS_WRITE, ("deletedId", "userErrors")),
     "Viewer": (AUTHENTICATED, ("keyId", "keyType", "env", "scopes", "storeId", "storeName", "plan")),
     "PageInfo": (AUTHENTICATED, ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")),
     "Store": (
@@ -277,6 +279,33 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "SignupEdge": (Scope.CUSTOMERS_READ, _EDGE_FIELDS),
     "EventCounts": (Scope.USAGE_READ, ("from", "to", "total", "counts")),
     "EventCount": (Scope.USAGE_READ, ("event", "day", "count")),
+    "Review": (
+        Scope.REVIEWS_READ,
+        (
+            "id",
+            "orderId",
+            "customerId",
+            "rating",
+            "productRating",
+            "deliveryRating",
+            "packagingRating",
+            "comment",
+            "isApproved",
+            "isPublic",
+            "isFeatured",
+            "response",
+            "createdAt",
+            "updatedAt",
+        ),
+    ),
+    "ReviewResponse": (Scope.REVIEWS_READ, ("text", "respondedAt", "respondedBy")),
+    "ReviewConnection": (Scope.REVIEWS_READ, _CONNECTION_FIELDS),
+    "ReviewEdge": (Scope.REVIEWS_READ, _EDGE_FIELDS),
+    "ReviewStats": (
+        Scope.REVIEWS_READ,
+        ("totalReviews", "averageRating", "ratingDistribution", "approvedCount", "pendingCount"),
+    ),
+    "RatingCount": (Scope.REVIEWS_READ, ("rating", "count")),
 }
 
 # A mutation payload's result field (``ProductPayload.product``) needs the object's read scope, which the
@@ -360,6 +389,20 @@ FIELD_SCOPES: dict[str, str] = {
     "Mutation.trackEvents": Scope.TRACKING_WRITE,
     "Query.signups": Scope.CUSTOMERS_READ,
     "Query.eventCounts": Scope.USAGE_READ,
+    "Query.reviews": Scope.REVIEWS_READ,
+    "Query.review": Scope.REVIEWS_READ,
+    "Query.reviewStats": Scope.REVIEWS_READ,
+    # An order's review and a customer's reviews are reviews: reviews:read, whoever holds the order or customer;
+    # a review's order and customer need their own scopes.
+    "Order.review": Scope.REVIEWS_READ,
+    "Customer.reviews": Scope.REVIEWS_READ,
+    "Review.order": Scope.ORDERS_READ,
+    "Review.customer": Scope.CUSTOMERS_READ,
+    "Mutation.createReview": Scope.REVIEWS_WRITE,
+    "Mutation.moderateReview": Scope.REVIEWS_WRITE,
+    "Mutation.respondToReview": Scope.REVIEWS_WRITE,
+    "Mutation.deleteReview": Scope.REVIEWS_WRITE,
+    "ReviewPayload.review": Scope.REVIEWS_READ,
 }
 
 

@@ -10,6 +10,7 @@ from resolvers.addresses import address_books, default_of
 from resolvers.analytics import customers_analytics
 from resolvers.core.context import Info
 from resolvers.customers import TagsByCustomerLoader, customer_orders_page, dial_code
+from resolvers.reviews import customer_reviews_page
 from schema.core.connections import Connection
 from schema.core.cost_analysis import LOADED_LEAF
 from schema.core.enums import Gender
@@ -20,6 +21,7 @@ from schema.orders.inputs import OrderFilter, order_condition
 
 if TYPE_CHECKING:
     from schema.orders.types import Order
+    from schema.reviews.types import Review
 
 
 @strawberry.type(description="A buyer of one store, created at their first checkout and deduplicated by phone.")
@@ -78,6 +80,13 @@ class Customer:
     async def addresses(self, info: Info) -> list[CustomerAddress]:
         [book] = await address_books(info.context, [int(self.id)])
         return cast("list[CustomerAddress]", book)
+
+    @strawberry.field(description="The customer's reviews, newest first.")
+    async def reviews(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[Annotated[Review, strawberry.lazy("schema.reviews.types")]] | None:
+        page = await customer_reviews_page(info.context, int(self.id), first, after)
+        return cast("Connection[Review]", page)
 
     @strawberry.field(
         description="Figures from the customer's orders: totals, average, first and last order, orders by status, "

@@ -8,12 +8,14 @@ from resolvers.catalog import ProductByIdLoader
 from resolvers.core.context import Info
 from resolvers.customers import CustomerByIdLoader
 from resolvers.orders import OrderItemsByOrderLoader, StatusChangesByOrderLoader
+from resolvers.reviews import ReviewByOrderLoader
 from schema.core.enums import DeliveryType, OrderStatus, PaymentMethod, PaymentStatus
 from schema.core.scalars import DateTime, Money
 
 if TYPE_CHECKING:
     from schema.catalog.types import Product
     from schema.customers.types import Customer
+    from schema.reviews.types import Review
 
 
 @strawberry.type(description="One line of an order; name, SKU and price are as they were at checkout.")
@@ -80,3 +82,7 @@ class Order:
         if self.customer_id is None:
             return None
         return cast("Customer | None", await info.context.loaders.get(CustomerByIdLoader).load(int(self.customer_id)))
+
+    @strawberry.field(description="The customer's review of this order, if any.")
+    async def review(self, info: Info) -> Annotated[Review, strawberry.lazy("schema.reviews.types")] | None:
+        return cast("Review | None", await info.context.loaders.get(ReviewByOrderLoader).load(int(self.id)))

@@ -21,6 +21,7 @@ from db.models import (
     OrderItem,
     OrderStatusChange,
     Product,
+    Review,
     ZoneWilaya,
 )
 from db.queries.bulk import insert_returning_ids, insert_rows
@@ -29,7 +30,8 @@ from db.queries.stores import create_store, delete_stores, marked_store_ids
 from db.session import begin_write
 from storegraph.demo import addresses
 from storegraph.demo.draw import _generate
-from storegraph.demo.records import _Customer, _Line, _Order, _Product, _Step
+from storegraph.demo.records import _Customer, _Line, _Order, _Product, _Review, _Step
+from storegraph.demo.reviews import draw_reviews
 from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.scopes import ALL_SCOPES
 
@@ -64,6 +66,8 @@ async def build_demo(
     a store; ``reset`` first drops the demo stores of earlier runs (with all their data and keys), in the same
     transaction."""
     data = _generate(random.Random(seed), customers=customers, orders=orders, products=products)
+    # A stream of its own: drawing reviews changes nothing of what the main stream draws.
+    reviews = draw_reviews(random.Random(f"reviews-{seed}"), data.orders)
     async with sessionmaker() as session:
         await begin_write(session)
         dropped: list[int] = []
@@ -73,7 +77,7 @@ async def build_demo(
         store = await create_store(session, name=STORE_NAME, plan=STORE_PLAN)
         store.metadata_ = {DEMO_MARKER: True}
         await session.flush()
-        _, key = await create_api_key(
+        key_row, key = await create_api_key(
             session, store_id=store.id, key_type=KeyType.PLATFORM, env=KeyEnv.TEST, scopes=ALL_SCOPES, name="demo"
         )
         with _progress_bar(enabled=progress) as bar:
@@ -81,6 +85,7 @@ async def build_demo(
             await _insert_customers(session, store.id, data.customers, bar)
             await _insert_orders(session, store.id, data.orders, bar)
             await _insert_books(session, store.id, data.customers, random.Random(seed + 1))
+            await _insert_reviews(session, store.id, reviews, key_row.id, bar)
         await session.commit()
     return DemoStore(store_id=store.id, key=key, dropped=tuple(dropped))
 
@@ -142,6 +147,8 @@ async def _insert_orders(session: AsyncSession, store_id: int, book: Sequence[_O
         ids = await insert_returning_ids(
             session, Order, [_order_row(store_id, order) for order in chunk], key="order_number"
         )
+        for order, order_id in zip(chunk, ids, strict=True):
+            order.id = order_id
         items = [_item_row(order_id, line) for order_id, order in zip(ids, chunk, strict=True) for line in order.lines]
         history = [
             _history_row(order_id, step) for order_id, order in zip(ids, chunk, strict=True) for step in order.steps
@@ -158,6 +165,37 @@ async def _insert_books(session: AsyncSession, store_id: int, people: Sequence[_
     books = addresses.address_rows(rng, store_id, people)
     for chunk in _chunks(books):
         await insert_rows(session, CustomerAddress, list(chunk))
+
+
+async def _insert_reviews(
+    session: AsyncSession, store_id: int, reviews: Sequence[_Review], key_pk: int, bar: Progress
+) -> None:
+    task = bar.add_task("reviews", total=len(reviews))
+    for chunk in _chunks(reviews):
+        await insert_rows(session, Review, [_review_row(store_id, review, key_pk) for review in chunk])
+        bar.advance(task, len(chunk))
+
+
+def _review_row(store_id: int, review: _Review, key_pk: int) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "order_id": review.order.id,
+        "customer_id": review.order.customer.id,
+        "rating": review.rating,
+        "product_rating": review.product_rating,
+        "delivery_rating": review.delivery_rating,
+        "packaging_rating": review.packaging_rating,
+        "comment": review.comment,
+        "is_approved": review.is_approved,
+        "is_public": review.is_public,
+        "is_featured": review.is_featured,
+        "response_text": review.response,
+        "responded_at": review.responded_at,
+        # The demo's own key answered them, as a merchant's integration would.
+        "responded_by": key_pk if review.response is not None else None,
+        "created_at": review.created_at,
+        "updated_at": review.responded_at or review.created_at,
+    }
 
 
 def _product_row(store_id: int, product: _Product) -> dict[str, Any]:

@@ -96,6 +96,7 @@ class _Order:
     lines: list[_Line]
     steps: list[_Step]
     notes: str | None
+    id: int = 0
 
     @property
     def status(self) -> OrderStatus:
@@ -120,6 +121,24 @@ class _Order:
     @property
     def cancelled_at(self) -> datetime | None:
         return self.steps[-1].at if self.status is CANCELLED else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Review:
+    """A customer's review of a delivered order, and the merchant's response to some."""
+
+    order: _Order
+    rating: int
+    product_rating: int | None
+    delivery_rating: int | None
+    packaging_rating: int | None
+    comment: str | None
+    is_approved: bool
+    is_public: bool
+    is_featured: bool
+    response: str | None
+    created_at: datetime
+    responded_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,11 @@ CODES: dict[str, ErrorCode] = {
         "a tracked product has fewer units than the line asks for",
         user_error=True,
     ),
+    "order_not_delivered": ErrorCode(
+        422,
+        "a review for an order that is not `delivered`; nothing is written",
+        user_error=True,
+    ),
     "payload_too_large": ErrorCode(
         413,
         "a request body over `MAX_BODY_BYTES` (default 1 MiB); nothing ran",

@@ -165,6 +165,16 @@ class InsufficientStock(ApiError):
         self.field = field
 
 
+class OrderNotDelivered(ApiError):
+    """Only a customer who received the order may review it."""
+
+    code = "order_not_delivered"
+
+    def __init__(self, field: str, order_id: int, status: str) -> None:
+        super().__init__(f"Order {order_id} is {status}; only a delivered order can be reviewed.")
+        self.field = field
+
+
 class PayloadTooLarge(ApiError):
     code = "payload_too_large"
 

@@ -33,6 +33,7 @@ from db.models import (
     OrderItem,
     OrderStatusChange,
     Product,
+    Review,
     ZoneWilaya,
 )
 from db.session import create_engine, create_sessionmaker
@@ -264,6 +265,51 @@ async def test_the_same_seed_gives_the_same_data(demo):
     assert again.store_id != demo.store.store_id
     assert await people(again.store_id) == await people(demo.store.store_id)
     assert await totals(again.store_id) == await totals(demo.store.store_id)
+
+
+async def test_reviews_are_of_delivered_orders_by_their_customers(demo):
+    stmt = (
+        select(Order.status, Order.customer_id, Review.customer_id, Review.created_at, Order.updated_at)
+        .join(Order, Order.id == Review.order_id)
+        .where(Review.store_id == demo.store.store_id)
+    )
+    rows = await demo.rows(stmt)
+
+    assert rows
+    assert {row[0] for row in rows} == {OrderStatus.DELIVERED.value}
+    assert all(row[1] == row[2] for row in rows)
+    assert all(row[3] >= row[4] for row in rows)
+
+
+async def test_some_reviews_are_approved_and_some_answered_by_the_demo_key(demo):
+    parsed = parse_platform_key(demo.store.key)
+    assert parsed is not None
+    [key] = await demo.rows(select(ApiKey.id).where(ApiKey.key_id == parsed.key_id))
+    stmt = select(Review.is_approved, Review.response_text, Review.responded_by, Review.responded_at).where(
+        Review.store_id == demo.store.store_id
+    )
+    rows = await demo.rows(stmt)
+
+    assert {row.is_approved for row in rows} == {True, False}
+    answered = [row for row in rows if row.response_text is not None]
+    assert answered
+    assert len(answered) < len(rows)
+    assert all(row.responded_by == key.id and row.responded_at is not None for row in answered)
+
+
+async def test_the_same_seed_gives_the_same_reviews(demo):
+    again = await build_demo(demo.sessionmaker, **SIZE, progress=False, reset=False)
+
+    async def reviews(store_id: int) -> list[tuple[Any, ...]]:
+        stmt = (
+            select(Order.order_number, Review.rating, Review.comment, Review.is_approved, Review.created_at)
+            .join(Order, Order.id == Review.order_id)
+            .where(Review.store_id == store_id)
+            .order_by(Review.id)
+        )
+        return [(number.rpartition(f"-{store_id}-")[2], *rest) for number, *rest in await demo.rows(stmt)]
+
+    assert await reviews(again.store_id) == await reviews(demo.store.store_id)
 
 
 async def test_the_returned_key_is_a_test_platform_key(demo):

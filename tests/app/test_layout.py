@@ -73,6 +73,13 @@ DOMAIN_HOMES = {
         "db/queries/delivery.py",
         "storegraph/rules/delivery.py",
     ),
+    "reviews": (
+        "schema/reviews",
+        "resolvers/reviews.py",
+        "rest_compat/rows/reviews.py",
+        "db/queries/reviews.py",
+        "storegraph/rules/reviews",
+    ),
     "usage": ("schema/usage", "resolvers/usage.py", "rest_compat/rows/usage.py", "db/queries/usage.py"),
 }
 

@@ -33,6 +33,7 @@ from db.queries.customers import CustomerFilter, customer_ordering, list_custome
 from db.queries.keys import list_api_keys
 from db.queries.orders import OrderFilter, list_orders, order_ordering
 from db.queries.pagination import Ordering
+from db.queries.reviews import NEWEST_REVIEWS, ReviewFilter, list_reviews
 from db.queries.webhooks import list_webhook_subscriptions
 from db.session import create_engine
 from schema.core.enums import CustomerSortField, OrderSortField, ProductSortField
@@ -175,6 +176,17 @@ def list_queries() -> Iterator[tuple[str, Ordering, ListQuery]]:
     ):
         [ordering] = [o for o in fixed_orderings() if o.name.startswith(f"{name}.")]
         yield ordering.name, ordering, query
+    # The review list's equality filters each have an index that keeps the newest-first order.
+    for label, where in (
+        ("all", ReviewFilter()),
+        ("is_approved", ReviewFilter(is_approved=False)),
+        ("customer_id", ReviewFilter(customer_id=1)),
+    ):
+        yield f"{NEWEST_REVIEWS.name}[{label}]", NEWEST_REVIEWS, _reviews(where)
+
+
+def _reviews(where: ReviewFilter) -> ListQuery:
+    return lambda db, after: list_reviews(db, STORE_ID, where, after, PAGE_SIZE)
 
 
 def _customers(ordering: Ordering, where: CustomerFilter | None = None) -> ListQuery:

@@ -28,6 +28,7 @@ from db.models import (
     OrderStatusChange,
     OutboxEvent,
     Product,
+    Review,
     Store,
     WebhookDelivery,
     WebhookSubscription,
@@ -48,6 +49,7 @@ from tests.support.factories import (
     create_landing_page,
     create_order,
     create_product,
+    create_review,
     create_store,
     create_webhook_subscription,
     create_zone,
@@ -112,7 +114,16 @@ SAMPLES: dict[str, Sample] = {
     "GetUsage": Sample("/v1/usage"),
     "GetQuotas": Sample("/v1/quotas"),
     "GetEventCounts": Sample("/v1/events/counts"),
+    "ListReviews": Sample("/v1/reviews?limit=5&min_rating=1&from=2020-01-01"),
+    "GetReviewStats": Sample("/v1/reviews/stats?from=2020-01-01"),
+    "GetReview": Sample("/v1/reviews/{review}"),
+    "CreateReview": Sample("/v1/reviews", {"order_id": "{delivered}", "rating": 5, "comment": "Rapide"}),
+    "ModerateReview": Sample("/v1/reviews/{review}", {"is_approved": True}),
+    "RespondToReview": Sample("/v1/reviews/{review}/response", {"text": "Merci !"}),
+    "DeleteReview": Sample("/v1/reviews/{review}"),
 }
+# The names of the world's rows that samples use, in paths and (as "{name}" string values) in bodies.
+ROW_NAMES = ("product", "order", "customer", "page", "spare_key", "webhook", "zone", "review", "delivered")
 
 # The signed tracking rows (POST /v1/signups, /v1/events) take a public key's HMAC signature instead of a Bearer
 # key and no Idempotency-Key: another scheme, with tests of its own. Every other row is a platform-key row.
@@ -141,6 +152,9 @@ class World:
     webhook: WebhookSubscription
     address: CustomerAddress
     zone: DeliveryZone
+    # A delivered order with a review, and one without (which POST /v1/reviews reviews).
+    review: Review
+    delivered: Order
 
     def ids(self) -> dict[str, int]:
         return {
@@ -152,6 +166,8 @@ class World:
             "webhook": self.webhook.id,
             "address_id": self.address.id,
             "zone": self.zone.id,
+            "review": self.review.id,
+            "delivered": self.delivered.id,
         }
 
 
@@ -178,8 +194,13 @@ async def _world(session) -> World:
     )
     address = await create_address(session, customer, is_default=True)
     zone = await create_zone(session, store, [16], name="Alger")
+    # Another customer's orders: the first customer's orders are asserted whole elsewhere.
+    reviewer = await create_customer(session, store)
+    reviewed = await create_order(session, store, reviewer, [(product, 1)], status="delivered")
+    review = await create_review(session, store, reviewed)
+    delivered = await create_order(session, store, reviewer, [(product, 1)], status="delivered")
     await session.flush()
-    return World(store, key, product, order, customer, page, spare_key, webhook, address, zone)
+    return World(store, key, product, order, customer, page, spare_key, webhook, address, zone, review, delivered)
 
 
 @pytest.fixture
@@ -200,7 +221,18 @@ def request_for(
     row: Endpoint, world: World, *, ids: dict[str, int] | None = None, body: dict[str, Any] | None = None
 ) -> tuple[str, str, Any]:
     sample = SAMPLES[row.name]
-    return row.method, sample.path.format(**(ids or world.ids())), body if body is not None else sample.body
+    filled = ids or world.ids()
+    sent = body if body is not None else sample.body
+    if sent is not None:
+        sent = {name: _filled(value, filled) for name, value in sent.items()}
+    return row.method, sample.path.format(**filled), sent
+
+
+def _filled(value: Any, ids: dict[str, int]) -> Any:
+    """A body value ``"{name}"`` as the id of the world's row of that name; any other value as it is."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
+        return ids[value[1:-1]]
+    return value
 
 
 async def send(
@@ -225,6 +257,7 @@ async def world_state(sessionmaker, world: World) -> dict[str, Any]:
         "webhook": await snapshot(sessionmaker, WebhookSubscription, world.webhook.id),
         "address": await snapshot(sessionmaker, CustomerAddress, world.address.id),
         "zone": await snapshot(sessionmaker, DeliveryZone, world.zone.id),
+        "review": await snapshot(sessionmaker, Review, world.review.id),
     }
     models = (
         Product,
@@ -238,6 +271,7 @@ async def world_state(sessionmaker, world: World) -> dict[str, Any]:
         CustomerAddress,
         DeliveryZone,
         ZoneWilaya,
+        Review,
     )
     counts = {model.__name__: await count_rows(sessionmaker, model, world.store.id) for model in models}
     async with sessionmaker() as reading:
@@ -270,7 +304,7 @@ def test_every_platform_key_row_has_a_sample():
 def test_every_sample_is_a_request_for_its_row(row):
     sample = SAMPLES[row.name]
     path = sample.path.split("?")[0]
-    for name in ("product", "order", "customer", "page", "spare_key", "webhook", "zone"):
+    for name in ROW_NAMES:
         path = path.replace(f"{{{name}}}", "{id}")
     assert path == row.path
     assert (sample.body is not None) == (row.body is not None)

@@ -23,6 +23,7 @@ from tests.support.factories import (
     create_landing_page,
     create_order,
     create_product,
+    create_review,
     create_store,
     create_webhook_subscription,
 )
@@ -48,6 +49,7 @@ LISTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "webhookDeliveries(subscriptionId: $id, first: $first, after: $after)",
         ("webhookDeliveries",),
     ),
+    "ListReviews": ("/v1/reviews", "reviews(first: $first, after: $after)", ("reviews",)),
 }
 
 
@@ -116,7 +118,24 @@ async def catalogue(session) -> Catalogue:
         for i, status in enumerate(ORDER_STATUSES)
     ]
     other_order = await create_order(session, store, second, [(products[1], 1)], created_at=BASE + timedelta(minutes=3))
-    orders = [*customer_orders, other_order]
+    # Delivered orders of a third customer, each reviewed, placed the day before the others (whose times the
+    # orders' filters are tested with).
+    reviewed = [
+        await create_order(
+            session,
+            store,
+            customers[2],
+            [(products[0], 1)],
+            status="delivered",
+            created_at=BASE - timedelta(days=1, minutes=i),
+        )
+        for i in range(5)
+    ]
+    reviews = [
+        await create_review(session, store, order, rating=1 + i, created_at=BASE + timedelta(minutes=i))
+        for i, order in enumerate(reviewed)
+    ]
+    orders = [*customer_orders, other_order, *reviewed]
     pages = [await create_landing_page(session, store, title=f"Page {i}") for i in range(5)]
     for i, page in enumerate(pages):
         await backdate(session, page, BASE + timedelta(minutes=i))
@@ -167,6 +186,7 @@ async def catalogue(session) -> Catalogue:
             "ListKeys": _newest_first(key_rows),
             "ListWebhooks": _newest_first(webhooks),
             "ListWebhookDeliveries": _newest_first(deliveries),
+            "ListReviews": _newest_first(reviews),
         },
         customer_id=first.id,
         webhook_id=webhooks[0].id,

@@ -18,6 +18,7 @@ from db.models import (
     OrderItem,
     OrderStatusChange,
     Product,
+    Review,
     Store,
     WebhookSubscription,
     ZoneWilaya,
@@ -178,6 +179,33 @@ async def create_order(
         )
     await session.flush()
     return order
+
+
+async def create_review(
+    session: AsyncSession,
+    store: Store,
+    order: Order,
+    *,
+    rating: int = 5,
+    is_approved: bool = False,
+    comment: str | None = "Livraison rapide",
+    created_at: datetime | None = None,
+) -> Review:
+    """A review of ``order`` by its customer, written straight to the table (the rules are tested on their own)."""
+    created_at = created_at or utcnow()
+    review = Review(
+        store_id=store.id,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        rating=rating,
+        comment=comment,
+        is_approved=is_approved,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    session.add(review)
+    await session.flush()
+    return review
 
 
 async def create_landing_page(

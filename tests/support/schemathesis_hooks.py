@@ -85,6 +85,7 @@ LISTS = (
     "GET /v1/landing-pages",
     "GET /v1/orders",
     "GET /v1/products",
+    "GET /v1/reviews",
     "GET /v1/webhooks",
     "GET /v1/webhooks/{id}/deliveries",
 )
@@ -171,6 +172,26 @@ EXPECTED_REFUSALS: dict[str, tuple[Refusal, ...]] = {
             detail_code="out_of_range",
             reason="more than 366 days from from to to (to defaults to today): a rule across two parameters",
         ),
+    ),
+    "GET /v1/reviews": (
+        Refusal("invalid_cursor", reason="a cursor is valid only if the server issued it (it is signed)"),
+        Refusal(
+            "validation_error", field="from", detail_code="out_of_range", reason="from after to: across two parameters"
+        ),
+        Refusal(
+            "validation_error",
+            field="max_rating",
+            detail_code="out_of_range",
+            reason="max_rating below min_rating: a rule across two parameters",
+        ),
+    ),
+    "GET /v1/reviews/stats": (
+        Refusal(
+            "validation_error", field="from", detail_code="out_of_range", reason="from after to: across two parameters"
+        ),
+    ),
+    "POST /v1/reviews": (
+        Refusal("order_not_delivered", reason="whether an order may be reviewed depends on its status"),
     ),
     "PATCH /v1/orders/{id}": (
         Refusal(

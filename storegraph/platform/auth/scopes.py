@@ -1,4 +1,4 @@
-"""API key scopes: the documented default platform scopes plus the three granted only explicitly, the internal
+"""API key scopes: the documented default platform scopes plus the five granted only explicitly, the internal
 scope of public keys, and the one rule of what a key's scopes let it do (``holds``)."""
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ class Scope(StrEnum):
     # The right to erasure (docs/erasure.md): irreversible, so granted only explicitly and never included by
     # customers:write nor by any default set.
     CUSTOMERS_ERASE = "customers:erase"
+    # Customers' reviews and their moderation: granted only explicitly, like customers:write and the keys scopes.
+    REVIEWS_READ = "reviews:read"
+    REVIEWS_WRITE = "reviews:write"
     # Held implicitly by every public key and by nothing else: the signed tracking endpoints (POST /v1/signups,
     # POST /v1/events). No platform key can be given it, so a leaked platform key never writes tracking data
     # and a public key embedded in a page never reaches anything else.
@@ -67,6 +70,7 @@ WRITE_SCOPE_OF_READ: dict[str, str] = {
     Scope.LANDING_PAGES_READ: Scope.LANDING_PAGES_WRITE,
     Scope.WEBHOOKS_READ: Scope.WEBHOOKS_WRITE,
     Scope.KEYS_READ: Scope.KEYS_WRITE,
+    Scope.REVIEWS_READ: Scope.REVIEWS_WRITE,
 }
 
 

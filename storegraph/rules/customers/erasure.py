@@ -145,6 +145,14 @@ TABLES: tuple[TableRule, ...] = (
         why="tracked signups with the customer's phone or email; counted, source and campaign stay",
     ),
     TableRule(
+        "reviews",
+        Match.CUSTOMER_ID,
+        Action.SCRUB,
+        {"comment": None, "response_text": None},
+        why="the customer's words, and the merchant's reply to them, may name the customer; the ratings, flags and "
+        "times stay for the store's statistics",
+    ),
+    TableRule(
         "customer_tags",
         Match.CUSTOMER_ID,
         Action.DELETE,
@@ -217,6 +225,11 @@ KEPT: dict[str, tuple[str, str]] = {
     "webhook_subscriptions": (
         "id store_id url events secret is_active disabled_reason failing_since created_at updated_at",
         "the merchant's endpoints",
+    ),
+    "reviews": (
+        "id store_id order_id customer_id rating product_rating delivery_rating packaging_rating is_approved "
+        "is_public is_featured responded_at responded_by created_at updated_at",
+        "ratings, moderation flags, ids and times: the store's review statistics",
     ),
     "delivery_zones": ("id store_id name home_fee desk_fee created_at updated_at", "the store's delivery fees"),
     "zone_wilayas": ("zone_id wilaya_id store_id", "which provinces a zone covers"),

@@ -1,0 +1,64 @@
+"""The review reads behind the schema's fields: each root field's body, and the batched loads compiled execution
+(schema/core/compiled/) uses for a whole level of parents, answering exactly what the fields do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row
+
+from resolvers.core.context import Context
+from resolvers.core.pages import PageSource
+from resolvers.customers import CustomerByIdLoader
+from resolvers.orders import OrderByIdLoader
+from resolvers.reviews import (
+    ReviewByOrderLoader,
+    ReviewStatsSource,
+    customers_reviews_pages,
+    get_review,
+    review_statistics,
+    reviews_page,
+)
+from schema.core.compiled.plan import BatchedField, loaded_by_id, root_field
+from schema.reviews.inputs import ReviewFilter, review_condition
+from schema.reviews.types import ReviewResponse, response_of
+
+
+async def reviews(
+    context: Context, first: int = 50, after: str | None = None, filter: ReviewFilter | None = None
+) -> PageSource:
+    return await reviews_page(context, first, after, review_condition(filter))
+
+
+async def review(context: Context, id: str) -> Row[Any]:
+    return await get_review(context, id)
+
+
+async def review_stats(context: Context, from_: date | None = None, to: date | None = None) -> ReviewStatsSource:
+    return await review_statistics(context, from_, to)
+
+
+async def reviews_of_customers(context: Context, parents: Sequence[Any], arguments: dict[str, Any]) -> list[Any]:
+    """``Customer.reviews`` for every customer of a level, in one statement."""
+    ids = [int(parent.id) for parent in parents]
+    return await customers_reviews_pages(context, ids, arguments.get("first", 50), arguments.get("after"))
+
+
+async def responses(_context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
+    """``Review.response`` of a level: read off the review rows themselves, no statement."""
+    found: list[ReviewResponse | None] = [response_of(parent) for parent in parents]
+    return found
+
+
+BATCHED: dict[str, BatchedField] = {
+    "Query.reviews": root_field(reviews, across_fields=False),
+    "Query.review": root_field(review, across_fields=True),
+    "Query.reviewStats": root_field(review_stats, across_fields=False),
+    "Review.response": BatchedField(responses, across_fields=False),
+    "Review.order": loaded_by_id(OrderByIdLoader, "order_id"),
+    "Review.customer": loaded_by_id(CustomerByIdLoader, "customer_id"),
+    "Customer.reviews": BatchedField(reviews_of_customers),
+    "Order.review": loaded_by_id(ReviewByOrderLoader, "id"),
+}
