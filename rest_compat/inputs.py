@@ -11,7 +11,7 @@ endpoint's description (rest_compat/rows/) and, where JSON Schema can say them, 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,7 +29,6 @@ from rest_compat.input_types import (
     NOT_BLANK,
     TRACKED_EVENT_NAME,
     WHOLE_NUMBER,
-    Country,
     CustomerSortParameter,
     Day,
     FreeJsonObject,
@@ -39,18 +38,15 @@ from rest_compat.input_types import (
     Money,
     Stock,
     TagList,
-    Wilaya,
     text,
 )
 from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.origins import MAX_ORIGIN_LENGTH
 from storegraph.platform.auth.scopes import INTERNAL_SCOPES, PUBLIC_KEY_SCOPES, Scope
-from storegraph.platform.countries import COUNTRY_CODES, DEFAULT_COUNTRY
 from storegraph.platform.phones import MAX_PHONE_LENGTH
-from storegraph.platform.validation import MAX_EMAIL, MAX_JSON_BYTES, MAX_JSON_DEPTH, WILAYAS
-from storegraph.rules import delivery, stores
+from storegraph.platform.validation import MAX_EMAIL, MAX_JSON_BYTES, MAX_JSON_DEPTH
+from storegraph.rules import stores
 from storegraph.rules.catalog import landing_pages, products
-from storegraph.rules.customers import addresses
 from storegraph.rules.customers.analytics import DEFAULT_TOP_PRODUCTS, MAX_TOP_PRODUCTS
 from storegraph.rules.keys import MAX_ALLOWED_ORIGINS, MAX_KEY_NAME
 from storegraph.rules.orders.status import MAX_NOTE
@@ -310,77 +306,6 @@ class UpdateStoreBody(BodyModel):
     metadata: FreeJsonObject = left_out(
         f"Merged key by key into the metadata; a key set to null is deleted. {JSON_OBJECT}"
     )
-
-
-# --- address books and delivery zones ----------------------------------------------------------------------------
-
-AddressLine = Annotated[str, text(addresses.MAX_LINE, NOT_BLANK)]
-AddressPhone = Annotated[str, text(MAX_PHONE_LENGTH)]
-ADDRESS_PHONE = "A valid number, normalised like a customer's (`0555 00 00 00` is `0555000000`); blank means none."
-COUNTRY = "ISO 3166-1 alpha-2 code. An address in DZ needs `wilaya_id`; an address elsewhere has none."
-ABROAD = [code for code in COUNTRY_CODES if code != DEFAULT_COUNTRY]
-
-
-class AddCustomerAddressBody(BodyModel):
-    # In DZ (the default country) with a wilaya, or elsewhere without one.
-    schema_rules = {
-        "anyOf": [
-            {
-                "required": ["wilaya_id"],
-                "properties": {"country": {"const": DEFAULT_COUNTRY}, "wilaya_id": {"type": "integer"}},
-            },
-            {"required": ["country"], "properties": {"country": {"enum": ABROAD}, "wilaya_id": {"type": "null"}}},
-        ]
-    }
-
-    line1: AddressLine = Field(description="Street and number.")
-    label: Annotated[str, text(addresses.MAX_LABEL)] | None = Field(default=None, description="`Home`, `Work`...")
-    line2: Annotated[str, text(addresses.MAX_LINE)] | None = None
-    wilaya_id: Wilaya | None = None
-    commune: Annotated[str, text(addresses.MAX_COMMUNE)] | None = None
-    postal_code: Annotated[str, text(addresses.MAX_POSTAL_CODE)] | None = None
-    country: Country = Field(default=DEFAULT_COUNTRY, description=COUNTRY)
-    phone: AddressPhone | None = Field(default=None, description=ADDRESS_PHONE)
-    is_default: bool = Field(default=False, description="Make it the default (a customer's first address always is).")
-
-
-class UpdateCustomerAddressBody(BodyModel):
-    """Any subset of the address fields. Whether `wilaya_id` may be set or null depends on the country the address
-    has when the body names none: a DZ address always has one, an address abroad none (moving it abroad drops it)."""
-
-    partial = True
-
-    line1: AddressLine = left_out("Street and number.")
-    label: Annotated[str, text(addresses.MAX_LABEL)] | None = None
-    line2: Annotated[str, text(addresses.MAX_LINE)] | None = None
-    wilaya_id: Wilaya | None = None
-    commune: Annotated[str, text(addresses.MAX_COMMUNE)] | None = None
-    postal_code: Annotated[str, text(addresses.MAX_POSTAL_CODE)] | None = None
-    country: Country = left_out(COUNTRY)
-    phone: AddressPhone | None = Field(default=None, description=ADDRESS_PHONE)
-    is_default: Literal[True] = left_out(
-        "`true` makes it the default. The default is never unset: make another address the default instead."
-    )
-
-
-ZoneWilayas = Annotated[list[Wilaya], Field(min_length=1, max_length=WILAYAS)]
-ZONE_WILAYAS = "Each wilaya in at most one zone of the store (`conflict` otherwise)."
-
-
-class CreateDeliveryZoneBody(BodyModel):
-    name: Annotated[str, text(delivery.MAX_ZONE_NAME, NOT_BLANK)] = Field(description="Unique in the store.")
-    wilaya_ids: ZoneWilayas = Field(description=ZONE_WILAYAS)
-    home_fee: Money
-    desk_fee: Money
-
-
-class UpdateDeliveryZoneBody(BodyModel):
-    partial = True
-
-    name: Annotated[str, text(delivery.MAX_ZONE_NAME, NOT_BLANK)] = left_out("Unique in the store.")
-    wilaya_ids: ZoneWilayas = left_out(f"Replaces the zone's wilayas. {ZONE_WILAYAS}")
-    home_fee: Money = left_out()
-    desk_fee: Money = left_out()
 
 
 # --- reviews -----------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ otherwise), which the operations check through their `customerId` argument."""
 
 from __future__ import annotations
 
-from rest_compat import inputs
+from rest_compat import address_inputs
 from rest_compat.endpoint import Endpoint
 from rest_compat.rows.common import USER_ERRORS
 from storegraph.platform.auth.scopes import Scope
@@ -46,7 +46,7 @@ ROWS: tuple[Endpoint, ...] = (
         resource="Customer",
         status=201,
         path_vars={"id": "input.customerId"},
-        body=inputs.AddCustomerAddressBody,
+        body=address_inputs.AddCustomerAddressBody,
         body_var="input",
     ),
     Endpoint(
@@ -66,7 +66,7 @@ ROWS: tuple[Endpoint, ...] = (
         fragment="CustomerAddress",
         resource=ADDRESS,
         path_vars={"id": "input.customerId", "address_id": "input.id"},
-        body=inputs.UpdateCustomerAddressBody,
+        body=address_inputs.UpdateCustomerAddressBody,
         body_var="input",
     ),
     Endpoint(

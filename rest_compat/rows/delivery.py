@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_compat import inputs
+from rest_compat import address_inputs
 from rest_compat.endpoint import Endpoint
 from rest_compat.rows.common import USER_ERRORS
 from storegraph.platform.auth.scopes import Scope
@@ -43,7 +43,7 @@ ROWS: tuple[Endpoint, ...] = (
         fragment="DeliveryZone",
         resource=ZONE,
         status=201,
-        body=inputs.CreateDeliveryZoneBody,
+        body=address_inputs.CreateDeliveryZoneBody,
         body_var="input",
     ),
     Endpoint(
@@ -62,7 +62,7 @@ ROWS: tuple[Endpoint, ...] = (
         fragment="DeliveryZone",
         resource=ZONE,
         path_vars={"id": "input.id"},
-        body=inputs.UpdateDeliveryZoneBody,
+        body=address_inputs.UpdateDeliveryZoneBody,
         body_var="input",
     ),
     Endpoint(

@@ -127,7 +127,6 @@ OBJECT_SCOPES: dict[str, tuple[str, tuple[str, ...]]] = {
             "isDefault",
             "createdAt",
             "updatedAt",
-            "analytics",
         ),
     ),
     "DeliveryZone": (
