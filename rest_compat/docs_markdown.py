@@ -143,7 +143,8 @@ def _answer(kind: str, data: JsonObject, schemas: Mapping[str, JsonObject]) -> s
     if kind == "list":
         page = schemas[_ref_name(data)]
         item = _ref_name(page["properties"]["items"]["items"])
-        return f'`{{"items": [...], "next_cursor", "has_more"}}` of [`{item}`](#{item.lower()})'
+        head = "".join(f'"{name}", ' for name in page["properties"] if name not in ("items", "next_cursor", "has_more"))
+        return f'`{{{head}"items": [...], "next_cursor", "has_more"}}` of [`{item}`](#{item.lower()})'
     name = _ref_name(data)
     return f"[`{name}`](#{name.lower()})"
 

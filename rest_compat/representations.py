@@ -117,6 +117,32 @@ CUSTOMER: Shape = {
     "locale": "locale",
     "dial_code": "dialCode",
     "metadata": "metadata",
+    # The ledgers' balances and switches; the entries are at /loyalty and /house-account.
+    "loyalty_balance": "loyaltyBalance",
+    "is_loyalty_enabled": "isLoyaltyEnabled",
+    "is_house_account_enabled": "isHouseAccountEnabled",
+    "house_account_limit": "houseAccountLimit",
+    "house_account_balance": "houseAccountBalance",
+}
+
+LOYALTY_TRANSACTION: Shape = {
+    "id": "id",
+    "kind": "kind",
+    "delta": "delta",
+    "reason": "reason",
+    "balance_after": "balanceAfter",
+    "order_id": "orderId",
+    "created_at": "createdAt",
+}
+
+HOUSE_ACCOUNT_TRANSACTION: Shape = {
+    "id": "id",
+    "kind": "kind",
+    "amount": "amount",
+    "reason": "reason",
+    "balance_after": "balanceAfter",
+    "order_id": "orderId",
+    "created_at": "createdAt",
 }
 
 LANDING_PAGE: Shape = {
@@ -248,6 +274,32 @@ FRAGMENTS: dict[str, Fragment] = {
     "OrderStatusChange": Fragment("OrderStatusChange", ORDER_STATUS_CHANGE),
     "CustomerSummary": Fragment("Customer", CUSTOMER_SUMMARY),
     "Customer": Fragment("Customer", CUSTOMER),
+    # The ledgers: the head of each list (the customer's balance), its entries, and what a change wrote.
+    "LoyaltyAccount": Fragment("Customer", {"balance": "loyaltyBalance"}),
+    "LoyaltyTransaction": Fragment("LoyaltyTransaction", LOYALTY_TRANSACTION),
+    "LoyaltyAdjustment": Fragment(
+        "AdjustLoyaltyPointsPayload",
+        {
+            "customer": Obj("customer", "Customer"),
+            "transaction": Obj("transaction", "LoyaltyTransaction"),
+            "previous_balance": "previousBalance",
+            "new_balance": "newBalance",
+        },
+    ),
+    "HouseAccount": Fragment(
+        "Customer",
+        {"balance": "houseAccountBalance", "limit": "houseAccountLimit", "enabled": "isHouseAccountEnabled"},
+    ),
+    "HouseAccountTransaction": Fragment("HouseAccountTransaction", HOUSE_ACCOUNT_TRANSACTION),
+    "HouseAccountPayment": Fragment(
+        "RecordHouseAccountPaymentPayload",
+        {
+            "customer": Obj("customer", "Customer"),
+            "transaction": Obj("transaction", "HouseAccountTransaction"),
+            "previous_balance": "previousBalance",
+            "new_balance": "newBalance",
+        },
+    ),
     "LandingPage": Fragment("LandingPage", LANDING_PAGE),
     "ApiKey": Fragment("ApiKey", API_KEY),
     "CreatedApiKey": Fragment(

@@ -18,6 +18,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *orders.ROWS,
     *customers.ROWS,
     *customers.PROFILE,
+    *customers.LEDGERS,
     *catalog.LANDING_PAGES,
     *keys.ROWS,
     *webhooks.ROWS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from schema.catalog.mutations import LandingPageMutations, ProductMutations
+from schema.customers.ledger_mutations import CustomerLedgerMutations
 from schema.customers.mutations import CustomerMutations
 from schema.customers.profile_mutations import CustomerProfileMutations
 from schema.keys.mutations import ApiKeyMutations
@@ -25,6 +26,7 @@ Mutation = merge_types(
         WebhookDeliveryMutations,
         CustomerMutations,
         CustomerProfileMutations,
+        CustomerLedgerMutations,
         TrackingMutations,
     ),
 )

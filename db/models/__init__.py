@@ -5,6 +5,7 @@ from db.models.customer import Customer, CustomerTag
 from db.models.idempotency import IdempotencyRecord
 from db.models.job import Job
 from db.models.landing_page import LandingPage
+from db.models.ledger import HouseAccountTransaction, LoyaltyTransaction
 from db.models.order import Order, OrderItem, OrderStatusChange
 from db.models.outbox import OutboxEvent
 from db.models.product import Product
@@ -18,9 +19,11 @@ __all__ = [
     "Customer",
     "CustomerTag",
     "EventCount",
+    "HouseAccountTransaction",
     "IdempotencyRecord",
     "Job",
     "LandingPage",
+    "LoyaltyTransaction",
     "Order",
     "OrderItem",
     "OrderStatusChange",
