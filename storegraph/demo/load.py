@@ -12,15 +12,27 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Customer, CustomerTag, Order, OrderItem, OrderStatusChange, Product
+from db.models import (
+    Customer,
+    CustomerTag,
+    HouseAccountTransaction,
+    LoyaltyTransaction,
+    Order,
+    OrderItem,
+    OrderStatusChange,
+    Product,
+)
 from db.queries.bulk import insert_returning_ids, insert_rows
 from db.queries.keys import create_api_key
 from db.queries.stores import create_store, delete_stores, marked_store_ids
 from db.session import begin_write
 from storegraph.demo.draw import _generate
-from storegraph.demo.records import _Customer, _Line, _Order, _Product, _Step
+from storegraph.demo.ledgers import EARNING_RATE, draw_ledgers
+from storegraph.demo.records import _Customer, _Entry, _Line, _Order, _Product, _Step
 from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.scopes import ALL_SCOPES
+from storegraph.rules.customers.loyalty import LOYALTY_RATE
+from storegraph.rules.statuses import PaymentMethod
 
 STORE_NAME = "Boutique Demo"
 STORE_PLAN = "enterprise"
@@ -53,6 +65,8 @@ async def build_demo(
     a store; ``reset`` first drops the demo stores of earlier runs (with all their data and keys), in the same
     transaction."""
     data = _generate(random.Random(seed), customers=customers, orders=orders, products=products)
+    # A stream of their own: the ledgers leave what the seed always drew as it was.
+    draw_ledgers(random.Random(f"ledgers-{seed}"), data.customers)
     async with sessionmaker() as session:
         await begin_write(session)
         dropped: list[int] = []
@@ -61,6 +75,7 @@ async def build_demo(
             await delete_stores(session, dropped)
         store = await create_store(session, name=STORE_NAME, plan=STORE_PLAN)
         store.metadata_ = {DEMO_MARKER: True}
+        store.settings = {LOYALTY_RATE: EARNING_RATE}
         await session.flush()
         _, key = await create_api_key(
             session, store_id=store.id, key_type=KeyType.PLATFORM, env=KeyEnv.TEST, scopes=ALL_SCOPES, name="demo"
@@ -69,6 +84,7 @@ async def build_demo(
             await _insert_products(session, store.id, data.products, bar)
             await _insert_customers(session, store.id, data.customers, bar)
             await _insert_orders(session, store.id, data.orders, bar)
+            await _insert_ledgers(session, store.id, data.customers)
         await session.commit()
     return DemoStore(store_id=store.id, key=key, dropped=tuple(dropped))
 
@@ -130,6 +146,8 @@ async def _insert_orders(session: AsyncSession, store_id: int, book: Sequence[_O
         ids = await insert_returning_ids(
             session, Order, [_order_row(store_id, order) for order in chunk], key="order_number"
         )
+        for order, order_id in zip(chunk, ids, strict=True):
+            order.id = order_id
         items = [_item_row(order_id, line) for order_id, order in zip(ids, chunk, strict=True) for line in order.lines]
         history = [
             _history_row(order_id, step) for order_id, order in zip(ids, chunk, strict=True) for step in order.steps
@@ -137,6 +155,28 @@ async def _insert_orders(session: AsyncSession, store_id: int, book: Sequence[_O
         await insert_rows(session, OrderItem, items)
         await insert_rows(session, OrderStatusChange, history)
         bar.advance(task, len(chunk))
+
+
+async def _insert_ledgers(session: AsyncSession, store_id: int, people: Sequence[_Customer]) -> None:
+    loyalty = [_entry_row(store_id, person, entry, "delta") for person in people for entry in person.loyalty]
+    house = [_entry_row(store_id, person, entry, "amount") for person in people for entry in person.house_account]
+    for model, rows in ((LoyaltyTransaction, loyalty), (HouseAccountTransaction, house)):
+        for chunk in _chunks(rows):
+            await insert_rows(session, model, list(chunk))
+
+
+def _entry_row(store_id: int, person: _Customer, entry: _Entry, amount: str) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "customer_id": person.id,
+        "kind": entry.kind,
+        amount: entry.amount,
+        "reason": entry.reason,
+        "balance_after": entry.balance_after,
+        "order_id": entry.order.id if entry.order is not None else None,
+        "actor_key_id": None,
+        "created_at": entry.at,
+    }
 
 
 def _product_row(store_id: int, product: _Product) -> dict[str, Any]:
@@ -184,6 +224,11 @@ def _customer_row(store_id: int, person: _Customer) -> dict[str, Any]:
         "locale": person.locale,
         "accepts_marketing": person.accepts_marketing,
         "metadata": person.metadata,
+        "loyalty_balance": person.loyalty[-1].balance_after if person.loyalty else 0,
+        "is_loyalty_enabled": person.is_loyalty_enabled,
+        "is_house_account_enabled": person.is_house_account_enabled,
+        "house_account_limit": person.house_account_limit,
+        "house_account_balance": person.house_account[-1].balance_after if person.house_account else 0,
         "created_at": person.created_at,
         "updated_at": person.updated_at,
     }
@@ -197,7 +242,7 @@ def _order_row(store_id: int, order: _Order) -> dict[str, Any]:
         "order_number": f"ORD-{store_id}-{order.number_suffix}",
         "status": order.status.value,
         "payment_status": order.payment_status.value,
-        "payment_method": "cod",
+        "payment_method": (PaymentMethod.HOUSE_ACCOUNT if order.on_account else PaymentMethod.COD).value,
         "customer_name": f"{person.first_name} {person.last_name}",
         "customer_phone": person.phone,
         "customer_email": person.email,
