@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from db.models import ApiKey, HouseAccountTransaction, LoyaltyTransaction, Store, WebhookDelivery
+from db.models import ApiKey, Store, WebhookDelivery
 from rest_compat.table import ENDPOINTS
 from tests.support.factories import (
     Key,
@@ -26,6 +26,7 @@ from tests.support.factories import (
     create_store,
     create_webhook_subscription,
 )
+from tests.support.ledgers import ledger_entries
 
 BASE = datetime(2026, 4, 30, 10, 15, 0)
 LEDGER_HEAD = {"balance", "limit", "enabled"}
@@ -164,51 +165,7 @@ async def catalogue(session) -> Catalogue:
         created_at=BASE,
     )
     # Each ledger of the first customer, and one entry of the second's in between that its lists never show.
-    loyalty = [
-        LoyaltyTransaction(
-            store_id=store.id,
-            customer_id=first.id,
-            kind="adjustment",
-            delta=10,
-            reason=f"gift {i}",
-            balance_after=10 * (i + 1),
-            created_at=BASE + timedelta(minutes=2 * i),
-        )
-        for i in range(5)
-    ]
-    house = [
-        HouseAccountTransaction(
-            store_id=store.id,
-            customer_id=first.id,
-            kind="charge",
-            amount=100,
-            reason=f"order {i}",
-            balance_after=100 * (i + 1),
-            created_at=BASE + timedelta(minutes=2 * i),
-        )
-        for i in range(5)
-    ]
-    between = BASE + timedelta(minutes=3)
-    others = [
-        LoyaltyTransaction(
-            store_id=store.id,
-            customer_id=second.id,
-            kind="adjustment",
-            delta=1,
-            reason="other",
-            balance_after=1,
-            created_at=between,
-        ),
-        HouseAccountTransaction(
-            store_id=store.id,
-            customer_id=second.id,
-            kind="charge",
-            amount=1,
-            reason="other",
-            balance_after=1,
-            created_at=between,
-        ),
-    ]
+    loyalty, house, others = ledger_entries(store.id, first.id, second.id, BASE)
     session.add_all([*deliveries, stray, *loyalty, *house, *others])
     await session.flush()
     await session.commit()

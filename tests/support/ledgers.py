@@ -4,11 +4,12 @@ committed ledgers."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from db.models import Customer
+from db.models import Customer, HouseAccountTransaction, LoyaltyTransaction
 
 ENTRY = "id kind delta reason balanceAfter orderId createdAt"
 HOUSE_ENTRY = "id kind amount reason balanceAfter orderId createdAt"
@@ -102,3 +103,56 @@ async def balances_of(sessionmaker: Any, customer_id: int) -> tuple[int, int]:
         stmt = select(Customer.loyalty_balance, Customer.house_account_balance).where(Customer.id == customer_id)
         row = (await session.execute(stmt)).one()
         return int(row[0]), int(row[1])
+
+
+def ledger_entries(
+    store_id: int, customer_id: int, other_id: int, base: datetime
+) -> tuple[list[LoyaltyTransaction], list[HouseAccountTransaction], list[Any]]:
+    """Five entries of each ledger of a customer, two minutes apart from ``base``, and one of each of another
+    customer at ``base`` + 3 minutes, in between."""
+    loyalty = [
+        LoyaltyTransaction(
+            store_id=store_id,
+            customer_id=customer_id,
+            kind="adjustment",
+            delta=10,
+            reason=f"gift {i}",
+            balance_after=10 * (i + 1),
+            created_at=base + timedelta(minutes=2 * i),
+        )
+        for i in range(5)
+    ]
+    house = [
+        HouseAccountTransaction(
+            store_id=store_id,
+            customer_id=customer_id,
+            kind="charge",
+            amount=100,
+            reason=f"order {i}",
+            balance_after=100 * (i + 1),
+            created_at=base + timedelta(minutes=2 * i),
+        )
+        for i in range(5)
+    ]
+    between = base + timedelta(minutes=3)
+    others: list[Any] = [
+        LoyaltyTransaction(
+            store_id=store_id,
+            customer_id=other_id,
+            kind="adjustment",
+            delta=1,
+            reason="other",
+            balance_after=1,
+            created_at=between,
+        ),
+        HouseAccountTransaction(
+            store_id=store_id,
+            customer_id=other_id,
+            kind="charge",
+            amount=1,
+            reason="other",
+            balance_after=1,
+            created_at=between,
+        ),
+    ]
+    return loyalty, house, others
