@@ -43,6 +43,8 @@ class CompiledEndpoint:
     convert: Converter
     # GraphQL's names for the request's values back to REST's, for error details.
     names: RestNames
+    # The list's head (``Endpoint.list_head``): the fields of the object holding the connection.
+    convert_head: Converter | None = None
 
     def variables(
         self, path: Mapping[str, Any], query: Mapping[str, Any], body: Mapping[str, Any] | None
@@ -107,7 +109,13 @@ def compile_endpoint(schema: GraphQLSchema, fragments: Fragments, endpoint: Endp
         variable_types[definition.variable.name.value] = gql_type  # type: ignore[assignment]
     _check_targets(endpoint, variable_types)
     names = RestNames.of(endpoint, operation, variable_types)
-    return CompiledEndpoint(endpoint, document, variable_types, fragments.converter(endpoint.fragment), names)
+    head = None
+    if endpoint.list_head is not None:
+        if endpoint.result_kind != "list" or "." not in endpoint.result:
+            raise TableError(f"{endpoint.label}: list_head needs a list result under an object")
+        head = fragments.converter(endpoint.list_head)
+    convert = fragments.converter(endpoint.fragment)
+    return CompiledEndpoint(endpoint, document, variable_types, convert, names, head)
 
 
 def _spread_names(document: Any) -> set[str]:

@@ -7,11 +7,21 @@ from typing import Annotated
 
 from pydantic import Field
 
-from rest_compat.input_types import CUSTOMER_TAG, EMAIL_OR_BLANK, NOT_BLANK, WHOLE_NUMBER, Day, FreeJsonObject, text
+from rest_compat.input_types import (
+    CUSTOMER_TAG,
+    EMAIL_OR_BLANK,
+    NOT_BLANK,
+    WHOLE_NUMBER,
+    Day,
+    FreeJsonObject,
+    Money,
+    text,
+)
 from rest_compat.inputs import JSON_OBJECT, BodyModel, left_out
+from storegraph.platform.money import MAX_MONEY
 from storegraph.platform.phones import MAX_PHONE_LENGTH
 from storegraph.platform.validation import MAX_EMAIL
-from storegraph.rules.customers import editing
+from storegraph.rules.customers import editing, loyalty
 from storegraph.rules.customers.profile import MAX_NOTES
 from storegraph.rules.customers.tags import MAX_TAG, MAX_TAGS
 from storegraph.rules.statuses import Gender
@@ -69,7 +79,34 @@ class UpdateCustomerBody(BodyModel):
     wilaya_id: Wilaya | None = None
     commune: Annotated[str, text(editing.MAX_COMMUNE)] | None = None
     address: Annotated[str, text(editing.MAX_ADDRESS)] | None = None
+    is_loyalty_enabled: bool = left_out("Off: the customer earns no points and cannot be given any.")
+    is_house_account_enabled: bool = left_out("On: orders can be charged to the house account.")
+    house_account_limit: Money | None = Field(
+        default=None, description="The most the customer may owe; null removes the limit."
+    )
 
 
 class CustomerTagsBody(BodyModel):
     tags: Tags = Field(min_length=1, description=TAGS)
+
+
+Reason = Annotated[str, text(loyalty.MAX_REASON, NOT_BLANK)]
+REASON = f"Why, for the ledger: 1–{loyalty.MAX_REASON} characters."
+
+
+class AdjustLoyaltyBody(BodyModel):
+    delta: Annotated[
+        int,
+        Field(ge=-loyalty.MAX_DELTA, le=loyalty.MAX_DELTA, json_schema_extra={"not": {"const": 0}}),
+        WHOLE_NUMBER,
+    ] = Field(
+        description="Points to add (positive) or take (negative), not zero; below zero is `insufficient_balance`."
+    )
+    reason: Reason = Field(description=REASON)
+
+
+class HouseAccountPaymentBody(BodyModel):
+    amount: Annotated[int, Field(ge=1, le=MAX_MONEY), WHOLE_NUMBER] = Field(
+        description="More than zero and at most what the customer owes (`validation_error` otherwise)."
+    )
+    reason: Reason = Field(description=REASON)

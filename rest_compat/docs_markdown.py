@@ -149,7 +149,8 @@ def _answer(kind: str, data: JsonObject, schemas: Mapping[str, JsonObject]) -> s
         link = f"[`{item}`](#{item.lower()})"
         if kind == "all":
             return f'all of them, `{{"items": [...], "next_cursor": null, "has_more": false}}` of {link}'
-        return f'`{{"items": [...], "next_cursor", "has_more"}}` of {link}'
+        head = "".join(f'"{name}", ' for name in page["properties"] if name not in ("items", "next_cursor", "has_more"))
+        return f'`{{{head}"items": [...], "next_cursor", "has_more"}}` of {link}'
     name = _ref_name(data)
     return f"[`{name}`](#{name.lower()})"
 

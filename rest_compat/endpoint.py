@@ -27,6 +27,8 @@ class Endpoint:
       or plain list (``"all"``: a short list answered whole, as one page without a next one); a null on that path
       is ``not_found`` for ``resource``. ``user_errors``: where the payload's userErrors are.
     - ``fragment``: the REST representation of the result object (rest_compat/representations.py).
+    - ``list_head``: for a list, a fragment of the object holding the connection (the parent of ``result``),
+      whose fields come before ``items`` (a ledger's ``balance``).
     """
 
     name: str
@@ -48,6 +50,7 @@ class Endpoint:
     body_vars: Mapping[str, str] = field(default_factory=dict)
     body_ignored: frozenset[str] = frozenset()
     user_errors: str | None = None
+    list_head: str | None = None
     description: str = ""
 
     @property

@@ -144,7 +144,11 @@ def rest_data(
         return {"items": [compiled.convert(item) for item in result], "next_cursor": None, "has_more": False}
     if row.result_kind == "list":
         page_info = result["pageInfo"]
+        head = {}
+        if compiled.convert_head is not None:
+            head = compiled.convert_head(_at(data, row.result.rsplit(".", 1)[0]))
         return {
+            **head,
             "items": [compiled.convert(node) for node in result["nodes"]],
             "next_cursor": page_info["endCursor"] if page_info["hasNextPage"] else None,
             "has_more": page_info["hasNextPage"],

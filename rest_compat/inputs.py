@@ -47,6 +47,7 @@ from storegraph.platform.phones import MAX_PHONE_LENGTH
 from storegraph.platform.validation import MAX_EMAIL, MAX_JSON_BYTES, MAX_JSON_DEPTH
 from storegraph.rules import stores
 from storegraph.rules.catalog import landing_pages, products
+from storegraph.rules.customers import loyalty
 from storegraph.rules.customers.analytics import DEFAULT_TOP_PRODUCTS, MAX_TOP_PRODUCTS
 from storegraph.rules.keys import MAX_ALLOWED_ORIGINS, MAX_KEY_NAME
 from storegraph.rules.orders.status import MAX_NOTE
@@ -294,6 +295,10 @@ class StoreSettingsBody(BodyModel):
     __pydantic_extra__: dict[str, FreeJsonValue]
 
     delivery_fees: DeliveryFeesBody | None = Field(default=None, description="Replaces the delivery fees whole.")
+    loyalty_points_per_100: Annotated[int, Field(ge=0, le=loyalty.MAX_RATE), WHOLE_NUMBER] | None = Field(
+        default=None,
+        description="Loyalty points a delivered order earns per 100 of its total (rounded down); 0 earns none.",
+    )
 
 
 class UpdateStoreBody(BodyModel):

@@ -117,6 +117,12 @@ CUSTOMER: Shape = {
     "locale": "locale",
     "dial_code": "dialCode",
     "metadata": "metadata",
+    # The ledgers' balances and switches; the entries are at /loyalty and /house-account.
+    "loyalty_balance": "loyaltyBalance",
+    "is_loyalty_enabled": "isLoyaltyEnabled",
+    "is_house_account_enabled": "isHouseAccountEnabled",
+    "house_account_limit": "houseAccountLimit",
+    "house_account_balance": "houseAccountBalance",
     "archived_at": "archivedAt",
     "erased_at": "erasedAt",
 }
@@ -166,6 +172,26 @@ CUSTOMER_TOP_PRODUCT: Shape = {
     "product_name": "productName",
     "quantity": "quantity",
     "order_count": "orderCount",
+}
+
+LOYALTY_TRANSACTION: Shape = {
+    "id": "id",
+    "kind": "kind",
+    "delta": "delta",
+    "reason": "reason",
+    "balance_after": "balanceAfter",
+    "order_id": "orderId",
+    "created_at": "createdAt",
+}
+
+HOUSE_ACCOUNT_TRANSACTION: Shape = {
+    "id": "id",
+    "kind": "kind",
+    "amount": "amount",
+    "reason": "reason",
+    "balance_after": "balanceAfter",
+    "order_id": "orderId",
+    "created_at": "createdAt",
 }
 
 LANDING_PAGE: Shape = {
@@ -331,6 +357,32 @@ FRAGMENTS: dict[str, Fragment] = {
     "CustomerAnalytics": Fragment("CustomerAnalytics", CUSTOMER_ANALYTICS),
     "OrderStatusCount": Fragment("OrderStatusCount", ORDER_STATUS_COUNT),
     "CustomerTopProduct": Fragment("CustomerTopProduct", CUSTOMER_TOP_PRODUCT),
+    # The ledgers: the head of each list (the customer's balance), its entries, and what a change wrote.
+    "LoyaltyAccount": Fragment("Customer", {"balance": "loyaltyBalance"}),
+    "LoyaltyTransaction": Fragment("LoyaltyTransaction", LOYALTY_TRANSACTION),
+    "LoyaltyAdjustment": Fragment(
+        "AdjustLoyaltyPointsPayload",
+        {
+            "customer": Obj("customer", "Customer"),
+            "transaction": Obj("transaction", "LoyaltyTransaction"),
+            "previous_balance": "previousBalance",
+            "new_balance": "newBalance",
+        },
+    ),
+    "HouseAccount": Fragment(
+        "Customer",
+        {"balance": "houseAccountBalance", "limit": "houseAccountLimit", "enabled": "isHouseAccountEnabled"},
+    ),
+    "HouseAccountTransaction": Fragment("HouseAccountTransaction", HOUSE_ACCOUNT_TRANSACTION),
+    "HouseAccountPayment": Fragment(
+        "RecordHouseAccountPaymentPayload",
+        {
+            "customer": Obj("customer", "Customer"),
+            "transaction": Obj("transaction", "HouseAccountTransaction"),
+            "previous_balance": "previousBalance",
+            "new_balance": "newBalance",
+        },
+    ),
     "LandingPage": Fragment("LandingPage", LANDING_PAGE),
     "ApiKey": Fragment("ApiKey", API_KEY),
     "CreatedApiKey": Fragment(

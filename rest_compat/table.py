@@ -33,6 +33,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *addresses.ROWS,
     *customers.PROFILE,
     *reviews.ROWS,
+    *customers.LEDGERS,
     *catalog.LANDING_PAGES,
     *keys.ROWS,
     *webhooks.ROWS,

@@ -6,6 +6,7 @@ from strawberry.tools import merge_types
 
 from schema.catalog.mutations import LandingPageMutations, ProductMutations
 from schema.customers.address_mutations import CustomerAddressMutations
+from schema.customers.ledger_mutations import CustomerLedgerMutations
 from schema.customers.mutations import CustomerMutations
 from schema.customers.profile_mutations import CustomerProfileMutations
 from schema.delivery.mutations import DeliveryZoneMutations
@@ -30,6 +31,7 @@ Mutation = merge_types(
         CustomerAddressMutations,
         DeliveryZoneMutations,
         CustomerProfileMutations,
+        CustomerLedgerMutations,
         TrackingMutations,
         ReviewMutations,
     ),

@@ -7,6 +7,7 @@ from db.models.delivery_zone import DeliveryZone, ZoneWilaya
 from db.models.idempotency import IdempotencyRecord
 from db.models.job import Job
 from db.models.landing_page import LandingPage
+from db.models.ledger import HouseAccountTransaction, LoyaltyTransaction
 from db.models.order import Order, OrderItem, OrderStatusChange
 from db.models.outbox import OutboxEvent
 from db.models.product import Product
@@ -23,9 +24,11 @@ __all__ = [
     "CustomerTag",
     "DeliveryZone",
     "EventCount",
+    "HouseAccountTransaction",
     "IdempotencyRecord",
     "Job",
     "LandingPage",
+    "LoyaltyTransaction",
     "Order",
     "OrderItem",
     "OrderStatusChange",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdType
@@ -74,6 +74,15 @@ class Customer(Base):
     ban_reason: Mapped[str | None] = mapped_column(String(255))
     banned_at: Mapped[datetime | None]
     device_fingerprint: Mapped[str | None] = mapped_column(String(128))
+    # The ledgers' balances (db/models/ledger.py): each moves only with a row of its ledger, in one transaction,
+    # under the customer's row lock, so it always equals the sum of its ledger.
+    loyalty_balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    is_loyalty_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    is_house_account_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # None: no limit of the merchant's own (the money bound still holds).
+    house_account_limit: Mapped[int | None] = mapped_column(BigInteger)
+    # What the customer owes the store, never below zero.
+    house_account_balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     identity_id: Mapped[str | None] = mapped_column(String(64))
     # Seed 001's soft delete: an archived customer leaves the lists until restored (or until it orders again).
     archived_at: Mapped[datetime | None]

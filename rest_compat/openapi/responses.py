@@ -26,13 +26,18 @@ def success_response(
     item = _fragment_schema(fragments, components, row.fragment)
     if row.is_list:
         whole = row.result_kind == "all"
+        head: dict[str, Any] = {}
+        if row.list_head is not None:
+            described_head = rest_field_types(fragments, row.list_head)
+            head = {name: _value_schema(fragments, components, value) for name, value in described_head.items()}
         data = components.add(
             f"{row.fragment}{'List' if whole else 'Page'}",
             {
                 "type": "object",
-                "required": ["items", "next_cursor", "has_more"],
+                "required": [*head, "items", "next_cursor", "has_more"],
                 "additionalProperties": False,
                 "properties": {
+                    **head,
                     "items": {"type": "array", "items": item},
                     "next_cursor": {
                         "type": ["string", "null"],

@@ -1,5 +1,5 @@
-"""The customer endpoints: lists, details, a customer's orders, the profile and its tags, and its lifecycle (archive,
-restore, erasure)."""
+"""The customer endpoints: lists, details, a customer's orders, the profile and its tags, its lifecycle (archive,
+restore, erasure) and the ledgers."""
 
 from __future__ import annotations
 
@@ -236,5 +236,93 @@ PROFILE: tuple[Endpoint, ...] = (
         path_vars={"id": "id"},
         body=customer_inputs.CustomerTagsBody,
         body_vars={"tags": "tags"},
+    ),
+)
+
+LEDGERS: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="GetCustomerLoyalty",
+        method="GET",
+        path="/v1/customers/{id}/loyalty",
+        scope=Scope.CUSTOMERS_READ,
+        summary="A customer's loyalty balance and ledger, newest first",
+        description="`balance` is the sum of the ledger, never negative.",
+        operation=(
+            "query GetCustomerLoyalty($id: ID!, $first: Int!, $after: String) "
+            "{ customer(id: $id) { ...LoyaltyAccount loyaltyTransactions(first: $first, after: $after) "
+            f"{{ nodes {{ ...LoyaltyTransaction }} {PAGE_INFO} }} }} }}"
+        ),
+        result="customer.loyaltyTransactions",
+        result_kind="list",
+        list_head="LoyaltyAccount",
+        fragment="LoyaltyTransaction",
+        resource="Customer",
+        path_vars={"id": "id"},
+        query=inputs.Page,
+        query_vars=PAGE_VARS,
+    ),
+    Endpoint(
+        name="AdjustLoyaltyPoints",
+        method="POST",
+        path="/v1/customers/{id}/loyalty/adjust",
+        scope=Scope.CUSTOMERS_WRITE,
+        summary="Add or take loyalty points",
+        description="One ledger entry; a deduction below zero is `insufficient_balance` and a customer with loyalty "
+        "off is `loyalty_disabled`, changing nothing.",
+        operation=(
+            "mutation AdjustLoyaltyPoints($input: AdjustLoyaltyPointsInput!) "
+            "{ adjustLoyaltyPoints(input: $input) { ...LoyaltyAdjustment "
+            f"{USER_ERRORS} }} }}"
+        ),
+        result="adjustLoyaltyPoints",
+        user_errors="adjustLoyaltyPoints.userErrors",
+        fragment="LoyaltyAdjustment",
+        resource="Customer",
+        path_vars={"id": "input.customerId"},
+        body=customer_inputs.AdjustLoyaltyBody,
+        body_var="input",
+    ),
+    Endpoint(
+        name="GetCustomerHouseAccount",
+        method="GET",
+        path="/v1/customers/{id}/house-account",
+        scope=Scope.CUSTOMERS_READ,
+        summary="A customer's house account: what they owe, the limit, and the ledger, newest first",
+        description="`balance` is what the customer owes, the sum of the ledger; `limit` null is no limit.",
+        operation=(
+            "query GetCustomerHouseAccount($id: ID!, $first: Int!, $after: String) "
+            "{ customer(id: $id) { ...HouseAccount houseAccountTransactions(first: $first, after: $after) "
+            f"{{ nodes {{ ...HouseAccountTransaction }} {PAGE_INFO} }} }} }}"
+        ),
+        result="customer.houseAccountTransactions",
+        result_kind="list",
+        list_head="HouseAccount",
+        fragment="HouseAccountTransaction",
+        resource="Customer",
+        path_vars={"id": "id"},
+        query=inputs.Page,
+        query_vars=PAGE_VARS,
+    ),
+    Endpoint(
+        name="RecordHouseAccountPayment",
+        method="POST",
+        path="/v1/customers/{id}/house-account/payments",
+        scope=Scope.CUSTOMERS_WRITE,
+        summary="Record a payment towards a customer's house account",
+        description="One ledger entry taking the amount off what the customer owes; more than the balance is a "
+        "`validation_error`, changing nothing.",
+        operation=(
+            "mutation RecordHouseAccountPayment($input: RecordHouseAccountPaymentInput!) "
+            "{ recordHouseAccountPayment(input: $input) { ...HouseAccountPayment "
+            f"{USER_ERRORS} }} }}"
+        ),
+        result="recordHouseAccountPayment",
+        user_errors="recordHouseAccountPayment.userErrors",
+        fragment="HouseAccountPayment",
+        resource="Customer",
+        status=201,
+        path_vars={"id": "input.customerId"},
+        body=customer_inputs.HouseAccountPaymentBody,
+        body_var="input",
     ),
 )

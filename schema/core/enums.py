@@ -14,7 +14,9 @@ from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.rules.statuses import (
     DeliveryType,
     Gender,
+    HouseAccountTransactionKind,
     LandingPageStatus,
+    LoyaltyTransactionKind,
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
@@ -29,6 +31,8 @@ for _domain_enum in (
     ProductStatus,
     LandingPageStatus,
     Gender,
+    LoyaltyTransactionKind,
+    HouseAccountTransactionKind,
 ):
     strawberry.enum(_domain_enum)
 strawberry.enum(KeyType, name="ApiKeyType")
@@ -69,9 +73,11 @@ __all__ = [
     "CustomerSortField",
     "DeliveryType",
     "Gender",
+    "HouseAccountTransactionKind",
     "KeyEnv",
     "KeyType",
     "LandingPageStatus",
+    "LoyaltyTransactionKind",
     "OrderSortField",
     "OrderStatus",
     "PaymentMethod",

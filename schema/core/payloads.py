@@ -24,8 +24,9 @@ class UserError:
     field: str | None = strawberry.field(description="The input field at fault, when there is one.")
     code: str = strawberry.field(
         description="`not_found`, `conflict`, `invalid_status_transition`, `customer_banned`, "
-        "`insufficient_stock`, `insufficient_scope`, `forbidden`, or a validation code such as `blank`, `too_long`, "
-        "`out_of_range`, `invalid_phone`, `invalid_email`."
+        "`insufficient_stock`, `insufficient_balance`, `loyalty_disabled`, `house_account_disabled`, "
+        "`house_account_limit_exceeded`, `insufficient_scope`, `forbidden`, or a validation code such as `blank`, "
+        "`too_long`, `out_of_range`, `invalid_phone`, `invalid_email`."
     )
     message: str
 

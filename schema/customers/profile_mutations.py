@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry.scalars import JSON
 from resolvers.core.context import Info
 from schema.core.enums import Gender
 from schema.core.payloads import given, run_mutation
+from schema.core.scalars import Money
 from schema.customers.mutations import CustomerPayload, customer_payload
 from storegraph.platform.ids import parse_id
 from storegraph.rules.customers.editing import CustomerChanges, create_customer, update_customer
@@ -61,9 +63,31 @@ class UpdateCustomerInput:
     wilaya_id: int | None = strawberry.UNSET
     commune: str | None = strawberry.UNSET
     address: str | None = strawberry.UNSET
+    is_loyalty_enabled: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Off: the customer earns no points and cannot be given any."
+    )
+    is_house_account_enabled: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="On: orders can be charged to the account (`HOUSE_ACCOUNT`)."
+    )
+    house_account_limit: Money | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The most the customer may owe; null removes the limit. A limit below the balance stops "
+        "further charges until the customer pays.",
+    )
 
 
 def _changes(data: CreateCustomerInput | UpdateCustomerInput) -> CustomerChanges:
+    if isinstance(data, UpdateCustomerInput):
+        return replace(
+            _profile_changes(data),
+            is_loyalty_enabled=given(data.is_loyalty_enabled),
+            is_house_account_enabled=given(data.is_house_account_enabled),
+            house_account_limit=given(data.house_account_limit),
+        )
+    return _profile_changes(data)
+
+
+def _profile_changes(data: CreateCustomerInput | UpdateCustomerInput) -> CustomerChanges:
     return CustomerChanges(
         first_name=given(data.first_name),
         last_name=given(data.last_name),

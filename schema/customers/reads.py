@@ -20,6 +20,7 @@ from resolvers.customers import (
     tags_of_customers,
 )
 from resolvers.delivery import zones_of_wilayas
+from resolvers.ledgers import HOUSE_ACCOUNT, LOYALTY, ledger_pages
 from schema.core.compiled.plan import BatchedField, root_field
 from schema.customers import analytics
 from schema.customers.inputs import CustomerFilter, CustomerSort, customer_condition, customer_ordering
@@ -77,6 +78,20 @@ async def dial_codes_of(context: Context, parents: Sequence[Any], _arguments: di
     return [dial_code(context, parent.phone) for parent in parents]
 
 
+async def loyalty_of_customers(context: Context, parents: Sequence[Any], arguments: dict[str, Any]) -> list[PageSource]:
+    """``Customer.loyaltyTransactions`` for every customer of a level, in one statement."""
+    ids = [int(parent.id) for parent in parents]
+    return await ledger_pages(context, LOYALTY, ids, arguments.get("first", 50), arguments.get("after"))
+
+
+async def house_accounts_of_customers(
+    context: Context, parents: Sequence[Any], arguments: dict[str, Any]
+) -> list[PageSource]:
+    """``Customer.houseAccountTransactions`` for every customer of a level, in one statement."""
+    ids = [int(parent.id) for parent in parents]
+    return await ledger_pages(context, HOUSE_ACCOUNT, ids, arguments.get("first", 50), arguments.get("after"))
+
+
 async def store_customer_tags(context: Context) -> list[Row[Any]]:
     return await customer_tags(context)
 
@@ -92,6 +107,8 @@ BATCHED: dict[str, BatchedField] = {
     "CustomerAddress.deliveryZone": BatchedField(zones_of_addresses),
     "Customer.tags": BatchedField(tags_of),
     "Customer.dialCode": BatchedField(dial_codes_of),
+    "Customer.loyaltyTransactions": BatchedField(loyalty_of_customers),
+    "Customer.houseAccountTransactions": BatchedField(house_accounts_of_customers),
     "Query.customerTags": root_field(store_customer_tags, across_fields=False),
     **analytics.BATCHED,
 }

@@ -10,6 +10,7 @@ from resolvers.addresses import address_books, default_of
 from resolvers.analytics import customers_analytics
 from resolvers.core.context import Info
 from resolvers.customers import TagsByCustomerLoader, customer_orders_page, dial_code
+from resolvers.ledgers import HOUSE_ACCOUNT, LOYALTY, ledger_page
 from resolvers.reviews import customer_reviews_page
 from schema.core.connections import Connection
 from schema.core.cost_analysis import LOADED_LEAF
@@ -17,6 +18,7 @@ from schema.core.enums import Gender
 from schema.core.scalars import DateTime, Money
 from schema.customers.addresses import CustomerAddress
 from schema.customers.analytics import CustomerAnalytics
+from schema.customers.ledgers import HouseAccountTransaction, LoyaltyTransaction
 from schema.orders.inputs import OrderFilter, order_condition
 
 if TYPE_CHECKING:
@@ -47,6 +49,21 @@ class Customer:
     locale: str | None = strawberry.field(description="BCP 47 language tag, such as fr-DZ.")
     accepts_marketing: bool = strawberry.field(description="Consent to marketing messages; false unless given.")
     metadata: JSON = strawberry.field(description="Merchant-defined keys and values.")
+    loyalty_balance: int = strawberry.field(
+        description="Loyalty points: the sum of the loyalty ledger, never negative."
+    )
+    is_loyalty_enabled: bool = strawberry.field(
+        description="Whether the customer earns and can be given points (true unless turned off by `updateCustomer`)."
+    )
+    is_house_account_enabled: bool = strawberry.field(
+        description="Whether orders can be charged to the house account (`paymentMethod: HOUSE_ACCOUNT`)."
+    )
+    house_account_limit: Money | None = strawberry.field(
+        description="The most the customer may owe; null is no limit of the merchant's own."
+    )
+    house_account_balance: Money = strawberry.field(
+        description="What the customer owes: the sum of the house-account ledger, never negative."
+    )
     archived_at: DateTime | None = strawberry.field(
         description="When the customer was archived: hidden from lists (unless `filter.isArchived`) until restored "
         "or until it orders again."
@@ -100,6 +117,20 @@ class Customer:
     async def default_address(self, info: Info) -> CustomerAddress | None:
         [book] = await address_books(info.context, [int(self.id)])
         return cast("CustomerAddress | None", default_of(book))
+
+    @strawberry.field(description="The loyalty ledger, newest first.")
+    async def loyalty_transactions(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[LoyaltyTransaction] | None:
+        page = await ledger_page(info.context, LOYALTY, int(self.id), first, after)
+        return cast("Connection[LoyaltyTransaction]", page)
+
+    @strawberry.field(description="The house-account ledger, newest first.")
+    async def house_account_transactions(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[HouseAccountTransaction] | None:
+        page = await ledger_page(info.context, HOUSE_ACCOUNT, int(self.id), first, after)
+        return cast("Connection[HouseAccountTransaction]", page)
 
 
 @strawberry.type(description="A tag of the store's customers, with how many customers have it.")

@@ -90,7 +90,9 @@ def _checkout_request(data: PlaceOrderInput) -> CheckoutRequest:
 class OrderMutations:
     @strawberry.mutation(
         description="Checkout: prices come from the catalogue; the customer is found by phone or created. "
-        "Fails with `customer_banned`, `insufficient_stock`, `not_found` or validation codes, changing nothing."
+        "With `paymentMethod: HOUSE_ACCOUNT` the total is charged to the customer's house account. Fails with "
+        "`customer_banned`, `insufficient_stock`, `house_account_disabled`, `house_account_limit_exceeded`, "
+        "`not_found` or validation codes, changing nothing."
     )
     async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderPayload | None:
         context = info.context

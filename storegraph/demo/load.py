@@ -17,6 +17,8 @@ from db.models import (
     CustomerAddress,
     CustomerTag,
     DeliveryZone,
+    HouseAccountTransaction,
+    LoyaltyTransaction,
     Order,
     OrderItem,
     OrderStatusChange,
@@ -30,10 +32,13 @@ from db.queries.stores import create_store, delete_stores, marked_store_ids
 from db.session import begin_write
 from storegraph.demo import addresses
 from storegraph.demo.draw import _generate
-from storegraph.demo.records import _Customer, _Line, _Order, _Product, _Review, _Step
+from storegraph.demo.ledgers import EARNING_RATE, draw_ledgers
+from storegraph.demo.records import _Customer, _Entry, _Line, _Order, _Product, _Review, _Step
 from storegraph.demo.reviews import draw_reviews
 from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.scopes import ALL_SCOPES
+from storegraph.rules.customers.loyalty import LOYALTY_RATE
+from storegraph.rules.statuses import PaymentMethod
 
 STORE_NAME = "Boutique Demo"
 STORE_PLAN = "enterprise"
@@ -68,6 +73,8 @@ async def build_demo(
     data = _generate(random.Random(seed), customers=customers, orders=orders, products=products)
     # A stream of its own: drawing reviews changes nothing of what the main stream draws.
     reviews = draw_reviews(random.Random(f"reviews-{seed}"), data.orders)
+    # A stream of their own: the ledgers leave what the seed always drew as it was.
+    draw_ledgers(random.Random(f"ledgers-{seed}"), data.customers)
     async with sessionmaker() as session:
         await begin_write(session)
         dropped: list[int] = []
@@ -76,6 +83,7 @@ async def build_demo(
             await delete_stores(session, dropped)
         store = await create_store(session, name=STORE_NAME, plan=STORE_PLAN)
         store.metadata_ = {DEMO_MARKER: True}
+        store.settings = {LOYALTY_RATE: EARNING_RATE}
         await session.flush()
         key_row, key = await create_api_key(
             session, store_id=store.id, key_type=KeyType.PLATFORM, env=KeyEnv.TEST, scopes=ALL_SCOPES, name="demo"
@@ -86,6 +94,7 @@ async def build_demo(
             await _insert_orders(session, store.id, data.orders, bar)
             await _insert_books(session, store.id, data.customers, random.Random(seed + 1))
             await _insert_reviews(session, store.id, reviews, key_row.id, bar)
+            await _insert_ledgers(session, store.id, data.customers)
         await session.commit()
     return DemoStore(store_id=store.id, key=key, dropped=tuple(dropped))
 
@@ -198,6 +207,28 @@ def _review_row(store_id: int, review: _Review, key_pk: int) -> dict[str, Any]:
     }
 
 
+async def _insert_ledgers(session: AsyncSession, store_id: int, people: Sequence[_Customer]) -> None:
+    loyalty = [_entry_row(store_id, person, entry, "delta") for person in people for entry in person.loyalty]
+    house = [_entry_row(store_id, person, entry, "amount") for person in people for entry in person.house_account]
+    for model, rows in ((LoyaltyTransaction, loyalty), (HouseAccountTransaction, house)):
+        for chunk in _chunks(rows):
+            await insert_rows(session, model, list(chunk))
+
+
+def _entry_row(store_id: int, person: _Customer, entry: _Entry, amount: str) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "customer_id": person.id,
+        "kind": entry.kind,
+        amount: entry.amount,
+        "reason": entry.reason,
+        "balance_after": entry.balance_after,
+        "order_id": entry.order.id if entry.order is not None else None,
+        "actor_key_id": None,
+        "created_at": entry.at,
+    }
+
+
 def _product_row(store_id: int, product: _Product) -> dict[str, Any]:
     return {
         "store_id": store_id,
@@ -244,6 +275,11 @@ def _customer_row(store_id: int, person: _Customer) -> dict[str, Any]:
         "locale": person.locale,
         "accepts_marketing": person.accepts_marketing,
         "metadata": person.metadata,
+        "loyalty_balance": person.loyalty[-1].balance_after if person.loyalty else 0,
+        "is_loyalty_enabled": person.is_loyalty_enabled,
+        "is_house_account_enabled": person.is_house_account_enabled,
+        "house_account_limit": person.house_account_limit,
+        "house_account_balance": person.house_account[-1].balance_after if person.house_account else 0,
         "created_at": person.created_at,
         "updated_at": person.updated_at,
     }
@@ -257,7 +293,7 @@ def _order_row(store_id: int, order: _Order) -> dict[str, Any]:
         "order_number": f"ORD-{store_id}-{order.number_suffix}",
         "status": order.status.value,
         "payment_status": order.payment_status.value,
-        "payment_method": "cod",
+        "payment_method": (PaymentMethod.HOUSE_ACCOUNT if order.on_account else PaymentMethod.COD).value,
         "customer_name": f"{person.first_name} {person.last_name}",
         "customer_phone": person.phone,
         "customer_email": person.email,

@@ -60,6 +60,12 @@ class _Customer:
     accepts_marketing: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+    is_loyalty_enabled: bool = True
+    is_house_account_enabled: bool = False
+    house_account_limit: int | None = None
+    # Each ledger of the customer, oldest first; its balance is the last entry's.
+    loyalty: list[_Entry] = field(default_factory=list)
+    house_account: list[_Entry] = field(default_factory=list)
     id: int = 0
 
     @property
@@ -96,6 +102,7 @@ class _Order:
     lines: list[_Line]
     steps: list[_Step]
     notes: str | None
+    on_account: bool = False
     id: int = 0
 
     @property
@@ -121,6 +128,23 @@ class _Order:
     @property
     def cancelled_at(self) -> datetime | None:
         return self.steps[-1].at if self.status is CANCELLED else None
+
+    @property
+    def delivered_at(self) -> datetime | None:
+        return self.steps[-1].at if self.status is DELIVERED else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One ledger row: ``amount`` is the loyalty delta or the house-account amount, ``balance_after`` the running
+    sum it leaves."""
+
+    kind: str
+    amount: int
+    reason: str
+    balance_after: int
+    at: datetime
+    order: _Order | None = None
 
 
 @dataclass(frozen=True, slots=True)

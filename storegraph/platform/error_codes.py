@@ -87,6 +87,27 @@ CODES: dict[str, ErrorCode] = {
         "a review for an order that is not `delivered`; nothing is written",
         user_error=True,
     ),
+    "insufficient_balance": ErrorCode(
+        422,
+        "a loyalty deduction larger than the customer's balance; nothing is written",
+        user_error=True,
+    ),
+    "loyalty_disabled": ErrorCode(
+        422,
+        "a loyalty adjustment for a customer whose `isLoyaltyEnabled` is false; nothing is written",
+        user_error=True,
+    ),
+    "house_account_disabled": ErrorCode(
+        422,
+        "an order paid by `HOUSE_ACCOUNT` for a customer whose house account is not enabled; nothing is written",
+        user_error=True,
+    ),
+    "house_account_limit_exceeded": ErrorCode(
+        422,
+        "an order paid by `HOUSE_ACCOUNT` that would take the balance over the customer's `houseAccountLimit`; "
+        "nothing is written",
+        user_error=True,
+    ),
     "payload_too_large": ErrorCode(
         413,
         "a request body over `MAX_BODY_BYTES` (default 1 MiB); nothing ran",

@@ -175,6 +175,38 @@ class OrderNotDelivered(ApiError):
         self.field = field
 
 
+class InsufficientBalance(ApiError):
+    code = "insufficient_balance"
+
+    def __init__(self, field: str, balance: int) -> None:
+        super().__init__(f"The balance is {balance}; a deduction cannot take it below zero.")
+        self.field = field
+
+
+class LoyaltyDisabled(ApiError):
+    code = "loyalty_disabled"
+
+    def __init__(self, field: str) -> None:
+        super().__init__("Loyalty points are disabled for this customer.")
+        self.field = field
+
+
+class HouseAccountDisabled(ApiError):
+    code = "house_account_disabled"
+
+    def __init__(self, field: str) -> None:
+        super().__init__("This customer has no house account enabled.")
+        self.field = field
+
+
+class HouseAccountLimitExceeded(ApiError):
+    code = "house_account_limit_exceeded"
+
+    def __init__(self, field: str, balance: int, limit: int) -> None:
+        super().__init__(f"The house account owes {balance} with a limit of {limit}; this order would exceed it.")
+        self.field = field
+
+
 class PayloadTooLarge(ApiError):
     code = "payload_too_large"
 

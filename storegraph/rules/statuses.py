@@ -22,6 +22,8 @@ class PaymentStatus(StrEnum):
 
 class PaymentMethod(StrEnum):
     COD = "cod"
+    # Charged to the customer's house account (storegraph/rules/customers/house_account.py).
+    HOUSE_ACCOUNT = "house_account"
 
 
 class DeliveryType(StrEnum):
@@ -43,3 +45,14 @@ class LandingPageStatus(StrEnum):
 class Gender(StrEnum):
     MALE = "male"
     FEMALE = "female"
+
+
+class LoyaltyTransactionKind(StrEnum):
+    ADJUSTMENT = "adjustment"
+    EARNING = "earning"
+
+
+class HouseAccountTransactionKind(StrEnum):
+    CHARGE = "charge"
+    CREDIT = "credit"
+    PAYMENT = "payment"

@@ -12,6 +12,7 @@ from db.models import Store
 from db.queries.stores import lock_store
 from storegraph.platform.errors import NotFound
 from storegraph.platform.validation import UNSET, Problems
+from storegraph.rules.customers.loyalty import check_loyalty_rate
 from storegraph.rules.statuses import DeliveryType
 
 MAX_NAME = 100
@@ -84,6 +85,7 @@ async def update_store(session: AsyncSession, store_id: int, changes: StoreChang
         name = problems.text("name", changes.name, max_length=MAX_NAME, required=True)
     settings = _merged(problems, "settings", store.settings or {}, changes.settings)
     _check_delivery_fees(problems, changes.settings)
+    check_loyalty_rate(problems, changes.settings)
     metadata = _merged(problems, "metadata", store.metadata_ or {}, changes.metadata)
     problems.raise_if_any()
     if name is not UNSET:

@@ -29,6 +29,8 @@ from db.models import (
     CustomerAddress,
     CustomerTag,
     DeliveryZone,
+    HouseAccountTransaction,
+    LoyaltyTransaction,
     Order,
     OrderItem,
     OrderStatusChange,
@@ -369,3 +371,59 @@ async def test_some_customers_have_address_books_each_with_one_default(demo):
     assert 0 < len(books) < SIZE["customers"]
     assert any(row.addresses == 2 for row in books)
     assert all(row.defaults == 1 and row.addresses <= 2 for row in books)
+
+
+async def test_the_ledgers_sum_to_their_balances_and_delivered_orders_earned_once(demo):
+    store_id = demo.store.store_id
+    people = {
+        row.id: row
+        for row in await demo.rows(
+            select(
+                Customer.id,
+                Customer.loyalty_balance,
+                Customer.is_loyalty_enabled,
+                Customer.house_account_balance,
+                Customer.house_account_limit,
+                Customer.is_house_account_enabled,
+            ).where(Customer.store_id == store_id)
+        )
+    }
+    orders = {
+        row.id: row
+        for row in await demo.rows(
+            select(Order.id, Order.customer_id, Order.total, Order.status, Order.payment_method).where(
+                Order.store_id == store_id
+            )
+        )
+    }
+    sums: dict[tuple[str, int], int] = defaultdict(int)
+    earned: dict[int, int] = {}
+    charged: set[int] = set()
+    for model, amount in (
+        (LoyaltyTransaction, LoyaltyTransaction.delta),
+        (HouseAccountTransaction, HouseAccountTransaction.amount),
+    ):
+        stmt = select(model.customer_id, model.kind, amount.label("amount"), model.balance_after, model.order_id)
+        for entry in await demo.rows(
+            stmt.where(model.store_id == store_id).order_by(model.customer_id, model.created_at, model.id)
+        ):
+            key = (model.__tablename__, entry.customer_id)
+            sums[key] += entry.amount
+            assert entry.balance_after == sums[key] >= 0
+            if entry.kind == "earning":
+                assert entry.order_id not in earned
+                earned[entry.order_id] = entry.amount
+            if entry.kind == "charge":
+                charged.add(entry.order_id)
+    for person in people.values():
+        assert person.loyalty_balance == sums[("loyalty_transactions", person.id)]
+        assert person.house_account_balance == sums[("house_account_transactions", person.id)]
+        assert person.house_account_limit is None or person.house_account_balance <= person.house_account_limit
+    delivered = {
+        order.id: order.total // 100
+        for order in orders.values()
+        if order.status == "delivered" and order.total >= 100 and people[order.customer_id].is_loyalty_enabled
+    }
+    assert earned == delivered
+    assert charged == {order.id for order in orders.values() if order.payment_method == "house_account"}
+    assert charged

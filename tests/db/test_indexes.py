@@ -48,7 +48,12 @@ SORT_ENUMS: list[tuple[type[Enum], Callable[[str, bool], Ordering]]] = [
 STORE_ID = 1
 PAGE_SIZE = 20
 # Lists of one parent rather than of the whole store: their index leads with the parent's id.
-SCOPE_COLUMNS = {"webhook_deliveries.created_at:desc": "subscription_id"}
+SCOPE_COLUMNS = {
+    "webhook_deliveries.created_at:desc": "subscription_id",
+    # A ledger is read per customer, never across the store.
+    "loyalty_transactions.created_at:desc": "customer_id",
+    "house_account_transactions.created_at:desc": "customer_id",
+}
 
 
 def sort_orderings() -> Iterator[Ordering]:

@@ -35,6 +35,7 @@ from db.models import (
     ZoneWilaya,
 )
 from db.models.job import Job
+from db.models.ledger import HouseAccountTransaction, LoyaltyTransaction
 from rest_compat.endpoint import Endpoint
 from rest_compat.table import ENDPOINTS
 from storegraph.app import create_app
@@ -99,6 +100,12 @@ SAMPLES: dict[str, Sample] = {
     "AddCustomerTags": Sample("/v1/customers/{customer}/tags", {"tags": ["vip"]}),
     "RemoveCustomerTags": Sample("/v1/customers/{customer}/tags", {"tags": ["vip"]}),
     "GetCustomerAnalytics": Sample("/v1/customers/{customer}/analytics?top_products_limit=3"),
+    "GetCustomerLoyalty": Sample("/v1/customers/{customer}/loyalty?limit=5"),
+    "AdjustLoyaltyPoints": Sample("/v1/customers/{customer}/loyalty/adjust", {"delta": 50, "reason": "welcome"}),
+    "GetCustomerHouseAccount": Sample("/v1/customers/{customer}/house-account?limit=5"),
+    "RecordHouseAccountPayment": Sample(
+        "/v1/customers/{customer}/house-account/payments", {"amount": 100, "reason": "cash"}
+    ),
     "ListLandingPages": Sample("/v1/landing-pages?limit=5"),
     "GetLandingPage": Sample("/v1/landing-pages/{page}"),
     "CreateLandingPage": Sample("/v1/landing-pages", {"title": "Ramadan sale"}),
@@ -177,6 +184,19 @@ async def _world(session) -> World:
     product = await create_product(session, store)
     customer = await create_customer(session, store)
     order = await create_order(session, store, customer, [(product, 2)])
+    # The customer owes the order on a house account, so a payment has something to pay.
+    customer.is_house_account_enabled, customer.house_account_balance = True, order.total
+    session.add(
+        HouseAccountTransaction(
+            store_id=store.id,
+            customer_id=customer.id,
+            kind="charge",
+            amount=order.total,
+            reason="access world",
+            balance_after=order.total,
+            order_id=order.id,
+        )
+    )
     page = await create_landing_page(session, store, product=product)
     # keys:read: a key holding only keys:write holds it too, so it may revoke this one.
     spare_key = await create_key(session, store, scopes=(Scope.KEYS_READ,))
@@ -272,6 +292,8 @@ async def world_state(sessionmaker, world: World) -> dict[str, Any]:
         DeliveryZone,
         ZoneWilaya,
         Review,
+        LoyaltyTransaction,
+        HouseAccountTransaction,
     )
     counts = {model.__name__: await count_rows(sessionmaker, model, world.store.id) for model in models}
     async with sessionmaker() as reading:

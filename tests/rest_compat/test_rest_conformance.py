@@ -397,8 +397,14 @@ async def test_customer_detail_answers_seed_000s_shape(client, shop):
     assert response.status_code == 200
     body = assert_envelope(response)
     assert shape_problems(SEED_000_CUSTOMER["data"], body["data"]) == []
-    # Ours also says when the customer last ordered, has the profile of the CRM and its lifecycle.
+    # Ours also says when the customer last ordered, has the profile, the ledgers' balances and the lifecycle of
+    # the CRM.
     assert extra_fields(SEED_000_CUSTOMER["data"], body["data"]) == {
+        "loyalty_balance",
+        "is_loyalty_enabled",
+        "is_house_account_enabled",
+        "house_account_limit",
+        "house_account_balance",
         "last_order_at",
         "archived_at",
         "erased_at",

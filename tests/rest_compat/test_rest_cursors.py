@@ -27,8 +27,10 @@ from tests.support.factories import (
     create_store,
     create_webhook_subscription,
 )
+from tests.support.ledgers import ledger_entries
 
 BASE = datetime(2026, 4, 30, 10, 15, 0)
+LEDGER_HEAD = {"balance", "limit", "enabled"}
 MAX_PAGES = 20
 
 # The REST path of each list row (``{customer}``, ``{webhook}``: the catalogue's) and the same list in GraphQL.
@@ -40,6 +42,16 @@ LISTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "/v1/customers/{customer}/orders",
         "customer(id: $id) { orders(first: $first, after: $after)",
         ("customer", "orders"),
+    ),
+    "GetCustomerLoyalty": (
+        "/v1/customers/{customer}/loyalty",
+        "customer(id: $id) { loyaltyTransactions(first: $first, after: $after)",
+        ("customer", "loyaltyTransactions"),
+    ),
+    "GetCustomerHouseAccount": (
+        "/v1/customers/{customer}/house-account",
+        "customer(id: $id) { houseAccountTransactions(first: $first, after: $after)",
+        ("customer", "houseAccountTransactions"),
     ),
     "ListLandingPages": ("/v1/landing-pages", "landingPages(first: $first, after: $after)", ("landingPages",)),
     "ListKeys": ("/v1/keys", "apiKeys(first: $first, after: $after)", ("apiKeys",)),
@@ -70,7 +82,7 @@ class Catalogue:
         return LISTS[name][0].format(customer=self.customer_id, webhook=self.webhook_id)
 
     def graphql_id(self, name: str) -> str | None:
-        if name == "ListCustomerOrders":
+        if name in ("ListCustomerOrders", "GetCustomerLoyalty", "GetCustomerHouseAccount"):
             return str(self.customer_id)
         if name == "ListWebhookDeliveries":
             return str(self.webhook_id)
@@ -171,7 +183,9 @@ async def catalogue(session) -> Catalogue:
         event="order.created",
         created_at=BASE,
     )
-    session.add_all([*deliveries, stray])
+    # Each ledger of the first customer, and one entry of the second's in between that its lists never show.
+    loyalty, house, others = ledger_entries(store.id, first.id, second.id, BASE)
+    session.add_all([*deliveries, stray, *loyalty, *house, *others])
     await session.flush()
     await session.commit()
     return Catalogue(
@@ -182,6 +196,8 @@ async def catalogue(session) -> Catalogue:
             "ListOrders": _newest_first(orders),
             "ListCustomers": _newest_first(customers),
             "ListCustomerOrders": _newest_first(customer_orders),
+            "GetCustomerLoyalty": _newest_first(loyalty),
+            "GetCustomerHouseAccount": _newest_first(house),
             "ListLandingPages": _newest_first(pages),
             "ListKeys": _newest_first(key_rows),
             "ListWebhooks": _newest_first(webhooks),
@@ -208,7 +224,8 @@ async def walk(client, key: Key, path: str, *, limit: int = 2, params: dict[str,
         response = await client.get(path, params=query, headers=key.headers)
         assert response.status_code == 200, response.text
         data = response.json()["data"]
-        assert set(data) == {"items", "next_cursor", "has_more"}
+        # A ledger's list heads its page with the balance (and the account's limit and switch).
+        assert set(data) - LEDGER_HEAD == {"items", "next_cursor", "has_more"}
         assert len(data["items"]) <= limit
         seen.extend(item["id"] for item in data["items"])
         assert data["has_more"] == (data["next_cursor"] is not None)

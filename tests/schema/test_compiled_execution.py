@@ -44,6 +44,12 @@ ORDER = (
     "query Order($id: ID!) { order(id: $id) { id status paymentStatus deliveryType items { id sku productId "
     "product { slug } } statusHistory { field note actorKeyId } customer { email orders(first: 2) { totalCount } } } }"
 )
+LEDGERS = (
+    "query Ledgers { customers(first: 10) { nodes { id loyaltyBalance isLoyaltyEnabled houseAccountBalance "
+    "houseAccountLimit isHouseAccountEnabled loyaltyTransactions(first: 3) { totalCount nodes { id kind delta reason "
+    "balanceAfter orderId createdAt } pageInfo { hasNextPage endCursor } } houseAccountTransactions(first: 3) { "
+    "edges { cursor node { id kind amount balanceAfter } } } } } }"
+)
 CATALOG = (
     "query Catalog($id: ID!) { products(first: 10, sort: {field: PRICE}) { edges { cursor node { id sku "
     "comparePrice costPrice status } } } product(id: $id) { description trackStock updatedAt } "
@@ -84,12 +90,15 @@ def hot_requests(seeded: Seeded) -> list[tuple[str, str, dict[str, Any]]]:
         {"query": ORDERS},
         {"query": ORDER, "variables": {"id": str(order)}},
         {"query": CATALOG, "variables": {"id": str(product)}},
+        {"query": LEDGERS},
     ]
     return [
         *(("POST", "/graphql", {"json": body}) for body in graphql),
         ("GET", "/v1/customers?limit=50", {}),
         ("GET", f"/v1/customers/{customer}", {}),
         ("GET", f"/v1/customers/{customer}/orders?limit=5", {}),
+        ("GET", f"/v1/customers/{customer}/loyalty?limit=3", {}),
+        ("GET", f"/v1/customers/{customer}/house-account?limit=3", {}),
         ("GET", "/v1/orders?limit=50", {}),
         ("GET", f"/v1/orders?limit=3&status=pending&customer_id={customer}", {}),
         ("GET", f"/v1/orders/{order}", {}),
@@ -121,12 +130,13 @@ async def test_the_hot_reads_take_the_compiled_way_through_graphql_and_v1(app, c
         (ORDERS, None),
         (ORDER, "order"),
         (CATALOG, "product"),
+        (LEDGERS, None),
         (
             '{ customers(first: 2, filter: {search: "nobody"}) { nodes { id orders(first: 2) { nodes { id } } } } }',
             None,
         ),
     ],
-    ids=["nested", "edges", "orders", "order", "catalog", "empty-level"],
+    ids=["nested", "edges", "orders", "order", "catalog", "ledgers", "empty-level"],
 )
 async def test_the_compiled_way_runs_no_more_statements(app, client, seeded, count_statements, query, variables):
     ids = {"order": str(seeded.order_ids[0]), "product": str(seeded.product_ids[0])}

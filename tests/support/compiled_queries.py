@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import OrderItem
+from db.models import Customer, HouseAccountTransaction, LoyaltyTransaction, OrderItem
 from schema.core.build import build_schema
 from storegraph.platform.auth.scopes import Scope
 from tests.support.factories import (
@@ -93,6 +93,40 @@ class Seeded:
     foreign_landing_page_id: int = 0
 
 
+def _ledgers(session: AsyncSession, customer: Customer, *, entries: int) -> None:
+    """``entries`` rows in each of the customer's ledgers (more than a page of 3 for the first customer, none for
+    the second), and the balances they sum to on the customer."""
+    store_id, customer_id = customer.store_id, customer.id
+    customer.loyalty_balance = 5 * entries * (entries + 1)
+    customer.house_account_balance = 100 * entries
+    customer.is_house_account_enabled = entries > 0
+    customer.house_account_limit = 1000 if entries > 2 else None
+    for index in range(entries):
+        when = BASE + timedelta(minutes=index)
+        session.add(
+            LoyaltyTransaction(
+                store_id=store_id,
+                customer_id=customer_id,
+                kind="adjustment",
+                delta=10 * (index + 1),
+                reason=f"gift {index}",
+                balance_after=5 * (index + 1) * (index + 2),
+                created_at=when,
+            )
+        )
+        session.add(
+            HouseAccountTransaction(
+                store_id=store_id,
+                customer_id=customer_id,
+                kind="charge",
+                amount=100,
+                reason=f"order {index}",
+                balance_after=100 * (index + 1),
+                created_at=when,
+            )
+        )
+
+
 async def seed_compiled(session: AsyncSession) -> Seeded:
     store = await create_store(session)
     key = await create_key(session, store)
@@ -135,6 +169,7 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
             )
             order_ids.append(placed.id)
         ids.append(customer.id)
+        _ledgers(session, customer, entries=(4, 0, 1, 2)[number])
     # An order whose customer is gone and whose product was deleted since; one without items.
     orphan = await create_order(session, store, customer, [(bare, 3)], created_at=BASE - timedelta(days=1))
     orphan.customer_id = None

@@ -81,6 +81,8 @@ ABSENT_ID = 2**63 - 1
 LISTS = (
     "GET /v1/customers",
     "GET /v1/customers/{id}/orders",
+    "GET /v1/customers/{id}/loyalty",
+    "GET /v1/customers/{id}/house-account",
     "GET /v1/keys",
     "GET /v1/landing-pages",
     "GET /v1/orders",
@@ -219,6 +221,18 @@ EXPECTED_REFUSALS: dict[str, tuple[Refusal, ...]] = {
     "PATCH /v1/customers/{id}": _CUSTOMER_PROFILE,
     "POST /v1/customers/{id}/tags": (
         Refusal("validation_error", "tags", "too_many", reason="at most 50 tags per customer, with those it has"),
+    ),
+    "POST /v1/customers/{id}/loyalty/adjust": (
+        Refusal("insufficient_balance", reason="whether a deduction fits depends on the balance the customer has"),
+        Refusal("loyalty_disabled", reason="whether a customer takes points depends on their loyalty switch"),
+    ),
+    "POST /v1/customers/{id}/house-account/payments": (
+        Refusal(
+            "validation_error",
+            field="amount",
+            detail_code="out_of_range",
+            reason="a payment is at most what the customer owes, which depends on their account",
+        ),
     ),
     "POST /v1/events": (
         *_free_form("properties"),

@@ -64,12 +64,16 @@ class CustomerChanges:
     wilaya_id: int | None = UNSET
     commune: str | None = UNSET
     address: str | None = UNSET
+    # The ledgers' switches and the house account's limit (None: no limit of the merchant's own).
+    is_loyalty_enabled: bool | None = UNSET
+    is_house_account_enabled: bool | None = UNSET
+    house_account_limit: int | None = UNSET
 
     def given(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
 
 
-NOT_NULLABLE = ("phone", "accepts_marketing", "tags", "metadata")
+NOT_NULLABLE = ("phone", "accepts_marketing", "tags", "metadata", "is_loyalty_enabled", "is_house_account_enabled")
 TEXTS = {"commune": MAX_COMMUNE, "address": MAX_ADDRESS, "notes": MAX_NOTES}
 
 
@@ -108,8 +112,14 @@ def _checked(
         columns["birth_date"] = _birth_date(problems, values["birth_date"])
     if "locale" in values:
         columns["locale"] = _locale(problems, values["locale"])
-    if values.get("accepts_marketing") is not None:
-        columns["accepts_marketing"] = values["accepts_marketing"]
+    for name in ("accepts_marketing", "is_loyalty_enabled", "is_house_account_enabled"):
+        if values.get(name) is not None:
+            columns[name] = values[name]
+    if "house_account_limit" in values:
+        # A limit below the current balance is allowed: it stops further charges until the customer pays.
+        if values["house_account_limit"] is not None:
+            problems.money("house_account_limit", values["house_account_limit"])
+        columns["house_account_limit"] = values["house_account_limit"]
     if "wilaya_id" in values:
         check_wilaya(problems, "wilaya_id", values["wilaya_id"])
         columns["wilaya_id"] = values["wilaya_id"]

@@ -153,6 +153,20 @@ TABLES: tuple[TableRule, ...] = (
         "times stay for the store's statistics",
     ),
     TableRule(
+        "loyalty_transactions",
+        Match.CUSTOMER_ID,
+        Action.SCRUB,
+        {"reason": ""},
+        why="a merchant's free text about the person; the amounts and balances stay: the ledger must still sum",
+    ),
+    TableRule(
+        "house_account_transactions",
+        Match.CUSTOMER_ID,
+        Action.SCRUB,
+        {"reason": ""},
+        why="a merchant's free text about the person; what was owed and paid stays for the store's accounts",
+    ),
+    TableRule(
         "customer_tags",
         Match.CUSTOMER_ID,
         Action.DELETE,
@@ -177,7 +191,8 @@ TABLES: tuple[TableRule, ...] = (
 KEPT: dict[str, tuple[str, str]] = {
     "customers": (
         "id store_id wilaya_id total_orders total_spent last_order_at fraud_score is_banned banned_at archived_at "
-        "erased_at accepts_marketing created_at updated_at",
+        "erased_at accepts_marketing loyalty_balance is_loyalty_enabled is_house_account_enabled house_account_limit "
+        "house_account_balance created_at updated_at",
         "ids, figures, flags and times; the wilaya is one of 58 provinces, kept for the store's statistics; the "
         "marketing consent is a flag about no one once the contact details are gone",
     ),
@@ -225,6 +240,14 @@ KEPT: dict[str, tuple[str, str]] = {
     "webhook_subscriptions": (
         "id store_id url events secret is_active disabled_reason failing_since created_at updated_at",
         "the merchant's endpoints",
+    ),
+    "loyalty_transactions": (
+        "id store_id customer_id kind delta balance_after order_id actor_key_id created_at",
+        "the ledger's entries: they still sum to the balance",
+    ),
+    "house_account_transactions": (
+        "id store_id customer_id kind amount balance_after order_id actor_key_id created_at",
+        "the ledger's entries: what was owed and paid",
     ),
     "reviews": (
         "id store_id order_id customer_id rating product_rating delivery_rating packaging_rating is_approved "

@@ -28,6 +28,7 @@ from storegraph.platform.timestamps import utcnow
 from storegraph.platform.validation import Problems, check_wilaya
 from storegraph.rules.catalog.stock import take_stock
 from storegraph.rules.customers.fraud import refresh_fraud_score
+from storegraph.rules.customers.house_account import charge_order
 from storegraph.rules.delivery import zone_delivery_fee
 from storegraph.rules.event_bodies import order_data
 from storegraph.rules.outbox import EventName, record_event
@@ -118,6 +119,9 @@ async def place_order(
         )
         for pid, quantity in quantities.items()
     ]
+    if request.payment_method is PaymentMethod.HOUSE_ACCOUNT:
+        # Under the customer's row lock the upsert took: the limit is checked against every committed charge.
+        await charge_order(session, store_id, order, actor_key_id)
     items = add_order_items(session, order.id, lines)
     add_status_change(
         session,

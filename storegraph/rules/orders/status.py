@@ -1,6 +1,7 @@
 """The order status machine: pending → confirmed → shipped → delivered, and pending/confirmed → cancelled;
 payment: pending → paid | failed, failed → paid, paid → refunded. Every step is recorded with its actor key;
-a status step fires its webhook; cancelling returns tracked stock and takes the order out of the totals."""
+a status step fires its webhook; cancelling returns tracked stock, takes the order out of the totals and credits a
+house-account order back; delivering earns the customer's loyalty points."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Order
 from db.queries.customers import remove_order_from_totals
-from db.queries.orders import add_status_change, items_of_order, lock_order
+from db.queries.orders import add_status_change, checkout_store, items_of_order, lock_order
 from storegraph.platform.errors import InvalidStatusTransition, NotFound
 from storegraph.platform.timestamps import utcnow
 from storegraph.platform.validation import Problems
 from storegraph.rules.catalog.stock import return_stock
 from storegraph.rules.customers.fraud import refresh_fraud_score
+from storegraph.rules.customers.house_account import credit_cancelled_order
+from storegraph.rules.customers.loyalty import earn_for_delivered_order
 from storegraph.rules.event_bodies import order_data
 from storegraph.rules.outbox import EventName, record_event
 from storegraph.rules.statuses import OrderStatus, PaymentStatus
@@ -101,7 +104,7 @@ async def change_order_status(
         )
     await session.flush()
     if request.status is not None:
-        await _after_status_change(session, store_id, order, request.status)
+        await _after_status_change(session, store_id, order, request.status, actor_key_id)
     if order.customer_id is not None and (
         request.status is OrderStatus.CANCELLED or request.payment_status is PaymentStatus.FAILED
     ):
@@ -118,7 +121,9 @@ def _validated(request: StatusChangeRequest) -> str | None:
     return note
 
 
-async def _after_status_change(session: AsyncSession, store_id: int, order: Order, status: OrderStatus) -> None:
+async def _after_status_change(
+    session: AsyncSession, store_id: int, order: Order, status: OrderStatus, actor_key_id: int | None
+) -> None:
     items = await items_of_order(session, order.id)
     if status is OrderStatus.CANCELLED:
         # Products by id, then the customer: the lock order checkout uses too (see storegraph/rules/orders/checkout.py).
@@ -129,4 +134,8 @@ async def _after_status_change(session: AsyncSession, store_id: int, order: Orde
             await remove_order_from_totals(
                 session, order.customer_id, order.total, cancelled_status=OrderStatus.CANCELLED.value
             )
+            await credit_cancelled_order(session, store_id, order, actor_key_id)
+    if status is OrderStatus.DELIVERED:
+        store = await checkout_store(session, store_id)
+        await earn_for_delivered_order(session, store_id, order, store.settings if store else None, actor_key_id)
     await record_event(session, store_id, STATUS_EVENTS[status], order_data(order, items))
