@@ -58,7 +58,7 @@ DUMP_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSE
 CUSTOMERS_NESTED_SQL = """
 SELECT id, first_name, last_name, phone, total_orders, total_spent
 FROM customers
-WHERE store_id = $1
+WHERE store_id = $1 AND archived_at IS NULL
 ORDER BY created_at DESC, id DESC
 LIMIT $2
 """
@@ -78,7 +78,7 @@ ORDER BY customer_id, position
 CUSTOMERS_FLAT_SQL = """
 SELECT id, first_name, last_name, phone, email, total_orders, total_spent, created_at
 FROM customers
-WHERE store_id = $1
+WHERE store_id = $1 AND archived_at IS NULL
 ORDER BY created_at DESC, id DESC
 LIMIT $2
 """
@@ -89,12 +89,13 @@ FROM customers
 WHERE store_id = $1 AND id = $2
 """
 
+# Lists show the live customers (not archived), as storegraph's do by default.
 # GET /v1/customers: CUSTOMER_SUMMARY's columns, one row more than the page to know whether there is a next one.
 REST_CUSTOMERS_SQL = """
 SELECT id, first_name, last_name, phone, email, wilaya_id, commune, total_orders, total_spent, is_banned,
        created_at, updated_at
 FROM customers
-WHERE store_id = $1
+WHERE store_id = $1 AND archived_at IS NULL
 ORDER BY created_at DESC, id DESC
 LIMIT $2
 """
@@ -103,7 +104,7 @@ REST_CUSTOMERS_AFTER_SQL = """
 SELECT id, first_name, last_name, phone, email, wilaya_id, commune, total_orders, total_spent, is_banned,
        created_at, updated_at
 FROM customers
-WHERE store_id = $1 AND (created_at, id) < ($3, $4)
+WHERE store_id = $1 AND archived_at IS NULL AND (created_at, id) < ($3, $4)
 ORDER BY created_at DESC, id DESC
 LIMIT $2
 """
