@@ -33,8 +33,8 @@ async def _after_load(dsn: str, store_id: int) -> dict[str, int]:
         await connection.close()
 
 
-# The listed customers (not archived) in the default order (newest first: schema/customers/inputs.py, db/queries/customers.py), each with
-# its number of orders.
+# The listed customers (not archived) in the default order (newest first: schema/customers/inputs.py,
+# db/queries/customers.py), each with its number of orders.
 _RANKED = """
 SELECT c.id, c.created_at, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS orders
 FROM customers c WHERE c.store_id = $1 AND c.archived_at IS NULL

@@ -15,7 +15,22 @@ from db.base import Base, IdType
 from storegraph.platform.timestamps import utcnow
 
 
-class LoyaltyTransaction(Base):
+class _LedgerEntry:
+    """The columns every ledger row has; each ledger names its amount column (``delta``, ``amount``)."""
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    # One of the ledger's kinds (storegraph.rules.statuses: LoyaltyTransactionKind, HouseAccountTransactionKind).
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(200))
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoyaltyTransaction(_LedgerEntry, Base):
     __tablename__ = "loyalty_transactions"
     __table_args__ = (
         # A customer's ledger newest first (keyset pages by created_at, id).
@@ -24,35 +39,15 @@ class LoyaltyTransaction(Base):
         UniqueConstraint("order_id", "kind"),
     )
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    # One of storegraph.rules.statuses.LoyaltyTransactionKind's values.
-    kind: Mapped[str] = mapped_column(String(16))
     delta: Mapped[int] = mapped_column(BigInteger)
-    reason: Mapped[str] = mapped_column(String(200))
-    balance_after: Mapped[int] = mapped_column(BigInteger)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
-    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class HouseAccountTransaction(Base):
+class HouseAccountTransaction(_LedgerEntry, Base):
     __tablename__ = "house_account_transactions"
     __table_args__ = (
         Index(None, "customer_id", "created_at", "id"),
         UniqueConstraint("order_id", "kind"),
     )
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    # One of storegraph.rules.statuses.HouseAccountTransactionKind's values.
-    kind: Mapped[str] = mapped_column(String(16))
     # Signed: a charge adds to what the customer owes, a payment or a credit takes from it.
     amount: Mapped[int] = mapped_column(BigInteger)
-    reason: Mapped[str] = mapped_column(String(200))
-    balance_after: Mapped[int] = mapped_column(BigInteger)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
-    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

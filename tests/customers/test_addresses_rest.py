@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import httpx
@@ -12,8 +11,8 @@ import pytest
 from storegraph.platform.auth.scopes import Scope
 from storegraph.rules.customers.addresses import MAX_ADDRESSES
 from tests.support.factories import Key, create_address, create_customer, create_key, create_store, create_zone
+from tests.support.rest_calls import data_of, error_of, writing
 
-_idempotency_keys = itertools.count(1)
 ADDRESS_FIELDS = {
     "id",
     "label",
@@ -29,22 +28,6 @@ ADDRESS_FIELDS = {
     "created_at",
     "updated_at",
 }
-
-
-def writing(key: Key) -> dict[str, str]:
-    return {**key.headers, "Idempotency-Key": f"address-{next(_idempotency_keys)}"}
-
-
-def data_of(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()["data"]
-
-
-def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["code"] == code, error
-    return error
 
 
 @pytest.fixture

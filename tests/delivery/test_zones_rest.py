@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
-import httpx
 import pytest
 
 from storegraph.platform.auth.scopes import Scope
 from tests.support.factories import Key, create_key, create_store, create_zone
+from tests.support.rest_calls import data_of, error_of, writing
 
-_idempotency_keys = itertools.count(1)
 CENTRE = {"name": "Centre", "wilaya_ids": [16, 9, 35], "home_fee": 600, "desk_fee": 400}
-
-
-def writing(key: Key) -> dict[str, str]:
-    return {**key.headers, "Idempotency-Key": f"zone-{next(_idempotency_keys)}"}
-
-
-def data_of(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()["data"]
-
-
-def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["code"] == code, error
-    return error
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +22,7 @@ from tests.support.factories import (
     create_webhook_subscription,
 )
 from tests.support.mutation_helpers import count_rows, snapshot
-
-_idempotency_keys = itertools.count(1)
+from tests.support.rest_calls import data_of, error_of, writing
 
 SEED_PRODUCT = {
     "name": "Cotton T-Shirt",
@@ -49,23 +47,6 @@ async def shop(session) -> Shop:
     key = await create_key(session, store)
     await session.commit()
     return Shop(store, key)
-
-
-def writing(key: Key) -> dict[str, str]:
-    """The key's headers with a fresh Idempotency-Key: each call is a new write."""
-    return {**key.headers, "Idempotency-Key": f"write-{next(_idempotency_keys)}"}
-
-
-def data_of(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()["data"]
-
-
-def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["code"] == code, error
-    return error
 
 
 async def create(client, shop: Shop, body: dict[str, Any] | None = None) -> dict[str, Any]:

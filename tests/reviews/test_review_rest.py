@@ -13,6 +13,7 @@ from db.models import Review
 from tests.reviews.support import Shop, make_shop
 from tests.support.factories import create_review
 from tests.support.mutation_helpers import count_rows, snapshot
+from tests.support.rest_calls import data_of, error_of
 
 _keys = itertools.count(1)
 
@@ -24,18 +25,6 @@ async def shop(session) -> Shop:
 
 def writing(shop: Shop) -> dict[str, str]:
     return {**shop.key.headers, "Idempotency-Key": f"review-{next(_keys)}"}
-
-
-def data_of(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()["data"]
-
-
-def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["code"] == code, error
-    return error
 
 
 async def post_review(client, shop: Shop, body: dict[str, Any]) -> httpx.Response:
