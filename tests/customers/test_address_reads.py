@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from db.models import Customer, CustomerAddress
+from db.models import Customer, CustomerAddress, CustomerTag
 from storegraph.app import create_app
 from tests.conftest import app_settings, services_of
 from tests.schema.test_compiled_differential import compiled_of
@@ -128,3 +128,40 @@ async def test_books_and_zones_take_the_compiled_way_with_the_same_answers(app, 
 
     assert counts.compiled - before.compiled == len(requests)
     assert (counts.fell_back, counts.not_covered) == (before.fell_back, before.not_covered)
+
+
+PROFILES = """
+query { customers(first: 200) { totalCount nodes {
+  id tags defaultAddress { id line1 }
+  addresses { id isDefault wilayaId deliveryZone { id name homeFee deskFee } }
+} } }
+"""
+# BOOKS_STATEMENTS and the tags of the page
+PROFILE_STATEMENTS = BOOKS_STATEMENTS + 1
+
+
+async def _tagged(session, customer_ids: list[int], store_id: int) -> None:
+    session.add_all(
+        CustomerTag(store_id=store_id, customer_id=customer_id, name=name, name_key=name.lower())
+        for customer_id in customer_ids
+        for name in ("VIP", "wholesale")
+    )
+    await session.commit()
+
+
+async def test_a_page_of_200_customers_with_tags_books_and_zones_costs_what_a_page_of_1_does(
+    session, gql, count_statements
+):
+    pages = {}
+    for customers in (1, 200):
+        key, customer_ids = await _store_with_books(session, customers)
+        store_id = (await session.get(Customer, customer_ids[0])).store_id
+        await _tagged(session, customer_ids, store_id)
+        pages[customers] = await _measure(gql, count_statements, key, PROFILES)
+
+    (one, one_statements), (many, many_statements) = pages[1], pages[200]
+    for payload, customers in ((one, 1), (many, 200)):
+        nodes = payload["data"]["customers"]["nodes"]
+        assert len(nodes) == customers
+        assert all(node["tags"] == ["VIP", "wholesale"] and len(node["addresses"]) == 3 for node in nodes)
+    assert len(many_statements) == len(one_statements) == PROFILE_STATEMENTS, many_statements
