@@ -77,7 +77,7 @@ RUNNING: list[Server] = []
 
 
 # The benchmark measures the read path, not the limits: the demo store's plan (enterprise) gets no request limits
-# and every key a query-cost bucket that never runs dry (the contract: "a benchmark needs a plan without limits").
+# and every key a query-cost bucket that never runs dry (a benchmark needs a plan without limits).
 UNLIMITED = {
     "PLANS": '{"enterprise": {"requests_per_minute": null, "requests_per_month": null,'
     ' "signups_per_month": null, "webhooks_per_month": null}}',

@@ -258,7 +258,7 @@ async def upsert_customer_for_order(
                 else_=Customer.last_order_at,
             ),
             "updated_at": new.updated_at,
-            # A checkout brings an archived customer back (seed 001's soft delete is undone by a new order).
+            # A checkout brings an archived customer back: archiving is a soft delete that a new order undoes.
             "archived_at": None,
         },
         where=Customer.is_banned.is_(False),

@@ -64,7 +64,7 @@ ORDER_NOTES = (
     "Vérifier la couleur avant l'envoi",
     "Client injoignable le matin",
 )
-# Share of customers the merchant archived (seed 001's soft delete), so GraphiQL's isArchived filter finds some.
+# Share of customers the merchant archived (a soft delete), so GraphiQL's isArchived filter finds some.
 ARCHIVED_SHARE = 0.03
 PROFILE_LOCALES: dict[str | None, int] = {"ar-DZ": 50, "fr-DZ": 40, None: 10}
 # Where a customer first heard of the shop, when the merchant noted it (also a tag).

@@ -9,7 +9,6 @@ zero nor a house account over its limit, and each delivered order earned exactly
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,11 +16,11 @@ from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import select
 
 from db.models import Customer, HouseAccountTransaction, LoyaltyTransaction
-from db.session import begin_write, create_engine, create_sessionmaker
+from db.session import begin_write
 from storegraph.platform.errors import (
     ApiError,
     HouseAccountDisabled,
@@ -37,6 +36,7 @@ from storegraph.rules.orders.checkout import CheckoutCustomer, CheckoutLine, Che
 from storegraph.rules.orders.status import StatusChangeRequest, change_order_status
 from storegraph.rules.statuses import OrderStatus, PaymentMethod
 from tests.support.factories import create_customer, create_key, create_product, create_store
+from tests.support.machines import DatabaseMachine
 
 T = TypeVar("T")
 
@@ -68,26 +68,12 @@ class ModelOrder:
     earned: int = 0
 
 
-class LedgerMachine(RuleBasedStateMachine):
-    database_url: str  # set by the test on a subclass: the backend to run on, already migrated
-
+class LedgerMachine(DatabaseMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.engine = create_engine(self.database_url, pool_size=2)
-        self.sessionmaker = create_sessionmaker(self.engine)
         self.customers: list[ModelCustomer] = []
         self.orders: list[ModelOrder] = []
         self.run(self._arrange())
-
-    def run(self, work: Awaitable[T]) -> T:
-        return self.loop.run_until_complete(work)
-
-    def teardown(self) -> None:
-        try:
-            self.run(self.engine.dispose())
-        finally:
-            self.loop.close()
 
     async def _arrange(self) -> None:
         async with self.sessionmaker() as session:

@@ -10,7 +10,6 @@ events of the steps that happened.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -20,17 +19,18 @@ from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, Order, OrderItem, OrderStatusChange, OutboxEvent, Product
-from db.session import begin_write, create_engine, create_sessionmaker
+from db.session import begin_write
 from storegraph.platform.errors import ApiError, InsufficientStock, InvalidStatusTransition, ValidationFailed
 from storegraph.rules.orders.checkout import CheckoutCustomer, CheckoutLine, CheckoutRequest, place_order
 from storegraph.rules.orders.status import StatusChangeRequest, change_order_status
 from storegraph.rules.statuses import DeliveryType, OrderStatus, PaymentStatus
 from tests.support.factories import create_key, create_product, create_store
+from tests.support.machines import DatabaseMachine
 
 T = TypeVar("T")
 
@@ -85,14 +85,9 @@ class ModelOrder:
     )
 
 
-class CheckoutMachine(RuleBasedStateMachine):
-    database_url: str  # set by the test on a subclass: the backend to run on, already migrated
-
+class CheckoutMachine(DatabaseMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.engine = create_engine(self.database_url, pool_size=2)
-        self.sessionmaker = create_sessionmaker(self.engine)
         self.products: list[ModelProduct] = []
         self.orders: dict[int, ModelOrder] = {}
         self.customers: dict[str, int] = {}  # normalised phone → id
@@ -104,15 +99,6 @@ class CheckoutMachine(RuleBasedStateMachine):
         self.run(self._arrange())
 
     # -- plumbing ---------------------------------------------------------------------------------------------
-
-    def run(self, work: Awaitable[T]) -> T:
-        return self.loop.run_until_complete(work)
-
-    def teardown(self) -> None:
-        try:
-            self.run(self.engine.dispose())
-        finally:
-            self.loop.close()
 
     async def _arrange(self) -> None:
         async with self.sessionmaker() as session:
