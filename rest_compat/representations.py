@@ -109,7 +109,7 @@ CUSTOMER: Shape = {
     "notes": "notes",
     "fraud_score": "fraudScore",
     "last_order_at": "lastOrderAt",
-    # The profile; the list keeps seed 000's item shape.
+    # The profile, on the detail only: the list item keeps the published summary shape (CUSTOMER_SUMMARY).
     "tags": "tags",
     "accepts_marketing": "acceptsMarketing",
     "gender": "gender",
@@ -353,6 +353,7 @@ FRAGMENTS: dict[str, Fragment] = {
     "CustomerAddress": Fragment("CustomerAddress", CUSTOMER_ADDRESS),
     "DeletedCustomerAddress": Fragment("DeleteCustomerAddressPayload", {"id": "deletedId", "deleted": Const(True)}),
     "DeliveryZone": Fragment("DeliveryZone", DELIVERY_ZONE),
+    "CustomerTag": Fragment("CustomerTag", {"name": "name", "count": "count"}),
     "DeletedDeliveryZone": Fragment("DeleteDeliveryZonePayload", {"id": "deletedId", "deleted": Const(True)}),
     "CustomerAnalytics": Fragment("CustomerAnalytics", CUSTOMER_ANALYTICS),
     "OrderStatusCount": Fragment("OrderStatusCount", ORDER_STATUS_COUNT),

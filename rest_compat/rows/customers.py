@@ -160,6 +160,20 @@ ROWS: tuple[Endpoint, ...] = (
 
 PROFILE: tuple[Endpoint, ...] = (
     Endpoint(
+        name="ListCustomerTags",
+        method="GET",
+        path="/v1/customer-tags",
+        scope=Scope.CUSTOMERS_READ,
+        summary="The store's customer tags with their counts",
+        description="All of them, in alphabetical order ignoring case, each with the number of the store's "
+        "customers that have it (archived customers included).",
+        operation="query ListCustomerTags { customerTags { ...CustomerTag } }",
+        result="customerTags",
+        result_kind="all",
+        fragment="CustomerTag",
+        resource="Customer",
+    ),
+    Endpoint(
         name="CreateCustomer",
         method="POST",
         path="/v1/customers",

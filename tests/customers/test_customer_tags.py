@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from db.models import Customer, CustomerTag
+from storegraph.platform.auth.scopes import Scope
 from storegraph.platform.validation import Problems
 from storegraph.rules.customers.tags import MAX_TAG, MAX_TAGS, normalize_tags
 from tests.schema.test_compiled_differential import compiled_of
@@ -181,6 +182,34 @@ async def test_customer_tags_counts_the_stores_customers_per_tag_ignoring_case(g
 
 
 # --- /v1 ------------------------------------------------------------------------------------------------------
+
+
+async def test_get_v1_customer_tags_lists_the_stores_tags_with_counts(client, session, shop):
+    store, key, customer = shop
+    second = await create_customer(session, store)
+    stranger = await create_customer(session, await create_store(session))
+    await give_tags(session, customer, ["VIP", "wholesale"])
+    await give_tags(session, second, ["vip"])
+    await give_tags(session, stranger, ["secret"])
+
+    response = await client.get("/v1/customer-tags", headers=key.headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == {
+        "items": [{"name": "VIP", "count": 2}, {"name": "wholesale", "count": 1}],
+        "next_cursor": None,
+        "has_more": False,
+    }
+
+
+async def test_get_v1_customer_tags_needs_customers_read(client, session, shop):
+    store, _key, _customer = shop
+    products_only = await create_key(session, store, scopes=(Scope.PRODUCTS_READ,))
+    await session.commit()
+
+    response = await client.get("/v1/customer-tags", headers=products_only.headers)
+
+    assert response.status_code == 403, response.text
 
 
 async def test_post_and_delete_v1_customer_tags(client, shop):

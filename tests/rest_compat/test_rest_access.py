@@ -95,6 +95,7 @@ SAMPLES: dict[str, Sample] = {
     ),
     "UpdateDeliveryZone": Sample("/v1/delivery-zones/{zone}", {"home_fee": 450}),
     "DeleteDeliveryZone": Sample("/v1/delivery-zones/{zone}"),
+    "ListCustomerTags": Sample("/v1/customer-tags"),
     "CreateCustomer": Sample("/v1/customers", {"phone": "0661 40 50 60", "first_name": "Nadia", "tags": ["vip"]}),
     "UpdateCustomer": Sample("/v1/customers/{customer}", {"locale": "fr-DZ", "metadata": {"tier": "gold"}}),
     "AddCustomerTags": Sample("/v1/customers/{customer}/tags", {"tags": ["vip"]}),
