@@ -25,16 +25,13 @@ import hashlib
 import hmac
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -54,12 +51,20 @@ from storegraph.platform.jobs.redis_streams import RedisStreamJobQueue
 from storegraph.platform.timestamps import utcnow
 from storegraph.rules.webhooks.signing import delivery_id
 from tests.support.factories import Key, create_key, create_product, create_store
-from tests.support.paths import REPO
+from tests.support.processes import (
+    Process,
+    Processes,
+    SlowReceiver,
+    free_port,
+    running,
+    slow_receiver,
+    storegraph_command,
+    until,
+    whole,
+)
 from tests.support.queues import REDIS_URL
 from tests.support.tracking_support import PublicKey, create_public_key, signed_headers
-from tests.webhooks.test_webhook_delivery_support import Answer, Received, Receiver
-
-ROOT = REPO
+from tests.webhooks.test_webhook_delivery_support import Received
 
 # The traffic: ROUNDS rounds, each one events batch of EVENTS_PER_BATCH events, a signup (the first SIGNUPS rounds)
 # and an order (the first ORDERS rounds), every other order then confirmed. BACKLOG_ROUNDS are sent before any
@@ -95,69 +100,8 @@ BACKENDS = pytest.mark.parametrize(
 # --- processes ----------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Process:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-
-@dataclass
-class Processes:
-    """Every process the test started, so that the failure messages carry their logs and none outlives the test."""
-
-    directory: Path
-    env: dict[str, str]
-    started: list[Process] = field(default_factory=list)
-
-    def start(self, name: str, command: list[str]) -> Process:
-        log = self.directory / f"{name}.log"
-        with log.open("wb") as output:  # the child keeps its own copy of the descriptor
-            popen = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=output, stderr=output)
-        process = Process(name, popen, log)
-        self.started.append(process)
-        return process
-
-    def logs(self, tail: int = 6000) -> str:
-        parts = []
-        for process in self.started:
-            state = "running" if process.alive() else f"exited with {process.popen.returncode}"
-            parts.append(
-                f"--- {process.name} ({state}), last {tail} characters of its log ---\n{process.text()[-tail:]}"
-            )
-        return "\n".join(parts)
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.alive():
-                process.popen.terminate()
-        for process in self.started:
-            try:
-                process.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.popen.kill()
-                process.popen.wait(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _worker_command() -> list[str]:
-    """The `storegraph` console script of this interpreter's environment (pyproject's [project.scripts])."""
-    script = Path(sys.executable).with_name("storegraph")
-    if script.exists():
-        return [str(script), "worker"]
-    return [sys.executable, "-c", "from storegraph.cli import app; app()", "worker"]
+    return storegraph_command("worker")
 
 
 def _process_env(backend: str, database_url: str, redis_prefix: str) -> dict[str, str]:
@@ -189,7 +133,7 @@ def _process_env(backend: str, database_url: str, redis_prefix: str) -> dict[str
 
 
 def _start_api(processes: Processes) -> tuple[Process, str]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "uvicorn", "storegraph.app:create_app", "--factory", "--port", str(port)]
     return processes.start("api", [*command, "--log-level", "warning"]), f"http://127.0.0.1:{port}"
 
@@ -204,63 +148,7 @@ def _terminate(process: Process) -> int:
     return process.popen.wait(timeout=LEASE_SECONDS + 20)
 
 
-@contextmanager
-def running(processes: Processes) -> Iterator[Processes]:
-    try:
-        yield processes
-    finally:
-        processes.stop_all()
-
-
-async def until(
-    condition: Callable[[], Awaitable[bool]],
-    what: str,
-    processes: Processes,
-    watched: list[Process],
-    seconds: float,
-    describe: Callable[[], Awaitable[str]] | None = None,
-) -> None:
-    """Waits until ``condition()`` holds; fails with every process's log if a watched one exits or time runs out."""
-    deadline = time.monotonic() + seconds
-    while not await condition():
-        for process in watched:
-            if not process.alive():
-                raise AssertionError(f"{process.name} exited while waiting for {what}\n{processes.logs()}")
-        if time.monotonic() > deadline:
-            state = await describe() if describe is not None else ""
-            raise AssertionError(f"{what}: not within {seconds} s. {state}\n{processes.logs()}")
-        await asyncio.sleep(0.02)
-
-
-# --- the receiver -----------------------------------------------------------------------------------------------
-
-
-class SlowReceiver(Receiver):
-    """tests/webhooks/test_webhook_delivery_support.py's receiver (it records each request before it answers), answering
-    every request 200 after RECEIVER_DELAY seconds: a worker killed meanwhile has sent it but not logged it."""
-
-    def _answer(self, event: str | None) -> Answer:
-        return Answer(delay=RECEIVER_DELAY)
-
-
-@asynccontextmanager
-async def slow_receiver() -> AsyncIterator[SlowReceiver]:
-    server = SlowReceiver()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def is_torn(request: Received) -> bool:
-    """A request cut short: its sender sent the headers, then died before the whole body (a SIGKILL mid-send). No
-    receiver takes it for a delivery (Express's body parser fails it as "request aborted"), nor does this test."""
-    return len(request.body) < int(request.headers.get("content-length") or 0)
-
-
-def whole(requests: list[Received]) -> list[Received]:
-    return [request for request in requests if not is_torn(request)]
+# --- the receiver's requests --------------------------------------------------------------------------------------
 
 
 def seed_004_verifies(secret: str, request: Received, now: float) -> bool:
@@ -505,7 +393,7 @@ async def test_a_worker_killed_mid_batch_and_restarted_loses_no_event_no_signup_
     processes = Processes(tmp_path, _process_env(backend, database_url, redis_prefix))
 
     async with (
-        slow_receiver() as hooks,
+        slow_receiver(RECEIVER_DELAY) as hooks,
         probe_of(backend, database_url, redis_prefix, store.id, hooks) as probe,
     ):
         await clean_slate(probe.engine)
