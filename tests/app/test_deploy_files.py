@@ -66,12 +66,28 @@ def command(service: str) -> list[str]:
 
 
 def cli_context(args: list[str]) -> Any:
-    """Parses ``storegraph <command> <options>`` as the CLI would (the command, its options, their types and
-    ranges) without running it; an unknown command or option fails."""
-    group: Any = typer.main.get_command(cli_app)
-    name, *rest = args
-    assert name in group.commands, f"storegraph has no command {name!r}"
-    return group.commands[name].make_context(name, rest)
+    """Parses ``storegraph <command> [<subcommand>] <options>`` as the CLI would (the commands, their options, the
+    options' types and ranges) without running it; an unknown command or option fails."""
+    command: Any = typer.main.get_command(cli_app)
+    name = "storegraph"
+    while hasattr(command, "commands"):  # a group: the next word names one of its commands
+        assert args, f"{name} needs a command"
+        name, *args = args
+        assert name in command.commands, f"no command {name!r}"
+        command = command.commands[name]
+    return command.make_context(name, args)
+
+
+def documented_commands() -> list[list[str]]:
+    """The arguments of every ``storegraph ...`` command in docs/deploy.md's shell examples."""
+    text = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            words = shlex.split(line.split("#", 1)[0])
+            if "storegraph" in words:
+                commands.append(words[words.index("storegraph") + 1 :])
+    return commands
 
 
 def option(args: list[str], name: str) -> str:
@@ -111,6 +127,14 @@ def test_each_storegraph_service_runs_a_command_the_cli_takes(service: str):
     context = cli_context(args[1:])
 
     assert context.info_name == args[1]
+
+
+def test_every_command_the_deployment_guide_shows_is_one_the_cli_takes():
+    commands = documented_commands()
+
+    assert {args[0] for args in commands} >= {"serve", "worker", "migrate", "stores", "keys"}
+    for args in commands:
+        cli_context(args)
 
 
 def test_the_migration_is_the_clis_migrate_command_and_runs_once():
