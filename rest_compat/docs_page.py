@@ -29,12 +29,9 @@ OPENAPI_PATH = "/openapi.json"
 DOCS_PATH = "/docs"
 DOCS_TITLE = "storegraph REST /v1"
 DOCS_PAGE_NAME = "The API docs (Swagger UI)"
-SWAGGER_UI_PARAMETERS = {
-    # Swagger UI would otherwise send the document to an online validator for a badge.
-    "validatorUrl": None,
-    # The key entered with Authorize stays through a reload (in this browser's localStorage).
-    "persistAuthorization": True,
-}
+# Swagger UI would otherwise send the document to an online validator for a badge. The key given to Authorize is
+# not kept in the browser's storage (no persistAuthorization), as GraphiQL keeps none.
+SWAGGER_UI_PARAMETERS = {"validatorUrl": None}
 
 
 def openapi_routes(
