@@ -66,13 +66,13 @@ class Server:
     url: str
 
 
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+@pytest.fixture(scope="module")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # Swagger UI sends "Try it out" to the document's server, so the document must name this one.
     env = {**os.environ, "DATABASE_URL": database_url, "PUBLIC_BASE_URL": url, "SECRET_KEY": "test-secret"}
-    log = tmp_path / "api.log"
+    log = tmp_path_factory.mktemp("api") / "api.log"
     process = start_api(port, env, log)
     try:
         wait_until_up(url, process, log)
