@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs storegraph with its development tools into .venv, checks lint, types, the layers' import rules and the
-# OpenAPI document, and runs the whole test suite (every database test on SQLite and on PostgreSQL) with coverage,
-# printed at the end.
+# Installs storegraph with its development tools into .venv (GraphiQL's and Swagger UI's files into ui/node_modules,
+# Chromium for the browser tests), checks lint, types, the layers' import rules and the OpenAPI document, and runs
+# the whole test suite (every database test on SQLite and on PostgreSQL) with coverage, printed at the end.
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,15 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
+# GraphiQL's and Swagger UI's files, pinned by ui/package-lock.json, which storegraph serves itself (docs/running.md).
+# Node.js (20.19+) and npm come with the machine, like Python.
+command -v npm >/dev/null 2>&1 || { echo "npm not found: install Node.js 20.19+ (GraphiQL's files)" >&2; exit 1; }
+npm ci --prefix ui --ignore-scripts --no-audit --no-fund --loglevel=error
+# The browser tests (tests/app/test_browser_pages.py) drive Debian's Chromium; they fail without it.
+if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 
 .venv/bin/python scripts/check_services.py
 .venv/bin/ruff check .

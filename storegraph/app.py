@@ -34,6 +34,7 @@ from storegraph.platform.auth.public_key import PublicKeyMiddleware
 from storegraph.platform.auth.replay import replay_store
 from storegraph.platform.errors import ApiError, MethodNotAllowed, NoEndpoint, ValidationFailed
 from storegraph.platform.http.body_limit import BodyLimitMiddleware
+from storegraph.platform.http.browser_assets import BrowserAssets
 from storegraph.platform.http.header_limit import HeaderLimitMiddleware
 from storegraph.platform.http.internal_error import InternalErrorMiddleware
 from storegraph.platform.http.request_id import RequestIdMiddleware
@@ -138,11 +139,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     app.add_exception_handler(HTTPException, http_error)
+    assets = BrowserAssets(settings.ui_assets_dir)
     graphql = GraphQLEndpoint(
         services.schema,
         services.sessionmaker,
         settings,
         services.cursors,
+        assets,
         services.cost_budgets,
         services.key_revocations,
         rate_limiter=services.rate_limiter,
@@ -150,11 +153,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         autocommit_reads=None if services.engine.dialect.name == "sqlite" else single_statement_reads(services.engine),
     )
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+    # GraphiQL's and Swagger UI's scripts and styles, served from here so that neither page needs the network.
+    app.router.routes.extend(assets.routes())
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
     rest = RestApi(graphql, compile_table(services.schema._schema))
     app.router.routes.append(PrefixRoute(rest))
     # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.
-    app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints, settings.public_base_url))
+    app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints, settings.public_base_url, assets))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
     # Starlette runs the last added middleware first: request id, then the last answer to an unexpected error, the

@@ -23,6 +23,7 @@ from rest_compat.docs_markdown import BEGIN, ERRORS_BEGIN, StaleMarkers, render,
 from rest_compat.openapi.document import build_document, compiled_table, document_bytes
 from schema.core.build import build_schema
 from storegraph.demo import build_demo
+from storegraph.graphiql_page import graphiql_url
 from storegraph.job_registry import all_handlers, all_periodic
 from storegraph.platform.auth.key_format import KeyEnv
 from storegraph.platform.auth.scopes import ALL_SCOPES, DEFAULT_PLATFORM_SCOPES
@@ -337,11 +338,11 @@ def demo(
     created = _run_with_db(work)
     if created.dropped:
         typer.echo(f"dropped the earlier demo stores {', '.join(map(str, created.dropped))}", err=True)
-    graphiql = f"http://{host}:{port}/graphql"
+    graphiql = graphiql_url(f"http://{host}:{port}", created.key)
     _print_json({"store_id": created.store_id, "key": created.key, "graphiql": graphiql})
     typer.echo(
-        f"\nOpen {graphiql} and add this header in GraphiQL's Headers tab:\n"
-        f'  {{"Authorization": "Bearer {created.key}"}}',
+        f"\nOpen {graphiql} : GraphiQL opens with this key in its Authorization header.\n"
+        f"The REST API's docs are at http://{host}:{port}/docs (Authorize with the same key).",
         err=True,
     )
     if then_serve:

@@ -1,4 +1,4 @@
-"""``/graphql`` over HTTP as a plain ASGI app: JSON in, orjson out, GraphiQL for browsers.
+"""``/graphql`` over HTTP as a plain ASGI app: JSON in, orjson out, GraphiQL for browsers (storegraph/graphiql_page.py).
 
 Written directly on ASGI rather than through a framework view so that the hot path is parse body → execute
 → dump, with nothing in between.
@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -34,10 +33,13 @@ from resolvers.core.cursors import CursorCodec
 from schema.core.build import StoregraphSchema, format_error, is_unexpected, root_cause
 from schema.core.cost import unexecuted_cost_extensions
 from schema.core.usage_label import INVALID_LABEL
+from storegraph.graphiql_page import GraphiQLPage
 from storegraph.platform.auth.key_cache import KeyRevocations
 from storegraph.platform.auth.principal import principal_of
 from storegraph.platform.errors import Throttled, UnsupportedMediaType
 from storegraph.platform.http.body import read_body
+from storegraph.platform.http.browser_assets import BrowserAssets
+from storegraph.platform.http.graphql_ide import is_ide_request
 from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.media import JSON, is_json_body, preferred_media_type
 from storegraph.platform.http.request_id import request_id_of
@@ -74,6 +76,7 @@ class GraphQLEndpoint:
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
         cursors: CursorCodec,
+        assets: BrowserAssets,
         cost_budgets: CostBudgets | None = None,
         key_revocations: KeyRevocations | None = None,
         rate_limiter: RateLimiter | None = None,
@@ -89,11 +92,11 @@ class GraphQLEndpoint:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.cursors = cursors
-        self._ide_html = get_graphql_ide_html(graphql_ide="graphiql").encode()
+        self.ide = GraphiQLPage(assets)
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
-        if scope["method"] == "GET" and not scope.get("query_string"):
-            await _send(send, 200, self._ide_html, [(b"content-type", b"text/html; charset=utf-8")])
+        if is_ide_request(scope):
+            await self.ide.response()(scope, receive, send)
             return
         try:
             status, body, headers = await self._answer(scope, receive)

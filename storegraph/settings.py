@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 
 REDIS_RESERVED_CONNECTIONS = 2
+DEFAULT_UI_ASSETS_DIR = Path(__file__).resolve().parents[1] / "ui" / "node_modules"
 
 
 class Settings(BaseSettings):
@@ -22,6 +24,9 @@ class Settings(BaseSettings):
     # must share it; the default suits one machine only. Changing it makes the answers kept until then unreadable.
     secret_key: str = "storegraph-development-secret-change-me"  # noqa: S105  (documented: set it in production)
     public_base_url: str = "http://127.0.0.1:8000"
+    # Where GraphiQL's and Swagger UI's files are read from: the node_modules that `npm ci --prefix ui` installs in
+    # the repository (docs/running.md#graphiql-and-docs-offline). A deployment that installs them elsewhere says where.
+    ui_assets_dir: Path = DEFAULT_UI_ASSETS_DIR
     db_pool_size: int = Field(default=40, ge=1)
     # Redis connections per process; unset: as many as the database pool lends at most (twice DB_POOL_SIZE, its
     # overflow included) and REDIS_RESERVED_CONNECTIONS more for those held for long (see redis_max_connections).

@@ -98,3 +98,9 @@ def test_serve_refuses_several_workers_without_redis(cli_env, monkeypatch):
 
     assert result.exit_code != 0
     assert "REDIS_URL" in result.output
+
+
+def test_demo_prints_a_graphiql_url_that_opens_with_its_key(cli_env):
+    demo = _invoke("demo", "--customers", "2", "--orders", "2", "--products", "1", "--port", "8123")
+
+    assert demo["graphiql"] == f"http://127.0.0.1:8123/graphql#key={demo['key']}"

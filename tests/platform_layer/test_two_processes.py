@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -21,10 +18,9 @@ from sqlalchemy import func, select
 
 from db.models import Order
 from tests.support.factories import Key, create_key, create_product, create_store
+from tests.support.live_server import free_port, start_api, wait_until_up
 
 REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
-# Generous: on a loaded 2-core machine an interpreter takes tens of seconds to import the app.
-STARTUP_SECONDS = 120
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -32,32 +28,6 @@ pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 @dataclass(frozen=True)
 class ApiProcesses:
     urls: list[str]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _start(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", "storegraph.app:create_app", "--factory", "--port", str(port)]
-    with log.open("wb") as output:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([*command, "--log-level", "warning"], env=env, stdout=output, stderr=output)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"API process exited: {log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"API process at {url} did not start in {STARTUP_SECONDS} s")
 
 
 @pytest.fixture
@@ -86,13 +56,13 @@ def api_processes(database_url: str, redis_prefix: str, clean_redis: None, tmp_p
         # PostgreSQL's 100 connections are shared with the test process's own pools: requests queue for one here.
         "DB_POOL_SIZE": "5",
     }
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     logs = [tmp_path / f"api-{port}.log" for port in ports]
-    processes = [_start(port, env, log) for port, log in zip(ports, logs, strict=True)]
+    processes = [start_api(port, env, log) for port, log in zip(ports, logs, strict=True)]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for url, process, log in zip(urls, processes, logs, strict=True):
-            _wait_until_up(url, process, log)
+            wait_until_up(url, process, log)
         yield ApiProcesses(urls)
     finally:
         for process in processes:

@@ -38,7 +38,9 @@ from storegraph.cli import app as cli
 from storegraph.platform import errors as platform_errors
 from storegraph.platform.auth import request_signature as signatures
 from storegraph.platform.error_codes import CODES
+from storegraph.platform.http.browser_assets import BrowserAssets
 from storegraph.platform.http.responses import error_body
+from storegraph.settings import Settings
 from tests.support.factories import create_key, create_store
 from tests.support.paths import REPO
 
@@ -423,7 +425,8 @@ def test_the_checked_in_document_names_the_local_server_of_the_readme(document):
 
 async def test_the_served_document_names_the_public_base_url_without_a_trailing_slash():
     schema, endpoints = compiled_table()
-    app = Starlette(routes=openapi_routes(schema, endpoints, "https://api.example.test/"))
+    assets = BrowserAssets(Settings().ui_assets_dir)
+    app = Starlette(routes=openapi_routes(schema, endpoints, "https://api.example.test/", assets))
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://other.test") as http:
         served = (await http.get("/openapi.json")).json()

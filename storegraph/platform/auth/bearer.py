@@ -24,8 +24,9 @@ from storegraph.platform.auth.key_use import KeyUseRecorder
 from storegraph.platform.auth.principal import Principal
 from storegraph.platform.auth.signed_paths import is_signed_request
 from storegraph.platform.errors import DuplicateHeader, Unauthorized
+from storegraph.platform.http.graphql_ide import is_ide_request
 from storegraph.platform.http.internal_error import send_failure
-from storegraph.platform.http.responses import send_error
+from storegraph.platform.http.responses import GRAPHQL_PATH, send_error
 
 logger = logging.getLogger("storegraph.auth")
 
@@ -37,9 +38,9 @@ def requires_key(scope: AsgiScope) -> bool:
         return False
     if path.startswith("/v1"):
         return True
-    if path == "/graphql":
-        # GET from a browser is the GraphiQL page; it sends the key with each query it runs.
-        return scope["method"] != "GET" or bool(scope.get("query_string"))
+    if path == GRAPHQL_PATH:
+        # A browser opening GraphiQL: the page sends the key with each query it runs.
+        return not is_ide_request(scope)
     return False
 
 
