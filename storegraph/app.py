@@ -43,6 +43,7 @@ from storegraph.platform.idempotency import (
     IdempotencyStore,
     RedisIdempotencyStore,
 )
+from storegraph.platform.jobs.group_commit import GroupCommitQueue
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
@@ -151,7 +152,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
-    rest = RestApi(graphql, compile_table(services.schema._schema))
+    # The signed tracking rows queue their jobs directly, concurrent requests sharing one durable write.
+    rest = RestApi(graphql, compile_table(services.schema._schema), intake=GroupCommitQueue(services.job_queue))
     app.router.routes.append(PrefixRoute(rest))
     # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.
     app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints, settings.public_base_url))
@@ -190,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tolerance_seconds=settings.signature_tolerance_seconds,
         max_body_bytes=settings.max_body_bytes,
         body_timeout_seconds=settings.body_timeout_seconds,
+        keys=services.key_revocations.cache,
     )
     app.add_middleware(HeaderLimitMiddleware, max_count=settings.max_header_count, max_bytes=settings.max_header_bytes)
     app.add_middleware(InternalErrorMiddleware)
