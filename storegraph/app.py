@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feed.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feed
+        await services.job_queue.close()  # the SQLite writer's connection and thread, if any
         await engine.dispose()
         if redis is not None:
             await redis.aclose()
