@@ -163,7 +163,7 @@ class _SqliteInsert:
         columns = JobRow.__table__.c
         self._names = ("kind", "payload", "run_at", "attempts", "created_at")
         self._convert = [columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self._names]
-        compiled = insert(JobRow.__table__).compile(dialect=dialect, column_keys=list(self._names))
+        compiled = insert(JobRow).compile(dialect=dialect, column_keys=list(self._names))
         if compiled.positiontup != list(self._names):
             raise RuntimeError(f"unexpected parameter order of the jobs INSERT: {compiled.positiontup}")
         self._sql = str(compiled)
