@@ -37,7 +37,9 @@ PAYLOAD: dict[str, Any] = {
     "store_id": 1,
     "key_id": "bench",
     "accepted_at": "2026-12-07T05:00:00",
-    "events": [{"id": "tev_x", "event": "page_view", "properties": {"path": "/"}, "occurred_at": "2026-12-07T05:00:00"}],
+    "events": [
+        {"id": "tev_x", "event": "page_view", "properties": {"path": "/"}, "occurred_at": "2026-12-07T05:00:00"}
+    ],
 }
 
 
@@ -62,45 +64,41 @@ async def measure(queue: JobQueue, jobs: int, concurrency: int) -> dict[str, flo
     }
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace, url: str) -> None:
     rows = [("backend", "callers", "way", "p50 ms", "p99 ms", "jobs/s", "jobs/write")]
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{folder}/bench.db"
-        env = {**os.environ, "DATABASE_URL": url}
-        subprocess.run([sys.executable, "-m", "storegraph.cli", "migrate"], env=env, check=True, capture_output=True)
-        engine = create_engine(url)
-        redis = Redis.from_url(args.redis)
-        prefix = f"bench:group-commit:{uuid.uuid4().hex}:"
-        backends: list[tuple[str, JobQueue]] = [
-            ("sqlite", DatabaseJobQueue(engine)),
-            ("redis", RedisStreamJobQueue(redis, prefix=prefix)),
-        ]
-        try:
-            for name, queue in backends:
-                for callers in (1, args.concurrency):
-                    direct = await measure(queue, args.jobs, callers)
-                    grouped_queue = GroupCommitQueue(queue)
-                    grouped = await measure(grouped_queue, args.jobs, callers)
-                    per_write = grouped_queue.jobs_written / max(grouped_queue.writes, 1)
-                    for way, figures, batch in (("straight", direct, "1"), ("grouped", grouped, f"{per_write:.1f}")):
-                        rows.append(
-                            (
-                                name,
-                                str(callers),
-                                way,
-                                f"{figures['p50']:.2f}",
-                                f"{figures['p99']:.2f}",
-                                f"{figures['rate']:.0f}",
-                                batch,
-                            )
+    engine = create_engine(url)
+    redis = Redis.from_url(args.redis)
+    prefix = f"bench:group-commit:{uuid.uuid4().hex}:"
+    backends: list[tuple[str, JobQueue]] = [
+        ("sqlite", DatabaseJobQueue(engine)),
+        ("redis", RedisStreamJobQueue(redis, prefix=prefix)),
+    ]
+    try:
+        for name, queue in backends:
+            for callers in (1, args.concurrency):
+                direct = await measure(queue, args.jobs, callers)
+                grouped_queue = GroupCommitQueue(queue)
+                grouped = await measure(grouped_queue, args.jobs, callers)
+                per_write = grouped_queue.jobs_written / max(grouped_queue.writes, 1)
+                for way, figures, batch in (("straight", direct, "1"), ("grouped", grouped, f"{per_write:.1f}")):
+                    rows.append(
+                        (
+                            name,
+                            str(callers),
+                            way,
+                            f"{figures['p50']:.2f}",
+                            f"{figures['p99']:.2f}",
+                            f"{figures['rate']:.0f}",
+                            batch,
                         )
-                await queue.close()
-        finally:
-            keys = [key async for key in redis.scan_iter(f"{prefix}*")]
-            if keys:
-                await redis.delete(*keys)
-            await redis.aclose()
-            await engine.dispose()
+                    )
+            await queue.close()
+    finally:
+        keys = [key async for key in redis.scan_iter(f"{prefix}*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+        await engine.dispose()
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
         print("| " + " | ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) + " |")
@@ -113,7 +111,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        env = {**os.environ, "DATABASE_URL": url}
+        subprocess.run([sys.executable, "-m", "storegraph.cli", "migrate"], env=env, check=True, capture_output=True)
+        asyncio.run(run(args, url))
 
 
 if __name__ == "__main__":

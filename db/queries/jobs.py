@@ -169,15 +169,15 @@ class _SqliteInsert:
         self._sql = str(compiled)
 
     def runner(self, rows: list[dict[str, Any]]) -> Callable[[sqlite3.Connection], list[str]]:
-        values = [
-            tuple(
-                value if convert is None else convert(value)
-                for convert, value in zip(self._convert, (row.get(name, 0) for name in self._names), strict=True)
-            )
-            for row in rows
-        ]
-
         def insert_all(connection: sqlite3.Connection) -> list[str]:
+            # Converted here, on the writer's thread: the payloads' JSON costs the event loop nothing.
+            values = [
+                tuple(
+                    value if convert is None else convert(value)
+                    for convert, value in zip(self._convert, (row.get(name, 0) for name in self._names), strict=True)
+                )
+                for row in rows
+            ]
             ids: list[str] = []
             for row in values:
                 # Within the write transaction lastrowid is exactly this row's id.
