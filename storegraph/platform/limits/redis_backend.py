@@ -18,8 +18,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio.client import Pipeline
-
 from storegraph.platform.limits.decision import (
     STORE_COUNTERS,
     USAGE_PERIODS,
@@ -89,6 +87,15 @@ if redis.call('INCRBY', KEYS[1], amount) == amount then redis.call('EXPIRE', KEY
 return 1
 """
 
+# KEYS: the key's endpoint tallies of the minute, the day and the month. ARGV: the endpoint, then each tally's TTL.
+_COUNT_ENDPOINT = """
+for i = 1, #KEYS do
+  redis.call('HINCRBY', KEYS[i], ARGV[1], 1)
+  redis.call('EXPIRE', KEYS[i], ARGV[i + 1])
+end
+return 1
+"""
+
 MINUTE_TTL = 2 * 60
 DAY_TTL = 2 * 86_400
 # A month counter outlives its month by a day, so a usage read at the turn of the month still finds it.
@@ -102,6 +109,7 @@ class RedisRateLimiter:
         self.batcher = PipelineBatcher(redis)
         self._hit = redis.register_script(_HIT)
         self._consume = redis.register_script(_CONSUME)
+        self._count_endpoint = redis.register_script(_COUNT_ENDPOINT)
         self._prefix = prefix
 
     async def hit(
@@ -159,14 +167,11 @@ class RedisRateLimiter:
         periods = periods_at(now)
         ttls = {"minute": MINUTE_TTL, "day": DAY_TTL, "month": _month_ttl(periods, now)}
         keys = self._endpoint_keys(key_pk, periods)
-
-        # Not a transaction: each HINCRBY is atomic on its own, sent with other requests' counts.
-        def count(pipe: Pipeline) -> None:
-            for period, key in zip(USAGE_PERIODS, keys, strict=True):
-                pipe.hincrby(key, endpoint, 1)
-                pipe.expire(key, ttls[period])
-
-        await self.batcher.send(count, 2 * len(USAGE_PERIODS))
+        # One script (atomic on its own), sent with other requests' commands: a command costs this process far more
+        # than it costs Redis, and this one runs for every request.
+        await run_script(
+            self.batcher, self._count_endpoint, keys, [endpoint, *(ttls[period] for period in USAGE_PERIODS)]
+        )
 
     async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
         periods = periods_at(time.time() if now is None else now)
