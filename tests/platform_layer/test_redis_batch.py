@@ -10,9 +10,10 @@ from uuid import uuid4
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
-from storegraph.platform.redis_batch import PipelineBatcher, run_script
+from storegraph.platform.redis_batch import Commands, PipelineBatcher, run_script
 
 REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
@@ -37,12 +38,14 @@ async def prefix(redis: Redis) -> AsyncIterator[str]:
 async def test_concurrent_callers_get_the_replies_to_their_own_commands(redis, prefix):
     batcher = PipelineBatcher(redis)
 
-    replies = await asyncio.gather(
-        *(
-            batcher.send(lambda pipe, n=n: (pipe.incrby(f"{prefix}n", n), pipe.set(f"{prefix}{n}", n)), 2)
-            for n in range(1, 21)
-        )
-    )
+    def commands(n: int) -> Commands:
+        def add(pipe: Pipeline) -> None:
+            pipe.incrby(f"{prefix}n", n)
+            pipe.set(f"{prefix}{n}", n)
+
+        return add
+
+    replies = await asyncio.gather(*(batcher.send(commands(n), 2) for n in range(1, 21)))
 
     assert all(reply[1] is True for reply in replies)
     assert sorted(reply[0] for reply in replies)[-1] == sum(range(1, 21))
