@@ -40,6 +40,17 @@ def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    configure_sqlite_connection(dbapi_connection)
+
+
+def configure_sqlite_connection(dbapi_connection: Any) -> None:
+    """How every SQLite connection of the process is opened (the engine's, and db/sqlite_writer.py's).
+
+    WAL lets readers run beside the one writer. ``synchronous=NORMAL`` in WAL mode syncs the log at checkpoints,
+    not at every commit: a committed transaction survives the process crashing or being killed (it is in the log,
+    which the operating system holds), and the database is never corrupted, but a power loss or an operating
+    system crash may lose the transactions committed since the last checkpoint. docs/deployment.md says so, and
+    how to choose ``FULL`` instead."""
     # The driver's own implicit BEGIN breaks SAVEPOINTs; _begin_sqlite emits BEGIN instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()

@@ -13,8 +13,8 @@ from resolvers.core.pagination import check_first, decode_after, make_page
 from storegraph.platform.errors import ValidationFailed
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.timestamps import utcnow
-from storegraph.rules.tracking.accept import accept_events, accept_signup
-from storegraph.rules.tracking.validation import EVENT_NAME, EventsInput, SignupInput, valid_events, valid_signup
+from storegraph.rules.tracking import accept
+from storegraph.rules.tracking.validation import EVENT_NAME, EventsInput, SignupInput
 
 SIGNUPS_LIST = "signups"
 # Without ``from``, the counts of the last 30 days (today included); a range is at most a year and a day.
@@ -42,19 +42,18 @@ class EventCountsSource:
 async def track_signup(context: Context, raw: SignupInput) -> str:
     """The accepted signup's id; ``ValidationFailed`` for a body that breaks a rule (nothing is queued)."""
     principal = context.principal
-    signup = valid_signup(raw, phone_region=principal.phone_region)
-    return await accept_signup(
-        _queue(context), store_id=principal.store_id, key_id=principal.key_id, signup=signup, accepted_at=utcnow()
+    return await accept.track_signup(
+        _queue(context),
+        store_id=principal.store_id,
+        key_id=principal.key_id,
+        phone_region=principal.phone_region,
+        raw=raw,
     )
 
 
 async def track_events(context: Context, raw: EventsInput) -> list[str]:
     principal = context.principal
-    now = utcnow()
-    events = valid_events(raw, now=now)
-    return await accept_events(
-        _queue(context), store_id=principal.store_id, key_id=principal.key_id, events=events, accepted_at=now
-    )
+    return await accept.track_events(_queue(context), store_id=principal.store_id, key_id=principal.key_id, raw=raw)
 
 
 async def signups_page(context: Context, first: int, after: str | None) -> PageSource:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from storegraph.platform.auth.scopes import Scope
+
+if TYPE_CHECKING:
+    from rest_compat.direct import DirectCall
 
 Result = Literal["object", "list", "all"]
 
@@ -29,6 +32,8 @@ class Endpoint:
     - ``fragment``: the REST representation of the result object (rest_compat/representations.py).
     - ``list_head``: for a list, a fragment of the object holding the connection (the parent of ``result``),
       whose fields come before ``items`` (a ledger's ``balance``).
+    - ``direct``: answers the row without executing ``operation`` (rest_compat/direct.py): same rule, same
+      representation, no GraphQL on the way.
     """
 
     name: str
@@ -52,6 +57,7 @@ class Endpoint:
     user_errors: str | None = None
     list_head: str | None = None
     description: str = ""
+    direct: Callable[[DirectCall], Awaitable[dict[str, Any]]] | None = None
 
     @property
     def label(self) -> str:

@@ -23,6 +23,7 @@ from starlette.types import Scope as AsgiScope
 from strawberry.types.graphql import OperationType
 
 from rest_compat.compile import CompiledEndpoint, compile_endpoint
+from rest_compat.direct import DirectCall
 from rest_compat.endpoint import Endpoint
 from rest_compat.errors import from_graphql_errors, from_pydantic, from_user_errors
 from rest_compat.representations import FRAGMENTS
@@ -43,6 +44,7 @@ from storegraph.platform.http.body import read_body
 from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.responses import envelope_meta
 from storegraph.platform.ids import parse_id
+from storegraph.platform.jobs.queue import JobQueue
 
 logger = logging.getLogger("storegraph.rest")
 
@@ -71,8 +73,12 @@ def compile_table(schema: GraphQLSchema, endpoints: Sequence[Endpoint] = ENDPOIN
 class RestApi:
     """The ASGI app for ``/v1``: auth, limits and idempotency already ran in the middleware around it."""
 
-    def __init__(self, runner: OperationRunner, endpoints: Sequence[CompiledEndpoint]) -> None:
+    def __init__(
+        self, runner: OperationRunner, endpoints: Sequence[CompiledEndpoint], *, intake: JobQueue | None = None
+    ) -> None:
         self.runner = runner
+        # Where direct rows (rest_compat/direct.py) queue their work.
+        self.intake = intake
         self.endpoints = endpoints
         self.router = Router(endpoints)
 
@@ -107,6 +113,10 @@ class RestApi:
         path = _path_values(match.path_params)
         query = _query_values(row, scope.get("query_string", b""))
         body = await _body_values(row, receive)
+        if row.direct is not None and self.intake is not None:
+            state["usage_endpoint"] = row.label
+            data = await row.direct(DirectCall(principal, body or {}, self.intake))
+            return row.status, envelope_body(scope, {"data": rest_data(compiled, {"data": data}, 200, None, {})}), []
         variables = compiled.variables(path, query, body)
         allowed = frozenset({OperationType.MUTATION if row.is_write else OperationType.QUERY})
         request = {"query": compiled.document, "variables": variables, "operationName": row.name}

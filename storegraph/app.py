@@ -44,6 +44,7 @@ from storegraph.platform.idempotency import (
     IdempotencyStore,
     RedisIdempotencyStore,
 )
+from storegraph.platform.jobs.group_commit import GroupCommitQueue
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feed.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feed
+        await services.job_queue.close()  # the SQLite writer's connection and thread, if any
         await engine.dispose()
         if redis is not None:
             await redis.aclose()
@@ -156,7 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # GraphiQL's and Swagger UI's scripts and styles, served from here so that neither page needs the network.
     app.router.routes.extend(assets.routes())
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
-    rest = RestApi(graphql, compile_table(services.schema._schema))
+    # The signed tracking rows queue their jobs directly, concurrent requests sharing one durable write.
+    rest = RestApi(graphql, compile_table(services.schema._schema), intake=GroupCommitQueue(services.job_queue))
     app.router.routes.append(PrefixRoute(rest))
     # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.
     app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints, settings.public_base_url, assets))
@@ -195,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tolerance_seconds=settings.signature_tolerance_seconds,
         max_body_bytes=settings.max_body_bytes,
         body_timeout_seconds=settings.body_timeout_seconds,
+        keys=services.key_revocations.cache,
     )
     app.add_middleware(HeaderLimitMiddleware, max_count=settings.max_header_count, max_bytes=settings.max_header_bytes)
     app.add_middleware(InternalErrorMiddleware)

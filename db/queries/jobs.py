@@ -12,7 +12,8 @@ job. A dead letter stays as a row whose kind starts with ``dead:`` and which is 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.models import Job as JobRow
 from db.session import write_transaction
+from db.sqlite_writer import SqliteWriter
 from storegraph.platform.jobs.queue import DEAD_PREFIX, DeadLetter, Job, check_kind
 from storegraph.platform.timestamps import utcnow
 
@@ -48,6 +50,9 @@ async def enqueue_in_transaction(session: AsyncSession, jobs: Sequence[tuple[str
 class DatabaseJobQueue:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # On a SQLite file, enqueuing is one hop to a writer thread of its own (the API's answer waits for it).
+        self._writer = SqliteWriter.for_engine(engine)
+        self._sqlite_insert = _SqliteInsert(engine) if self._writer is not None else None
 
     async def enqueue(self, kind: str, payload: dict[str, Any], *, delay_seconds: float = 0.0) -> str:
         ids = await self._insert([(kind, payload)], delay_seconds)
@@ -60,6 +65,8 @@ class DatabaseJobQueue:
 
     async def _insert(self, jobs: list[tuple[str, dict[str, Any]]], delay_seconds: float) -> list[str]:
         rows = job_rows(jobs, delay_seconds)
+        if self._writer is not None and self._sqlite_insert is not None:
+            return await self._writer.transaction(self._sqlite_insert.runner(rows))
         async with write_transaction(self._engine) as connection:
             # One multi-row INSERT ... RETURNING; ids come back in the order of the rows (sort_by_parameter_order).
             statement = insert(JobRow).returning(JobRow.id, sort_by_parameter_order=True)
@@ -142,7 +149,42 @@ class DatabaseJobQueue:
         ]
 
     async def close(self) -> None:
-        """The engine belongs to the app; nothing of the queue's own to release."""
+        """Closes the SQLite writer, if any; the engine belongs to the app."""
+        if self._writer is not None:
+            await self._writer.close()
+
+
+class _SqliteInsert:
+    """The ``jobs`` INSERT as the SQLite writer runs it: the values converted by the engine's own column types
+    (the JSON payload, the timestamps' text form), so the rows are exactly what an ORM insert would write."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        dialect = engine.dialect
+        columns = JobRow.__table__.c
+        self._names = ("kind", "payload", "run_at", "attempts", "created_at")
+        self._convert = [columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self._names]
+        compiled = insert(JobRow).compile(dialect=dialect, column_keys=list(self._names))
+        if compiled.positiontup != list(self._names):
+            raise RuntimeError(f"unexpected parameter order of the jobs INSERT: {compiled.positiontup}")
+        self._sql = str(compiled)
+
+    def runner(self, rows: list[dict[str, Any]]) -> Callable[[sqlite3.Connection], list[str]]:
+        def insert_all(connection: sqlite3.Connection) -> list[str]:
+            # Converted here, on the writer's thread: the payloads' JSON costs the event loop nothing.
+            values = [
+                tuple(
+                    value if convert is None else convert(value)
+                    for convert, value in zip(self._convert, (row.get(name, 0) for name in self._names), strict=True)
+                )
+                for row in rows
+            ]
+            ids: list[str] = []
+            for row in values:
+                # Within the write transaction lastrowid is exactly this row's id.
+                ids.append(str(connection.execute(self._sql, row).lastrowid))
+            return ids
+
+        return insert_all
 
 
 def _held(job: Job) -> tuple[Any, ...]:

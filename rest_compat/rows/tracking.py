@@ -2,12 +2,72 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from resolvers.tracking import DEFAULT_DAYS, MAX_COUNT_ROWS, MAX_DAYS
 from rest_compat import inputs
+from rest_compat.direct import DirectCall, user_errors
 from rest_compat.endpoint import Endpoint
 from rest_compat.rows.common import USER_ERRORS
+from schema.core.scalars import parse_datetime
 from storegraph.platform.auth.scopes import Scope
-from storegraph.rules.tracking.validation import MAX_EVENTS
+from storegraph.platform.errors import ValidationFailed
+from storegraph.rules.tracking import accept
+from storegraph.rules.tracking.validation import MAX_EVENTS, EventInput, EventsInput, SignupInput
+
+
+async def track_signup(call: DirectCall) -> dict[str, Any]:
+    """``trackSignup``'s answer, without GraphQL: the body as its input, the resolver's rule."""
+    body, principal = call.body, call.principal
+    raw = SignupInput(
+        email=body.get("email"),
+        phone=body.get("phone"),
+        name=body.get("name"),
+        source=body.get("source"),
+        campaign=body.get("campaign"),
+        metadata=body.get("metadata"),
+    )
+    try:
+        signup_id = await accept.track_signup(
+            call.queue,
+            store_id=principal.store_id,
+            key_id=principal.key_id,
+            phone_region=principal.phone_region,
+            raw=raw,
+        )
+    except ValidationFailed as error:
+        return {"trackSignup": {"id": None, "userErrors": user_errors(error)}}
+    return {"trackSignup": {"id": signup_id, "userErrors": []}}
+
+
+async def track_events(call: DirectCall) -> dict[str, Any]:
+    """``trackEvents``'s answer, without GraphQL."""
+    body, principal = call.body, call.principal
+    batch = body.get("events")
+    raw = EventsInput(
+        event=body.get("event"),
+        properties=body.get("properties"),
+        occurred_at=_moment(body.get("occurred_at")),
+        events=None if batch is None else [_event(item) for item in batch],
+    )
+    try:
+        ids = await accept.track_events(call.queue, store_id=principal.store_id, key_id=principal.key_id, raw=raw)
+    except ValidationFailed as error:
+        return {"trackEvents": {"accepted": 0, "ids": [], "userErrors": user_errors(error)}}
+    return {"trackEvents": {"accepted": len(ids), "ids": ids, "userErrors": []}}
+
+
+def _event(item: dict[str, Any]) -> EventInput:
+    return EventInput(
+        event=item.get("event"), properties=item.get("properties"), occurred_at=_moment(item.get("occurred_at"))
+    )
+
+
+def _moment(value: str | None) -> datetime | None:
+    # The body model checked it with the DateTime scalar's parser; this is the scalar's conversion.
+    return None if value is None else parse_datetime(value)
+
 
 ROWS: tuple[Endpoint, ...] = (
     # The signed tracking endpoints (docs/tracking.md): authenticated by a public key's X-DZ-Key, X-DZ-Timestamp
@@ -33,6 +93,7 @@ ROWS: tuple[Endpoint, ...] = (
         status=202,
         body=inputs.TrackSignupBody,
         body_var="input",
+        direct=track_signup,
     ),
     Endpoint(
         name="TrackEvents",
@@ -54,6 +115,7 @@ ROWS: tuple[Endpoint, ...] = (
         status=202,
         body=inputs.TrackEventsBody,
         body_var="input",
+        direct=track_events,
     ),
     Endpoint(
         name="GetEventCounts",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -16,9 +18,11 @@ from redis.asyncio import Redis
 from storegraph.app import create_app
 from storegraph.platform.auth.key_cache import KeyCache, KeyRevocations
 from storegraph.platform.auth.principal import Principal
+from storegraph.rules.tracking.jobs import EVENTS_JOB
 from tests.conftest import app_settings, services_of, statement_counter
 from tests.support.factories import Key, create_key, create_store
 from tests.support.factories import principal as make_principal
+from tests.support.tracking_support import PublicKey, create_public_key, jobs_of_store, post_signed
 
 REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
 VIEWER = {"query": "{ viewer { keyId storeName } }"}
@@ -74,6 +78,40 @@ def test_a_disabled_cache_remembers_nothing():
     cache.put("token", principal())
 
     assert cache.get("token") is None
+
+
+def public_row(key_id: str = "p1", store_id: int = 1) -> Any:
+    return SimpleNamespace(key_id=key_id, store_id=store_id, env="live")
+
+
+def test_a_public_key_is_cached_by_its_id_and_evicted_with_it_or_its_store():
+    cache = KeyCache(60)
+    for key_id, store_id in (("p1", 1), ("p2", 1), ("p3", 2)):
+        cache.put_public_key(public_row(key_id, store_id), read_at_generation=cache.generation)
+
+    cache.evict(key_id="p1")
+    assert [cache.public_key(key_id) is not None for key_id in ("p1", "p2", "p3")] == [False, True, True]
+    cache.evict(store_id=1)
+    assert [cache.public_key(key_id) is not None for key_id in ("p1", "p2", "p3")] == [False, False, True]
+
+
+def test_a_public_key_read_before_an_eviction_is_not_cached():
+    cache = KeyCache(60)
+    generation = cache.generation  # the lookup starts...
+    cache.evict(key_id="p1")  # ...a revocation arrives while it waits for the database...
+
+    cache.put_public_key(public_row("p1"), read_at_generation=generation)
+
+    assert cache.public_key("p1") is None
+
+
+def test_a_cached_public_key_expires_after_its_ttl():
+    clock = Clock()
+    cache = KeyCache(60, clock=clock)
+    cache.put_public_key(public_row("p1"), read_at_generation=cache.generation)
+
+    clock.now = 60
+    assert cache.public_key("p1") is None
 
 
 # --- through the app, one process ---------------------------------------------------------------------------------
@@ -134,6 +172,40 @@ async def test_renaming_the_store_shows_at_once_to_remembered_keys(http, keys):
 
     viewer = (await http.post("/graphql", json=VIEWER, headers=key.headers)).json()["data"]["viewer"]
     assert viewer["storeName"] == "After"
+
+
+@pytest.fixture
+async def public_key(session) -> tuple[Key, PublicKey]:
+    store = await create_store(session)
+    admin = await create_key(session, store)
+    public = await create_public_key(session, store)
+    await session.commit()
+    return admin, public
+
+
+async def test_a_remembered_public_key_is_not_looked_up_again(caching_app, http, public_key):
+    _admin, public = public_key
+    assert (await post_signed(http, "/v1/events", public, {"event": "page_view"})).status_code == 202
+
+    with statement_counter(caching_app)() as counter:
+        response = await post_signed(http, "/v1/events", public, {"event": "product_view"})
+
+    assert response.status_code == 202
+    assert not [statement for statement in counter.statements if "api_keys" in statement]
+
+
+async def test_revoking_a_remembered_public_key_refuses_it_at_once(caching_app, http, public_key):
+    admin, public = public_key
+    assert (await post_signed(http, "/v1/events", public, {"event": "page_view"})).status_code == 202
+
+    revoked = await http.post(
+        "/graphql", json={"query": REVOKE, "variables": {"id": str(public.id)}}, headers=admin.headers
+    )
+
+    assert revoked.json()["data"]["revokeApiKey"]["userErrors"] == []
+    assert (await post_signed(http, "/v1/events", public, {"event": "product_view"})).status_code == 401
+    sessionmaker = services_of(caching_app).sessionmaker
+    assert [job.kind for job in await jobs_of_store(sessionmaker, public.store_id)] == [EVENTS_JOB]
 
 
 # --- across processes, through Redis -------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Verified API keys kept in the process for a short while, and the feed that makes revocation immediate anyway.
 
 Looking a key up costs a database round trip (on SQLite a thread hop too), which is most of what the middleware
-stack would cost per request. So a key that verified is remembered by the digest of the exact token presented,
-for ``ttl`` seconds at most. Revoking a key (or changing its store) evicts it here at once, and through Redis
+stack would cost per request. So a platform key that verified is remembered by the digest of the exact token
+presented, and a usable public key (its signing secret, origins and store) by its key id, for ``ttl`` seconds at
+most. Revoking a key (or changing its store) evicts it here at once, and through Redis
 pub/sub in every other process. A process whose subscription is not live does not use its cache at all, so a
 lost connection to Redis costs speed, never a revoked key that still works.
 """
@@ -14,8 +15,10 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from redis.asyncio import Redis
+from sqlalchemy import Row
 
 from storegraph.platform.auth.principal import Principal
 
@@ -35,6 +38,11 @@ class KeyCache:
         self._ttl = ttl_seconds
         self._clock = clock
         self._entries: dict[bytes, tuple[float, Principal]] = {}
+        # Public keys by key id: the row the signed-request check reads (signing secret, origins, store columns).
+        self._public: dict[str, tuple[float, Row[Any]]] = {}
+        # Counts evictions: a row read from the database before an eviction may be the revoked key's, so
+        # ``put_public_key`` refuses it when the count moved during the lookup.
+        self.generation = 0
         self.enabled = enabled and ttl_seconds > 0
 
     def get(self, token: str) -> Principal | None:
@@ -56,16 +64,46 @@ class KeyCache:
             self._entries.clear()
         self._entries[_digest(token)] = (self._clock() + self._ttl, principal)
 
+    def public_key(self, key_id: str) -> Row[Any] | None:
+        """The cached row of a usable public key, or ``None`` (not cached, expired, or caching is off)."""
+        if not self.enabled:
+            return None
+        entry = self._public.get(key_id)
+        if entry is None:
+            return None
+        expires_at, row = entry
+        if self._clock() >= expires_at:
+            self._public.pop(key_id, None)
+            return None
+        return row
+
+    def put_public_key(self, row: Row[Any], *, read_at_generation: int) -> None:
+        """Remembers a public key's row, read while ``generation`` was ``read_at_generation``; only rows that passed
+        every check belong here."""
+        if not self.enabled or read_at_generation != self.generation:
+            return
+        if len(self._public) >= MAX_ENTRIES:
+            self._public.clear()
+        self._public[row.key_id] = (self._clock() + self._ttl, row)
+
     def evict(self, *, key_id: str | None = None, store_id: int | None = None) -> None:
+        self.generation += 1
         self._entries = {
             digest: (expires_at, principal)
             for digest, (expires_at, principal) in self._entries.items()
             if principal.key_id != key_id and principal.store_id != store_id
         }
+        self._public = {
+            cached_id: (expires_at, row)
+            for cached_id, (expires_at, row) in self._public.items()
+            if cached_id != key_id and row.store_id != store_id
+        }
 
     def disable(self) -> None:
         self.enabled = False
+        self.generation += 1
         self._entries.clear()
+        self._public.clear()
 
 
 class KeyRevocations:

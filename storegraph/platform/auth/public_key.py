@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from storegraph.platform.auth.directory import KeyDirectory
+from storegraph.platform.auth.key_cache import KeyCache
 from storegraph.platform.auth.key_format import KeyType, ParsedPublicKey, parse_public_key
 from storegraph.platform.auth.key_use import KeyUseRecorder
 from storegraph.platform.auth.origins import normalize_origin
@@ -86,9 +87,12 @@ class PublicKeyMiddleware:
         *,
         max_body_bytes: int,
         body_timeout_seconds: float,
+        keys: KeyCache | None = None,
     ) -> None:
         self.app = app
         self.directory = directory
+        # The platform keys' cache, so a revocation (announced to every process) evicts public keys the same way.
+        self.keys = keys or KeyCache(0)
         self.replays = replays
         self.tolerance_seconds = tolerance_seconds
         self.max_body_bytes = max_body_bytes
@@ -144,10 +148,22 @@ class PublicKeyMiddleware:
         signature = _single(headers, SIGNATURE_HEADER) or ""
         if not is_well_formed(signature):
             raise Unauthorized("Missing or malformed X-DZ-Signature: send 64 hex digits (see docs/tracking.md).")
-        row = await self.directory.public_key(parsed.key_id)
-        if row is None or not _is_usable(row, parsed):
+        row = await self._usable_key(parsed)
+        if row is None:
             raise Unauthorized("Unknown or revoked public key.")
         return Claimed(row, raw_timestamp, signature)
+
+    async def _usable_key(self, parsed: ParsedPublicKey) -> Row[Any] | None:
+        """The key's row when it may sign: from the cache (evicted at once on revocation), else the database."""
+        cached = self.keys.public_key(parsed.key_id)
+        if cached is not None:
+            return cached if cached.env == parsed.env else None
+        generation = self.keys.generation
+        row = await self.directory.public_key(parsed.key_id)
+        if row is None or not _is_usable(row, parsed):
+            return None
+        self.keys.put_public_key(row, read_at_generation=generation)
+        return row
 
     async def verify(self, scope: AsgiScope, claimed: Claimed, body: bytes) -> Verified:
         """The request's principal, or the error it is refused with; a signature is only recorded once everything

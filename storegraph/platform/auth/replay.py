@@ -19,6 +19,8 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
+from storegraph.platform.redis_batch import PipelineBatcher
+
 logger = logging.getLogger("storegraph.tracking")
 
 # Bounds the in-process store (about 150 MB at most): signatures are recorded before the rate limiter runs, so a
@@ -75,11 +77,14 @@ class RedisReplayStore:
 
     def __init__(self, redis: Redis, ttl_seconds: float, *, prefix: str) -> None:
         self._redis = redis
+        # Concurrent requests' checks go to Redis together (each SET NX stays atomic on its own).
+        self._batcher = PipelineBatcher(redis)
         self._ttl_ms = max(1, round(ttl_seconds * 1000))
         self._prefix = f"{prefix}signatures:"
 
     async def first_use(self, key_id: str, signature: str) -> bool:
-        stored = await self._redis.set(f"{self._prefix}{key_id}:{signature.lower()}", b"1", nx=True, px=self._ttl_ms)
+        key = f"{self._prefix}{key_id}:{signature.lower()}"
+        [stored] = await self._batcher.send(lambda pipe: pipe.set(key, b"1", nx=True, px=self._ttl_ms), 1)
         return bool(stored)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -115,12 +116,21 @@ class Periods:
     month_end: float
 
     def label(self, period: str) -> str:
-        labels = {"minute": self.minute, "day": self.day, "month": self.month}
-        return labels[period]
+        if period not in ("minute", "day", "month"):
+            raise KeyError(period)
+        label: str = getattr(self, period)
+        return label
 
 
 def periods_at(now: float) -> Periods:
-    moment = datetime.fromtimestamp(now, UTC)
+    return _periods_of_minute(math.floor(now / 60))
+
+
+# Every request asks (twice), and the answer changes once a minute: formatting the labels each time showed up in
+# profiles of the tracking intake. A pure function of the minute, so the cache holds no state of its own.
+@functools.lru_cache(maxsize=4)
+def _periods_of_minute(minute: int) -> Periods:
+    moment = datetime.fromtimestamp(minute * 60, UTC)
     next_month = datetime(moment.year + moment.month // 12, moment.month % 12 + 1, 1, tzinfo=UTC)
     return Periods(
         minute=moment.strftime("%Y%m%d%H%M"),

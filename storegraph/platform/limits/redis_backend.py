@@ -36,6 +36,7 @@ from storegraph.platform.limits.decision import (
     window_state,
 )
 from storegraph.platform.limits.plans import Plan
+from storegraph.platform.redis_batch import PipelineBatcher, run_script
 
 # The decision as a Lua function, so that storegraph/platform/admission/redis_backend.py can run it in the same script
 # as the idempotency reservation. KEYS (HIT_KEY_COUNT): the key's window, minute, day and month counters, then the
@@ -86,6 +87,15 @@ if redis.call('INCRBY', KEYS[1], amount) == amount then redis.call('EXPIRE', KEY
 return 1
 """
 
+# KEYS: the key's endpoint tallies of the minute, the day and the month. ARGV: the endpoint, then each tally's TTL.
+_COUNT_ENDPOINT = """
+for i = 1, #KEYS do
+  redis.call('HINCRBY', KEYS[i], ARGV[1], 1)
+  redis.call('EXPIRE', KEYS[i], ARGV[i + 1])
+end
+return 1
+"""
+
 MINUTE_TTL = 2 * 60
 DAY_TTL = 2 * 86_400
 # A month counter outlives its month by a day, so a usage read at the turn of the month still finds it.
@@ -95,15 +105,18 @@ MONTH_GRACE = 86_400
 class RedisRateLimiter:
     def __init__(self, redis: Any, prefix: str = "storegraph:") -> None:
         self.redis = redis
+        # Concurrent requests' counting goes to Redis in one pipeline (each script and command atomic on its own).
+        self.batcher = PipelineBatcher(redis)
         self._hit = redis.register_script(_HIT)
         self._consume = redis.register_script(_CONSUME)
+        self._count_endpoint = redis.register_script(_COUNT_ENDPOINT)
         self._prefix = prefix
 
     async def hit(
         self, store_id: int, key_pk: int, plan: Plan, now: float | None = None, *, traffic: Traffic = "platform"
     ) -> Decision:
         call = self.hit_call(store_id, key_pk, plan, time.time() if now is None else now, traffic=traffic)
-        return call.decision(await self._hit(keys=call.keys, args=call.args))
+        return call.decision(await run_script(self.batcher, self._hit, call.keys, call.args))
 
     def hit_call(self, store_id: int, key_pk: int, plan: Plan, now: float, *, traffic: Traffic = "platform") -> HitCall:
         """The keys and arguments of ``HIT_FUNCTION`` for one request, and how to read its reply."""
@@ -153,12 +166,12 @@ class RedisRateLimiter:
         now = time.time() if now is None else now
         periods = periods_at(now)
         ttls = {"minute": MINUTE_TTL, "day": DAY_TTL, "month": _month_ttl(periods, now)}
-        # Not a transaction: each HINCRBY is atomic on its own, and one round trip is all the response waits for.
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for period, key in zip(USAGE_PERIODS, self._endpoint_keys(key_pk, periods), strict=True):
-                pipe.hincrby(key, endpoint, 1)
-                pipe.expire(key, ttls[period])
-            await pipe.execute()
+        keys = self._endpoint_keys(key_pk, periods)
+        # One script (atomic on its own), sent with other requests' commands: a command costs this process far more
+        # than it costs Redis, and this one runs for every request.
+        await run_script(
+            self.batcher, self._count_endpoint, keys, [endpoint, *(ttls[period] for period in USAGE_PERIODS)]
+        )
 
     async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
         periods = periods_at(time.time() if now is None else now)

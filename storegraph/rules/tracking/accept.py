@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from storegraph.platform.jobs.queue import JobQueue
+from storegraph.platform.timestamps import utcnow
 from storegraph.rules.tracking.jobs import (
     EVENTS_JOB,
     SIGNUP_JOB,
@@ -19,7 +20,29 @@ from storegraph.rules.tracking.jobs import (
     new_signup_id,
     new_tracked_event_id,
 )
-from storegraph.rules.tracking.validation import ValidEvent, ValidSignup
+from storegraph.rules.tracking.validation import (
+    EventsInput,
+    SignupInput,
+    ValidEvent,
+    ValidSignup,
+    valid_events,
+    valid_signup,
+)
+
+
+async def track_signup(queue: JobQueue, *, store_id: int, key_id: str, phone_region: str, raw: SignupInput) -> str:
+    """Validates a signup and accepts it: its id, or ``ValidationFailed`` (nothing is queued). What GraphQL's
+    ``trackSignup`` and ``POST /v1/signups`` both run."""
+    signup = valid_signup(raw, phone_region=phone_region)
+    return await accept_signup(queue, store_id=store_id, key_id=key_id, signup=signup, accepted_at=utcnow())
+
+
+async def track_events(queue: JobQueue, *, store_id: int, key_id: str, raw: EventsInput) -> list[str]:
+    """Validates events and accepts them: their ids in order, or ``ValidationFailed`` (nothing is queued). What
+    GraphQL's ``trackEvents`` and ``POST /v1/events`` both run."""
+    now = utcnow()
+    events = valid_events(raw, now=now)
+    return await accept_events(queue, store_id=store_id, key_id=key_id, events=events, accepted_at=now)
 
 
 async def accept_signup(

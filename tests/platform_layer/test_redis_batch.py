@@ -1,0 +1,74 @@
+"""Concurrent callers' Redis commands share pipelines (storegraph/platform/redis_batch.py), each caller getting
+the replies to its own commands, and the errors of its own commands only. On the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import pytest
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import ResponseError
+
+from storegraph.platform.redis_batch import Commands, PipelineBatcher, run_script
+
+REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(REDIS_URL)
+    await client.ping()  # Redis down fails the test: it never skips
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def prefix(redis: Redis) -> AsyncIterator[str]:
+    prefix = f"test:batch:{uuid4().hex}:"
+    yield prefix
+    keys = [key async for key in redis.scan_iter(f"{prefix}*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+async def test_concurrent_callers_get_the_replies_to_their_own_commands(redis, prefix):
+    batcher = PipelineBatcher(redis)
+
+    def commands(n: int) -> Commands:
+        def add(pipe: Pipeline) -> None:
+            pipe.incrby(f"{prefix}n", n)
+            pipe.set(f"{prefix}{n}", n)
+
+        return add
+
+    replies = await asyncio.gather(*(batcher.send(commands(n), 2) for n in range(1, 21)))
+
+    assert all(reply[1] is True for reply in replies)
+    assert sorted(reply[0] for reply in replies)[-1] == sum(range(1, 21))
+    assert len({reply[0] for reply in replies}) == 20
+
+
+async def test_a_failing_command_fails_its_caller_only(redis, prefix):
+    batcher = PipelineBatcher(redis)
+    await redis.set(f"{prefix}text", "not a number")
+
+    results = await asyncio.gather(
+        batcher.send(lambda pipe: pipe.incr(f"{prefix}text"), 1),
+        batcher.send(lambda pipe: pipe.incr(f"{prefix}counter"), 1),
+        return_exceptions=True,
+    )
+
+    assert isinstance(results[0], ResponseError)
+    assert results[1] == [1]
+
+
+async def test_a_script_redis_does_not_know_yet_is_loaded_and_run(redis, prefix):
+    batcher = PipelineBatcher(redis)
+    script = redis.register_script(f"-- {uuid4().hex}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])")
+
+    assert await run_script(batcher, script, [f"{prefix}scripted"], [5]) == 5
+    assert await run_script(batcher, script, [f"{prefix}scripted"], [2]) == 7
