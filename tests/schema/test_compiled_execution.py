@@ -19,6 +19,7 @@ from resolvers.core.context import RequestDatabase
 from schema.core.build import build_schema
 from schema.core.compiled.compile import compile_operation
 from schema.core.compiled.plan import Child, Plan, Resolved, Shape, Step, shape_of
+from storegraph.platform.limits.cost_budget import CostCharge, MemoryCostBudget, ThrottleStatus
 from tests.schema.test_compiled_differential import compiled_of, standard_only
 from tests.support.compiled_queries import Seeded, answer, seed_compiled
 
@@ -118,8 +119,34 @@ async def test_the_hot_reads_take_the_compiled_way_through_graphql_and_v1(app, c
         assert b'"errors"' not in compiled or b'"errors":null' in compiled, compiled
 
     assert counts.compiled - before.compiled == len(hot_requests(seeded))
+    assert counts.fast - before.fast == len(hot_requests(seeded))
     assert counts.fell_back == before.fell_back
     assert counts.not_covered == before.not_covered
+
+
+async def test_a_plan_that_gives_way_draws_on_the_cost_bucket_once(app, client, seeded, monkeypatch):
+    drawn: list[int] = []
+    charge, refund = MemoryCostBudget.charge, MemoryCostBudget.refund
+
+    async def counted_charge(self: MemoryCostBudget, requested: int) -> CostCharge:
+        taken = await charge(self, requested)
+        drawn.append(requested if taken.accepted else 0)
+        return taken
+
+    async def counted_refund(self: MemoryCostBudget, amount: int) -> ThrottleStatus:
+        drawn.append(-amount)
+        return await refund(self, amount)
+
+    monkeypatch.setattr(MemoryCostBudget, "charge", counted_charge)
+    monkeypatch.setattr(MemoryCostBudget, "refund", counted_refund)
+    # A foreign id: the plan finds no row, gives way, and graphql-core answers not_found.
+    body = {"query": W3, "variables": {"id": str(seeded.foreign_customer_id)}}
+
+    response = await client.post("/graphql", json=body, headers=headers_of(seeded.token))
+
+    cost = response.json()["extensions"]["cost"]
+    assert response.json()["errors"][0]["extensions"]["code"] == "not_found"
+    assert sum(drawn) == cost["actualQueryCost"] == 1
 
 
 @pytest.mark.parametrize(
