@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         job_queue=services.job_queue,
         autocommit_reads=None if services.engine.dialect.name == "sqlite" else single_statement_reads(services.engine),
     )
+    app.state.graphql_endpoint = graphql
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
     rest = RestApi(graphql, compile_table(services.schema._schema))

@@ -29,6 +29,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from db.direct_reads import DirectReads
 from resolvers.core.context import Context, RequestDatabase
 from resolvers.core.cursors import CursorCodec
 from schema.core.build import StoregraphSchema, format_error, is_unexpected, root_cause
@@ -82,6 +83,11 @@ class GraphQLEndpoint:
     ) -> None:
         self.schema = schema
         self.autocommit_reads = autocommit_reads
+        self.direct_reads = (
+            DirectReads(autocommit_reads)
+            if autocommit_reads is not None and autocommit_reads.dialect.driver == "asyncpg"
+            else None
+        )
         self.rate_limiter = rate_limiter
         self.job_queue = job_queue
         self.cost_budgets = cost_budgets
@@ -144,7 +150,7 @@ class GraphQLEndpoint:
         principal = principal_of(scope)
         if principal is None:  # the auth middleware guarantees one; never serve data without it
             raise RuntimeError("/graphql reached without an authenticated principal")
-        database = RequestDatabase(self.sessionmaker, self.autocommit_reads)
+        database = RequestDatabase(self.sessionmaker, self.autocommit_reads, self.direct_reads)
         budget = None
         if charge_cost and self.cost_budgets is not None:
             budget = self.cost_budgets.for_key(principal.key_pk)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, select
+from sqlalchemy import ARRAY, ColumnElement, Row, any_, bindparam, select
 from sqlalchemy.orm import QueryableAttribute
 
-from db.queries.executor import Executor
+from db.direct_reads import PreparedRead
+from db.queries.executor import Executor, fetch_rows
 
 
 class RowsByIds:
@@ -25,9 +26,11 @@ class RowsByIds:
         store_column: QueryableAttribute[int],
         id_column: QueryableAttribute[int],
     ) -> None:
-        self.statement: Select[Any] = select(*columns).where(
-            store_column == bindparam("store_id"), id_column.in_(bindparam("ids", expanding=True))
+        in_store = store_column == bindparam("store_id")
+        self.prepared = PreparedRead(
+            select(*columns).where(in_store, id_column.in_(bindparam("ids", expanding=True))),
+            select(*columns).where(in_store, id_column == any_(bindparam("ids", type_=ARRAY(id_column.type)))),
         )
 
-    async def __call__(self, db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
-        return list((await db.execute(self.statement, {"store_id": store_id, "ids": ids})).all())
+    async def __call__(self, db: Executor, store_id: int, ids: list[int]) -> Sequence[Row[Any]]:
+        return await fetch_rows(db, self.prepared, {"store_id": store_id, "ids": ids})
