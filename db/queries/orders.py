@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Result, Row, Select, any_, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Result, Row, Select, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from db.direct_reads import PreparedRead
 from db.models import Order, OrderItem, OrderStatusChange, Product, Store
-from db.queries.by_ids import RowsByIds
+from db.queries.by_ids import RowsByIds, prepared_by_ids
 from db.queries.executor import Executor, fetch_rows
 from db.queries.pagination import Ordering, page_parameters, page_query, prepared_page
 
@@ -113,16 +113,15 @@ async def order_pages_for_customers(
 
 
 def _order_pages(
-    ordering: Ordering, conditions: Sequence[ColumnElement[bool]], has_after: bool, *, id_array: bool = False
+    ordering: Ordering,
+    conditions: Sequence[ColumnElement[bool]],
+    has_after: bool,
+    customers: ColumnElement[bool] | None = None,
 ) -> Select[Any]:
-    """``id_array``: the customers' ids as one array parameter (``= ANY``), for a statement the driver runs as
-    compiled once (db/direct_reads.py), rather than an expanding ``IN``."""
+    """``customers``: how the ``customer_ids`` parameter chooses the customers (by default an expanding ``IN``)."""
     position = func.row_number().over(partition_by=Order.customer_id, order_by=ordering.order_by()).label("position")
-    customers = (
-        Order.customer_id == any_(bindparam("customer_ids", type_=ARRAY(Order.customer_id.type)))
-        if id_array
-        else Order.customer_id.in_(bindparam("customer_ids", expanding=True))
-    )
+    if customers is None:
+        customers = Order.customer_id.in_(bindparam("customer_ids", expanding=True))
     ranked = (
         select(*ORDER_COLUMNS, position)
         .where(
@@ -142,7 +141,9 @@ def _order_pages(
 
 @functools.cache
 def _unfiltered_order_pages(ordering: Ordering, has_after: bool) -> PreparedRead:
-    return PreparedRead(_order_pages(ordering, (), has_after), _order_pages(ordering, (), has_after, id_array=True))
+    return prepared_by_ids(
+        lambda chosen: _order_pages(ordering, (), has_after, chosen), Order.customer_id, "customer_ids"
+    )
 
 
 async def order_counts_for_customers(
@@ -157,23 +158,30 @@ async def order_counts_for_customers(
 
 
 async def items_for_orders(db: Executor, order_ids: list[int]) -> dict[int, list[Row[Any]]]:
-    stmt = select(*ORDER_ITEM_COLUMNS).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.id)
     items: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in (await db.execute(stmt)).all():
+    for row in await fetch_rows(db, _ITEMS_OF_ORDERS, {"ids": order_ids}):
         items[row.order_id].append(row)
     return items
 
 
+_ITEMS_OF_ORDERS = prepared_by_ids(
+    lambda chosen: select(*ORDER_ITEM_COLUMNS).where(chosen).order_by(OrderItem.id), OrderItem.order_id
+)
+
+
 async def status_changes_for_orders(db: Executor, order_ids: list[int]) -> dict[int, list[Row[Any]]]:
-    stmt = (
-        select(*STATUS_CHANGE_COLUMNS)
-        .where(OrderStatusChange.order_id.in_(order_ids))
-        .order_by(OrderStatusChange.created_at, OrderStatusChange.id)
-    )
     changes: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in (await db.execute(stmt)).all():
+    for row in await fetch_rows(db, _STATUS_CHANGES_OF_ORDERS, {"ids": order_ids}):
         changes[row.order_id].append(row)
     return changes
+
+
+_STATUS_CHANGES_OF_ORDERS = prepared_by_ids(
+    lambda chosen: (
+        select(*STATUS_CHANGE_COLUMNS).where(chosen).order_by(OrderStatusChange.created_at, OrderStatusChange.id)
+    ),
+    OrderStatusChange.order_id,
+)
 
 
 async def checkout_store(session: AsyncSession, store_id: int) -> Row[Any] | None:

@@ -239,16 +239,26 @@ async def test_what_the_compiler_does_not_cover_runs_the_standard_way(app, clien
 
 
 async def test_a_fallback_runs_again_in_the_same_request_transaction(app, client, seeded, monkeypatch):
-    """The plan reads the customers, then meets a cursor it leaves to graphql-core: both ran on one session."""
+    """The plan reads the customers, then meets a cursor it leaves to graphql-core: both ran on one connection
+    (the session's, the autocommit read connection or the driver's)."""
     sessions: list[int] = []
-    execute = RequestDatabase.execute
+    execute, rows = RequestDatabase.execute, RequestDatabase.rows
 
-    async def recorded(database: RequestDatabase, statement: Any) -> Any:
-        result = await execute(database, statement)
-        sessions.append(id(database._session))
+    def used(database: RequestDatabase) -> int:
+        return id(database._direct_connection or database._connection or database._session)
+
+    async def recorded_execute(database: RequestDatabase, statement: Any, parameters: Any = None) -> Any:
+        result = await execute(database, statement, parameters)
+        sessions.append(used(database))
         return result
 
-    monkeypatch.setattr(RequestDatabase, "execute", recorded)
+    async def recorded_rows(database: RequestDatabase, prepared: Any, parameters: Any) -> Any:
+        result = await rows(database, prepared, parameters)
+        sessions.append(used(database))
+        return result
+
+    monkeypatch.setattr(RequestDatabase, "execute", recorded_execute)
+    monkeypatch.setattr(RequestDatabase, "rows", recorded_rows)
     query = '{ customers(first: 2) { nodes { id orders(after: "x") { nodes { id } } } } }'
     counts = compiled_of(app).counts
     fell_back = counts.fell_back
