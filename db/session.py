@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +25,9 @@ def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False)
         # aiosqlite logs every call it makes, with its bound values, at DEBUG: a debug log level would put them in
         # the log after all (webhook URLs with their credentials, signing secrets, phones).
         logging.getLogger("aiosqlite").setLevel(logging.INFO)
-        engine = create_async_engine(database_url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            database_url, echo=echo, hide_parameters=True, json_deserializer=read_json, connect_args={"timeout": 30}
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_sqlite)
         return engine
@@ -33,10 +36,17 @@ def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False)
         database_url,
         echo=echo,
         hide_parameters=True,
+        json_deserializer=read_json,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
     )
+
+
+def read_json(text: str) -> Any:
+    """A JSON column's value as the standard library reads it; the empty object most rows hold (a customer's
+    metadata) without parsing, since a list reads one per row."""
+    return {} if text == "{}" else json.loads(text)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
