@@ -7,7 +7,7 @@ table's statement is made once at import and only its parameters change per call
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Row, Select, any_, bindparam, select
 from sqlalchemy.orm import QueryableAttribute
@@ -17,7 +17,7 @@ from db.queries.executor import Executor, fetch_rows
 
 
 def prepared_by_ids(
-    build: Callable[[ColumnElement[bool]], Select[Unpack[tuple[Any, ...]]]],
+    build: Callable[[ColumnElement[bool]], Select[*tuple[Any, ...]]],
     column: QueryableAttribute[Any],
     name: str = "ids",
 ) -> PreparedRead:
