@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -24,7 +27,9 @@ def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False)
         # aiosqlite logs every call it makes, with its bound values, at DEBUG: a debug log level would put them in
         # the log after all (webhook URLs with their credentials, signing secrets, phones).
         logging.getLogger("aiosqlite").setLevel(logging.INFO)
-        engine = create_async_engine(database_url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            database_url, echo=echo, hide_parameters=True, json_deserializer=read_json, connect_args={"timeout": 30}
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_sqlite)
         return engine
@@ -33,10 +38,29 @@ def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False)
         database_url,
         echo=echo,
         hide_parameters=True,
+        json_deserializer=read_json,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
     )
+
+
+# Sixteen digits in a row: a number that may not fit 64 bits (or a long string of digits, read the slow way too).
+_LONG_DIGITS = re.compile(r"\d{16}")
+
+
+def read_json(text: str) -> Any:
+    """A JSON column's value as the standard library reads it, at orjson's speed (a list of customers reads one
+    document per row). orjson reads an integer beyond 64 bits as a float, and refuses what the standard library
+    takes (a lone surrogate escape, nesting past its limit): those documents go to the standard library."""
+    if text == "{}":
+        return {}
+    if _LONG_DIGITS.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

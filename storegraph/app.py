@@ -49,7 +49,7 @@ from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
 from storegraph.platform.memory import freeze_startup_heap
-from storegraph.routing import PrefixRoute, route_check
+from storegraph.routing import GRAPHQL_METHODS, GRAPHQL_PATH, HotRoutes, PrefixRoute, route_check
 from storegraph.services import (
     create_database,
     create_queue,
@@ -154,7 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         job_queue=services.job_queue,
         autocommit_reads=None if services.engine.dialect.name == "sqlite" else single_statement_reads(services.engine),
     )
-    app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+    app.state.graphql_endpoint = graphql
+    app.router.routes.append(Route(GRAPHQL_PATH, graphql, methods=list(GRAPHQL_METHODS)))
     # GraphiQL's and Swagger UI's scripts and styles, served from here so that neither page needs the network.
     app.router.routes.extend(assets.routes())
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
@@ -169,6 +170,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # header limits, authentication (from the headers alone: a request without a valid key never has its body read),
     # the body's limits in size and time, then admission (the rate limit, the quota and the Idempotency-Key
     # reservation in one step; a refused request never reaches the app), then the app.
+    # The innermost: the API's own paths skip the router (their routes above stay for the route check, /docs and
+    # anything that lists the app's routes).
+    app.add_middleware(HotRoutes, graphql=graphql, rest=rest)
     app.add_middleware(
         AdmissionMiddleware,
         admission=services.admission,

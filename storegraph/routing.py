@@ -16,6 +16,8 @@ from rest_compat.router import Router
 from storegraph.platform.idempotency.runs import RouteCheck
 
 REST_PREFIX = "/v1"
+GRAPHQL_PATH = "/graphql"
+GRAPHQL_METHODS = ("GET", "POST")
 
 
 def is_rest(path: str) -> bool:
@@ -53,3 +55,26 @@ def route_check(routes: Sequence[BaseRoute], rest: Router) -> RouteCheck:
         return any(route.matches(probe)[0] is Match.FULL for route in routes)
 
     return routed
+
+
+class HotRoutes:
+    """The innermost middleware: ``/graphql`` (GET and POST) and every ``/v1`` path go straight to their handlers,
+    which answer every outcome themselves, errors included. Only the app's other paths pass through FastAPI's
+    exception handling and router, whose wrappers and route matching cost a request about as much as a small
+    read's own work."""
+
+    def __init__(self, app: ASGIApp, *, graphql: ASGIApp, rest: ASGIApp) -> None:
+        self.app = app
+        self.graphql = graphql
+        self.rest = rest
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path == GRAPHQL_PATH and scope["method"] in GRAPHQL_METHODS:
+                await self.graphql(scope, receive, send)
+                return
+            if is_rest(path):
+                await self.rest(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

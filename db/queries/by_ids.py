@@ -6,13 +6,27 @@ table's statement is made once at import and only its parameters change per call
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, select
+from sqlalchemy import ARRAY, ColumnElement, Row, Select, any_, bindparam, select
 from sqlalchemy.orm import QueryableAttribute
 
-from db.queries.executor import Executor
+from db.direct_reads import PreparedRead
+from db.queries.executor import Executor, fetch_rows
+
+
+def prepared_by_ids(
+    build: Callable[[ColumnElement[bool]], Select[*tuple[Any, ...]]],
+    column: QueryableAttribute[Any],
+    name: str = "ids",
+) -> PreparedRead:
+    """A statement built once whose rows are chosen by a list of ids, the parameter ``name``: ``build(condition)``
+    with ``column`` in the list as an expanding ``IN`` for SQLAlchemy, and as ``= ANY`` of one array for the driver."""
+    return PreparedRead(
+        build(column.in_(bindparam(name, expanding=True))),
+        build(column == any_(bindparam(name, type_=ARRAY(column.type)))),
+    )
 
 
 class RowsByIds:
@@ -25,9 +39,8 @@ class RowsByIds:
         store_column: QueryableAttribute[int],
         id_column: QueryableAttribute[int],
     ) -> None:
-        self.statement: Select[Any] = select(*columns).where(
-            store_column == bindparam("store_id"), id_column.in_(bindparam("ids", expanding=True))
-        )
+        in_store = store_column == bindparam("store_id")
+        self.prepared = prepared_by_ids(lambda chosen: select(*columns).where(in_store, chosen), id_column)
 
-    async def __call__(self, db: Executor, store_id: int, ids: list[int]) -> list[Row[Any]]:
-        return list((await db.execute(self.statement, {"store_id": store_id, "ids": ids})).all())
+    async def __call__(self, db: Executor, store_id: int, ids: list[int]) -> Sequence[Row[Any]]:
+        return await fetch_rows(db, self.prepared, {"store_id": store_id, "ids": ids})

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from db.direct_reads import PreparedRead
 from db.models import LandingPage, Product
 from db.queries.by_ids import RowsByIds
-from db.queries.executor import Executor
-from db.queries.pagination import Ordering, page_query
+from db.queries.executor import Executor, fetch_rows
+from db.queries.pagination import Ordering, page_parameters, page_query, prepared_page
 from db.queries.slugs import insert_with_free_slug, slugify, unique_constraint
 from db.queries.text import contains_ci
 from storegraph.platform.timestamps import utcnow
@@ -48,8 +50,18 @@ class ProductFilter:
 async def list_products(
     db: Executor, store_id: int, where: ProductFilter, ordering: Ordering, after: list[Any] | None, first: int
 ) -> list[Row[Any]]:
-    stmt = select(*PRODUCT_COLUMNS).where(Product.store_id == store_id, *where.conditions())
+    conditions = where.conditions()
+    if not conditions and not ordering.nullable:
+        page = _store_products_page(ordering, after is not None)
+        return list(await fetch_rows(db, page, page_parameters(store_id, ordering, after, first)))
+    stmt = select(*PRODUCT_COLUMNS).where(Product.store_id == store_id, *conditions)
     return list((await db.execute(page_query(stmt, ordering, after, first))).all())
+
+
+@functools.cache
+def _store_products_page(ordering: Ordering, has_after: bool) -> PreparedRead:
+    in_store = select(*PRODUCT_COLUMNS).where(Product.store_id == bindparam("store_id"))
+    return prepared_page(in_store, ordering, has_after)
 
 
 async def count_products(db: Executor, store_id: int, where: ProductFilter) -> int:

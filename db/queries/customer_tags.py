@@ -8,11 +8,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy import Row, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CustomerTag
-from db.queries.executor import Executor
+from db.queries.by_ids import prepared_by_ids
+from db.queries.executor import Executor, fetch_rows
 
 
 async def tags_for_customers(db: Executor, store_id: int, customer_ids: list[int]) -> dict[int, list[str]]:
@@ -20,15 +21,20 @@ async def tags_for_customers(db: Executor, store_id: int, customer_ids: list[int
     tags is absent."""
     if not customer_ids:
         return {}
-    stmt = (
-        select(CustomerTag.customer_id, CustomerTag.name)
-        .where(CustomerTag.store_id == store_id, CustomerTag.customer_id.in_(customer_ids))
-        .order_by(CustomerTag.customer_id, CustomerTag.name_key)
-    )
     tags: dict[int, list[str]] = defaultdict(list)
-    for row in (await db.execute(stmt)).all():
+    for row in await fetch_rows(db, _TAGS_OF_CUSTOMERS, {"store_id": store_id, "ids": customer_ids}):
         tags[int(row.customer_id)].append(row.name)
     return dict(tags)
+
+
+_TAGS_OF_CUSTOMERS = prepared_by_ids(
+    lambda chosen: (
+        select(CustomerTag.customer_id, CustomerTag.name)
+        .where(CustomerTag.store_id == bindparam("store_id"), chosen)
+        .order_by(CustomerTag.customer_id, CustomerTag.name_key)
+    ),
+    CustomerTag.customer_id,
+)
 
 
 async def store_tag_counts(db: Executor, store_id: int) -> list[Row[Any]]:

@@ -3,19 +3,21 @@ the fraud score. The API's reads never select ``device_fingerprint`` or ``identi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from db.direct_reads import PreparedRead
 from db.models import Customer, CustomerTag, Order
 from db.queries.by_ids import RowsByIds
-from db.queries.executor import Executor
-from db.queries.pagination import Ordering, page_query
+from db.queries.executor import Executor, fetch_rows
+from db.queries.pagination import Ordering, page_parameters, page_query, prepared_page
 from db.queries.slugs import unique_constraint
 from db.queries.text import contains_ci
 from storegraph.platform.timestamps import utcnow
@@ -123,8 +125,19 @@ async def list_customers(
     after: list[Any] | None,
     first: int,
 ) -> list[Row[Any]]:
+    conditions = where.conditions(store_id)
+    if len(conditions) == 1 and not where.is_archived and not ordering.nullable:
+        # Only the store's live customers: the statement depends on the ordering and the cursor's presence only.
+        page = _live_customers_page(ordering, after is not None)
+        return list(await fetch_rows(db, page, page_parameters(store_id, ordering, after, first)))
     stmt = listed(select(*CUSTOMER_COLUMNS), store_id, where)
     return list((await db.execute(page_query(stmt, ordering, after, first))).all())
+
+
+@functools.cache
+def _live_customers_page(ordering: Ordering, has_after: bool) -> PreparedRead:
+    live = select(*CUSTOMER_COLUMNS).where(Customer.store_id == bindparam("store_id"), Customer.archived_at.is_(None))
+    return prepared_page(live, ordering, has_after)
 
 
 async def count_customers(db: Executor, store_id: int, where: CustomerFilter) -> int:

@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from db.direct_reads import PreparedRead
 from db.models import Order, OrderItem, OrderStatusChange, Product, Store
-from db.queries.by_ids import RowsByIds
-from db.queries.executor import Executor
-from db.queries.pagination import Ordering, page_query
+from db.queries.by_ids import RowsByIds, prepared_by_ids
+from db.queries.executor import Executor, fetch_rows
+from db.queries.pagination import Ordering, page_parameters, page_query, prepared_page
 
 ORDER_COLUMNS = tuple(Order.__table__.c)
 ORDER_ITEM_COLUMNS = tuple(OrderItem.__table__.c)
@@ -64,8 +65,17 @@ class OrderFilter:
 async def list_orders(
     db: Executor, store_id: int, where: OrderFilter, ordering: Ordering, after: list[Any] | None, first: int
 ) -> list[Row[Any]]:
-    stmt = select(*ORDER_COLUMNS).where(Order.store_id == store_id, *where.conditions())
+    conditions = where.conditions()
+    if not conditions and not ordering.nullable:
+        page = _store_orders_page(ordering, after is not None)
+        return list(await fetch_rows(db, page, page_parameters(store_id, ordering, after, first)))
+    stmt = select(*ORDER_COLUMNS).where(Order.store_id == store_id, *conditions)
     return list((await db.execute(page_query(stmt, ordering, after, first))).all())
+
+
+@functools.cache
+def _store_orders_page(ordering: Ordering, has_after: bool) -> PreparedRead:
+    return prepared_page(select(*ORDER_COLUMNS).where(Order.store_id == bindparam("store_id")), ordering, has_after)
 
 
 async def count_orders(db: Executor, store_id: int, where: OrderFilter) -> int:
@@ -90,24 +100,33 @@ async def order_pages_for_customers(
     parameters: dict[str, Any] = {"store_id": store_id, "customer_ids": customer_ids, "per_customer": first + 1}
     if not conditions and not ordering.nullable:
         # Without a filter the statement depends on the ordering and the cursor's presence only: built once each.
-        stmt = _unfiltered_order_pages(ordering, after is not None)
         if after is not None:
             parameters.update(ordering.after_parameters(after))
+        rows = await fetch_rows(db, _unfiltered_order_pages(ordering, after is not None), parameters)
     else:
         stmt = _order_pages(ordering, [*conditions, *([ordering.after(after)] if after is not None else [])], False)
+        rows = (await db.execute(stmt, parameters)).all()
     pages: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in (await db.execute(stmt, parameters)).all():
+    for row in rows:
         pages[row.customer_id].append(row)
     return pages
 
 
-def _order_pages(ordering: Ordering, conditions: Sequence[ColumnElement[bool]], has_after: bool) -> Select[Any]:
+def _order_pages(
+    ordering: Ordering,
+    conditions: Sequence[ColumnElement[bool]],
+    has_after: bool,
+    customers: ColumnElement[bool] | None = None,
+) -> Select[Any]:
+    """``customers``: how the ``customer_ids`` parameter chooses the customers (by default an expanding ``IN``)."""
     position = func.row_number().over(partition_by=Order.customer_id, order_by=ordering.order_by()).label("position")
+    if customers is None:
+        customers = Order.customer_id.in_(bindparam("customer_ids", expanding=True))
     ranked = (
         select(*ORDER_COLUMNS, position)
         .where(
             Order.store_id == bindparam("store_id"),
-            Order.customer_id.in_(bindparam("customer_ids", expanding=True)),
+            customers,
             *conditions,
             *([ordering.after_bound()] if has_after else []),
         )
@@ -121,8 +140,10 @@ def _order_pages(ordering: Ordering, conditions: Sequence[ColumnElement[bool]], 
 
 
 @functools.cache
-def _unfiltered_order_pages(ordering: Ordering, has_after: bool) -> Select[Any]:
-    return _order_pages(ordering, (), has_after)
+def _unfiltered_order_pages(ordering: Ordering, has_after: bool) -> PreparedRead:
+    return prepared_by_ids(
+        lambda chosen: _order_pages(ordering, (), has_after, chosen), Order.customer_id, "customer_ids"
+    )
 
 
 async def order_counts_for_customers(
@@ -137,23 +158,30 @@ async def order_counts_for_customers(
 
 
 async def items_for_orders(db: Executor, order_ids: list[int]) -> dict[int, list[Row[Any]]]:
-    stmt = select(*ORDER_ITEM_COLUMNS).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.id)
     items: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in (await db.execute(stmt)).all():
+    for row in await fetch_rows(db, _ITEMS_OF_ORDERS, {"ids": order_ids}):
         items[row.order_id].append(row)
     return items
 
 
+_ITEMS_OF_ORDERS = prepared_by_ids(
+    lambda chosen: select(*ORDER_ITEM_COLUMNS).where(chosen).order_by(OrderItem.id), OrderItem.order_id
+)
+
+
 async def status_changes_for_orders(db: Executor, order_ids: list[int]) -> dict[int, list[Row[Any]]]:
-    stmt = (
-        select(*STATUS_CHANGE_COLUMNS)
-        .where(OrderStatusChange.order_id.in_(order_ids))
-        .order_by(OrderStatusChange.created_at, OrderStatusChange.id)
-    )
     changes: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in (await db.execute(stmt)).all():
+    for row in await fetch_rows(db, _STATUS_CHANGES_OF_ORDERS, {"ids": order_ids}):
         changes[row.order_id].append(row)
     return changes
+
+
+_STATUS_CHANGES_OF_ORDERS = prepared_by_ids(
+    lambda chosen: (
+        select(*STATUS_CHANGE_COLUMNS).where(chosen).order_by(OrderStatusChange.created_at, OrderStatusChange.id)
+    ),
+    OrderStatusChange.order_id,
+)
 
 
 async def checkout_store(session: AsyncSession, store_id: int) -> Row[Any] | None:

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
+from db.direct_reads import PreparedRead
 from storegraph.platform.errors import InvalidCursor
 
 
@@ -103,3 +104,19 @@ def page_query(stmt: Select[Any], ordering: Ordering, after: list[Any] | None, f
     if after is not None:
         stmt = stmt.where(ordering.after(after))
     return stmt.order_by(*ordering.order_by()).limit(first + 1)
+
+
+def prepared_page(stmt: Select[Any], ordering: Ordering, has_after: bool) -> PreparedRead:
+    """``page_query`` built once: the cursor's position and the page size are parameters (``page_parameters``).
+    Only for an ordering whose column is never null (``after_bound``)."""
+    if has_after:
+        stmt = stmt.where(ordering.after_bound())
+    return PreparedRead(stmt.order_by(*ordering.order_by()).limit(bindparam("limit")))
+
+
+def page_parameters(store_id: int, ordering: Ordering, after: list[Any] | None, first: int) -> dict[str, Any]:
+    """The parameters of a ``prepared_page`` of the store (``store_id``): the extra row tells if there is more."""
+    parameters: dict[str, Any] = {"store_id": store_id, "limit": first + 1}
+    if after is not None:
+        parameters.update(ordering.after_parameters(after))
+    return parameters

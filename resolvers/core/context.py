@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -12,6 +12,7 @@ import strawberry
 from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from db.direct_reads import DirectConnection, DirectReads, PreparedRead
 from db.session import begin_write
 from resolvers.core.cursors import CursorCodec
 from resolvers.core.loaders import Loaders
@@ -35,7 +36,10 @@ class RequestDatabase:
     """
 
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], autocommit_reads: AsyncEngine | None = None
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        autocommit_reads: AsyncEngine | None = None,
+        direct_reads: DirectReads | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
@@ -46,6 +50,9 @@ class RequestDatabase:
         self._autocommit_reads = autocommit_reads
         self._reads_only = False
         self._connection: AsyncConnection | None = None
+        # For a query on PostgreSQL, the statements built once run on the driver itself (db/direct_reads.py).
+        self._direct_reads = direct_reads
+        self._direct_connection: DirectConnection | None = None
         self._lock = asyncio.Lock()
         self._closed = False
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
@@ -55,10 +62,21 @@ class RequestDatabase:
         the request's transaction. Core execution skips the ORM's per-statement work, a good part of a read's cost;
         ORM work (entities, the identity map) goes through ``writing``."""
         async with self._lock:
-            if self._reads_only:
-                return await (await self._open_read_connection()).execute(statement, parameters)
-            connection = await self._open_session().connection()
-            return await connection.execute(statement, parameters)
+            return await self._execute(statement, parameters)
+
+    async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any], /) -> Sequence[Any]:
+        """The rows of a statement built once: on the driver directly for a query on PostgreSQL, else as
+        ``execute`` runs it."""
+        async with self._lock:
+            if self._reads_only and self._direct_reads is not None and not self._direct_reads.observed():
+                return await (await self._open_direct_connection()).rows(prepared, parameters)
+            return (await self._execute(prepared.statement, parameters)).all()
+
+    async def _execute(self, statement: Executable, parameters: Mapping[str, Any] | None) -> Result[Any]:
+        if self._reads_only:
+            return await (await self._open_read_connection()).execute(statement, parameters)
+        connection = await self._open_session().connection()
+        return await connection.execute(statement, parameters)
 
     def reads_only(self) -> None:
         """Declares, before the first statement, that the request only reads (a query): ``writing`` then refuses."""
@@ -94,6 +112,9 @@ class RequestDatabase:
             connection, self._connection = self._connection, None
             if connection is not None:
                 await connection.close()  # autocommit: nothing to commit or roll back
+            direct, self._direct_connection = self._direct_connection, None
+            if direct is not None:
+                await direct.close()
             session, self._session = self._session, None
             if session is None:
                 return
@@ -122,6 +143,14 @@ class RequestDatabase:
             assert self._autocommit_reads is not None
             self._connection = await self._autocommit_reads.connect()
         return self._connection
+
+    async def _open_direct_connection(self) -> DirectConnection:
+        if self._closed:
+            raise RuntimeError("the request's database handle is used after the request finished")
+        if self._direct_connection is None:
+            assert self._direct_reads is not None
+            self._direct_connection = await self._direct_reads.connect()
+        return self._direct_connection
 
     def _open_session(self) -> AsyncSession:
         if self._closed:

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 
 from schema.catalog import reads as catalog_reads
 from schema.core.compiled.compile import CompilerTables
+from schema.core.compiled.fast_lane import FastLane
 from schema.core.compiled.run import CompiledExecution
 from schema.core.cost import CostLimits, QueryCost, QueryCostAnalyzer
 from schema.core.documents import DocumentCache, DocumentLimits
@@ -39,6 +40,8 @@ logger = logging.getLogger("storegraph.graphql")
 class StoregraphSchema(strawberry.Schema):
     # Set by ``build_schema``: the plans that answer covered queries without graphql-core's per-field execution.
     compiled: CompiledExecution | None = None
+    # Set by ``build_schema``: covered queries answered by their plan without strawberry's execution wrapper.
+    fast_lane: FastLane | None = None
 
     async def _execute_operation(
         self,
@@ -101,6 +104,7 @@ def build_schema(
     }
     tables = CompilerTables(schema._schema, schema.schema_converter, batched)
     schema.compiled = CompiledExecution(tables, documents.limits.cache_bytes)
+    schema.fast_lane = FastLane(documents, query_cost, schema.compiled)
     return schema
 
 

@@ -19,6 +19,7 @@ from resolvers.core.context import RequestDatabase
 from schema.core.build import build_schema
 from schema.core.compiled.compile import compile_operation
 from schema.core.compiled.plan import Child, Plan, Resolved, Shape, Step, shape_of
+from storegraph.platform.limits.cost_budget import CostCharge, MemoryCostBudget, ThrottleStatus
 from tests.schema.test_compiled_differential import compiled_of, standard_only
 from tests.support.compiled_queries import Seeded, answer, seed_compiled
 
@@ -118,8 +119,34 @@ async def test_the_hot_reads_take_the_compiled_way_through_graphql_and_v1(app, c
         assert b'"errors"' not in compiled or b'"errors":null' in compiled, compiled
 
     assert counts.compiled - before.compiled == len(hot_requests(seeded))
+    assert counts.fast - before.fast == len(hot_requests(seeded))
     assert counts.fell_back == before.fell_back
     assert counts.not_covered == before.not_covered
+
+
+async def test_a_plan_that_gives_way_draws_on_the_cost_bucket_once(app, client, seeded, monkeypatch):
+    drawn: list[int] = []
+    charge, refund = MemoryCostBudget.charge, MemoryCostBudget.refund
+
+    async def counted_charge(self: MemoryCostBudget, requested: int) -> CostCharge:
+        taken = await charge(self, requested)
+        drawn.append(requested if taken.accepted else 0)
+        return taken
+
+    async def counted_refund(self: MemoryCostBudget, amount: int) -> ThrottleStatus:
+        drawn.append(-amount)
+        return await refund(self, amount)
+
+    monkeypatch.setattr(MemoryCostBudget, "charge", counted_charge)
+    monkeypatch.setattr(MemoryCostBudget, "refund", counted_refund)
+    # A foreign id: the plan finds no row, gives way, and graphql-core answers not_found.
+    body = {"query": W3, "variables": {"id": str(seeded.foreign_customer_id)}}
+
+    response = await client.post("/graphql", json=body, headers=headers_of(seeded.token))
+
+    cost = response.json()["extensions"]["cost"]
+    assert response.json()["errors"][0]["extensions"]["code"] == "not_found"
+    assert sum(drawn) == cost["actualQueryCost"] == 1
 
 
 @pytest.mark.parametrize(
@@ -212,16 +239,26 @@ async def test_what_the_compiler_does_not_cover_runs_the_standard_way(app, clien
 
 
 async def test_a_fallback_runs_again_in_the_same_request_transaction(app, client, seeded, monkeypatch):
-    """The plan reads the customers, then meets a cursor it leaves to graphql-core: both ran on one session."""
+    """The plan reads the customers, then meets a cursor it leaves to graphql-core: both ran on one connection
+    (the session's, the autocommit read connection or the driver's)."""
     sessions: list[int] = []
-    execute = RequestDatabase.execute
+    execute, rows = RequestDatabase.execute, RequestDatabase.rows
 
-    async def recorded(database: RequestDatabase, statement: Any) -> Any:
-        result = await execute(database, statement)
-        sessions.append(id(database._session))
+    def used(database: RequestDatabase) -> int:
+        return id(database._direct_connection or database._connection or database._session)
+
+    async def recorded_execute(database: RequestDatabase, statement: Any, parameters: Any = None) -> Any:
+        result = await execute(database, statement, parameters)
+        sessions.append(used(database))
         return result
 
-    monkeypatch.setattr(RequestDatabase, "execute", recorded)
+    async def recorded_rows(database: RequestDatabase, prepared: Any, parameters: Any) -> Any:
+        result = await rows(database, prepared, parameters)
+        sessions.append(used(database))
+        return result
+
+    monkeypatch.setattr(RequestDatabase, "execute", recorded_execute)
+    monkeypatch.setattr(RequestDatabase, "rows", recorded_rows)
     query = '{ customers(first: 2) { nodes { id orders(after: "x") { nodes { id } } } } }'
     counts = compiled_of(app).counts
     fell_back = counts.fell_back

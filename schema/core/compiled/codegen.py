@@ -30,15 +30,17 @@ _SHORTCUTS: dict[Callable[[Any], Any], str] = {
 }
 
 
-def row_positions(first: Any, attributes: Sequence[str]) -> tuple[Any, tuple[int, ...]] | None:
-    """Where each attribute sits in the rows of ``first``'s result, and that result's metadata (which every row of
-    the same result shares); ``None`` unless ``first`` is a result row holding all of them."""
-    if first.__class__ is not Row:
+def row_positions(first: Any, attributes: Sequence[str]) -> tuple[Any, Any, tuple[int, ...]] | None:
+    """Where each attribute sits in the rows of ``first``'s result, with the class and the ``_parent`` that every
+    row of the same result shares (a SQLAlchemy row's result metadata; a direct read's row class,
+    db/direct_reads.py); ``None`` unless ``first`` is such a row holding all of them."""
+    row_class: Any = first.__class__
+    if row_class is not Row and getattr(row_class, "_parent", None) is not row_class:
         return None
     fields = first._fields
     if not all(attribute in fields for attribute in attributes):
         return None
-    return first._parent, tuple(fields.index(attribute) for attribute in attributes)
+    return row_class, first._parent, tuple(fields.index(attribute) for attribute in attributes)
 
 
 def generate_builder(
@@ -56,7 +58,6 @@ def generate_builder(
         "NotExact": not_exact,
         "TYPENAME": type_name,
         "row_positions": row_positions,
-        "Row": Row,
     }
     lines = ["def build(sources, columns):", "    built = []", "    append = built.append"]
     by_position: list[str] = []
@@ -92,11 +93,11 @@ def generate_builder(
     namespace["ATTRIBUTES"] = tuple(attributes)
     lines += [
         "    found = row_positions(sources[0], ATTRIBUTES) if sources and ATTRIBUTES else None",
-        "    parent, positions = found if found is not None else (None, ())",
+        "    row_class, parent, positions = found if found is not None else (None, None, ())",
     ]
     lines += [f"    p{position} = positions[{position}] if positions else -1" for position in range(len(attributes))]
     lines.append("    for i, source in enumerate(sources):")
-    lines.append("        if source.__class__ is Row and source._parent is parent:")
+    lines.append("        if source.__class__ is row_class and source._parent is parent:")
     lines += by_position or ["            pass"]
     lines.append("        else:")
     lines += by_attribute or ["            pass"]
