@@ -9,7 +9,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import delete
 
+from db.models import Job as JobRow
 from storegraph.app import create_app
 from storegraph.platform.limits.plans import Plan
 from tests.conftest import app_settings, services_of
@@ -120,7 +122,11 @@ async def test_the_job_queue_depth_is_read_at_scrape_time(metered, http):
     before = await queue.pending()
     await queue.enqueue_many([("test.metrics", {"n": 1}), ("test.metrics", {"n": 2})])
 
-    await http.get("/metrics")
+    try:
+        await http.get("/metrics")
+    finally:
+        async with services_of(metered).engine.begin() as connection:
+            await connection.execute(delete(JobRow).where(JobRow.kind == "test.metrics"))
 
     assert sample(metered, "storegraph_job_queue_depth", backend="database") == before + 2
 
