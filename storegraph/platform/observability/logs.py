@@ -34,6 +34,12 @@ def _trace_fields() -> dict[str, str]:
     return {"trace_id": format(context.trace_id, "032x"), "span_id": format(context.span_id, "016x")}
 
 
+def request_id_of_record(record: logging.LogRecord) -> str | None:
+    """The id the record was logged with (the access line names it), else that of the request being served."""
+    named = getattr(record, "request_id", None)
+    return named if isinstance(named, str) else CURRENT_REQUEST_ID.get()
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -42,7 +48,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": scrub(record.getMessage()),
         }
-        request_id = CURRENT_REQUEST_ID.get()
+        request_id = request_id_of_record(record)
         if request_id is not None:
             line["request_id"] = request_id
         line.update(_trace_fields())
@@ -62,7 +68,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         text = scrub(super().format(record))
-        request_id = CURRENT_REQUEST_ID.get()
+        request_id = request_id_of_record(record)
         return f"{text} [{request_id}]" if request_id is not None else text
 
 

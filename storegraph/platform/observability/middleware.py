@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from storegraph.platform.http.labels import ERROR_CODE, OPERATION, label_of
+from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.http.responses import GRAPHQL_PATH
 from storegraph.platform.observability.metrics import AppMetrics
 
@@ -75,6 +76,7 @@ class ObservabilityMiddleware:
                 "%s %s %s %d %.1f ms",
                 *(method, route, operation or "-", status, seconds * 1000),
                 extra={
+                    "request_id": request_id_of(scope),
                     "method": method,
                     "route": route,
                     "operation": operation or None,
