@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from db.models import Job as JobRow
 from storegraph.app import create_app
 from storegraph.platform.limits.plans import Plan
+from storegraph.platform.observability.metrics import AppMetrics
 from tests.conftest import app_settings, services_of
 from tests.support.factories import create_customer, create_key, create_store
 
@@ -170,3 +171,22 @@ async def test_metrics_can_be_turned_off(database_url):
         await services_of(silent).engine.dispose()
 
     assert response.status_code == 404
+
+
+def test_the_latency_histogram_puts_a_value_on_a_bound_in_that_bucket_and_sums_across_statuses():
+    metrics = AppMetrics()
+    metrics.observe_request("GET", "/v1/x", "", 200, 0.001)
+    metrics.observe_request("GET", "/v1/x", "", 404, 0.0011)
+    metrics.observe_request("BREW", "/v1/x", "", 200, 99.0)
+
+    def bucket(le: str, method: str = "GET") -> float:
+        labels = {"method": method, "route": "/v1/x", "operation": "", "le": le}
+        return metrics.registry.get_sample_value("storegraph_http_request_duration_seconds_bucket", labels) or 0.0
+
+    assert (bucket("0.001"), bucket("0.0025"), bucket("+Inf")) == (1, 2, 2)
+    assert bucket("30.0", method="other") == 0
+    assert bucket("+Inf", method="other") == 1
+    total = metrics.registry.get_sample_value(
+        "storegraph_http_request_duration_seconds_sum", {"method": "GET", "route": "/v1/x", "operation": ""}
+    )
+    assert total == pytest.approx(0.0021)

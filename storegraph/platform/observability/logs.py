@@ -24,6 +24,8 @@ LogFormat = Literal["json", "text"]
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "color_message"}
 # Loggers that write bound values (SQL result rows at DEBUG, every aiosqlite call) or each raw request line: never
 # below WARNING, whatever LOG_LEVEL says (DB_ECHO still shows the statements, without their values).
+# Fields whose values are of the server's making (the access line's), which need no scrubbing.
+SERVER_MADE = frozenset({"request_id", "method", "route", "operation", "error_code"})
 QUIET_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite", "asyncpg", "httpcore", "uvicorn.access")
 
 
@@ -52,9 +54,13 @@ class JsonFormatter(logging.Formatter):
         if request_id is not None:
             line["request_id"] = request_id
         line.update(_trace_fields())
-        for name, value in record.__dict__.items():
-            if name not in _STANDARD and not name.startswith("_"):
-                line[name] = scrub(value) if isinstance(value, str) else value
+        fields = record.__dict__
+        for name in fields.keys() - _STANDARD:
+            value = fields[name]
+            if isinstance(value, str) and name not in SERVER_MADE:
+                value = scrub(value)
+            if not name.startswith("_"):
+                line[name] = value
         if record.exc_info:
             line["exc"] = scrub(self.formatException(record.exc_info))
         elif record.exc_text:
