@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 import typer
 import uvicorn
+from prometheus_client import start_http_server
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.migrate import upgrade_to_head
@@ -30,6 +31,7 @@ from storegraph.platform.error_codes import markdown_table
 from storegraph.platform.errors import ValidationFailed
 from storegraph.platform.jobs.worker import Worker, run_until_signalled
 from storegraph.platform.observability.logs import logging_config
+from storegraph.platform.observability.metrics import AppMetrics
 from storegraph.rules.keys import PlatformKeyRequest, PublicKeyRequest, create_platform_key, create_public_key
 from storegraph.services import build_job_context, start_counting
 from storegraph.settings import Settings
@@ -172,7 +174,14 @@ def worker_command(
 
 
 async def _work(settings: Settings, *, concurrency: int | None, batch_size: int | None) -> None:
-    context, cleanup = build_job_context(settings)
+    metrics = AppMetrics()
+    context, cleanup = build_job_context(settings, metrics)
+    exposed = None
+    if settings.worker_metrics_port is not None:
+        # A thread of prometheus-client's own; the counters it reads are thread-safe.
+        exposed, _thread = start_http_server(
+            settings.worker_metrics_port, addr=settings.worker_metrics_host, registry=metrics.registry
+        )
     try:
         await start_counting(context.limiter)
         worker = Worker.from_settings(
@@ -180,6 +189,8 @@ async def _work(settings: Settings, *, concurrency: int | None, batch_size: int 
         )
         await run_until_signalled(worker)
     finally:
+        if exposed is not None:
+            exposed.shutdown()
         await cleanup()
 
 

@@ -18,6 +18,7 @@ from storegraph.platform.jobs.handlers import JobContext
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.jobs.worker import BackgroundWorker, Worker
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
+from storegraph.platform.observability.collectors import PoolCollector
 from storegraph.platform.observability.metrics import AppMetrics
 from storegraph.platform.overload import bounded_redis
 from storegraph.settings import Settings
@@ -93,14 +94,16 @@ def job_context(
     return JobContext(settings, engine, sessionmaker, queue, limiter, webhook_http_client(settings), metrics)
 
 
-def build_job_context(settings: Settings) -> tuple[JobContext, Cleanup]:
+def build_job_context(settings: Settings, metrics: AppMetrics | None = None) -> tuple[JobContext, Cleanup]:
     """Everything a standalone worker process needs, and the coroutine function that releases it (the caller
     starts the limiter's counting, ``start_counting``, once its event loop runs)."""
     engine = create_database(settings)
     redis = create_redis(settings)
     queue = create_queue(settings, engine, redis)
     limiter = rate_limiter(settings, redis, engine)
-    context = job_context(settings, engine, create_sessionmaker(engine), queue, limiter)
+    if metrics is not None:
+        metrics.add_collector(PoolCollector(engine))
+    context = job_context(settings, engine, create_sessionmaker(engine), queue, limiter, metrics)
 
     async def cleanup() -> None:
         await stop_counting(limiter)

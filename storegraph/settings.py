@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     # GET /metrics, with no API key (like /healthz); METRICS_TOKEN requires "Authorization: Bearer <token>" instead.
     metrics_enabled: bool = True
     metrics_token: str | None = None
+    # `storegraph worker` has no HTTP server of its own: set this to serve its metrics (jobs and webhook deliveries by
+    # outcome, its database pool) on http://WORKER_METRICS_HOST:<port>/metrics.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65_535)
+    worker_metrics_host: str = "127.0.0.1"
     # On SIGTERM `storegraph serve` stops accepting connections and gives the requests in flight this long to finish
     # before it closes their connections; then the embedded worker gets JOB_STOP_TIMEOUT_SECONDS for its jobs.
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)
