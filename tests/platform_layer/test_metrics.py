@@ -190,3 +190,10 @@ def test_the_latency_histogram_puts_a_value_on_a_bound_in_that_bucket_and_sums_a
         "storegraph_http_request_duration_seconds_sum", {"method": "GET", "route": "/v1/x", "operation": ""}
     )
     assert total == pytest.approx(0.0021)
+
+
+async def test_metrics_answer_another_method_with_405_in_the_envelope(http):
+    response = await http.post("/metrics")
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
