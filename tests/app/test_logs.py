@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 
 import pytest
 
@@ -107,8 +108,7 @@ def test_a_json_line_is_one_line_even_with_a_stack():
     try:
         raise ValueError("first line\nsecond line")
     except ValueError:
-        record = logging.LogRecord("storegraph.test", logging.ERROR, __file__, 1, "failed", None, exc_info=True)
-        record.exc_info = __import__("sys").exc_info()
+        record = logging.LogRecord("storegraph.test", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
 
     formatted = JsonFormatter().format(record)
 

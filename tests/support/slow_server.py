@@ -11,13 +11,13 @@ import asyncio
 import sys
 
 import uvicorn
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storegraph.cli import HttpChoice, server_options
 from storegraph.settings import Settings
 
 
-def slow_app(seconds: float) -> object:
+def slow_app(seconds: float) -> ASGIApp:
     async def app(scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
