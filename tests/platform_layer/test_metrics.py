@@ -17,6 +17,7 @@ from storegraph.platform.limits.plans import Plan
 from storegraph.platform.observability.metrics import AppMetrics
 from tests.conftest import app_settings, services_of
 from tests.support.factories import create_customer, create_key, create_store
+from tests.support.redis_apps import client_of, redis_app
 
 ONE_A_MINUTE = Plan(requests_per_minute=1, requests_per_month=None, signups_per_month=None, webhooks_per_month=None)
 VIEWER = {"query": "{ viewer { keyId } }"}
@@ -197,3 +198,25 @@ async def test_metrics_answer_another_method_with_405_in_the_envelope(http):
 
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_the_redis_job_queue_depth_is_read_at_scrape_time(database_url):
+    async with redis_app(database_url) as application, client_of(application) as client:
+        await services_of(application).job_queue.enqueue_many([("test.metrics", {"n": n}) for n in range(3)])
+
+        await client.get("/metrics")
+
+        assert sample(application, "storegraph_job_queue_depth", backend="redis") == 3
+
+
+async def test_a_rate_limit_refusal_on_redis_is_counted_by_reason_too(database_url, session):
+    key = await create_key(session, await create_store(session, plan="one_a_minute"))
+    await session.commit()
+    async with (
+        redis_app(database_url, plans={"one_a_minute": ONE_A_MINUTE}) as application,
+        client_of(application) as client,
+    ):
+        statuses = [(await client.post("/graphql", json=VIEWER, headers=key.headers)).status_code for _ in range(2)]
+
+        assert statuses == [200, 429]
+        assert sample(application, "storegraph_rate_limit_refusals_total", reason="rate_limited") == 1
