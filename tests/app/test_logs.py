@@ -9,6 +9,7 @@ import re
 import sys
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
 
 from storegraph.platform.observability.logs import JsonFormatter, TextFormatter, logging_config
 from storegraph.platform.observability.scrub import scrub
@@ -150,3 +151,13 @@ def test_text_logs_are_chosen_by_log_format():
     config = logging_config("text", "info")
 
     assert config["formatters"]["storegraph"]["()"].endswith("TextFormatter")
+
+
+def test_a_line_written_inside_a_span_names_its_trace():
+    tracer = TracerProvider().get_tracer("tests")
+    with tracer.start_as_current_span("request") as span:
+        record = logging.LogRecord("storegraph.test", logging.INFO, __file__, 1, "inside", None, None)
+        line_ = json.loads(JsonFormatter().format(record))
+
+    assert line_["trace_id"] == format(span.get_span_context().trace_id, "032x")
+    assert line_["span_id"] == format(span.get_span_context().span_id, "016x")
