@@ -55,7 +55,7 @@ class JsonFormatter(logging.Formatter):
             line["request_id"] = request_id
         line.update(_trace_fields())
         fields = record.__dict__
-        for name in fields.keys() - _STANDARD:
+        for name in sorted(fields.keys() - _STANDARD):
             value = fields[name]
             if isinstance(value, str) and name not in SERVER_MADE:
                 value = scrub(value)
