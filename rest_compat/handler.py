@@ -42,6 +42,7 @@ from storegraph.platform.errors import (
 )
 from storegraph.platform.http.body import read_body
 from storegraph.platform.http.internal_error import send_failure
+from storegraph.platform.http.labels import name_route
 from storegraph.platform.http.responses import envelope_meta
 from storegraph.platform.ids import parse_id
 from storegraph.platform.jobs.queue import JobQueue
@@ -103,6 +104,7 @@ class RestApi:
             raise MethodNotAllowed(scope["method"], scope["path"], match.allowed)
         compiled = match.endpoint
         row = compiled.endpoint
+        name_route(scope, row.path)
         state = scope.setdefault("state", {})
         principal = principal_of(scope)
         if principal is None:  # the auth middleware guarantees one on /v1

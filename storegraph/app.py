@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
@@ -26,6 +27,7 @@ from schema.core.build import StoregraphSchema, build_schema
 from schema.core.cost import CostLimits
 from schema.core.documents import DocumentLimits
 from storegraph.graphql_endpoint import GraphQLEndpoint
+from storegraph.observability import add_tracing_middleware, install_metrics, trace_database, tracer_provider
 from storegraph.platform.admission import Admission, RedisAdmission, SequentialAdmission
 from storegraph.platform.admission.middleware import AdmissionMiddleware
 from storegraph.platform.auth.bearer import AuthMiddleware
@@ -38,7 +40,7 @@ from storegraph.platform.http.browser_assets import BrowserAssets
 from storegraph.platform.http.header_limit import HeaderLimitMiddleware
 from storegraph.platform.http.internal_error import InternalErrorMiddleware
 from storegraph.platform.http.request_id import RequestIdMiddleware
-from storegraph.platform.http.responses import error_body
+from storegraph.platform.http.responses import GRAPHQL_PATH, error_body
 from storegraph.platform.idempotency import (
     AnswerSealer,
     IdempotencyStore,
@@ -49,7 +51,9 @@ from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
 from storegraph.platform.limits.cost_budget import CostBudgets, MemoryCostBudgets, RedisCostBudgets
 from storegraph.platform.memory import freeze_startup_heap
-from storegraph.routing import GRAPHQL_METHODS, GRAPHQL_PATH, HotRoutes, PrefixRoute, route_check
+from storegraph.platform.observability.metrics import AppMetrics
+from storegraph.platform.observability.middleware import ObservabilityMiddleware
+from storegraph.routing import GRAPHQL_METHODS, HotRoutes, PrefixRoute, route_check, route_labeller
 from storegraph.services import (
     create_database,
     create_queue,
@@ -83,11 +87,19 @@ class Services:
     admission: Admission
     # Background work (webhook deliveries, tracked signups and events), durable before the API answers.
     job_queue: JobQueue
+    # The process's Prometheus registry and its metrics (GET /metrics); the embedded worker counts into it too.
+    metrics: AppMetrics
+    # Set when tracing is configured (OTEL_EXPORTER_OTLP_ENDPOINT), or handed in by a test; None: no tracing at all.
+    tracer_provider: TracerProvider | None
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, tracing: TracerProvider | None = None) -> FastAPI:
+    """The app; ``tracing`` is a tracer provider to use instead of the one OTEL_EXPORTER_OTLP_ENDPOINT configures
+    (the tests' in-memory exporter)."""
     settings = settings or Settings()
     engine = create_database(settings)
+    provider = tracing or tracer_provider(settings)
+    trace_database(engine, provider)
     redis = create_redis(settings)
     limiter = _rate_limiter(settings, redis, engine)
     idempotency = _idempotency_store(settings, redis, engine)
@@ -104,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         idempotency=idempotency,
         admission=_admission(limiter, idempotency),
         job_queue=create_queue(settings, engine, redis),
+        metrics=AppMetrics(),
+        tracer_provider=provider,
     )
 
     @asynccontextmanager
@@ -114,7 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         embedded = None
         if settings.embedded_worker:
             embedded = start_embedded_worker(
-                settings, engine, services.sessionmaker, services.job_queue, services.rate_limiter
+                settings, engine, services.sessionmaker, services.job_queue, services.rate_limiter, services.metrics
             )
         _app.state.embedded_worker = embedded
         freeze_startup_heap()
@@ -129,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await engine.dispose()
         if redis is not None:
             await redis.aclose()
+        if provider is not None and tracing is None:
+            provider.shutdown()  # exports the spans still buffered
 
     # No redirect of ``/docs/`` to ``/docs``: a path no route serves is a 404 in the envelope, like ``/v1/products/``.
     app = FastAPI(
@@ -166,10 +182,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints, settings.public_base_url, assets))
     app.router.add_route("/healthz", healthz, methods=["GET"])
     app.router.add_route("/readyz", readyz, methods=["GET"])
-    # Starlette runs the last added middleware first: request id, then the last answer to an unexpected error, the
-    # header limits, authentication (from the headers alone: a request without a valid key never has its body read),
-    # the body's limits in size and time, then admission (the rate limit, the quota and the Idempotency-Key
-    # reservation in one step; a refused request never reaches the app), then the app.
+    install_metrics(app, settings, services.metrics, engine, services.job_queue)
+    # Starlette runs the last added middleware first: the trace's span when tracing is on, the request id, the
+    # metrics and access log (storegraph/platform/observability/middleware.py), the last answer to an unexpected
+    # error, the header limits, authentication (from the headers alone: a request without a valid key never has its
+    # body read), the body's limits in size and time, then admission (the rate limit, the quota and the
+    # Idempotency-Key reservation in one step; a refused request never reaches the app), then the app.
     # The innermost: the API's own paths skip the router (their routes above stay for the route check, /docs and
     # anything that lists the app's routes).
     app.add_middleware(HotRoutes, graphql=graphql, rest=rest)
@@ -206,7 +224,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(HeaderLimitMiddleware, max_count=settings.max_header_count, max_bytes=settings.max_header_bytes)
     app.add_middleware(InternalErrorMiddleware)
+    route_of = route_labeller(app.router.routes, rest.router)
+    app.add_middleware(
+        ObservabilityMiddleware, metrics=services.metrics, route_of=route_of, access_log=settings.access_log
+    )
     app.add_middleware(RequestIdMiddleware)
+    add_tracing_middleware(app, route_of, provider)
     return app
 
 

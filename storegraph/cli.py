@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import logging.config
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 import typer
 import uvicorn
+from prometheus_client import start_http_server
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.migrate import upgrade_to_head
@@ -30,6 +31,8 @@ from storegraph.platform.auth.scopes import ALL_SCOPES, DEFAULT_PLATFORM_SCOPES
 from storegraph.platform.error_codes import markdown_table
 from storegraph.platform.errors import ValidationFailed
 from storegraph.platform.jobs.worker import Worker, run_until_signalled
+from storegraph.platform.observability.logs import logging_config
+from storegraph.platform.observability.metrics import AppMetrics
 from storegraph.rules.keys import PlatformKeyRequest, PublicKeyRequest, create_platform_key, create_public_key
 from storegraph.services import build_job_context, start_counting
 from storegraph.settings import Settings
@@ -73,6 +76,9 @@ def server_options(settings: Settings, http: HttpChoice) -> dict[str, Any]:
         "h11_max_incomplete_event_size": settings.max_header_bytes + REQUEST_LINE_BYTES,
         "timeout_keep_alive": settings.keep_alive_seconds,
         "limit_concurrency": settings.limit_concurrency,
+        # On SIGTERM: stop accepting, let the requests in flight finish for up to this long, then run the lifespan's
+        # shutdown (the embedded worker's jobs finish or go back to the queue).
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
     }
 
 
@@ -143,6 +149,9 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        # One configuration for storegraph's loggers and uvicorn's (LOG_FORMAT, LOG_LEVEL); storegraph writes its
+        # own access line per request (the route template, never the path and query string, which can hold a phone).
+        log_config=logging_config(settings.log_format, settings.log_level),
         access_log=False,
         **server_options(settings, http),
     )
@@ -160,13 +169,20 @@ def worker_command(
     """Run background jobs (webhook deliveries, tracked signups and events) until SIGTERM or SIGINT, migrating the
     database first. Any number may run at once, on either queue backend."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.config.dictConfig(logging_config(settings.log_format, settings.log_level))
     migrate()
     asyncio.run(_work(settings, concurrency=concurrency, batch_size=batch_size))
 
 
 async def _work(settings: Settings, *, concurrency: int | None, batch_size: int | None) -> None:
-    context, cleanup = build_job_context(settings)
+    metrics = AppMetrics()
+    context, cleanup = build_job_context(settings, metrics)
+    exposed = None
+    if settings.worker_metrics_port is not None:
+        # A thread of prometheus-client's own; the counters it reads are thread-safe.
+        exposed, _thread = start_http_server(
+            settings.worker_metrics_port, addr=settings.worker_metrics_host, registry=metrics.registry
+        )
     try:
         await start_counting(context.limiter)
         worker = Worker.from_settings(
@@ -174,6 +190,8 @@ async def _work(settings: Settings, *, concurrency: int | None, batch_size: int 
         )
         await run_until_signalled(worker)
     finally:
+        if exposed is not None:
+            exposed.shutdown()
         await cleanup()
 
 

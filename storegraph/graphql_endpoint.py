@@ -42,6 +42,7 @@ from storegraph.platform.http.body import read_body
 from storegraph.platform.http.browser_assets import BrowserAssets
 from storegraph.platform.http.graphql_ide import is_ide_request
 from storegraph.platform.http.internal_error import send_failure
+from storegraph.platform.http.labels import name_error, name_operation
 from storegraph.platform.http.media import JSON, is_json_body, preferred_media_type
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.idempotency.policy import mark_mutation
@@ -210,6 +211,7 @@ class GraphQLEndpoint:
             # Set once the document is parsed (schema/core/usage_label.py); a caller that named the request already
             # (the REST layer running an operation for /v1) keeps its name.
             set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
+            name_operation(scope, context.operation_type)
             if context.operation_type == "mutation":
                 mark_mutation(scope)  # only a mutation's answer is kept for an Idempotency-Key
         if refused is not None:
@@ -230,7 +232,10 @@ class GraphQLEndpoint:
                 payload["data"] = result.data
             if result.extensions:
                 payload["extensions"] = result.extensions
-            yield _status_of(result), payload
+            status = _status_of(result)
+            if status == 429:
+                name_error(scope, Throttled.code)
+            yield status, payload
         except BaseException:
             await database.finish(commit=False)
             raise

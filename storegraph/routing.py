@@ -6,18 +6,21 @@ by the app, after the rate limit like any request, and never asked for an ``Idem
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from rest_compat.router import Router
+from storegraph.platform.http.labels import ROUTE, label_of
+from storegraph.platform.http.responses import GRAPHQL_PATH
 from storegraph.platform.idempotency.runs import RouteCheck
 
 REST_PREFIX = "/v1"
-GRAPHQL_PATH = "/graphql"
 GRAPHQL_METHODS = ("GET", "POST")
+# The route label of a request no route takes (a 404), whatever its path: paths are the clients' free text.
+UNMATCHED = "unmatched"
 
 
 def is_rest(path: str) -> bool:
@@ -78,3 +81,35 @@ class HotRoutes:
                 await self.rest(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def route_labeller(routes: Sequence[BaseRoute], rest: Router) -> Callable[[AsgiScope], str]:
+    """The template of the route a request took, for metrics, access logs and traces (never the raw path): the /v1
+    row's, named by the REST handler, or for a request answered before it got there (no key, rate limited...) the
+    row its path would have taken; ``/graphql``; another route's path (all are fixed paths); else ``unmatched``.
+    ``routes`` is read at each call, so routes added later count."""
+
+    def route_of(scope: AsgiScope) -> str:
+        named = label_of(scope, ROUTE)
+        if named is not None:
+            return named
+        path: str = scope["path"]
+        if is_rest(path):
+            return _rest_template(rest, scope["method"], path)
+        if path == GRAPHQL_PATH:
+            return GRAPHQL_PATH
+        for route in routes:
+            if getattr(route, "path", None) == path:
+                return path
+        return UNMATCHED
+
+    return route_of
+
+
+def _rest_template(rest: Router, method: str, path: str) -> str:
+    match = rest.match(method, path)
+    if match is not None and match.endpoint is None and match.allowed:
+        match = rest.match(match.allowed[0], path)  # the path exists with another method (405)
+    if match is None or match.endpoint is None:
+        return UNMATCHED
+    return match.endpoint.endpoint.path

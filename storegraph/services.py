@@ -18,6 +18,8 @@ from storegraph.platform.jobs.handlers import JobContext
 from storegraph.platform.jobs.queue import JobQueue
 from storegraph.platform.jobs.worker import BackgroundWorker, Worker
 from storegraph.platform.limits import RateLimiter, RedisRateLimiter
+from storegraph.platform.observability.collectors import PoolCollector
+from storegraph.platform.observability.metrics import AppMetrics
 from storegraph.platform.overload import bounded_redis
 from storegraph.settings import Settings
 
@@ -86,19 +88,22 @@ def job_context(
     sessionmaker: async_sessionmaker[AsyncSession],
     queue: JobQueue,
     limiter: RateLimiter,
+    metrics: AppMetrics | None = None,
 ) -> JobContext:
     """A context over services the caller already has (the API process's own, for its embedded worker)."""
-    return JobContext(settings, engine, sessionmaker, queue, limiter, webhook_http_client(settings))
+    return JobContext(settings, engine, sessionmaker, queue, limiter, webhook_http_client(settings), metrics)
 
 
-def build_job_context(settings: Settings) -> tuple[JobContext, Cleanup]:
+def build_job_context(settings: Settings, metrics: AppMetrics | None = None) -> tuple[JobContext, Cleanup]:
     """Everything a standalone worker process needs, and the coroutine function that releases it (the caller
     starts the limiter's counting, ``start_counting``, once its event loop runs)."""
     engine = create_database(settings)
     redis = create_redis(settings)
     queue = create_queue(settings, engine, redis)
     limiter = rate_limiter(settings, redis, engine)
-    context = job_context(settings, engine, create_sessionmaker(engine), queue, limiter)
+    if metrics is not None:
+        metrics.add_collector(PoolCollector(engine))
+    context = job_context(settings, engine, create_sessionmaker(engine), queue, limiter, metrics)
 
     async def cleanup() -> None:
         await stop_counting(limiter)
@@ -117,9 +122,10 @@ def start_embedded_worker(
     sessionmaker: async_sessionmaker[AsyncSession],
     queue: JobQueue,
     limiter: RateLimiter,
+    metrics: AppMetrics | None = None,
 ) -> BackgroundWorker:
     """The API process's own worker (EMBEDDED_WORKER), on the app's engine, queue and limiter: with the in-process
     limiter that is what makes the worker's quota counts the API's. Call from a running event loop."""
-    context = job_context(settings, engine, sessionmaker, queue, limiter)
+    context = job_context(settings, engine, sessionmaker, queue, limiter, metrics)
     worker = Worker.from_settings(context, all_handlers(), all_periodic())
     return BackgroundWorker(worker, cleanup=context.http.aclose)

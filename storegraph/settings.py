@@ -102,6 +102,23 @@ class Settings(BaseSettings):
     # Signed public-key requests (X-DZ-Timestamp) more than this far from the server's clock are refused.
     signature_tolerance_seconds: int = Field(default=300, ge=1)
     log_level: str = "info"
+    # Operations (docs/operations.md): log lines as JSON objects or as text, and one access line per request.
+    log_format: Literal["json", "text"] = "json"
+    access_log: bool = True
+    # GET /metrics, with no API key (like /healthz); METRICS_TOKEN requires "Authorization: Bearer <token>" instead.
+    metrics_enabled: bool = True
+    metrics_token: str | None = None
+    # `storegraph worker` has no HTTP server of its own: set this to serve its metrics (jobs and webhook deliveries by
+    # outcome, its database pool) on http://WORKER_METRICS_HOST:<port>/metrics.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65_535)
+    worker_metrics_host: str = "127.0.0.1"
+    # On SIGTERM `storegraph serve` stops accepting connections and gives the requests in flight this long to finish
+    # before it closes their connections; then the embedded worker gets JOB_STOP_TIMEOUT_SECONDS for its jobs.
+    shutdown_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # Tracing (OpenTelemetry) is on only when an OTLP/HTTP endpoint is set, e.g. http://collector:4318; off, it
+    # costs nothing (no middleware, no SQL listeners).
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "storegraph"
 
     @field_validator("plans", mode="after")
     @classmethod
@@ -119,6 +136,10 @@ class Settings(BaseSettings):
         pool can serve at once need at most as many; the reserve covers the revocation feed's subscription, held for
         the process's lifetime, and the embedded worker's claims."""
         return self.redis_pool_size or 2 * self.db_pool_size + REDIS_RESERVED_CONNECTIONS
+
+    @property
+    def tracing_enabled(self) -> bool:
+        return bool(self.otel_exporter_otlp_endpoint)
 
     @property
     def uses_redis_queue(self) -> bool:

@@ -186,8 +186,9 @@ CODES: dict[str, ErrorCode] = {
     ),
     "method_not_allowed": ErrorCode(
         405,
-        "the path exists but not with this method (`/v1` paths, `/graphql`, `/healthz`, `/readyz`, `/docs`, "
-        "`/openapi.json`), whatever the `Idempotency-Key` header says; the `Allow` header lists the methods it has",
+        "the path exists but not with this method (`/v1` paths, `/graphql`, `/healthz`, `/readyz`, `/metrics`, "
+        "`/docs`, `/openapi.json`), whatever the `Idempotency-Key` header says; the `Allow` header lists the methods "
+        "it has",
     ),
     "overloaded": ErrorCode(
         503,

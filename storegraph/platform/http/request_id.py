@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextvars import ContextVar
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Send
@@ -18,6 +19,10 @@ from starlette.types import Scope as AsgiScope
 REQUEST_ID_HEADER = b"x-request-id"
 # Whatever a client sends is echoed in a header and written to logs: keep it short and inert.
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# The id of the request the running task serves, for the log lines written on its behalf by code that has no scope
+# (storegraph/platform/observability/logs.py). A context variable, not process state: each request's task has its
+# own value, and a task started while serving it inherits it.
+CURRENT_REQUEST_ID: ContextVar[str | None] = ContextVar("storegraph_request_id", default=None)
 
 
 def request_id_of(scope: AsgiScope) -> str | None:
@@ -50,7 +55,11 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        token = CURRENT_REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            CURRENT_REQUEST_ID.reset(token)
 
 
 def _inbound_id(scope: AsgiScope) -> str | None:

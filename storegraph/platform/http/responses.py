@@ -7,6 +7,7 @@ from starlette.types import Scope as AsgiScope
 from starlette.types import Send
 
 from storegraph.platform.errors import ApiError
+from storegraph.platform.http.labels import name_error
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.limits.cost_budget import unexecuted_cost_extensions
 
@@ -57,6 +58,7 @@ async def send_error(
     scope: AsgiScope, send: Send, error: ApiError, headers: tuple[tuple[bytes, bytes], ...] = ()
 ) -> None:
     body = error_body(scope, error)
+    name_error(scope, error.code)
     await send(
         {
             "type": "http.response.start",

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storegraph.platform.jobs.queue import Job, JobQueue
 from storegraph.platform.limits import RateLimiter
+from storegraph.platform.observability.metrics import AppMetrics
 from storegraph.settings import Settings
 
 
@@ -39,6 +40,8 @@ class JobContext:
     # Counts the plan's signups and webhooks quotas, shared with the API processes.
     limiter: RateLimiter
     http: httpx.AsyncClient
+    # The process's metrics, when it exposes them (the API process's, for its embedded worker).
+    metrics: AppMetrics | None = None
 
 
 Handler = Callable[[Job, JobContext], Awaitable[None]]

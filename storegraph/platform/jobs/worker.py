@@ -13,7 +13,8 @@ every time, too, since a delivery whose lease ran out counts. Logs name the job'
 payload (it may hold customers' phones and emails).
 
 Stopping (``stop()``, which ``run_until_signalled`` wires to SIGTERM and SIGINT): no more claims or periodic
-tasks; running jobs get ``stop_timeout`` seconds to finish, then are cancelled, and their lease brings them back.
+tasks; running jobs get ``stop_timeout`` seconds to finish, then are cancelled and handed back to the queue, due at
+once (if even that fails, their lease brings them back).
 """
 
 from __future__ import annotations
@@ -40,8 +41,13 @@ redact_urls_in_logs(logger)
 
 # The share of the lease a handler may run: the rest is the margin for settling the job before the lease ends.
 HANDLER_SHARE_OF_LEASE = 0.8
+# How a job was settled, as the jobs metric counts it.
+COMPLETED, RETRIED, DEAD_LETTERED, RELEASED = "completed", "retried", "dead_lettered", "released"
 # After a failed claim (the database or Redis is down) the worker waits this much longer each time, up to the cap.
 CLAIM_FAILURE_CAP_SECONDS = 10.0
+
+
+STOPPED = "released: the worker stopped before the job finished"
 
 
 class UnknownJobKind(Exception):
@@ -88,7 +94,8 @@ class Worker:
         self.handler_timeout = lease_seconds * HANDLER_SHARE_OF_LEASE if handler_timeout is None else handler_timeout
         self.stop_timeout = stop_timeout
         self._stopping = asyncio.Event()
-        self._running: set[asyncio.Task[None]] = set()
+        # Each running job's task, and the job it runs (released to the queue if the task is cancelled).
+        self._running: dict[asyncio.Task[None], Job] = {}
         self._periodic_due = 0.0
         self._claim_failures = 0
 
@@ -114,6 +121,9 @@ class Worker:
         }
         options.update({key: value for key, value in overrides.items() if value is not None})
         return cls(context, handlers, periodic, **options)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._running.pop(task, None)
 
     @property
     def running(self) -> int:
@@ -147,8 +157,8 @@ class Worker:
         jobs = await self._claim(wanted)
         for job in jobs:
             task = asyncio.create_task(self._run_job(job), name=f"job {job.id}")
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            self._running[task] = job
+            task.add_done_callback(self._forget)
         # A full claim means more may be waiting; a short one means the queue is drained for now.
         return did_periodic or len(jobs) == wanted
 
@@ -227,38 +237,50 @@ class Worker:
             delay = exponential(job.attempts, base=self.retry_base_seconds, cap=self.retry_max_seconds)
             await self._retry(job, delay, _describe(error))
         else:
-            await self._settle(job, self.queue.complete(job))
+            await self._settle(job, self.queue.complete(job), COMPLETED)
 
     async def _retry(self, job: Job, delay_seconds: float, error: str) -> None:
         if job.attempts >= self.max_attempts:
             await self._bury(job, error)
             return
         logger.info("job %s (%s) will run again in %.1f s", job.id, job.kind, delay_seconds)
-        await self._settle(job, self.queue.retry(job, delay_seconds=delay_seconds, error=error))
+        await self._settle(job, self.queue.retry(job, delay_seconds=delay_seconds, error=error), RETRIED)
 
     async def _bury(self, job: Job, error: str) -> None:
         logger.error(
             "job %s (%s) GAVE UP after %d attempts and is now a dead letter: %s", job.id, job.kind, job.attempts, error
         )
-        await self._settle(job, self.queue.dead_letter(job, error=error))
+        await self._settle(job, self.queue.dead_letter(job, error=error), DEAD_LETTERED)
 
-    async def _settle(self, job: Job, operation: Awaitable[None]) -> None:
+    async def _settle(self, job: Job, operation: Awaitable[None], outcome: str) -> None:
         """Completing, retrying or burying failed (the queue is unreachable): the lease brings the job back."""
         try:
             await operation
         except Exception:
             logger.exception("job %s (%s) could not be settled; it runs again after its lease", job.id, job.kind)
+            return
+        if self.context.metrics is not None:
+            self.context.metrics.job_settled(job.kind, outcome)
 
     async def _drain(self) -> None:
         if not self._running:
             return
         logger.info("worker %s waits up to %.0f s for %d running jobs", self.name, self.stop_timeout, self.running)
-        _done, late = await asyncio.wait(set(self._running), timeout=self.stop_timeout)
+        running = dict(self._running)
+        _done, late = await asyncio.wait(set(running), timeout=self.stop_timeout)
         for task in late:
             task.cancel()
         if late:
-            logger.warning("worker %s abandoned %d running jobs (they run again later)", self.name, len(late))
             await asyncio.gather(*late, return_exceptions=True)
+            await self._release([running[task] for task in late])
+
+    async def _release(self, jobs: list[Job]) -> None:
+        """Hands the jobs whose run was cancelled back to the queue, due at once, so another worker takes them now
+        rather than after their lease (a job whose release fails still comes back then). The run counts as one
+        attempt: its handler may have done part of its work, which is why handlers are safe to run twice."""
+        logger.warning("worker %s stopped %d running jobs and hands them back to the queue", self.name, len(jobs))
+        for job in jobs:
+            await self._settle(job, self.queue.retry(job, delay_seconds=0.0, error=STOPPED), RELEASED)
 
 
 async def run_until_signalled(worker: Worker) -> None:

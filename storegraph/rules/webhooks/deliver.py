@@ -36,6 +36,8 @@ logger = logging.getLogger("storegraph.webhooks")
 redact_urls_in_logs(logger)
 
 QUOTA_EXCEEDED = "webhooks quota exceeded"
+# The outcomes of an attempt, as the webhook deliveries metric counts them (docs/operations.md).
+DELIVERED, RETRYING, FAILED, OVER_QUOTA, SKIPPED = "delivered", "retrying", "failed", "over_quota", "skipped"
 
 
 async def deliver(job: Job, context: JobContext) -> None:
@@ -48,6 +50,7 @@ async def deliver(job: Job, context: JobContext) -> None:
         target = await queries.delivery_target(session, work.subscription_id, work.outbox_event_id)
     if target is None or not target.is_active or target.event is None:
         _log_skip(work, target)
+        _count(context, SKIPPED)
         return
     attempt_number = work.previous_attempts + job.attempts
     # Only a job's first run draws on the quota: its retries are the same delivery, and a run after a crash that
@@ -56,19 +59,31 @@ async def deliver(job: Job, context: JobContext) -> None:
         refused = Attempt(None, None, error=QUOTA_EXCEEDED)
         await _record(context, work, target.store_id, target.event, attempt_number, refused, job_attempts=None)
         logger.warning("webhook delivery %s not sent: store %s is over its quota", work.delivery_id, target.store_id)
+        _count(context, OVER_QUOTA)
         return
     outcome = await _send(context, work, target, target.event)
     still_active = await _record(
         context, work, target.store_id, target.event, attempt_number, outcome, job_attempts=job.attempts
     )
     _log_outcome(work, target.event, attempt_number, outcome)
-    if outcome.succeeded or not outcome.retryable or not still_active:
+    if outcome.succeeded:
+        _count(context, DELIVERED)
+        return
+    if not outcome.retryable or not still_active:
+        _count(context, FAILED)
         return
     if is_exhausted(job.attempts):
         logger.warning("webhook delivery %s given up after %d attempts", work.delivery_id, job.attempts)
+        _count(context, FAILED)
         return
+    _count(context, RETRYING)
     reason = f"HTTP {outcome.status}" if outcome.status is not None else outcome.error or "no answer"
     raise RetryLater(retry_delay(job.attempts, retry_after=outcome.retry_after), reason)
+
+
+def _count(context: JobContext, outcome: str) -> None:
+    if context.metrics is not None:
+        context.metrics.webhook_delivery(outcome)
 
 
 async def _within_quota(context: JobContext, target: Target) -> bool:
