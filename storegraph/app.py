@@ -36,6 +36,7 @@ from storegraph.platform.errors import ApiError, MethodNotAllowed, NoEndpoint, V
 from storegraph.platform.http.body_limit import BodyLimitMiddleware
 from storegraph.platform.http.header_limit import HeaderLimitMiddleware
 from storegraph.platform.http.internal_error import InternalErrorMiddleware
+from storegraph.platform.http.persisted_queries import PersistedQueries
 from storegraph.platform.http.request_id import RequestIdMiddleware
 from storegraph.platform.http.responses import error_body
 from storegraph.platform.idempotency import (
@@ -148,6 +149,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rate_limiter=services.rate_limiter,
         job_queue=services.job_queue,
         autocommit_reads=None if services.engine.dialect.name == "sqlite" else single_statement_reads(services.engine),
+        persisted_queries=PersistedQueries(
+            max_bytes=settings.persisted_query_cache_bytes,
+            max_length=settings.max_query_length,
+            redis=redis,
+            prefix=settings.redis_prefix,
+            ttl_seconds=settings.persisted_query_ttl_seconds,
+        ),
     )
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
