@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.queries.store_versions import VersionedSession, track_writes
+
 # Execution option that marks a connection's transaction as one that will write (see _begin_sqlite).
 WRITE_TRANSACTION = "storegraph_write_transaction"
 # Execution option for a connection that runs one read statement only: SQLite then emits no BEGIN (see
@@ -27,16 +29,18 @@ def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False)
         engine = create_async_engine(database_url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_sqlite)
-        return engine
-    # One pooled connection per concurrent request: a small pool queues requests and ruins tail latency.
-    return create_async_engine(
-        database_url,
-        echo=echo,
-        hide_parameters=True,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=False,
-    )
+    else:
+        # One pooled connection per concurrent request: a small pool queues requests and ruins tail latency.
+        engine = create_async_engine(
+            database_url,
+            echo=echo,
+            hide_parameters=True,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+        )
+    track_writes(engine)  # every session's commit raises the version of the store it wrote (conditional GETs)
+    return engine
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -66,7 +70,7 @@ def _begin_sqlite(connection: Connection) -> None:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=VersionedSession)
 
 
 async def begin_write(session: AsyncSession) -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from storegraph.platform.auth.scopes import Scope
 
 Result = Literal["object", "list", "all"]
+Conditional = Literal["version", "content"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ class Endpoint:
     - ``fragment``: the REST representation of the result object (rest_compat/representations.py).
     - ``list_head``: for a list, a fragment of the object holding the connection (the parent of ``result``),
       whose fields come before ``items`` (a ledger's ``balance``).
+    - ``conditional`` (a GET's ETag, rest_compat/conditional.py): ``"version"`` when the answer is the store's data
+      and changes only with a write to it, ``"content"`` when it can change otherwise (counters, the time of day).
     """
 
     name: str
@@ -52,6 +55,7 @@ class Endpoint:
     user_errors: str | None = None
     list_head: str | None = None
     description: str = ""
+    conditional: Conditional = "version"
 
     @property
     def label(self) -> str:

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from db.queries.idempotency import DatabaseIdempotencyStore
 from db.queries.keys import KeyDirectory
+from db.queries.store_versions import StoreVersions
 from db.session import create_sessionmaker, ping, single_statement_reads
 from resolvers.core.cursors import CursorCodec
 from rest_compat.docs_page import openapi_routes
@@ -159,7 +160,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
-    rest = RestApi(graphql, compile_table(services.schema._schema))
+    rest = RestApi(
+        graphql, compile_table(services.schema._schema), versions=StoreVersions(single_statement_reads(engine))
+    )
     app.router.routes.append(PrefixRoute(rest))
     # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.
     app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints, settings.public_base_url))
