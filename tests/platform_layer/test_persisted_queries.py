@@ -157,3 +157,17 @@ async def test_a_document_over_the_length_limit_is_not_kept():
     registration = await store.resolve({"query": document, "extensions": extension(sha256_of(document))})
 
     assert registration is None
+
+
+class FailingRedis:
+    async def set(self, *_args: Any, **_kwargs: Any) -> None:
+        raise ConnectionError("Redis is down")
+
+
+async def test_a_document_kept_while_redis_fails_is_still_kept_in_the_process():
+    document = "{ viewer { keyId } }"
+    store = PersistedQueries(max_bytes=65_536, max_length=65_536, redis=FailingRedis())  # type: ignore[arg-type]
+
+    await store.register(Registration(sha256_of(document), document))
+
+    assert await store.get(sha256_of(document)) == document

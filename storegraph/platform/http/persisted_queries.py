@@ -13,6 +13,7 @@ document within ``max_length`` characters (the document limit, which the parser 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,8 @@ from cachetools import LRUCache
 from redis.asyncio import Redis
 
 from storegraph.platform.errors import ApiError, ValidationFailed
+
+logger = logging.getLogger("storegraph.graphql")
 
 VERSION = 1
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -117,9 +120,15 @@ class PersistedQueries:
         raise PersistedQueryNotFound()
 
     async def register(self, registration: Registration) -> None:
+        """Keeps a document that ran. Called once its request's answer is made (a mutation's committed): a Redis
+        that fails now must not turn that answer into an error, and costs only the other processes a round trip."""
         self._put_local(registration.sha256, registration.query)
-        if self._redis is not None:
+        if self._redis is None:
+            return
+        try:
             await self._redis.set(self._prefix + registration.sha256, registration.query, ex=self._ttl_seconds)
+        except Exception:
+            logger.warning("could not share persisted query %s through Redis", registration.sha256, exc_info=True)
 
     def __contains__(self, sha256: str) -> bool:
         return sha256 in self._local
