@@ -6,7 +6,8 @@ could change an answer, whoever writes: a GraphQL mutation, a /v1 write, a worke
 of them to remember, the database layer notices the writes itself:
 
 - every INSERT, UPDATE or DELETE a connection runs on a table of store data marks the connection's transaction
-  (``after_cursor_execute``; a transaction's begin clears the mark);
+  (``after_cursor_execute``; a transaction's begin clears the mark, and a savepoint's rollback takes back what was
+  marked since the savepoint: a mutation that failed and undid its work leaves the version as it was);
 - when a session commits a marked transaction, it raises the version of the store it works for (``info`` set by
   ``work_for_store``: the request's principal's, the job's), in the same transaction, just before COMMIT; a
   session that wrote without saying for which store raises every store's version, which is always correct.
@@ -33,6 +34,8 @@ UNVERSIONED_TABLES = frozenset({"jobs", "outbox_events", "idempotency_records", 
 # ``session.info``: the store a session works for. ``connection.info``: whether its transaction wrote store data.
 _STORE_ID = "storegraph_store_id"
 _WROTE = "storegraph_wrote_store_data"
+# ``connection.info``: for each open savepoint, innermost last, whether the transaction had written before it.
+_SAVEPOINTS = "storegraph_savepoint_marks"
 
 
 def work_for_store(session: AsyncSession | Session, store_id: int) -> None:
@@ -45,6 +48,9 @@ def track_writes(engine: AsyncEngine) -> None:
     """Marks the transactions of ``engine``'s connections that write store data."""
     event.listen(engine.sync_engine, "begin", _clear_mark)
     event.listen(engine.sync_engine, "after_cursor_execute", _mark_writes)
+    event.listen(engine.sync_engine, "savepoint", _open_savepoint)
+    event.listen(engine.sync_engine, "rollback_savepoint", _roll_back_savepoint)
+    event.listen(engine.sync_engine, "release_savepoint", _release_savepoint)
 
 
 class VersionedSession(Session):
@@ -72,6 +78,24 @@ def _raise_version(session: Session) -> None:
 
 def _clear_mark(connection: Connection) -> None:
     connection.info.pop(_WROTE, None)
+    connection.info.pop(_SAVEPOINTS, None)
+
+
+# Savepoints nest and end innermost first (SQLAlchemy names them only after this event, so the order is the key).
+def _open_savepoint(connection: Connection, _name: str | None) -> None:
+    connection.info.setdefault(_SAVEPOINTS, []).append(connection.info.get(_WROTE, False))
+
+
+def _roll_back_savepoint(connection: Connection, _name: str, _context: Any) -> None:
+    marks: list[bool] = connection.info.get(_SAVEPOINTS, [])
+    if marks:
+        connection.info[_WROTE] = marks.pop()
+
+
+def _release_savepoint(connection: Connection, _name: str, _context: Any) -> None:
+    marks: list[bool] = connection.info.get(_SAVEPOINTS, [])
+    if marks:
+        marks.pop()  # what it wrote is the transaction's now
 
 
 def _mark_writes(

@@ -229,6 +229,19 @@ async def test_a_write_to_another_store_keeps_the_etag(client, session, shop):
     assert response.status_code == 304
 
 
+async def test_a_write_that_fails_and_undoes_its_work_keeps_the_etag(client, session, shop):
+    store, key = shop
+    await create_customer(session, store, phone="0555000005")
+    await session.commit()
+    etag = await etag_of(client, key)
+    conflict = await client.post("/v1/customers", json={"phone": "0555000005"}, headers=writing(key))
+    assert conflict.status_code == 409, conflict.text
+
+    response = await get(client, key, "/v1/customers", etag)
+
+    assert response.status_code == 304
+
+
 async def test_a_session_that_writes_for_a_store_raises_only_its_version(sessionmaker, shop, session):
     store, _ = shop
     other = await create_store(session)
