@@ -13,6 +13,8 @@ import orjson
 from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.queries.store_versions import VersionedSession, track_writes
+
 # Execution option that marks a connection's transaction as one that will write (see _begin_sqlite).
 WRITE_TRANSACTION = "storegraph_write_transaction"
 # Execution option for a connection that runs one read statement only: SQLite then emits no BEGIN (see
@@ -32,17 +34,19 @@ def create_engine(database_url: str, *, pool_size: int = 40, echo: bool = False)
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_sqlite)
-        return engine
-    # One pooled connection per concurrent request: a small pool queues requests and ruins tail latency.
-    return create_async_engine(
-        database_url,
-        echo=echo,
-        hide_parameters=True,
-        json_deserializer=read_json,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=False,
-    )
+    else:
+        # One pooled connection per concurrent request: a small pool queues requests and ruins tail latency.
+        engine = create_async_engine(
+            database_url,
+            echo=echo,
+            hide_parameters=True,
+            json_deserializer=read_json,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+        )
+    track_writes(engine)  # every session's commit raises the version of the store it wrote (conditional GETs)
+    return engine
 
 
 # Sixteen digits in a row: a number that may not fit 64 bits (or a long string of digits, read the slow way too).
@@ -101,7 +105,7 @@ def _begin_sqlite(connection: Connection) -> None:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=VersionedSession)
 
 
 async def begin_write(session: AsyncSession) -> None:

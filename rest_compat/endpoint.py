@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rest_compat.direct import DirectCall
 
 Result = Literal["object", "list", "all"]
+Conditional = Literal["version", "content"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,8 @@ class Endpoint:
       whose fields come before ``items`` (a ledger's ``balance``).
     - ``direct``: answers the row without executing ``operation`` (rest_compat/direct.py): same rule, same
       representation, no GraphQL on the way.
+    - ``conditional`` (a GET's ETag, rest_compat/conditional.py): ``"version"`` when the answer is the store's data
+      and changes only with a write to it, ``"content"`` when it can change otherwise (counters, the time of day).
     """
 
     name: str
@@ -58,6 +61,7 @@ class Endpoint:
     list_head: str | None = None
     description: str = ""
     direct: Callable[[DirectCall], Awaitable[dict[str, Any]]] | None = None
+    conditional: Conditional = "version"
 
     @property
     def label(self) -> str:

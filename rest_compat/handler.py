@@ -23,6 +23,7 @@ from starlette.types import Scope as AsgiScope
 from strawberry.types.graphql import OperationType
 
 from rest_compat.compile import CompiledEndpoint, compile_endpoint
+from rest_compat.conditional import VersionReader, validator
 from rest_compat.direct import DirectCall
 from rest_compat.endpoint import Endpoint
 from rest_compat.errors import from_graphql_errors, from_pydantic, from_user_errors
@@ -50,6 +51,7 @@ from storegraph.platform.jobs.queue import JobQueue
 logger = logging.getLogger("storegraph.rest")
 
 JSON = (b"content-type", b"application/json")
+NOT_MODIFIED = 304
 
 
 class OperationRunner(Protocol):
@@ -75,11 +77,18 @@ class RestApi:
     """The ASGI app for ``/v1``: auth, limits and idempotency already ran in the middleware around it."""
 
     def __init__(
-        self, runner: OperationRunner, endpoints: Sequence[CompiledEndpoint], *, intake: JobQueue | None = None
+        self,
+        runner: OperationRunner,
+        endpoints: Sequence[CompiledEndpoint],
+        *,
+        intake: JobQueue | None = None,
+        versions: VersionReader | None = None,
     ) -> None:
         self.runner = runner
         # Where direct rows (rest_compat/direct.py) queue their work.
         self.intake = intake
+        # The stores' data versions, which the ETags of most GETs are made from (rest_compat/conditional.py).
+        self.versions = versions
         self.endpoints = endpoints
         self.router = Router(endpoints)
 
@@ -119,6 +128,12 @@ class RestApi:
             state["usage_endpoint"] = row.label
             data = await row.direct(DirectCall(principal, body or {}, self.intake))
             return row.status, envelope_body(scope, {"data": rest_data(compiled, {"data": data}, 200, None, {})}), []
+        conditional = None
+        if not row.is_write:
+            conditional = await validator(scope, principal, compiled, self.versions)
+            if conditional.not_modified_before_running:
+                state["usage_endpoint"] = row.label
+                return NOT_MODIFIED, b"", conditional.answer(None)[1]
         variables = compiled.variables(path, query, body)
         allowed = frozenset({OperationType.MUTATION if row.is_write else OperationType.QUERY})
         request = {"query": compiled.document, "variables": variables, "operationName": row.name}
@@ -128,7 +143,10 @@ class RestApi:
             # an error GraphQL answered) ends it with a rollback, so an error answer never follows a commit.
             data = rest_data(compiled, payload, graphql_status, path.get("id"), variables)
             answer = envelope_body(scope, {"data": data})
-        return row.status, answer, []
+        if conditional is None:
+            return row.status, answer, []
+        not_modified, headers = conditional.answer(data)
+        return (NOT_MODIFIED, b"", headers) if not_modified else (row.status, answer, headers)
 
 
 def rest_data(
@@ -246,13 +264,9 @@ def envelope_body(scope: AsgiScope, payload: dict[str, Any]) -> bytes:
 
 
 async def _send_json(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [JSON, (b"content-length", str(len(body)).encode()), *headers],
-        }
-    )
+    # A 304 has no body, and says nothing of the one the client holds (its type and length are that answer's).
+    framing = [] if status == NOT_MODIFIED else [JSON, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": [*framing, *headers]})
     await send({"type": "http.response.body", "body": body})
 
 

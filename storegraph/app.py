@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from db.queries.idempotency import DatabaseIdempotencyStore
 from db.queries.keys import KeyDirectory
+from db.queries.store_versions import StoreVersions
 from db.session import create_sessionmaker, ping, single_statement_reads
 from resolvers.core.cursors import CursorCodec
 from rest_compat.docs_page import openapi_routes
@@ -39,6 +40,7 @@ from storegraph.platform.http.body_limit import BodyLimitMiddleware
 from storegraph.platform.http.browser_assets import BrowserAssets
 from storegraph.platform.http.header_limit import HeaderLimitMiddleware
 from storegraph.platform.http.internal_error import InternalErrorMiddleware
+from storegraph.platform.http.persisted_queries import PersistedQueries
 from storegraph.platform.http.request_id import RequestIdMiddleware
 from storegraph.platform.http.responses import GRAPHQL_PATH, error_body
 from storegraph.platform.idempotency import (
@@ -169,6 +171,13 @@ def create_app(settings: Settings | None = None, *, tracing: TracerProvider | No
         rate_limiter=services.rate_limiter,
         job_queue=services.job_queue,
         autocommit_reads=None if services.engine.dialect.name == "sqlite" else single_statement_reads(services.engine),
+        persisted_queries=PersistedQueries(
+            max_bytes=settings.persisted_query_cache_bytes,
+            max_length=settings.max_query_length,
+            redis=redis,
+            prefix=settings.redis_prefix,
+            ttl_seconds=settings.persisted_query_ttl_seconds,
+        ),
     )
     app.state.graphql_endpoint = graphql
     app.router.routes.append(Route(GRAPHQL_PATH, graphql, methods=list(GRAPHQL_METHODS)))
@@ -176,7 +185,12 @@ def create_app(settings: Settings | None = None, *, tracing: TracerProvider | No
     app.router.routes.extend(assets.routes())
     # Every /v1 request reaches the one REST handler, which answers unknown paths and methods in the envelope.
     # The signed tracking rows queue their jobs directly, concurrent requests sharing one durable write.
-    rest = RestApi(graphql, compile_table(services.schema._schema), intake=GroupCommitQueue(services.job_queue))
+    rest = RestApi(
+        graphql,
+        compile_table(services.schema._schema),
+        intake=GroupCommitQueue(services.job_queue),
+        versions=StoreVersions(single_statement_reads(engine)),
+    )
     app.router.routes.append(PrefixRoute(rest))
     # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.
     app.router.routes.extend(openapi_routes(services.schema._schema, rest.endpoints, settings.public_base_url, assets))

@@ -37,13 +37,14 @@ from schema.core.usage_label import INVALID_LABEL
 from storegraph.graphiql_page import GraphiQLPage
 from storegraph.platform.auth.key_cache import KeyRevocations
 from storegraph.platform.auth.principal import principal_of
-from storegraph.platform.errors import Throttled, UnsupportedMediaType
+from storegraph.platform.errors import ApiError, Throttled, UnsupportedMediaType
 from storegraph.platform.http.body import read_body
 from storegraph.platform.http.browser_assets import BrowserAssets
 from storegraph.platform.http.graphql_ide import is_ide_request
 from storegraph.platform.http.internal_error import send_failure
 from storegraph.platform.http.labels import name_error, name_operation
 from storegraph.platform.http.media import JSON, is_json_body, preferred_media_type
+from storegraph.platform.http.persisted_queries import PersistedQueries, PersistedQueryNotFound
 from storegraph.platform.http.request_id import request_id_of
 from storegraph.platform.idempotency.policy import mark_mutation
 from storegraph.platform.jobs.queue import JobQueue
@@ -84,8 +85,10 @@ class GraphQLEndpoint:
         rate_limiter: RateLimiter | None = None,
         job_queue: JobQueue | None = None,
         autocommit_reads: AsyncEngine | None = None,
+        persisted_queries: PersistedQueries | None = None,
     ) -> None:
         self.schema = schema
+        self.persisted_queries = persisted_queries
         self.autocommit_reads = autocommit_reads
         self.direct_reads = (
             DirectReads(autocommit_reads)
@@ -122,9 +125,16 @@ class GraphQLEndpoint:
             return refusal.http_status, _unexecuted(refusal.message, refusal.extensions), JSON_HEADERS
         try:
             request = await _graphql_request(scope, receive)
+            # A document named by its hash (docs/graphql.md#persisted-queries) is put in the request before it is read.
+            registration = None if self.persisted_queries is None else await self.persisted_queries.resolve(request)
+            _check_request(request)
         except GraphQLRequestError as error:
             set_usage_endpoint(scope, INVALID_LABEL, keep_existing=True)
             return 400, _unexecuted(str(error), {"code": "validation_error"}), _headers(400, {}, media_type)
+        except ApiError as refusal:  # a persisted query's: Apollo's clients resend the text on a 200 not-found
+            set_usage_endpoint(scope, INVALID_LABEL, keep_existing=True)
+            status = 200 if isinstance(refusal, PersistedQueryNotFound) else 400
+            return status, _unexecuted(refusal.message, refusal.extensions), _headers(status, {}, media_type)
         allowed = _ALLOWED_OPERATIONS[scope["method"]]
         async with self.operation(scope, request, allowed, charge_cost=True) as (status, payload):
             if status == 400 and media_type == JSON:
@@ -132,6 +142,8 @@ class GraphQLEndpoint:
                 status = 200
             # Inside the transaction: a response that cannot be written (a value orjson refuses) commits nothing.
             body = orjson.dumps(payload)
+        if registration is not None and "data" in payload and self.persisted_queries is not None:
+            await self.persisted_queries.register(registration)  # kept once it parsed, validated and ran
         return status, body, _headers(status, payload, media_type)
 
     @asynccontextmanager
@@ -297,19 +309,23 @@ async def _graphql_request(scope: AsgiScope, receive: Receive) -> dict[str, Any]
     if scope["method"] == "GET":
         params = {key: values[-1] for key, values in parse_qs(scope["query_string"].decode("latin-1")).items()}
         request: dict[str, Any] = dict(params)
-        if "variables" in params:
-            request["variables"] = _loads(params["variables"], "variables")
+        for name in ("variables", "extensions"):
+            if name in params:
+                request[name] = _loads(params[name], name)
     else:
         request = _loads(await read_body(receive) or b"", "body")
     if not isinstance(request, dict):
         raise GraphQLRequestError("The request body must be a JSON object.")
+    return request
+
+
+def _check_request(request: dict[str, Any]) -> None:
     if not isinstance(request.get("query"), str):
         raise GraphQLRequestError("The request must have a 'query' string.")
     if request.get("variables") is not None and not isinstance(request["variables"], dict):
         raise GraphQLRequestError("'variables' must be an object.")
     if request.get("operationName") is not None and not isinstance(request["operationName"], str):
         raise GraphQLRequestError("'operationName' must be a string.")
-    return request
 
 
 def _loads(raw: bytes | str, what: str) -> Any:

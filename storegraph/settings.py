@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # The parsed and validated documents and the cost plans are kept by the text they came from, each cache up to
     # this many bytes of text (a parsed document takes up to about 70 times its text).
     document_cache_bytes: int = Field(default=1_048_576, ge=65_536)
+    # Automatic persisted queries (docs/graphql.md#persisted-queries): each process keeps up to this many bytes of
+    # documents by their hash, and Redis (when configured) keeps each for this long after it was last used.
+    persisted_query_cache_bytes: int = Field(default=4_194_304, ge=65_536)
+    persisted_query_ttl_seconds: int = Field(default=86_400, ge=60)
     # Shopify's GraphQL Admin defaults: a 1,000-point bucket per key that refills 50 points a second.
     cost_bucket_size: int = Field(default=1000, ge=1)
     cost_restore_rate: float = Field(default=50.0, ge=0)

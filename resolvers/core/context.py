@@ -13,6 +13,7 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.direct_reads import DirectConnection, DirectReads, PreparedRead
+from db.queries.store_versions import work_for_store
 from db.session import begin_write
 from resolvers.core.cursors import CursorCodec
 from resolvers.core.loaders import Loaders
@@ -56,6 +57,11 @@ class RequestDatabase:
         self._lock = asyncio.Lock()
         self._closed = False
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._store_id: int | None = None
+
+    def work_for(self, store_id: int) -> None:
+        """The store whose data the request's writes are (its commit raises that store's data version)."""
+        self._store_id = store_id
 
     async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None, /) -> Result[Any]:
         """Runs a Core statement (db/queries/ selects columns, never ORM entities) on the session's connection, in
@@ -157,6 +163,8 @@ class RequestDatabase:
             raise RuntimeError("the request's database handle is used after the request finished")
         if self._session is None:
             self._session = self._sessionmaker()
+            if self._store_id is not None:
+                work_for_store(self._session, self._store_id)
         return self._session
 
 
@@ -187,6 +195,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.principal.store_id)
+        self.db.work_for(self.principal.store_id)
 
     @property
     def store_id(self) -> int:

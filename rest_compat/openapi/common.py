@@ -70,7 +70,15 @@ SCALARS: dict[str, JsonObject] = {
 # A REST request is limited per request by the plan and never charged query cost (the handler runs its operation
 # with ``charge_cost=False``), so the query-cost bucket's refusal cannot reach /v1. Its operations are the table's
 # own documents, far under the document limits, and its bodies are read as JSON whatever their Content-Type.
-GRAPHQL_ONLY_CODES = frozenset({"throttled", "query_too_large", "unsupported_media_type"})
+GRAPHQL_ONLY_CODES = frozenset(
+    {
+        "throttled",
+        "query_too_large",
+        "unsupported_media_type",
+        "PERSISTED_QUERY_NOT_FOUND",
+        "PERSISTED_QUERY_HASH_MISMATCH",
+    }
+)
 
 
 STATUS_TEXT = {

@@ -47,7 +47,14 @@ from rest_compat.openapi.common import (
 from rest_compat.openapi.examples import EXAMPLES
 from rest_compat.openapi.links import links
 from rest_compat.openapi.parameters import parameters, request_body
-from rest_compat.openapi.responses import HEADERS, error_response, error_schemas, success_response
+from rest_compat.openapi.responses import (
+    HEADERS,
+    NOT_MODIFIED,
+    error_response,
+    error_schemas,
+    not_modified_response,
+    success_response,
+)
 from rest_compat.openapi.tags import tags
 from rest_compat.representations import FRAGMENTS
 from rest_compat.shapes import Fragments
@@ -118,7 +125,10 @@ def build_document(
             },
             "schemas": dict(sorted(components.schemas.items())),
             "headers": HEADERS,
-            "responses": {f"Error{status}": error_response(status, codes[status]) for status in codes},
+            "responses": {
+                **{f"Error{status}": error_response(status, codes[status]) for status in codes},
+                NOT_MODIFIED: not_modified_response(),
+            },
         },
     }
 
@@ -155,6 +165,7 @@ def _operation(compiled: CompiledEndpoint, fragments: Fragments, components: Com
         "parameters": parameters(row, example),
         "responses": {
             str(row.status): success_response(row, fragments, components, example),
+            **({} if row.is_write else {"304": {"$ref": f"#/components/responses/{NOT_MODIFIED}"}}),
             **{str(status): {"$ref": f"#/components/responses/Error{status}"} for status in error_statuses(row)},
         },
         "x-graphql-operation": graphql_document(compiled),
@@ -199,6 +210,8 @@ tracking endpoints (`POST /v1/signups`, `POST /v1/events`) are signed with a pub
 their list, ordering and store, and shared with the GraphQL connection of the same list.
 - **Values**: ids are integers, money an integer amount in DZD, timestamps `YYYY-MM-DD HH:MM:SS` in UTC.
 - **Writes** (POST, PATCH, DELETE) need an `Idempotency-Key` header.
+- **Conditional GETs**: every successful GET answers an `ETag`; sent back in `If-None-Match`, it is answered 304 \
+with no body while the store's data has not changed (docs/rest.md).
 - **Errors**: every error answer, whatever its status, is the one `Error` schema; the codes are in docs/errors.md; a \
 known path with another method is 405 `method_not_allowed` with an `Allow` header, an unknown path 404 `not_found`.
 - **Links**: a create's, a get's and a list's answers link to the operations on the item they name, with the id to \

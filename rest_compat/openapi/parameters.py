@@ -57,6 +57,17 @@ def parameters(row: Endpoint, example: Example | None) -> list[JsonObject]:
                 "schema": IDEMPOTENCY_KEY_SCHEMA,
             }
         )
+    if not row.is_write:
+        parameters.append(
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "The `ETag` of an earlier answer (or several, comma-separated; weak or strong; `*`): "
+                "answered 304 with no body if it names the current answer.",
+                "schema": {"type": "string", "pattern": "^[ -~]*$"},
+            }
+        )
     for parameter in parameters:
         if parameter["name"] in examples:
             parameter["example"] = examples[parameter["name"]]

@@ -59,6 +59,8 @@ def success_response(
     headers: JsonObject = {name: {"$ref": f"#/components/headers/{name}"} for name in SUCCESS_HEADERS}
     if row.is_write:
         headers[REPLAYED_HEADER] = {"$ref": f"#/components/headers/{REPLAYED_HEADER}"}
+    else:
+        headers.update({name: {"$ref": f"#/components/headers/{name}"} for name in VALIDATOR_HEADERS})
     return {"description": f"{described}, in the envelope.", "headers": headers, "content": {MEDIA_TYPE: content}}
 
 
@@ -216,6 +218,22 @@ SUCCESS_HEADERS = ("X-Request-Id", *RATE_LIMIT_HEADERS)
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
+# What every successful GET answers, its 304 included (rest_compat/conditional.py).
+VALIDATOR_HEADERS = ("ETag", "Cache-Control", "Vary")
+
+
+NOT_MODIFIED = "NotModified"
+
+
+def not_modified_response() -> JsonObject:
+    """``components/responses/NotModified``: a GET whose ``If-None-Match`` names the current answer."""
+    return {
+        "description": "The answer is the one the client holds (its `If-None-Match` names the current `ETag`): no "
+        "body. For most GETs the operation did not run.",
+        "headers": {name: {"$ref": f"#/components/headers/{name}"} for name in ("X-Request-Id", *VALIDATOR_HEADERS)},
+    }
+
+
 HEADERS: JsonObject = {
     "X-Request-Id": {
         "required": True,
@@ -241,6 +259,24 @@ HEADERS: JsonObject = {
     },
     "WWW-Authenticate": {"description": "`Bearer`.", "schema": {"type": "string"}},
     "Allow": {"required": True, "description": "The methods the path takes.", "schema": {"type": "string"}},
+    "ETag": {
+        "required": True,
+        "description": "The answer's validator, for `If-None-Match`; it changes with every write to the store (and, "
+        "for the usage, quotas, keys and event counts, with the answer itself), and is never the same for two keys, "
+        "stores or URLs.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "required": True,
+        "description": "`private, max-age=30` for the store's data (the client's own cache may reuse it for 30 "
+        "seconds), `private, no-cache` for answers that change without a write (revalidate each time).",
+        "schema": {"type": "string", "enum": ["private, max-age=30", "private, no-cache"]},
+    },
+    "Vary": {
+        "required": True,
+        "description": "`Authorization`: an answer is one key's.",
+        "schema": {"type": "string", "enum": ["Authorization"]},
+    },
     REPLAYED_HEADER: {
         "description": "`true` when this is the stored answer of an earlier request with the same Idempotency-Key.",
         "schema": {"type": "string", "enum": ["true"]},

@@ -28,6 +28,7 @@ ROWS: tuple[Endpoint, ...] = (
         method="GET",
         path="/v1/keys",
         scope=Scope.KEYS_READ,
+        conditional="content",
         summary="The store's API keys, revoked ones included, newest first; never a secret",
         operation=(
             "query ListKeys($first: Int!, $after: String) "

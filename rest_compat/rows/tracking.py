@@ -121,6 +121,7 @@ ROWS: tuple[Endpoint, ...] = (
         name="GetEventCounts",
         method="GET",
         path="/v1/events/counts",
+        conditional="content",
         scope=Scope.USAGE_READ,
         summary="The store's tracked events counted per name and UTC day",
         description=f"The last {DEFAULT_DAYS} days unless `from` and `to` say otherwise: `from` on or before `to`, "

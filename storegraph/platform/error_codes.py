@@ -144,6 +144,18 @@ CODES: dict[str, ErrorCode] = {
         "before it is validated, and nothing ran; `extensions` names the limit (`max_tokens`, ...) "
         "([cost.md](cost.md#document-limits))",
     ),
+    # Apollo's spelling, which its clients look for (docs/graphql.md#persisted-queries).
+    "PERSISTED_QUERY_NOT_FOUND": ErrorCode(
+        200,
+        "a `/graphql` request naming its document by `extensions.persistedQuery.sha256Hash` alone, a hash no "
+        "process keeps; message `PersistedQueryNotFound`, status 200: send the document with its hash once; "
+        "nothing ran",
+    ),
+    "PERSISTED_QUERY_HASH_MISMATCH": ErrorCode(
+        400,
+        "a `/graphql` request whose `query` does not hash (SHA-256 of its UTF-8, in lowercase hex) to its "
+        "`extensions.persistedQuery.sha256Hash`; message `provided sha does not match query`; nothing ran or was kept",
+    ),
     "throttled": ErrorCode(
         429,
         "the key's query-cost bucket holds less than the operation's cost; `extensions` has `requested_cost` "

@@ -53,7 +53,7 @@ def all_error_codes() -> set[str]:
 
 
 def test_every_error_code_is_in_the_error_reference():
-    documented = set(re.findall(r"^\| `([a-z_]+)` \|", (DOCS / "errors.md").read_text(encoding="utf-8"), re.M))
+    documented = set(re.findall(r"^\| `([A-Za-z_]+)` \|", (DOCS / "errors.md").read_text(encoding="utf-8"), re.M))
     assert all_error_codes() <= documented
 
 

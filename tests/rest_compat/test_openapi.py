@@ -185,7 +185,8 @@ def test_every_write_takes_an_idempotency_key_required_unless_signed(document):
         row = rows[operation["operationId"]]
         headers = {parameter["name"]: parameter for parameter in operation["parameters"] if parameter["in"] == "header"}
         if method == "get":
-            assert headers == {}
+            assert set(headers) == {"If-None-Match"}
+            assert headers["If-None-Match"]["required"] is False
             continue
         key = headers.pop("Idempotency-Key")
         assert key["schema"] == {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"}
@@ -346,8 +347,9 @@ def test_every_error_answer_is_the_one_error_schema(document):
         for status, response in operation["responses"].items():
             if int(status) >= 400:
                 assert response == {"$ref": f"#/components/responses/Error{status}"}
-    assert set(responses) == {f"Error{status}" for status in rest_error_codes()}
-    for response in responses.values():
+    errors = {name: response for name, response in responses.items() if name.startswith("Error")}
+    assert set(errors) == {f"Error{status}" for status in rest_error_codes()}
+    for response in errors.values():
         assert response["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     error = document["components"]["schemas"]["Error"]
     assert error["required"] == ["error", "meta"]
@@ -638,3 +640,19 @@ def test_no_component_schema_reaches_itself_which_client_generators_cannot_read(
 def test_every_array_schema_says_its_items_which_client_generators_need_in_a_union():
     document = generated_document()
     assert all("items" in array for array in _arrays(document)), [a for a in _arrays(document) if "items" not in a]
+
+
+def test_every_get_documents_its_etag_if_none_match_and_304(document):
+    for path, method, operation in operations(document):
+        if method != "get":
+            continue
+        [success] = [response for status, response in operation["responses"].items() if status.startswith("2")]
+        assert {"ETag", "Cache-Control", "Vary"} <= set(success["headers"]), path
+        assert operation["responses"]["304"] == {"$ref": "#/components/responses/NotModified"}, path
+        assert "If-None-Match" in {parameter["name"] for parameter in operation["parameters"]}, path
+
+
+def test_no_write_documents_a_304(document):
+    for path, method, operation in operations(document):
+        if method != "get":
+            assert "304" not in operation["responses"], (method, path)

@@ -18,8 +18,9 @@ from tests.support.idempotency_support import REDIS_URL
 
 
 @asynccontextmanager
-async def redis_app(database_url: str, **overrides: Any) -> AsyncIterator[FastAPI]:
-    prefix = f"test:{uuid4().hex}:"
+async def redis_app(database_url: str, prefix: str | None = None, **overrides: Any) -> AsyncIterator[FastAPI]:
+    """``prefix``: the same one for two apps makes them two processes of one deployment."""
+    prefix = prefix or f"test:{uuid4().hex}:"
     application = create_app(app_settings(database_url, redis_url=REDIS_URL, redis_prefix=prefix, **overrides))
     services = services_of(application)
     try:

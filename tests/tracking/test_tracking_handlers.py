@@ -169,6 +169,32 @@ async def test_a_signup_is_stored_counted_and_announced_by_its_job(world):
     assert await world.queue.pending() == 0
 
 
+async def test_a_signup_the_worker_stores_changes_the_etag_of_the_stores_gets(world):
+    _, key, reader = await _shop(world)
+    await post_signed(world.http, "/v1/signups", key, {"email": "etag@example.dz"})
+    etag = (await world.http.get("/v1/store", headers=reader.headers)).headers["etag"]
+    [job] = await _claim(world)
+
+    await _run(world, job)
+
+    response = await world.http.get("/v1/store", headers={**reader.headers, "If-None-Match": etag})
+    assert response.status_code == 200
+    assert response.headers["etag"] != etag
+
+
+async def test_a_signup_the_worker_stores_keeps_the_etag_of_another_store(world):
+    _, key, _ = await _shop(world)
+    _, _, other = await _shop(world)
+    await post_signed(world.http, "/v1/signups", key, {"email": "other@example.dz"})
+    etag = (await world.http.get("/v1/store", headers=other.headers)).headers["etag"]
+    [job] = await _claim(world)
+
+    await _run(world, job)
+
+    response = await world.http.get("/v1/store", headers={**other.headers, "If-None-Match": etag})
+    assert response.status_code == 304
+
+
 async def test_a_signup_job_run_twice_stores_counts_and_announces_once(world):
     store, key, _ = await _shop(world)
     await post_signed(world.http, "/v1/signups", key, {"email": "twice@example.dz"})

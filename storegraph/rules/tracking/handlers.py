@@ -20,6 +20,7 @@ import logging
 from collections import Counter
 from datetime import date
 
+from db.queries.store_versions import work_for_store
 from db.queries.tracking import add_event_counts, insert_events, insert_signup, mark_signup_uncounted, store_plan
 from db.session import begin_write
 from storegraph.platform.jobs.handlers import Handler, JobContext
@@ -37,6 +38,7 @@ async def handle_signup(job: Job, context: JobContext) -> None:
     signup = work.signup
     created_at = utcnow()
     async with context.sessionmaker() as session, session.begin():
+        work_for_store(session, work.store_id)
         await begin_write(session)
         plan_name = await store_plan(session, work.store_id)
         if plan_name is None:
@@ -80,6 +82,7 @@ async def handle_signup(job: Job, context: JobContext) -> None:
 async def handle_events(job: Job, context: JobContext) -> None:
     work = EventsJob.from_payload(job.payload)
     async with context.sessionmaker() as session, session.begin():
+        work_for_store(session, work.store_id)
         await begin_write(session)
         if await store_plan(session, work.store_id) is None:
             logger.info("job %s: store %s no longer exists; its events are dropped", job.id, work.store_id)

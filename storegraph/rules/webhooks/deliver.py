@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.queries import webhooks as queries
+from db.queries.store_versions import work_for_store
 from db.queries.webhooks import Attempt, Event, Target
 from db.session import begin_write
 from storegraph.platform.jobs.handlers import JobContext, RetryLater
@@ -118,6 +119,7 @@ async def _record(
     """Logs the attempt and, for an attempt that reached for the endpoint (``job_attempts`` given: the job's run
     count), moves the endpoint's health, in one write transaction. Whether the subscription is active after it."""
     async with context.sessionmaker() as session, session.begin():
+        work_for_store(session, store_id)
         await begin_write(session)
         state = await queries.lock_subscription(session, work.subscription_id)
         if state is None:  # deleted while the request was in flight: its log went with it

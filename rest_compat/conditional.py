@@ -1,0 +1,141 @@
+"""Conditional GETs on /v1 (RFC 9110 §8.8.3, §13.1.2): every successful GET answers an ``ETag``, and a request
+whose ``If-None-Match`` names the current one is answered 304 with no body.
+
+An ETag is a digest of who asks and what: the store, the key and its scopes, the exact path and query string, the
+row's operation, and then either
+
+- the store's data version (``conditional="version"``, the rows that answer the store's own data): it is raised in
+  the transaction of every write to the store (db/queries/store_versions.py), so it is known before anything runs,
+  and a match is answered 304 after one small read, without running the operation. These answers may be kept for
+  ``MAX_AGE`` seconds by the client's own cache (``Cache-Control: private``, ``Vary: Authorization``);
+- or a digest of the answer itself (``conditional="content"``: the key's usage, the keys' ``last_used_at``, counts
+  of "today", which change without a write to the store), so the operation runs and only the body is saved; these
+  are ``Cache-Control: private, no-cache``.
+
+Two keys, two stores or two URLs never share an ETag, so one's validator cannot reveal or replay another's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+from starlette.types import Scope as AsgiScope
+
+from rest_compat.compile import CompiledEndpoint
+from storegraph.platform.auth.principal import Principal
+
+MAX_AGE = 30
+# A list of entity-tags, weak or strong (RFC 9110 §8.8.3), or ``*``; anything else in the header is ignored.
+_ENTITY_TAG = re.compile(r'\s*(?:W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
+Headers = list[tuple[bytes, bytes]]
+
+
+class VersionReader(Protocol):
+    async def version(self, store_id: int) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IfNoneMatch:
+    """The request's ``If-None-Match``: ``any`` for ``*``, else the opaque tags it lists (weakness dropped: the
+    comparison for ``If-None-Match`` is the weak one)."""
+
+    any: bool
+    tags: frozenset[str]
+
+    @classmethod
+    def of(cls, scope: AsgiScope) -> IfNoneMatch | None:
+        values = [value.decode("latin-1") for name, value in scope.get("headers", ()) if name == b"if-none-match"]
+        if not values:
+            return None
+        tags: set[str] = set()
+        for value in values:
+            if value.strip() == "*":
+                return cls(any=True, tags=frozenset())
+            tags.update(_tags(value))
+        return cls(any=False, tags=frozenset(tags))
+
+    def matches(self, etag: str) -> bool:
+        return self.any or etag in self.tags
+
+
+def _tags(value: str) -> Iterable[str]:
+    position = 0
+    while position < len(value):
+        match = _ENTITY_TAG.match(value, position)
+        if match is None:
+            return  # malformed from here on: what came before still counts
+        yield match.group(1)
+        position = match.end()
+
+
+@dataclass(frozen=True, slots=True)
+class Validator:
+    """The ETag of one GET, or what it is made from once the answer is known."""
+
+    identity: bytes
+    etag: str | None
+    request: IfNoneMatch | None
+
+    @property
+    def not_modified_before_running(self) -> bool:
+        """The current version's ETag is one the client holds: 304 without running the operation."""
+        return (
+            self.etag is not None
+            and self.request is not None
+            and not self.request.any
+            and self.request.matches(self.etag)
+        )
+
+    def answer(self, data: Any) -> tuple[bool, Headers]:
+        """Whether the answer ``data`` is one the client holds (304), and the headers of either answer."""
+        if self.etag is not None:
+            return self._matches(self.etag), headers(self.etag, cacheable=True)
+        etag = _quoted(_digest(self.identity, orjson.dumps(data)))
+        return self._matches(etag), headers(etag, cacheable=False)
+
+    def _matches(self, etag: str) -> bool:
+        return self.request is not None and self.request.matches(etag)
+
+
+def headers(etag: str, *, cacheable: bool) -> Headers:
+    cache_control = f"private, max-age={MAX_AGE}" if cacheable else "private, no-cache"
+    return [(b"etag", etag.encode()), (b"cache-control", cache_control.encode()), (b"vary", b"Authorization")]
+
+
+async def validator(
+    scope: AsgiScope, principal: Principal, compiled: CompiledEndpoint, versions: VersionReader | None
+) -> Validator:
+    """What the GET's ETag is made from; the ETag itself when the row's is its store's version. One statement (the
+    version) for those rows, none for the others."""
+    identity = _digest(
+        b"v1",
+        str(principal.store_id).encode(),
+        str(principal.key_pk).encode(),
+        ",".join(sorted(principal.scopes)).encode(),
+        scope.get("raw_path") or scope["path"].encode(),
+        scope.get("query_string", b""),
+        compiled.document.encode(),
+    ).encode()
+    etag = None
+    if compiled.endpoint.conditional == "version" and versions is not None:
+        version = await versions.version(principal.store_id)
+        if version is not None:
+            etag = _quoted(_digest(identity, str(version).encode()))
+    return Validator(identity, etag, IfNoneMatch.of(scope))
+
+
+def _digest(*parts: bytes) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(len(part).to_bytes(8, "big"))  # lengths first: no two lists of parts hash alike
+        hasher.update(part)
+    return hasher.hexdigest()[:32]
+
+
+def _quoted(tag: str) -> str:
+    return f'"{tag}"'
