@@ -18,7 +18,7 @@ import collections
 import keyword
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy import Select
@@ -28,6 +28,17 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
 Processor = Callable[[Any], Any] | None
+Listener = TypeVar("Listener", bound=Callable[..., Any])
+
+
+WRITES_ONLY = "storegraph_writes_only"
+
+
+def writes_only(listener: Listener) -> Listener:
+    """Marks an engine's statement listener that looks at writes only, so that reads may run on the driver
+    without it (``DirectReads.observed``)."""
+    setattr(listener, WRITES_ONLY, True)
+    return listener
 
 
 class PreparedRead:
@@ -130,9 +141,14 @@ class DirectReads:
 
     def observed(self) -> bool:
         """Whether something listens to the engine's statements (a test counting them, tracing): SQLAlchemy then
-        runs them, so that it sees every one; direct reads would pass it by."""
+        runs them, so that it sees every one; direct reads would pass it by. A listener that watches writes only
+        (``writes_only``) does not count: a read tells it nothing."""
         dispatch = self._dispatch
-        return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+        for listeners in (dispatch.before_cursor_execute, dispatch.after_cursor_execute):
+            for listener in listeners:
+                if not getattr(listener, WRITES_ONLY, False):
+                    return True
+        return False
 
     async def connect(self) -> DirectConnection:
         return DirectConnection(self, await greenlet_spawn(self._pool.connect))

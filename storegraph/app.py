@@ -189,7 +189,7 @@ def create_app(settings: Settings | None = None, *, tracing: TracerProvider | No
         graphql,
         compile_table(services.schema._schema),
         intake=GroupCommitQueue(services.job_queue),
-        versions=StoreVersions(single_statement_reads(engine)),
+        versions=StoreVersions(single_statement_reads(engine), graphql.direct_reads),
     )
     app.router.routes.append(PrefixRoute(rest))
     # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.

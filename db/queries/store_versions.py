@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, event, select, update
+from sqlalchemy import Connection, bindparam, event, select, update
 from sqlalchemy.engine import ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
+from db.direct_reads import DirectReads, PreparedRead, writes_only
 from db.models import Store
 
 UNVERSIONED_TABLES = frozenset({"jobs", "outbox_events", "idempotency_records", "usage_counters"})
@@ -98,6 +99,7 @@ def _release_savepoint(connection: Connection, _name: str, _context: Any) -> Non
         marks.pop()  # what it wrote is the transaction's now
 
 
+@writes_only
 def _mark_writes(
     connection: Connection,
     _cursor: Any,
@@ -118,12 +120,25 @@ async def store_version(connection: AsyncConnection, store_id: int) -> int | Non
     return None if version is None else int(version)
 
 
-class StoreVersions:
-    """Reads a store's version in one statement of its own (pass ``db.session.single_statement_reads(engine)``)."""
+_STORE_VERSION = PreparedRead(select(Store.data_version).where(Store.id == bindparam("store_id")))
 
-    def __init__(self, engine: AsyncEngine) -> None:
+
+class StoreVersions:
+    """Reads a store's version in one statement of its own (pass ``db.session.single_statement_reads(engine)``), on
+    the driver directly when ``direct`` is given (PostgreSQL) and nothing observes the engine's statements."""
+
+    def __init__(self, engine: AsyncEngine, direct: DirectReads | None = None) -> None:
         self._engine = engine
+        self._direct = direct
 
     async def version(self, store_id: int) -> int | None:
+        direct = self._direct
+        if direct is not None and not direct.observed():
+            driver = await direct.connect()
+            try:
+                rows = await driver.rows(_STORE_VERSION, {"store_id": store_id})
+            finally:
+                await driver.close()
+            return int(rows[0][0]) if rows and rows[0][0] is not None else None
         async with self._engine.connect() as connection:
             return await store_version(connection, store_id)
