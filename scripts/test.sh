@@ -34,4 +34,7 @@ REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
 python3 -m venv .venv-client-generator
 .venv-client-generator/bin/python -m pip install --quiet openapi-python-client==0.29.1
 .venv/bin/python scripts/check_generated_client.py .venv-client-generator/bin/openapi-python-client
+# The differential test of compiled execution draws this many generated queries per database (its default, for a
+# quick local run, is smaller).
+export STOREGRAPH_COMPILED_EXAMPLES="${STOREGRAPH_COMPILED_EXAMPLES:-2000}"
 .venv/bin/python -m pytest --cov --cov-report=term:skip-covered "$@"

@@ -267,9 +267,19 @@ class ConnectionPlan:
             if not isinstance(items, list):
                 continue
             total += part.base * len(items)
-            if part.selection.cost:
+            selection = part.selection
+            if not selection.cost:
+                continue
+            if selection.flat:
+                # Each returned object costs exactly the selection's cost (a null item, nothing): counted, not walked.
+                returned = 0
                 for item in items:
-                    total += part.selection.actual(item)
+                    if isinstance(item, dict):
+                        returned += 1
+                total += selection.cost * returned
+                continue
+            for item in items:
+                total += selection.actual(item)
         return total
 
 

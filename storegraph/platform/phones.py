@@ -7,6 +7,8 @@ is not a customer's phone: ``None``, as for any invalid number.
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 # Longer than any number written with its spaces and punctuation; the parser is not handed more.
@@ -49,6 +51,9 @@ def _names(canonical: str, number: phonenumbers.PhoneNumber, region: str) -> boo
     )
 
 
+# A page of customers asks once per customer, and parsing a number costs tens of microseconds; a pure function of
+# its arguments, so the cache holds nothing but answers.
+@functools.lru_cache(maxsize=8192)
 def calling_code(phone: str, region: str = "DZ") -> int | None:
     """The country calling code of a stored phone (213 for an Algerian number), read as ``normalize_phone`` wrote it:
     national digits of ``region``, or E.164; ``None`` when it cannot be read."""

@@ -20,7 +20,7 @@ from tests.conftest import services_of
 from tests.schema.test_graphql_schemathesis import BASE_URL, sender
 from tests.support.compiled_queries import answer, generated_request, seed_compiled
 
-# Per database; CI may raise it (STOREGRAPH_COMPILED_EXAMPLES=2000).
+# Per database; scripts/test.sh (what CI runs) sets 2,000.
 EXAMPLES = int(os.environ.get("STOREGRAPH_COMPILED_EXAMPLES", "150"))
 CURSORS = (
     "query { customers(first: 2) { edges { cursor } } "

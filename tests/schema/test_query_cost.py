@@ -271,6 +271,13 @@ def test_the_actual_cost_counts_the_items_returned():
     assert actual(document, data) == 1 + (1 + 1 + 3) + (1 + 1 + 0)
 
 
+def test_edges_of_flat_objects_count_each_object_returned_and_no_null_one():
+    document = "{ orders(first: 10) { edges { cursor node { id total } } } }"
+    edges = [{"cursor": "a", "node": {"id": "1", "total": 5}}, None, {"cursor": "c", "node": {"id": "3", "total": 7}}]
+
+    assert actual(document, {"orders": {"edges": edges}}) == 1 + 2 * 1
+
+
 def test_a_field_that_answered_null_costs_only_itself():
     assert actual("{ customers(first: 10) { nodes { id } } }", {"customers": None}) == 1
 

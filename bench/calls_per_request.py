@@ -1,0 +1,90 @@
+"""Python function calls per request of the hot reads, through the whole app in process: a figure of the work done
+per request that, unlike a time, does not move with what else the machine is running.
+
+    .venv/bin/python bench/calls_per_request.py [--requests 300 --customers 300 --orders 4000 \
+        --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/storegraph_bench_calls]
+
+Without ``--database-url`` a temporary SQLite database is made and filled with the demo data; with one, the database
+must exist and be empty. Each workload is warmed up, then ``--requests`` requests run under ``cProfile`` (with the
+process's CPU clock) and the count of calls (Python functions and built-ins) is divided by the requests. CPU
+microseconds per request are printed beside, from the same requests, profiled: they are several times the real
+figure and only say where the calls cost more than others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bench.compiled_inprocess import ORDERS, UNLIMITED, W1, W2, W3, call, graphql
+from db.migrate import upgrade_to_head
+from db.models import Customer
+from db.session import create_engine, create_sessionmaker
+from storegraph.app import create_app
+from storegraph.demo.load import build_demo
+from storegraph.platform.limits.plans import DEFAULT_PLANS
+from storegraph.settings import Settings
+
+WARMUP = 50
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        url = args.database_url or f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
+        engine = create_engine(url, pool_size=2)
+        await upgrade_to_head(engine)
+        demo = await build_demo(
+            create_sessionmaker(engine), customers=args.customers, orders=args.orders, progress=False
+        )
+        async with create_sessionmaker(engine)() as session:
+            customer_id = await session.scalar(
+                select(Customer.id).where(Customer.store_id == demo.store_id).order_by(Customer.id.desc()).limit(1)
+            )
+        await engine.dispose()
+        settings = Settings(
+            database_url=url,
+            secret_key="bench-secret",
+            redis_url=None,
+            cost_bucket_size=2**31 - 1,
+            plans=dict.fromkeys(DEFAULT_PLANS, UNLIMITED),
+        )
+        app = create_app(settings)
+        workloads = {
+            "W1 /graphql list 50": graphql(W1, {"first": 50}),
+            "W2 /graphql 50 x 5 orders": graphql(W2, {"first": 50}),
+            "W3 /graphql one by id": graphql(W3, {"id": str(customer_id)}),
+            "W1 /v1/customers?limit=50": ("GET", "/v1/customers?limit=50", b""),
+            "W3 /v1/customers/{id}": ("GET", f"/v1/customers/{customer_id}", b""),
+            "O1 /graphql 50 orders + items": graphql(ORDERS, {"first": 50}),
+        }
+        print(f"{'workload':32} {'calls/request':>13} {'profiled CPU µs':>15}")
+        for name, request in workloads.items():
+            for _ in range(WARMUP):
+                await call(app, demo.key, request)
+            profile = cProfile.Profile(time.process_time)
+            profile.enable()
+            for _ in range(args.requests):
+                await call(app, demo.key, request)
+            profile.disable()
+            stats = pstats.Stats(profile)
+            print(
+                f"{name:32} {stats.total_calls / args.requests:13.0f} "  # type: ignore[attr-defined]
+                f"{stats.total_tt * 1e6 / args.requests:15.0f}"  # type: ignore[attr-defined]
+            )
+        await app.state.services.engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument("--orders", type=int, default=4000)
+    parser.add_argument("--database-url", default=None)
+    asyncio.run(main(parser.parse_args()))
