@@ -1,26 +1,26 @@
 """Data and generated queries for the differential tests of compiled execution (schema/core/compiled/): queries
 over what the compiler covers (customers, orders, products and landing pages, each as a list and by id, and their
 relations: a customer's orders, an order's items, status history and customer, an item's and a landing page's
-product; fields, aliases, fragments, inline fragments,
+product; the store-level reads of tests/support/compiled_store_queries.py; fields, aliases, fragments, inline fragments,
 ``@skip``/``@include`` with literals and variables, variables with defaults, page sizes, cursors, filters, sorts),
 with a few of what it leaves to graphql-core mixed in, and the answers compared byte for byte."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import orjson
-from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, HouseAccountTransaction, LoyaltyTransaction, OrderItem
-from schema.core.build import build_schema
 from storegraph.platform.auth.scopes import Scope
+from tests.support.compiled_store_queries import NAMES as STORE_NAMES
+from tests.support.compiled_store_queries import StoreRows, seed_store_rows, store_root
 from tests.support.factories import (
     create_customer,
     create_key,
@@ -29,28 +29,26 @@ from tests.support.factories import (
     create_product,
     create_store,
 )
+from tests.support.query_strategies import (
+    Document,
+    condition,
+    connection,
+    leaves,
+    leaves_of,
+    page_size,
+    relation,
+    wrapped,
+)
 
 BASE = datetime(2025, 3, 1, 9, 30, 0)
 
 
-def _leaves(type_name: str) -> tuple[str, ...]:
-    """The leaf fields without arguments of ``type_name``, read off the schema so that a field added to a type is
-    drawn too, and ``__typename``."""
-    object_type = _SCHEMA.type_map[type_name]
-    assert isinstance(object_type, GraphQLObjectType), type_name
-    fields = object_type.fields
-    named = (name for name, found in fields.items() if is_leaf_type(get_named_type(found.type)) and not found.args)
-    return (*named, "__typename")
-
-
-_SCHEMA = build_schema()._schema
-CUSTOMER_LEAVES = _leaves("Customer")
-ORDER_LEAVES = _leaves("Order")
-ORDER_ITEM_LEAVES = _leaves("OrderItem")
-STATUS_CHANGE_LEAVES = _leaves("OrderStatusChange")
-PRODUCT_LEAVES = _leaves("Product")
-LANDING_PAGE_LEAVES = _leaves("LandingPage")
-PAGE_INFO_LEAVES = _leaves("PageInfo")
+CUSTOMER_LEAVES = leaves_of("Customer")
+ORDER_LEAVES = leaves_of("Order")
+ORDER_ITEM_LEAVES = leaves_of("OrderItem")
+STATUS_CHANGE_LEAVES = leaves_of("OrderStatusChange")
+PRODUCT_LEAVES = leaves_of("Product")
+LANDING_PAGE_LEAVES = leaves_of("LandingPage")
 CUSTOMER_FILTERS = (
     "{isBanned: true}",
     "{isBanned: false}",
@@ -74,6 +72,9 @@ PRODUCT_SORTS = ("{field: PRICE, direction: ASC}", "{field: PRICE}", "{field: UP
 LANDING_PAGE_FILTERS = ("{status: PUBLISHED}", "{status: DRAFT}")
 
 
+NO_STORE_ROWS = StoreRows((), 0)
+
+
 @dataclass(frozen=True)
 class Seeded:
     """A store whose customers have nulls, no orders, more orders than a page and a ban; orders without a customer,
@@ -91,6 +92,7 @@ class Seeded:
     foreign_product_id: int = 0
     landing_page_ids: tuple[int, ...] = ()
     foreign_landing_page_id: int = 0
+    store_rows: StoreRows = NO_STORE_ROWS
 
 
 def _ledgers(session: AsyncSession, customer: Customer, *, entries: int) -> None:
@@ -187,6 +189,7 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
         await create_landing_page(session, store, title="Borrowed", product=other_product),
     ]
     foreign_page = await create_landing_page(session, other_store, product=other_product)
+    store_rows = await seed_store_rows(session, store, other_store)
     await session.commit()
     return Seeded(
         key.token,
@@ -199,111 +202,8 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
         other_product.id,
         tuple(page.id for page in pages),
         foreign_page.id,
+        store_rows,
     )
-
-
-@dataclass
-class Document:
-    """A query being generated: its variables (definitions and values) and its named fragments."""
-
-    definitions: list[str] = field(default_factory=list)
-    values: dict[str, Any] = field(default_factory=dict)
-    fragments: list[str] = field(default_factory=list)
-
-    def variable(self, type_: str, value: Any, *, default: str | None = None, sent: bool = True) -> str:
-        name = f"v{len(self.definitions)}"
-        self.definitions.append(f"${name}: {type_}" + (f" = {default}" if default is not None else ""))
-        if sent:
-            self.values[name] = value
-        return f"${name}"
-
-    def text(self, selections: str) -> str:
-        header = f"query Generated({', '.join(self.definitions)})" if self.definitions else "query Generated"
-        return " ".join([header, "{", selections, "}", *self.fragments])
-
-
-@st.composite
-def condition(draw: st.DrawFn, doc: Document) -> str:
-    """Nothing, or a ``@skip``/``@include`` with a literal or a variable (sent, or left to its default)."""
-    kind = draw(st.sampled_from(["", "", "", "skip", "include"]))
-    if not kind:
-        return ""
-    value = draw(st.booleans())
-    how = draw(st.sampled_from(["literal", "variable", "default"]))
-    if how == "literal":
-        argument = "true" if value else "false"
-    elif how == "variable":
-        argument = doc.variable("Boolean!", value)
-    else:
-        argument = doc.variable("Boolean", None, default="true" if value else "false", sent=False)
-    return f" @{kind}(if: {argument})"
-
-
-@st.composite
-def leaves(draw: st.DrawFn, doc: Document, names: tuple[str, ...]) -> list[str]:
-    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=6))
-    selections = []
-    for name in chosen:
-        alias = draw(st.sampled_from(["", "", f"{name.strip('_')}Again: ", "x: "]))
-        if alias == "x: " and name != chosen[0]:
-            alias = ""  # one alias for one field only: two fields under one key do not validate
-        selections.append(f"{alias}{name}{draw(condition(doc))}")
-    return selections
-
-
-@st.composite
-def wrapped(draw: st.DrawFn, doc: Document, type_name: str, selections: list[str]) -> str:
-    """The selections as written, or inside an inline fragment or a named fragment."""
-    how = draw(st.sampled_from(["plain", "plain", "inline", "typeless", "fragment"]))
-    body = " ".join(selections)
-    if how == "inline":
-        return f"... on {type_name}{draw(condition(doc))} {{ {body} }}"
-    if how == "typeless":
-        return f"...{draw(condition(doc))} {{ {body} }}"
-    if how == "fragment":
-        name = f"F{len(doc.fragments)}"
-        doc.fragments.append(f"fragment {name} on {type_name} {{ {body} }}")
-        return f"...{name}{draw(condition(doc))}"
-    return body
-
-
-@st.composite
-def page_info(draw: st.DrawFn, doc: Document) -> str:
-    return f"pageInfo{draw(condition(doc))} {{ {' '.join(draw(leaves(doc, PAGE_INFO_LEAVES)))} }}"
-
-
-@st.composite
-def connection(draw: st.DrawFn, doc: Document, node: st.SearchStrategy[str]) -> str:
-    """A connection's selection; its node's selection is drawn only if ``nodes`` or ``edges`` select it (a variable
-    defined for a selection left out would be unused, and the document invalid)."""
-    # ``nodes`` and ``edges`` together select their node's relations at two places: rarely, to see it left to
-    # graphql-core.
-    items = draw(st.sampled_from([["nodes"], ["edges"], ["nodes"], ["edges"], [], ["nodes", "edges"]]))
-    others = draw(st.lists(st.sampled_from(["pageInfo", "totalCount", "__typename"]), min_size=0 if items else 1))
-    parts = draw(st.permutations([*items, *others]))
-    selections = []
-    drawn: list[str] = []
-
-    def node_selection() -> str:
-        if not drawn:
-            drawn.append(draw(node))
-        return drawn[0]
-
-    for part in dict.fromkeys(parts):
-        if part == "nodes":
-            selections.append(f"nodes {{ {node_selection()} }}")
-        elif part == "edges":
-            cursor = draw(st.sampled_from(["cursor ", ""]))
-            selections.append(f"edges{draw(condition(doc))} {{ {cursor}node {{ {node_selection()} }} }}")
-        elif part == "pageInfo":
-            selections.append(draw(page_info(doc)))
-        else:
-            selections.append(f"{part}{draw(condition(doc))}")
-    return " ".join(selections)
-
-
-def relation(draw: st.DrawFn, doc: Document, name: str, selection: str) -> str:
-    return f"{name}{draw(condition(doc))} {{ {selection} }}"
 
 
 @st.composite
@@ -353,18 +253,6 @@ def customer_node(draw: st.DrawFn, doc: Document, depth: int) -> str:
     return draw(wrapped(doc, "Customer", selections))
 
 
-@st.composite
-def page_size(draw: st.DrawFn, doc: Document, *, low: int, high: int) -> str:
-    # Now and then a size the field refuses (its error comes from graphql-core).
-    size = 201 if draw(st.integers(0, 24)) == 0 else draw(st.integers(low, high))
-    how = draw(st.sampled_from(["literal", "literal", "variable", "default"]))
-    if how == "literal":
-        return str(size)
-    if how == "variable":
-        return doc.variable("Int!", size)
-    return doc.variable("Int", None, default=str(size), sent=False)
-
-
 @dataclass(frozen=True)
 class Listed:
     """A root list: its filters and sorts as written in a document, and how its nodes are selected."""
@@ -380,7 +268,7 @@ LISTS = {
     "products": Listed(PRODUCT_FILTERS, PRODUCT_SORTS, product_node),
     "landingPages": Listed(LANDING_PAGE_FILTERS, (), landing_page_node),
 }
-ROOTS = (*LISTS, "customers", "orders", "customer", "order", "product", "landingPage", "__typename")
+ROOTS = (*LISTS, "customers", "orders", "customer", "order", "product", "landingPage", "__typename", *STORE_NAMES)
 
 
 def by_id(seeded: Seeded, name: str) -> tuple[list[int], int, Any]:
@@ -401,6 +289,9 @@ def root_field(draw: st.DrawFn, doc: Document, seeded: Seeded, cursors: dict[str
     alias = draw(st.sampled_from(["", "", "again: "])) if index == 0 else f"r{index}: "
     if which == "__typename":
         return f"{alias}__typename"
+    if which in STORE_NAMES:
+        written, selection = draw(store_root(doc, seeded.store_rows, cursors, which))
+        return f"{alias}{which}{written}{draw(condition(doc))} {{ {selection} }}"
     if which not in LISTS:
         # Mostly the store's own; now and then one graphql-core refuses (another store's, none, not an id).
         own, foreign, node = by_id(seeded, which)
