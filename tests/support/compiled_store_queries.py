@@ -50,7 +50,7 @@ class StoreRows:
 
 
 async def seed_store_rows(session: AsyncSession, store: Store, other_store: Store) -> StoreRows:
-    store.settings = {"theme": {"color": "teal"}, "flags": [1, None, "x"]}
+    store.settings = {"theme": {"color": "teal"}, "flags": [1, None, "x"], "ratio": 0.5, "big": 10**12}
     await create_api_key(
         session,
         store_id=store.id,
