@@ -1,7 +1,8 @@
 """Data and generated queries for the differential tests of compiled execution (schema/core/compiled/): queries
 over what the compiler covers (customers, orders, products and landing pages, each as a list and by id, and their
 relations: a customer's orders, an order's items, status history and customer, an item's and a landing page's
-product; the store-level reads of tests/support/compiled_store_queries.py; fields, aliases, fragments, inline fragments,
+product; the store-level and customer-relationship reads of tests/support/compiled_store_queries.py and
+compiled_crm_queries.py; fields, aliases, fragments, inline fragments,
 ``@skip``/``@include`` with literals and variables, variables with defaults, page sizes, cursors, filters, sorts),
 with a few of what it leaves to graphql-core mixed in, and the answers compared byte for byte."""
 
@@ -19,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, HouseAccountTransaction, LoyaltyTransaction, OrderItem
 from storegraph.platform.auth.scopes import Scope
+from tests.support.compiled_crm_queries import NAMES as CRM_NAMES
+from tests.support.compiled_crm_queries import CrmRows, crm_root, customer_relation, review_node, seed_crm_rows
 from tests.support.compiled_store_queries import NAMES as STORE_NAMES
 from tests.support.compiled_store_queries import StoreRows, seed_store_rows, store_root
 from tests.support.factories import (
@@ -73,6 +76,7 @@ LANDING_PAGE_FILTERS = ("{status: PUBLISHED}", "{status: DRAFT}")
 
 
 NO_STORE_ROWS = StoreRows((), 0)
+NO_CRM_ROWS = CrmRows((), 0)
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ class Seeded:
     landing_page_ids: tuple[int, ...] = ()
     foreign_landing_page_id: int = 0
     store_rows: StoreRows = NO_STORE_ROWS
+    crm_rows: CrmRows = NO_CRM_ROWS
 
 
 def _ledgers(session: AsyncSession, customer: Customer, *, entries: int) -> None:
@@ -143,6 +148,8 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
     described.cost_price = 500
     ids = []
     order_ids = []
+    customers = []
+    placed_orders = []
     # (email, orders, banned): nulls, an empty list, more orders than a page of 5, a ban.
     for number, (email, orders, banned) in enumerate(
         [("amina@example.com", 7, False), (None, 0, False), ("karim@example.com", 2, True), (None, 1, False)]
@@ -170,7 +177,9 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
                 created_at=BASE + timedelta(hours=number, minutes=index),
             )
             order_ids.append(placed.id)
+            placed_orders.append(placed)
         ids.append(customer.id)
+        customers.append(customer)
         _ledgers(session, customer, entries=(4, 0, 1, 2)[number])
     # An order whose customer is gone and whose product was deleted since; one without items.
     orphan = await create_order(session, store, customer, [(bare, 3)], created_at=BASE - timedelta(days=1))
@@ -179,6 +188,7 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
     await session.execute(update(OrderItem).where(OrderItem.order_id == orphan.id).values(product_id=None))
     empty = await create_order(session, store, customer, [], status="cancelled", created_at=BASE - timedelta(days=2))
     order_ids += [orphan.id, empty.id]
+    placed_orders += [orphan, empty]
     other_store = await create_store(session)
     other_product = await create_product(session, other_store)
     foreign = await create_customer(session, other_store, first_name="Foreign")
@@ -190,6 +200,7 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
     ]
     foreign_page = await create_landing_page(session, other_store, product=other_product)
     store_rows = await seed_store_rows(session, store, other_store)
+    crm_rows = await seed_crm_rows(session, store, other_store, customers, placed_orders, (foreign, foreign_order))
     await session.commit()
     return Seeded(
         key.token,
@@ -203,6 +214,7 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
         tuple(page.id for page in pages),
         foreign_page.id,
         store_rows,
+        crm_rows,
     )
 
 
@@ -224,13 +236,16 @@ def order_node(draw: st.DrawFn, doc: Document, depth: int) -> str:
     """An order's leaves, and while ``depth`` lasts its relations: items (with their product), status history,
     customer (with its orders one level less deep)."""
     selections = draw(leaves(doc, ORDER_LEAVES))
-    relations = draw(st.lists(st.sampled_from(["items", "statusHistory", "customer"]), unique=True)) if depth else []
+    names = ["items", "statusHistory", "customer", "review"]
+    relations = draw(st.lists(st.sampled_from(names), unique=True)) if depth else []
     for name in relations:
         if name == "items":
             items = draw(leaves(doc, ORDER_ITEM_LEAVES))
             if draw(st.booleans()):
                 items.append(relation(draw, doc, "product", draw(product_node(doc))))
             selections.append(relation(draw, doc, name, draw(wrapped(doc, "OrderItem", items))))
+        elif name == "review":
+            selections.append(relation(draw, doc, name, draw(review_node(doc))))
         elif name == "statusHistory":
             changes = draw(wrapped(doc, "OrderStatusChange", draw(leaves(doc, STATUS_CHANGE_LEAVES))))
             selections.append(relation(draw, doc, name, changes))
@@ -250,6 +265,8 @@ def customer_node(draw: st.DrawFn, doc: Document, depth: int) -> str:
             arguments.append('after: "not a cursor"')
         orders = draw(connection(doc, order_node(doc, depth - 1)))
         selections.append(f"orders({', '.join(arguments)}) {{ {orders} }}")
+    if depth and draw(st.booleans()):
+        selections.append(draw(customer_relation(doc, product_node)))
     return draw(wrapped(doc, "Customer", selections))
 
 
@@ -268,7 +285,12 @@ LISTS = {
     "products": Listed(PRODUCT_FILTERS, PRODUCT_SORTS, product_node),
     "landingPages": Listed(LANDING_PAGE_FILTERS, (), landing_page_node),
 }
-ROOTS = (*LISTS, "customers", "orders", "customer", "order", "product", "landingPage", "__typename", *STORE_NAMES)
+ROOTS = (
+    *LISTS,
+    *("customers", "orders", "customer", "order", "product", "landingPage", "__typename"),
+    *STORE_NAMES,
+    *CRM_NAMES,
+)
 
 
 def by_id(seeded: Seeded, name: str) -> tuple[list[int], int, Any]:
@@ -289,8 +311,11 @@ def root_field(draw: st.DrawFn, doc: Document, seeded: Seeded, cursors: dict[str
     alias = draw(st.sampled_from(["", "", "again: "])) if index == 0 else f"r{index}: "
     if which == "__typename":
         return f"{alias}__typename"
-    if which in STORE_NAMES:
-        written, selection = draw(store_root(doc, seeded.store_rows, cursors, which))
+    if which in STORE_NAMES or which in CRM_NAMES:
+        if which in STORE_NAMES:
+            written, selection = draw(store_root(doc, seeded.store_rows, cursors, which))
+        else:
+            written, selection = draw(crm_root(doc, seeded.crm_rows, cursors, which))
         return f"{alias}{which}{written}{draw(condition(doc))} {{ {selection} }}"
     if which not in LISTS:
         # Mostly the store's own; now and then one graphql-core refuses (another store's, none, not an id).

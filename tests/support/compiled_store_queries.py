@@ -130,7 +130,7 @@ def cursor_selections(rows: StoreRows) -> str:
     """Selections of the first cursors of the store's lists, to page from in generated queries."""
     return (
         "apiKeys(first: 2) { edges { cursor } } webhookSubscriptions(first: 1) { edges { cursor } } "
-        "signups(first: 2) { edges { cursor } } "
+        "signups(first: 2) { edges { cursor } } reviews(first: 2) { edges { cursor } } "
         f'webhookDeliveries(subscriptionId: "{rows.subscription_ids[0]}", first: 2) {{ edges {{ cursor }} }}'
     )
 
