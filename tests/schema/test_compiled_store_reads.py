@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schema.core.build import build_schema
 from tests.schema.test_compiled_differential import compiled_of, standard_only
 from tests.schema.test_compiled_execution import both_ways, headers_of
-from tests.support.compiled_queries import Seeded, seed_compiled
+from tests.support.compiled_queries import Seeded, answer, seed_compiled
 from tests.support.factories import create_key, create_store
 
 
@@ -86,3 +86,23 @@ async def test_a_store_on_a_plan_the_settings_lack_gets_its_limits_error_from_gr
 
     assert b'"code":"not_found"' in answer
     assert counts.fell_back == fell_back + 1
+
+
+async def test_the_store_selected_twice_runs_its_statement_twice_as_in_graphql_core(
+    app, client, seeded, count_statements
+):
+    body = {"query": "{ a: store { id } b: store { name limits { requestsPerMinute } } viewer { keyId } }"}
+    headers = headers_of(seeded.token)
+    await client.post("/graphql", json=body, headers=headers)  # the key's last use is fresh: one lookup from here
+    counts = compiled_of(app).counts
+    before = counts.compiled
+
+    with count_statements() as compiled:
+        compiled_answer = answer(await client.post("/graphql", json=body, headers=headers))
+    with standard_only(app), count_statements() as standard:
+        standard_answer = answer(await client.post("/graphql", json=body, headers=headers))
+
+    assert compiled_answer == standard_answer
+    assert b'"errors"' not in compiled_answer
+    assert counts.compiled == before + 1
+    assert compiled.count == standard.count
