@@ -8,11 +8,7 @@ from typing import Annotated, cast
 import strawberry
 
 from resolvers.core.context import Info
-from resolvers.keys import api_keys_page
-from resolvers.stores import current_store, viewer
-from resolvers.tracking import event_counts_report, signups_page
-from resolvers.usage import key_usage, store_quotas
-from resolvers.webhooks import webhook_deliveries_page, webhook_subscriptions_page
+from resolvers.stores import viewer
 from schema.catalog import reads as catalog_reads
 from schema.catalog.inputs import LandingPageFilter, ProductFilter, ProductSort
 from schema.catalog.types import LandingPage, Product
@@ -22,6 +18,7 @@ from schema.customers.inputs import CustomerFilter, CustomerSort
 from schema.customers.types import Customer, CustomerTag
 from schema.delivery import reads as delivery_reads
 from schema.delivery.types import DeliveryZone
+from schema.keys import reads as key_reads
 from schema.keys.types import ApiKey
 from schema.orders import reads as order_reads
 from schema.orders.inputs import OrderFilter, OrderSort
@@ -29,9 +26,13 @@ from schema.orders.types import Order
 from schema.reviews import reads as review_reads
 from schema.reviews.inputs import ReviewFilter
 from schema.reviews.types import Review, ReviewStats
+from schema.stores import reads as store_reads
 from schema.stores.types import Store, Viewer
+from schema.tracking import reads as tracking_reads
 from schema.tracking.types import EventCounts, Signup
+from schema.usage import reads as usage_reads
 from schema.usage.types import Quotas, Usage
+from schema.webhooks import reads as webhook_reads
 from schema.webhooks.types import WebhookDelivery, WebhookSubscription
 
 FIRST = strawberry.argument(description="Page size, 1–200.")
@@ -49,7 +50,7 @@ class Query:
 
     @strawberry.field
     async def store(self, info: Info) -> Store | None:
-        return cast("Store", await current_store(info.context))
+        return cast("Store", await store_reads.store(info.context))
 
     @strawberry.field
     async def customers(
@@ -121,19 +122,20 @@ class Query:
 
     @strawberry.field(description="The store's API keys, revoked ones included, newest first. Never a secret.")
     async def api_keys(self, info: Info, first: int = 50, after: str | None = None) -> Connection[ApiKey] | None:
-        return cast("Connection[ApiKey]", await api_keys_page(info.context, first, after))
+        return cast("Connection[ApiKey]", await key_reads.api_keys(info.context, first, after))
 
     @strawberry.field(description="The store's webhook subscriptions, newest first. Never a signing secret.")
     async def webhook_subscriptions(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> Connection[WebhookSubscription] | None:
-        return cast("Connection[WebhookSubscription]", await webhook_subscriptions_page(info.context, first, after))
+        page = await webhook_reads.webhook_subscriptions(info.context, first, after)
+        return cast("Connection[WebhookSubscription]", page)
 
     @strawberry.field(description="A subscription's delivery attempts, newest first, each with its outcome.")
     async def webhook_deliveries(
         self, info: Info, subscription_id: strawberry.ID, first: int = 50, after: str | None = None
     ) -> Connection[WebhookDelivery] | None:
-        page = await webhook_deliveries_page(info.context, subscription_id, first, after)
+        page = await webhook_reads.webhook_deliveries(info.context, subscription_id, first, after)
         return cast("Connection[WebhookDelivery]", page)
 
     # Nullable like every root field behind a scope: a key without usage:read gets null for this field alone.
@@ -141,15 +143,15 @@ class Query:
         description="The calling key's requests this minute, day and month, per endpoint, and its window."
     )
     async def usage(self, info: Info) -> Usage | None:
-        return cast("Usage", await key_usage(info.context))
+        return cast("Usage", await usage_reads.usage(info.context))
 
     @strawberry.field(description="The store's plan and its monthly quotas (requests, signups, webhooks).")
     async def quotas(self, info: Info) -> Quotas | None:
-        return cast("Quotas", await store_quotas(info.context))
+        return cast("Quotas", await usage_reads.quotas(info.context))
 
     @strawberry.field(description="Signups tracked through the store's public keys, newest first.")
     async def signups(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Signup] | None:
-        return cast("Connection[Signup]", await signups_page(info.context, first, after))
+        return cast("Connection[Signup]", await tracking_reads.signups(info.context, first, after))
 
     @strawberry.field(description="The store's tracked events counted per name and UTC day, from the worker.")
     async def event_counts(
@@ -162,7 +164,7 @@ class Query:
         to: Annotated[date | None, strawberry.argument(description="Last day (UTC), included; default: today.")] = None,
         event: Annotated[str | None, strawberry.argument(description="Only this event name.")] = None,
     ) -> EventCounts | None:
-        return cast("EventCounts", await event_counts_report(info.context, from_, to, event))
+        return cast("EventCounts", await tracking_reads.event_counts(info.context, from_, to, event))
 
     @strawberry.field(description="The store's reviews, newest first.")
     async def reviews(

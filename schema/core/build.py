@@ -26,10 +26,15 @@ from schema.core.scalars import SCALAR_MAP
 from schema.core.usage_label import UsageLabel
 from schema.customers import reads as customer_reads
 from schema.delivery import reads as delivery_reads
+from schema.keys import reads as key_reads
 from schema.mutation import Mutation
 from schema.orders import reads as order_reads
 from schema.query import Query
 from schema.reviews import reads as review_reads
+from schema.stores import reads as store_reads
+from schema.tracking import reads as tracking_reads
+from schema.usage import reads as usage_reads
+from schema.webhooks import reads as webhook_reads
 from storegraph.platform.errors import ApiError
 from storegraph.platform.http.internal_error import masked_message
 from storegraph.platform.overload import overloaded, pool_exhaustion
@@ -101,6 +106,11 @@ def build_schema(
         **catalog_reads.BATCHED,
         **delivery_reads.BATCHED,
         **review_reads.BATCHED,
+        **store_reads.BATCHED,
+        **key_reads.BATCHED,
+        **webhook_reads.BATCHED,
+        **usage_reads.BATCHED,
+        **tracking_reads.BATCHED,
     }
     tables = CompilerTables(schema._schema, schema.schema_converter, batched)
     schema.compiled = CompiledExecution(tables, documents.limits.cache_bytes)

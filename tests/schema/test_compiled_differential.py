@@ -19,6 +19,7 @@ from schema.core.compiled.run import CompiledExecution
 from tests.conftest import services_of
 from tests.schema.test_graphql_schemathesis import BASE_URL, sender
 from tests.support.compiled_queries import answer, generated_request, seed_compiled
+from tests.support.compiled_store_queries import cursor_selections
 
 # Per database; scripts/test.sh (what CI runs) sets 2,000.
 EXAMPLES = int(os.environ.get("STOREGRAPH_COMPILED_EXAMPLES", "150"))
@@ -51,7 +52,8 @@ async def test_generated_queries_get_the_same_bytes_compiled_and_standard(
 ) -> None:
     seeded = await seed_compiled(session)
     headers = {"Authorization": f"Bearer {seeded.token}", "X-Request-Id": "req_differential"}
-    listed = (await client.post("/graphql", json={"query": CURSORS}, headers=headers)).json()["data"]
+    query = CURSORS.removesuffix(" }") + f" {cursor_selections(seeded.store_rows)} }}"
+    listed = (await client.post("/graphql", json={"query": query}, headers=headers)).json()["data"]
     cursors: dict[str, tuple[str, ...]] = {}
     for key, page in listed.items():
         name = key.removeprefix("sorted")

@@ -57,6 +57,25 @@ CATALOG = (
     "landingPages { nodes { id title productId product { id name } } } }"
 )
 
+# The store-level reads; a key's lastUsedAt is left out, refreshed once a minute whatever way answers.
+STORE = (
+    "query Store { viewer { keyId keyType env scopes storeId storeName plan } whoami { keyId } store { id name slug "
+    "currency phoneRegion plan settings metadata createdAt updatedAt limits { requestsPerMinute requestsPerMonth "
+    "signupsPerMonth webhooksPerMonth publicRequestsPerMinute publicRequestsPerMonth } } }"
+)
+KEYS_AND_HOOKS = (
+    "query KeysAndHooks($id: ID!) { apiKeys(first: 3) { totalCount nodes { id keyId type env name scopes "
+    "allowedOrigins createdAt revokedAt prefix } pageInfo { hasNextPage endCursor } } webhookSubscriptions { nodes { "
+    "id url events isActive disabledReason failingSince createdAt updatedAt } } webhookDeliveries(subscriptionId: $id, "
+    "first: 3) { totalCount edges { cursor node { id deliveryId eventId event attempt succeeded responseStatus "
+    "durationMs responseExcerpt error createdAt } } } }"
+)
+TRACKING = (
+    "query Tracking { signups(first: 2) { totalCount nodes { id email phone name source campaign metadata counted "
+    'acceptedAt createdAt } } eventCounts(from: "2025-02-27", to: "2025-03-05") { from to total counts { event day '
+    'count } } pageViews: eventCounts(to: "2025-03-05", event: "page_view") { total } }'
+)
+
 
 @pytest.fixture
 async def seeded(session: AsyncSession) -> Seeded:
@@ -92,6 +111,9 @@ def hot_requests(seeded: Seeded) -> list[tuple[str, str, dict[str, Any]]]:
         {"query": ORDER, "variables": {"id": str(order)}},
         {"query": CATALOG, "variables": {"id": str(product)}},
         {"query": LEDGERS},
+        {"query": STORE},
+        {"query": KEYS_AND_HOOKS, "variables": {"id": str(seeded.store_rows.subscription_ids[0])}},
+        {"query": TRACKING},
     ]
     return [
         *(("POST", "/graphql", {"json": body}) for body in graphql),
@@ -107,6 +129,11 @@ def hot_requests(seeded: Seeded) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", f"/v1/products/{product}", {}),
         ("GET", "/v1/landing-pages", {}),
         ("GET", f"/v1/landing-pages/{page}", {}),
+        ("GET", "/v1/whoami", {}),
+        ("GET", "/v1/store", {}),
+        ("GET", "/v1/webhooks", {}),
+        ("GET", f"/v1/webhooks/{seeded.store_rows.subscription_ids[0]}/deliveries?limit=2", {}),
+        ("GET", "/v1/events/counts?from=2025-02-27&to=2025-03-05", {}),
     ]
 
 
@@ -158,15 +185,33 @@ async def test_a_plan_that_gives_way_draws_on_the_cost_bucket_once(app, client, 
         (ORDER, "order"),
         (CATALOG, "product"),
         (LEDGERS, None),
+        (STORE, None),
+        (KEYS_AND_HOOKS, "subscription"),
+        (TRACKING, None),
         (
             '{ customers(first: 2, filter: {search: "nobody"}) { nodes { id orders(first: 2) { nodes { id } } } } }',
             None,
         ),
     ],
-    ids=["nested", "edges", "orders", "order", "catalog", "ledgers", "empty-level"],
+    ids=[
+        "nested",
+        "edges",
+        "orders",
+        "order",
+        "catalog",
+        "ledgers",
+        "store",
+        "keys-and-hooks",
+        "tracking",
+        "empty-level",
+    ],
 )
 async def test_the_compiled_way_runs_no_more_statements(app, client, seeded, count_statements, query, variables):
-    ids = {"order": str(seeded.order_ids[0]), "product": str(seeded.product_ids[0])}
+    ids = {
+        "order": str(seeded.order_ids[0]),
+        "product": str(seeded.product_ids[0]),
+        "subscription": str(seeded.store_rows.subscription_ids[0]),
+    }
     body = {"query": query, "variables": {"id": ids[variables]} if variables else None}
     headers = headers_of(seeded.token)
     await client.post("/graphql", json=body, headers=headers)  # the key's last use is fresh: one lookup from here
@@ -194,6 +239,14 @@ async def test_the_compiled_way_runs_no_more_statements(app, client, seeded, cou
         ("full", '{ orders(filter: {customerId: "abc"}) { nodes { id } } }', None, "validation_error"),
         ("full", '{ products(first: 2, after: "forged") { nodes { id } } }', None, "invalid_cursor"),
         ("full", "query P($id: ID!) { product(id: $id) { id } }", "foreign_product", "not_found"),
+        ("orders_only", STORE, None, "insufficient_scope"),
+        ("orders_only", "{ apiKeys { nodes { id } } usage { requestsToday } }", None, "insufficient_scope"),
+        ("full", '{ apiKeys(first: 2, after: "forged") { nodes { id } } }', None, "invalid_cursor"),
+        ("full", KEYS_AND_HOOKS, "foreign_subscription", "not_found"),
+        ("full", KEYS_AND_HOOKS, "garbage", "validation_error"),
+        ("full", '{ eventCounts(from: "2025-03-05", to: "2025-03-01") { total } }', None, "validation_error"),
+        ("full", '{ eventCounts(to: "2025-03-05", event: "Not An Event") { total } }', None, "validation_error"),
+        ("full", "{ signups(first: 201) { nodes { id } } }", None, "validation_error"),
     ],
 )
 async def test_an_error_is_left_to_graphql_core_and_answered_as_it_answers(
@@ -206,6 +259,7 @@ async def test_an_error_is_left_to_graphql_core_and_answered_as_it_answers(
         "order": str(seeded.order_ids[0]),
         "foreign_order": str(seeded.foreign_order_id),
         "foreign_product": str(seeded.foreign_product_id),
+        "foreign_subscription": str(seeded.store_rows.foreign_subscription_id),
     }
     body = {"query": query, "variables": {"id": ids[variables]} if variables else None}
     key = seeded.token if token == "full" else seeded.orders_only_token
@@ -222,11 +276,11 @@ async def test_an_error_is_left_to_graphql_core_and_answered_as_it_answers(
     "query",
     [
         "{ __schema { queryType { name } } }",
-        "{ apiKeys(first: 2) { nodes { id } } }",
+        '{ apiKeys(first: 2) { nodes { id } } store { id } __type(name: "ApiKey") { name } }',
         "{ orders(first: 2) { nodes { items { quantity } again: items { sku } } } }",
-        "{ customers(first: 2) { nodes { id } } store { id } }",
+        "{ customers(first: 2) { nodes { id } } viewer { keyId } __schema { queryType { name } } }",
     ],
-    ids=["introspection", "uncovered-root", "relation-twice", "mixed"],
+    ids=["introspection", "introspection-beside-store-reads", "relation-twice", "mixed"],
 )
 async def test_what_the_compiler_does_not_cover_runs_the_standard_way(app, client, seeded, query):
     counts = compiled_of(app).counts
@@ -358,12 +412,19 @@ def compiled(text: str) -> Plan | None:
     [
         'mutation { banCustomer(id: "1", reason: "x") { userErrors { code } } }',
         "{ customers { nodes { id @deprecated } } }",
-        "{ customer(id: 1) { orders { nodes { id } } } viewer { keyId } }",
+        "{ customer(id: 1) { orders { nodes { id } } } viewer { keyId } __schema { queryType { name } } }",
         '{ __type(name: "Customer") { name } }',
         '{ a: customer(id: "1") { id } b: customer(id: "2") { id } }',
         "{ customers { nodes { orders { nodes { id } } again: orders(first: 2) { nodes { id } } } } }",
     ],
-    ids=["mutation", "other-directive", "uncovered-root", "introspection", "loader-twice", "relation-twice"],
+    ids=[
+        "mutation",
+        "other-directive",
+        "introspection-beside-roots",
+        "introspection",
+        "loader-twice",
+        "relation-twice",
+    ],
 )
 def test_the_compiler_leaves_what_it_does_not_cover(text):
     assert compiled(text) is None

@@ -1,26 +1,29 @@
 """Data and generated queries for the differential tests of compiled execution (schema/core/compiled/): queries
 over what the compiler covers (customers, orders, products and landing pages, each as a list and by id, and their
 relations: a customer's orders, an order's items, status history and customer, an item's and a landing page's
-product; fields, aliases, fragments, inline fragments,
+product; the store-level and customer-relationship reads of tests/support/compiled_store_queries.py and
+compiled_crm_queries.py; fields, aliases, fragments, inline fragments,
 ``@skip``/``@include`` with literals and variables, variables with defaults, page sizes, cursors, filters, sorts),
 with a few of what it leaves to graphql-core mixed in, and the answers compared byte for byte."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import orjson
-from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, HouseAccountTransaction, LoyaltyTransaction, OrderItem
-from schema.core.build import build_schema
 from storegraph.platform.auth.scopes import Scope
+from tests.support.compiled_crm_queries import NAMES as CRM_NAMES
+from tests.support.compiled_crm_queries import CrmRows, crm_root, customer_relation, review_node, seed_crm_rows
+from tests.support.compiled_store_queries import NAMES as STORE_NAMES
+from tests.support.compiled_store_queries import StoreRows, seed_store_rows, store_root
 from tests.support.factories import (
     create_customer,
     create_key,
@@ -29,28 +32,26 @@ from tests.support.factories import (
     create_product,
     create_store,
 )
+from tests.support.query_strategies import (
+    Document,
+    condition,
+    connection,
+    leaves,
+    leaves_of,
+    page_size,
+    relation,
+    wrapped,
+)
 
 BASE = datetime(2025, 3, 1, 9, 30, 0)
 
 
-def _leaves(type_name: str) -> tuple[str, ...]:
-    """The leaf fields without arguments of ``type_name``, read off the schema so that a field added to a type is
-    drawn too, and ``__typename``."""
-    object_type = _SCHEMA.type_map[type_name]
-    assert isinstance(object_type, GraphQLObjectType), type_name
-    fields = object_type.fields
-    named = (name for name, found in fields.items() if is_leaf_type(get_named_type(found.type)) and not found.args)
-    return (*named, "__typename")
-
-
-_SCHEMA = build_schema()._schema
-CUSTOMER_LEAVES = _leaves("Customer")
-ORDER_LEAVES = _leaves("Order")
-ORDER_ITEM_LEAVES = _leaves("OrderItem")
-STATUS_CHANGE_LEAVES = _leaves("OrderStatusChange")
-PRODUCT_LEAVES = _leaves("Product")
-LANDING_PAGE_LEAVES = _leaves("LandingPage")
-PAGE_INFO_LEAVES = _leaves("PageInfo")
+CUSTOMER_LEAVES = leaves_of("Customer")
+ORDER_LEAVES = leaves_of("Order")
+ORDER_ITEM_LEAVES = leaves_of("OrderItem")
+STATUS_CHANGE_LEAVES = leaves_of("OrderStatusChange")
+PRODUCT_LEAVES = leaves_of("Product")
+LANDING_PAGE_LEAVES = leaves_of("LandingPage")
 CUSTOMER_FILTERS = (
     "{isBanned: true}",
     "{isBanned: false}",
@@ -74,6 +75,10 @@ PRODUCT_SORTS = ("{field: PRICE, direction: ASC}", "{field: PRICE}", "{field: UP
 LANDING_PAGE_FILTERS = ("{status: PUBLISHED}", "{status: DRAFT}")
 
 
+NO_STORE_ROWS = StoreRows((), 0)
+NO_CRM_ROWS = CrmRows((), 0)
+
+
 @dataclass(frozen=True)
 class Seeded:
     """A store whose customers have nulls, no orders, more orders than a page and a ban; orders without a customer,
@@ -91,6 +96,8 @@ class Seeded:
     foreign_product_id: int = 0
     landing_page_ids: tuple[int, ...] = ()
     foreign_landing_page_id: int = 0
+    store_rows: StoreRows = NO_STORE_ROWS
+    crm_rows: CrmRows = NO_CRM_ROWS
 
 
 def _ledgers(session: AsyncSession, customer: Customer, *, entries: int) -> None:
@@ -141,6 +148,8 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
     described.cost_price = 500
     ids = []
     order_ids = []
+    customers = []
+    placed_orders = []
     # (email, orders, banned): nulls, an empty list, more orders than a page of 5, a ban.
     for number, (email, orders, banned) in enumerate(
         [("amina@example.com", 7, False), (None, 0, False), ("karim@example.com", 2, True), (None, 1, False)]
@@ -168,7 +177,9 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
                 created_at=BASE + timedelta(hours=number, minutes=index),
             )
             order_ids.append(placed.id)
+            placed_orders.append(placed)
         ids.append(customer.id)
+        customers.append(customer)
         _ledgers(session, customer, entries=(4, 0, 1, 2)[number])
     # An order whose customer is gone and whose product was deleted since; one without items.
     orphan = await create_order(session, store, customer, [(bare, 3)], created_at=BASE - timedelta(days=1))
@@ -177,6 +188,7 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
     await session.execute(update(OrderItem).where(OrderItem.order_id == orphan.id).values(product_id=None))
     empty = await create_order(session, store, customer, [], status="cancelled", created_at=BASE - timedelta(days=2))
     order_ids += [orphan.id, empty.id]
+    placed_orders += [orphan, empty]
     other_store = await create_store(session)
     other_product = await create_product(session, other_store)
     foreign = await create_customer(session, other_store, first_name="Foreign")
@@ -187,6 +199,8 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
         await create_landing_page(session, store, title="Borrowed", product=other_product),
     ]
     foreign_page = await create_landing_page(session, other_store, product=other_product)
+    store_rows = await seed_store_rows(session, store, other_store)
+    crm_rows = await seed_crm_rows(session, store, other_store, customers, placed_orders, (foreign, foreign_order))
     await session.commit()
     return Seeded(
         key.token,
@@ -199,111 +213,9 @@ async def seed_compiled(session: AsyncSession) -> Seeded:
         other_product.id,
         tuple(page.id for page in pages),
         foreign_page.id,
+        store_rows,
+        crm_rows,
     )
-
-
-@dataclass
-class Document:
-    """A query being generated: its variables (definitions and values) and its named fragments."""
-
-    definitions: list[str] = field(default_factory=list)
-    values: dict[str, Any] = field(default_factory=dict)
-    fragments: list[str] = field(default_factory=list)
-
-    def variable(self, type_: str, value: Any, *, default: str | None = None, sent: bool = True) -> str:
-        name = f"v{len(self.definitions)}"
-        self.definitions.append(f"${name}: {type_}" + (f" = {default}" if default is not None else ""))
-        if sent:
-            self.values[name] = value
-        return f"${name}"
-
-    def text(self, selections: str) -> str:
-        header = f"query Generated({', '.join(self.definitions)})" if self.definitions else "query Generated"
-        return " ".join([header, "{", selections, "}", *self.fragments])
-
-
-@st.composite
-def condition(draw: st.DrawFn, doc: Document) -> str:
-    """Nothing, or a ``@skip``/``@include`` with a literal or a variable (sent, or left to its default)."""
-    kind = draw(st.sampled_from(["", "", "", "skip", "include"]))
-    if not kind:
-        return ""
-    value = draw(st.booleans())
-    how = draw(st.sampled_from(["literal", "variable", "default"]))
-    if how == "literal":
-        argument = "true" if value else "false"
-    elif how == "variable":
-        argument = doc.variable("Boolean!", value)
-    else:
-        argument = doc.variable("Boolean", None, default="true" if value else "false", sent=False)
-    return f" @{kind}(if: {argument})"
-
-
-@st.composite
-def leaves(draw: st.DrawFn, doc: Document, names: tuple[str, ...]) -> list[str]:
-    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=6))
-    selections = []
-    for name in chosen:
-        alias = draw(st.sampled_from(["", "", f"{name.strip('_')}Again: ", "x: "]))
-        if alias == "x: " and name != chosen[0]:
-            alias = ""  # one alias for one field only: two fields under one key do not validate
-        selections.append(f"{alias}{name}{draw(condition(doc))}")
-    return selections
-
-
-@st.composite
-def wrapped(draw: st.DrawFn, doc: Document, type_name: str, selections: list[str]) -> str:
-    """The selections as written, or inside an inline fragment or a named fragment."""
-    how = draw(st.sampled_from(["plain", "plain", "inline", "typeless", "fragment"]))
-    body = " ".join(selections)
-    if how == "inline":
-        return f"... on {type_name}{draw(condition(doc))} {{ {body} }}"
-    if how == "typeless":
-        return f"...{draw(condition(doc))} {{ {body} }}"
-    if how == "fragment":
-        name = f"F{len(doc.fragments)}"
-        doc.fragments.append(f"fragment {name} on {type_name} {{ {body} }}")
-        return f"...{name}{draw(condition(doc))}"
-    return body
-
-
-@st.composite
-def page_info(draw: st.DrawFn, doc: Document) -> str:
-    return f"pageInfo{draw(condition(doc))} {{ {' '.join(draw(leaves(doc, PAGE_INFO_LEAVES)))} }}"
-
-
-@st.composite
-def connection(draw: st.DrawFn, doc: Document, node: st.SearchStrategy[str]) -> str:
-    """A connection's selection; its node's selection is drawn only if ``nodes`` or ``edges`` select it (a variable
-    defined for a selection left out would be unused, and the document invalid)."""
-    # ``nodes`` and ``edges`` together select their node's relations at two places: rarely, to see it left to
-    # graphql-core.
-    items = draw(st.sampled_from([["nodes"], ["edges"], ["nodes"], ["edges"], [], ["nodes", "edges"]]))
-    others = draw(st.lists(st.sampled_from(["pageInfo", "totalCount", "__typename"]), min_size=0 if items else 1))
-    parts = draw(st.permutations([*items, *others]))
-    selections = []
-    drawn: list[str] = []
-
-    def node_selection() -> str:
-        if not drawn:
-            drawn.append(draw(node))
-        return drawn[0]
-
-    for part in dict.fromkeys(parts):
-        if part == "nodes":
-            selections.append(f"nodes {{ {node_selection()} }}")
-        elif part == "edges":
-            cursor = draw(st.sampled_from(["cursor ", ""]))
-            selections.append(f"edges{draw(condition(doc))} {{ {cursor}node {{ {node_selection()} }} }}")
-        elif part == "pageInfo":
-            selections.append(draw(page_info(doc)))
-        else:
-            selections.append(f"{part}{draw(condition(doc))}")
-    return " ".join(selections)
-
-
-def relation(draw: st.DrawFn, doc: Document, name: str, selection: str) -> str:
-    return f"{name}{draw(condition(doc))} {{ {selection} }}"
 
 
 @st.composite
@@ -324,13 +236,16 @@ def order_node(draw: st.DrawFn, doc: Document, depth: int) -> str:
     """An order's leaves, and while ``depth`` lasts its relations: items (with their product), status history,
     customer (with its orders one level less deep)."""
     selections = draw(leaves(doc, ORDER_LEAVES))
-    relations = draw(st.lists(st.sampled_from(["items", "statusHistory", "customer"]), unique=True)) if depth else []
+    names = ["items", "statusHistory", "customer", "review"]
+    relations = draw(st.lists(st.sampled_from(names), unique=True)) if depth else []
     for name in relations:
         if name == "items":
             items = draw(leaves(doc, ORDER_ITEM_LEAVES))
             if draw(st.booleans()):
                 items.append(relation(draw, doc, "product", draw(product_node(doc))))
             selections.append(relation(draw, doc, name, draw(wrapped(doc, "OrderItem", items))))
+        elif name == "review":
+            selections.append(relation(draw, doc, name, draw(review_node(doc))))
         elif name == "statusHistory":
             changes = draw(wrapped(doc, "OrderStatusChange", draw(leaves(doc, STATUS_CHANGE_LEAVES))))
             selections.append(relation(draw, doc, name, changes))
@@ -350,19 +265,9 @@ def customer_node(draw: st.DrawFn, doc: Document, depth: int) -> str:
             arguments.append('after: "not a cursor"')
         orders = draw(connection(doc, order_node(doc, depth - 1)))
         selections.append(f"orders({', '.join(arguments)}) {{ {orders} }}")
+    if depth and draw(st.booleans()):
+        selections.append(draw(customer_relation(doc, product_node)))
     return draw(wrapped(doc, "Customer", selections))
-
-
-@st.composite
-def page_size(draw: st.DrawFn, doc: Document, *, low: int, high: int) -> str:
-    # Now and then a size the field refuses (its error comes from graphql-core).
-    size = 201 if draw(st.integers(0, 24)) == 0 else draw(st.integers(low, high))
-    how = draw(st.sampled_from(["literal", "literal", "variable", "default"]))
-    if how == "literal":
-        return str(size)
-    if how == "variable":
-        return doc.variable("Int!", size)
-    return doc.variable("Int", None, default=str(size), sent=False)
 
 
 @dataclass(frozen=True)
@@ -380,7 +285,12 @@ LISTS = {
     "products": Listed(PRODUCT_FILTERS, PRODUCT_SORTS, product_node),
     "landingPages": Listed(LANDING_PAGE_FILTERS, (), landing_page_node),
 }
-ROOTS = (*LISTS, "customers", "orders", "customer", "order", "product", "landingPage", "__typename")
+ROOTS = (
+    *LISTS,
+    *("customers", "orders", "customer", "order", "product", "landingPage", "__typename"),
+    *STORE_NAMES,
+    *CRM_NAMES,
+)
 
 
 def by_id(seeded: Seeded, name: str) -> tuple[list[int], int, Any]:
@@ -401,6 +311,12 @@ def root_field(draw: st.DrawFn, doc: Document, seeded: Seeded, cursors: dict[str
     alias = draw(st.sampled_from(["", "", "again: "])) if index == 0 else f"r{index}: "
     if which == "__typename":
         return f"{alias}__typename"
+    if which in STORE_NAMES or which in CRM_NAMES:
+        if which in STORE_NAMES:
+            written, selection = draw(store_root(doc, seeded.store_rows, cursors, which))
+        else:
+            written, selection = draw(crm_root(doc, seeded.crm_rows, cursors, which))
+        return f"{alias}{which}{written}{draw(condition(doc))} {{ {selection} }}"
     if which not in LISTS:
         # Mostly the store's own; now and then one graphql-core refuses (another store's, none, not an id).
         own, foreign, node = by_id(seeded, which)
