@@ -151,22 +151,21 @@ async def lock_customer(session: AsyncSession, store_id: int, customer_id: int) 
 async def count_customers_on_same_device(session: AsyncSession, store_id: int, customer_id: int) -> int:
     """How many other customers of the store share the customer's device fingerprint; 0 when it has none.
 
-    The fingerprint is read here and compared here, so it never leaves this module."""
-    fingerprint = await session.scalar(select(Customer.device_fingerprint).where(Customer.id == customer_id))
-    if not fingerprint:
-        return 0
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Customer)
-            .where(
-                Customer.store_id == store_id,
-                Customer.device_fingerprint == fingerprint,
-                Customer.id != customer_id,
-            )
-        )
-        or 0
+    The fingerprint is read and compared within the one statement, so it never leaves the database."""
+    # NULLIF: an empty fingerprint is none, and a comparison with NULL matches no row.
+    fingerprint = func.nullif(
+        select(Customer.device_fingerprint).where(Customer.id == customer_id).scalar_subquery(), ""
     )
+    stmt = (
+        select(func.count())
+        .select_from(Customer)
+        .where(
+            Customer.store_id == store_id,
+            Customer.device_fingerprint == fingerprint,
+            Customer.id != customer_id,
+        )
+    )
+    return int(await session.scalar(stmt) or 0)
 
 
 # --- writes ---

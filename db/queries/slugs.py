@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, UniqueConstraint, or_, select
+from sqlalchemy import ColumnElement, Row, UniqueConstraint, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -105,4 +106,46 @@ async def insert_with_free_slug(
                 raise
             continue  # taken since we looked (the other transaction has committed by now): look again
         return row
+    raise Conflict("slug", f"No free slug for {wanted} after {NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS} attempts")
+
+
+async def insert_returning_with_free_slug(
+    session: AsyncSession,
+    model: type[Base],
+    values: Mapping[str, Any],
+    *,
+    slug_column: QueryableAttribute[str],
+    scope: Sequence[ColumnElement[bool]],
+    wanted: str,
+    constraint: UniqueConstraint,
+    returning: Sequence[ColumnElement[Any]],
+) -> Row[Any]:
+    """Inserts ``values`` with a slug free in ``scope`` and answers the ``returning`` columns of the row, the slug
+    being the one ``insert_with_free_slug`` would pick.
+
+    ``wanted`` is tried first without looking: most names are new to their store, and then the insert is the only
+    statement. A slug already taken (by an earlier or a concurrent insert) makes ``ON CONFLICT DO NOTHING`` insert
+    nothing, without an error or a savepoint; the free one is then looked up as ``insert_with_free_slug`` does.
+    Any other integrity error (an SKU taken, say) is raised unchanged, ending the caller's transaction or savepoint.
+    """
+    dialect = session.get_bind().dialect.name
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    conflict = [column.name for column in constraint.columns]
+    slug_name = slug_column.key
+    for attempt in range(NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS + 1):
+        if attempt == 0:
+            slug = wanted
+        elif attempt <= NUMBERED_ATTEMPTS:
+            slug = await free_slug(session, slug_column=slug_column, scope=scope, wanted=wanted)
+        else:
+            slug = f"{wanted}-{secrets.token_hex(3)}"
+        stmt = (
+            build(model)
+            .values({**values, slug_name: slug})
+            .on_conflict_do_nothing(index_elements=conflict)
+            .returning(*returning)
+        )
+        row = (await session.execute(stmt)).first()
+        if row is not None:
+            return row
     raise Conflict("slug", f"No free slug for {wanted} after {NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS} attempts")
