@@ -7,6 +7,7 @@ and, when the slug's own constraint is what failed, looks again and retries, so 
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
@@ -128,9 +129,9 @@ async def insert_returning_with_free_slug(
     nothing, without an error or a savepoint; the free one is then looked up as ``insert_with_free_slug`` does.
     Any other integrity error (an SKU taken, say) is raised unchanged, ending the caller's transaction or savepoint.
     """
-    dialect = session.get_bind().dialect.name
-    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    conflict = [column.name for column in constraint.columns]
+    statement = _insert_unless_taken(
+        session.get_bind().dialect.name, model, tuple(column.name for column in constraint.columns), tuple(returning)
+    )
     slug_name = slug_column.key
     for attempt in range(NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS + 1):
         if attempt == 0:
@@ -139,13 +140,17 @@ async def insert_returning_with_free_slug(
             slug = await free_slug(session, slug_column=slug_column, scope=scope, wanted=wanted)
         else:
             slug = f"{wanted}-{secrets.token_hex(3)}"
-        stmt = (
-            build(model)
-            .values({**values, slug_name: slug})
-            .on_conflict_do_nothing(index_elements=conflict)
-            .returning(*returning)
-        )
-        row = (await session.execute(stmt)).first()
+        row = (await session.execute(statement, {**values, slug_name: slug})).first()
         if row is not None:
             return row
     raise Conflict("slug", f"No free slug for {wanted} after {NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS} attempts")
+
+
+@functools.cache
+def _insert_unless_taken(
+    dialect: str, model: type[Base], conflict: tuple[str, ...], returning: tuple[ColumnElement[Any], ...]
+) -> Any:
+    """``INSERT ... ON CONFLICT (conflict) DO NOTHING RETURNING ...``, built once: its columns are the keys of the
+    parameters it runs with (the ones given; the others take their defaults), so only they change per call."""
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return build(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(*returning)
