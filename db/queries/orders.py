@@ -199,16 +199,23 @@ async def customer_order_tallies(
 ) -> OrderTallies:
     """How many of the customer's orders in the store have ``status``, have ``payment_status``, and were placed
     at or after ``since``, in one query."""
-    row = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(case((Order.status == status, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Order.payment_status == payment_status, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Order.created_at >= since, 1), else_=0)), 0),
-            ).where(Order.customer_id == customer_id, Order.store_id == store_id)
-        )
-    ).one()
+    parameters = {
+        "store_id": store_id,
+        "customer_id": customer_id,
+        "status": status,
+        "payment_status": payment_status,
+        "since": since,
+    }
+    row = (await session.execute(_TALLIES, parameters)).one()
     return OrderTallies(with_status=int(row[0]), with_payment_status=int(row[1]), placed_since=int(row[2]))
+
+
+# Built once: every checkout and status change that refreshes a fraud score runs it.
+_TALLIES = select(
+    func.coalesce(func.sum(case((Order.status == bindparam("status"), 1), else_=0)), 0),
+    func.coalesce(func.sum(case((Order.payment_status == bindparam("payment_status"), 1), else_=0)), 0),
+    func.coalesce(func.sum(case((Order.created_at >= bindparam("since"), 1), else_=0)), 0),
+).where(Order.customer_id == bindparam("customer_id"), Order.store_id == bindparam("store_id"))
 
 
 # --- writes ---

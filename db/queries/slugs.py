@@ -133,6 +133,8 @@ async def insert_returning_with_free_slug(
         session.get_bind().dialect.name, model, tuple(column.name for column in constraint.columns), tuple(returning)
     )
     slug_name = slug_column.key
+    await session.flush()  # what the session holds goes first, as its own execute would do
+    connection = await session.connection()
     for attempt in range(NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS + 1):
         if attempt == 0:
             slug = wanted
@@ -140,7 +142,8 @@ async def insert_returning_with_free_slug(
             slug = await free_slug(session, slug_column=slug_column, scope=scope, wanted=wanted)
         else:
             slug = f"{wanted}-{secrets.token_hex(3)}"
-        row = (await session.execute(statement, {**values, slug_name: slug})).first()
+        # On the session's connection: a Core statement, kept out of the ORM's bulk-insert handling.
+        row = (await connection.execute(statement, {**values, slug_name: slug})).first()
         if row is not None:
             return row
     raise Conflict("slug", f"No free slug for {wanted} after {NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS} attempts")
