@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Result, Row, Select, bindparam, case, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -247,43 +247,48 @@ async def insert_order(
     total: int,
     notes: str | None,
     now: datetime,
-) -> Order:
-    """Inserts the order under a fresh random number, drawing again if the store already used it.
+) -> Row[Any]:
+    """Inserts the order under a fresh random number, drawing again if the store already used it, and answers it
+    as ``orders_by_ids`` does, from the insert itself.
 
-    Each attempt runs in a savepoint, so a collision undoes only the attempt, not the caller's transaction.
+    A number taken makes ``ON CONFLICT DO NOTHING`` insert nothing: no error, so no savepoint is needed to undo an
+    attempt without the caller's transaction.
     """
-    for attempt in range(ORDER_NUMBER_ATTEMPTS):
-        order = Order(
-            store_id=store_id,
-            customer_id=customer_id,
-            order_number=order_number(store_id, now),
-            status=status,
-            payment_status=payment_status,
-            payment_method=payment_method,
-            customer_name=customer_name,
-            customer_phone=customer_phone,
-            customer_email=customer_email,
-            wilaya_id=wilaya_id,
-            commune=commune,
-            address=address,
-            delivery_type=delivery_type,
-            subtotal=subtotal,
-            delivery_fee=delivery_fee,
-            total=total,
-            notes=notes,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(order)
-                await session.flush()
-        except IntegrityError:
-            if attempt == ORDER_NUMBER_ATTEMPTS - 1:
-                raise
-            continue
-        return order
-    raise RuntimeError("no free order number")  # the loop returns or re-raises before this
+    values = {
+        "store_id": store_id,
+        "customer_id": customer_id,
+        "status": status,
+        "payment_status": payment_status,
+        "payment_method": payment_method,
+        "customer_name": customer_name,
+        "customer_phone": customer_phone,
+        "customer_email": customer_email,
+        "wilaya_id": wilaya_id,
+        "commune": commune,
+        "address": address,
+        "delivery_type": delivery_type,
+        "subtotal": subtotal,
+        "delivery_fee": delivery_fee,
+        "total": total,
+        "notes": notes,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = _order_insert(session.get_bind().dialect.name)
+    for _ in range(ORDER_NUMBER_ATTEMPTS):
+        parameters = {**values, "order_number": order_number(store_id, now)}
+        row = (await session.execute(statement, parameters)).first()
+        if row is not None:
+            return row
+    raise RuntimeError(f"no free order number after {ORDER_NUMBER_ATTEMPTS} attempts")
+
+
+@functools.cache
+def _order_insert(dialect: str) -> Any:
+    """The order's insert, built once per dialect: its columns are the keys of the parameters it runs with."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    number = [Order.store_id, Order.order_number]
+    return insert(Order).on_conflict_do_nothing(index_elements=number).returning(*ORDER_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,12 +101,12 @@ class OrderMutations:
         )
         if order is None:
             return cast("PlaceOrderPayload", payload(order=None, customer=None, user_errors=errors))
-        # The order was inserted whole by this request: its row is what a read would answer. The customer is read
-        # back, as checkout changes some of its columns inside the database (totals, fraud score).
+        # The order is the row its insert answered, as a read would. The customer is read back: checkout changes
+        # some of its columns inside the database (totals, fraud score).
         customers = await customers_by_ids(context.db, context.store_id, [order.customer_id or 0])
         return cast(
             "PlaceOrderPayload",
-            payload(order=order_as_read(order), customer=customers[0] if customers else None, user_errors=[]),
+            payload(order=order, customer=customers[0] if customers else None, user_errors=[]),
         )
 
     @strawberry.mutation(

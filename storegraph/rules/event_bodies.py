@@ -14,7 +14,7 @@ from db.models import Order, OrderItem, Product
 from storegraph.platform.timestamps import rest_timestamp
 
 
-def order_data(order: Order, items: list[OrderItem]) -> dict[str, Any]:
+def order_data(order: Order | Row[Any], items: list[OrderItem]) -> dict[str, Any]:
     return {
         "id": order.id,
         "order_number": order.order_number,
