@@ -73,8 +73,10 @@ INSERT_ORDER_SQL = """
 INSERT INTO orders (store_id, customer_id, order_number, status, payment_status, payment_method, customer_name,
                     customer_phone, wilaya_id, delivery_type, subtotal, delivery_fee, total, created_at, updated_at)
 VALUES ($1, $2, $3, 'pending', 'pending', 'cod', $4, $5, $6, 'home', $7, $8, $9, $10, $10)
+ON CONFLICT (store_id, order_number) DO NOTHING
 RETURNING id, created_at
 """
+ORDER_NUMBER_ATTEMPTS = 8
 INSERT_ITEM_SQL = """
 INSERT INTO order_items (order_id, product_id, product_name, sku, unit_price, quantity, total)
 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
@@ -173,11 +175,14 @@ async def place_order(request: Request, variables: dict[str, Any]) -> Response:
             customer_id = await connection.fetchval(
                 UPSERT_CUSTOMER_SQL, store_id, buyer["phone"], buyer["firstName"], buyer["wilayaId"], total, now
             )
-            number = f"ORD-{store_id}-{now:%Y%m%d}-{secrets.token_hex(2).upper()}"
-            order = await connection.fetchrow(
-                INSERT_ORDER_SQL, store_id, customer_id, number, buyer["firstName"], buyer["phone"],
-                buyer["wilayaId"], subtotal, delivery_fee, total, now,
-            )  # fmt: skip
+            for _ in range(ORDER_NUMBER_ATTEMPTS):  # a number the store used already: draw again, as storegraph does
+                number = f"ORD-{store_id}-{now:%Y%m%d}-{secrets.token_hex(2).upper()}"
+                order = await connection.fetchrow(
+                    INSERT_ORDER_SQL, store_id, customer_id, number, buyer["firstName"], buyer["phone"],
+                    buyer["wilayaId"], subtotal, delivery_fee, total, now,
+                )  # fmt: skip
+                if order is not None:
+                    break
             await connection.fetchval(
                 INSERT_ITEM_SQL, order["id"], product_id, product["name"], product["sku"], product["price"],
                 quantity, subtotal,

@@ -6,7 +6,8 @@ statements (bench/baseline_writes.py, and baseline_app.py's POST /v1/products), 
 Workloads, each request a new write with an Idempotency-Key of its own:
 - ``create_product`` (W4): ``POST /v1/products`` ``{"name": "Bench product <key>", "price": 1500}``;
 - ``update_order``: ``PATCH /v1/orders/{id}`` ``{"status": "confirmed"}``, each request another pending order
-  (the orders are set back to pending before every round);
+  (each wrk run starts past the orders the previous one reached, in flight included; when too few are left, all are
+  set back to pending, after a pause that lets the last run's requests in flight finish);
 - ``place_order``: the ``placeOrder`` mutation on ``/graphql``, one line of an untracked product, each request's
   customer a phone of its own (a new customer in the first round, a returning one in the next).
 
@@ -38,6 +39,11 @@ from harness.servers import UNLIMITED, Server, run_script, running
 from harness.wrk import parse_wrk
 
 DATABASE = "storegraph_writes_bench"
+# update_order: the most orders one wrk run is expected to confirm (the baseline's rate times a round, with room);
+# the last CHECKS orders are the ones the checks confirm; the pause lets a run's requests in flight finish.
+ORDERS_PER_RUN = 8_000
+CHECKS = 8
+DRAIN_SECONDS = 5.0
 WRK_SCRIPT = BENCH_DIR / "writes.lua"
 STOREGRAPH_PORT, BASELINE_PORT = 8111, 8112
 # A customer of its own per request (``{seq}``: the request's number): concurrent checkouts of one customer wait
@@ -282,6 +288,7 @@ def main() -> int:
                 say(f"  {name} {server.name}: {_check(server, requests[name][server.name.split('_')[1]], check_id)}")
                 check_id -= 1
         step("measuring")
+        cursor = seeded["first_order"]
         for name in workloads:
             rounds: dict[str, list[dict[str, Any]]] = {server.name: [] for server in servers}
             for number in range(args.rounds):
@@ -289,9 +296,13 @@ def main() -> int:
                 for server in order:
                     request = requests[name][server.name.split("_")[1]]
                     for duration, measured in ((args.warmup, False), (args.duration, True)):
-                        if name == "update_order":
+                        if name == "update_order" and cursor + ORDERS_PER_RUN > seeded["last_order"] - CHECKS:
+                            time.sleep(DRAIN_SECONDS)
                             asyncio.run(_reset_orders(dsn, seeded))
-                        figures = _wrk(server, request, args, duration, seeded["first_order"])
+                            cursor = seeded["first_order"]
+                        figures = _wrk(server, request, args, duration, cursor)
+                        # Past every order this run reached, and those still in flight when wrk stopped.
+                        cursor += figures["requests"] + 2 * args.connections
                         if measured:
                             rounds[server.name].append(figures)
                             say(
