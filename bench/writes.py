@@ -198,7 +198,8 @@ def _check(server: Server, request: dict[str, Any], order_id: int) -> str:
     user_errors = (answer.get("data") or {}).get("placeOrder", {}).get("userErrors") if "data" in answer else None
     if status != request["status"] or answer.get("errors") or answer.get("error") or user_errors:
         raise BenchError(f"{server.name} answered {status} to {request['method']} {path}: {raw[:1500]!r}")
-    return raw.decode()[:160]
+    summary: str = raw.decode()[:160]
+    return summary
 
 
 def _wrk(server: Server, request: dict[str, Any], args: argparse.Namespace, duration: float, first: int) -> Any:
