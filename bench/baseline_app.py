@@ -42,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import baseline_writes
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -254,7 +255,8 @@ async def one_customer(request: Request, variables: dict[str, Any]) -> Response:
     return _json({"data": {"customer": _flat_customer(row) if row is not None else None}})
 
 
-WORKLOADS = {"nested": nested, "list": flat_list, "one": one_customer}
+# place_order: bench/writes.py's checkout, in baseline_writes.py with the order PATCH.
+WORKLOADS = {"nested": nested, "list": flat_list, "one": one_customer, "place_order": baseline_writes.place_order}
 
 
 def _rest_error(message: str, field: str) -> Response:
@@ -414,6 +416,7 @@ app = Starlette(
         Route("/graphql", graphql, methods=["POST"]),
         Route("/v1/customers", rest_customers, methods=["GET"]),
         Route("/v1/products", create_product, methods=["POST"]),
+        Route("/v1/orders/{order_id:int}", baseline_writes.update_order, methods=["PATCH"]),
         Route("/healthz", healthz, methods=["GET"]),
     ],
     lifespan=lifespan,

@@ -14,7 +14,7 @@ from db.models import LandingPage, Product
 from db.queries.by_ids import RowsByIds
 from db.queries.executor import Executor, fetch_rows
 from db.queries.pagination import Ordering, page_parameters, page_query, prepared_page
-from db.queries.slugs import insert_with_free_slug, slugify, unique_constraint
+from db.queries.slugs import insert_returning_with_free_slug, insert_with_free_slug, slugify, unique_constraint
 from db.queries.text import contains_ci
 from storegraph.platform.timestamps import utcnow
 
@@ -118,19 +118,22 @@ async def product_id_with_sku(session: AsyncSession, store_id: int, sku: str) ->
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def insert_product(session: AsyncSession, store_id: int, values: dict[str, Any]) -> Product:
-    """Inserts a product with a slug of its name, numbered when the store has it already.
+async def insert_product(session: AsyncSession, store_id: int, values: dict[str, Any]) -> Row[Any]:
+    """Inserts a product with a slug of its name, numbered when the store has it already, and answers it as the
+    reads by id do (``PRODUCT_COLUMNS``), from the insert itself.
 
     ``values`` are the product's columns (without ``store_id`` and ``slug``); an integrity error other than a lost
     slug race (a concurrent insert of the same SKU, say) is raised unchanged.
     """
-    return await insert_with_free_slug(
+    return await insert_returning_with_free_slug(
         session,
-        lambda slug: Product(store_id=store_id, slug=slug, **values),
+        Product,
+        {"store_id": store_id, **values},
         slug_column=Product.slug,
         scope=(Product.store_id == store_id,),
         wanted=slugify(values["name"]) or "product",
         constraint=PRODUCT_SLUG_CONSTRAINT,
+        returning=PRODUCT_COLUMNS,
     )
 
 

@@ -164,22 +164,24 @@ async def lock_customer(session: AsyncSession, store_id: int, customer_id: int) 
 async def count_customers_on_same_device(session: AsyncSession, store_id: int, customer_id: int) -> int:
     """How many other customers of the store share the customer's device fingerprint; 0 when it has none.
 
-    The fingerprint is read here and compared here, so it never leaves this module."""
-    fingerprint = await session.scalar(select(Customer.device_fingerprint).where(Customer.id == customer_id))
-    if not fingerprint:
-        return 0
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Customer)
-            .where(
-                Customer.store_id == store_id,
-                Customer.device_fingerprint == fingerprint,
-                Customer.id != customer_id,
-            )
-        )
-        or 0
+    The fingerprint is read and compared within the one statement, so it never leaves the database."""
+    parameters = {"store_id": store_id, "customer_id": customer_id}
+    return int(await session.scalar(_SAME_DEVICE, parameters) or 0)
+
+
+# NULLIF: an empty fingerprint is none, and a comparison with NULL matches no row.
+_SAME_DEVICE = (
+    select(func.count())
+    .select_from(Customer)
+    .where(
+        Customer.store_id == bindparam("store_id"),
+        Customer.device_fingerprint
+        == func.nullif(
+            select(Customer.device_fingerprint).where(Customer.id == bindparam("customer_id")).scalar_subquery(), ""
+        ),
+        Customer.id != bindparam("customer_id"),
     )
+)
 
 
 # --- writes ---
@@ -232,27 +234,61 @@ async def upsert_customer_for_order(
     One statement makes concurrent first orders from one phone end as one customer whose totals count every
     order. A banned customer is never updated (the WHERE), and then no row comes back: the result is ``None``.
     """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    parameters = {
+        "store_id": store_id,
+        "phone": phone,
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "wilaya_id": wilaya_id,
+        "commune": commune,
+        "address": address,
+        "device_fingerprint": device_fingerprint,
+        "total_orders": 1,
+        "total_spent": total,
+        "last_order_at": now,
+        "fraud_score": 0,
+        "is_banned": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = _customer_upsert(session.get_bind().dialect.name)
+    customer_id = (await session.execute(statement, parameters)).scalar_one_or_none()
+    return None if customer_id is None else int(customer_id)
+
+
+# The columns checkout gives a new customer, each a parameter of the same name.
+_CHECKOUT_CUSTOMER_COLUMNS = (
+    "store_id",
+    "phone",
+    "first_name",
+    "last_name",
+    "email",
+    "wilaya_id",
+    "commune",
+    "address",
+    "device_fingerprint",
+    "total_orders",
+    "total_spent",
+    "last_order_at",
+    "fraud_score",
+    "is_banned",
+    "created_at",
+    "updated_at",
+)
+
+
+@functools.cache
+def _customer_upsert(dialect: str) -> Any:
+    """``upsert_customer_for_order``'s statement, built once per dialect (building it, with its EXCLUDED columns,
+    costs more than running it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Customer.__table__
     stmt = insert(Customer).values(
-        store_id=store_id,
-        phone=phone,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        wilaya_id=wilaya_id,
-        commune=commune,
-        address=address,
-        device_fingerprint=device_fingerprint,
-        total_orders=1,
-        total_spent=total,
-        last_order_at=now,
-        fraud_score=0,
-        is_banned=False,
-        created_at=now,
-        updated_at=now,
+        {name: bindparam(name, type_=table.c[name].type) for name in _CHECKOUT_CUSTOMER_COLUMNS}
     )
     new = stmt.excluded
-    upsert = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[Customer.store_id, Customer.phone],
         set_={
             "first_name": new.first_name,
@@ -276,8 +312,6 @@ async def upsert_customer_for_order(
         },
         where=Customer.is_banned.is_(False),
     ).returning(Customer.id)
-    customer_id = (await session.execute(upsert)).scalar_one_or_none()
-    return None if customer_id is None else int(customer_id)
 
 
 def _coalesce(preferred: Any, fallback: Any) -> Any:

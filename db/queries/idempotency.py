@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -40,6 +40,15 @@ class DatabaseIdempotencyStore:
         self._postgresql = engine.dialect.name == "postgresql"
         self._clock = clock
         self._next_sweep = 0.0
+        # Built once: building an upsert (its values, its EXCLUDED columns) and its cache key costs more of a
+        # keyed write's time than running it; each call only binds its parameters.
+        self._take = self._upsert(only_if=Record.expires_at <= bindparam("lapsed_by"))
+        self._keep = self._upsert(
+            only_if=or_(
+                and_(Record.owner == bindparam("held_by"), Record.sealed.is_(None)),
+                Record.expires_at <= bindparam("lapsed_by"),
+            )
+        )
 
     async def reserve(self, scope_key: str, fingerprint: str, lease_seconds: float) -> Reservation:
         owner = secrets.token_hex(8)
@@ -48,12 +57,15 @@ class DatabaseIdempotencyStore:
             async with self._engine.connect() as connection:
                 if now >= self._next_sweep:
                     await self._sweep(connection, now)
-                take = self._upsert(
-                    {"scope_key": scope_key, "fingerprint": fingerprint, "owner": owner, "sealed": None},
-                    expires_at=_moment(now + lease_seconds),
-                    only_if=Record.expires_at <= _moment(now),
-                )
-                if (await connection.execute(take)).first() is not None:
+                take = {
+                    "scope_key": scope_key,
+                    "fingerprint": fingerprint,
+                    "owner": owner,
+                    "sealed": None,
+                    "expires_at": _moment(now + lease_seconds),
+                    "lapsed_by": _moment(now),
+                }
+                if (await connection.execute(self._take, take)).first() is not None:
                     await connection.commit()
                     return Reservation(Outcome.NEW, scope_key, fingerprint, owner)
                 holder = (
@@ -71,14 +83,18 @@ class DatabaseIdempotencyStore:
 
     async def complete(self, reservation: Reservation, sealed: bytes, ttl_seconds: float = DAY_SECONDS) -> None:
         now = self._clock()
-        keep = self._upsert(
-            {"scope_key": reservation.scope_key, "fingerprint": reservation.fingerprint, "owner": "", "sealed": sealed},
-            expires_at=_moment(now + ttl_seconds),
-            # Over the caller's own reservation, or a record that lapsed (nobody took the key since the request ran).
-            only_if=or_(_held_by(reservation), Record.expires_at <= _moment(now)),
-        )
+        # Over the caller's own reservation, or a record that lapsed (nobody took the key since the request ran).
+        keep = {
+            "scope_key": reservation.scope_key,
+            "fingerprint": reservation.fingerprint,
+            "owner": "",
+            "sealed": sealed,
+            "expires_at": _moment(now + ttl_seconds),
+            "held_by": reservation.owner,
+            "lapsed_by": _moment(now),
+        }
         async with self._engine.connect() as connection:
-            await connection.execute(keep)
+            await connection.execute(self._keep, keep)
             await connection.commit()
 
     async def release(self, reservation: Reservation) -> None:
@@ -87,12 +103,14 @@ class DatabaseIdempotencyStore:
             await connection.execute(forget)
             await connection.commit()
 
-    def _upsert(self, values: dict[str, Any], *, expires_at: datetime, only_if: Any) -> Any:
-        """Write the record, over an existing one only where ``only_if`` holds; returns its key if it wrote."""
+    def _upsert(self, *, only_if: Any) -> Any:
+        """Writes the record (every column a parameter of the same name), over an existing one only where
+        ``only_if`` holds; returns its key if it wrote."""
+        columns = ("scope_key", "fingerprint", "owner", "sealed", "expires_at")
         insert = (postgresql.insert if self._postgresql else sqlite.insert)(Record).values(
-            **values, expires_at=expires_at
+            {name: bindparam(name, type_=Record.__table__.c[name].type) for name in columns}
         )
-        replacing = {name: insert.excluded[name] for name in (*values.keys(), "expires_at") if name != "scope_key"}
+        replacing = {name: insert.excluded[name] for name in columns if name != "scope_key"}
         return insert.on_conflict_do_update(index_elements=[Record.scope_key], set_=replacing, where=only_if).returning(
             Record.scope_key
         )

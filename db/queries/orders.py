@@ -9,10 +9,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Result, Row, Select, bindparam, case, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -84,6 +85,12 @@ async def count_orders(db: Executor, store_id: int, where: OrderFilter) -> int:
 
 
 orders_by_ids = RowsByIds(ORDER_COLUMNS, Order.store_id, Order.id)
+
+
+def order_as_read(order: Order) -> SimpleNamespace:
+    """A loaded order as ``orders_by_ids`` answers it (its columns by name), for a write that holds the row locked
+    and knows every value it set: reading it back would answer the same."""
+    return SimpleNamespace(**{column.key: getattr(order, column.key) for column in ORDER_COLUMNS})
 
 
 async def order_pages_for_customers(
@@ -220,16 +227,23 @@ async def customer_order_tallies(
 ) -> OrderTallies:
     """How many of the customer's orders in the store have ``status``, have ``payment_status``, and were placed
     at or after ``since``, in one query."""
-    row = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(case((Order.status == status, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Order.payment_status == payment_status, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Order.created_at >= since, 1), else_=0)), 0),
-            ).where(Order.customer_id == customer_id, Order.store_id == store_id)
-        )
-    ).one()
+    parameters = {
+        "store_id": store_id,
+        "customer_id": customer_id,
+        "status": status,
+        "payment_status": payment_status,
+        "since": since,
+    }
+    row = (await session.execute(_TALLIES, parameters)).one()
     return OrderTallies(with_status=int(row[0]), with_payment_status=int(row[1]), placed_since=int(row[2]))
+
+
+# Built once: every checkout and status change that refreshes a fraud score runs it.
+_TALLIES = select(
+    func.coalesce(func.sum(case((Order.status == bindparam("status"), 1), else_=0)), 0),
+    func.coalesce(func.sum(case((Order.payment_status == bindparam("payment_status"), 1), else_=0)), 0),
+    func.coalesce(func.sum(case((Order.created_at >= bindparam("since"), 1), else_=0)), 0),
+).where(Order.customer_id == bindparam("customer_id"), Order.store_id == bindparam("store_id"))
 
 
 # --- writes ---
@@ -261,43 +275,48 @@ async def insert_order(
     total: int,
     notes: str | None,
     now: datetime,
-) -> Order:
-    """Inserts the order under a fresh random number, drawing again if the store already used it.
+) -> Row[Any]:
+    """Inserts the order under a fresh random number, drawing again if the store already used it, and answers it
+    as ``orders_by_ids`` does, from the insert itself.
 
-    Each attempt runs in a savepoint, so a collision undoes only the attempt, not the caller's transaction.
+    A number taken makes ``ON CONFLICT DO NOTHING`` insert nothing: no error, so no savepoint is needed to undo an
+    attempt without the caller's transaction.
     """
-    for attempt in range(ORDER_NUMBER_ATTEMPTS):
-        order = Order(
-            store_id=store_id,
-            customer_id=customer_id,
-            order_number=order_number(store_id, now),
-            status=status,
-            payment_status=payment_status,
-            payment_method=payment_method,
-            customer_name=customer_name,
-            customer_phone=customer_phone,
-            customer_email=customer_email,
-            wilaya_id=wilaya_id,
-            commune=commune,
-            address=address,
-            delivery_type=delivery_type,
-            subtotal=subtotal,
-            delivery_fee=delivery_fee,
-            total=total,
-            notes=notes,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(order)
-                await session.flush()
-        except IntegrityError:
-            if attempt == ORDER_NUMBER_ATTEMPTS - 1:
-                raise
-            continue
-        return order
-    raise RuntimeError("no free order number")  # the loop returns or re-raises before this
+    values = {
+        "store_id": store_id,
+        "customer_id": customer_id,
+        "status": status,
+        "payment_status": payment_status,
+        "payment_method": payment_method,
+        "customer_name": customer_name,
+        "customer_phone": customer_phone,
+        "customer_email": customer_email,
+        "wilaya_id": wilaya_id,
+        "commune": commune,
+        "address": address,
+        "delivery_type": delivery_type,
+        "subtotal": subtotal,
+        "delivery_fee": delivery_fee,
+        "total": total,
+        "notes": notes,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = _order_insert(session.get_bind().dialect.name)
+    for _ in range(ORDER_NUMBER_ATTEMPTS):
+        parameters = {**values, "order_number": order_number(store_id, now)}
+        row = (await session.execute(statement, parameters)).first()
+        if row is not None:
+            return row
+    raise RuntimeError(f"no free order number after {ORDER_NUMBER_ATTEMPTS} attempts")
+
+
+@functools.cache
+def _order_insert(dialect: str) -> Any:
+    """The order's insert, built once per dialect: its columns are the keys of the parameters it runs with."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    number = [Order.store_id, Order.order_number]
+    return insert(Order).on_conflict_do_nothing(index_elements=number).returning(*ORDER_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)

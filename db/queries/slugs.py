@@ -7,13 +7,15 @@ and, when the slug's own constraint is what failed, looks again and retries, so 
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, UniqueConstraint, or_, select
+from sqlalchemy import ColumnElement, Row, UniqueConstraint, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -106,3 +108,52 @@ async def insert_with_free_slug(
             continue  # taken since we looked (the other transaction has committed by now): look again
         return row
     raise Conflict("slug", f"No free slug for {wanted} after {NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS} attempts")
+
+
+async def insert_returning_with_free_slug(
+    session: AsyncSession,
+    model: type[Base],
+    values: Mapping[str, Any],
+    *,
+    slug_column: QueryableAttribute[str],
+    scope: Sequence[ColumnElement[bool]],
+    wanted: str,
+    constraint: UniqueConstraint,
+    returning: Sequence[ColumnElement[Any]],
+) -> Row[Any]:
+    """Inserts ``values`` with a slug free in ``scope`` and answers the ``returning`` columns of the row, the slug
+    being the one ``insert_with_free_slug`` would pick.
+
+    ``wanted`` is tried first without looking: most names are new to their store, and then the insert is the only
+    statement. A slug already taken (by an earlier or a concurrent insert) makes ``ON CONFLICT DO NOTHING`` insert
+    nothing, without an error or a savepoint; the free one is then looked up as ``insert_with_free_slug`` does.
+    Any other integrity error (an SKU taken, say) is raised unchanged, ending the caller's transaction or savepoint.
+    """
+    statement = _insert_unless_taken(
+        session.get_bind().dialect.name, model, tuple(column.name for column in constraint.columns), tuple(returning)
+    )
+    slug_name = slug_column.key
+    await session.flush()  # what the session holds goes first, as its own execute would do
+    connection = await session.connection()
+    for attempt in range(NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS + 1):
+        if attempt == 0:
+            slug = wanted
+        elif attempt <= NUMBERED_ATTEMPTS:
+            slug = await free_slug(session, slug_column=slug_column, scope=scope, wanted=wanted)
+        else:
+            slug = f"{wanted}-{secrets.token_hex(3)}"
+        # On the session's connection: a Core statement, kept out of the ORM's bulk-insert handling.
+        row = (await connection.execute(statement, {**values, slug_name: slug})).first()
+        if row is not None:
+            return row
+    raise Conflict("slug", f"No free slug for {wanted} after {NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS} attempts")
+
+
+@functools.cache
+def _insert_unless_taken(
+    dialect: str, model: type[Base], conflict: tuple[str, ...], returning: tuple[ColumnElement[Any], ...]
+) -> Any:
+    """``INSERT ... ON CONFLICT (conflict) DO NOTHING RETURNING ...``, built once: its columns are the keys of the
+    parameters it runs with (the ones given; the others take their defaults), so only they change per call."""
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return build(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(*returning)

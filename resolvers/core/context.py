@@ -92,18 +92,42 @@ class RequestDatabase:
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
         """The session for the block's exclusive use, its transaction begun as a writing one (SQLite: BEGIN
-        IMMEDIATE) if this is the request's first use of the database.
+        IMMEDIATE) if none is open: the request's first use of the database, or the first after a mutation that
+        was its transaction's first work failed (``mutating``).
 
         Hold no DataLoader call inside the block: a load waits for the lock the block holds.
         """
         async with self._lock:
-            if self._reads_only:
-                raise RuntimeError("a read-only request (a query) asked to write")
-            opened_now = self._session is None
-            session = self._open_session()
-            if opened_now:
+            session = self._session_to_write()
+            if not session.in_transaction():
                 await begin_write(session)
             yield session
+
+    @asynccontextmanager
+    async def mutating(self) -> AsyncIterator[AsyncSession]:
+        """``writing`` for one mutation's work, undone whole if the block raises.
+
+        In a savepoint of the request's transaction; but when the mutation is the transaction's first work (a /v1
+        write, most mutation requests), the transaction itself is the savepoint: rolled back if the block raises,
+        so the next use begins a new one. That saves the SAVEPOINT and RELEASE round trips of every such request.
+        """
+        async with self._lock:
+            session = self._session_to_write()
+            if session.in_transaction():
+                async with session.begin_nested():
+                    yield session
+                return
+            await begin_write(session)
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+
+    def _session_to_write(self) -> AsyncSession:
+        if self._reads_only:
+            raise RuntimeError("a read-only request (a query) asked to write")
+        return self._open_session()
 
     async def finish(self, *, commit: bool) -> None:
         """Commits or rolls back and closes, once no statement is running; the handle is closed afterwards.

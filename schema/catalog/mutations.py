@@ -81,8 +81,9 @@ class ProductMutations:
     @strawberry.mutation(description="Creates a product; its slug is derived from the name, unique per store.")
     async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload | None:
         store_id = info.context.store_id
+        # The insert answers the row as the reads by id do: no second select.
         product, errors = await run_mutation(info, lambda s: create_product(s, store_id, _product_changes(input)))
-        return await _product_payload(info, product.id if product else None, errors)
+        return cast("ProductPayload", payload(product=product, user_errors=errors))
 
     @strawberry.mutation
     async def update_product(self, info: Info, input: UpdateProductInput) -> ProductPayload | None:

@@ -39,15 +39,16 @@ def user_errors_of(error: ApiError) -> list[UserError]:
 
 
 async def run_mutation(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """Runs ``work`` in a savepoint of the request's write transaction.
+    """Runs ``work`` in a savepoint of the request's write transaction (or in the transaction itself when the
+    mutation is its first work: see ``RequestDatabase.mutating``).
 
     On an expected failure the savepoint is rolled back, so a mutation that fails half-way (the third line of an
     order out of stock) leaves nothing behind, and the failure is returned as userErrors.
     """
     try:
-        # ``writing`` holds the request's session exclusively: a DataLoader batch left running by an earlier
+        # ``mutating`` holds the request's session exclusively: a DataLoader batch left running by an earlier
         # field cannot interleave a statement with this work.
-        async with info.context.db.writing() as session, session.begin_nested():
+        async with info.context.db.mutating() as session:
             return await work(session), []
     except USER_ERRORS as error:
         return None, user_errors_of(error)

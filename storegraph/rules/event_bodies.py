@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from db.models import Order, OrderItem, Product
 from storegraph.platform.timestamps import rest_timestamp
 
 
-def order_data(order: Order, items: list[OrderItem]) -> dict[str, Any]:
+def order_data(order: Order | Row[Any], items: list[OrderItem]) -> dict[str, Any]:
     return {
         "id": order.id,
         "order_number": order.order_number,
@@ -44,7 +46,7 @@ def order_data(order: Order, items: list[OrderItem]) -> dict[str, Any]:
     }
 
 
-def stock_low_data(product: Product) -> dict[str, Any]:
+def stock_low_data(product: Product | Row[Any]) -> dict[str, Any]:
     return {
         "id": product.id,
         "name": product.name,

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -95,7 +96,8 @@ async def _ensure_sku_free(session: AsyncSession, store_id: int, sku: str | None
         raise Conflict("sku", f"SKU {sku} is already used by another product")
 
 
-async def create_product(session: AsyncSession, store_id: int, changes: ProductChanges) -> Product:
+async def create_product(session: AsyncSession, store_id: int, changes: ProductChanges) -> Row[Any]:
+    """The product created, as the reads by id show it (answered by the insert itself)."""
     values = _validated(changes, creating=True)
     await _ensure_sku_free(session, store_id, values.get("sku"), None)
     values.setdefault("status", ProductStatus.DRAFT.value)

@@ -5,6 +5,9 @@ and one ledger row, in the caller's transaction: an order refused for its accoun
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import HouseAccountTransaction, Order
@@ -27,7 +30,9 @@ CHARGE = HouseAccountTransactionKind.CHARGE.value
 CREDIT = HouseAccountTransactionKind.CREDIT.value
 
 
-async def charge_order(session: AsyncSession, store_id: int, order: Order, actor_key_id: int | None) -> LedgerMove:
+async def charge_order(
+    session: AsyncSession, store_id: int, order: Order | Row[Any], actor_key_id: int | None
+) -> LedgerMove:
     """Charges the order's total to its customer's house account: ``house_account_disabled``, or
     ``house_account_limit_exceeded`` when the balance would pass the limit (with no limit, the money bound)."""
     customer_id = order.customer_id

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Order
 from db.queries.customers import is_customer_banned, upsert_customer_for_order
 from db.queries.orders import (
     NewOrderItem,
@@ -79,7 +79,8 @@ class _Buyer:
 
 async def place_order(
     session: AsyncSession, store_id: int, request: CheckoutRequest, actor_key_id: int | None
-) -> Order:
+) -> Row[Any]:
+    """The order placed, as the reads by id show it."""
     store = await _store(session, store_id)
     buyer, (quantities, positions), notes = _validated(request, store.phone_region)
     products = await _products(session, store_id, quantities, positions)
@@ -256,7 +257,7 @@ async def _insert_order(
     notes: str | None,
     amounts: tuple[int, int, int],
     now: datetime,
-) -> Order:
+) -> Row[Any]:
     subtotal, delivery_fee, total = amounts
     return await insert_order(
         session,
