@@ -4,37 +4,13 @@ bucket refuses an operation (429 with Retry-After)."""
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator
-from uuid import uuid4
 
 import httpx
-import pytest
-from redis.asyncio import Redis
 
 from storegraph.app import create_app
 from storegraph.platform.limits.cost_budget import MemoryCostBudgets, RedisCostBudgets
 from tests.conftest import app_settings, services_of
 from tests.support.factories import create_customer, create_key, create_store
-
-REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    await client.ping()  # Redis down fails the test: it never skips
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def prefix(redis: Redis) -> AsyncIterator[str]:
-    prefix = f"test:{uuid4().hex}:"
-    yield prefix
-    keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await redis.delete(*keys)
 
 
 def test_the_memory_registry_keeps_one_bucket_per_key():

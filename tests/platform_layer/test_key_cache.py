@@ -4,7 +4,6 @@ other process. Without a live feed a process does not cache at all."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
@@ -13,7 +12,6 @@ from uuid import uuid4
 import httpx
 import pytest
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from storegraph.app import create_app
 from storegraph.platform.auth.key_cache import KeyCache, KeyRevocations
@@ -24,7 +22,6 @@ from tests.support.factories import Key, create_key, create_store
 from tests.support.factories import principal as make_principal
 from tests.support.tracking_support import PublicKey, create_public_key, jobs_of_store, post_signed
 
-REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
 VIEWER = {"query": "{ viewer { keyId storeName } }"}
 REVOKE = "mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { id } userErrors { code } } }"
 RENAME = "mutation($name: String!) { updateStore(input: {name: $name}) { store { name } userErrors { code } } }"
@@ -209,14 +206,6 @@ async def test_revoking_a_remembered_public_key_refuses_it_at_once(caching_app, 
 
 
 # --- across processes, through Redis -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    await client.ping()  # Redis down fails the test: it never skips
-    yield client
-    await client.aclose()
 
 
 async def _until(condition, seconds: float = 5.0) -> None:

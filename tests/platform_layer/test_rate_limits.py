@@ -12,7 +12,6 @@ from uuid import uuid4
 
 import orjson
 import pytest
-from redis.asyncio import Redis
 
 from storegraph.platform.admission import SequentialAdmission
 from storegraph.platform.admission.middleware import AdmissionMiddleware
@@ -24,7 +23,7 @@ from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 from tests.conftest import services_of
 from tests.support.factories import create_key, create_store
 from tests.support.idempotency_support import SEALER
-from tests.support.limiter_support import BACKENDS, REDIS_URL, limiter_backend
+from tests.support.limiter_support import BACKENDS, limiter_backend
 
 FREE = DEFAULT_PLANS["free"]
 # The store of the keys below: the window is per key, the quota per store.
@@ -38,14 +37,6 @@ def plan(per_minute: int | None = 30, per_month: int | None = 10_000) -> Plan:
     return Plan(
         requests_per_minute=per_minute, requests_per_month=per_month, signups_per_month=None, webhooks_per_month=None
     )
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    await client.ping()  # Redis down fails the test: it never skips
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -4,35 +4,12 @@ the replies to its own commands, and the errors of its own commands only. On the
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator
 from uuid import uuid4
 
-import pytest
-from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
 from storegraph.platform.redis_batch import Commands, PipelineBatcher, run_script
-
-REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    await client.ping()  # Redis down fails the test: it never skips
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def prefix(redis: Redis) -> AsyncIterator[str]:
-    prefix = f"test:batch:{uuid4().hex}:"
-    yield prefix
-    keys = [key async for key in redis.scan_iter(f"{prefix}*")]
-    if keys:
-        await redis.delete(*keys)
 
 
 async def test_concurrent_callers_get_the_replies_to_their_own_commands(redis, prefix):
