@@ -1,8 +1,10 @@
-"""On PostgreSQL a hot read is prepared once per connection and then only executed (the asyncpg dialect's statement
-cache): the statements are the same text on every request because they are built once with bound parameters."""
+"""On PostgreSQL a hot read is prepared once per connection and then only executed (asyncpg's statement cache, for the
+reads run on the driver, and the asyncpg dialect's, for those SQLAlchemy runs): the statements are the same text on
+every request because they are built once with bound parameters."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -32,19 +34,22 @@ async def test_a_read_by_id_is_prepared_once_on_a_connection(
         key = await create_key(session, store)
         customers = [await create_customer(session, store) for _ in range(3)]
         await session.commit()
-    prepared: list[str] = []
-    original = asyncpg.Connection.prepare
+    # Every statement asyncpg hands out, by text: a new one for each time the server prepared the text.
+    statements: dict[str, set[int]] = defaultdict(set)
+    original = asyncpg.Connection._get_statement
 
-    async def prepare(connection: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
-        prepared.append(query)
-        return await original(connection, query, *args, **kwargs)
+    async def get_statement(connection: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        statement = await original(connection, query, *args, **kwargs)
+        statements[query].add(id(statement))
+        return statement
 
-    monkeypatch.setattr(asyncpg.Connection, "prepare", prepare)
+    monkeypatch.setattr(asyncpg.Connection, "_get_statement", get_statement)
     transport = httpx.ASGITransport(app=one_connection_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://storegraph.test") as client:
         for customer in customers * 2:
             response = await client.get(f"/v1/customers/{customer.id}", headers=key.headers)
             assert response.status_code == 200
 
-    customer_reads = [query for query in prepared if "FROM customers" in query]
+    customer_reads = [query for query in statements if "FROM customers" in query]
     assert len(customer_reads) == 1
+    assert len(statements[customer_reads[0]]) == 1
