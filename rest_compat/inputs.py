@@ -62,7 +62,7 @@ MAX_CURSOR = 2048
 MAX_SCOPES_LISTED = 64
 MAX_WEBHOOK_EVENTS = 16
 
-MOMENT = "ISO 8601 (`2026-04-30T14:22:10Z`) or `YYYY-MM-DD HH:MM:SS` in UTC."
+MOMENT = "ISO 8601 (`2026-04-30T14:22:10Z`) or `YYYY-MM-DD HH:MM:SS` in UTC; within the years 1 to 9999 once in UTC."
 
 # Said of every free-form object: its schema states the rest, not its size and depth.
 JSON_OBJECT = (

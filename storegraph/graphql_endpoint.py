@@ -220,12 +220,7 @@ class GraphQLEndpoint:
             await database.finish(commit=False)
             raise
         finally:
-            # Set once the document is parsed (schema/core/usage_label.py); a caller that named the request already
-            # (the REST layer running an operation for /v1) keeps its name.
-            set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
-            name_operation(scope, context.operation_type)
-            if context.operation_type == "mutation":
-                mark_mutation(scope)  # only a mutation's answer is kept for an Idempotency-Key
+            _name_request(scope, context)
         if refused is not None:
             yield refused
             return
@@ -255,15 +250,26 @@ class GraphQLEndpoint:
 
     @asynccontextmanager
     async def _answered(self, scope: AsgiScope, context: Context, database: RequestDatabase) -> AsyncIterator[None]:
-        """The end of a request the fast lane answered: its usage label, then the read's transaction closed with
-        the block (rolled back if the block fails, as the standard way's)."""
-        set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
+        """The end of a request the fast lane answered: its names, then the read's transaction closed with the
+        block (rolled back if the block fails, as the standard way's)."""
+        _name_request(scope, context)
         try:
             yield
         except BaseException:
             await database.finish(commit=False)
             raise
         await database.finish(commit=True)
+
+
+def _name_request(scope: AsgiScope, context: Context) -> None:
+    """What the request ran, for the usage counters, metrics and logs, and idempotency, whichever way answered it.
+
+    The usage label is set once the document is parsed (schema/core/usage_label.py); a caller that named the request
+    already (the REST layer running an operation for /v1) keeps its name."""
+    set_usage_endpoint(scope, context.usage_endpoint or INVALID_LABEL, keep_existing=True)
+    name_operation(scope, context.operation_type)
+    if context.operation_type == "mutation":
+        mark_mutation(scope)  # only a mutation's answer is kept for an Idempotency-Key
 
 
 def _headers(status: int, payload: dict[str, Any], media_type: str) -> list[tuple[bytes, bytes]]:

@@ -244,6 +244,20 @@ EXPECTED_REFUSALS: dict[str, tuple[Refusal, ...]] = {
         ),
     ),
 }
+# A time must fall within the years 1 to 9999 once converted to UTC, which its offset can move past either end
+# (``0001-01-01T00:30:00+01:00``); the parameters' descriptions say so, JSON Schema's ``date-time`` can't bound it.
+_TIMES = {
+    "GET /v1/customers": ("created_after", "updated_after", "last_order_after"),
+    "GET /v1/orders": ("since",),
+}
+for _label, _fields in _TIMES.items():
+    EXPECTED_REFUSALS[_label] = (
+        *EXPECTED_REFUSALS.get(_label, ()),
+        *(
+            Refusal("validation_error", field, "out_of_range", reason="a time within years 1 to 9999 in UTC")
+            for field in _fields
+        ),
+    )
 
 
 class Signer:
