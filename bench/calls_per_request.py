@@ -21,16 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select
-
-from bench.compiled_inprocess import ORDERS, UNLIMITED, W1, W2, W3, call, graphql
-from db.migrate import upgrade_to_head
-from db.models import Customer
-from db.session import create_engine, create_sessionmaker
-from storegraph.app import create_app
-from storegraph.demo.load import build_demo
-from storegraph.platform.limits.plans import DEFAULT_PLANS
-from storegraph.settings import Settings
+from compiled_inprocess import ORDERS, W1, W2, W3, call, demo_app, graphql
 
 WARMUP = 50
 
@@ -38,24 +29,8 @@ WARMUP = 50
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
-        engine = create_engine(url, pool_size=2)
-        await upgrade_to_head(engine)
-        demo = await build_demo(
-            create_sessionmaker(engine), customers=args.customers, orders=args.orders, progress=False
-        )
-        async with create_sessionmaker(engine)() as session:
-            customer_id = await session.scalar(
-                select(Customer.id).where(Customer.store_id == demo.store_id).order_by(Customer.id.desc()).limit(1)
-            )
-        await engine.dispose()
-        settings = Settings(
-            database_url=url,
-            secret_key="bench-secret",
-            redis_url=None,
-            cost_bucket_size=2**31 - 1,
-            plans=dict.fromkeys(DEFAULT_PLANS, UNLIMITED),
-        )
-        app = create_app(settings)
+        loaded = await demo_app(url, args.customers, args.orders)
+        app, customer_id = loaded.app, loaded.customer_id
         workloads = {
             "W1 /graphql list 50": graphql(W1, {"first": 50}),
             "W2 /graphql 50 x 5 orders": graphql(W2, {"first": 50}),
@@ -67,11 +42,11 @@ async def main(args: argparse.Namespace) -> None:
         print(f"{'workload':32} {'calls/request':>13} {'profiled CPU µs':>15}")
         for name, request in workloads.items():
             for _ in range(WARMUP):
-                await call(app, demo.key, request)
+                await call(app, loaded.key, request)
             profile = cProfile.Profile(time.process_time)
             profile.enable()
             for _ in range(args.requests):
-                await call(app, demo.key, request)
+                await call(app, loaded.key, request)
             profile.disable()
             stats = pstats.Stats(profile)
             print(

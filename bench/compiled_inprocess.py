@@ -20,6 +20,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,30 +122,45 @@ async def time_round(run: Callable[[], Awaitable[bytes]], count: int) -> tuple[f
     return statistics.median(times), (time.process_time() - cpu_start) * 1e6 / count
 
 
+@dataclass(frozen=True)
+class DemoApp:
+    """The app over a database filled with the demo data, its plans without limits, and ids to read."""
+
+    app: FastAPI
+    key: str
+    customer_id: int
+    order_id: int
+    product_id: int
+
+
+async def demo_app(url: str, customers: int, orders: int) -> DemoApp:
+    """Migrates and fills the database at ``url`` (which must be empty) and builds the app on it."""
+    engine = create_engine(url, pool_size=2)
+    await upgrade_to_head(engine)
+    demo = await build_demo(create_sessionmaker(engine), customers=customers, orders=orders, progress=False)
+    async with create_sessionmaker(engine)() as session:
+        customer_id, order_id, product_id = [
+            await session.scalar(
+                select(model.id).where(model.store_id == demo.store_id).order_by(model.id.desc()).limit(1)
+            )
+            for model in (Customer, Order, Product)
+        ]
+    await engine.dispose()
+    settings = Settings(
+        database_url=url,
+        secret_key="bench-secret",
+        redis_url=None,
+        cost_bucket_size=2**31 - 1,
+        plans=dict.fromkeys(DEFAULT_PLANS, UNLIMITED),
+    )
+    return DemoApp(create_app(settings), demo.key, customer_id, order_id, product_id)
+
+
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
-        engine = create_engine(url, pool_size=2)
-        await upgrade_to_head(engine)
-        demo = await build_demo(
-            create_sessionmaker(engine), customers=args.customers, orders=args.orders, progress=False
-        )
-        async with create_sessionmaker(engine)() as session:
-            customer_id, order_id, product_id = [
-                await session.scalar(
-                    select(model.id).where(model.store_id == demo.store_id).order_by(model.id.desc()).limit(1)
-                )
-                for model in (Customer, Order, Product)
-            ]
-        await engine.dispose()
-        settings = Settings(
-            database_url=url,
-            secret_key="bench-secret",
-            redis_url=None,
-            cost_bucket_size=2**31 - 1,
-            plans=dict.fromkeys(DEFAULT_PLANS, UNLIMITED),
-        )
-        app = create_app(settings)
+        loaded = await demo_app(url, args.customers, args.orders)
+        app, customer_id, order_id, product_id = loaded.app, loaded.customer_id, loaded.order_id, loaded.product_id
         compiled = app.state.services.schema.compiled
         assert isinstance(compiled, CompiledExecution)
         workloads = {
@@ -167,16 +183,16 @@ async def main(args: argparse.Namespace) -> None:
             if args.only and not any(part in name for part in args.only.split(",")):
                 continue
             compiled.enabled = False
-            standard_answer = without_throttle(await call(app, demo.key, request))
+            standard_answer = without_throttle(await call(app, loaded.key, request))
             compiled.enabled = True
             before = compiled.counts.compiled
-            assert without_throttle(await call(app, demo.key, request)) == standard_answer, name
+            assert without_throttle(await call(app, loaded.key, request)) == standard_answer, name
             assert compiled.counts.compiled == before + 1, f"{name} did not take the compiled way"
             results: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
             for _ in range(args.rounds):
                 for enabled in (False, True):
                     compiled.enabled = enabled
-                    run = functools.partial(call, app, demo.key, request)
+                    run = functools.partial(call, app, loaded.key, request)
                     results[enabled].append(await time_round(run, args.requests))
             compiled.enabled = True
             wall = [statistics.median(wall for wall, _ in results[enabled]) for enabled in (False, True)]

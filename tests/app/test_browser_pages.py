@@ -17,7 +17,8 @@ import pytest
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, Route, async_playwright, expect
 
 from tests.support.factories import Key, create_customer, create_key, create_store
-from tests.support.live_server import free_port, start_api, wait_until_up
+from tests.support.live_server import start_api, wait_until_up
+from tests.support.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from db.models import Order
 from tests.support.factories import Key, create_key, create_product, create_store
-from tests.support.live_server import free_port, start_api, wait_until_up
+from tests.support.live_server import start_api, wait_until_up
+from tests.support.processes import free_port
 
 REDIS_URL = os.environ.get("STOREGRAPH_TEST_REDIS", "redis://127.0.0.1:6379/0")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,13 +11,6 @@ import httpx
 
 # Generous: on a loaded 2-core machine an interpreter takes tens of seconds to import the app.
 STARTUP_SECONDS = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def start_api(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
