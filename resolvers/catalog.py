@@ -19,7 +19,7 @@ from db.queries.catalog import (
 from db.queries.executor import Executor
 from db.queries.pagination import Ordering
 from resolvers.core.context import Context
-from resolvers.core.loaders import by_id
+from resolvers.core.loaders import by_id, load_at_once
 from resolvers.core.pages import PageSource
 from resolvers.core.pagination import check_first, decode_after, make_page
 from storegraph.platform.errors import NotFound
@@ -49,9 +49,11 @@ async def products_page(
     )
 
 
-async def get_product(context: Context, raw_id: str) -> Row[Any]:
+async def get_product(context: Context, raw_id: str, *, at_once: bool = False) -> Row[Any]:
+    """``at_once``: loaded without waiting for other loads to batch with (``load_at_once``)."""
     product_id = parse_id(raw_id)
-    row = await context.loaders.get(ProductByIdLoader).load(product_id)
+    loader = context.loaders.get(ProductByIdLoader)
+    row = await (load_at_once(loader, product_id) if at_once else loader.load(product_id))
     if row is None:
         raise NotFound("Product", product_id)
     return row

@@ -12,7 +12,7 @@ from db.queries.executor import Executor
 from db.queries.orders import NEWEST_FIRST, OrderFilter, order_pages_for_customers
 from db.queries.pagination import Ordering
 from resolvers.core.context import Context
-from resolvers.core.loaders import by_id
+from resolvers.core.loaders import by_id, load_at_once
 from resolvers.core.pages import PageSource
 from resolvers.core.pagination import check_first, decode_after, make_page
 from resolvers.orders import OrderCountByCustomerLoader, OrderCountKey, OrderPageByCustomerLoader, OrderPageKey
@@ -24,9 +24,11 @@ CUSTOMERS_LIST = "customers"
 ORDERS_LIST = "orders"
 
 
-async def get_customer(context: Context, raw_id: str) -> Row[Any]:
+async def get_customer(context: Context, raw_id: str, *, at_once: bool = False) -> Row[Any]:
+    """``at_once``: loaded without waiting for other loads to batch with (``load_at_once``)."""
     customer_id = parse_id(raw_id)
-    row = await context.loaders.get(CustomerByIdLoader).load(customer_id)
+    loader = context.loaders.get(CustomerByIdLoader)
+    row = await (load_at_once(loader, customer_id) if at_once else loader.load(customer_id))
     if row is None:
         raise NotFound("Customer", customer_id)
     return row

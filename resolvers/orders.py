@@ -20,7 +20,7 @@ from db.queries.orders import (
 )
 from db.queries.pagination import Ordering
 from resolvers.core.context import Context
-from resolvers.core.loaders import by_id
+from resolvers.core.loaders import by_id, load_at_once
 from resolvers.core.pages import PageSource
 from resolvers.core.pagination import check_first, decode_after, make_page
 from storegraph.platform.errors import NotFound
@@ -50,9 +50,11 @@ async def orders_page(
     )
 
 
-async def get_order(context: Context, raw_id: str) -> Row[Any]:
+async def get_order(context: Context, raw_id: str, *, at_once: bool = False) -> Row[Any]:
+    """``at_once``: loaded without waiting for other loads to batch with (``load_at_once``)."""
     order_id = parse_id(raw_id)
-    row = await context.loaders.get(OrderByIdLoader).load(order_id)
+    loader = context.loaders.get(OrderByIdLoader)
+    row = await (load_at_once(loader, order_id) if at_once else loader.load(order_id))
     if row is None:
         raise NotFound("Order", order_id)
     return row

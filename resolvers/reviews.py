@@ -25,7 +25,7 @@ from db.queries.reviews import (
     reviews_by_order_ids,
 )
 from resolvers.core.context import Context
-from resolvers.core.loaders import by_id
+from resolvers.core.loaders import by_id, load_at_once
 from resolvers.core.pages import PageSource
 from resolvers.core.pagination import check_first, decode_after, make_page
 from storegraph.platform.errors import NotFound, ValidationFailed
@@ -61,9 +61,11 @@ async def reviews_page(context: Context, first: int, after: str | None, conditio
     )
 
 
-async def get_review(context: Context, raw_id: str) -> Row[Any]:
+async def get_review(context: Context, raw_id: str, *, at_once: bool = False) -> Row[Any]:
+    """``at_once``: loaded without waiting for other loads to batch with (``load_at_once``)."""
     review_id = parse_id(raw_id)
-    row = await context.loaders.get(ReviewByIdLoader).load(review_id)
+    loader = context.loaders.get(ReviewByIdLoader)
+    row = await (load_at_once(loader, review_id) if at_once else loader.load(review_id))
     if row is None:
         raise NotFound("Review", review_id)
     return row

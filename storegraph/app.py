@@ -27,6 +27,7 @@ from rest_compat.handler import RestApi, compile_table
 from schema.core.build import StoregraphSchema, build_schema
 from schema.core.cost import CostLimits
 from schema.core.documents import DocumentLimits
+from storegraph.asgi import StoregraphApp
 from storegraph.graphql_endpoint import GraphQLEndpoint
 from storegraph.observability import add_tracing_middleware, install_metrics, trace_database, tracer_provider
 from storegraph.platform.admission import Admission, RedisAdmission, SequentialAdmission
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None, *, tracing: TracerProvider | No
             provider.shutdown()  # exports the spans still buffered
 
     # No redirect of ``/docs/`` to ``/docs``: a path no route serves is a 404 in the envelope, like ``/v1/products/``.
-    app = FastAPI(
+    app = StoregraphApp(
         title="storegraph",
         lifespan=lifespan,
         docs_url=None,

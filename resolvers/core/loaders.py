@@ -15,11 +15,32 @@ from strawberry.dataloader import DataLoader
 from db.queries.executor import Executor
 
 L = TypeVar("L", bound=DataLoader[Any, Any])
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def by_id(rows: Sequence[Row[Any]], ids: Sequence[int]) -> list[Row[Any] | None]:
     found = {row.id: row for row in rows}
     return [found.get(row_id) for row_id in ids]
+
+
+async def load_at_once(loader: DataLoader[K, V], key: K) -> V:
+    """What ``loader.load(key)`` answers, without waiting a turn of the event loop for other loads to join the
+    batch: for a caller that knows none will (a compiled plan loads a whole level in one call). The answer is kept in
+    the loader's cache, as a load keeps it, so that a later load of the key runs nothing."""
+    if loader.cache:
+        pending = loader.cache_map.get(key)
+        if pending is not None and not pending.cancelled():
+            return await pending
+    values = list(await loader.load_fn([key]))
+    if len(values) != 1:
+        raise ValueError(f"a batch load of one key answered {len(values)} values")
+    value = values[0]
+    if isinstance(value, BaseException):
+        raise value
+    if loader.cache:
+        loader.prime(key, value)
+    return value
 
 
 class Loaders:

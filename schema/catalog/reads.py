@@ -3,6 +3,7 @@ execution (schema/core/compiled/) uses for a whole level of parents, answering e
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -31,8 +32,8 @@ async def products(
     return await products_page(context, first, after, product_condition(filter), product_ordering(sort))
 
 
-async def product(context: Context, id: str) -> Row[Any]:
-    return await get_product(context, id)
+async def product(context: Context, id: str, *, at_once: bool = False) -> Row[Any]:
+    return await get_product(context, id, at_once=at_once)
 
 
 async def landing_pages(
@@ -49,7 +50,7 @@ BATCHED: dict[str, BatchedField] = {
     # Each selection of a list, or of a landing page by id, runs its own statement; products by id are batched
     # by a DataLoader, which ``LandingPage.product`` shares.
     "Query.products": root_field(products, across_fields=False),
-    "Query.product": root_field(product, across_fields=True),
+    "Query.product": root_field(partial(product, at_once=True), across_fields=True),
     "Query.landingPages": root_field(landing_pages, across_fields=False),
     "Query.landingPage": root_field(landing_page, across_fields=False),
     "LandingPage.product": loaded_by_id(ProductByIdLoader, "product_id"),

@@ -4,6 +4,7 @@ execution (schema/core/compiled/) uses for a whole level of parents, answering e
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -38,8 +39,8 @@ async def customers(
     return await customers_page(context, first, after, condition, customer_ordering(sort))
 
 
-async def customer(context: Context, id: str) -> Row[Any]:
-    return await get_customer(context, id)
+async def customer(context: Context, id: str, *, at_once: bool = False) -> Row[Any]:
+    return await get_customer(context, id, at_once=at_once)
 
 
 async def orders_of_customers(context: Context, parents: Sequence[Any], arguments: dict[str, Any]) -> list[PageSource]:
@@ -99,7 +100,7 @@ async def store_customer_tags(context: Context) -> list[Row[Any]]:
 BATCHED: dict[str, BatchedField] = {
     # Each selection of the list runs its own statement; customers by id are batched by a DataLoader.
     "Query.customers": root_field(customers, across_fields=False),
-    "Query.customer": root_field(customer, across_fields=True),
+    "Query.customer": root_field(partial(customer, at_once=True), across_fields=True),
     "Customer.orders": BatchedField(orders_of_customers),
     # Through the request's loaders (books by customer, the store's zones), which the fields' resolvers share.
     "Customer.addresses": BatchedField(addresses_of_customers),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -28,8 +29,8 @@ async def orders(
     return await orders_page(context, first, after, order_condition(filter), order_ordering(sort))
 
 
-async def order(context: Context, id: str) -> Row[Any]:
-    return await get_order(context, id)
+async def order(context: Context, id: str, *, at_once: bool = False) -> Row[Any]:
+    return await get_order(context, id, at_once=at_once)
 
 
 async def items_of_orders(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
@@ -49,7 +50,7 @@ async def status_history_of_orders(context: Context, parents: Sequence[Any], _ar
 BATCHED: dict[str, BatchedField] = {
     # Each selection of the list runs its own statement; orders by id are batched by a DataLoader.
     "Query.orders": root_field(orders, across_fields=False),
-    "Query.order": root_field(order, across_fields=True),
+    "Query.order": root_field(partial(order, at_once=True), across_fields=True),
     "Order.items": BatchedField(items_of_orders),
     "Order.statusHistory": BatchedField(status_history_of_orders),
     # Through the request's loaders by id, which the root fields share: what one has loaded, the other finds

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -32,8 +33,8 @@ async def reviews(
     return await reviews_page(context, first, after, review_condition(filter))
 
 
-async def review(context: Context, id: str) -> Row[Any]:
-    return await get_review(context, id)
+async def review(context: Context, id: str, *, at_once: bool = False) -> Row[Any]:
+    return await get_review(context, id, at_once=at_once)
 
 
 async def review_stats(context: Context, from_: date | None = None, to: date | None = None) -> ReviewStatsSource:
@@ -54,7 +55,7 @@ async def responses(_context: Context, parents: Sequence[Any], _arguments: dict[
 
 BATCHED: dict[str, BatchedField] = {
     "Query.reviews": root_field(reviews, across_fields=False),
-    "Query.review": root_field(review, across_fields=True),
+    "Query.review": root_field(partial(review, at_once=True), across_fields=True),
     "Query.reviewStats": root_field(review_stats, across_fields=False),
     "Review.response": BatchedField(responses, across_fields=False),
     "Review.order": loaded_by_id(OrderByIdLoader, "order_id"),

@@ -43,7 +43,8 @@ class BatchedField:
 
     ``across_fields``: the field's resolver loads through a DataLoader, which batches the loads of every place the
     field is selected into one statement; a plan loads once per place, so it selects such a field at one place
-    only (else the standard way runs, with its fewer statements)."""
+    only (else the standard way runs, with its fewer statements). Nothing can then join that load's batch, so a
+    root field by id loads it at once (``load_at_once``) rather than a turn of the event loop later."""
 
     load: BatchLoad
     across_fields: bool = True
