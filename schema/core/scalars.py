@@ -18,7 +18,7 @@ from storegraph.platform.money import MAX_MONEY, is_money
 
 MAX_DATETIME_LENGTH = 40
 # The widest value a money column holds; anything beyond cannot come from the database.
-_MIN_STORED_MONEY, _MAX_STORED_MONEY = -(2**63), 2**63 - 1
+MIN_STORED_MONEY, MAX_STORED_MONEY = -(2**63), 2**63 - 1
 # Why a scalar refuses a value, as the rest of a sentence that starts with the value's name.
 DATETIME_FORMAT = "must be an ISO 8601 time such as 2026-04-30T14:22:10Z, or 2026-04-30 14:22:10 in UTC"
 DATETIME_RANGE = "is out of range: once converted to UTC it must fall within the years 1 to 9999"
@@ -85,7 +85,7 @@ def serialize_money(value: object) -> int:
     """A stored amount as a JSON number. Lenient on type (an aggregate may come back as ``Decimal``), never on
     value: a fraction or an amount no money column can hold is a bug, reported as an internal error."""
     amount = int(value) if isinstance(value, Decimal) and value == value.to_integral_value() else value
-    if not isinstance(amount, int) or isinstance(amount, bool) or not _MIN_STORED_MONEY <= amount <= _MAX_STORED_MONEY:
+    if not isinstance(amount, int) or isinstance(amount, bool) or not MIN_STORED_MONEY <= amount <= MAX_STORED_MONEY:
         raise TypeError(f"Money cannot represent {_shown(value)}")
     return amount
 

@@ -3,15 +3,24 @@ answer either way."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from graphql import GraphQLEnumType, GraphQLError
 from graphql.type.scalars import serialize_int, serialize_string
 from sqlalchemy import Row, create_engine, text
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
+from schema.core.build import build_schema
 from schema.core.compiled.codegen import generate_builder
 from schema.core.compiled.plan import NotExact
+from schema.core.cost import CostLimits
+from schema.core.documents import DocumentLimits
+from schema.core.scalars import MAX_STORED_MONEY, MIN_STORED_MONEY, serialize_money
+from storegraph.settings import Settings
 
 STEPS = [
     ("leaf", "name", ("name", serialize_string, True)),
@@ -64,3 +73,61 @@ def test_a_null_in_a_non_null_leaf_is_not_exact_by_position(build: Any) -> None:
 
     with pytest.raises(NotExact):
         build(rows, {})
+
+
+@pytest.fixture(scope="module")
+def status_type() -> GraphQLEnumType:
+    """An enum of the schema: strawberry's enum type, values the database's strings."""
+    settings = Settings()
+    schema = build_schema(CostLimits.from_settings(settings), DocumentLimits.from_settings(settings))
+    found = schema._schema.type_map["OrderStatus"]
+    assert isinstance(found, CustomGraphQLEnumType)
+    return found
+
+
+def _build_status(status: GraphQLEnumType) -> Any:
+    return generate_builder("Thing", [("leaf", "status", ("status", status.coerce_output_value, False))], NotExact)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["pending", "delivered", "member", "unknown", 3, None],
+    ids=["value", "other value", "member", "unknown", "not a string", "null"],
+)
+def test_an_enum_leaf_answers_what_its_coercion_answers(status_type: CustomGraphQLEnumType, value: object) -> None:
+    if value == "member":
+        value = status_type.wrapped_cls("confirmed")
+    build = _build_status(status_type)
+    source = [SimpleNamespace(status=value)]
+    try:
+        expected: object = [{"status": None if value is None else status_type.coerce_output_value(value)}]
+    except GraphQLError as error:
+        with pytest.raises(GraphQLError, match=re.escape(error.message)):
+            build(source, {})
+    else:
+        assert build(source, {}) == expected
+
+
+def test_an_enum_leafs_string_is_looked_up_without_its_coercion(
+    status_type: CustomGraphQLEnumType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = _build_status(status_type)
+    monkeypatch.setattr(CustomGraphQLEnumType, "coerce_output_value", lambda *_args: pytest.fail("called"))
+
+    assert build([SimpleNamespace(status="pending")], {}) == [{"status": "PENDING"}]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, 1500, MAX_STORED_MONEY, MAX_STORED_MONEY + 1, MIN_STORED_MONEY - 1, True, Decimal(12), Decimal("1.5"), 2.0],
+)
+def test_a_money_leaf_answers_what_its_coercion_answers(value: object) -> None:
+    build = generate_builder("Thing", [("leaf", "total", ("total", serialize_money, True))], NotExact)
+    source = [SimpleNamespace(total=value)]
+    try:
+        expected = [{"total": serialize_money(value)}]
+    except TypeError as error:
+        with pytest.raises(TypeError, match=re.escape(str(error))):
+            build(source, {})
+    else:
+        assert build(source, {}) == expected

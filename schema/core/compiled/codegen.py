@@ -3,10 +3,11 @@ written in order with its read and coercion inline, so an object costs no call p
 
 A leaf's value goes through its type's output coercion, as graphql-core's ``complete_leaf_value`` does; for the
 built-in scalars the generated code skips the call where the coercion is known to return the value unchanged
-(a ``str`` for ``String`` and ``ID``, a ``bool`` for ``Boolean``, an ``int`` within 32 bits for ``Int``; an ``int``
-for ``ID`` is its decimal string). A null where the type is non-null, or a coercion that answers null, raises
-``NotExact``: graphql-core answers that request. Fields resolved per level (children, relations) come in
-``columns``, one value per source, already completed.
+(a ``str`` for ``String`` and ``ID``, a ``bool`` for ``Boolean``, an ``int`` within 32 bits for ``Int``, an ``int``
+within 64 bits for ``Money``; an ``int`` for ``ID`` is its decimal string), and an enum's ``str`` value is looked
+up in the enum's own table of names by value, where its coercion finds it. A null where the type is non-null, or a
+coercion that answers null, raises ``NotExact``: graphql-core answers that request. Fields resolved per level
+(children, relations) come in ``columns``, one value per source, already completed.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ import keyword
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from graphql import GraphQLEnumType
 from graphql.type.scalars import serialize_boolean, serialize_id, serialize_int, serialize_string
 from sqlalchemy import Row
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
+
+from schema.core.scalars import MAX_STORED_MONEY, MIN_STORED_MONEY, serialize_money
 
 Builder = Callable[[Sequence[Any], dict[str, list[Any]]], list[dict[str, Any]]]
 
@@ -27,7 +32,24 @@ _SHORTCUTS: dict[Callable[[Any], Any], str] = {
     serialize_boolean: "v if v.__class__ is bool else {call}",
     serialize_int: f"v if v.__class__ is int and {_MIN_INT} <= v <= {_MAX_INT} else {{call}}",
     serialize_id: "v if v.__class__ is str else str(v) if v.__class__ is int else {call}",
+    serialize_money: f"v if v.__class__ is int and {MIN_STORED_MONEY} <= v <= {MAX_STORED_MONEY} else {{call}}",
 }
+# An enum's coercion of a plain string: strawberry's checks for a member of the Python enum first, which a ``str``
+# never is, then graphql-core's looks the value up by value; an enum name is never empty.
+_ENUM_COERCIONS = (GraphQLEnumType.coerce_output_value, CustomGraphQLEnumType.coerce_output_value)
+
+
+def _coercion(coerce: Callable[[Any], Any], index: int, namespace: dict[str, Any]) -> str:
+    """The expression that coerces ``v`` for the leaf at ``index``, its coercion being ``f{index}``."""
+    call = f"f{index}(v)"
+    known = _SHORTCUTS.get(coerce)
+    if known is not None:
+        return known.format(call=call)
+    enum_type = getattr(coerce, "__self__", None)
+    if isinstance(enum_type, GraphQLEnumType) and getattr(coerce, "__func__", None) in _ENUM_COERCIONS:
+        namespace[f"e{index}"] = enum_type._value_lookup
+        return f"(e{index}.get(v) if v.__class__ is str else None) or {call}"
+    return call
 
 
 def row_positions(first: Any, attributes: Sequence[str]) -> tuple[Any, Any, tuple[int, ...]] | None:
@@ -76,7 +98,7 @@ def generate_builder(
             if not attribute.isidentifier() or keyword.iskeyword(attribute):
                 raise ValueError(f"not an attribute name: {attribute!r}")
             namespace[f"f{index}"] = coerce
-            shortcut = _SHORTCUTS.get(coerce, "{call}").format(call=f"f{index}(v)")
+            shortcut = _coercion(coerce, index, namespace)
             null = "raise NotExact('a null in a non-null position')" if non_null else f"o{index} = None"
             completion = [
                 "            if v is None:",
