@@ -4,6 +4,7 @@ answer either way."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -19,7 +20,7 @@ from schema.core.compiled.codegen import generate_builder
 from schema.core.compiled.plan import NotExact
 from schema.core.cost import CostLimits
 from schema.core.documents import DocumentLimits
-from schema.core.scalars import MAX_STORED_MONEY, MIN_STORED_MONEY, serialize_money
+from schema.core.scalars import MAX_STORED_MONEY, MIN_STORED_MONEY, serialize_datetime, serialize_money
 from storegraph.settings import Settings
 
 STEPS = [
@@ -128,6 +129,29 @@ def test_a_money_leaf_answers_what_its_coercion_answers(value: object) -> None:
         expected = [{"total": serialize_money(value)}]
     except TypeError as error:
         with pytest.raises(TypeError, match=re.escape(str(error))):
+            build(source, {})
+    else:
+        assert build(source, {}) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 4, 30, 14, 22, 10),
+        datetime(2026, 4, 30, 14, 22, 10, 999_999),
+        datetime(2026, 4, 30, 16, 22, 10, tzinfo=timezone(timedelta(hours=2))),
+        date(2026, 4, 30),
+        "2026-04-30",
+    ],
+    ids=["naive", "with microseconds", "with an offset", "a date", "a string"],
+)
+def test_a_datetime_leaf_answers_what_its_coercion_answers(value: object) -> None:
+    build = generate_builder("Thing", [("leaf", "at", ("at", serialize_datetime, True))], NotExact)
+    source = [SimpleNamespace(at=value)]
+    try:
+        expected = [{"at": serialize_datetime(value)}]  # type: ignore[arg-type]
+    except (AttributeError, TypeError) as error:
+        with pytest.raises(type(error)):
             build(source, {})
     else:
         assert build(source, {}) == expected

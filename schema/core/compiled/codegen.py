@@ -4,8 +4,9 @@ written in order with its read and coercion inline, so an object costs no call p
 A leaf's value goes through its type's output coercion, as graphql-core's ``complete_leaf_value`` does; for the
 built-in scalars the generated code skips the call where the coercion is known to return the value unchanged
 (a ``str`` for ``String`` and ``ID``, a ``bool`` for ``Boolean``, an ``int`` within 32 bits for ``Int``, an ``int``
-within 64 bits for ``Money``; an ``int`` for ``ID`` is its decimal string), and an enum's ``str`` value is looked
-up in the enum's own table of names by value, where its coercion finds it. A null where the type is non-null, or a
+within 64 bits for ``Money``; an ``int`` for ``ID`` is its decimal string; a naive ``datetime`` for ``DateTime``
+is written out inline), and an enum's ``str`` value is looked up in the enum's own table of names by value, where
+its coercion finds it. A null where the type is non-null, or a
 coercion that answers null, raises ``NotExact``: graphql-core answers that request. Fields resolved per level
 (children, relations) come in ``columns``, one value per source, already completed.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from graphql import GraphQLEnumType
@@ -21,7 +23,7 @@ from graphql.type.scalars import serialize_boolean, serialize_id, serialize_int,
 from sqlalchemy import Row
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
-from schema.core.scalars import MAX_STORED_MONEY, MIN_STORED_MONEY, serialize_money
+from schema.core.scalars import MAX_STORED_MONEY, MIN_STORED_MONEY, serialize_datetime, serialize_money
 
 Builder = Callable[[Sequence[Any], dict[str, list[Any]]], list[dict[str, Any]]]
 
@@ -33,6 +35,10 @@ _SHORTCUTS: dict[Callable[[Any], Any], str] = {
     serialize_int: f"v if v.__class__ is int and {_MIN_INT} <= v <= {_MAX_INT} else {{call}}",
     serialize_id: "v if v.__class__ is str else str(v) if v.__class__ is int else {call}",
     serialize_money: f"v if v.__class__ is int and {MIN_STORED_MONEY} <= v <= {MAX_STORED_MONEY} else {{call}}",
+    # The database's times are naive UTC: written out as the scalar writes them.
+    serialize_datetime: (
+        "v.isoformat(timespec='seconds') + 'Z' if v.__class__ is datetime and v.tzinfo is None else {call}"
+    ),
 }
 # An enum's coercion of a plain string: strawberry's checks for a member of the Python enum first, which a ``str``
 # never is, then graphql-core's looks the value up by value; an enum name is never empty.
@@ -80,6 +86,7 @@ def generate_builder(
         "NotExact": not_exact,
         "TYPENAME": type_name,
         "row_positions": row_positions,
+        "datetime": datetime,
     }
     lines = ["def build(sources, columns):", "    built = []", "    append = built.append"]
     by_position: list[str] = []

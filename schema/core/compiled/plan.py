@@ -195,13 +195,22 @@ class Run:
             raise NotExact("a null in a non-null position")
         if completion.item is not None:
             items = [item for value in present for item in _as_list(value)]
-            completed = iter(await self.complete(completion.item, items))
-            outputs: list[Any] = [
-                None if value is None else [next(completed) for _ in range(len(value))] for value in values
-            ]
+            completed = await self.complete(completion.item, items)
+            outputs: list[Any] = []
+            start = 0
+            for value in values:
+                if value is None:
+                    outputs.append(None)
+                else:
+                    end = start + len(value)
+                    outputs.append(completed[start:end])
+                    start = end
             return outputs
         if completion.shape is not None:
-            objects = iter(await self.objects(completion.shape, present))
+            built = await self.objects(completion.shape, present)
+            if len(present) == len(values):
+                return built
+            objects = iter(built)
             return [None if value is None else next(objects) for value in values]
         return [_leaf(completion.coerce, completion.non_null, value) for value in values]
 
