@@ -50,9 +50,9 @@ from graphql.execution.collect_fields import (
 from graphql.execution.values import VariableValues
 from graphql.language import Visitor
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
+from schema.core.compiled.arguments import ArgumentsConverter, argument_converter
 from schema.core.compiled.plan import (
     Arguments,
     BatchedField,
@@ -86,6 +86,16 @@ class CompilerTables:
         self.schema = schema
         self.converter = converter
         self.batched = batched
+        # Each field definition's argument converter, built the first time a plan resolves the field (keyed by
+        # identity: the definitions live as long as the schema).
+        self.argument_converters: dict[int, ArgumentsConverter] = {}
+
+    def arguments_of(self, definition: StrawberryField) -> ArgumentsConverter:
+        converter = self.argument_converters.get(id(definition))
+        if converter is None:
+            converter = argument_converter(definition, self.converter.scalar_registry, self.converter.config)
+            self.argument_converters[id(definition)] = converter
+        return converter
 
 
 def condition_variables(document: DocumentNode) -> tuple[str, ...] | None:
@@ -174,7 +184,7 @@ class _Compiler:
             scope = guard_scope(parent.name, name)
             if scope is not None:
                 self.scopes.add(scope)
-            arguments = Arguments(field, node, self.converter(definition))
+            arguments = Arguments(field, node, self.tables.arguments_of(definition))
             return Resolved(key, batched, arguments, completion)
         attribute = _attribute(field, definition)
         if attribute is None or guard_scope(parent.name, name) is not None:
@@ -207,16 +217,6 @@ class _Compiler:
                 raise NotCovered("@defer")
             return Completion(non_null, shape=self.shape(inner, collected.grouped_field_set))
         raise NotCovered(str(inner))
-
-    def converter(self, definition: StrawberryField) -> Any:
-        converter = self.tables.converter
-
-        def convert(values: dict[str, Any]) -> dict[str, Any]:
-            return convert_arguments(
-                values, definition.arguments, scalar_registry=converter.scalar_registry, config=converter.config
-            )
-
-        return convert
 
 
 def _attribute(field: GraphQLField, definition: StrawberryField) -> str | None:
