@@ -32,6 +32,7 @@ from strawberry.utils.await_maybe import await_maybe
 from resolvers.core.context import Context
 from schema.core.compiled.compile import CompilerTables, compile_operation, condition_variables
 from schema.core.compiled.plan import NotExact, Plan, Run
+from schema.core.compiled.variables import PlainVariables
 from schema.core.text_cache import TextCache
 
 logger = logging.getLogger("storegraph.graphql")
@@ -67,6 +68,7 @@ class CompiledExecution:
         self.enabled = True
         self._conditions: TextCache[str, tuple[str, ...] | _NotCovered] = TextCache(max_bytes)
         self._plans: TextCache[tuple[str, str | None, tuple[object, ...]], Plan | _NotCovered] = TextCache(max_bytes)
+        self._variables: TextCache[tuple[str, str | None], PlainVariables | _NotCovered] = TextCache(max_bytes)
 
     async def execute(
         self, query: str, standard: Callable[..., Any], schema: GraphQLSchema, document: DocumentNode, **kwargs: Any
@@ -127,10 +129,8 @@ class CompiledExecution:
             self._conditions.put(query, query, conditions)
         if isinstance(conditions, _NotCovered):
             return None
-        variables = get_variable_values(
-            self.tables.schema, operation.variable_definitions or (), raw_variables or {}, MAX_COERCION_ERRORS
-        )
-        if isinstance(variables, list):
+        variables = self._coerce(query, operation, operation_name, raw_variables or {})
+        if variables is None:
             return None
         values = tuple(variables.coerced.get(name) for name in conditions)
         if not all(value is None or isinstance(value, bool) for value in values):
@@ -141,6 +141,25 @@ class CompiledExecution:
             plan = compile_operation(self.tables, document, operation_name, variables) or NOT_COVERED
             self._plans.put(key, query, plan)
         return None if isinstance(plan, _NotCovered) else (plan, variables)
+
+    def _coerce(
+        self, query: str, operation: OperationDefinitionNode, operation_name: str | None, given: dict[str, Any]
+    ) -> VariableValues | None:
+        """The variables as graphql-core coerces them; ``None`` where it refuses them (it then reports why)."""
+        key = (query, operation_name)
+        plain = self._variables.get(key)
+        if plain is None:
+            found = PlainVariables.of(self.tables.schema, operation.variable_definitions or ())
+            plain = NOT_COVERED if found is None else found
+            self._variables.put(key, query, plain)
+        if not isinstance(plain, _NotCovered):
+            coerced = plain.coerce(given)
+            if coerced is not None:
+                return coerced
+        variables = get_variable_values(
+            self.tables.schema, operation.variable_definitions or (), given, MAX_COERCION_ERRORS
+        )
+        return None if isinstance(variables, list) else variables
 
     def _not_covered(self) -> ExecutionResult | None:
         """Counted; no result, so graphql-core runs the operation."""

@@ -1,0 +1,131 @@
+"""Variables of built-in scalar types are coerced without graphql-core's per-request work, to exactly what
+graphql-core coerces them to (schema/core/compiled/variables.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from graphql import GraphQLSchema, OperationDefinitionNode, parse
+from graphql.execution.values import VariableValues, get_variable_values
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schema.core.build import build_schema
+from schema.core.compiled.variables import PlainVariables
+from schema.core.cost import CostLimits
+from schema.core.documents import DocumentLimits
+from storegraph.settings import Settings
+
+TYPES = ["String", "ID", "Int", "Boolean", "Float", "[Int]", "OrderStatus", "DateTime"]
+NAMES = ["a", "b", "c"]
+VALUES = st.one_of(
+    st.text(max_size=5),
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.lists(st.integers(min_value=-5, max_value=5), max_size=2),
+    st.sampled_from(["PENDING", "2026-04-30T14:22:10Z"]),
+)
+
+
+@pytest.fixture(scope="module")
+def schema() -> GraphQLSchema:
+    configured = Settings()
+    return build_schema(CostLimits.from_settings(configured), DocumentLimits.from_settings(configured))._schema
+
+
+def _comparable(variables: object) -> object:
+    """Variable values with each signature's type as written: graphql-core makes a new wrapping type object (a
+    non-null, a list) for each request, equal only in what it wraps."""
+    if not isinstance(variables, VariableValues):
+        return variables
+    sources = {
+        name: (signature.name, str(signature.type), signature.default, signature.default_value, source.value)
+        for name, source in variables.sources.items()
+        for signature in [source.signature]
+    }
+    return sources, variables.coerced
+
+
+def _operation(definitions: str) -> OperationDefinitionNode:
+    document = parse(f"query Q{definitions} {{ __typename }}")
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    return operation
+
+
+def _definitions(draw: st.DrawFn) -> str:
+    variables = []
+    for name in draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True)):
+        type_name = draw(st.sampled_from(TYPES)) + draw(st.sampled_from(["", "!"]))
+        default = draw(st.sampled_from(["", " = 3", ' = "x"']))
+        variables.append(f"${name}: {type_name}{default}")
+    return "(" + ", ".join(variables) + ")"
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    definitions = _definitions(draw)
+    given_values = draw(st.dictionaries(st.sampled_from([*NAMES, "extra"]), VALUES, max_size=4))
+    return definitions, given_values
+
+
+@settings(max_examples=400, deadline=None)
+@given(request=requests())
+def test_plain_variables_coerce_to_what_graphql_core_coerces_them_to(
+    schema: GraphQLSchema, request: tuple[str, dict[str, Any]]
+) -> None:
+    definitions, given_values = request
+    operation = _operation(definitions)
+    nodes = operation.variable_definitions or ()
+    plain = PlainVariables.of(schema, nodes)
+    coerced = None if plain is None else plain.coerce(given_values)
+    if coerced is not None:
+        assert _comparable(coerced) == _comparable(get_variable_values(schema, nodes, given_values, 50))
+
+
+@pytest.mark.parametrize(
+    ("definitions", "given_values"),
+    [
+        ("($id: ID!)", {"id": "42"}),
+        ("($first: Int!, $after: String)", {"first": 50}),
+        ("($first: Int!, $after: String)", {"first": 50, "after": "abc"}),
+        ("($flag: Boolean)", {"flag": True}),
+    ],
+)
+def test_the_hot_reads_variables_take_the_plain_way(
+    schema: GraphQLSchema, definitions: str, given_values: dict[str, Any]
+) -> None:
+    nodes = _operation(definitions).variable_definitions or ()
+    plain = PlainVariables.of(schema, nodes)
+    assert plain is not None
+    coerced = plain.coerce(given_values)
+    assert coerced is not None
+    assert _comparable(coerced) == _comparable(get_variable_values(schema, nodes, given_values, 50))
+
+
+@pytest.mark.parametrize(
+    ("definitions", "given_values"),
+    [
+        ("($id: ID!)", {}),
+        ("($id: ID!)", {"id": None}),
+        ("($id: ID!)", {"id": 42}),
+        ("($first: Int!)", {"first": 2**31}),
+        ("($first: Int!)", {"first": True}),
+        ("($flag: Boolean)", {"flag": 1}),
+        ("($name: String)", {"name": None}),
+    ],
+)
+def test_values_graphql_core_must_judge_are_left_to_it(
+    schema: GraphQLSchema, definitions: str, given_values: dict[str, Any]
+) -> None:
+    plain = PlainVariables.of(schema, _operation(definitions).variable_definitions or ())
+    assert plain is not None
+    assert plain.coerce(given_values) is None
+
+
+@pytest.mark.parametrize("definitions", ["($first: Int = 5)", "($at: DateTime)", "($ids: [ID!])", "($s: OrderStatus)"])
+def test_operations_with_other_variables_are_left_to_graphql_core(schema: GraphQLSchema, definitions: str) -> None:
+    assert PlainVariables.of(schema, _operation(definitions).variable_definitions or ()) is None
