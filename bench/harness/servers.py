@@ -50,6 +50,8 @@ class Probe:
             described["body"] = orjson.loads(self.body)
         if self.unique:
             described["unique"] = f"a fresh Idempotency-Key per request, also in place of {UNIQUE_MARK} in the body"
+        if self.check_headers:
+            described["equality_check_headers"] = dict(self.check_headers)
         return described
 
     def concrete(self) -> tuple[bytes | None, dict[str, str]]:
