@@ -10,7 +10,9 @@ It also answers ``GET /v1/customers?limit=50[&cursor=...]`` as storegraph's REST
 (``CUSTOMER_SUMMARY`` of rest_compat/representations.py: snake_case names, integer ids, ``YYYY-MM-DD HH:MM:SS``
 timestamps) in the same envelope (``data.items``, ``next_cursor``, ``has_more``, ``meta.request_id`` and
 ``api_version``, an ``X-Request-Id`` header). Its cursor is its own (the last row's sort key, base64url): the
-benchmark compares ``data.items`` only.
+benchmark compares ``data.items`` only. And ``GET /v1/customers/{id}``: the whole ``CUSTOMER`` representation in
+one statement (the tags aggregated beside the row), the same bytes as storegraph's answer. Both REST routes keep a
+sane inbound ``X-Request-Id`` as storegraph does, which is how the benchmark's check gets byte-identical bodies.
 
 And it answers ``POST /v1/products`` with an ``Idempotency-Key`` as storegraph does on its idempotency store in
 the database (the default without Redis), in three statements on one connection: reserve the key in
@@ -44,6 +46,7 @@ from typing import Any
 import asyncpg
 import baseline_writes
 import orjson
+import phonenumbers
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -110,6 +113,25 @@ ORDER BY created_at DESC, id DESC
 LIMIT $2
 """
 
+# GET /v1/customers/{id}: CUSTOMER's fields in its order, each as REST writes it (timestamps truncated to the second),
+# the tags in storegraph's order (case-insensitive, by their key); dial_code is filled in from the phone.
+_REST_TIME = "'YYYY-MM-DD HH24:MI:SS'"
+REST_CUSTOMER_SQL = f"""
+SELECT c.id, c.first_name, c.last_name, c.phone, c.email, c.wilaya_id, c.commune, c.total_orders, c.total_spent,
+       c.is_banned, to_char(c.created_at, {_REST_TIME}) AS created_at,
+       to_char(c.updated_at, {_REST_TIME}) AS updated_at, c.address, c.notes, c.fraud_score,
+       to_char(c.last_order_at, {_REST_TIME}) AS last_order_at,
+       ARRAY(SELECT t.name FROM customer_tags t WHERE t.store_id = $1 AND t.customer_id = c.id ORDER BY t.name_key)
+           AS tags,
+       c.accepts_marketing, c.gender, to_char(c.birth_date, 'YYYY-MM-DD') AS birth_date, c.locale,
+       NULL::int AS dial_code, c.metadata, c.loyalty_balance, c.is_loyalty_enabled, c.is_house_account_enabled,
+       c.house_account_limit, c.house_account_balance, to_char(c.archived_at, {_REST_TIME}) AS archived_at,
+       to_char(c.erased_at, {_REST_TIME}) AS erased_at
+FROM customers c
+WHERE c.store_id = $1 AND c.id = $2
+"""
+STORE_REGION_SQL = "SELECT phone_region FROM stores WHERE id = $1"
+
 # POST /v1/products: the three statements. Its keys are scoped apart from storegraph's (which are "<key id>:...").
 RESERVE_SQL = """
 INSERT INTO idempotency_records (scope_key, fingerprint, owner, sealed, expires_at)
@@ -126,6 +148,7 @@ RETURNING id
 """
 KEEP_SQL = "UPDATE idempotency_records SET sealed = $2 WHERE scope_key = $1"
 IDEMPOTENCY_HOURS = 24
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # an inbound X-Request-Id kept as storegraph keeps it
 BASELINE_SCOPE = "baseline:"
 
 NESTED_ORDERS_PER_CUSTOMER = 5  # the benchmark query asks for orders(first: 5)
@@ -146,6 +169,8 @@ async def _no_reset(_connection: asyncpg.Connection) -> None:
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     app.state.store_id = _store_id()
     app.state.pool = await asyncpg.create_pool(DSN, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=_no_reset)
+    # The region the store's phones are stored for (national digits there, else E.164), for ``dial_code``.
+    app.state.phone_region = await app.state.pool.fetchval(STORE_REGION_SQL, app.state.store_id)
     try:
         yield
     finally:
@@ -325,7 +350,7 @@ async def rest_customers(request: Request) -> Response:
         ) in rows[:limit]
     ]
     last = rows[limit - 1] if has_more else None
-    request_id = f"req_{secrets.token_hex(12)}"
+    request_id = _request_id(request)
     payload = {
         "data": {
             "items": items,
@@ -334,6 +359,34 @@ async def rest_customers(request: Request) -> Response:
         },
         "meta": {"request_id": request_id, "api_version": "v1"},
     }
+    return Response(orjson.dumps(payload), media_type="application/json", headers={"x-request-id": request_id})
+
+
+def _request_id(request: Request) -> str:
+    """The client's ``X-Request-Id`` when it is sane (as storegraph keeps it), else a new one."""
+    inbound = request.headers.get("x-request-id")
+    return inbound if inbound and SANE_REQUEST_ID.fullmatch(inbound) else f"req_{secrets.token_hex(12)}"
+
+
+def _dial_code(phone: str, region: str) -> int | None:
+    try:
+        code = phonenumbers.parse(phone, region).country_code
+    except phonenumbers.NumberParseException:
+        return None
+    return int(code) if code else None
+
+
+async def rest_customer(request: Request) -> Response:
+    """GET /v1/customers/{id}: one query by primary key (scoped to the store), the REST envelope."""
+    async with request.app.state.pool.acquire() as connection:
+        row = await connection.fetchrow(REST_CUSTOMER_SQL, request.app.state.store_id, request.path_params["id"])
+    if row is None:
+        return _json({"error": {"code": "not_found", "message": "no such customer"}}, 404)  # never asked for
+    customer = dict(row.items())  # the gender is stored as REST writes it (the GraphQL enum's name, lowercased)
+    customer["dial_code"] = _dial_code(customer["phone"], request.app.state.phone_region)
+    customer["metadata"] = orjson.loads(customer["metadata"])  # asyncpg hands jsonb over as its text
+    request_id = _request_id(request)
+    payload = {"data": customer, "meta": {"request_id": request_id, "api_version": "v1"}}
     return Response(orjson.dumps(payload), media_type="application/json", headers={"x-request-id": request_id})
 
 
@@ -415,6 +468,7 @@ app = Starlette(
     routes=[
         Route("/graphql", graphql, methods=["POST"]),
         Route("/v1/customers", rest_customers, methods=["GET"]),
+        Route("/v1/customers/{id:int}", rest_customer, methods=["GET"]),
         Route("/v1/products", create_product, methods=["POST"]),
         Route("/v1/orders/{order_id:int}", baseline_writes.update_order, methods=["PATCH"]),
         Route("/healthz", healthz, methods=["GET"]),

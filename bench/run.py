@@ -1,7 +1,8 @@
 """Benchmark storegraph against a raw Starlette + asyncpg handler on the same data, in the same run.
 
     .venv/bin/python bench/run.py [--rounds 3 --duration 10 --connections 32 \
-        --customers 5000 --orders 50000 --skip-load --profile --workloads nested,list,one,rest_list,create_product]
+        --customers 5000 --orders 50000 --skip-load --profile \
+        --workloads nested,list,one,rest_list,rest_one,create_product]
 
 See bench/README.md for what is measured and how to read the output. In short:
 
@@ -12,8 +13,8 @@ See bench/README.md for what is measured and how to read the output. In short:
    workload (fail loudly with a diff otherwise), stop them.
 3. For storegraph, then the baseline: start the server alone, and for each workload run a wrk warm-up and
    ``--rounds`` measured rounds with wrk pinned to the load CPU; stop the server. A workload that measures two
-   requests on one server (``rest_list``: ``GET /v1/customers`` and the same operation on ``/graphql``)
-   alternates them round by round.
+   requests on one server (``rest_list`` and ``rest_one``: ``GET /v1/customers`` or ``GET /v1/customers/{id}``
+   and the same operation on ``/graphql``) alternates them round by round.
 4. Print the tables (median req/s, ratios, p50/p99, the share of storegraph's requests answered by a compiled
    plan) and write bench/results/latest.json.
 """
@@ -37,7 +38,7 @@ from vs_baseline.data import prepare_state
 from vs_baseline.measure import check_same_data, measure, servers_for
 from vs_baseline.profile import profile
 from vs_baseline.report import cpu_table, rest_table, table
-from vs_baseline.workloads import REST_ROW, WORKLOADS, Workload, rest_row
+from vs_baseline.workloads import REST_ROWS, WORKLOADS, Workload, rest_row
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -78,9 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     workloads: list[Workload] = args.workload_list
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     check_tools(args)
-    if any(workload.kind == "rest" for workload in workloads):
-        step(f"compiling the REST row {REST_ROW} (rest_compat/table.py) for its GraphQL document")
-        say(rest_row().document)
+    for workload in workloads:
+        if workload.kind == "rest":
+            name = REST_ROWS[workload.name]
+            step(f"compiling the REST row {name} (rest_compat/table.py) for its GraphQL document ({workload.name})")
+            say(rest_row(name).document)
     state, counts = prepare_state(args)
     probes = {workload.name: workload.probes(state) for workload in workloads}
     for probe in (probe for listed in probes.values() for probe in listed if probe.body is not None):

@@ -55,11 +55,24 @@ class SqliteWriter:
         connection.execute("BEGIN IMMEDIATE")
         try:
             result = work(connection)
+            connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            self._end_failed(connection)
             raise
-        connection.execute("COMMIT")
         return result
+
+    def _end_failed(self, connection: sqlite3.Connection) -> None:
+        """Ends what a failed transaction left open: an idle writer must never hold SQLite's write lock, or every
+        other writer of the file waits out its busy timeout and fails. A COMMIT that fails (a deferred constraint,
+        an I/O error) leaves the transaction open; an error SQLite rolled back itself leaves none to roll back. If
+        even the ROLLBACK fails, closing the connection rolls back, and the next transaction opens another."""
+        if not connection.in_transaction:
+            return
+        try:
+            connection.execute("ROLLBACK")
+        except sqlite3.Error:
+            self._connection = None
+            connection.close()
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:

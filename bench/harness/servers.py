@@ -41,6 +41,8 @@ class Probe:
     # request replays another (bench/request.lua with BENCH_UNIQUE).
     unique: bool = False
     status: int = 200  # the status of a good answer
+    # Headers of the equality check's request only, not of the measured ones (an X-Request-Id both servers quote).
+    check_headers: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {"server": self.server, "method": self.method, "path": self.path}
@@ -48,6 +50,8 @@ class Probe:
             described["body"] = orjson.loads(self.body)
         if self.unique:
             described["unique"] = f"a fresh Idempotency-Key per request, also in place of {UNIQUE_MARK} in the body"
+        if self.check_headers:
+            described["equality_check_headers"] = dict(self.check_headers)
         return described
 
     def concrete(self) -> tuple[bytes | None, dict[str, str]]:
@@ -170,7 +174,7 @@ def running(*servers: Server) -> Iterator[None]:
 
 def send_request(server: Server, probe: Probe) -> tuple[int, bytes]:
     body, extra = probe.concrete()
-    headers = {"Accept": "application/json", **server.headers, **extra}
+    headers = {"Accept": "application/json", **server.headers, **dict(probe.check_headers), **extra}
     if body is not None:
         headers["Content-Type"] = "application/json"
     request = urllib.request.Request(server.url(probe), data=body, method=probe.method, headers=headers)

@@ -31,10 +31,17 @@ ONE_QUERY = (
     "totalSpent createdAt } }"
 )
 
-# The REST workload: this row of rest_compat/table.py, called with this query string.
+# The REST workloads: these rows of rest_compat/table.py, the list called with this query string, the detail for
+# the one-customer workload's customer.
 REST_ROW = "ListCustomers"
 REST_PATH = "/v1/customers"
 REST_QUERY = {"limit": "50"}
+REST_ONE_ROW = "GetCustomer"
+REST_ONE_PATH = "/v1/customers/{id}"
+REST_ROWS = {"rest_list": REST_ROW, "rest_one": REST_ONE_ROW}
+# Sent by the equality check to both servers, which keep a sane inbound request id: the REST bodies quote it, so two
+# answers with the same data are the same bytes.
+CHECK_REQUEST_ID = "req_bench_equality_check"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,9 +153,18 @@ def graphql_workload(
 
 
 @functools.cache
-def rest_row() -> Any:
-    """The compiled ``ListCustomers`` row, as the app compiles it at start-up (rest_compat.handler.compile_table):
-    its GraphQL document is what ``GET /v1/customers`` runs, so the /graphql request cannot drift from it."""
+def rest_row(name: str = REST_ROW) -> Any:
+    """The compiled row ``name`` (``ListCustomers`` by default), as the app compiles it at start-up
+    (rest_compat.handler.compile_table): its GraphQL document is what the route runs, so the /graphql request
+    cannot drift from it."""
+    for compiled in _compiled_table():
+        if compiled.endpoint.name == name:
+            return compiled
+    raise BenchError(f"rest_compat/table.py has no row {name}")
+
+
+@functools.cache
+def _compiled_table() -> list[Any]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from rest_compat.handler import compile_table
@@ -157,10 +173,7 @@ def rest_row() -> Any:
     from storegraph.settings import Settings
 
     schema = build_schema(CostLimits.from_settings(Settings()))
-    for compiled in compile_table(schema._schema):
-        if compiled.endpoint.name == REST_ROW:
-            return compiled
-    raise BenchError(f"rest_compat/table.py has no row {REST_ROW}")
+    return list(compile_table(schema._schema))
 
 
 def rest_request() -> tuple[str, dict[str, Any]]:
@@ -245,6 +258,64 @@ def _describe_rest(_state: State) -> dict[str, Any]:
     return {"rest_request": f"GET {path}", "graphql_request": graphql}
 
 
+def rest_one_request(state: State) -> tuple[str, dict[str, Any]]:
+    """``GET /v1/customers/{id}`` for the one-customer workload's customer, and the GraphQL request the REST layer
+    makes of it (the row maps the path's id to its variable)."""
+    compiled = rest_row(REST_ONE_ROW)
+    row = compiled.endpoint
+    if row.method != "GET" or row.path != REST_ONE_PATH or row.result_kind == "list":
+        raise BenchError(
+            f"{REST_ONE_ROW} is no longer GET {REST_ONE_PATH} of one object: update bench/vs_baseline/workloads.py"
+        )
+    variables = compiled.variables({"id": state.customer_id}, {}, None)
+    path = REST_ONE_PATH.replace("{id}", str(state.customer_id))
+    return path, {"query": compiled.document, "variables": variables, "operationName": row.name}
+
+
+def _rest_one_probes(state: State) -> list[Probe]:
+    path, graphql = rest_one_request(state)
+    same_id = (("X-Request-Id", CHECK_REQUEST_ID),)
+    return [
+        Probe("rest_one", "rest", "storegraph REST", "storegraph", "GET", path, check_headers=same_id),
+        Probe("rest_one", "graphql", "storegraph GraphQL", "storegraph", "POST", "/graphql", orjson.dumps(graphql)),
+        Probe("rest_one", "baseline", "baseline", "baseline", "GET", path, check_headers=same_id),
+    ]
+
+
+def _check_rest_one(answers: dict[str, Answer], state: State) -> str:
+    rest, graphql, baseline = (answers[key] for key in ("rest", "graphql", "baseline"))
+    customer = rest.payload["data"]
+    if customer.get("id") != state.customer_id:
+        raise BenchError(f"GET {REST_ONE_PATH} did not return customer {state.customer_id}: {customer!r}")
+    if rest.payload["meta"].get("request_id") != CHECK_REQUEST_ID:
+        raise BenchError(f"storegraph did not keep the request id {CHECK_REQUEST_ID} it was sent: {rest.payload!r}")
+    # The GraphQL answer, converted as the REST layer converts it, must be the REST customer itself.
+    require_same(
+        customer,
+        rest_row(REST_ONE_ROW).convert(graphql.payload["data"]["customer"]),
+        ("storegraph REST", "storegraph GraphQL, converted"),
+        "the REST customer is not the /graphql answer converted by the row's fragment",
+    )
+    require_same(
+        rest.payload,
+        baseline.payload,
+        ("storegraph REST", "baseline"),
+        "the rest_one workload's answers differ between storegraph and the baseline",
+    )
+    if rest.raw != baseline.raw:
+        raise BenchError(
+            "the rest_one answers hold the same JSON but not the same bytes:\n"
+            f"storegraph REST: {rest.raw.decode(errors='replace')}\nbaseline:        "
+            f"{baseline.raw.decode(errors='replace')}"
+        )
+    return f"customer {customer['id']}, REST and baseline byte-identical ({len(rest.raw)} bytes)"
+
+
+def _describe_rest_one(state: State) -> dict[str, Any]:
+    path, graphql = rest_one_request(state)
+    return {"rest_request": f"GET {path}", "graphql_request": graphql}
+
+
 # W4: a REST write with its Idempotency-Key, each request a new product ({n}: the request's own key).
 WRITE_PATH = "/v1/products"
 WRITE_BODY = {"name": f"Bench product {UNIQUE_MARK}", "price": 1500}
@@ -297,6 +368,7 @@ WORKLOADS: dict[str, Workload] = {
             "one", "one customer by id", ONE_QUERY, lambda state: {"id": str(state.customer_id)}, _check_one
         ),
         Workload("rest_list", "GET /v1/customers?limit=50", "rest", _rest_probes, _check_rest_list, _describe_rest),
+        Workload("rest_one", "GET /v1/customers/{id}", "rest", _rest_one_probes, _check_rest_one, _describe_rest_one),
         Workload(
             "create_product",
             "POST /v1/products + Idempotency-Key",

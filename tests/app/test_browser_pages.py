@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, Route, async_playwright, expect
 
+from db.session import begin_write, create_engine, create_sessionmaker
 from tests.support.factories import Key, create_customer, create_key, create_store
 from tests.support.live_server import start_api, wait_until_up
 from tests.support.processes import free_port
@@ -68,7 +69,28 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+async def key(database_url: str) -> Key:
+    """The module's store, with a key and a customer, written before its server starts (``server`` needs it).
+
+    Once the server runs, it writes too (a key's last use, the usage counters every second), and on SQLite a
+    transaction that reads before it writes (a new store's free slug) fails at once with "database is locked" when
+    another connection wrote in between: the busy timeout does not apply to that upgrade. The transaction also
+    takes the write lock first, so that it would queue behind another writer rather than race it."""
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            await begin_write(session)
+            store = await create_store(session, name="Browser Test Store")
+            made = await create_key(session, store)
+            await create_customer(session, store)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return made
+
+
+@pytest.fixture(scope="module")
+def server(key: Key, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # Swagger UI sends "Try it out" to the document's server, so the document must name this one.
@@ -81,15 +103,6 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-@pytest.fixture
-async def key(session) -> Key:
-    store = await create_store(session, name="Browser Test Store")
-    key = await create_key(session, store)
-    await create_customer(session, store)
-    await session.commit()
-    return key
 
 
 @pytest.fixture
