@@ -16,20 +16,21 @@ from db.direct_reads import PreparedRead
 from db.queries.executor import Executor, fetch_rows
 
 # How a statement takes a list parameter: ``in_list(column, name)`` is ``column`` in the list named ``name``.
-InList = Callable[[ColumnElement[Any], str], ColumnElement[bool]]
+ListColumn = ColumnElement[Any] | QueryableAttribute[Any]
+InList = Callable[[ListColumn, str], ColumnElement[bool]]
 
 
-def expanding_in(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+def expanding_in(column: ListColumn, name: str) -> ColumnElement[bool]:
     """SQLAlchemy's form: an expanding ``IN``, whose SQL is rendered anew for each list's length."""
     return column.in_(bindparam(name, expanding=True))
 
 
-def any_of_array(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+def any_of_array(column: ListColumn, name: str) -> ColumnElement[bool]:
     """The driver's form: ``= ANY`` of one array parameter, the same SQL whatever the list's length."""
     return column == any_(bindparam(name, type_=ARRAY(column.type)))
 
 
-def prepared_with_lists(build: Callable[[InList], Select[Any]]) -> PreparedRead:
+def prepared_with_lists(build: Callable[[InList], Select[*tuple[Any, ...]]]) -> PreparedRead:
     """A statement built once whose list parameters are an expanding ``IN`` for SQLAlchemy and an array for the
     driver (``PreparedRead``): ``build(in_list)`` makes each form."""
     return PreparedRead(build(expanding_in), build(any_of_array))

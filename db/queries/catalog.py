@@ -35,6 +35,8 @@ PRODUCT_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
 }
 
 
+# Made once per field and direction (a handful): each list request would otherwise build it anew.
+@functools.cache
 def product_ordering(field: str, descending: bool) -> Ordering:
     column, kind = PRODUCT_ORDERINGS[field]
     name = f"products.{field}:{'desc' if descending else 'asc'}"

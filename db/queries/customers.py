@@ -36,6 +36,8 @@ CUSTOMER_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
 }
 
 
+# Made once per field and direction (a handful): each list request would otherwise build it anew.
+@functools.cache
 def customer_ordering(field: str, descending: bool) -> Ordering:
     column, kind = CUSTOMER_ORDERINGS[field]
     name = f"customers.{field}:{'desc' if descending else 'asc'}"

@@ -42,6 +42,8 @@ ORDER_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
 }
 
 
+# Made once per field and direction (a handful): each list request would otherwise build it anew.
+@functools.cache
 def order_ordering(field: str, descending: bool) -> Ordering:
     column, kind = ORDER_ORDERINGS[field]
     name = f"orders.{field}:{'desc' if descending else 'asc'}"

@@ -31,14 +31,15 @@ async def seeded(session: AsyncSession) -> Seeded:
     """The compiled tests' store, with what the customer filters look at besides: last orders (and one customer
     without), tags, marketing consent, a phone in its stored form and an archived customer."""
     seeded = await seed_compiled(session)
-    customers = [await session.get(Customer, customer_id) for customer_id in seeded.customer_ids]
+    customers = [await session.get_one(Customer, customer_id) for customer_id in seeded.customer_ids]
     for index, customer in enumerate(customers):
-        assert customer is not None
         customer.last_order_at = None if index == 1 else BASE + timedelta(days=index)
         customer.accepts_marketing = index % 2 == 0
         if index in (0, 3):
-            session.add(CustomerTag(customer_id=customer.id, store_id=customer.store_id, name="Picked", name_key="picked"))
-    store = await session.get(Store, customers[0].store_id)
+            session.add(
+                CustomerTag(customer_id=customer.id, store_id=customer.store_id, name="Picked", name_key="picked")
+            )
+    store = await session.get_one(Store, customers[0].store_id)
     customers[1].phone = "0555000000"
     archived = await create_customer(session, store, first_name="Gone")
     archived.archived_at = BASE

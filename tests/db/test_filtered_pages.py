@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.direct_reads import DirectReads
+from db.direct_reads import DirectConnection, DirectReads
 from db.models import Customer, CustomerTag, Order, Product
 from db.queries.catalog import ProductFilter, count_products, list_products, product_ordering
 from db.queries.customers import CUSTOMER_ORDERINGS, CustomerFilter, count_customers, customer_ordering, list_customers
@@ -113,8 +113,9 @@ async def _rows_of(session: AsyncSession, model: Any, store_id: int) -> list[Any
 
 
 @pytest.fixture
-async def executors(app: FastAPI, session: AsyncSession) -> AsyncIterator[list[Executor]]:
-    """The ways a query's statements run: through SQLAlchemy (a session), and on PostgreSQL on the driver too."""
+async def executors(app: FastAPI, session: AsyncSession) -> AsyncIterator[list[Executor | DirectConnection]]:
+    """The ways a query's statements run: through SQLAlchemy (a session), and on PostgreSQL on the driver too (a
+    connection that runs the statements built once, which ``fetch_rows`` gives it)."""
     engine = services_of(app).engine
     if engine.dialect.name != "postgresql":
         yield [session]
