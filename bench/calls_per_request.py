@@ -24,6 +24,16 @@ from pathlib import Path
 from compiled_inprocess import ORDERS, W1, W2, W3, call, demo_app, graphql
 
 WARMUP = 50
+# Filtered and sorted lists: a search of the customers, the orders by status and by total.
+F1 = (
+    "query BenchSearch($first: Int!, $search: String!) { customers(first: $first, filter: {search: $search}) { "
+    "edges { node { id firstName lastName phone email totalOrders totalSpent createdAt } } } }"
+)
+F3 = (
+    "query BenchPending($first: Int!) { orders(first: $first, filter: {status: PENDING}, sort: {field: TOTAL}) { "
+    "totalCount nodes { id orderNumber status paymentStatus total customerName createdAt } "
+    "pageInfo { hasNextPage endCursor } } }"
+)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -38,6 +48,9 @@ async def main(args: argparse.Namespace) -> None:
             "W1 /v1/customers?limit=50": ("GET", "/v1/customers?limit=50", b""),
             "W3 /v1/customers/{id}": ("GET", f"/v1/customers/{customer_id}", b""),
             "O1 /graphql 50 orders + items": graphql(ORDERS, {"first": 50}),
+            "F1 /graphql search 50": graphql(F1, {"first": 50, "search": "a"}),
+            "F2 /v1/orders?status=&limit=50": ("GET", "/v1/orders?status=delivered&limit=50", b""),
+            "F3 /graphql pending by total": graphql(F3, {"first": 50}),
         }
         print(f"{'workload':32} {'calls/request':>13} {'profiled CPU µs':>15}")
         for name, request in workloads.items():

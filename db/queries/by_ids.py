@@ -15,6 +15,26 @@ from sqlalchemy.orm import QueryableAttribute
 from db.direct_reads import PreparedRead
 from db.queries.executor import Executor, fetch_rows
 
+# How a statement takes a list parameter: ``in_list(column, name)`` is ``column`` in the list named ``name``.
+ListColumn = ColumnElement[Any] | QueryableAttribute[Any]
+InList = Callable[[ListColumn, str], ColumnElement[bool]]
+
+
+def expanding_in(column: ListColumn, name: str) -> ColumnElement[bool]:
+    """SQLAlchemy's form: an expanding ``IN``, whose SQL is rendered anew for each list's length."""
+    return column.in_(bindparam(name, expanding=True))
+
+
+def any_of_array(column: ListColumn, name: str) -> ColumnElement[bool]:
+    """The driver's form: ``= ANY`` of one array parameter, the same SQL whatever the list's length."""
+    return column == any_(bindparam(name, type_=ARRAY(column.type)))
+
+
+def prepared_with_lists(build: Callable[[InList], Select[*tuple[Any, ...]]]) -> PreparedRead:
+    """A statement built once whose list parameters are an expanding ``IN`` for SQLAlchemy and an array for the
+    driver (``PreparedRead``): ``build(in_list)`` makes each form."""
+    return PreparedRead(build(expanding_in), build(any_of_array))
+
 
 def prepared_by_ids(
     build: Callable[[ColumnElement[bool]], Select[*tuple[Any, ...]]],
@@ -22,11 +42,8 @@ def prepared_by_ids(
     name: str = "ids",
 ) -> PreparedRead:
     """A statement built once whose rows are chosen by a list of ids, the parameter ``name``: ``build(condition)``
-    with ``column`` in the list as an expanding ``IN`` for SQLAlchemy, and as ``= ANY`` of one array for the driver."""
-    return PreparedRead(
-        build(column.in_(bindparam(name, expanding=True))),
-        build(column == any_(bindparam(name, type_=ARRAY(column.type)))),
-    )
+    with ``column`` in the list (``prepared_with_lists``)."""
+    return prepared_with_lists(lambda in_list: build(in_list(column, name)))
 
 
 class RowsByIds:

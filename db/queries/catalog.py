@@ -13,9 +13,17 @@ from db.direct_reads import PreparedRead
 from db.models import LandingPage, Product
 from db.queries.by_ids import RowsByIds
 from db.queries.executor import Executor, fetch_rows
-from db.queries.pagination import Ordering, page_parameters, page_query, prepared_page
+from db.queries.pagination import (
+    COUNT_SHAPES,
+    PAGE_SHAPES,
+    Cursor,
+    Ordering,
+    page_parameters,
+    page_query,
+    page_statement,
+)
 from db.queries.slugs import insert_returning_with_free_slug, insert_with_free_slug, slugify, unique_constraint
-from db.queries.text import contains_ci
+from db.queries.text import contains_ci, contains_pattern
 from storegraph.platform.timestamps import utcnow
 
 PRODUCT_COLUMNS = tuple(Product.__table__.c)
@@ -27,6 +35,8 @@ PRODUCT_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
 }
 
 
+# Made once per field and direction (a handful): each list request would otherwise build it anew.
+@functools.cache
 def product_ordering(field: str, descending: bool) -> Ordering:
     column, kind = PRODUCT_ORDERINGS[field]
     name = f"products.{field}:{'desc' if descending else 'asc'}"
@@ -38,35 +48,56 @@ class ProductFilter:
     status: str | None = None
     search: str | None = None
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
+    def shape(self) -> ProductShape:
+        return ProductShape(status=self.status is not None, search=bool(self.search))
+
+    def parameters(self, store_id: int) -> dict[str, Any]:
+        """The values of the shape's parameters: the status, and the search's pattern."""
+        parameters: dict[str, Any] = {"store_id": store_id}
         if self.status is not None:
-            conditions.append(Product.status == self.status)
+            parameters["status"] = self.status
         if self.search:
-            conditions.append(contains_ci((Product.name, Product.sku, Product.description), self.search))
+            parameters["search"] = contains_pattern(self.search)
+        return parameters
+
+
+@dataclass(frozen=True, slots=True)
+class ProductShape:
+    """Which conditions a ``ProductFilter`` sets: one statement per shape, the filter's values its parameters."""
+
+    status: bool
+    search: bool
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [Product.store_id == bindparam("store_id")]
+        if self.status:
+            conditions.append(Product.status == bindparam("status"))
+        if self.search:
+            conditions.append(contains_ci((Product.name, Product.sku, Product.description), "search"))
         return conditions
 
 
 async def list_products(
     db: Executor, store_id: int, where: ProductFilter, ordering: Ordering, after: list[Any] | None, first: int
 ) -> list[Row[Any]]:
-    conditions = where.conditions()
-    if not conditions and not ordering.nullable:
-        page = _store_products_page(ordering, after is not None)
-        return list(await fetch_rows(db, page, page_parameters(store_id, ordering, after, first)))
-    stmt = select(*PRODUCT_COLUMNS).where(Product.store_id == store_id, *conditions)
-    return list((await db.execute(page_query(stmt, ordering, after, first))).all())
+    cursor, parameters = page_parameters(ordering, after, first)
+    page = _products_page(where.shape(), ordering, cursor)
+    return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
 
 
-@functools.cache
-def _store_products_page(ordering: Ordering, has_after: bool) -> PreparedRead:
-    in_store = select(*PRODUCT_COLUMNS).where(Product.store_id == bindparam("store_id"))
-    return prepared_page(in_store, ordering, has_after)
+@functools.lru_cache(maxsize=PAGE_SHAPES)
+def _products_page(shape: ProductShape, ordering: Ordering, cursor: Cursor) -> PreparedRead:
+    return PreparedRead(page_statement(select(*PRODUCT_COLUMNS).where(*shape.conditions()), ordering, cursor))
 
 
 async def count_products(db: Executor, store_id: int, where: ProductFilter) -> int:
-    stmt = select(func.count()).select_from(Product).where(Product.store_id == store_id, *where.conditions())
-    return int((await db.execute(stmt)).scalar_one())
+    rows = await fetch_rows(db, _products_count(where.shape()), where.parameters(store_id))
+    return int(rows[0][0])
+
+
+@functools.lru_cache(maxsize=COUNT_SHAPES)
+def _products_count(shape: ProductShape) -> PreparedRead:
+    return PreparedRead(select(func.count().label("products")).select_from(Product).where(*shape.conditions()))
 
 
 products_by_ids = RowsByIds(PRODUCT_COLUMNS, Product.store_id, Product.id)

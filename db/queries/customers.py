@@ -8,18 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from db.direct_reads import PreparedRead
 from db.models import Customer, CustomerTag, Order
-from db.queries.by_ids import RowsByIds
+from db.queries.by_ids import InList, RowsByIds, prepared_with_lists
 from db.queries.executor import Executor, fetch_rows
-from db.queries.pagination import Ordering, page_parameters, page_query, prepared_page
+from db.queries.pagination import COUNT_SHAPES, PAGE_SHAPES, Cursor, Ordering, page_parameters, page_statement
 from db.queries.slugs import unique_constraint
-from db.queries.text import contains_ci
+from db.queries.text import contains_ci, contains_pattern
 from storegraph.platform.timestamps import utcnow
 
 CUSTOMER_COLUMNS = tuple(
@@ -36,6 +36,8 @@ CUSTOMER_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
 }
 
 
+# Made once per field and direction (a handful): each list request would otherwise build it anew.
+@functools.cache
 def customer_ordering(field: str, descending: bool) -> Ordering:
     column, kind = CUSTOMER_ORDERINGS[field]
     name = f"customers.{field}:{'desc' if descending else 'asc'}"
@@ -66,55 +68,113 @@ class CustomerFilter:
     created_after: datetime | None = None
     accepts_marketing: bool | None = None
 
-    def conditions(self, store_id: int) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = [Customer.store_id == store_id]
-        if self.phone is not None:
-            conditions.append(Customer.phone == self.phone)
-        if self.email is not None:
-            conditions.append(Customer.email == self.email)
+    def shape(self) -> CustomerShape:
+        searched = bool(self.search)
+        return CustomerShape(
+            phone=self.phone is not None,
+            email=self.email is not None,
+            search=searched,
+            search_phone=searched and self.search_phone is not None,
+            is_banned=self.is_banned,
+            is_archived=self.is_archived,
+            tags=self.tags is not None,
+            min_spent=self.min_spent is not None,
+            max_spent=self.max_spent is not None,
+            has_orders=self.has_orders,
+            last_order_after=self.last_order_after is not None,
+            updated_after=self.updated_after is not None,
+            created_after=self.created_after is not None,
+            accepts_marketing=self.accepts_marketing,
+        )
+
+    def parameters(self, store_id: int) -> dict[str, Any]:
+        """The values of the shape's parameters, each named as its field."""
+        values: dict[str, Any] = {
+            "store_id": store_id,
+            "phone": self.phone,
+            "email": self.email,
+            "min_spent": self.min_spent,
+            "max_spent": self.max_spent,
+            "last_order_after": self.last_order_after,
+            "updated_after": self.updated_after,
+            "created_after": self.created_after,
+        }
         if self.search:
-            columns = (Customer.first_name, Customer.last_name, Customer.email, Customer.phone)
-            found = contains_ci(columns, self.search)
-            conditions.append(found if self.search_phone is None else or_(found, Customer.phone == self.search_phone))
-        if self.is_banned is not None:
-            conditions.append(Customer.is_banned == self.is_banned)
-        conditions.extend(self._profile_conditions(store_id))
-        return conditions
-
-    def _profile_conditions(self, store_id: int) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
+            values["search"] = contains_pattern(self.search)
+            values["search_phone"] = self.search_phone
         if self.tags is not None:
-            # Read off the (store_id, name_key, customer_id) index alone.
-            tagged = select(CustomerTag.customer_id).where(
-                CustomerTag.store_id == store_id, CustomerTag.name_key.in_(self.tags)
-            )
-            conditions.append(Customer.id.in_(tagged))
-        if self.min_spent is not None:
-            conditions.append(Customer.total_spent >= self.min_spent)
-        if self.max_spent is not None:
-            conditions.append(Customer.total_spent <= self.max_spent)
-        if self.has_orders is not None:
-            conditions.append(Customer.total_orders > 0 if self.has_orders else Customer.total_orders == 0)
-        if self.last_order_after is not None:
-            conditions.append(Customer.last_order_at >= self.last_order_after)
-        if self.updated_after is not None:
-            conditions.append(Customer.updated_at >= self.updated_after)
-        if self.created_after is not None:
-            conditions.append(Customer.created_at >= self.created_after)
-        if self.accepts_marketing is not None:
-            conditions.append(Customer.accepts_marketing == self.accepts_marketing)
-        return conditions
+            values["tags"] = list(self.tags)
+        return {name: value for name, value in values.items() if value is not None}
 
 
-def listed(stmt: Select[Any], store_id: int, where: CustomerFilter) -> Select[Any]:
-    """The one base query of every customer list and count: the store's customers, live or archived as the filter
+@dataclass(frozen=True, slots=True)
+class CustomerShape:
+    """What makes a customer list's SQL: which conditions a ``CustomerFilter`` sets (True), and the values compared
+    as constants (the booleans, and live or archived, which a partial index must see). One statement per shape;
+    the filter's other values are its parameters."""
+
+    phone: bool
+    email: bool
+    search: bool
+    search_phone: bool
+    is_banned: bool | None
+    is_archived: bool
+    tags: bool
+    min_spent: bool
+    max_spent: bool
+    has_orders: bool | None
+    last_order_after: bool
+    updated_after: bool
+    created_after: bool
+    accepts_marketing: bool | None
+
+
+def listed(shape: CustomerShape, in_list: InList) -> list[ColumnElement[bool]]:
+    """The conditions of every customer list and count: the store's customers, live or archived as the filter
     says (archived ones leave every list by default), then the filter's conditions.
 
     Reads by id (``customers_by_ids``), checkout's lookup by phone and the fraud heuristic are not lists: they
     see archived customers too. The live/archived split matches the partial indexes of db/models/customer.py.
     """
-    archived = Customer.archived_at.is_not(None) if where.is_archived else Customer.archived_at.is_(None)
-    return stmt.where(archived, *where.conditions(store_id))
+    conditions: list[ColumnElement[bool]] = [
+        Customer.archived_at.is_not(None) if shape.is_archived else Customer.archived_at.is_(None),
+        Customer.store_id == bindparam("store_id"),
+    ]
+    if shape.phone:
+        conditions.append(Customer.phone == bindparam("phone"))
+    if shape.email:
+        conditions.append(Customer.email == bindparam("email"))
+    if shape.search:
+        found = contains_ci((Customer.first_name, Customer.last_name, Customer.email, Customer.phone), "search")
+        conditions.append(or_(found, Customer.phone == bindparam("search_phone")) if shape.search_phone else found)
+    if shape.is_banned is not None:
+        conditions.append(Customer.is_banned == shape.is_banned)
+    if shape.tags:
+        # Read off the (store_id, name_key, customer_id) index alone.
+        tagged = select(CustomerTag.customer_id).where(
+            CustomerTag.store_id == bindparam("store_id"), in_list(CustomerTag.name_key, "tags")
+        )
+        conditions.append(Customer.id.in_(tagged))
+    return conditions + _profile_conditions(shape)
+
+
+def _profile_conditions(shape: CustomerShape) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if shape.min_spent:
+        conditions.append(Customer.total_spent >= bindparam("min_spent"))
+    if shape.max_spent:
+        conditions.append(Customer.total_spent <= bindparam("max_spent"))
+    if shape.has_orders is not None:
+        conditions.append(Customer.total_orders > 0 if shape.has_orders else Customer.total_orders == 0)
+    if shape.last_order_after:
+        conditions.append(Customer.last_order_at >= bindparam("last_order_after"))
+    if shape.updated_after:
+        conditions.append(Customer.updated_at >= bindparam("updated_after"))
+    if shape.created_after:
+        conditions.append(Customer.created_at >= bindparam("created_after"))
+    if shape.accepts_marketing is not None:
+        conditions.append(Customer.accepts_marketing == shape.accepts_marketing)
+    return conditions
 
 
 async def list_customers(
@@ -125,24 +185,28 @@ async def list_customers(
     after: list[Any] | None,
     first: int,
 ) -> list[Row[Any]]:
-    conditions = where.conditions(store_id)
-    if len(conditions) == 1 and not where.is_archived and not ordering.nullable:
-        # Only the store's live customers: the statement depends on the ordering and the cursor's presence only.
-        page = _live_customers_page(ordering, after is not None)
-        return list(await fetch_rows(db, page, page_parameters(store_id, ordering, after, first)))
-    stmt = listed(select(*CUSTOMER_COLUMNS), store_id, where)
-    return list((await db.execute(page_query(stmt, ordering, after, first))).all())
+    cursor, parameters = page_parameters(ordering, after, first)
+    page = _customers_page(where.shape(), ordering, cursor)
+    return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
 
 
-@functools.cache
-def _live_customers_page(ordering: Ordering, has_after: bool) -> PreparedRead:
-    live = select(*CUSTOMER_COLUMNS).where(Customer.store_id == bindparam("store_id"), Customer.archived_at.is_(None))
-    return prepared_page(live, ordering, has_after)
+@functools.lru_cache(maxsize=PAGE_SHAPES)
+def _customers_page(shape: CustomerShape, ordering: Ordering, cursor: Cursor) -> PreparedRead:
+    return prepared_with_lists(
+        lambda in_list: page_statement(select(*CUSTOMER_COLUMNS).where(*listed(shape, in_list)), ordering, cursor)
+    )
 
 
 async def count_customers(db: Executor, store_id: int, where: CustomerFilter) -> int:
-    stmt = listed(select(func.count()).select_from(Customer), store_id, where)
-    return int((await db.execute(stmt)).scalar_one())
+    rows = await fetch_rows(db, _customers_count(where.shape()), where.parameters(store_id))
+    return int(rows[0][0])
+
+
+@functools.lru_cache(maxsize=COUNT_SHAPES)
+def _customers_count(shape: CustomerShape) -> PreparedRead:
+    return prepared_with_lists(
+        lambda in_list: select(func.count().label("customers")).select_from(Customer).where(*listed(shape, in_list))
+    )
 
 
 customers_by_ids = RowsByIds(CUSTOMER_COLUMNS, Customer.store_id, Customer.id)

@@ -19,9 +19,17 @@ from sqlalchemy.orm import QueryableAttribute
 
 from db.direct_reads import PreparedRead
 from db.models import Order, OrderItem, OrderStatusChange, Product, Store
-from db.queries.by_ids import RowsByIds, prepared_by_ids
+from db.queries.by_ids import InList, RowsByIds, prepared_by_ids, prepared_with_lists
 from db.queries.executor import Executor, fetch_rows
-from db.queries.pagination import Ordering, page_parameters, page_query, prepared_page
+from db.queries.pagination import (
+    COUNT_SHAPES,
+    PAGE_SHAPES,
+    Cursor,
+    Ordering,
+    cursor_parameters,
+    page_parameters,
+    page_statement,
+)
 
 ORDER_COLUMNS = tuple(Order.__table__.c)
 ORDER_ITEM_COLUMNS = tuple(OrderItem.__table__.c)
@@ -34,6 +42,8 @@ ORDER_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
 }
 
 
+# Made once per field and direction (a handful): each list request would otherwise build it anew.
+@functools.cache
 def order_ordering(field: str, descending: bool) -> Ordering:
     column, kind = ORDER_ORDERINGS[field]
     name = f"orders.{field}:{'desc' if descending else 'asc'}"
@@ -50,38 +60,72 @@ class OrderFilter:
     since: datetime | None = None
     customer_id: int | None = None
 
+    def shape(self) -> OrderShape:
+        return OrderShape(
+            status=self.status is not None,
+            payment_status=self.payment_status is not None,
+            since=self.since is not None,
+            customer_id=self.customer_id is not None,
+        )
+
+    def parameters(self, store_id: int) -> dict[str, Any]:
+        """The values of the shape's parameters, each named as its field."""
+        values = {
+            "store_id": store_id,
+            "status": self.status,
+            "payment_status": self.payment_status,
+            "since": self.since,
+            "customer_id": self.customer_id,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderShape:
+    """Which conditions an ``OrderFilter`` sets: one statement per shape, the filter's values its parameters."""
+
+    status: bool
+    payment_status: bool
+    since: bool
+    customer_id: bool
+
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
-        if self.status is not None:
-            conditions.append(Order.status == self.status)
-        if self.payment_status is not None:
-            conditions.append(Order.payment_status == self.payment_status)
-        if self.since is not None:
-            conditions.append(Order.created_at >= self.since)
-        if self.customer_id is not None:
-            conditions.append(Order.customer_id == self.customer_id)
+        if self.status:
+            conditions.append(Order.status == bindparam("status"))
+        if self.payment_status:
+            conditions.append(Order.payment_status == bindparam("payment_status"))
+        if self.since:
+            conditions.append(Order.created_at >= bindparam("since"))
+        if self.customer_id:
+            conditions.append(Order.customer_id == bindparam("customer_id"))
         return conditions
+
+
+_IN_STORE = Order.store_id == bindparam("store_id")
 
 
 async def list_orders(
     db: Executor, store_id: int, where: OrderFilter, ordering: Ordering, after: list[Any] | None, first: int
 ) -> list[Row[Any]]:
-    conditions = where.conditions()
-    if not conditions and not ordering.nullable:
-        page = _store_orders_page(ordering, after is not None)
-        return list(await fetch_rows(db, page, page_parameters(store_id, ordering, after, first)))
-    stmt = select(*ORDER_COLUMNS).where(Order.store_id == store_id, *conditions)
-    return list((await db.execute(page_query(stmt, ordering, after, first))).all())
+    cursor, parameters = page_parameters(ordering, after, first)
+    page = _orders_page(where.shape(), ordering, cursor)
+    return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
 
 
-@functools.cache
-def _store_orders_page(ordering: Ordering, has_after: bool) -> PreparedRead:
-    return prepared_page(select(*ORDER_COLUMNS).where(Order.store_id == bindparam("store_id")), ordering, has_after)
+@functools.lru_cache(maxsize=PAGE_SHAPES)
+def _orders_page(shape: OrderShape, ordering: Ordering, cursor: Cursor) -> PreparedRead:
+    return PreparedRead(page_statement(select(*ORDER_COLUMNS).where(_IN_STORE, *shape.conditions()), ordering, cursor))
 
 
 async def count_orders(db: Executor, store_id: int, where: OrderFilter) -> int:
-    stmt = select(func.count()).select_from(Order).where(Order.store_id == store_id, *where.conditions())
-    return int((await db.execute(stmt)).scalar_one())
+    rows = await fetch_rows(db, _orders_count(where.shape()), where.parameters(store_id))
+    return int(rows[0][0])
+
+
+@functools.lru_cache(maxsize=COUNT_SHAPES)
+def _orders_count(shape: OrderShape) -> PreparedRead:
+    return PreparedRead(select(func.count().label("orders")).select_from(Order).where(_IN_STORE, *shape.conditions()))
 
 
 orders_by_ids = RowsByIds(ORDER_COLUMNS, Order.store_id, Order.id)
@@ -103,39 +147,29 @@ async def order_pages_for_customers(
     first: int,
 ) -> dict[int, list[Row[Any]]]:
     """Up to ``first + 1`` orders of each customer in one query (a window per customer), keyed by customer."""
-    conditions = where.conditions()
-    parameters: dict[str, Any] = {"store_id": store_id, "customer_ids": customer_ids, "per_customer": first + 1}
-    if not conditions and not ordering.nullable:
-        # Without a filter the statement depends on the ordering and the cursor's presence only: built once each.
-        if after is not None:
-            parameters.update(ordering.after_parameters(after))
-        rows = await fetch_rows(db, _unfiltered_order_pages(ordering, after is not None), parameters)
-    else:
-        stmt = _order_pages(ordering, [*conditions, *([ordering.after(after)] if after is not None else [])], False)
-        rows = (await db.execute(stmt, parameters)).all()
+    cursor, position = cursor_parameters(ordering, after)
+    parameters = where.parameters(store_id) | position
+    parameters.update(customer_ids=customer_ids, per_customer=first + 1)
     pages: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in rows:
+    for row in await fetch_rows(db, _order_pages(where.shape(), ordering, cursor), parameters):
         pages[row.customer_id].append(row)
     return pages
 
 
-def _order_pages(
-    ordering: Ordering,
-    conditions: Sequence[ColumnElement[bool]],
-    has_after: bool,
-    customers: ColumnElement[bool] | None = None,
-) -> Select[Any]:
-    """``customers``: how the ``customer_ids`` parameter chooses the customers (by default an expanding ``IN``)."""
+@functools.lru_cache(maxsize=PAGE_SHAPES)
+def _order_pages(shape: OrderShape, ordering: Ordering, cursor: Cursor) -> PreparedRead:
+    return prepared_with_lists(lambda in_list: _ranked_order_pages(shape, ordering, cursor, in_list))
+
+
+def _ranked_order_pages(shape: OrderShape, ordering: Ordering, cursor: Cursor, in_list: InList) -> Select[Any]:
     position = func.row_number().over(partition_by=Order.customer_id, order_by=ordering.order_by()).label("position")
-    if customers is None:
-        customers = Order.customer_id.in_(bindparam("customer_ids", expanding=True))
     ranked = (
         select(*ORDER_COLUMNS, position)
         .where(
-            Order.store_id == bindparam("store_id"),
-            customers,
-            *conditions,
-            *([ordering.after_bound()] if has_after else []),
+            _IN_STORE,
+            in_list(Order.customer_id, "customer_ids"),
+            *shape.conditions(),
+            *([ordering.after_bound(null=cursor == "null")] if cursor is not None else []),
         )
         .subquery()
     )
@@ -146,22 +180,23 @@ def _order_pages(
     )
 
 
-@functools.cache
-def _unfiltered_order_pages(ordering: Ordering, has_after: bool) -> PreparedRead:
-    return prepared_by_ids(
-        lambda chosen: _order_pages(ordering, (), has_after, chosen), Order.customer_id, "customer_ids"
-    )
-
-
 async def order_counts_for_customers(
     db: Executor, store_id: int, customer_ids: list[int], where: OrderFilter
 ) -> dict[int, int]:
-    stmt = (
-        select(Order.customer_id, func.count().label("orders"))
-        .where(Order.store_id == store_id, Order.customer_id.in_(customer_ids), *where.conditions())
-        .group_by(Order.customer_id)
+    parameters = where.parameters(store_id) | {"customer_ids": customer_ids}
+    rows = await fetch_rows(db, _order_counts(where.shape()), parameters)
+    return {row.customer_id: row.orders for row in rows}
+
+
+@functools.lru_cache(maxsize=COUNT_SHAPES)
+def _order_counts(shape: OrderShape) -> PreparedRead:
+    return prepared_with_lists(
+        lambda in_list: (
+            select(Order.customer_id, func.count().label("orders"))
+            .where(_IN_STORE, in_list(Order.customer_id, "customer_ids"), *shape.conditions())
+            .group_by(Order.customer_id)
+        )
     )
-    return {row.customer_id: row.orders for row in (await db.execute(stmt)).all()}
 
 
 async def items_for_orders(db: Executor, order_ids: list[int]) -> dict[int, list[Row[Any]]]:

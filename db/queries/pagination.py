@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
-from db.direct_reads import PreparedRead
 from storegraph.platform.errors import InvalidCursor
 
 
@@ -54,18 +53,23 @@ class Ordering:
         """Rows strictly after the row whose (sort value, id) is ``values``."""
         sort_value, row_id = self.parse(values)
         if sort_value is None:
-            # Among the nulls only the id orders; descending, every row with a value comes after them.
-            same = and_(self.column.is_(None), self.id_column < row_id if self.descending else self.id_column > row_id)
-            return or_(same, self.column.is_not(None)) if self.descending else same
+            return self._after_null(row_id)
         return self._after(sort_value, row_id)
 
-    def after_bound(self) -> ColumnElement[bool]:
-        """``after`` with the position as parameters (``after_parameters``), for a statement built once. Only for a
-        column that is never null: a null position needs a condition of its own (``after``)."""
-        if self.nullable:
-            raise ValueError(f"{self.name} may be null: its position cannot be a parameter")
-        sort_value = bindparam("after_sort", type_=self.column.type)
-        return self._after(sort_value, bindparam("after_id", type_=self.id_column.type))
+    def after_bound(self, null: bool = False) -> ColumnElement[bool]:
+        """``after`` with the position as parameters (``cursor_parameters``), for a statement built once. ``null``:
+        the position's sort value is null (a nullable column), which takes a condition of its own."""
+        row_id = bindparam("after_id", type_=self.id_column.type)
+        if null:
+            if not self.nullable:
+                raise ValueError(f"{self.name} is never null: no position has a null sort value")
+            return self._after_null(row_id)
+        return self._after(bindparam("after_sort", type_=self.column.type), row_id)
+
+    def _after_null(self, row_id: Any) -> ColumnElement[bool]:
+        # Among the nulls only the id orders; descending, every row with a value comes after them.
+        same = and_(self.column.is_(None), self.id_column < row_id if self.descending else self.id_column > row_id)
+        return or_(same, self.column.is_not(None)) if self.descending else same
 
     def _after(self, sort_value: Any, row_id: Any) -> ColumnElement[bool]:
         row = tuple_(self.column, self.id_column)
@@ -75,6 +79,7 @@ class Ordering:
         return or_(row > bound, self.column.is_(None)) if self.nullable else row > bound
 
     def after_parameters(self, values: list[Any]) -> dict[str, Any]:
+        """The parameters of ``after_bound()`` (a position whose sort value is not null)."""
         sort_value, row_id = self.parse(values)
         return {"after_sort": sort_value, "after_id": row_id}
 
@@ -106,17 +111,37 @@ def page_query(stmt: Select[Any], ordering: Ordering, after: list[Any] | None, f
     return stmt.order_by(*ordering.order_by()).limit(first + 1)
 
 
-def prepared_page(stmt: Select[Any], ordering: Ordering, has_after: bool) -> PreparedRead:
-    """``page_query`` built once: the cursor's position and the page size are parameters (``page_parameters``).
-    Only for an ordering whose column is never null (``after_bound``)."""
-    if has_after:
-        stmt = stmt.where(ordering.after_bound())
-    return PreparedRead(stmt.order_by(*ordering.order_by()).limit(bindparam("limit")))
+# How a statement built once takes a cursor's position: none (the first page), after a sort value, or after a
+# null sort value (a nullable column's); each is a statement of its own.
+Cursor = Literal["value", "null"] | None
+
+# Statements built once per list, per filter shape, ordering and cursor: enough for the shapes a store's clients
+# ask for, bounded so that no mix of filters makes the cache grow without end.
+PAGE_SHAPES = 512
+COUNT_SHAPES = 128
 
 
-def page_parameters(store_id: int, ordering: Ordering, after: list[Any] | None, first: int) -> dict[str, Any]:
-    """The parameters of a ``prepared_page`` of the store (``store_id``): the extra row tells if there is more."""
-    parameters: dict[str, Any] = {"store_id": store_id, "limit": first + 1}
-    if after is not None:
-        parameters.update(ordering.after_parameters(after))
-    return parameters
+def cursor_parameters(ordering: Ordering, after: list[Any] | None) -> tuple[Cursor, dict[str, Any]]:
+    """The statement a cursor's position needs (``page_statement``) and the position's parameters."""
+    if after is None:
+        return None, {}
+    sort_value, row_id = ordering.parse(after)
+    if sort_value is None:
+        return "null", {"after_id": row_id}
+    return "value", {"after_sort": sort_value, "after_id": row_id}
+
+
+def page_statement(stmt: Select[Any], ordering: Ordering, cursor: Cursor) -> Select[Any]:
+    """``page_query`` built once: the cursor's position and the page size (``limit``) are parameters
+    (``page_parameters``)."""
+    if cursor is not None:
+        stmt = stmt.where(ordering.after_bound(null=cursor == "null"))
+    return stmt.order_by(*ordering.order_by()).limit(bindparam("limit"))
+
+
+def page_parameters(ordering: Ordering, after: list[Any] | None, first: int) -> tuple[Cursor, dict[str, Any]]:
+    """The statement a page needs and the parameters of its position and size: the extra row tells if there is
+    more."""
+    cursor, parameters = cursor_parameters(ordering, after)
+    parameters["limit"] = first + 1
+    return cursor, parameters

@@ -122,23 +122,21 @@ class ExplainingExecutor:
 
     async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None, /) -> Result[Any]:
         assert isinstance(statement, ClauseElement)
-        if parameters:
-            statement = statement.params(**parameters)
         dialect = self.connection.dialect
-        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
+        # The SQL and parameters as executed: a list parameter (tag keys) expanded into one parameter per value.
+        expanded = compiled.construct_expanded_state(dict(parameters or {}))
         values = []
-        for name in compiled.positiontup or ():
-            # A value of an expanded IN list has no bind of its own: it is plain text here (tag keys).
-            bind = compiled.binds.get(name)
-            processor = bind.type.dialect_impl(dialect).bind_processor(dialect) if bind is not None else None
-            value = compiled.params[name]
+        for name, value in zip(expanded.positiontup or (), expanded.positional_parameters, strict=True):
+            processor = expanded.processors.get(name)
             values.append(processor(value) if processor else value)
+        sql = expanded.statement
         if dialect.name == "postgresql":
-            plan = await self.connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", tuple(values))
+            plan = await self.connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}", tuple(values))
             self.plans.append(list(node_types(plan.scalar_one())))
         else:
-            plan = await self.connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", tuple(values))
+            plan = await self.connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(values))
             self.plans.append([row[-1] for row in plan.all()])
         return await self.connection.execute(select(literal(1)).where(false()))
 
