@@ -12,7 +12,9 @@ Redis Streams (under a prefix of its own, deleted at the end). A given database 
 requests are sent ``--concurrency`` at a time (as wrk's connections would), so that concurrent requests share
 their writes as they do under load. Each workload is warmed up, then ``--requests`` requests run under cProfile
 and the count of calls (Python functions and built-ins) is divided by the requests and by the events; every
-answer must be 202. ``--top N`` prints the N functions called most per request.
+answer must be 202. ``CPU µs/event`` is the process's CPU time (all its threads) for as many requests again,
+unprofiled: it moves with the machine's load, the calls do not. ``--top N`` prints the N functions called most
+per request.
 """
 
 from __future__ import annotations
@@ -166,16 +168,25 @@ async def main(args: argparse.Namespace) -> None:
             async with intake_app(url, args.redis_url, prefix) as client:
                 backend = "PostgreSQL + Redis" if args.redis_url else url.split(":", 1)[0]
                 print(f"{backend}, {args.requests} requests, {args.concurrency} at a time")
-                print(f"{'workload':18} {'calls/request':>13} {'calls/event':>11} {'profiled CPU µs/event':>21}")
+                print(
+                    f"{'workload':18} {'calls/request':>13} {'calls/event':>11} {'profiled CPU µs/event':>21} "
+                    f"{'CPU µs/event':>12}"
+                )
                 for name, events in (("single", 1), (f"batch ({args.batch_size})", args.batch_size)):
                     await client.run(WARMUP, events, args.concurrency, None)
+                    started = time.process_time()
+                    await client.run(args.requests, events, args.concurrency, None)
+                    plain_cpu = (time.process_time() - started) * 1e6 / (args.requests * events)
                     profile = cProfile.Profile(time.process_time)
                     await client.run(args.requests, events, args.concurrency, profile)
                     stats = pstats.Stats(profile)
                     calls = stats.total_calls  # type: ignore[attr-defined]
                     cpu = stats.total_tt  # type: ignore[attr-defined]
                     count = args.requests * events
-                    print(f"{name:18} {calls / args.requests:13.0f} {calls / count:11.1f} {cpu * 1e6 / count:21.0f}")
+                    print(
+                        f"{name:18} {calls / args.requests:13.0f} {calls / count:11.1f} {cpu * 1e6 / count:21.0f} "
+                        f"{plain_cpu:12.0f}"
+                    )
                     if args.top:
                         print_top(stats, args.top, args.requests)
                     if args.dump:

@@ -51,8 +51,9 @@ class GroupCommitQueue:
         self._waiting.append(_Waiting(kind, payload, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_all())
-        # The write goes on for the other callers of its batch even if this one is cancelled (its client left).
-        return await asyncio.shield(done)
+        # The write is a task of its own: a caller cancelled while waiting (its client left) cancels only its own
+        # future, and the write goes on for the others of its batch (no shield needed, nor its extra future).
+        return await done
 
     async def _write_all(self) -> None:
         """Writes batches until nobody is waiting: the calls that came during a write make the next batch."""
