@@ -2,7 +2,7 @@
 
 Every accepted tracking request must be stored before its 202, and one write per request (a transaction, a Redis
 round trip) is what limits intake. So the calls that arrive while a write is in flight wait for the next one,
-which stores all of them together (one transaction on the database queue, one MULTI/EXEC pipeline on Redis
+which stores all of them together (one transaction on the database queue, one script of XADDs on Redis
 Streams, through ``enqueue_many``), and each caller returns only once the write holding its own job succeeded.
 
 The window adapts to the load by itself, with no timer: when nothing is being written a call writes at once, so
