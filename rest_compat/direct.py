@@ -20,12 +20,20 @@ from storegraph.platform.jobs.queue import JobQueue
 
 @dataclass(frozen=True, slots=True)
 class DirectCall:
-    """What a direct row works with: the caller, the body as its model dumped it (JSON names and values), and the
-    job queue intake writes to (grouping concurrent requests into one durable write)."""
+    """What a direct row works with: the caller, the body as received, and the job queue intake writes to
+    (grouping concurrent requests into one durable write).
+
+    ``body()`` checks the raw body with the row's body model, as the handler checks every other row's, and gives
+    it as the model dumps it (JSON names and values), or raises the ``ValidationFailed`` the handler answers. A
+    row may read ``raw`` itself first, when its own reading is cheaper and accepts only what the model accepts."""
 
     principal: Principal
-    body: dict[str, Any]
+    raw: bytes
     queue: JobQueue
+    checked_body: Callable[[], dict[str, Any]]
+
+    def body(self) -> dict[str, Any]:
+        return self.checked_body()
 
 
 DirectOperation = Callable[[DirectCall], Awaitable[dict[str, Any]]]

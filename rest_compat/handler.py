@@ -123,11 +123,21 @@ class RestApi:
             raise InsufficientScope(row.scope)
         path = _path_values(match.path_params)
         query = _query_values(row, scope.get("query_string", b""))
-        body = await _body_values(row, receive)
+        raw = await _raw_body(receive)
         if row.direct is not None and self.intake is not None:
             state["usage_endpoint"] = row.label
-            data = await row.direct(DirectCall(principal, body or {}, self.intake))
+
+            def checked_body() -> dict[str, Any]:
+                try:
+                    return _checked_body(row, raw) or {}
+                except ValidationFailed:
+                    # Refused before any work, as every other row's body is: not counted under the endpoint.
+                    state.pop("usage_endpoint", None)
+                    raise
+
+            data = await row.direct(DirectCall(principal, raw, self.intake, checked_body))
             return row.status, envelope_body(scope, {"data": rest_data(compiled, {"data": data}, 200, None, {})}), []
+        body = _checked_body(row, raw)
         conditional = None
         if not row.is_write:
             conditional = await validator(scope, principal, compiled, self.versions)
@@ -222,9 +232,12 @@ def _query_values(row: Endpoint, query_string: bytes) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
-async def _body_values(row: Endpoint, receive: Receive) -> dict[str, Any] | None:
+async def _raw_body(receive: Receive) -> bytes:
     # A client that went away gets no answer anyway; what it sent so far is treated as the whole body.
-    raw = await read_body(receive) or b""
+    return await read_body(receive) or b""
+
+
+def _checked_body(row: Endpoint, raw: bytes) -> dict[str, Any] | None:
     if row.body is None:
         if raw.strip():
             raise ValidationFailed.single("body", "unknown_field", "this endpoint takes no request body")

@@ -258,9 +258,14 @@ Wilaya = Annotated[int, Field(ge=1, le=WILAYAS, description=f"Algerian wilaya, 1
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+def starts_with_day(value: str) -> bool:
+    """Whether ``value`` opens with a calendar date, as every time a body may hold does."""
+    return _DAY.match(value) is not None
+
+
 def _moment(value: object) -> str:
     """A time as the GraphQL ``DateTime`` scalar reads it (its own parser), unchanged: the scalar converts it."""
-    if not isinstance(value, str) or not _DAY.match(value):
+    if not isinstance(value, str) or not starts_with_day(value):
         raise PydanticCustomError("datetime_format", DATETIME_FORMAT)
     try:
         parse_datetime(value)

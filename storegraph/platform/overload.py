@@ -19,6 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import TimeoutError as DatabasePoolTimeout
 
 from storegraph.platform.errors import Overloaded
+from storegraph.platform.redis_encoder import FastEncoder
 
 # Exception chains are short; the bound only guards against a cycle built by hand.
 _MAX_CHAIN = 32
@@ -50,7 +51,9 @@ class BoundedRedisPool(BlockingConnectionPool):
 
 def bounded_redis(url: str, *, max_connections: int, timeout_seconds: float) -> Redis:
     """A client whose commands wait up to ``timeout_seconds`` for one of ``max_connections`` connections."""
-    pool = BoundedRedisPool.from_url(url, max_connections=max_connections, timeout=timeout_seconds)
+    pool = BoundedRedisPool.from_url(
+        url, max_connections=max_connections, timeout=timeout_seconds, encoder_class=FastEncoder
+    )
     # from_pool: closing the client closes the pool too.
     return Redis.from_pool(pool)
 

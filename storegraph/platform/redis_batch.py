@@ -48,7 +48,8 @@ class PipelineBatcher:
         self._waiting.append(_Waiting(commands, count, done))
         if self._sender is None or self._sender.done():
             self._sender = asyncio.create_task(self._send_all())
-        return await asyncio.shield(done)
+        # The sender is a task of its own: a caller cancelled while waiting cancels only its own future.
+        return await done
 
     async def _send_all(self) -> None:
         while self._waiting:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -114,7 +114,10 @@ class Problems:
         """Records the first problem of a client's JSON object: its values (see ``json_value``), then its size."""
         if value is None:
             return
-        if self.json_value(field, value, depth=1) and len(orjson.dumps(value)) > MAX_JSON_BYTES:
+        # The walk that names a problem's field runs only when the quick one is unsure: for the objects clients
+        # send (tracked events' properties, metadata) it would cost several calls per value.
+        valid = plainly_valid_json(value) or self.json_value(field, value, depth=1)
+        if valid and len(orjson.dumps(value)) > MAX_JSON_BYTES:
             self.add(field, "too_large", f"{field} must serialise to at most {MAX_JSON_BYTES} bytes of JSON")
 
     def json_value(self, field: str, value: Any, *, depth: int) -> bool:
@@ -172,6 +175,42 @@ class Problems:
             self.add(field, "out_of_range", f"{field} must be between {MIN_JSON_INT} and {MAX_JSON_INT}")
             return False
         return True
+
+
+def plainly_valid_json(value: object) -> bool:
+    """``True`` only when ``Problems.json_value`` would find nothing wrong with ``value`` (a dict or a list), checked
+    in one pass without naming fields: ``False`` means "unsure" (a problem, or a type other than the plain JSON
+    ones, such as a ``Mapping`` that is not a dict), and the naming walk decides."""
+    texts: list[str] = []
+    containers: list[tuple[Any, int]] = [(value, 1)]
+    while containers:
+        container, depth = containers.pop()
+        if depth > MAX_JSON_DEPTH:
+            return False
+        if type(container) is dict:
+            for key in container:
+                if type(key) is not str:
+                    return False
+            texts.extend(container)
+            items: Iterable[Any] = container.values()
+        elif type(container) is list:
+            items = container
+        else:
+            return False
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                texts.append(item)
+            elif kind is int or kind is float:
+                # A float outside the range, infinite or NaN fails the comparison, as json_value refuses it.
+                if not MIN_JSON_INT <= item <= MAX_JSON_INT:
+                    return False
+            elif kind is dict or kind is list:
+                containers.append((item, depth + 1))
+            elif item is not None and kind is not bool:
+                return False
+    # One search over every key and string at once: a control character in the joined text is in one of them.
+    return _CONTROL_CHARACTERS.search("".join(texts)) is None
 
 
 # Algeria's wilayas are numbered 1 to WILAYAS.

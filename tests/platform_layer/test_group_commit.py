@@ -77,6 +77,24 @@ async def test_a_call_returns_only_once_the_write_holding_its_job_is_done():
     assert await call == "7"
 
 
+async def test_a_cancelled_call_leaves_the_write_of_its_batch_to_the_others():
+    inner = HeldQueue()
+    inner.gate.clear()
+    queue = GroupCommitQueue(inner)  # type: ignore[arg-type]
+    first = asyncio.create_task(queue.enqueue("test.echo", {"n": 0}))
+    await inner.started.wait()
+    left, stayed = (asyncio.create_task(queue.enqueue("test.echo", {"n": n})) for n in (1, 2))
+    await _settle()
+
+    left.cancel()
+    await _settle()
+    inner.gate.set()
+
+    assert [await first, await stayed] == ["0", "2"]
+    assert left.cancelled()
+    assert inner.writes == [[{"n": 0}], [{"n": 1}, {"n": 2}]]
+
+
 async def test_a_failed_write_fails_its_own_calls_and_the_next_batch_is_written():
     inner = HeldQueue()
     inner.gate.clear()

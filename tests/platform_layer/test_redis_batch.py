@@ -29,6 +29,20 @@ async def test_concurrent_callers_get_the_replies_to_their_own_commands(redis, p
     assert len({reply[0] for reply in replies}) == 20
 
 
+async def test_a_cancelled_caller_leaves_the_pipeline_to_the_others(redis, prefix):
+    batcher = PipelineBatcher(redis)
+    first = asyncio.create_task(batcher.send(lambda pipe: pipe.incr(f"{prefix}n"), 1))
+    left = asyncio.create_task(batcher.send(lambda pipe: pipe.incr(f"{prefix}n"), 1))
+    stayed = asyncio.create_task(batcher.send(lambda pipe: pipe.incr(f"{prefix}n"), 1))
+    await asyncio.sleep(0)
+
+    left.cancel()
+
+    assert sorted([*await first, *await stayed]) in ([1, 2], [1, 3], [2, 3])
+    assert left.cancelled()
+    assert int(await redis.get(f"{prefix}n")) == 3  # its command was sent all the same
+
+
 async def test_a_failing_command_fails_its_caller_only(redis, prefix):
     batcher = PipelineBatcher(redis)
     await redis.set(f"{prefix}text", "not a number")

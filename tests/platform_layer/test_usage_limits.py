@@ -17,6 +17,7 @@ from storegraph.platform.admission import SequentialAdmission
 from storegraph.platform.admission.middleware import AdmissionMiddleware
 from storegraph.platform.idempotency import MemoryIdempotencyStore
 from storegraph.platform.limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from storegraph.platform.limits.decision import USAGE_PERIODS, periods_at
 from storegraph.platform.limits.headers import set_usage_endpoint
 from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 from tests.support.factories import principal
@@ -365,3 +366,10 @@ async def test_a_refused_request_is_counted_under_no_endpoint():
     await admitting(labelling_app("graphql query store"), limiter, no_quota)(principal_scope(), None, send)  # type: ignore[arg-type]
 
     assert await limiter.endpoint_usage(PRINCIPAL.key_pk) == {}
+
+
+def test_the_periods_labels_are_each_usage_periods_label_in_order():
+    periods = periods_at(datetime(2026, 12, 31, 23, 59, 30, tzinfo=UTC).timestamp())
+
+    assert periods.labels == tuple((period, periods.label(period)) for period in USAGE_PERIODS)
+    assert periods.labels == (("minute", "202612312359"), ("day", "20261231"), ("month", "202612"))

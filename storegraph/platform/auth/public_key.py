@@ -46,6 +46,9 @@ Headers = list[tuple[bytes, bytes]]
 KEY_HEADER = "x-dz-key"
 TIMESTAMP_HEADER = "x-dz-timestamp"
 SIGNATURE_HEADER = "x-dz-signature"
+_KEY, _TIMESTAMP, _SIGNATURE = KEY_HEADER.encode(), TIMESTAMP_HEADER.encode(), SIGNATURE_HEADER.encode()
+_ORIGIN = b"origin"
+_READ_HEADERS = frozenset({_KEY, _TIMESTAMP, _SIGNATURE, _ORIGIN})
 # What a browser may send cross-origin to these endpoints, and may read back from them.
 ALLOWED_REQUEST_HEADERS = b"Content-Type, X-DZ-Key, X-DZ-Timestamp, X-DZ-Signature, Idempotency-Key"
 EXPOSED_RESPONSE_HEADERS = b"X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
@@ -70,11 +73,12 @@ class Verified:
 @dataclass(frozen=True, slots=True)
 class Claimed:
     """What the headers claim, checked before any of the body is read: a usable key, a fresh timestamp and a
-    well-formed signature, still to be checked against the body."""
+    well-formed signature, still to be checked against the body; and the request's ``Origin`` headers."""
 
     row: Row[Any]
     raw_timestamp: str
     signature: str
+    origins: list[str]
 
 
 class PublicKeyMiddleware:
@@ -134,24 +138,25 @@ class PublicKeyMiddleware:
     async def identify(self, scope: AsgiScope) -> Claimed:
         """What the headers claim, or the ``Unauthorized`` they are refused with. Cheap checks first: a request that
         cannot be valid costs no database lookup."""
-        headers = RequestHeaders(scope=scope)
-        parsed = parse_public_key(_single(headers, KEY_HEADER) or "")
+        headers = _signing_headers(scope)
+        parsed = parse_public_key(_single(headers, _KEY) or "")
         if parsed is None:
             raise Unauthorized("Missing or malformed public key: send 'X-DZ-Key: dzpub_<env>_<key_id>'.")
-        raw_timestamp = _single(headers, TIMESTAMP_HEADER) or ""
+        raw_timestamp = _single(headers, _TIMESTAMP) or ""
         timestamp = parse_timestamp(raw_timestamp)
         if timestamp is None or not is_fresh(timestamp, wall_clock(), self.tolerance_seconds):
             raise Unauthorized(
                 f"Missing or stale X-DZ-Timestamp: send the current unix time in seconds (within "
                 f"{self.tolerance_seconds} s of the server's clock)."
             )
-        signature = _single(headers, SIGNATURE_HEADER) or ""
+        signature = _single(headers, _SIGNATURE) or ""
         if not is_well_formed(signature):
             raise Unauthorized("Missing or malformed X-DZ-Signature: send 64 hex digits (see docs/tracking.md).")
         row = await self._usable_key(parsed)
         if row is None:
             raise Unauthorized("Unknown or revoked public key.")
-        return Claimed(row, raw_timestamp, signature)
+        origins = [value.decode("latin-1") for value in headers.get(_ORIGIN, [])]
+        return Claimed(row, raw_timestamp, signature, origins)
 
     async def _usable_key(self, parsed: ParsedPublicKey) -> Row[Any] | None:
         """The key's row when it may sign: from the cache (evicted at once on revocation), else the database."""
@@ -174,7 +179,7 @@ class PublicKeyMiddleware:
                 "Bad X-DZ-Signature: it must be hex(hmac_sha256(signing_secret, timestamp + '.' + "
                 "hex(sha256(raw_body)))) over the body exactly as sent."
             )
-        allowed_origin = _allowed_origin(RequestHeaders(scope=scope), row.allowed_origins or [])
+        allowed_origin = _allowed_origin(claimed.origins, row.allowed_origins or [])
         if not await self.replays.first_use(row.key_id, signature):
             raise Unauthorized("This signature was already used: sign every request anew, with its own timestamp.")
         await self._key_use.touch(row.id)
@@ -202,11 +207,10 @@ def _is_usable(row: Row[Any], parsed: ParsedPublicKey) -> bool:
     )
 
 
-def _allowed_origin(headers: RequestHeaders, allowed: list[str]) -> bytes | None:
+def _allowed_origin(origins: list[str], allowed: list[str]) -> bytes | None:
     """The Origin to echo in ``Access-Control-Allow-Origin``; ``OriginNotAllowed`` for a browser request from an
     origin the key does not list. Without an Origin header (a server, an app) there is nothing to check: the
     list keeps other sites' pages from using the key, the signature is what authenticates."""
-    origins = headers.getlist("origin")
     if not origins:
         return None
     raw = origins[0]
@@ -218,10 +222,21 @@ def _allowed_origin(headers: RequestHeaders, allowed: list[str]) -> bytes | None
     return raw.encode("latin-1")
 
 
-def _single(headers: RequestHeaders, name: str) -> str | None:
-    """A header sent exactly once, as text; sent twice it is ambiguous, hence absent."""
-    values = headers.getlist(name)
-    return values[0].strip() if len(values) == 1 else None
+def _signing_headers(scope: AsgiScope) -> dict[bytes, list[bytes]]:
+    """The raw values of the headers this middleware reads, from one pass over the request's headers (whose names
+    ASGI servers lower-case, as Starlette's ``Headers`` relies on too)."""
+    found: dict[bytes, list[bytes]] = {}
+    for name, value in scope["headers"]:
+        if name in _READ_HEADERS:
+            found.setdefault(name, []).append(value)
+    return found
+
+
+def _single(headers: dict[bytes, list[bytes]], name: bytes) -> str | None:
+    """A header sent exactly once, as text (latin-1, as Starlette reads it); sent twice it is ambiguous, hence
+    absent."""
+    values = headers.get(name, [])
+    return values[0].decode("latin-1").strip() if len(values) == 1 else None
 
 
 def _cors_headers(origin: bytes | None) -> Headers:

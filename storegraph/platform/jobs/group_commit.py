@@ -2,7 +2,7 @@
 
 Every accepted tracking request must be stored before its 202, and one write per request (a transaction, a Redis
 round trip) is what limits intake. So the calls that arrive while a write is in flight wait for the next one,
-which stores all of them together (one transaction on the database queue, one MULTI/EXEC pipeline on Redis
+which stores all of them together (one transaction on the database queue, one script of XADDs on Redis
 Streams, through ``enqueue_many``), and each caller returns only once the write holding its own job succeeded.
 
 The window adapts to the load by itself, with no timer: when nothing is being written a call writes at once, so
@@ -51,8 +51,9 @@ class GroupCommitQueue:
         self._waiting.append(_Waiting(kind, payload, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_all())
-        # The write goes on for the other callers of its batch even if this one is cancelled (its client left).
-        return await asyncio.shield(done)
+        # The write is a task of its own: a caller cancelled while waiting (its client left) cancels only its own
+        # future, and the write goes on for the others of its batch (no shield needed, nor its extra future).
+        return await done
 
     async def _write_all(self) -> None:
         """Writes batches until nobody is waiting: the calls that came during a write make the next batch."""

@@ -114,6 +114,8 @@ class Periods:
     day: str
     month: str
     month_end: float
+    # (period, label) in USAGE_PERIODS order: what the counters of every request iterate over.
+    labels: tuple[tuple[str, str], ...]
 
     def label(self, period: str) -> str:
         if period not in ("minute", "day", "month"):
@@ -132,11 +134,14 @@ def periods_at(now: float) -> Periods:
 def _periods_of_minute(minute: int) -> Periods:
     moment = datetime.fromtimestamp(minute * 60, UTC)
     next_month = datetime(moment.year + moment.month // 12, moment.month % 12 + 1, 1, tzinfo=UTC)
+    formats = {"minute": "%Y%m%d%H%M", "day": "%Y%m%d", "month": "%Y%m"}
+    labels = {period: moment.strftime(form) for period, form in formats.items()}
     return Periods(
-        minute=moment.strftime("%Y%m%d%H%M"),
-        day=moment.strftime("%Y%m%d"),
-        month=moment.strftime("%Y%m"),
+        minute=labels["minute"],
+        day=labels["day"],
+        month=labels["month"],
         month_end=next_month.timestamp(),
+        labels=tuple((period, labels[period]) for period in USAGE_PERIODS),
     )
 
 

@@ -129,10 +129,10 @@ class MemoryRateLimiter:
 
     async def record_endpoint(self, key_pk: int, endpoint: str, now: float | None = None) -> None:
         periods = periods_at(self._now(now))
-        for period in USAGE_PERIODS:
-            self._endpoints.add(key_pk, period, periods.label(period), endpoint)
-        for period in LASTING_PERIODS:
-            self._note(CountKey("key", key_pk, ENDPOINT_PREFIX + endpoint, period, periods.label(period)), 1)
+        for period, label in periods.labels:
+            self._endpoints.add(key_pk, period, label, endpoint)
+            if period in LASTING_PERIODS:
+                self._note(CountKey("key", key_pk, ENDPOINT_PREFIX + endpoint, period, label), 1)
 
     async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
         periods = periods_at(self._now(now))
@@ -173,11 +173,11 @@ class MemoryRateLimiter:
         return self._store_counts.get(store_id, kind, periods.month)
 
     def _count_request(self, store_id: int, key_pk: int, periods: Periods, counter: str) -> None:
-        for period in USAGE_PERIODS:
-            self._key_counts.add(key_pk, period, periods.label(period))
+        for period, label in periods.labels:
+            self._key_counts.add(key_pk, period, label)
+            if period in LASTING_PERIODS:
+                self._note(CountKey("key", key_pk, "requests", period, label), 1)
         self._store_counts.add(store_id, counter, periods.month)
-        for period in LASTING_PERIODS:
-            self._note(CountKey("key", key_pk, "requests", period, periods.label(period)), 1)
         self._note(CountKey("store", store_id, counter, "month", periods.month), 1)
 
     def seed(self, counts: Mapping[CountKey, int]) -> None:

@@ -18,7 +18,7 @@ from storegraph.rules.tracking.jobs import (
     EventsJob,
     SignupJob,
     new_signup_id,
-    new_tracked_event_id,
+    new_tracked_event_ids,
 )
 from storegraph.rules.tracking.validation import (
     EventsInput,
@@ -58,7 +58,8 @@ async def accept_events(
     queue: JobQueue, *, store_id: int, key_id: str, events: list[ValidEvent], accepted_at: datetime
 ) -> list[str]:
     """The events' ids (``tev_...``, in the request's order), once their one job is stored."""
-    accepted = [AcceptedEvent(public_id=new_tracked_event_id(), event=event) for event in events]
+    ids = new_tracked_event_ids(len(events))
+    accepted = [AcceptedEvent(public_id=public_id, event=event) for public_id, event in zip(ids, events, strict=True)]
     job = EventsJob(store_id=store_id, key_id=key_id, accepted_at=accepted_at, events=accepted)
     await queue.enqueue(EVENTS_JOB, job.payload())
-    return [item.public_id for item in accepted]
+    return ids

@@ -28,8 +28,10 @@ def new_signup_id() -> str:
     return f"sgn_{secrets.token_hex(12)}"
 
 
-def new_tracked_event_id() -> str:
-    return f"tev_{secrets.token_hex(12)}"
+def new_tracked_event_ids(count: int) -> list[str]:
+    """``count`` event ids (``tev_`` and 12 random bytes in hex each), from one read of the system's randomness."""
+    digits = secrets.token_hex(12 * count)
+    return [f"tev_{digits[start : start + 24]}" for start in range(0, 24 * count, 24)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,14 @@ snake_cased (``events.3.occurred_at``), as pydantic would.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storegraph.platform.validation import Problems
+import orjson
+
+from storegraph.platform.validation import MAX_JSON_BYTES, Problems, plainly_valid_json
 
 MAX_EVENTS = 100
 EVENT_NAME = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
@@ -104,6 +106,61 @@ def valid_events(raw: EventsInput, *, now: datetime) -> list[ValidEvent]:
     else:
         events = [_event(problems, f"events.{index}.", item, now) for index, item in enumerate(raw.events)]
     problems.raise_if_any()
+    return events
+
+
+_EVENT_FIELDS = frozenset({"event", "properties", "occurred_at"})
+
+
+def plain_events(body: object, *, now: datetime, moment: Callable[[str], datetime]) -> list[ValidEvent] | None:
+    """The events of a parsed JSON body (``POST /v1/events``'s) when it is plainly valid: every field of the
+    usual type and every rule of ``valid_events`` met, giving the same events ``valid_events`` gives; ``None``
+    for anything else (a null, an unknown field, a problem), and the caller runs the full checks, which say what
+    is wrong or accept what is merely unusual. ``moment`` reads an ``occurred_at`` (naive UTC; ``ValueError``).
+
+    One pass and few calls per event: a batch of a hundred events is the hot path of intake."""
+    if type(body) is not dict:
+        return None
+    if "events" in body:
+        items = body["events"]
+        if len(body) != 1 or type(items) is not list or not 0 < len(items) <= MAX_EVENTS:
+            return None
+    else:
+        items = [body]
+    latest = now + MAX_AHEAD
+    events: list[ValidEvent] = []
+    for item in items:
+        if type(item) is not dict or not _EVENT_FIELDS.issuperset(item):
+            return None
+        # Subscripts rather than get(): a field left out is the rare case, and a subscript costs no call.
+        if "event" not in item:
+            return None
+        name = item["event"]
+        if type(name) is not str or not EVENT_NAME.fullmatch(name):
+            return None
+        if "properties" not in item:
+            properties: dict[str, Any] = {}
+        else:
+            properties = item["properties"]
+            if (
+                type(properties) is not dict
+                or not plainly_valid_json(properties)
+                or len(orjson.dumps(properties)) > MAX_JSON_BYTES
+            ):
+                return None
+        if "occurred_at" not in item:
+            occurred_at = now
+        else:
+            raw_moment = item["occurred_at"]
+            if type(raw_moment) is not str:
+                return None
+            try:
+                occurred_at = moment(raw_moment)
+            except ValueError:
+                return None
+            if not EARLIEST <= occurred_at <= latest:
+                return None
+        events.append(ValidEvent(event=name, properties=properties, occurred_at=occurred_at))
     return events
 
 
