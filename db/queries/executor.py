@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Executable, Result
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.direct_reads import PreparedRead
 
@@ -22,3 +23,14 @@ async def fetch_rows(db: Executor, prepared: PreparedRead, parameters: Mapping[s
         result: Sequence[Any] = await rows(prepared, parameters)
         return result
     return (await db.execute(prepared.statement, parameters)).all()
+
+
+async def run_core(session: AsyncSession, statement: Executable, parameters: Any = None) -> Result[Any]:
+    """Runs a Core statement (columns, never entities) on the session's connection, in its transaction.
+
+    ``session.execute`` would take it through the ORM's per-statement work (for a DML statement on a mapped
+    class its bulk insert or update, with the synchronisation of loaded objects): several times what the
+    statement costs on the connection. Only for statements whose result and effects concern no entity the session
+    holds. ``parameters`` may be a list of dicts (one execution per dict)."""
+    connection = await session.connection()
+    return await connection.execute(statement, parameters)
