@@ -133,7 +133,7 @@ class DemoApp:
     product_id: int
 
 
-async def demo_app(url: str, customers: int, orders: int) -> DemoApp:
+async def demo_app(url: str, customers: int, orders: int, *, redis_url: str | None = None) -> DemoApp:
     """Migrates and fills the database at ``url`` (which must be empty) and builds the app on it."""
     engine = create_engine(url, pool_size=2)
     await upgrade_to_head(engine)
@@ -149,7 +149,7 @@ async def demo_app(url: str, customers: int, orders: int) -> DemoApp:
     settings = Settings(
         database_url=url,
         secret_key="bench-secret",
-        redis_url=None,
+        redis_url=redis_url,
         cost_bucket_size=2**31 - 1,
         plans=dict.fromkeys(DEFAULT_PLANS, UNLIMITED),
     )

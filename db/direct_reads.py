@@ -8,8 +8,9 @@ row class, and then runs with asyncpg's ``fetch`` on a connection of the engine'
 once per connection). Rows are named tuples, read
 by position and by attribute like SQLAlchemy's rows.
 
-Only for reads in autocommit (a query's statements on PostgreSQL): the connection is used outside any
-transaction, as the autocommit engine would use it.
+Only for statements in autocommit (a query's reads on PostgreSQL, and single upserts that are a transaction of
+their own, answered by their RETURNING): the connection is used outside any transaction, as the autocommit engine
+would use it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import Select
+from sqlalchemy import Insert, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
@@ -42,7 +43,7 @@ def writes_only(listener: Listener) -> Listener:
 
 
 class PreparedRead:
-    """A SELECT built once and run many times with other parameters.
+    """A SELECT (or an INSERT answered by its RETURNING) built once and run many times with other parameters.
 
     ``statement`` is what SQLAlchemy runs (SQLite, a session's transaction); ``direct`` (by default the same) is
     what ``DirectReads`` compiles for the driver. They differ where SQLAlchemy's form is rebuilt per call: a list
@@ -52,7 +53,7 @@ class PreparedRead:
 
     __slots__ = ("_compiled", "direct", "statement")
 
-    def __init__(self, statement: Select[Any], direct: Select[Any] | None = None) -> None:
+    def __init__(self, statement: Select[Any] | Insert, direct: Select[Any] | Insert | None = None) -> None:
         self.statement = statement
         self.direct = direct if direct is not None else statement
         self._compiled: CompiledRead | None = None
@@ -94,7 +95,7 @@ class CompiledRead:
         ]
 
 
-def compile_read(statement: Select[Any], dialect: Dialect) -> CompiledRead:
+def compile_read(statement: Select[Any] | Insert, dialect: Dialect) -> CompiledRead:
     compiled = statement.compile(dialect=dialect)
     if compiled.post_compile_params or compiled.literal_execute_params:
         raise ValueError("a statement with expanding parameters is compiled anew for each call")

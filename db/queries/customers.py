@@ -16,7 +16,7 @@ from sqlalchemy.orm import QueryableAttribute
 from db.direct_reads import PreparedRead
 from db.models import Customer, CustomerTag, Order
 from db.queries.by_ids import InList, RowsByIds, prepared_with_lists
-from db.queries.executor import Executor, fetch_rows
+from db.queries.executor import Executor, fetch_rows, run_core
 from db.queries.pagination import COUNT_SHAPES, PAGE_SHAPES, Cursor, Ordering, page_parameters, page_statement
 from db.queries.slugs import unique_constraint
 from db.queries.text import contains_ci, contains_pattern
@@ -214,10 +214,13 @@ customers_by_ids = RowsByIds(CUSTOMER_COLUMNS, Customer.store_id, Customer.id)
 
 async def is_customer_banned(session: AsyncSession, store_id: int, phone: str) -> bool:
     """Whether the store's customer with this phone is banned; ``False`` when there is none."""
-    banned = await session.scalar(
-        select(Customer.is_banned).where(Customer.store_id == store_id, Customer.phone == phone)
-    )
+    banned = (await run_core(session, _IS_BANNED, {"store_id": store_id, "phone": phone})).scalar()
     return bool(banned)
+
+
+_IS_BANNED = select(Customer.is_banned).where(
+    Customer.store_id == bindparam("store_id"), Customer.phone == bindparam("phone")
+)
 
 
 async def lock_customer(session: AsyncSession, store_id: int, customer_id: int) -> Customer | None:
@@ -230,7 +233,7 @@ async def count_customers_on_same_device(session: AsyncSession, store_id: int, c
 
     The fingerprint is read and compared within the one statement, so it never leaves the database."""
     parameters = {"store_id": store_id, "customer_id": customer_id}
-    return int(await session.scalar(_SAME_DEVICE, parameters) or 0)
+    return int((await run_core(session, _SAME_DEVICE, parameters)).scalar() or 0)
 
 
 # NULLIF: an empty fingerprint is none, and a comparison with NULL matches no row.
@@ -317,7 +320,7 @@ async def upsert_customer_for_order(
         "updated_at": now,
     }
     statement = _customer_upsert(session.get_bind().dialect.name)
-    customer_id = (await session.execute(statement, parameters)).scalar_one_or_none()
+    customer_id = (await run_core(session, statement, parameters)).scalar_one_or_none()
     return None if customer_id is None else int(customer_id)
 
 
@@ -415,4 +418,10 @@ async def remove_order_from_totals(
 
 
 async def set_fraud_score(session: AsyncSession, customer_id: int, score: int) -> None:
-    await session.execute(update(Customer).where(Customer.id == customer_id).values(fraud_score=score))
+    """Sets the score in the database only: no caller holds the customer as an entity it reads afterwards."""
+    await run_core(session, _SET_FRAUD_SCORE, {"customer_id": customer_id, "fraud_score": score})
+
+
+_SET_FRAUD_SCORE = (
+    update(Customer).where(Customer.id == bindparam("customer_id")).values(fraud_score=bindparam("fraud_score"))
+)

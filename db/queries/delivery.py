@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import DeliveryZone, ZoneWilaya
-from db.queries.executor import Executor
+from db.queries.executor import Executor, run_core
 from db.queries.slugs import unique_constraint
 from storegraph.platform.timestamps import utcnow
 
@@ -70,13 +70,16 @@ async def store_zones(db: Executor, store_id: int) -> list[Zone]:
 
 async def zone_fees(session: AsyncSession, store_id: int, wilaya_id: int) -> tuple[int, int] | None:
     """``(home_fee, desk_fee)`` of the store's zone holding the wilaya, or ``None`` when no zone does."""
-    stmt = (
-        select(DeliveryZone.home_fee, DeliveryZone.desk_fee)
-        .join(ZoneWilaya, ZoneWilaya.zone_id == DeliveryZone.id)
-        .where(ZoneWilaya.store_id == store_id, ZoneWilaya.wilaya_id == wilaya_id)
-    )
-    row = (await session.execute(stmt)).one_or_none()
+    row = (await run_core(session, _ZONE_FEES, {"store_id": store_id, "wilaya_id": wilaya_id})).one_or_none()
     return None if row is None else (int(row.home_fee), int(row.desk_fee))
+
+
+# Built once: every checkout runs it.
+_ZONE_FEES = (
+    select(DeliveryZone.home_fee, DeliveryZone.desk_fee)
+    .join(ZoneWilaya, ZoneWilaya.zone_id == DeliveryZone.id)
+    .where(ZoneWilaya.store_id == bindparam("store_id"), ZoneWilaya.wilaya_id == bindparam("wilaya_id"))
+)
 
 
 async def lock_zone(session: AsyncSession, store_id: int, zone_id: int) -> Any | None:

@@ -8,6 +8,12 @@ record expired, so two identical requests can never both take it (PostgreSQL mak
 first's row; SQLite runs one writer at a time). Only when the key is held does a second statement read what holds
 it. Keeping the answer and releasing the key both check, in their one statement, that the caller's reservation
 still holds the key. Times are the process's clock (naive UTC, the database's convention), injectable for tests.
+
+On PostgreSQL's asyncpg the two statements of every keyed write (taking the key, keeping the answer) run on the
+driver directly (db/direct_reads.py), each in autocommit as through the engine: SQLAlchemy's execution of one
+(a connection with its options and events, the compiled cache's lookup, a result) cost more Python than the rest
+of its handling. Whatever observes the engine's statements (a test counting them, tracing) still sees them run by
+SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from sqlalchemy import and_, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.direct_reads import DirectReads, PreparedRead
 from db.models import IdempotencyRecord as Record
 from db.session import single_statements
 from storegraph.platform.idempotency.store import DAY_SECONDS, Outcome, Reservation, held, outcome_for
@@ -40,13 +47,16 @@ class DatabaseIdempotencyStore:
         self._postgresql = engine.dialect.name == "postgresql"
         self._clock = clock
         self._next_sweep = 0.0
+        self.direct = DirectReads(engine) if self._postgresql and engine.dialect.driver == "asyncpg" else None
         # Built once: building an upsert (its values, its EXCLUDED columns) and its cache key costs more of a
         # keyed write's time than running it; each call only binds its parameters.
-        self._take = self._upsert(only_if=Record.expires_at <= bindparam("lapsed_by"))
-        self._keep = self._upsert(
-            only_if=or_(
-                and_(Record.owner == bindparam("held_by"), Record.sealed.is_(None)),
-                Record.expires_at <= bindparam("lapsed_by"),
+        self._take = PreparedRead(self._upsert(only_if=Record.expires_at <= bindparam("lapsed_by")))
+        self._keep = PreparedRead(
+            self._upsert(
+                only_if=or_(
+                    and_(Record.owner == bindparam("held_by"), Record.sealed.is_(None)),
+                    Record.expires_at <= bindparam("lapsed_by"),
+                )
             )
         )
 
@@ -54,20 +64,25 @@ class DatabaseIdempotencyStore:
         owner = secrets.token_hex(8)
         for _ in range(_ATTEMPTS):
             now = self._clock()
+            take = {
+                "scope_key": scope_key,
+                "fingerprint": fingerprint,
+                "owner": owner,
+                "sealed": None,
+                "expires_at": _moment(now + lease_seconds),
+                "lapsed_by": _moment(now),
+            }
+            # The sweep's statement runs through the engine, and the upsert after it on the same connection.
+            taken = await self._direct_rows(self._take, take) if now < self._next_sweep else None
+            if taken:
+                return Reservation(Outcome.NEW, scope_key, fingerprint, owner)
             async with self._engine.connect() as connection:
-                if now >= self._next_sweep:
-                    await self._sweep(connection, now)
-                take = {
-                    "scope_key": scope_key,
-                    "fingerprint": fingerprint,
-                    "owner": owner,
-                    "sealed": None,
-                    "expires_at": _moment(now + lease_seconds),
-                    "lapsed_by": _moment(now),
-                }
-                if (await connection.execute(self._take, take)).first() is not None:
-                    await connection.commit()
-                    return Reservation(Outcome.NEW, scope_key, fingerprint, owner)
+                if taken is None:
+                    if now >= self._next_sweep:
+                        await self._sweep(connection, now)
+                    if (await connection.execute(self._take.statement, take)).first() is not None:
+                        await connection.commit()
+                        return Reservation(Outcome.NEW, scope_key, fingerprint, owner)
                 holder = (
                     await connection.execute(
                         select(Record.fingerprint, Record.sealed, Record.expires_at).where(
@@ -93,8 +108,10 @@ class DatabaseIdempotencyStore:
             "held_by": reservation.owner,
             "lapsed_by": _moment(now),
         }
+        if await self._direct_rows(self._keep, keep) is not None:
+            return
         async with self._engine.connect() as connection:
-            await connection.execute(self._keep, keep)
+            await connection.execute(self._keep.statement, keep)
             await connection.commit()
 
     async def release(self, reservation: Reservation) -> None:
@@ -102,6 +119,18 @@ class DatabaseIdempotencyStore:
         async with self._engine.connect() as connection:
             await connection.execute(forget)
             await connection.commit()
+
+    async def _direct_rows(self, upsert: PreparedRead, parameters: dict[str, Any]) -> list[Any] | None:
+        """The rows ``upsert`` answered, run on the driver; ``None`` when it must run through the engine (another
+        database or driver, or something observing the engine's statements): it did not run."""
+        direct = self.direct
+        if direct is None or direct.observed():
+            return None
+        connection = await direct.connect()
+        try:
+            return await connection.rows(upsert, parameters)
+        finally:
+            await connection.close()
 
     def _upsert(self, *, only_if: Any) -> Any:
         """Writes the record (every column a parameter of the same name), over an existing one only where

@@ -12,7 +12,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Result, Row, Select, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -20,7 +20,7 @@ from sqlalchemy.orm import QueryableAttribute
 from db.direct_reads import PreparedRead
 from db.models import Order, OrderItem, OrderStatusChange, Product, Store
 from db.queries.by_ids import InList, RowsByIds, prepared_by_ids, prepared_with_lists
-from db.queries.executor import Executor, fetch_rows
+from db.queries.executor import Executor, fetch_rows, run_core
 from db.queries.pagination import (
     COUNT_SHAPES,
     PAGE_SHAPES,
@@ -228,16 +228,20 @@ _STATUS_CHANGES_OF_ORDERS = prepared_by_ids(
 
 async def checkout_store(session: AsyncSession, store_id: int) -> Row[Any] | None:
     """The store's ``phone_region`` and ``settings``: what checkout needs of it."""
-    return (await session.execute(select(Store.phone_region, Store.settings).where(Store.id == store_id))).first()
+    return (await run_core(session, _CHECKOUT_STORE, {"store_id": store_id})).first()
 
 
 async def checkout_products(session: AsyncSession, store_id: int, product_ids: list[int]) -> dict[int, Row[Any]]:
     """The store's products among ``product_ids``, keyed by id, with what an order line copies and checks."""
-    stmt = select(Product.id, Product.name, Product.sku, Product.price, Product.status, Product.track_stock).where(
-        Product.store_id == store_id, Product.id.in_(product_ids)
-    )
-    result: Result[Any] = await session.execute(stmt)
+    result = await run_core(session, _CHECKOUT_PRODUCTS, {"store_id": store_id, "ids": product_ids})
     return {row.id: row for row in result.all()}
+
+
+# Built once: every checkout runs them.
+_CHECKOUT_STORE = select(Store.phone_region, Store.settings).where(Store.id == bindparam("store_id"))
+_CHECKOUT_PRODUCTS = select(
+    Product.id, Product.name, Product.sku, Product.price, Product.status, Product.track_stock
+).where(Product.store_id == bindparam("store_id"), Product.id.in_(bindparam("ids", expanding=True)))
 
 
 async def lock_order(session: AsyncSession, store_id: int, order_id: int) -> Order | None:
@@ -246,8 +250,36 @@ async def lock_order(session: AsyncSession, store_id: int, order_id: int) -> Ord
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def items_of_order(session: AsyncSession, order_id: int) -> list[OrderItem]:
-    return list((await session.execute(select(OrderItem).where(OrderItem.order_id == order_id))).scalars())
+async def lock_order_row(session: AsyncSession, store_id: int, order_id: int) -> Row[Any] | None:
+    """The store's order as ``orders_by_ids`` reads it, locked for the rest of the transaction (see ``lock_order``),
+    for a write that changes it by statements of its own (``set_order_statuses``)."""
+    return (await run_core(session, _LOCK_ORDER_ROW, {"store_id": store_id, "order_id": order_id})).first()
+
+
+_LOCK_ORDER_ROW = (
+    select(*ORDER_COLUMNS)
+    .where(Order.id == bindparam("order_id"), Order.store_id == bindparam("store_id"))
+    .with_for_update()
+)
+
+
+async def set_order_statuses(
+    session: AsyncSession, order_id: int, *, status: str, payment_status: str, updated_at: datetime
+) -> None:
+    values = {"order_id": order_id, "status": status, "payment_status": payment_status, "updated_at": updated_at}
+    await run_core(session, _SET_ORDER_STATUSES, values)
+
+
+_SET_ORDER_STATUSES = (
+    update(Order)
+    .where(Order.id == bindparam("order_id"))
+    .values(status=bindparam("status"), payment_status=bindparam("payment_status"), updated_at=bindparam("updated_at"))
+)
+
+
+async def items_of_order(session: AsyncSession, order_id: int) -> list[Row[Any]]:
+    """The order's items as ``items_for_orders`` reads them (the order's ``items`` field), in the same order."""
+    return list((await run_core(session, _ITEMS_OF_ORDERS.statement, {"ids": [order_id]})).all())
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +301,7 @@ async def customer_order_tallies(
         "payment_status": payment_status,
         "since": since,
     }
-    row = (await session.execute(_TALLIES, parameters)).one()
+    row: Any = (await run_core(session, _TALLIES, parameters)).one()
     return OrderTallies(with_status=int(row[0]), with_payment_status=int(row[1]), placed_since=int(row[2]))
 
 
@@ -340,7 +372,7 @@ async def insert_order(
     statement = _order_insert(session.get_bind().dialect.name)
     for _ in range(ORDER_NUMBER_ATTEMPTS):
         parameters = {**values, "order_number": order_number(store_id, now)}
-        row = (await session.execute(statement, parameters)).first()
+        row = (await run_core(session, statement, parameters)).first()
         if row is not None:
             return row
     raise RuntimeError(f"no free order number after {ORDER_NUMBER_ATTEMPTS} attempts")
@@ -365,10 +397,25 @@ class NewOrderItem:
     quantity: int
 
 
-def add_order_items(session: AsyncSession, order_id: int, lines: Sequence[NewOrderItem]) -> list[OrderItem]:
-    """Adds the order's items to the session; the caller's next flush inserts them."""
+@dataclass(frozen=True, slots=True)
+class WrittenOrderItem:
+    """An order line as it was inserted (its columns but the id)."""
+
+    order_id: int
+    product_id: int
+    product_name: str
+    sku: str | None
+    unit_price: int
+    quantity: int
+    total: int
+
+
+async def insert_order_items(
+    session: AsyncSession, order_id: int, lines: Sequence[NewOrderItem]
+) -> list[WrittenOrderItem]:
+    """Inserts the order's items, in line order, in one statement."""
     items = [
-        OrderItem(
+        WrittenOrderItem(
             order_id=order_id,
             product_id=line.product_id,
             product_name=line.product_name,
@@ -379,11 +426,28 @@ def add_order_items(session: AsyncSession, order_id: int, lines: Sequence[NewOrd
         )
         for line in lines
     ]
-    session.add_all(items)
+    await run_core(session, _INSERT_ORDER_ITEM, [_item_values(item) for item in items])
     return items
 
 
-def add_status_change(
+def _item_values(item: WrittenOrderItem) -> dict[str, Any]:
+    return {
+        "order_id": item.order_id,
+        "product_id": item.product_id,
+        "product_name": item.product_name,
+        "sku": item.sku,
+        "unit_price": item.unit_price,
+        "quantity": item.quantity,
+        "total": item.total,
+    }
+
+
+# Built once, run on the connection: the ORM's unit of work for a few rows cost several times their statement.
+_INSERT_ORDER_ITEM = insert(OrderItem)
+_INSERT_STATUS_CHANGE = insert(OrderStatusChange)
+
+
+async def insert_status_change(
     session: AsyncSession,
     *,
     order_id: int,
@@ -394,16 +458,14 @@ def add_status_change(
     actor_key_id: int | None,
     created_at: datetime,
 ) -> None:
-    """Adds one step of the order's history to the session; the caller's next flush inserts it, with the rest
-    of the change."""
-    session.add(
-        OrderStatusChange(
-            order_id=order_id,
-            field=field,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            actor_key_id=actor_key_id,
-            created_at=created_at,
-        )
-    )
+    """Inserts one step of the order's history."""
+    values = {
+        "order_id": order_id,
+        "field": field,
+        "from_status": from_status,
+        "to_status": to_status,
+        "note": note,
+        "actor_key_id": actor_key_id,
+        "created_at": created_at,
+    }
+    await run_core(session, _INSERT_STATUS_CHANGE, values)

@@ -7,6 +7,7 @@ import strawberry
 from db.queries.customers import customers_by_ids
 from db.queries.orders import order_as_read
 from resolvers.core.context import Info
+from resolvers.orders import OrderItemsByOrderLoader
 from schema.core.enums import DeliveryType, OrderStatus, PaymentMethod, PaymentStatus
 from schema.core.payloads import UserError, payload, run_mutation
 from schema.customers.types import Customer
@@ -120,10 +121,14 @@ class OrderMutations:
     ) -> UpdateOrderStatusPayload | None:
         context = info.context
         request = StatusChangeRequest(status=input.status, payment_status=input.payment_status, note=input.note)
-        order, errors = await run_mutation(
+        changed, errors = await run_mutation(
             info,
             lambda s: change_order_status(s, context.store_id, parse_id(input.id), request, context.principal.key_pk),
         )
+        if changed is None:
+            return cast("UpdateOrderStatusPayload", payload(order=None, user_errors=errors))
         # The rule holds the order locked and set every value it changed: its row is what a read would answer.
-        written = order_as_read(order) if order is not None else None
-        return cast("UpdateOrderStatusPayload", payload(order=written, user_errors=errors))
+        # The items it read after the change are what the order's ``items`` field would read again.
+        if changed.items is not None:
+            context.loaders.get(OrderItemsByOrderLoader).prime(changed.order.id, changed.items)
+        return cast("UpdateOrderStatusPayload", payload(order=order_as_read(changed.order), user_errors=errors))

@@ -6,15 +6,17 @@ receiver is a REST integration, so events use the same shape.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row
 
 from db.models import Order, OrderItem, Product
+from db.queries.orders import WrittenOrderItem
 from storegraph.platform.timestamps import rest_timestamp
 
 
-def order_data(order: Order | Row[Any], items: list[OrderItem]) -> dict[str, Any]:
+def order_data(order: Order | Row[Any], items: Sequence[OrderItem | WrittenOrderItem | Row[Any]]) -> dict[str, Any]:
     return {
         "id": order.id,
         "order_number": order.order_number,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.queries.webhooks import add_outbox_event
+from db.queries.webhooks import insert_outbox_event
 from storegraph.platform.timestamps import utcnow
 
 
@@ -28,6 +28,6 @@ def new_event_id() -> str:
 
 
 async def record_event(session: AsyncSession, store_id: int, event: EventName, data: dict[str, Any]) -> None:
-    add_outbox_event(
+    await insert_outbox_event(
         session, store_id=store_id, public_id=new_event_id(), event=event.value, payload=data, created_at=utcnow()
     )

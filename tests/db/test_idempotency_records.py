@@ -104,3 +104,26 @@ async def test_expired_records_are_swept_once_per_interval(database_url, key):
             )
 
     assert left == 0
+
+
+async def test_a_keyed_writes_two_statements_run_on_the_driver_on_postgresql(database_url, key):
+    async with process(database_url) as engine:
+        store = DatabaseIdempotencyStore(engine)
+        await store.reserve(f"{key}:first", "fp", LEASE)  # the first reservation sweeps, through the engine
+        before = store.direct.statements if store.direct is not None else 0
+        await store.complete(await store.reserve(key, "fp", LEASE), b"sealed")
+        on_driver = (store.direct.statements if store.direct is not None else 0) - before
+        again = await store.reserve(key, "fp", LEASE)
+
+    assert on_driver == (2 if engine.dialect.name == "postgresql" else 0)
+    assert (again.outcome, again.sealed) == (Outcome.REPLAY, b"sealed")
+
+
+async def test_a_key_held_when_taken_on_the_driver_is_answered_by_its_holder(database_url, key):
+    async with process(database_url) as engine:
+        store = DatabaseIdempotencyStore(engine)
+        first = await store.reserve(key, "fp", LEASE)
+        during = await store.reserve(key, "fp", LEASE)
+        other = await store.reserve(key, "another", LEASE)
+
+    assert (first.outcome, during.outcome, other.outcome) == (Outcome.NEW, Outcome.IN_PROGRESS, Outcome.MISMATCH)

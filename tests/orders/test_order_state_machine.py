@@ -266,7 +266,7 @@ class CheckoutMachine(DatabaseMachine):
 
         async def work(session: AsyncSession) -> tuple[str, str]:
             changed = await change_order_status(session, self.store_id, order.id, request, self.key_id)
-            return changed.status, changed.payment_status
+            return changed.order.status, changed.order.payment_status
 
         result = self.run(self._transaction(work))
 

@@ -452,3 +452,30 @@ async def test_a_later_mutation_in_one_request_sees_what_an_earlier_one_changed(
     assert "errors" not in result, result
     assert result["data"]["confirm"]["order"]["customer"]["totalOrders"] == 1
     assert result["data"]["cancel"]["order"]["customer"]["totalOrders"] == 0
+
+
+ORDER_FIELDS = """
+  id orderNumber status paymentStatus paymentMethod customerName customerPhone wilayaId deliveryType subtotal
+  deliveryFee total createdAt updatedAt items { id productName sku unitPrice quantity total }
+  statusHistory { field fromStatus toStatus note actorKeyId }
+"""
+UPDATE_WHOLE = f"""
+mutation($input: UpdateOrderStatusInput!) {{
+  updateOrderStatus(input: $input) {{ order {{ {ORDER_FIELDS} }} userErrors {{ code }} }}
+}}
+"""
+READ_WHOLE = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
+
+
+@pytest.mark.parametrize("status", ["confirmed", "cancelled"])
+async def test_the_changed_order_with_its_items_is_what_a_read_answers(gql, shop, status):
+    # The change reads the items once, for its event and its answer alike.
+    _store, key, _, tracked, untracked = shop
+    placed = await place(gql, key, [(untracked, 3), (tracked, 2)])
+    variables = {"input": {"id": placed["order"]["id"], "status": status.upper()}}
+
+    changed = succeeded(await gql.query(UPDATE_WHOLE, variables, headers=key.headers), "updateOrderStatus")
+    read = await gql.query(READ_WHOLE, {"id": placed["order"]["id"]}, headers=key.headers)
+
+    assert len(changed["order"]["items"]) == 2
+    assert changed["order"] == read["data"]["order"]

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.queries.customers import is_customer_banned, upsert_customer_for_order
 from db.queries.orders import (
     NewOrderItem,
-    add_order_items,
-    add_status_change,
     checkout_products,
     checkout_store,
     insert_order,
+    insert_order_items,
+    insert_status_change,
 )
 from storegraph.platform.errors import CustomerBanned, NotFound, ValidationFailed
 from storegraph.platform.ids import id_or_none
@@ -123,8 +123,8 @@ async def place_order(
     if request.payment_method is PaymentMethod.HOUSE_ACCOUNT:
         # Under the customer's row lock the upsert took: the limit is checked against every committed charge.
         await charge_order(session, store_id, order, actor_key_id)
-    items = add_order_items(session, order.id, lines)
-    add_status_change(
+    items = await insert_order_items(session, order.id, lines)
+    await insert_status_change(
         session,
         order_id=order.id,
         field="status",
@@ -133,7 +133,7 @@ async def place_order(
         actor_key_id=actor_key_id,
         created_at=now,
     )
-    await session.flush()
+    await session.flush()  # what the house account's charge added, so that its failure is this mutation's
     await record_event(session, store_id, EventName.ORDER_CREATED, order_data(order, items))
     await refresh_fraud_score(session, store_id, customer_id)
     return order

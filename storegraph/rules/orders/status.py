@@ -6,12 +6,21 @@ house-account order back; delivering earns the customer's loyalty points."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Order
 from db.queries.customers import remove_order_from_totals
-from db.queries.orders import add_status_change, checkout_store, items_of_order, lock_order
+from db.queries.orders import (
+    ORDER_COLUMNS,
+    checkout_store,
+    insert_status_change,
+    items_of_order,
+    lock_order_row,
+    set_order_statuses,
+)
 from storegraph.platform.errors import InvalidStatusTransition, NotFound
 from storegraph.platform.timestamps import utcnow
 from storegraph.platform.validation import Problems
@@ -55,6 +64,15 @@ class StatusChangeRequest:
     note: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ChangedOrder:
+    """The order as changed (every column as a read would answer it: the row is locked and the change set every
+    value it changed), and its items when the change read them (as the order's ``items`` field reads them)."""
+
+    order: Order
+    items: list[Row[Any]] | None
+
+
 def can_move(current: OrderStatus, requested: OrderStatus) -> bool:
     return requested in STATUS_STEPS[current]
 
@@ -65,22 +83,31 @@ def can_move_payment(current: PaymentStatus, requested: PaymentStatus) -> bool:
 
 async def change_order_status(
     session: AsyncSession, store_id: int, order_id: int, request: StatusChangeRequest, actor_key_id: int | None
-) -> Order:
+) -> ChangedOrder:
     note = _validated(request)
-    order = await lock_order(session, store_id, order_id)
-    if order is None:
+    # The row, not an entity: the change is two statements of its own, without the ORM's unit of work.
+    locked = await lock_order_row(session, store_id, order_id)
+    if locked is None:
         raise NotFound("Order", order_id)
-    current, current_payment = OrderStatus(order.status), PaymentStatus(order.payment_status)
+    current, current_payment = OrderStatus(locked.status), PaymentStatus(locked.payment_status)
     # Check both before changing either: a request is applied whole or not at all.
     if request.status is not None and not can_move(current, request.status):
         raise InvalidStatusTransition("status", current.value, request.status.value)
     if request.payment_status is not None and not can_move_payment(current_payment, request.payment_status):
         raise InvalidStatusTransition("paymentStatus", current_payment.value, request.payment_status.value)
     now = utcnow()
+    # Transient, never added to the session: what the rules after the change and the payload read of the order.
+    order = Order(**{column.key: getattr(locked, column.key) for column in ORDER_COLUMNS})
     order.updated_at = now
     if request.payment_status is not None:
         order.payment_status = request.payment_status.value
-        add_status_change(
+    if request.status is not None:
+        order.status = request.status.value
+    await set_order_statuses(
+        session, order.id, status=order.status, payment_status=order.payment_status, updated_at=now
+    )
+    if request.payment_status is not None:
+        await insert_status_change(
             session,
             order_id=order.id,
             field="payment_status",
@@ -91,8 +118,7 @@ async def change_order_status(
             created_at=now,
         )
     if request.status is not None:
-        order.status = request.status.value
-        add_status_change(
+        await insert_status_change(
             session,
             order_id=order.id,
             field="status",
@@ -102,14 +128,14 @@ async def change_order_status(
             actor_key_id=actor_key_id,
             created_at=now,
         )
-    await session.flush()
+    items = None
     if request.status is not None:
-        await _after_status_change(session, store_id, order, request.status, actor_key_id)
+        items = await _after_status_change(session, store_id, order, request.status, actor_key_id)
     if order.customer_id is not None and (
         request.status is OrderStatus.CANCELLED or request.payment_status is PaymentStatus.FAILED
     ):
         await refresh_fraud_score(session, store_id, order.customer_id)
-    return order
+    return ChangedOrder(order, items)
 
 
 def _validated(request: StatusChangeRequest) -> str | None:
@@ -123,7 +149,8 @@ def _validated(request: StatusChangeRequest) -> str | None:
 
 async def _after_status_change(
     session: AsyncSession, store_id: int, order: Order, status: OrderStatus, actor_key_id: int | None
-) -> None:
+) -> list[Row[Any]]:
+    """The order's items, which it reads for the event."""
     items = await items_of_order(session, order.id)
     if status is OrderStatus.CANCELLED:
         # Products by id, then the customer: the lock order checkout uses too (see storegraph/rules/orders/checkout.py).
@@ -139,3 +166,4 @@ async def _after_status_change(
         store = await checkout_store(session, store_id)
         await earn_for_delivered_order(session, store_id, order, store.settings if store else None, actor_key_id)
     await record_event(session, store_id, STATUS_EVENTS[status], order_data(order, items))
+    return items
