@@ -1,0 +1,154 @@
+"""``RequestDatabase.snapshot``: a read-only request's statements see one snapshot of the database, on one
+connection of the pool, whichever way they run (on the driver, through SQLAlchemy); ``rows_alone`` reads outside it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.direct_reads import DirectReads
+from db.models import Store
+from db.queries.store_versions import data_version, work_for_store
+from db.session import single_statement_reads
+from resolvers.core.context import RequestDatabase
+from tests.conftest import services_of
+from tests.support.factories import create_customer, create_store
+
+ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+class Lent:
+    def __init__(self) -> None:
+        self.checkouts = 0
+        self.returned_in_transaction: list[bool] = []
+
+
+@pytest.fixture
+def lent(app: FastAPI) -> Iterator[Lent]:
+    """The app's pool during the test: checkouts, and whether a connection came back with a transaction open."""
+    engine = services_of(app).engine.sync_engine
+    pool = Lent()
+
+    def checkout(*_args: Any) -> None:
+        pool.checkouts += 1
+
+    def checkin(dbapi_connection: Any, _record: Any) -> None:
+        pool.returned_in_transaction.append(dbapi_connection.driver_connection.is_in_transaction())
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    yield pool
+    event.remove(engine, "checkout", checkout)
+    event.remove(engine, "checkin", checkin)
+
+
+@pytest.fixture
+async def store(session: AsyncSession) -> Store:
+    created = await create_store(session)
+    await session.commit()
+    return created
+
+
+def reads(app: FastAPI, sessionmaker: async_sessionmaker[AsyncSession], *, direct: bool) -> RequestDatabase:
+    autocommit = single_statement_reads(services_of(app).engine)
+    database = RequestDatabase(sessionmaker, autocommit, DirectReads(autocommit) if direct else None)
+    database.reads_only()
+    return database
+
+
+async def write_to(sessionmaker: async_sessionmaker[AsyncSession], store: Store) -> None:
+    """A write to the store, committed on a connection of its own: it raises the store's version."""
+    async with sessionmaker() as writer, writer.begin():
+        work_for_store(writer, store.id)
+        await create_customer(writer, store)
+
+
+async def version_through_sqlalchemy(database: RequestDatabase, store: Store) -> int:
+    return int((await database.execute(select(Store.data_version).where(Store.id == store.id))).scalar_one())
+
+
+@ON_POSTGRESQL
+async def test_a_snapshot_holds_across_the_driver_and_sqlalchemy_on_one_connection(app, sessionmaker, store, lent):
+    database = reads(app, sessionmaker, direct=True)
+    database.snapshot()
+
+    first = await data_version(database.rows, store.id)
+    await write_to(sessionmaker, store)
+    lent.checkouts = 0
+    through_sqlalchemy = await version_through_sqlalchemy(database, store)
+    on_the_driver = await data_version(database.rows, store.id)
+    lent.returned_in_transaction.clear()
+    await database.finish(commit=True)
+
+    assert through_sqlalchemy == on_the_driver == first
+    assert lent.checkouts == 0  # the SQLAlchemy statement ran on the connection the first read took
+    assert lent.returned_in_transaction == [False]
+
+
+@ON_POSTGRESQL
+async def test_a_snapshot_holds_on_the_autocommit_connection_without_the_driver(app, sessionmaker, store, lent):
+    database = reads(app, sessionmaker, direct=False)
+    database.snapshot()
+
+    first = await version_through_sqlalchemy(database, store)
+    await write_to(sessionmaker, store)
+    second = await version_through_sqlalchemy(database, store)
+    lent.returned_in_transaction.clear()
+    await database.finish(commit=False)
+
+    assert second == first
+    assert lent.returned_in_transaction == [False]
+
+
+@ON_POSTGRESQL
+async def test_without_a_snapshot_each_read_sees_what_is_committed(app, sessionmaker, store):
+    database = reads(app, sessionmaker, direct=True)
+
+    first = await data_version(database.rows, store.id)
+    await write_to(sessionmaker, store)
+    second = await data_version(database.rows, store.id)
+    await database.finish(commit=True)
+
+    assert second == first + 1
+
+
+@ON_POSTGRESQL
+async def test_a_read_alone_before_the_snapshot_shares_its_connection(app, sessionmaker, store, lent):
+    database = reads(app, sessionmaker, direct=True)
+    lent.checkouts = 0
+
+    alone = await data_version(database.rows_alone, store.id)
+    await write_to(sessionmaker, store)
+    database.snapshot()
+    in_snapshot = await data_version(database.rows, store.id)
+    await database.finish(commit=True)
+
+    assert in_snapshot == alone + 1  # the alone read was no part of the snapshot
+    assert lent.checkouts == 2  # the request's one connection, and the writer's
+
+
+@ON_POSTGRESQL
+async def test_a_read_alone_cannot_run_in_the_snapshot(app, sessionmaker, store):
+    database = reads(app, sessionmaker, direct=True)
+    database.snapshot()
+
+    with pytest.raises(RuntimeError, match="alone"):
+        await data_version(database.rows_alone, store.id)
+    await database.finish(commit=True)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_read_alone_on_sqlite_is_a_statement_of_its_own(app, session, sessionmaker, store, count_statements):
+    database = RequestDatabase(sessionmaker)  # SQLite's: no autocommit reads, the request's session
+
+    with count_statements() as counter:
+        version = await data_version(database.rows_alone, store.id)
+        await database.finish(commit=True)
+
+    assert version == await session.scalar(select(Store.data_version).where(Store.id == store.id))
+    assert len(counter.statements) == 1, counter.statements  # no BEGIN: a lone SELECT is its own transaction
