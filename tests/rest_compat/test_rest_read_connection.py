@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Store
-from db.queries.store_versions import work_for_store
+from db.queries.store_versions import data_version, work_for_store
 from rest_compat import conditional
 from tests.conftest import services_of
 from tests.support.factories import Key, create_customer, create_key, create_store
@@ -168,11 +168,10 @@ async def test_a_write_committed_after_the_version_was_read_is_not_in_the_answer
 ):
     """The snapshot: the answer and its ETag are the state the version names, though a write came in between."""
     store, key, _ = shop
-    read_version = conditional.data_version
     written: list[int] = []
 
     async def write_after_reading(rows: Any, store_id: int) -> int | None:
-        version = await read_version(rows, store_id)
+        version = await data_version(rows, store_id)
         if not written:
             async with sessionmaker() as writer, writer.begin():
                 work_for_store(writer, store.id)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.direct_reads import DirectReads
 from db.models import Store
-from db.queries.store_versions import data_version, work_for_store
+from db.queries.store_versions import Rows, data_version, work_for_store
 from db.session import single_statement_reads
 from resolvers.core.context import RequestDatabase
 from tests.conftest import services_of
@@ -68,6 +68,12 @@ async def write_to(sessionmaker: async_sessionmaker[AsyncSession], store: Store)
         await create_customer(writer, store)
 
 
+async def version(rows: Rows, store: Store) -> int:
+    found = await data_version(rows, store.id)
+    assert found is not None
+    return found
+
+
 async def version_through_sqlalchemy(database: RequestDatabase, store: Store) -> int:
     return int((await database.execute(select(Store.data_version).where(Store.id == store.id))).scalar_one())
 
@@ -77,11 +83,11 @@ async def test_a_snapshot_holds_across_the_driver_and_sqlalchemy_on_one_connecti
     database = reads(app, sessionmaker, direct=True)
     database.snapshot()
 
-    first = await data_version(database.rows, store.id)
+    first = await version(database.rows, store)
     await write_to(sessionmaker, store)
     lent.checkouts = 0
     through_sqlalchemy = await version_through_sqlalchemy(database, store)
-    on_the_driver = await data_version(database.rows, store.id)
+    on_the_driver = await version(database.rows, store)
     lent.returned_in_transaction.clear()
     await database.finish(commit=True)
 
@@ -109,9 +115,9 @@ async def test_a_snapshot_holds_on_the_autocommit_connection_without_the_driver(
 async def test_without_a_snapshot_each_read_sees_what_is_committed(app, sessionmaker, store):
     database = reads(app, sessionmaker, direct=True)
 
-    first = await data_version(database.rows, store.id)
+    first = await version(database.rows, store)
     await write_to(sessionmaker, store)
-    second = await data_version(database.rows, store.id)
+    second = await version(database.rows, store)
     await database.finish(commit=True)
 
     assert second == first + 1
@@ -122,10 +128,10 @@ async def test_a_read_alone_before_the_snapshot_shares_its_connection(app, sessi
     database = reads(app, sessionmaker, direct=True)
     lent.checkouts = 0
 
-    alone = await data_version(database.rows_alone, store.id)
+    alone = await version(database.rows_alone, store)
     await write_to(sessionmaker, store)
     database.snapshot()
-    in_snapshot = await data_version(database.rows, store.id)
+    in_snapshot = await version(database.rows, store)
     await database.finish(commit=True)
 
     assert in_snapshot == alone + 1  # the alone read was no part of the snapshot
@@ -138,7 +144,7 @@ async def test_a_read_alone_cannot_run_in_the_snapshot(app, sessionmaker, store)
     database.snapshot()
 
     with pytest.raises(RuntimeError, match="alone"):
-        await data_version(database.rows_alone, store.id)
+        await version(database.rows_alone, store)
     await database.finish(commit=True)
 
 
@@ -147,8 +153,8 @@ async def test_a_read_alone_on_sqlite_is_a_statement_of_its_own(app, session, se
     database = RequestDatabase(sessionmaker)  # SQLite's: no autocommit reads, the request's session
 
     with count_statements() as counter:
-        version = await data_version(database.rows_alone, store.id)
+        alone = await version(database.rows_alone, store)
         await database.finish(commit=True)
 
-    assert version == await session.scalar(select(Store.data_version).where(Store.id == store.id))
+    assert alone == await session.scalar(select(Store.data_version).where(Store.id == store.id))
     assert len(counter.statements) == 1, counter.statements  # no BEGIN: a lone SELECT is its own transaction
