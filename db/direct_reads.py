@@ -8,10 +8,10 @@ row class, and then runs with asyncpg's ``fetch`` on a connection of the engine'
 once per connection). Rows are named tuples, read
 by position and by attribute like SQLAlchemy's rows.
 
-Only for reads: the connection is used outside any transaction, as the autocommit engine would use it, or in a
-read-only snapshot of its own (``DirectConnection.begin_snapshot``). Statements that are not built once run on the
-same pooled connection through SQLAlchemy (``DirectConnection.sqlalchemy``), so a request's reads take one
-connection from the pool, and a snapshot holds all of them.
+Only for reads in autocommit (a query's statements on PostgreSQL): the connection is used outside any
+transaction, as the autocommit engine would use it. Statements that are not built once run on the same pooled
+connection through SQLAlchemy (``DirectConnection.sqlalchemy``), so a request's reads take one connection from the
+pool.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
-from asyncpg.transaction import Transaction
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -159,7 +158,7 @@ class DirectReads:
 
 class DirectConnection:
     """One connection of the pool for a request's reads: statements built once on the driver, the others through
-    SQLAlchemy on the same connection, all of them in one snapshot once ``begin_snapshot`` was called."""
+    SQLAlchemy on the same connection, all of them in autocommit."""
 
     def __init__(self, reads: DirectReads, pooled: PoolProxiedConnection) -> None:
         self._reads = reads
@@ -167,7 +166,6 @@ class DirectConnection:
         self._pooled = pooled
         self._driver = pooled.driver_connection
         self._broken = False
-        self._transaction: Transaction | None = None
         self._connection: AsyncConnection | None = None
 
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> list[Any]:
@@ -184,19 +182,6 @@ class DirectConnection:
         self._reads.statements += 1
         return compiled.rows(records)
 
-    async def begin_snapshot(self) -> None:
-        """Begins a read-only ``REPEATABLE READ`` transaction: every statement after this one, on the driver or
-        through ``sqlalchemy()``, sees the database as the first of them saw it."""
-        assert self._driver is not None
-        assert self._transaction is None
-        transaction = self._driver.transaction(isolation="repeatable_read", readonly=True)
-        try:
-            await transaction.start()
-        except BaseException:
-            self._broken = True
-            raise
-        self._transaction = transaction
-
     async def sqlalchemy(self, engine: AsyncEngine) -> AsyncConnection:
         """The same pooled connection as a SQLAlchemy connection of ``engine`` (made once): ``engine`` must run in
         autocommit, so that SQLAlchemy begins no transaction of its own on it."""
@@ -205,22 +190,9 @@ class DirectConnection:
             self._connection = AsyncConnection(engine, connection)
         return self._connection
 
-    async def close(self, *, commit: bool = True) -> None:
-        """Ends the snapshot (``commit`` or not: it wrote nothing either way), then back to the pool (nothing
-        else to roll back: no transaction was begun on it), or out of it if a statement stopped half-way or the
-        snapshot could not end."""
-        transaction, self._transaction = self._transaction, None
-        try:
-            if transaction is not None and not self._broken:
-                try:
-                    await (transaction.commit() if commit else transaction.rollback())
-                except BaseException:
-                    self._broken = True
-                    raise
-        finally:
-            await self._release()
-
-    async def _release(self) -> None:
+    async def close(self) -> None:
+        """Back to the pool (nothing to roll back: no transaction was begun on it), or out of it if a statement
+        stopped half-way."""
         connection = self._connection
         if connection is None:
             await greenlet_spawn(self._pooled.invalidate if self._broken else self._pooled.close)

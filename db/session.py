@@ -134,18 +134,6 @@ def single_statement_reads(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
-async def begin_snapshot(connection: AsyncConnection) -> None:
-    """On a PostgreSQL connection in autocommit (``single_statement_reads``): a read-only ``REPEATABLE READ``
-    transaction, so that every statement after this one sees the database as the first of them saw it. SQLAlchemy
-    knows nothing of it (it runs the connection in autocommit): ``end_snapshot`` ends it, before the connection goes
-    back to the pool."""
-    await connection.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-
-
-async def end_snapshot(connection: AsyncConnection, *, commit: bool) -> None:
-    await connection.exec_driver_sql("COMMIT" if commit else "ROLLBACK")
-
-
 @asynccontextmanager
 async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A short Core transaction of its own that will write (SQLite: BEGIN IMMEDIATE), committed on exit."""

@@ -6,11 +6,11 @@ row's operation, and then either
 
 - the store's data version (``conditional="version"``, the rows that answer the store's own data): it is raised in
   the transaction of every write to the store (db/queries/store_versions.py), so it is known before anything runs,
-  and a match is answered 304 after one small read, without running the operation. Otherwise the version is read
-  again in the snapshot the operation then reads its data in, on the same connection, so the ETag is the version
-  of the very data answered (a write committed between the two reads cannot pair an older version with newer
-  data). These answers may be kept for ``MAX_AGE`` seconds by the client's own cache (``Cache-Control: private``,
-  ``Vary: Authorization``);
+  and a match is answered 304 after one small read, without running the operation. Otherwise the operation reads
+  its data after the version, on the same connection, each statement in autocommit: the data answered is never
+  older than the version its ETag names (docs/decisions.md argues why a write committed between the two reads
+  costs at most one more full answer, never a wrong 304). These answers may be kept for ``MAX_AGE`` seconds by the
+  client's own cache (``Cache-Control: private``, ``Vary: Authorization``);
 - or a digest of the answer itself (``conditional="content"``: the key's usage, the keys' ``last_used_at``, counts
   of "today", which change without a write to the store), so the operation runs and only the body is saved; these
   are ``Cache-Control: private, no-cache``.
@@ -45,10 +45,6 @@ class VersionReads(Protocol):
     with it before the operation runs on it."""
 
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any], /) -> Sequence[Any]: ...
-
-    async def rows_alone(self, prepared: PreparedRead, parameters: Mapping[str, Any], /) -> Sequence[Any]: ...
-
-    def snapshot(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +119,8 @@ async def validator(
     scope: AsgiScope, principal: Principal, compiled: CompiledEndpoint, database: VersionReads | None
 ) -> Validator:
     """What the GET's ETag is made from; the ETag itself when the row's is its store's version, read with
-    ``database``, which the operation then reads with. None for the other rows.
-
-    A request that names ETags reads the version alone first (one statement, no transaction): a match is its whole
-    cost. Any other goes on in one snapshot (``database.snapshot()``) whose first statement reads the version."""
+    ``database`` before the operation reads its data with it (never after: a newer version paired with older data
+    could answer a wrong 304). None for the other rows. One statement, which is a 304's whole cost."""
     identity = _digest(
         b"v1",
         str(principal.store_id).encode(),
@@ -139,17 +133,9 @@ async def validator(
     request = IfNoneMatch.of(scope)
     if compiled.endpoint.conditional != "version" or database is None:
         return Validator(identity, None, request)
-    if request is not None and not request.any:
-        etag = _version_tag(identity, await data_version(database.rows_alone, principal.store_id))
-        if etag is not None and request.matches(etag):
-            return Validator(identity, etag, request)
-    database.snapshot()
-    etag = _version_tag(identity, await data_version(database.rows, principal.store_id))
+    version = await data_version(database.rows, principal.store_id)
+    etag = None if version is None else _quoted(_digest(identity, str(version).encode()))
     return Validator(identity, etag, request)
-
-
-def _version_tag(identity: bytes, version: int | None) -> str | None:
-    return None if version is None else _quoted(_digest(identity, str(version).encode()))
 
 
 def _digest(*parts: bytes) -> str:

@@ -120,7 +120,6 @@ Rows = Callable[[PreparedRead, Mapping[str, Any]], Awaitable[Sequence[Any]]]
 
 
 async def data_version(rows: Rows, store_id: int) -> int | None:
-    """The store's data version (``None``: no such store), read with ``rows``: the request database's ``rows``, or
-    its ``rows_alone`` for a read that may be the request's only one."""
+    """The store's data version (``None``: no such store), read with ``rows`` (the request database's)."""
     found = await rows(_STORE_VERSION, {"store_id": store_id})
     return int(found[0][0]) if found and found[0][0] is not None else None

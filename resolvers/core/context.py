@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from db.direct_reads import DirectConnection, DirectReads, PreparedRead
 from db.queries.store_versions import work_for_store
-from db.session import SINGLE_STATEMENT, begin_snapshot, begin_write, end_snapshot
+from db.session import begin_write
 from resolvers.core.cursors import CursorCodec
 from resolvers.core.loaders import Loaders
 from storegraph.platform.auth.key_cache import KeyRevocations
@@ -55,9 +55,6 @@ class RequestDatabase:
         # the others through SQLAlchemy on the same pooled connection: a read takes one connection from the pool.
         self._direct_reads = direct_reads
         self._direct_connection: DirectConnection | None = None
-        # ``snapshot``: asked for, and begun on the read connection (PostgreSQL; SQLite's transaction is one).
-        self._snapshot = False
-        self._snapshot_begun = False
         self._lock = asyncio.Lock()
         self._closed = False
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
@@ -78,33 +75,9 @@ class RequestDatabase:
         """The rows of a statement built once: on the driver directly for a query on PostgreSQL, else as
         ``execute`` runs it."""
         async with self._lock:
-            return await self._rows(prepared, parameters)
-
-    async def rows_alone(self, prepared: PreparedRead, parameters: Mapping[str, Any], /) -> Sequence[Any]:
-        """``rows`` for the request's first statement, which may be its only one (a conditional GET's version,
-        which alone answers a 304): outside the transaction of the statements after it, so that it costs no BEGIN
-        and COMMIT. On PostgreSQL it runs on the request's read connection before its ``snapshot`` begins; on
-        SQLite, as a statement of its own."""
-        async with self._lock:
-            if self._snapshot or self._session is not None:
-                raise RuntimeError("a statement alone cannot run in the request's transaction")
-            if self._reads_only:
-                return await self._rows(prepared, parameters)
-            if self._closed:
-                raise RuntimeError("the request's database handle is used after the request finished")
-            async with self._sessionmaker() as alone:
-                connection = await alone.connection(execution_options={SINGLE_STATEMENT: True})
-                rows: Sequence[Any] = (await connection.execute(prepared.statement, parameters)).all()
-                return rows
-
-    async def _rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
-        if self._reads_only and self._direct_reads is not None and not self._direct_reads.observed():
-            direct = await self._open_direct_connection()
-            if self._snapshot and not self._snapshot_begun:
-                await direct.begin_snapshot()
-                self._snapshot_begun = True
-            return await direct.rows(prepared, parameters)
-        return (await self._execute(prepared.statement, parameters)).all()
+            if self._reads_only and self._direct_reads is not None and not self._direct_reads.observed():
+                return await (await self._open_direct_connection()).rows(prepared, parameters)
+            return (await self._execute(prepared.statement, parameters)).all()
 
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any] | None) -> Result[Any]:
         if self._reads_only:
@@ -116,14 +89,6 @@ class RequestDatabase:
         """Declares, before the first statement, that the request only reads (a query): ``writing`` then refuses."""
         if self._session is None and self._autocommit_reads is not None:
             self._reads_only = True
-
-    def snapshot(self) -> None:
-        """Declares that the read-only request's statements from the next one on see one snapshot of the database
-        (a conditional GET's version and the data it answers: the ETag is then the version of that data). On
-        PostgreSQL they run in a read-only ``REPEATABLE READ`` transaction (ended by ``finish``) instead of in
-        autocommit; on SQLite the request's transaction is one snapshot already, from its first read on."""
-        if self._reads_only:
-            self._snapshot = True
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
@@ -175,7 +140,7 @@ class RequestDatabase:
             if self._closed:
                 return
             self._closed = True
-            await self._close_reads(commit=commit)
+            await self._close_reads()
             session, self._session = self._session, None
             if session is None:
                 return
@@ -197,41 +162,25 @@ class RequestDatabase:
         processes about a change before it is visible would let them read the old state again."""
         self._after_commit.append(action)
 
-    async def _close_reads(self, *, commit: bool) -> None:
-        """The read connection back to the pool, its snapshot ended first if one began; in autocommit otherwise,
-        with nothing to commit or roll back."""
+    async def _close_reads(self) -> None:
+        """The read connection back to the pool: in autocommit, it has nothing to commit or roll back."""
         connection, self._connection = self._connection, None
         direct, self._direct_connection = self._direct_connection, None
         if direct is not None:
-            await direct.close(commit=commit)  # ``connection``, if any, runs on it
-            return
-        if connection is None:
-            return
-        try:
-            if self._snapshot_begun:
-                await end_snapshot(connection, commit=commit)
-        except BaseException:
-            await connection.invalidate()
-            raise
-        finally:
+            await direct.close()  # ``connection``, if any, runs on it
+        elif connection is not None:
             await connection.close()
 
     async def _open_read_connection(self) -> AsyncConnection:
         if self._closed:
             raise RuntimeError("the request's database handle is used after the request finished")
-        assert self._autocommit_reads is not None
         if self._connection is None:
+            assert self._autocommit_reads is not None
             if self._direct_reads is not None:
                 direct = await self._open_direct_connection()
                 self._connection = await direct.sqlalchemy(self._autocommit_reads)
             else:
                 self._connection = await self._autocommit_reads.connect()
-        if self._snapshot and not self._snapshot_begun:
-            if self._direct_connection is not None:
-                await self._direct_connection.begin_snapshot()
-            else:
-                await begin_snapshot(self._connection)
-            self._snapshot_begun = True
         return self._connection
 
     async def _open_direct_connection(self) -> DirectConnection:

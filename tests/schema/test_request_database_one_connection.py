@@ -1,5 +1,5 @@
-"""``RequestDatabase.snapshot``: a read-only request's statements see one snapshot of the database, on one
-connection of the pool, whichever way they run (on the driver, through SQLAlchemy); ``rows_alone`` reads outside it."""
+"""A read-only request's statements on PostgreSQL run on one connection of the pool, whichever way they run (on the
+driver, through SQLAlchemy), each in autocommit: each sees what was committed when it ran."""
 
 from __future__ import annotations
 
@@ -79,12 +79,10 @@ async def version_through_sqlalchemy(database: RequestDatabase, store: Store) ->
 
 
 @ON_POSTGRESQL
-async def test_a_snapshot_holds_across_the_driver_and_sqlalchemy_on_one_connection(app, sessionmaker, store, lent):
+async def test_the_driver_and_sqlalchemy_share_one_connection(app, sessionmaker, store, lent):
     database = reads(app, sessionmaker, direct=True)
-    database.snapshot()
 
     first = await version(database.rows, store)
-    await write_to(sessionmaker, store)
     lent.checkouts = 0
     through_sqlalchemy = await version_through_sqlalchemy(database, store)
     on_the_driver = await version(database.rows, store)
@@ -97,64 +95,16 @@ async def test_a_snapshot_holds_across_the_driver_and_sqlalchemy_on_one_connecti
 
 
 @ON_POSTGRESQL
-async def test_a_snapshot_holds_on_the_autocommit_connection_without_the_driver(app, sessionmaker, store, lent):
-    database = reads(app, sessionmaker, direct=False)
-    database.snapshot()
-
-    first = await version_through_sqlalchemy(database, store)
-    await write_to(sessionmaker, store)
-    second = await version_through_sqlalchemy(database, store)
-    lent.returned_in_transaction.clear()
-    await database.finish(commit=False)
-
-    assert second == first
-    assert lent.returned_in_transaction == [False]
-
-
-@ON_POSTGRESQL
-async def test_without_a_snapshot_each_read_sees_what_is_committed(app, sessionmaker, store):
-    database = reads(app, sessionmaker, direct=True)
+@pytest.mark.parametrize("direct", [True, False], ids=["driver", "sqlalchemy"])
+async def test_each_read_sees_what_is_committed_when_it_runs(app, sessionmaker, store, lent, direct):
+    database = reads(app, sessionmaker, direct=direct)
 
     first = await version(database.rows, store)
     await write_to(sessionmaker, store)
-    second = await version(database.rows, store)
+    through_sqlalchemy = await version_through_sqlalchemy(database, store)
+    on_the_driver = await version(database.rows, store)
+    lent.returned_in_transaction.clear()
     await database.finish(commit=True)
 
-    assert second == first + 1
-
-
-@ON_POSTGRESQL
-async def test_a_read_alone_before_the_snapshot_shares_its_connection(app, sessionmaker, store, lent):
-    database = reads(app, sessionmaker, direct=True)
-    lent.checkouts = 0
-
-    alone = await version(database.rows_alone, store)
-    await write_to(sessionmaker, store)
-    database.snapshot()
-    in_snapshot = await version(database.rows, store)
-    await database.finish(commit=True)
-
-    assert in_snapshot == alone + 1  # the alone read was no part of the snapshot
-    assert lent.checkouts == 2  # the request's one connection, and the writer's
-
-
-@ON_POSTGRESQL
-async def test_a_read_alone_cannot_run_in_the_snapshot(app, sessionmaker, store):
-    database = reads(app, sessionmaker, direct=True)
-    database.snapshot()
-
-    with pytest.raises(RuntimeError, match="alone"):
-        await version(database.rows_alone, store)
-    await database.finish(commit=True)
-
-
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_a_read_alone_on_sqlite_is_a_statement_of_its_own(app, session, sessionmaker, store, count_statements):
-    database = RequestDatabase(sessionmaker)  # SQLite's: no autocommit reads, the request's session
-
-    with count_statements() as counter:
-        alone = await version(database.rows_alone, store)
-        await database.finish(commit=True)
-
-    assert alone == await session.scalar(select(Store.data_version).where(Store.id == store.id))
-    assert len(counter.statements) == 1, counter.statements  # no BEGIN: a lone SELECT is its own transaction
+    assert through_sqlalchemy == on_the_driver == first + 1
+    assert lent.returned_in_transaction == [False]
