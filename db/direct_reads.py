@@ -10,7 +10,8 @@ by position and by attribute like SQLAlchemy's rows.
 
 Only for statements in autocommit (a query's reads on PostgreSQL, and single upserts that are a transaction of
 their own, answered by their RETURNING): the connection is used outside any transaction, as the autocommit engine
-would use it.
+would use it. A query's statements that are not built once run on the same pooled connection through SQLAlchemy
+(``DirectConnection.sqlalchemy``), so a request's reads take one connection from the pool.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import Insert, Select
+from sqlalchemy import Connection, Insert, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
@@ -156,12 +157,16 @@ class DirectReads:
 
 
 class DirectConnection:
+    """One connection of the pool for a request's reads: statements built once on the driver, the others through
+    SQLAlchemy on the same connection, all of them in autocommit."""
+
     def __init__(self, reads: DirectReads, pooled: PoolProxiedConnection) -> None:
         self._reads = reads
         self._dialect = reads.dialect
         self._pooled = pooled
         self._driver = pooled.driver_connection
         self._broken = False
+        self._connection: AsyncConnection | None = None
 
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> list[Any]:
         compiled = prepared.compiled_for(self._dialect)
@@ -177,7 +182,21 @@ class DirectConnection:
         self._reads.statements += 1
         return compiled.rows(records)
 
+    async def sqlalchemy(self, engine: AsyncEngine) -> AsyncConnection:
+        """The same pooled connection as a SQLAlchemy connection of ``engine`` (made once): ``engine`` must run in
+        autocommit, so that SQLAlchemy begins no transaction of its own on it."""
+        if self._connection is None:
+            connection = await greenlet_spawn(Connection, engine.sync_engine, self._pooled)
+            self._connection = AsyncConnection(engine, connection)
+        return self._connection
+
     async def close(self) -> None:
         """Back to the pool (nothing to roll back: no transaction was begun on it), or out of it if a statement
         stopped half-way."""
-        await greenlet_spawn(self._pooled.invalidate if self._broken else self._pooled.close)
+        connection = self._connection
+        if connection is None:
+            await greenlet_spawn(self._pooled.invalidate if self._broken else self._pooled.close)
+            return
+        if self._broken:
+            await connection.invalidate()
+        await connection.close()  # SQLAlchemy's connection gives the pooled one back

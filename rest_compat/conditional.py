@@ -6,8 +6,11 @@ row's operation, and then either
 
 - the store's data version (``conditional="version"``, the rows that answer the store's own data): it is raised in
   the transaction of every write to the store (db/queries/store_versions.py), so it is known before anything runs,
-  and a match is answered 304 after one small read, without running the operation. These answers may be kept for
-  ``MAX_AGE`` seconds by the client's own cache (``Cache-Control: private``, ``Vary: Authorization``);
+  and a match is answered 304 after one small read, without running the operation. Otherwise the operation reads
+  its data after the version, on the same connection, each statement in autocommit: the data answered is never
+  older than the version its ETag names (docs/decisions.md argues why a write committed between the two reads
+  costs at most one more full answer, never a wrong 304). These answers may be kept for ``MAX_AGE`` seconds by the
+  client's own cache (``Cache-Control: private``, ``Vary: Authorization``);
 - or a digest of the answer itself (``conditional="content"``: the key's usage, the keys' ``last_used_at``, counts
   of "today", which change without a write to the store), so the operation runs and only the body is saved; these
   are ``Cache-Control: private, no-cache``.
@@ -19,13 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 from starlette.types import Scope as AsgiScope
 
+from db.direct_reads import PreparedRead
+from db.queries.store_versions import data_version
 from rest_compat.compile import CompiledEndpoint
 from storegraph.platform.auth.principal import Principal
 
@@ -35,8 +40,11 @@ _ENTITY_TAG = re.compile(r'\s*(?:W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 Headers = list[tuple[bytes, bytes]]
 
 
-class VersionReader(Protocol):
-    async def version(self, store_id: int) -> int | None: ...
+class VersionReads(Protocol):
+    """The request's database (``resolvers.core.context.RequestDatabase``), as a GET reads its store's version
+    with it before the operation runs on it."""
+
+    async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any], /) -> Sequence[Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +116,11 @@ def headers(etag: str, *, cacheable: bool) -> Headers:
 
 
 async def validator(
-    scope: AsgiScope, principal: Principal, compiled: CompiledEndpoint, versions: VersionReader | None
+    scope: AsgiScope, principal: Principal, compiled: CompiledEndpoint, database: VersionReads | None
 ) -> Validator:
-    """What the GET's ETag is made from; the ETag itself when the row's is its store's version. One statement (the
-    version) for those rows, none for the others."""
+    """What the GET's ETag is made from; the ETag itself when the row's is its store's version, read with
+    ``database`` before the operation reads its data with it (never after: a newer version paired with older data
+    could answer a wrong 304). None for the other rows. One statement, which is a 304's whole cost."""
     identity = _digest(
         b"v1",
         str(principal.store_id).encode(),
@@ -121,12 +130,12 @@ async def validator(
         scope.get("query_string", b""),
         compiled.document.encode(),
     ).encode()
-    etag = None
-    if compiled.endpoint.conditional == "version" and versions is not None:
-        version = await versions.version(principal.store_id)
-        if version is not None:
-            etag = _quoted(_digest(identity, str(version).encode()))
-    return Validator(identity, etag, IfNoneMatch.of(scope))
+    request = IfNoneMatch.of(scope)
+    if compiled.endpoint.conditional != "version" or database is None:
+        return Validator(identity, None, request)
+    version = await data_version(database.rows, principal.store_id)
+    etag = None if version is None else _quoted(_digest(identity, str(version).encode()))
+    return Validator(identity, etag, request)
 
 
 def _digest(*parts: bytes) -> str:

@@ -22,8 +22,9 @@ from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 from strawberry.types.graphql import OperationType
 
+from resolvers.core.context import RequestDatabase
 from rest_compat.compile import CompiledEndpoint, compile_endpoint
-from rest_compat.conditional import VersionReader, validator
+from rest_compat.conditional import Validator, validator
 from rest_compat.direct import DirectCall
 from rest_compat.endpoint import Endpoint
 from rest_compat.errors import from_graphql_errors, from_pydantic, from_user_errors
@@ -56,7 +57,10 @@ NOT_MODIFIED = 304
 
 class OperationRunner(Protocol):
     """Runs a GraphQL operation as the request's principal (what ``/graphql`` runs too): the block gets the status
-    and the response, and the request's transaction commits only if the block finishes."""
+    and the response, and the request's transaction commits only if the block finishes. A GET reads its store's
+    version with the database ``reads`` gives, then runs its operation on that database: one connection."""
+
+    def reads(self) -> RequestDatabase: ...
 
     def operation(
         self,
@@ -65,6 +69,7 @@ class OperationRunner(Protocol):
         allowed: frozenset[OperationType],
         *,
         charge_cost: bool,
+        database: RequestDatabase | None = None,
     ) -> AbstractAsyncContextManager[tuple[int, dict[str, Any]]]: ...
 
 
@@ -82,13 +87,10 @@ class RestApi:
         endpoints: Sequence[CompiledEndpoint],
         *,
         intake: JobQueue | None = None,
-        versions: VersionReader | None = None,
     ) -> None:
         self.runner = runner
         # Where direct rows (rest_compat/direct.py) queue their work.
         self.intake = intake
-        # The stores' data versions, which the ETags of most GETs are made from (rest_compat/conditional.py).
-        self.versions = versions
         self.endpoints = endpoints
         self.router = Router(endpoints)
 
@@ -138,17 +140,41 @@ class RestApi:
             data = await row.direct(DirectCall(principal, raw, self.intake, checked_body))
             return row.status, envelope_body(scope, {"data": rest_data(compiled, {"data": data}, 200, None, {})}), []
         body = _checked_body(row, raw)
-        conditional = None
-        if not row.is_write:
-            conditional = await validator(scope, principal, compiled, self.versions)
+        if row.is_write:
+            return await self._run(scope, compiled, path, query, body, None, None)
+        # The ETag of the store's version is read on the database the operation then reads its data with.
+        database = self.runner.reads() if row.conditional == "version" else None
+        try:
+            conditional = await validator(scope, principal, compiled, database)
             if conditional.not_modified_before_running:
                 state["usage_endpoint"] = row.label
+                if database is not None:
+                    await database.finish(commit=True)
                 return NOT_MODIFIED, b"", conditional.answer(None)[1]
+            return await self._run(scope, compiled, path, query, body, conditional, database)
+        except BaseException:
+            if database is not None:
+                await database.finish(commit=False)  # nothing if the operation finished it already
+            raise
+
+    async def _run(
+        self,
+        scope: AsgiScope,
+        compiled: CompiledEndpoint,
+        path: dict[str, Any],
+        query: dict[str, Any],
+        body: dict[str, Any] | None,
+        conditional: Validator | None,
+        database: RequestDatabase | None,
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """Runs the row's operation (on ``database`` if given) and answers it."""
+        row = compiled.endpoint
         variables = compiled.variables(path, query, body)
         allowed = frozenset({OperationType.MUTATION if row.is_write else OperationType.QUERY})
         request = {"query": compiled.document, "variables": variables, "operationName": row.name}
-        async with self.runner.operation(scope, request, allowed, charge_cost=False) as (graphql_status, payload):
-            state["usage_endpoint"] = row.label
+        operation = self.runner.operation(scope, request, allowed, charge_cost=False, database=database)
+        async with operation as (graphql_status, payload):
+            scope["state"]["usage_endpoint"] = row.label
             # Converted and dumped inside the transaction: an error on the way (a value the envelope cannot hold,
             # an error GraphQL answered) ends it with a rollback, so an error answer never follows a commit.
             data = rest_data(compiled, payload, graphql_status, path.get("id"), variables)

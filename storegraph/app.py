@@ -19,7 +19,6 @@ from starlette.routing import Route
 
 from db.queries.idempotency import DatabaseIdempotencyStore
 from db.queries.keys import KeyDirectory
-from db.queries.store_versions import StoreVersions
 from db.session import create_sessionmaker, ping, single_statement_reads
 from resolvers.core.cursors import CursorCodec
 from rest_compat.docs_page import openapi_routes
@@ -190,7 +189,6 @@ def create_app(settings: Settings | None = None, *, tracing: TracerProvider | No
         graphql,
         compile_table(services.schema._schema),
         intake=GroupCommitQueue(services.job_queue),
-        versions=StoreVersions(single_statement_reads(engine), graphql.direct_reads),
     )
     app.router.routes.append(PrefixRoute(rest))
     # GET /openapi.json (generated from the same compiled table, once) and GET /docs (Swagger UI); no key needed.

@@ -146,6 +146,13 @@ class GraphQLEndpoint:
             await self.persisted_queries.register(registration)  # kept once it parsed, validated and ran
         return status, body, _headers(status, payload, media_type)
 
+    def reads(self) -> RequestDatabase:
+        """The database of a request that only reads, for a caller that reads before the operation runs (a /v1
+        GET, its store's version) and then hands it to ``operation``."""
+        database = RequestDatabase(self.sessionmaker, self.autocommit_reads, self.direct_reads)
+        database.reads_only()
+        return database
+
     @asynccontextmanager
     async def operation(
         self,
@@ -154,6 +161,7 @@ class GraphQLEndpoint:
         allowed: frozenset[OperationType],
         *,
         charge_cost: bool,
+        database: RequestDatabase | None = None,
     ) -> AsyncIterator[tuple[int, dict[str, Any]]]:
         """Runs one GraphQL request as the scope's principal, in one transaction: the block gets the status and
         the response, and the transaction ends with the block. It commits only if the block finishes and the
@@ -161,12 +169,14 @@ class GraphQLEndpoint:
         to REST) can fail, and a request that then answers an error must have changed nothing.
 
         ``/v1`` runs its table's operations through here too, with ``charge_cost=False``: a REST request is
-        limited per request by the plan, not by the query-cost bucket that GraphQL clients draw on.
+        limited per request by the plan, not by the query-cost bucket that GraphQL clients draw on. It passes the
+        ``database`` it read the store's version with (``reads``), which the operation then uses and finishes.
         """
         principal = principal_of(scope)
         if principal is None:  # the auth middleware guarantees one; never serve data without it
             raise RuntimeError("/graphql reached without an authenticated principal")
-        database = RequestDatabase(self.sessionmaker, self.autocommit_reads, self.direct_reads)
+        if database is None:
+            database = RequestDatabase(self.sessionmaker, self.autocommit_reads, self.direct_reads)
         budget = None
         if charge_cost and self.cost_budgets is not None:
             budget = self.cost_budgets.for_key(principal.key_pk)

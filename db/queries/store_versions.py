@@ -20,15 +20,16 @@ GETs that show them make their ETag from the answer instead (``Endpoint.conditio
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, event, select, update
 from sqlalchemy.engine import ExecutionContext
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
-from db.direct_reads import DirectReads, PreparedRead, writes_only
+from db.direct_reads import PreparedRead, writes_only
 from db.models import Store
 
 UNVERSIONED_TABLES = frozenset({"jobs", "outbox_events", "idempotency_records", "usage_counters"})
@@ -119,31 +120,11 @@ def _mark_writes(
         connection.info[_WROTE] = True
 
 
-async def store_version(connection: AsyncConnection, store_id: int) -> int | None:
-    """The store's data version (``None``: no such store)."""
-    version = await connection.scalar(select(Store.data_version).where(Store.id == store_id))
-    return None if version is None else int(version)
-
-
 _STORE_VERSION = PreparedRead(select(Store.data_version).where(Store.id == bindparam("store_id")))
+Rows = Callable[[PreparedRead, Mapping[str, Any]], Awaitable[Sequence[Any]]]
 
 
-class StoreVersions:
-    """Reads a store's version in one statement of its own (pass ``db.session.single_statement_reads(engine)``), on
-    the driver directly when ``direct`` is given (PostgreSQL) and nothing observes the engine's statements."""
-
-    def __init__(self, engine: AsyncEngine, direct: DirectReads | None = None) -> None:
-        self._engine = engine
-        self._direct = direct
-
-    async def version(self, store_id: int) -> int | None:
-        direct = self._direct
-        if direct is not None and not direct.observed():
-            driver = await direct.connect()
-            try:
-                rows = await driver.rows(_STORE_VERSION, {"store_id": store_id})
-            finally:
-                await driver.close()
-            return int(rows[0][0]) if rows and rows[0][0] is not None else None
-        async with self._engine.connect() as connection:
-            return await store_version(connection, store_id)
+async def data_version(rows: Rows, store_id: int) -> int | None:
+    """The store's data version (``None``: no such store), read with ``rows`` (the request database's)."""
+    found = await rows(_STORE_VERSION, {"store_id": store_id})
+    return int(found[0][0]) if found and found[0][0] is not None else None

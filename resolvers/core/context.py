@@ -51,7 +51,8 @@ class RequestDatabase:
         self._autocommit_reads = autocommit_reads
         self._reads_only = False
         self._connection: AsyncConnection | None = None
-        # For a query on PostgreSQL, the statements built once run on the driver itself (db/direct_reads.py).
+        # For a query on PostgreSQL, the statements built once run on the driver itself (db/direct_reads.py), and
+        # the others through SQLAlchemy on the same pooled connection: a read takes one connection from the pool.
         self._direct_reads = direct_reads
         self._direct_connection: DirectConnection | None = None
         self._lock = asyncio.Lock()
@@ -139,12 +140,7 @@ class RequestDatabase:
             if self._closed:
                 return
             self._closed = True
-            connection, self._connection = self._connection, None
-            if connection is not None:
-                await connection.close()  # autocommit: nothing to commit or roll back
-            direct, self._direct_connection = self._direct_connection, None
-            if direct is not None:
-                await direct.close()
+            await self._close_reads()
             session, self._session = self._session, None
             if session is None:
                 return
@@ -166,12 +162,25 @@ class RequestDatabase:
         processes about a change before it is visible would let them read the old state again."""
         self._after_commit.append(action)
 
+    async def _close_reads(self) -> None:
+        """The read connection back to the pool: in autocommit, it has nothing to commit or roll back."""
+        connection, self._connection = self._connection, None
+        direct, self._direct_connection = self._direct_connection, None
+        if direct is not None:
+            await direct.close()  # ``connection``, if any, runs on it
+        elif connection is not None:
+            await connection.close()
+
     async def _open_read_connection(self) -> AsyncConnection:
         if self._closed:
             raise RuntimeError("the request's database handle is used after the request finished")
         if self._connection is None:
             assert self._autocommit_reads is not None
-            self._connection = await self._autocommit_reads.connect()
+            if self._direct_reads is not None:
+                direct = await self._open_direct_connection()
+                self._connection = await direct.sqlalchemy(self._autocommit_reads)
+            else:
+                self._connection = await self._autocommit_reads.connect()
         return self._connection
 
     async def _open_direct_connection(self) -> DirectConnection:

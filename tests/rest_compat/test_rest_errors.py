@@ -464,6 +464,9 @@ SECRET_DETAIL = "password=hunter2 at db.internal:5432"
 
 
 class BrokenRunner:
+    def reads(self) -> Any:
+        raise RuntimeError(SECRET_DETAIL)
+
     def operation(self, *_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError(SECRET_DETAIL)
 
