@@ -30,7 +30,7 @@ from storegraph.platform.auth.key_format import KeyEnv
 from storegraph.platform.auth.scopes import ALL_SCOPES, DEFAULT_PLATFORM_SCOPES
 from storegraph.platform.error_codes import markdown_table
 from storegraph.platform.errors import ValidationFailed
-from storegraph.platform.jobs.worker import Worker, run_until_signalled
+from storegraph.platform.jobs.worker import StopSignals, Worker
 from storegraph.platform.observability.logs import logging_config
 from storegraph.platform.observability.metrics import AppMetrics
 from storegraph.rules.keys import PlatformKeyRequest, PublicKeyRequest, create_platform_key, create_public_key
@@ -178,21 +178,22 @@ async def _work(settings: Settings, *, concurrency: int | None, batch_size: int 
     metrics = AppMetrics()
     context, cleanup = build_job_context(settings, metrics)
     exposed = None
-    if settings.worker_metrics_port is not None:
-        # A thread of prometheus-client's own; the counters it reads are thread-safe.
-        exposed, _thread = start_http_server(
-            settings.worker_metrics_port, addr=settings.worker_metrics_host, registry=metrics.registry
-        )
-    try:
-        await start_counting(context.limiter)
-        worker = Worker.from_settings(
-            context, all_handlers(), all_periodic(), concurrency=concurrency, batch_size=batch_size
-        )
-        await run_until_signalled(worker)
-    finally:
-        if exposed is not None:
-            exposed.shutdown()
-        await cleanup()
+    with StopSignals() as signals:
+        if settings.worker_metrics_port is not None:
+            # A thread of prometheus-client's own; the counters it reads are thread-safe.
+            exposed, _thread = start_http_server(
+                settings.worker_metrics_port, addr=settings.worker_metrics_host, registry=metrics.registry
+            )
+        try:
+            await start_counting(context.limiter)
+            worker = Worker.from_settings(
+                context, all_handlers(), all_periodic(), concurrency=concurrency, batch_size=batch_size
+            )
+            await signals.run(worker)
+        finally:
+            if exposed is not None:
+                exposed.shutdown()
+            await cleanup()
 
 
 @app.command("export-schema")

@@ -12,7 +12,7 @@ that reaches ``max_attempts`` deliveries becomes a dead letter (logged as an err
 every time, too, since a delivery whose lease ran out counts. Logs name the job's id, kind and attempt, never its
 payload (it may hold customers' phones and emails).
 
-Stopping (``stop()``, which ``run_until_signalled`` wires to SIGTERM and SIGINT): no more claims or periodic
+Stopping (``stop()``, which ``StopSignals`` wires to SIGTERM and SIGINT): no more claims or periodic
 tasks; running jobs get ``stop_timeout`` seconds to finish, then are cancelled and handed back to the queue, due at
 once (if even that fails, their lease brings them back).
 """
@@ -283,17 +283,47 @@ class Worker:
             await self._settle(job, self.queue.retry(job, delay_seconds=0.0, error=STOPPED), RELEASED)
 
 
-async def run_until_signalled(worker: Worker) -> None:
-    """Runs ``worker`` until SIGTERM or SIGINT (the standalone ``storegraph worker``; uvicorn owns the signals of
-    an API process, whose lifespan stops its embedded worker instead)."""
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, worker.stop)
-    try:
-        await worker.run()
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
+class StopSignals:
+    """SIGTERM and SIGINT for a standalone worker (``storegraph worker``; uvicorn owns the signals of an API
+    process, whose lifespan stops its embedded worker instead), caught from before the worker exists: a signal that
+    comes while the process starts up (opening its metrics port, reading its counts) stops the worker as soon as it
+    runs, and the process exits cleanly instead of dying of the signal."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._worker: Worker | None = None
+
+    def __enter__(self) -> StopSignals:
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, self._receive)
+        return self
+
+    def __exit__(self, *_exception: object) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
+
+    def _receive(self) -> None:
+        self.received = True
+        if self._worker is not None:
+            self._worker.stop()
+
+    async def run(self, worker: Worker) -> None:
+        """Runs ``worker`` until a signal; at once to its end (``stop``) if one came already."""
+        self._worker = worker
+        if self.received:
+            worker.stop()
+        await worker.run()
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+async def run_until_signalled(worker: Worker) -> None:
+    """Runs ``worker`` until SIGTERM or SIGINT."""
+    with StopSignals() as signals:
+        await signals.run(worker)
 
 
 class BackgroundWorker:
