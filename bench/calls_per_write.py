@@ -34,10 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from compiled_inprocess import demo_app
+from compiled_inprocess import asgi_request, demo_app, http_scope
 from fastapi import FastAPI
 from sqlalchemy import event
-from starlette.types import Message, Scope
 
 WARMUP = 30
 STATEMENT_REQUESTS = 10
@@ -57,35 +56,7 @@ async def call(app: FastAPI, token: str, request: Request, key: str) -> bytes:
         (b"idempotency-key", key.encode()),
         (b"x-request-id", b"req_bench"),
     ]
-    scope: Scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    chunks: list[bytes] = []
-    status = 0
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: Message) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    answer = b"".join(chunks)
+    status, answer = await asgi_request(app, http_scope(method, path, headers), body)
     if status != expected or b'"errors"' in answer or b'"userErrors":[{' in answer:
         raise RuntimeError(f"{method} {path} answered {status}: {answer[:300]!r}")
     return answer

@@ -35,9 +35,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+from compiled_inprocess import asgi_request, http_scope
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from starlette.types import Message, Scope
+from starlette.types import Scope
 
 from db.migrate import upgrade_to_head
 from db.queries.keys import create_api_key
@@ -84,43 +85,12 @@ class Client:
             (b"x-dz-signature", signature.encode()),
             (b"content-length", str(len(body)).encode()),
         ]
-        return {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": "/v1/events",
-            "raw_path": b"/v1/events",
-            "query_string": b"",
-            "root_path": "",
-            "headers": headers,
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-        }
+        return http_scope("POST", "/v1/events", headers)
 
     async def post(self, scope: Scope, body: bytes) -> None:
-        status = 0
-        chunks: list[bytes] = []
-        sent = False
-
-        async def receive() -> Message:
-            nonlocal sent
-            if sent:
-                await asyncio.Event().wait()  # the client stays connected, as wrk's does
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, send)
+        status, answer = await asgi_request(self.app, scope, body)
         if status != 202:
-            raise RuntimeError(f"POST /v1/events answered {status}: {b''.join(chunks)[:300]!r}")
+            raise RuntimeError(f"POST /v1/events answered {status}: {answer[:300]!r}")
 
     async def run(self, requests: int, events: int, concurrency: int, profile: cProfile.Profile | None) -> None:
         """``requests`` requests, ``concurrency`` at a time; signed beforehand, outside the profile."""
