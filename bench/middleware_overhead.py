@@ -55,6 +55,7 @@ from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.principal import Principal
 from storegraph.platform.auth.scopes import ALL_SCOPES
 from storegraph.platform.limits.plans import Plan
+from storegraph.routing import HotRoutes
 from storegraph.settings import Settings
 
 BODY = b'{"ok":true}'
@@ -86,6 +87,9 @@ def build(settings: Settings, *, middleware: bool, principal: Principal | None =
     app = create_app(settings)
     # First, ahead of the /v1 prefix route (the REST layer's catch-all would answer 404 not_found for it).
     app.router.routes.insert(0, Route("/v1/_bench", Endpoint(), methods=["GET", "POST"]))
+    # Without HotRoutes, which would hand /v1/_bench to the REST handler (404) past the router: the endpoint is
+    # reached through the router with and without the middleware, so the difference is the middleware's alone.
+    app.user_middleware = [entry for entry in app.user_middleware if getattr(entry, "cls", None) is not HotRoutes]
     if not middleware:
         app.user_middleware = []
     elif principal is not None:
