@@ -13,7 +13,6 @@ import logging
 from typing import Any
 
 from sqlalchemy import Row
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
@@ -33,14 +32,13 @@ logger = logging.getLogger("storegraph.auth")
 
 def requires_key(scope: AsgiScope) -> bool:
     path: str = scope["path"]
-    if is_signed_request(scope["method"], path):
-        # Signed by a public key instead (storegraph/platform/auth/public_key.py), which has no Bearer secret to send.
-        return False
-    if path.startswith("/v1"):
-        return True
     if path == GRAPHQL_PATH:
         # A browser opening GraphiQL: the page sends the key with each query it runs.
         return not is_ide_request(scope)
+    if path.startswith("/v1"):
+        # The signed endpoints (all under /v1) are signed by a public key instead
+        # (storegraph/platform/auth/public_key.py), which has no Bearer secret to send.
+        return not is_signed_request(scope["method"], path)
     return False
 
 
@@ -112,11 +110,15 @@ def _is_usable(row: Row[Any], parsed: ParsedPlatformKey) -> bool:
 
 
 def _bearer_token(scope: AsgiScope) -> str | None:
-    values = Headers(scope=scope).getlist("authorization")
-    if not values:
+    # A plain loop over the raw headers (ASGI servers lower-case their names): this runs for every request.
+    found: bytes | None = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            if found is not None:
+                raise DuplicateHeader("Authorization")
+            found = value
+    if found is None:
         return None
-    if len(values) > 1:
-        raise DuplicateHeader("Authorization")
-    scheme, separator, token = values[0].partition(" ")
+    scheme, separator, token = found.decode("latin-1").partition(" ")
     # "Bearer" alone (no space, no token) is no bearer credential at all.
     return token.strip() if separator and scheme.lower() == "bearer" else None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import time
+from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,18 +29,23 @@ class KeyUseRecorder:
     forgotten rather than turning a valid request into a 500.
     """
 
-    def __init__(self, directory: KeyDirectory) -> None:
+    def __init__(self, directory: KeyDirectory, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._directory = directory
-        self._last_touched: dict[int, datetime] = {}
+        # Every authenticated request asks whether its key is due: one reading of a monotonic clock answers,
+        # where a wall-clock datetime cost three calls; the wall clock is read only for the write.
+        self._clock = clock
+        self._granularity = LAST_USED_GRANULARITY.total_seconds()
+        # When each key may be written again, on ``clock``.
+        self._next_write: dict[int, float] = {}
 
     async def touch(self, key_pk: int) -> None:
-        now = utcnow()
-        last = self._last_touched.get(key_pk)
-        if last is not None and now - last < LAST_USED_GRANULARITY:
+        now = self._clock()
+        due = self._next_write.get(key_pk)
+        if due is not None and now < due:
             return
-        self._last_touched[key_pk] = now
+        self._next_write[key_pk] = now + self._granularity
         try:
-            await self._directory.record_use(key_pk, now)
+            await self._directory.record_use(key_pk, utcnow())
         except TOUCH_FAILURES as error:
             # The exception's text may quote SQL; its class is enough to tell contention from an outage.
             logger.warning("could not record the last use of API key %s: %s", key_pk, type(error).__name__)

@@ -9,6 +9,8 @@ working through a hundred thousand headers or megabytes of them. Sizes are count
 
 from __future__ import annotations
 
+from itertools import chain
+
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
@@ -35,4 +37,5 @@ class HeaderLimitMiddleware:
     def _within_limits(self, headers: list[tuple[bytes, bytes]]) -> bool:
         if len(headers) > self.max_count:
             return False
-        return sum(len(name) + len(value) for name, value in headers) + _LINE_OVERHEAD * len(headers) <= self.max_bytes
+        # Every request pays this: summed in C, not by a generator resumed twice per header.
+        return sum(map(len, chain.from_iterable(headers))) + _LINE_OVERHEAD * len(headers) <= self.max_bytes
