@@ -193,6 +193,18 @@ def test_the_latency_histogram_puts_a_value_on_a_bound_in_that_bucket_and_sums_a
     assert total == pytest.approx(0.0021)
 
 
+def test_refusals_count_under_their_own_reason_each_time():
+    metrics = AppMetrics()
+
+    for reason in ("rate_limited", "throttled", "rate_limited", "rate_limited"):
+        metrics.refused(reason)
+
+    def refusals(reason: str) -> float:
+        return metrics.registry.get_sample_value("storegraph_rate_limit_refusals_total", {"reason": reason}) or 0.0
+
+    assert (refusals("rate_limited"), refusals("throttled"), refusals("quota_exceeded")) == (3, 1, 0)
+
+
 async def test_metrics_answer_another_method_with_405_in_the_envelope(http):
     response = await http.post("/metrics")
 

@@ -86,6 +86,7 @@ class AppMetrics:
             ("reason",),
             registry=self.registry,
         )
+        self._refusal_children: dict[str, Counter] = {}
         self._jobs = Counter(
             "storegraph_jobs",
             "Background jobs settled, by kind and outcome: completed, retried, dead_lettered, released (handed back "
@@ -105,7 +106,12 @@ class AppMetrics:
         self.requests.observe(method, route, operation, status, seconds)
 
     def refused(self, reason: str) -> None:
-        self._refusals.labels(reason).inc()
+        # Each 429 lands here: the reason's child is looked up (validated, under the metric's lock) once, not per
+        # refusal. Reasons are the code's few names, so the dictionary stays small.
+        child = self._refusal_children.get(reason)
+        if child is None:
+            child = self._refusal_children[reason] = self._refusals.labels(reason)
+        child.inc()
 
     def job_settled(self, kind: str, outcome: str) -> None:
         self._jobs.labels(kind, outcome).inc()
