@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import Connection, Insert, Select
+from sqlalchemy import Connection, Engine, Insert, Select, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.base import OptionEngine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import Pool, PoolProxiedConnection, QueuePool
 from sqlalchemy.util import greenlet_spawn
 
 Processor = Callable[[Any], Any] | None
@@ -129,17 +130,33 @@ def _bind_processor(processor: object) -> Processor:
 
 
 class DirectReads:
-    """Connections of ``engine``'s own pool for reads on the driver (the engine's ``dispose`` closes them too);
-    for PostgreSQL's asyncpg only."""
+    """Connections of ``engine``'s own pool for reads on the driver; for PostgreSQL's asyncpg only.
+
+    A connection given back healthy is kept (checked out, idle) for the next ``connect`` instead of going back to
+    the pool: the pool's checkout and checkin (a greenlet each way, their events, the reset on return) cost a
+    good part of a read by id. The engine's ``dispose`` closes the kept ones."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         if engine.dialect.name != "postgresql" or engine.dialect.driver != "asyncpg":
             raise ValueError("direct reads run on PostgreSQL's asyncpg driver only")
         self.dialect = engine.dialect
-        self._pool = engine.sync_engine.pool
         self._dispatch = engine.sync_engine.dispatch
+        self._idle: list[tuple[PoolProxiedConnection, asyncpg.Connection[Any]]] = []
+        self._pool = engine.sync_engine.pool
+        self._bound = kept_at_most(self._pool)
         # Statements run here, for the tests that show the hot reads take this way.
         self.statements = 0
+        # An engine made by ``execution_options`` shares its parent's pool, whose ``dispose`` the parent's
+        # listeners hear (an option engine's own would not be told).
+        base = engine.sync_engine
+        while isinstance(base, OptionEngine):
+            base = base._proxied
+        event.listen(base, "engine_disposed", self._disposed)
+
+    @property
+    def kept(self) -> int:
+        """Connections kept for the next reads (checked out of the pool, idle)."""
+        return len(self._idle)
 
     def observed(self) -> bool:
         """Whether something listens to the engine's statements (a test counting them, tracing): SQLAlchemy then
@@ -152,25 +169,84 @@ class DirectReads:
                     return True
         return False
 
+    def _lending_observed(self) -> bool:
+        """Whether something listens to the pool's lending (a test counting checkouts): every connection then
+        goes through the pool, so that it sees each one; a kept connection would pass it by."""
+        dispatch = self._pool.dispatch
+        return bool(dispatch.checkout or dispatch.checkin or dispatch.reset)
+
     async def connect(self) -> DirectConnection:
-        return DirectConnection(self, await greenlet_spawn(self._pool.connect))
+        idle = self._idle
+        if idle and not self._lending_observed():
+            while idle:
+                pooled, driver = idle.pop()
+                # Without a pre-ping (db/session.py), the driver's own view: a connection the server closed while
+                # it was kept (a restart, an idle timeout, pg_terminate_backend) was seen closing by the loop.
+                if not driver.is_closed():
+                    return DirectConnection(self, pooled, driver, self._pool)
+                await greenlet_spawn(pooled.invalidate)
+        pooled = await greenlet_spawn(self._pool.connect)
+        return DirectConnection(self, pooled, pooled.driver_connection, self._pool)
+
+    def _keep(self, pooled: PoolProxiedConnection, driver: asyncpg.Connection[Any]) -> bool:
+        """Keeps a healthy connection of the engine's present pool, given back, for the next ``connect`` if there
+        is room; ``False`` if the pool is to take it back."""
+        if len(self._idle) >= self._bound or self._lending_observed():
+            return False
+        self._idle.append((pooled, driver))
+        return True
+
+    async def release(self) -> None:
+        """Gives the kept connections back to the pool, for an owner done with this object before the engine."""
+        idle, self._idle = self._idle, []
+        for pooled, _driver in idle:
+            await greenlet_spawn(pooled.close)
+
+    def disposed(self, pool: Pool) -> bool:
+        """Whether ``pool`` is one the engine disposed since (a connection lent before its ``dispose``)."""
+        return pool is not self._pool
+
+    def _disposed(self, engine: Engine) -> None:
+        """The engine's pool was disposed (and a new one made): the kept connections are closed, as the pool closed
+        its idle ones; later ones come from the new pool. Runs in the greenlet of ``AsyncEngine.dispose``."""
+        idle, self._idle = self._idle, []
+        self._pool = engine.pool
+        self._bound = kept_at_most(self._pool)
+        for pooled, _driver in idle:
+            pooled.invalidate()
+
+
+def kept_at_most(pool: Pool) -> int:
+    """How many connections ``DirectReads`` keeps checked out for its next reads.
+
+    A kept connection is one the pool cannot lend to a session, so the bound is a quarter of the pool's size:
+    create_engine gives sessions pool_size + max_overflow (twice pool_size), and the two ``DirectReads`` of an app
+    (the endpoint's, the idempotency store's) together keep at most half of pool_size, which leaves writes more
+    than pool_size at once. The kept ones stand in for connections the pool would keep idle anyway (up to
+    pool_size), so the server sees no more connections than before. A process's reads are one or two statements
+    each and overlap only a few at a time, which is what a few kept connections serve; a burst beyond them goes
+    through the pool as before. A pool without a size (NullPool closes every connection given back, a static
+    pool has one) keeps none, nor does a pool of fewer than four."""
+    return pool.size() // 4 if isinstance(pool, QueuePool) else 0
 
 
 class DirectConnection:
     """One connection of the pool for a request's reads: statements built once on the driver, the others through
     SQLAlchemy on the same connection, all of them in autocommit."""
 
-    def __init__(self, reads: DirectReads, pooled: PoolProxiedConnection) -> None:
+    def __init__(
+        self, reads: DirectReads, pooled: PoolProxiedConnection, driver: asyncpg.Connection[Any], pool: Pool
+    ) -> None:
         self._reads = reads
         self._dialect = reads.dialect
         self._pooled = pooled
-        self._driver = pooled.driver_connection
+        self._driver = driver
+        self._pool = pool
         self._broken = False
         self._connection: AsyncConnection | None = None
 
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> list[Any]:
         compiled = prepared.compiled_for(self._dialect)
-        assert self._driver is not None
         try:
             records = await self._driver.fetch(compiled.sql, *compiled.arguments(parameters))
         except asyncpg.PostgresError:
@@ -191,11 +267,21 @@ class DirectConnection:
         return self._connection
 
     async def close(self) -> None:
-        """Back to the pool (nothing to roll back: no transaction was begun on it), or out of it if a statement
-        stopped half-way."""
+        """Kept for the next reads (nothing to roll back: no transaction was begun on it), else back to the pool,
+        or out of it if a statement stopped half-way.
+
+        A connection SQLAlchemy ran statements on goes back through SQLAlchemy, which ends what it began on it
+        and resets what it set (the isolation level) on the way back to the pool."""
         connection = self._connection
         if connection is None:
-            await greenlet_spawn(self._pooled.invalidate if self._broken else self._pooled.close)
+            driver = self._driver
+            if self._broken or driver.is_in_transaction() or driver.is_closed() or self._reads.disposed(self._pool):
+                # Its state is unknown, or a transaction is open on it that the pool's reset on return would not
+                # see (SQLAlchemy's adapter rolls back only what it began), or the server closed it, or its pool
+                # was disposed meanwhile (which would hold it open, idle, until the pool is collected).
+                await greenlet_spawn(self._pooled.invalidate)
+            elif not self._reads._keep(self._pooled, driver):
+                await greenlet_spawn(self._pooled.close)
             return
         if self._broken:
             await connection.invalidate()

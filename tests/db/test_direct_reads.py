@@ -3,6 +3,7 @@ answer what SQLAlchemy's execution of the same statements answers, byte for byte
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -11,13 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.direct_reads import DirectReads, compile_read
 from db.models import Customer, CustomerTag, Store
 from db.queries.customers import customers_by_ids
-from db.session import create_engine
+from db.session import create_engine, single_statement_reads
 from tests.conftest import services_of
 from tests.schema.test_compiled_execution import W1, W2, W3, headers_of, hot_requests
 from tests.support.compiled_queries import BASE, Seeded, answer, seed_compiled
@@ -255,3 +256,27 @@ def test_a_list_of_ids_is_one_array_parameter_on_the_driver(database_url):
 
     assert "= ANY (" in compiled.sql
     assert compiled.names == ("store_id", "ids")
+
+
+@ON_POSTGRESQL
+async def test_a_request_after_the_server_closed_the_kept_connection_is_answered(app, client, seeded):
+    reads = direct_reads_of(app)
+    body = {"query": W3, "variables": {"id": str(seeded.customer_ids[0])}}
+    assert "errors" not in (await client.post("/graphql", json=body, headers=headers_of(seeded.token))).json()
+    kept = await reads.connect()  # the connection the next request takes: the last one given back
+    driver = kept._driver
+    await kept.close()
+    async with single_statement_reads(services_of(app).engine).connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid, 60000)"), {"pid": driver.get_server_pid()})
+    for _ in range(1000):  # the driver sees the server's close when the loop reads the socket's end
+        if driver.is_closed():
+            break
+        await asyncio.sleep(0)
+    assert driver.is_closed()
+    before = reads.statements
+
+    response = await client.post("/graphql", json=body, headers=headers_of(seeded.token))
+
+    assert response.status_code == 200
+    assert response.json()["data"]["customer"]["id"] == str(seeded.customer_ids[0])
+    assert reads.statements - before == 1  # on the driver still, on a connection of the pool

@@ -120,11 +120,13 @@ async def executors(app: FastAPI, session: AsyncSession) -> AsyncIterator[list[E
     if engine.dialect.name != "postgresql":
         yield [session]
         return
-    connection = await DirectReads(engine).connect()
+    reads = DirectReads(engine)
+    connection = await reads.connect()
     try:
         yield [session, connection]
     finally:
         await connection.close()
+        await reads.release()  # the app's engine outlives the test
 
 
 # --- what each filter and sort means, in Python ------------------------------------------------------------------

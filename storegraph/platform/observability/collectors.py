@@ -70,7 +70,11 @@ class PoolCollector:
         figures = (
             ("size", "Connections the pool keeps open (DB_POOL_SIZE).", pool.size()),
             ("max_overflow", "Connections the pool may open beyond its size.", pool._max_overflow),
-            ("checked_out", "Connections lent out now (in use by a request or a job).", pool.checkedout()),
+            (
+                "checked_out",
+                "Connections lent out now (in use by a request or a job, or kept for the next direct reads).",
+                pool.checkedout(),
+            ),
             ("idle", "Open connections waiting in the pool.", pool.checkedin()),
         )
         for name, description, value in figures:
