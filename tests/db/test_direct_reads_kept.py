@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from db.direct_reads import DirectConnection, DirectReads, PreparedRead
 from db.session import create_engine, single_statement_reads
@@ -121,6 +121,7 @@ async def test_a_pool_smaller_than_four_keeps_no_connection(database_url):
         await used_once(reads)
 
         assert reads.kept == 0
+        assert isinstance(small.pool, QueuePool)
         assert small.pool.checkedout() == 0
     finally:
         await small.dispose()
