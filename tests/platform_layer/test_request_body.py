@@ -8,9 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from starlette.datastructures import Headers
 from starlette.types import Message, Receive
 
 from storegraph.platform.errors import PayloadTooLarge, RequestTimeout
+from storegraph.platform.http import body as body_module
 from storegraph.platform.http.body import BufferedBody, read_body, read_limited_body, replay_body
 
 SCOPE: dict[str, Any] = {"type": "http", "headers": []}
@@ -201,3 +203,22 @@ async def test_a_replayed_body_is_delivered_once_as_a_message():
 
     assert await replay() == chunk(b"the body")
     assert await replay() == {"type": "http.disconnect"}
+
+
+def declared_by_starlette(scope: dict[str, Any]) -> int | None:
+    value = Headers(scope=scope).get("content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize(
+    "values", [[b"5"], [b"5", b"999"], [b"a lot"], [], [b" 7 "], [b"1_0"], ["\xa012".encode("latin-1")], [b""]]
+)
+def test_a_declared_length_is_read_from_the_raw_headers_as_starlette_reads_it(values):
+    scope = {"type": "http", "headers": [(b"x-other", b"1"), *((b"content-length", value) for value in values)]}
+
+    assert body_module._content_length(scope) == declared_by_starlette(dict(scope))

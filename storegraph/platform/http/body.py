@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Generator
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.types import Message, Receive
 from starlette.types import Scope as AsgiScope
 
@@ -137,10 +136,10 @@ def _receive_without_waiting(receive: Receive) -> Message | _Waiting:
 
 
 def _content_length(scope: AsgiScope) -> int | None:
-    value = Headers(scope=scope).get("content-length")
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    for name, value in scope["headers"]:
+        if name == b"content-length":  # the first, as Starlette's ``Headers.get`` reads it
+            try:
+                return int(value.decode("latin-1"))
+            except ValueError:
+                return None
+    return None
