@@ -128,3 +128,31 @@ async def test_the_fast_lane_and_the_standard_way_give_the_block_the_same_answer
             pass
 
     assert fast == standard
+
+
+@pytest.mark.parametrize(
+    ("held", "fast"),
+    [
+        (frozenset({Scope.CUSTOMERS_READ}), True),
+        (frozenset({Scope.CUSTOMERS_WRITE}), True),  # a write scope includes its read scope
+        (frozenset({Scope.ORDERS_READ, Scope.CUSTOMERS_READ}), True),
+        (frozenset({Scope.ORDERS_READ}), False),
+        (frozenset(), False),
+    ],
+)
+async def test_the_fast_lane_answers_a_key_holding_the_plans_scopes_as_the_standard_way(
+    app, endpoint, shop, request_of, held, fast
+):
+    def scope() -> dict[str, Any]:
+        caller = principal(store_id=shop[0], scopes=frozenset(str(name) for name in held))
+        return {"type": "http", "method": "POST", "headers": [], "state": {"principal": caller}}
+
+    before = compiled_of(app).counts.fast
+    async with endpoint.operation(scope(), request_of(), QUERIES, charge_cost=False) as by_fast_lane:
+        pass
+    assert compiled_of(app).counts.fast == before + fast
+    with standard_only(app):
+        async with endpoint.operation(scope(), request_of(), QUERIES, charge_cost=False) as standard:
+            pass
+
+    assert by_fast_lane == standard

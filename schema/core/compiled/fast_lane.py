@@ -88,7 +88,8 @@ class FastLane:
             return None
         plan, coerced = prepared
         principal = context.principal
-        if not all(principal.has_scope(scope) for scope in plan.scopes):
+        # Held by name (one set operation), or else through the write scopes that include their read scopes.
+        if not plan.scopes <= principal.scopes and not all(principal.has_scope(scope) for scope in plan.scopes):
             return None  # the standard way answers the refused fields with their errors
         cost_plan = self._cost_plan(known, query, operation_name, variables)
         requested = cost_plan.requested
@@ -173,7 +174,7 @@ class FastLane:
     ) -> str:
         # The plan coerced these variables to booleans or null, so their values are hashable.
         given = variables or {}
-        values = tuple((name in given, given.get(name)) for name in known.conditions)
+        values = tuple((name in given, given.get(name)) for name in known.conditions) if known.conditions else ()
         label = known.labels.get(values)
         if label is None:
             label = operation_label(self._compiled.tables.schema, known.document, operation_name, variables)
