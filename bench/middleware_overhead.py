@@ -55,6 +55,7 @@ from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.principal import Principal
 from storegraph.platform.auth.scopes import ALL_SCOPES
 from storegraph.platform.limits.plans import Plan
+from storegraph.routing import HotRoutes
 from storegraph.settings import Settings
 
 BODY = b'{"ok":true}'
@@ -82,10 +83,31 @@ class FixedPrincipal:
         await self.app(scope, receive, send)
 
 
+class BenchFirst:
+    """The bench's endpoint ahead of the REST layer, which the innermost middleware (HotRoutes) hands every /v1 path
+    to, past the router."""
+
+    def __init__(self, rest: ASGIApp) -> None:
+        self.rest = rest
+        self.endpoint = Endpoint()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/v1/_bench":
+            await self.endpoint(scope, receive, send)
+        else:
+            await self.rest(scope, receive, send)
+
+
 def build(settings: Settings, *, middleware: bool, principal: Principal | None = None) -> FastAPI:
     app = create_app(settings)
     # First, ahead of the /v1 prefix route (the REST layer's catch-all would answer 404 not_found for it).
     app.router.routes.insert(0, Route("/v1/_bench", Endpoint(), methods=["GET", "POST"]))
+    app.user_middleware = [
+        Middleware(HotRoutes, graphql=entry.kwargs["graphql"], rest=BenchFirst(entry.kwargs["rest"]))
+        if getattr(entry, "cls", None) is HotRoutes
+        else entry
+        for entry in app.user_middleware
+    ]
     if not middleware:
         app.user_middleware = []
     elif principal is not None:
