@@ -14,8 +14,7 @@ A request that is not a GraphQL request at all (a body that is not JSON, no ``qu
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -153,8 +152,7 @@ class GraphQLEndpoint:
         database.reads_only()
         return database
 
-    @asynccontextmanager
-    async def operation(
+    def operation(
         self,
         scope: AsgiScope,
         request: dict[str, Any],
@@ -162,7 +160,7 @@ class GraphQLEndpoint:
         *,
         charge_cost: bool,
         database: RequestDatabase | None = None,
-    ) -> AsyncIterator[tuple[int, dict[str, Any]]]:
+    ) -> OperationRun:
         """Runs one GraphQL request as the scope's principal, in one transaction: the block gets the status and
         the response, and the transaction ends with the block. It commits only if the block finishes and the
         operation had no unexpected error: whatever the caller still does with the response (dump it, convert it
@@ -172,52 +170,84 @@ class GraphQLEndpoint:
         limited per request by the plan, not by the query-cost bucket that GraphQL clients draw on. It passes the
         ``database`` it read the store's version with (``reads``), which the operation then uses and finishes.
         """
+        return OperationRun(self, scope, request, allowed, charge_cost, database)
+
+
+class OperationRun:
+    """``GraphQLEndpoint.operation``'s block, written as a class: a generator-based context manager's machinery
+    (the async generator, its hooks, the helper objects) cost a hot read more calls than the block's own work."""
+
+    __slots__ = ("_allowed", "_charge_cost", "_commit", "_database", "_endpoint", "_request", "_scope")
+
+    def __init__(
+        self,
+        endpoint: GraphQLEndpoint,
+        scope: AsgiScope,
+        request: dict[str, Any],
+        allowed: frozenset[OperationType],
+        charge_cost: bool,
+        database: RequestDatabase | None,
+    ) -> None:
+        self._endpoint = endpoint
+        self._scope = scope
+        self._request = request
+        self._allowed = allowed
+        self._charge_cost = charge_cost
+        # The transaction the block's end closes; None once the run closed it itself (a refused request).
+        self._database = database
+        self._commit = False
+
+    async def __aenter__(self) -> tuple[int, dict[str, Any]]:
+        endpoint, scope, request = self._endpoint, self._scope, self._request
         principal = principal_of(scope)
         if principal is None:  # the auth middleware guarantees one; never serve data without it
             raise RuntimeError("/graphql reached without an authenticated principal")
+        database = self._database
         if database is None:
-            database = RequestDatabase(self.sessionmaker, self.autocommit_reads, self.direct_reads)
+            database = RequestDatabase(endpoint.sessionmaker, endpoint.autocommit_reads, endpoint.direct_reads)
+            self._database = database
         budget = None
-        if charge_cost and self.cost_budgets is not None:
-            budget = self.cost_budgets.for_key(principal.key_pk)
+        if self._charge_cost and endpoint.cost_budgets is not None:
+            budget = endpoint.cost_budgets.for_key(principal.key_pk)
+        operation_name = request.get("operationName")
+        variables = request.get("variables")
         context = Context(
             principal=principal,
             db=database,
-            settings=self.settings,
-            cursors=self.cursors,
+            settings=endpoint.settings,
+            cursors=endpoint.cursors,
             cost_budget=budget,
-            key_revocations=self.key_revocations,
-            rate_limiter=self.rate_limiter,
-            job_queue=self.job_queue,
-            operation_name=request.get("operationName"),
+            key_revocations=endpoint.key_revocations,
+            rate_limiter=endpoint.rate_limiter,
+            job_queue=endpoint.job_queue,
+            operation_name=operation_name,
         )
-        fast_lane = self.schema.fast_lane
-        if fast_lane is not None and OperationType.QUERY in allowed:
+        fast_lane = endpoint.schema.fast_lane
+        if fast_lane is not None and OperationType.QUERY in self._allowed:
             try:
-                answer = await fast_lane.answer(
-                    request["query"], request.get("variables"), request.get("operationName"), context
-                )
+                answer = await fast_lane.answer(request["query"], variables, operation_name, context)
             except BaseException:
                 await database.finish(commit=False)
                 raise
             if answer is not None:
-                async with self._answered(scope, context, database):
-                    yield 200, answer
-                return
-        refused: tuple[int, dict[str, Any]] | None = None
+                _name_request(scope, context)
+                # The read's transaction closes with the block: rolled back if the block fails.
+                self._commit = True
+                return 200, answer
         try:
-            result = await self.schema.execute(
+            result = await endpoint.schema.execute(
                 request["query"],
-                variable_values=request.get("variables"),
+                variable_values=variables,
                 context_value=context,
-                operation_name=request.get("operationName"),
-                allowed_operation_types=allowed,
+                operation_name=operation_name,
+                allowed_operation_types=self._allowed,
             )
         except (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError) as error:
             # A mutation over GET, a subscription, an operationName the document does not define, or an empty
             # document: the client's mistake, refused before anything ran (strawberry raises these instead of
             # returning them).
             await database.finish(commit=False)
+            self._database = None
             if isinstance(error, InvalidOperationTypeError):
                 status, reason = (405 if scope["method"] == "GET" else 400), error.as_http_error_reason(scope["method"])
             elif isinstance(error, CannotGetOperationTypeError):
@@ -225,15 +255,12 @@ class GraphQLEndpoint:
             else:
                 status, reason = 400, "The document is empty."
             errors = [{"message": reason, "extensions": {"code": "validation_error"}}]
-            refused = status, {"errors": errors, "extensions": unexecuted_cost_extensions()}
+            return status, {"errors": errors, "extensions": unexecuted_cost_extensions()}
         except BaseException:
             await database.finish(commit=False)
             raise
         finally:
             _name_request(scope, context)
-        if refused is not None:
-            yield refused
-            return
         # One transaction per request. Expected failures already rolled back their own savepoint (see
         # schema/core/payloads.py) and a refused read field changes nothing, so only an unexpected error,
         # which may have left work half done, rolls the request back.
@@ -252,23 +279,19 @@ class GraphQLEndpoint:
             status = _status_of(result)
             if status == 429:
                 name_error(scope, Throttled.code)
-            yield status, payload
         except BaseException:
             await database.finish(commit=False)
             raise
-        await database.finish(commit=commit)
+        self._commit = commit
+        return status, payload
 
-    @asynccontextmanager
-    async def _answered(self, scope: AsgiScope, context: Context, database: RequestDatabase) -> AsyncIterator[None]:
-        """The end of a request the fast lane answered: its names, then the read's transaction closed with the
-        block (rolled back if the block fails, as the standard way's)."""
-        _name_request(scope, context)
-        try:
-            yield
-        except BaseException:
-            await database.finish(commit=False)
-            raise
-        await database.finish(commit=True)
+    async def __aexit__(
+        self, error_type: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        database = self._database
+        if database is not None:
+            # A block that raised changes nothing: whatever failed after the operation must not follow a commit.
+            await database.finish(commit=self._commit and error_type is None)
 
 
 def _name_request(scope: AsgiScope, context: Context) -> None:

@@ -101,8 +101,9 @@ class DatabaseRateLimiter:
     async def hit(
         self, store_id: int, key_pk: int, plan: Plan, now: float | None = None, *, traffic: Traffic = "platform"
     ) -> Decision:
-        await self._ready()
-        return await self._memory.hit(store_id, key_pk, plan, now, traffic=traffic)
+        if not self._loaded:
+            await self._ready()
+        return self._memory.take(store_id, key_pk, plan, now, traffic)
 
     async def peek(self, key_pk: int, plan: Plan, now: float | None = None) -> WindowState:
         return await self._memory.peek(key_pk, plan, now)
@@ -112,8 +113,9 @@ class DatabaseRateLimiter:
         return await self._memory.usage(key_pk, now)
 
     async def record_endpoint(self, key_pk: int, endpoint: str, now: float | None = None) -> None:
-        await self._ready()
-        await self._memory.record_endpoint(key_pk, endpoint, now)
+        if not self._loaded:
+            await self._ready()
+        self._memory.tally(key_pk, endpoint, now)
 
     async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
         await self._ready()

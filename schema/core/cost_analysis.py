@@ -109,17 +109,30 @@ class QueryCostAnalyzer:
         name and the values of the variables that can change a cost."""
         if query is None:
             return _plan(schema, document, operation_name, _cost_inputs(variables, None))
+        names = self.variable_names(query, document)
+        key = (query, operation_name, cost_values(variables, names))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = _plan(schema, document, operation_name, _cost_inputs(variables, names))
+            self._plans.put(key, query, plan)
+        return plan
+
+    def variable_names(self, query: str, document: DocumentNode) -> tuple[str, ...]:
+        """The variables whose values can change the cost of ``query`` (parsed into ``document``), in the order of
+        the values a plan is cached by (``cost_values``)."""
         names = self._cost_variables.get(query)
         if names is None:
             names = tuple(sorted(cost_variables(document)))
             self._cost_variables.put(query, query, names)
-        inputs = _cost_inputs(variables, names)
-        key = (query, operation_name, tuple(inputs[name] for name in names))
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = _plan(schema, document, operation_name, inputs)
-            self._plans.put(key, query, plan)
-        return plan
+        return names
+
+
+def cost_values(variables: Mapping[str, Any] | None, names: tuple[str, ...]) -> tuple[object, ...]:
+    """What a cost plan of a document with these ``variable_names`` is cached by, beside the text and operation."""
+    if not names:
+        return ()
+    inputs = _cost_inputs(variables, names)
+    return tuple(inputs[name] for name in names)
 
 
 def cost_variables(document: DocumentNode) -> frozenset[str]:

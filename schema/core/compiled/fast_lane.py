@@ -27,8 +27,9 @@ from graphql import (
 from resolvers.core.context import Context
 from schema.core.compiled.compile import condition_variables
 from schema.core.compiled.plan import Run
-from schema.core.compiled.run import CompiledExecution
+from schema.core.compiled.run import KEPT_PER_OPERATION, CompiledExecution, OperationPlans
 from schema.core.cost import QueryCost
+from schema.core.cost_analysis import CostPlan, cost_values
 from schema.core.documents import DocumentCache
 from schema.core.text_cache import TextCache
 from schema.core.usage_label import operation_label
@@ -37,13 +38,19 @@ from storegraph.platform.limits.cost_budget import ThrottleStatus
 
 @dataclass(slots=True)
 class _Operation:
-    """A document that parses and validates, and the query operation a request names in it."""
+    """A document that parses and validates, and the query operation a request names in it, with all a request
+    of it looks up: one lookup by the text per request finds its plans, cost plans and usage labels."""
 
     document: DocumentNode
     operation: OperationDefinitionNode
     # Usage labels by the values of the variables that ``@skip``/``@include`` read (the label names the root
     # fields execution reaches).
     conditions: tuple[str, ...]
+    plans: OperationPlans
+    # The variables that can change the cost, and cost plans by their values (``KEPT_PER_OPERATION`` at most; the
+    # analyzer's cache answers the others).
+    cost_names: tuple[str, ...]
+    costs: dict[tuple[object, ...], CostPlan] = field(default_factory=dict)
     labels: dict[tuple[object, ...], str] = field(default_factory=dict)
 
 
@@ -76,15 +83,15 @@ class FastLane:
         known = self._operation(query, operation_name)
         if isinstance(known, _NotFast):
             return None
-        prepared = compiled.prepare(query, known.document, known.operation, operation_name, variables)
+        prepared = compiled.prepare(query, known.document, known.operation, operation_name, variables, known.plans)
         if prepared is None:
             return None
         plan, coerced = prepared
         principal = context.principal
-        if not all(principal.has_scope(scope) for scope in plan.scopes):
+        # Held by name (one set operation), or else through the write scopes that include their read scopes.
+        if not plan.scopes <= principal.scopes and not all(principal.has_scope(scope) for scope in plan.scopes):
             return None  # the standard way answers the refused fields with their errors
-        schema = compiled.tables.schema
-        cost_plan = self._query_cost.analyzer.plan(schema, known.document, operation_name, variables, query=query)
+        cost_plan = self._cost_plan(known, query, operation_name, variables)
         requested = cost_plan.requested
         limits = self._query_cost.limits
         if requested.depth > limits.max_depth or requested.cost > limits.max_cost:
@@ -142,7 +149,22 @@ class FastLane:
         conditions = condition_variables(document)
         if conditions is None:
             return NOT_FAST
-        return _Operation(document, operation, conditions)
+        plans = self._compiled.operation_plans(query, document, operation, operation_name)
+        cost_names = self._query_cost.analyzer.variable_names(query, document)
+        return _Operation(document, operation, conditions, plans, cost_names)
+
+    def _cost_plan(
+        self, known: _Operation, query: str, operation_name: str | None, variables: dict[str, Any] | None
+    ) -> CostPlan:
+        """The analyzer's cost plan for these variables, kept with the operation."""
+        values = cost_values(variables, known.cost_names)
+        plan = known.costs.get(values)
+        if plan is None:
+            schema = self._compiled.tables.schema
+            plan = self._query_cost.analyzer.plan(schema, known.document, operation_name, variables, query=query)
+            if len(known.costs) < KEPT_PER_OPERATION:
+                known.costs[values] = plan
+        return plan
 
     def _label(
         self,
@@ -152,7 +174,7 @@ class FastLane:
     ) -> str:
         # The plan coerced these variables to booleans or null, so their values are hashable.
         given = variables or {}
-        values = tuple((name in given, given.get(name)) for name in known.conditions)
+        values = tuple((name in given, given.get(name)) for name in known.conditions) if known.conditions else ()
         label = known.labels.get(values)
         if label is None:
             label = operation_label(self._compiled.tables.schema, known.document, operation_name, variables)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -46,6 +46,20 @@ class _NotCovered:
 
 
 NOT_COVERED = _NotCovered()
+# Plans an operation's entry keeps by the values of its ``@skip``/``@include`` variables (most operations have none,
+# so one plan); past these the text-keyed cache answers, which bounds what a client sending many values can grow.
+KEPT_PER_OPERATION = 8
+
+
+@dataclass(slots=True)
+class OperationPlans:
+    """What one (document, operation name) needs to find its plan without a lookup by its text: the variables its
+    ``@skip``/``@include`` read (``None``: no plan covers it), how its variables coerce, and the plans found so far.
+    A caller that keeps one per operation (the fast lane's entry) hands it to ``prepare``."""
+
+    conditions: tuple[str, ...] | None
+    plain: PlainVariables | None
+    plans: dict[tuple[object, ...], Plan | _NotCovered] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -112,6 +126,17 @@ class CompiledExecution:
             return self._fell_back(str(error) if isinstance(error, NotExact) else type(error).__name__)
         return ExecutionResult(data=data, errors=None)
 
+    def operation_plans(
+        self, query: str, document: DocumentNode, operation: OperationDefinitionNode, operation_name: str | None
+    ) -> OperationPlans:
+        """What ``prepare`` looks up by the text each time, once, for a caller that keeps it with the operation."""
+        conditions = self._conditions_of(query, document)
+        plain = self._plain_of(query, operation, operation_name)
+        return OperationPlans(
+            None if isinstance(conditions, _NotCovered) else conditions,
+            None if isinstance(plain, _NotCovered) else plain,
+        )
+
     def prepare(
         self,
         query: str,
@@ -119,39 +144,60 @@ class CompiledExecution:
         operation: OperationDefinitionNode,
         operation_name: str | None,
         raw_variables: dict[str, Any] | None,
+        kept: OperationPlans | None = None,
     ) -> tuple[Plan, VariableValues] | None:
         """The plan of a query operation for these variables, with the variables coerced; ``None`` if no plan covers
-        it or the variables do not coerce (graphql-core then reports their errors)."""
-        conditions = self._conditions.get(query)
+        it or the variables do not coerce (graphql-core then reports their errors). With ``kept`` (this operation's
+        ``operation_plans``) nothing is looked up by the text but a plan not kept yet."""
+        if kept is None:
+            found = self._conditions_of(query, document)
+            conditions = None if isinstance(found, _NotCovered) else found
+            plain = self._plain_of(query, operation, operation_name)
+        else:
+            conditions = kept.conditions
+            plain = NOT_COVERED if kept.plain is None else kept.plain
         if conditions is None:
-            found = condition_variables(document)
-            conditions = NOT_COVERED if found is None else found
-            self._conditions.put(query, query, conditions)
-        if isinstance(conditions, _NotCovered):
             return None
-        variables = self._coerce(query, operation, operation_name, raw_variables or {})
+        variables = self._coerce(plain, operation, raw_variables or {})
         if variables is None:
             return None
         values = tuple(variables.coerced.get(name) for name in conditions)
         if not all(value is None or isinstance(value, bool) for value in values):
             return None
-        key = (query, operation_name, values)
-        plan = self._plans.get(key)
+        plan = None if kept is None else kept.plans.get(values)
         if plan is None:
-            plan = compile_operation(self.tables, document, operation_name, variables) or NOT_COVERED
-            self._plans.put(key, query, plan)
+            key = (query, operation_name, values)
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = compile_operation(self.tables, document, operation_name, variables) or NOT_COVERED
+                self._plans.put(key, query, plan)
+            if kept is not None and len(kept.plans) < KEPT_PER_OPERATION:
+                kept.plans[values] = plan
         return None if isinstance(plan, _NotCovered) else (plan, variables)
 
-    def _coerce(
-        self, query: str, operation: OperationDefinitionNode, operation_name: str | None, given: dict[str, Any]
-    ) -> VariableValues | None:
-        """The variables as graphql-core coerces them; ``None`` where it refuses them (it then reports why)."""
+    def _conditions_of(self, query: str, document: DocumentNode) -> tuple[str, ...] | _NotCovered:
+        conditions = self._conditions.get(query)
+        if conditions is None:
+            found = condition_variables(document)
+            conditions = NOT_COVERED if found is None else found
+            self._conditions.put(query, query, conditions)
+        return conditions
+
+    def _plain_of(
+        self, query: str, operation: OperationDefinitionNode, operation_name: str | None
+    ) -> PlainVariables | _NotCovered:
         key = (query, operation_name)
         plain = self._variables.get(key)
         if plain is None:
             found = PlainVariables.of(self.tables.schema, operation.variable_definitions or ())
             plain = NOT_COVERED if found is None else found
             self._variables.put(key, query, plain)
+        return plain
+
+    def _coerce(
+        self, plain: PlainVariables | _NotCovered, operation: OperationDefinitionNode, given: dict[str, Any]
+    ) -> VariableValues | None:
+        """The variables as graphql-core coerces them; ``None`` where it refuses them (it then reports why)."""
         if not isinstance(plain, _NotCovered):
             coerced = plain.coerce(given)
             if coerced is not None:

@@ -81,7 +81,8 @@ class AdmissionMiddleware:
         prepared = await self.idempotency.prepare(scope, receive, principal.key_pk)
         if prepared is None:
             return  # the client went away before sending its request: nothing to run or keep
-        plan = effective_plan(self.plans, principal.plan)
+        # A store's own plan, else the fallback (``effective_plan``) for a name the settings do not know.
+        plan = self.plans.get(principal.plan) or effective_plan(self.plans, principal.plan)
         traffic: Traffic = "public" if principal.key_type == KeyType.PUBLIC else "platform"
         try:
             admitted = await self.admission.admit(
@@ -104,7 +105,8 @@ class AdmissionMiddleware:
             nonlocal answered
             if message["type"] == "http.response.start":
                 answered = True
-                message["headers"] = [*message.get("headers", []), *headers]
+                if headers:
+                    message["headers"] = [*message.get("headers", []), *headers]
             await send(message)
 
         await self._answer(scope, prepared, admitted, receive, send_with_limits)

@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from starlette.datastructures import Headers
 from starlette.types import Scope as AsgiScope
 
 JSON = "application/json"
+# Answers kept by the header's raw value: clients send the same few values on every request. The values are the
+# clients' own, so only this many are kept; past them an answer is worked out each time, as it always was.
+MEMO_ENTRIES = 256
+_preferred_memo: dict[tuple[bytes, tuple[str, ...], str], str] = {}
+_json_memo: dict[bytes, bool] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,20 @@ def preferred_media_type(scope: AsgiScope, offered: Sequence[str], default: str)
     ``offered``, the answer is ``default``: a client that said nothing, or nothing the server has, gets what
     clients have always got.
     """
-    accept = ", ".join(Headers(scope=scope).getlist("accept"))
+    # The raw header lines, as Starlette's ``Headers`` reads them (ASGI names are lower case).
+    values = [value for name, value in scope["headers"] if name == b"accept"]
+    if not values:
+        return default
+    key = (b", ".join(values), tuple(offered), default)
+    chosen = _preferred_memo.get(key)
+    if chosen is None:
+        chosen = _preferred(key[0].decode("latin-1"), offered, default)
+        if len(_preferred_memo) < MEMO_ENTRIES:
+            _preferred_memo[key] = chosen
+    return chosen
+
+
+def _preferred(accept: str, offered: Sequence[str], default: str) -> str:
     if not accept.strip():
         return default
     ranges = _ranges(accept)
@@ -97,8 +114,17 @@ def preferred_media_type(scope: AsgiScope, offered: Sequence[str], default: str)
 def is_json_body(scope: AsgiScope) -> bool:
     """Whether the request declares a JSON body: ``application/json``, in UTF-8 if it names a charset (JSON is
     UTF-8; a body in another charset would be read wrong)."""
-    value = Headers(scope=scope).get("content-type")
-    if value is None:
-        return False
+    for name, value in scope["headers"]:
+        if name == b"content-type":  # the first, as Starlette's ``Headers.get`` reads it
+            declared = _json_memo.get(value)
+            if declared is None:
+                declared = _declares_json(value.decode("latin-1"))
+                if len(_json_memo) < MEMO_ENTRIES:
+                    _json_memo[value] = declared
+            return declared
+    return False
+
+
+def _declares_json(value: str) -> bool:
     media_type, parameters = _media_type(value)
     return media_type == JSON and parameters.get("charset", "utf-8") in ("utf-8", "utf8")

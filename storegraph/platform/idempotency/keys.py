@@ -7,10 +7,10 @@ import hashlib
 import re
 
 import orjson
-from starlette.datastructures import Headers
 from starlette.types import Scope as AsgiScope
 
 HEADER = "idempotency-key"
+_HEADER_NAME = HEADER.encode("latin-1")
 MAX_KEY_LENGTH = 255
 # Stripe's rule: up to 255 characters. Printable ASCII only, so a key is safe in logs and Redis key names.
 _VALID_KEY = re.compile(rb"[\x20-\x7e]{1,%d}" % MAX_KEY_LENGTH)
@@ -30,7 +30,8 @@ class InvalidIdempotencyKey(ValueError):
 
 def idempotency_key_of(scope: AsgiScope) -> str | None:
     """The request's Idempotency-Key, None without the header; ``InvalidIdempotencyKey`` if it is not usable."""
-    values = [value.encode("latin-1") for value in Headers(scope=scope).getlist(HEADER)]
+    # The raw headers, as Starlette's ``Headers.getlist`` reads them (ASGI names are lower case), without decoding.
+    values = [value for name, value in scope["headers"] if name == _HEADER_NAME]
     if not values:
         return None
     if len(values) > 1:  # which one the client meant is a guess: refuse rather than pick

@@ -107,16 +107,23 @@ class IdempotentRuns:
         the client went away before sending its whole request: there is nothing to run or keep."""
         method, path = scope["method"], scope["path"]
         needed = requirement(method, path)
-        if needed is Requirement.NONE or not self.routed(method, path):
-            # A method its path does not take, or a path no route serves, is answered 405 or 404 whatever the
-            # header says: asking for a key first would answer those with 400, or with 422 for a key already used.
+        if needed is Requirement.NONE:
             return TAKES_NO_PART
+        # A method its path does not take, or a path no route serves, is answered 405 or 404 whatever the header
+        # says: asking for a key first would answer those with 400, or with 422 for a key already used. The route
+        # is checked only where the answer depends on it: a request without the header that may leave it out
+        # (every GraphQL query) takes no part either way.
         try:
             key = idempotency_key_of(scope)
         except InvalidIdempotencyKey:
-            return Prepared(refusal=IdempotencyKeyInvalid(MAX_KEY_LENGTH))
+            invalid = Prepared(refusal=IdempotencyKeyInvalid(MAX_KEY_LENGTH))
+            return invalid if self.routed(method, path) else TAKES_NO_PART
         if key is None:
-            return Prepared(refusal=IdempotencyKeyRequired()) if needed is Requirement.REQUIRED else TAKES_NO_PART
+            if needed is Requirement.REQUIRED and self.routed(method, path):
+                return Prepared(refusal=IdempotencyKeyRequired())
+            return TAKES_NO_PART
+        if not self.routed(method, path):
+            return TAKES_NO_PART
         body = await read_body(receive)
         if body is None:
             return None

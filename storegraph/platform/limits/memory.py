@@ -58,7 +58,9 @@ class _PeriodCounts:
         return count if kept_label == label else 0
 
     def add(self, owner: int, name: str, label: str, amount: int = 1) -> None:
-        self._counts[(owner, name)] = (label, self.get(owner, name, label) + amount)
+        key = (owner, name)
+        kept = self._counts.get(key)
+        self._counts[key] = (label, kept[1] + amount if kept is not None and kept[0] == label else amount)
 
 
 class _PeriodTallies:
@@ -72,9 +74,13 @@ class _PeriodTallies:
         return tally if kept_label == label else {}
 
     def add(self, owner: int, period: str, label: str, endpoint: str, amount: int = 1) -> None:
-        tally = self.get(owner, period, label)
+        key = (owner, period)
+        kept = self._tallies.get(key)
+        if kept is None or kept[0] != label:
+            kept = (label, {})
+            self._tallies[key] = kept
+        tally = kept[1]
         tally[endpoint] = tally.get(endpoint, 0) + amount
-        self._tallies[(owner, period)] = (label, tally)
 
 
 class MemoryRateLimiter:
@@ -92,11 +98,19 @@ class MemoryRateLimiter:
         self._store_counts = _PeriodCounts()
         self._endpoints = _PeriodTallies()
         self._journal: dict[CountKey, int] | None = {} if journal else None
+        # The journal's keys of a request's counts, and of an endpoint's, made once per period (``_request_notes``,
+        # ``_endpoint_notes``): per key, as the windows are, and per endpoint label, which the server names.
+        self._request_notes: dict[tuple[int, int, str], tuple[Periods, tuple[CountKey, ...]]] = {}
+        self._endpoint_notes: dict[tuple[int, str], tuple[Periods, tuple[CountKey, ...]]] = {}
 
     async def hit(
         self, store_id: int, key_pk: int, plan: Plan, now: float | None = None, *, traffic: Traffic = "platform"
     ) -> Decision:
-        now = self._now(now)
+        return self.take(store_id, key_pk, plan, now, traffic)
+
+    def take(self, store_id: int, key_pk: int, plan: Plan, now: float | None, traffic: Traffic) -> Decision:
+        """``hit``, for a caller in this process that need not await it (the database-backed limiter)."""
+        now = self._clock() if now is None else now
         periods = periods_at(now)
         window = self._window(key_pk, now)
         limits = request_limits(plan, traffic)
@@ -128,11 +142,23 @@ class MemoryRateLimiter:
         return {period: self._key_counts.get(key_pk, period, periods.label(period)) for period in USAGE_PERIODS}
 
     async def record_endpoint(self, key_pk: int, endpoint: str, now: float | None = None) -> None:
-        periods = periods_at(self._now(now))
+        self.tally(key_pk, endpoint, now)
+
+    def tally(self, key_pk: int, endpoint: str, now: float | None) -> None:
+        """``record_endpoint``, for a caller in this process that need not await it."""
+        periods = periods_at(self._clock() if now is None else now)
         for period, label in periods.labels:
             self._endpoints.add(key_pk, period, label, endpoint)
-            if period in LASTING_PERIODS:
-                self._note(CountKey("key", key_pk, ENDPOINT_PREFIX + endpoint, period, label), 1)
+        journal = self._journal
+        if journal is not None:
+            cache_key = (key_pk, endpoint)
+            kept = self._endpoint_notes.get(cache_key)
+            if kept is None or kept[0] is not periods:
+                name = ENDPOINT_PREFIX + endpoint
+                notes = tuple(CountKey("key", key_pk, name, period, label) for period, label in _lasting(periods))
+                kept = self._endpoint_notes[cache_key] = (periods, notes)
+            for counter in kept[1]:
+                journal[counter] = journal.get(counter, 0) + 1
 
     async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
         periods = periods_at(self._now(now))
@@ -175,10 +201,19 @@ class MemoryRateLimiter:
     def _count_request(self, store_id: int, key_pk: int, periods: Periods, counter: str) -> None:
         for period, label in periods.labels:
             self._key_counts.add(key_pk, period, label)
-            if period in LASTING_PERIODS:
-                self._note(CountKey("key", key_pk, "requests", period, label), 1)
         self._store_counts.add(store_id, counter, periods.month)
-        self._note(CountKey("store", store_id, counter, "month", periods.month), 1)
+        journal = self._journal
+        if journal is not None:
+            cache_key = (store_id, key_pk, counter)
+            kept = self._request_notes.get(cache_key)
+            if kept is None or kept[0] is not periods:
+                notes = (
+                    *(CountKey("key", key_pk, "requests", period, label) for period, label in _lasting(periods)),
+                    CountKey("store", store_id, counter, "month", periods.month),
+                )
+                kept = self._request_notes[cache_key] = (periods, notes)
+            for count_key in kept[1]:
+                journal[count_key] = journal.get(count_key, 0) + 1
 
     def seed(self, counts: Mapping[CountKey, int]) -> None:
         """Add counts kept elsewhere, not to the journal. A count of a period that is not the current one starts
@@ -207,3 +242,7 @@ class MemoryRateLimiter:
     def _note(self, counter: CountKey, amount: int) -> None:
         if self._journal is not None:
             self._journal[counter] = self._journal.get(counter, 0) + amount
+
+
+def _lasting(periods: Periods) -> tuple[tuple[str, str], ...]:
+    return tuple((period, label) for period, label in periods.labels if period in LASTING_PERIODS)
