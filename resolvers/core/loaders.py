@@ -60,3 +60,17 @@ class Loaders:
     def clear(self) -> None:
         """Forgets everything loaded so far: a mutation just changed rows that earlier fields may have cached."""
         self._built.clear()
+
+    def primed(self, loader: Callable[[Executor, int], DataLoader[K, V]], keys: Sequence[K]) -> list[V] | None:
+        """What ``loader`` already holds for every one of ``keys`` (a value put there by ``prime`` or a finished
+        load), without loading or building anything; ``None`` unless it holds them all."""
+        built = self._built.get(loader)
+        if built is None or not built.cache:
+            return None
+        values: list[V] = []
+        for key in keys:
+            held = built.cache_map.get(key)
+            if held is None or not held.done() or held.cancelled() or held.exception() is not None:
+                return None
+            values.append(held.result())
+        return values

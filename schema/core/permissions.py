@@ -437,6 +437,10 @@ FIELD_SCOPES: dict[str, str] = {
 READ_THROUGH: frozenset[str] = frozenset({"Customer.orders", "CustomerAddress.deliveryZone"})
 
 
+# Where a guarded field keeps the resolver its guard wraps, in the field's ``extensions``.
+UNGUARDED_KEY = "storegraph.unguarded"
+
+
 class UnclassifiedFieldError(RuntimeError):
     """A schema field has no entry in the scope table: refuse to serve rather than serve it unprotected."""
 
@@ -476,8 +480,16 @@ def install_scope_guards(schema: GraphQLSchema) -> None:
                 _guard(field, scope)
 
 
+def unguarded_resolver(field: GraphQLField) -> Callable[..., Any] | None:
+    """The resolver a guard wraps (what the field runs once its scope is held), or the field's own if unguarded."""
+    unguarded: Callable[..., Any] | None = (field.extensions or {}).get(UNGUARDED_KEY, field.resolve)
+    return unguarded
+
+
 def _guard(field: GraphQLField, scope: str) -> None:
     resolve: Callable[..., Any] = field.resolve or default_field_resolver
+    # Kept for compiled execution, which checks the scope once per operation and then reads the field itself.
+    field.extensions = {**(field.extensions or {}), UNGUARDED_KEY: resolve}
 
     def guarded(source: Any, info: Any, **kwargs: Any) -> Any | Awaitable[Any]:
         if not info.context.principal.has_scope(scope):

@@ -14,7 +14,7 @@ from resolvers.catalog import ProductByIdLoader
 from resolvers.core.context import Context
 from resolvers.core.pages import PageSource
 from resolvers.customers import CustomerByIdLoader
-from resolvers.orders import get_order, orders_page
+from resolvers.orders import OrderItemsByOrderLoader, get_order, orders_page
 from schema.core.compiled.plan import BatchedField, loaded_by_id, root_field
 from schema.orders.inputs import OrderFilter, OrderSort, order_condition, order_ordering
 
@@ -34,8 +34,12 @@ async def order(context: Context, id: str, *, at_once: bool = False) -> Row[Any]
 
 
 async def items_of_orders(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
-    """``Order.items`` for every order of a level, in the one statement its DataLoader batches them into."""
+    """``Order.items`` for every order of a level, in the one statement its DataLoader batches them into; none
+    when the request's loader already holds them all (a mutation primed it with the items it read)."""
     ids = [int(parent.id) for parent in parents]
+    primed = context.loaders.primed(OrderItemsByOrderLoader, ids)
+    if primed is not None:
+        return primed
     items = await items_for_orders(context.db, list(dict.fromkeys(ids)))
     return [items.get(order_id, []) for order_id in ids]
 

@@ -1,5 +1,6 @@
-"""Variables of built-in scalar types are coerced without graphql-core's per-request work, to exactly what
-graphql-core coerces them to (schema/core/compiled/variables.py)."""
+"""Variables without defaults (built-in scalars, enums, custom scalars, lists and input objects) are coerced
+without graphql-core's per-request work, to exactly what graphql-core coerces them to
+(schema/core/compiled/variables.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,49 @@ from schema.core.cost import CostLimits
 from schema.core.documents import DocumentLimits
 from storegraph.settings import Settings
 
-TYPES = ["String", "ID", "Int", "Boolean", "Float", "[Int]", "OrderStatus", "DateTime"]
+TYPES = [
+    "String",
+    "ID",
+    "Int",
+    "Boolean",
+    "Float",
+    "[Int]",
+    "OrderStatus",
+    "DateTime",
+    "CreateProductInput",
+    "UpdateOrderStatusInput",
+    "PlaceOrderInput",
+    "[OrderLineInput!]",
+]
+LEAVES = st.one_of(
+    st.text(max_size=5),
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["PENDING", "ACTIVE", "2026-04-30T14:22:10Z", "12"]),
+)
+# Input objects' fields, known and unknown, given as a client sends them.
+FIELDS = [
+    "name",
+    "price",
+    "status",
+    "stockQuantity",
+    "id",
+    "note",
+    "lines",
+    "customer",
+    "productId",
+    "quantity",
+    "firstName",
+    "phone",
+    "wilayaId",
+    "unknown",
+]
+OBJECTS = st.recursive(
+    st.dictionaries(st.sampled_from(FIELDS), LEAVES, max_size=5),
+    lambda inner: st.dictionaries(st.sampled_from(FIELDS), st.one_of(LEAVES, inner, st.lists(inner, max_size=2))),
+    max_leaves=8,
+)
 NAMES = ["a", "b", "c"]
 VALUES = st.one_of(
     st.text(max_size=5),
@@ -27,6 +70,8 @@ VALUES = st.one_of(
     st.none(),
     st.lists(st.integers(min_value=-5, max_value=5), max_size=2),
     st.sampled_from(["PENDING", "2026-04-30T14:22:10Z"]),
+    OBJECTS,
+    st.lists(OBJECTS, max_size=2),
 )
 
 
@@ -126,6 +171,57 @@ def test_values_graphql_core_must_judge_are_left_to_it(
     assert plain.coerce(given_values) is None
 
 
-@pytest.mark.parametrize("definitions", ["($first: Int = 5)", "($at: DateTime)", "($ids: [ID!])", "($s: OrderStatus)"])
-def test_operations_with_other_variables_are_left_to_graphql_core(schema: GraphQLSchema, definitions: str) -> None:
+@pytest.mark.parametrize(
+    ("definitions", "given_values"),
+    [
+        ("($input: CreateProductInput!)", {"input": {"name": "Tapis", "price": 1500}}),
+        ("($input: UpdateOrderStatusInput!)", {"input": {"id": "7", "status": "CONFIRMED"}}),
+        (
+            "($input: PlaceOrderInput!)",
+            {
+                "input": {
+                    "customer": {"phone": "0555000001", "firstName": "Amine", "wilayaId": 16},
+                    "lines": [{"productId": "3", "quantity": 1}],
+                }
+            },
+        ),
+        ("($lines: [OrderLineInput!])", {"lines": {"productId": "3"}}),
+        ("($at: DateTime, $s: OrderStatus)", {"at": "2026-04-30T14:22:10Z", "s": "PENDING"}),
+    ],
+)
+def test_the_writes_input_objects_take_the_built_way(
+    schema: GraphQLSchema, definitions: str, given_values: dict[str, Any]
+) -> None:
+    nodes = _operation(definitions).variable_definitions or ()
+    plain = PlainVariables.of(schema, nodes)
+    assert plain is not None
+    coerced = plain.coerce(given_values)
+    assert coerced is not None
+    assert _comparable(coerced) == _comparable(get_variable_values(schema, nodes, given_values, 50))
+
+
+@pytest.mark.parametrize(
+    ("definitions", "given_values"),
+    [
+        ("($input: CreateProductInput!)", {"input": {"name": "Tapis"}}),
+        ("($input: CreateProductInput!)", {"input": {"name": "Tapis", "price": 1500, "unknown": 1}}),
+        ("($input: CreateProductInput!)", {"input": {"name": "Tapis", "price": -1}}),
+        ("($input: CreateProductInput!)", {"input": {"name": "Tapis", "price": 1500, "status": "GONE"}}),
+        ("($input: CreateProductInput!)", {"input": "Tapis"}),
+        ("($input: UpdateOrderStatusInput!)", {"input": {"id": None}}),
+        ("($lines: [OrderLineInput!])", {"lines": [None]}),
+    ],
+)
+def test_input_values_graphql_core_refuses_are_left_to_it(
+    schema: GraphQLSchema, definitions: str, given_values: dict[str, Any]
+) -> None:
+    nodes = _operation(definitions).variable_definitions or ()
+    plain = PlainVariables.of(schema, nodes)
+    assert plain is not None
+    assert plain.coerce(given_values) is None
+    assert isinstance(get_variable_values(schema, nodes, given_values, 50), list)
+
+
+@pytest.mark.parametrize("definitions", ["($first: Int = 5)", '($input: CreateProductInput = {name: "x", price: 1})'])
+def test_operations_with_defaults_are_left_to_graphql_core(schema: GraphQLSchema, definitions: str) -> None:
     assert PlainVariables.of(schema, _operation(definitions).variable_definitions or ()) is None

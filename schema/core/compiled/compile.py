@@ -4,15 +4,18 @@
 Fields are collected by graphql-core's own collection (fragments, inline fragments, ``@skip``/``@include``,
 merging by response key), so a plan selects exactly what execution would. It covers:
 
-- ``__typename``, and plain attribute fields (strawberry's basic fields, not guarded, without arguments) whose
-  type is a leaf, an object or a list of them: a row's columns, a connection's ``edges``/``nodes``/``pageInfo``,
-  an edge's ``cursor`` and ``node``;
+- ``__typename``, and plain attribute fields (strawberry's basic fields, without arguments) whose type is a
+  leaf, an object or a list of them: a row's columns, a connection's ``edges``/``nodes``/``pageInfo``, an edge's
+  ``cursor`` and ``node``, a mutation payload's object and ``userErrors``;
 - fields with a ``BatchedField`` in the table it is given (root fields and relations, loaded once per level) and
   ``totalCount`` of a connection, with their arguments coerced as graphql-core coerces them;
+- a mutation of one root field whose payload it covers (``compile_mutation``, run by
+  schema/core/compiled/mutation.py);
 
-and nothing else: mutations, introspection, abstract types, other directives, fragment variables, a field
-extension, a resolver it has no batch for all leave the operation to the standard way. The scope a field's guard
-would check (schema/core/permissions.py) is collected into the plan, to be checked once before it runs.
+and nothing else: introspection, abstract types (and object types that check their values), other directives,
+fragment variables, a field extension, a resolver it has no batch for all leave the operation to the standard
+way. The scope a field's guard would check (schema/core/permissions.py) is collected into the plan, to be checked
+once before it runs.
 """
 
 from __future__ import annotations
@@ -51,8 +54,10 @@ from graphql.execution.values import VariableValues
 from graphql.language import Visitor
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
 
 from schema.core.compiled.arguments import ArgumentsConverter, argument_converter
+from schema.core.compiled.mutation import MutationPlan
 from schema.core.compiled.plan import (
     Arguments,
     BatchedField,
@@ -68,7 +73,7 @@ from schema.core.compiled.plan import (
 )
 from schema.core.connections import TOTAL_COUNT, total_count
 from schema.core.cost_analysis import is_connection
-from schema.core.permissions import guard_scope
+from schema.core.permissions import guard_scope, unguarded_resolver
 
 CONDITIONS = frozenset({"skip", "include"})
 
@@ -125,12 +130,9 @@ def compile_operation(
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY or condition_variables(document) is None:
         return None
-    fragments: dict[str, FragmentDetails] = {}
-    for definition in document.definitions:
-        if isinstance(definition, FragmentDefinitionNode):
-            if definition.variable_definitions:
-                return None
-            fragments[definition.name.value] = FragmentDetails(definition)
+    fragments = fragments_of(document)
+    if fragments is None:
+        return None
     compiler = _Compiler(tables, fragments, variables, operation)
     root = tables.schema.query_type
     if root is None:
@@ -143,6 +145,88 @@ def compile_operation(
     except (NotCovered, GraphQLError):
         return None
     return Plan(shape, frozenset(compiler.scopes))
+
+
+def compile_mutation(
+    tables: CompilerTables, document: DocumentNode, operation_name: str | None, variables: VariableValues
+) -> MutationPlan | None:
+    """The plan of a mutation of one root field for these ``@skip``/``@include`` values, or ``None`` if it is not
+    covered: the root field's resolver must be one strawberry calls with nothing around it (no field extension,
+    no exception handler), taking only its arguments and the reserved ``self``, root, parent and ``info``."""
+    operation = get_operation_ast(document, operation_name)
+    root = tables.schema.mutation_type
+    if (
+        root is None
+        or operation is None
+        or operation.operation is not OperationType.MUTATION
+        or condition_variables(document) is None
+        or tables.converter.exception_handlers
+    ):
+        return None
+    fragments = fragments_of(document)
+    if fragments is None:
+        return None
+    compiler = _Compiler(tables, fragments, variables, operation)
+    try:
+        collected = collect_fields(tables.schema, fragments, variables, root, operation)
+        if collected.new_defer_usages or len(collected.grouped_field_set) != 1:
+            return None
+        ((key, details),) = collected.grouped_field_set.items()
+        name = details[0].node.name.value
+        field = root.fields.get(name)
+        definition = None if field is None else (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if field is None or not isinstance(definition, StrawberryField) or definition.extensions:
+            return None
+        resolver = definition.base_resolver
+        if resolver is None or not _only_reserved(resolver):
+            return None
+        scope = guard_scope(root.name, name)
+        if scope is not None:
+            compiler.scopes.add(scope)
+        completion = compiler.completion(field.type, details)
+    except (NotCovered, GraphQLError):
+        return None
+    arguments = Arguments(field, details[0].node, tables.arguments_of(definition))
+    return MutationPlan(
+        key=key,
+        parent=root,
+        field=field,
+        nodes=tuple(detail.node for detail in details),
+        definition=definition,
+        info_class=tables.converter.config.info_class,
+        arguments=arguments,
+        completion=completion,
+        scopes=frozenset(compiler.scopes),
+    )
+
+
+def _only_reserved(resolver: StrawberryResolver[Any]) -> bool:
+    """Whether the resolver's parameters are its arguments and the reserved ones strawberry fills in itself
+    (``self``, root, parent, ``info``): anything else is strawberry's to work out."""
+    reserved = {
+        parameter
+        for parameter in (
+            resolver.self_parameter,
+            resolver.root_parameter,
+            resolver.parent_parameter,
+            resolver.info_parameter,
+        )
+        if parameter is not None
+    }
+    arguments = {argument.python_name for argument in resolver.arguments}
+    parameters = resolver.signature.parameters.values()
+    return all(parameter in reserved or parameter.name in arguments for parameter in parameters)
+
+
+def fragments_of(document: DocumentNode) -> dict[str, FragmentDetails] | None:
+    """The document's fragments by name; ``None`` if one has variables of its own (not covered)."""
+    fragments: dict[str, FragmentDetails] = {}
+    for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode):
+            if definition.variable_definitions:
+                return None
+            fragments[definition.name.value] = FragmentDetails(definition)
+    return fragments
 
 
 class _Compiler:
@@ -187,8 +271,12 @@ class _Compiler:
             arguments = Arguments(field, node, self.tables.arguments_of(definition))
             return Resolved(key, batched, arguments, completion)
         attribute = _attribute(field, definition)
-        if attribute is None or guard_scope(parent.name, name) is not None:
+        if attribute is None:
             raise NotCovered(f"{parent.name}.{name}")
+        scope = guard_scope(parent.name, name)
+        if scope is not None:
+            # Its guard checks the scope before reading the attribute: checked once, before the plan runs.
+            self.scopes.add(scope)
         if completion.coerce is not None:
             return Leaf(key, attribute, completion.coerce, completion.non_null)
         return Child(key, attrgetter(attribute), completion)
@@ -209,7 +297,7 @@ class _Compiler:
             return Completion(non_null, item=self.completion(inner.of_type, details))
         if is_leaf_type(inner):
             return Completion(non_null, coerce=inner.coerce_output_value)
-        if isinstance(inner, GraphQLObjectType):
+        if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
             collected = collect_subfields(
                 self.tables.schema, self.fragments, self.variables, self.operation, inner, details
             )
@@ -222,7 +310,7 @@ class _Compiler:
 def _attribute(field: GraphQLField, definition: StrawberryField) -> str | None:
     """The attribute a plain field reads, as strawberry's default resolver reads it; ``None`` for anything else
     (a resolver, a permission class, an argument, a resolver replaced by a guard, a name that is no identifier)."""
-    resolve = field.resolve
+    resolve = unguarded_resolver(field)
     if (
         resolve is None
         or field.args

@@ -26,11 +26,20 @@ from graphql import (
     OperationType,
     get_operation_ast,
 )
+from graphql.execution import MiddlewareManager
 from graphql.execution.values import VariableValues, get_variable_values
+from graphql.pyutils import is_awaitable as default_is_awaitable
 from strawberry.utils.await_maybe import await_maybe
 
 from resolvers.core.context import Context
-from schema.core.compiled.compile import CompilerTables, compile_operation, condition_variables
+from schema.core.compiled.compile import (
+    CompilerTables,
+    compile_mutation,
+    compile_operation,
+    condition_variables,
+    fragments_of,
+)
+from schema.core.compiled.mutation import Answered, MutationPlan, MutationRun
 from schema.core.compiled.plan import NotExact, Plan, Run
 from schema.core.compiled.variables import PlainVariables
 from schema.core.text_cache import TextCache
@@ -59,7 +68,7 @@ class OperationPlans:
 
     conditions: tuple[str, ...] | None
     plain: PlainVariables | None
-    plans: dict[tuple[object, ...], Plan | _NotCovered] = field(default_factory=dict)
+    plans: dict[tuple[object, ...], Plan | MutationPlan | _NotCovered] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -72,6 +81,8 @@ class CompiledCounts:
     fast: int = 0
     fell_back: int = 0
     not_covered: int = 0
+    # Of the compiled: mutations (schema/core/compiled/mutation.py).
+    mutations: int = 0
 
 
 class CompiledExecution:
@@ -81,21 +92,27 @@ class CompiledExecution:
         # Off: every request runs the standard way (the reference for the differential tests).
         self.enabled = True
         self._conditions: TextCache[str, tuple[str, ...] | _NotCovered] = TextCache(max_bytes)
-        self._plans: TextCache[tuple[str, str | None, tuple[object, ...]], Plan | _NotCovered] = TextCache(max_bytes)
+        self._plans: TextCache[tuple[str, str | None, tuple[object, ...]], Plan | MutationPlan | _NotCovered] = (
+            TextCache(max_bytes)
+        )
         self._variables: TextCache[tuple[str, str | None], PlainVariables | _NotCovered] = TextCache(max_bytes)
 
     async def execute(
         self, query: str, standard: Callable[..., Any], schema: GraphQLSchema, document: DocumentNode, **kwargs: Any
     ) -> Any:
         """What graphql-core's ``execute(schema, document, **kwargs)`` answers, by the plan when there is one."""
-        result = await self._compiled(query, schema, document, kwargs) if self.enabled else None
+        result = await self._compiled(query, standard, schema, document, kwargs) if self.enabled else None
         if result is not None:
-            self.counts.compiled += 1
             return result
         return await await_maybe(standard(schema, document, **kwargs))
 
     async def _compiled(
-        self, query: str, schema: GraphQLSchema, document: DocumentNode, kwargs: dict[str, Any]
+        self,
+        query: str,
+        standard: Callable[..., Any],
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        kwargs: dict[str, Any],
     ) -> ExecutionResult | None:
         context = kwargs.get("context_value")
         middleware = kwargs.get("middleware")
@@ -108,7 +125,11 @@ class CompiledExecution:
             return self._not_covered()
         operation_name: str | None = kwargs.get("operation_name")
         operation = get_operation_ast(document, operation_name)
-        if operation is None or operation.operation is not OperationType.QUERY:
+        if operation is None:
+            return self._not_covered()
+        if operation.operation is OperationType.MUTATION:
+            return await self._mutation(query, standard, document, operation, context, kwargs)
+        if operation.operation is not OperationType.QUERY:
             return self._not_covered()
         prepared = self.prepare(query, document, operation, operation_name, kwargs.get("variable_values"))
         if prepared is None:
@@ -123,8 +144,53 @@ class CompiledExecution:
             # graphql-core then runs as from the start, in the same transaction (the run only read): the order of
             # its errors follows the order its fields finish in, which a DataLoader's cached answer would change.
             context.loaders.clear()
-            return self._fell_back(str(error) if isinstance(error, NotExact) else type(error).__name__)
+            return self._fell_back(_reason(error))
+        self.counts.compiled += 1
         return ExecutionResult(data=data, errors=None)
+
+    async def _mutation(
+        self,
+        query: str,
+        standard: Callable[..., Any],
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        context: Context,
+        kwargs: dict[str, Any],
+    ) -> ExecutionResult | None:
+        """A mutation by its plan (schema/core/compiled/mutation.py). Until its resolver runs, ``None`` hands the
+        operation to graphql-core; after, graphql-core may only complete what the resolver answered."""
+        operation_name: str | None = kwargs.get("operation_name")
+        prepared = self._prepared(query, document, operation, operation_name, kwargs.get("variable_values"))
+        if prepared is None or not isinstance(prepared[0], MutationPlan):
+            return self._not_covered()
+        plan, variables = prepared[0], prepared[1]
+        principal = context.principal
+        if not all(principal.has_scope(scope) for scope in plan.scopes):
+            return self._fell_back("a scope the key does not hold")
+        try:
+            arguments = plan.arguments.values(variables)
+        except Exception as error:
+            # Refused before the resolver runs: graphql-core reports it as the field's error.
+            return self._fell_back(_reason(error))
+        fragments = {name: details.definition for name, details in (fragments_of(document) or {}).items()}
+        is_awaitable = kwargs.get("is_awaitable") or default_is_awaitable
+        run = MutationRun(plan, context, variables, self.tables.schema, operation, fragments, is_awaitable)
+        outcome = await run.outcome(arguments)
+        if outcome.error is None:
+            try:
+                data = await run.completed(outcome.value)
+            except Exception as error:
+                context.loaders.clear()
+                logger.debug("compiled execution gave way to the standard one: %s", _reason(error))
+            else:
+                self.counts.compiled += 1
+                self.counts.mutations += 1
+                return ExecutionResult(data=data, errors=None)
+        # graphql-core completes the resolver's answer, or reports its error, without running it again.
+        self.counts.fell_back += 1
+        answered = {**kwargs, "middleware": MiddlewareManager(Answered(outcome))}
+        result: ExecutionResult = await await_maybe(standard(self.tables.schema, document, **answered))
+        return result
 
     def operation_plans(
         self, query: str, document: DocumentNode, operation: OperationDefinitionNode, operation_name: str | None
@@ -149,6 +215,20 @@ class CompiledExecution:
         """The plan of a query operation for these variables, with the variables coerced; ``None`` if no plan covers
         it or the variables do not coerce (graphql-core then reports their errors). With ``kept`` (this operation's
         ``operation_plans``) nothing is looked up by the text but a plan not kept yet."""
+        prepared = self._prepared(query, document, operation, operation_name, raw_variables, kept)
+        if prepared is None or not isinstance(prepared[0], Plan):
+            return None
+        return prepared[0], prepared[1]
+
+    def _prepared(
+        self,
+        query: str,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        operation_name: str | None,
+        raw_variables: dict[str, Any] | None,
+        kept: OperationPlans | None = None,
+    ) -> tuple[Plan | MutationPlan, VariableValues] | None:
         if kept is None:
             found = self._conditions_of(query, document)
             conditions = None if isinstance(found, _NotCovered) else found
@@ -169,7 +249,8 @@ class CompiledExecution:
             key = (query, operation_name, values)
             plan = self._plans.get(key)
             if plan is None:
-                plan = compile_operation(self.tables, document, operation_name, variables) or NOT_COVERED
+                compile_plan = compile_mutation if operation.operation is OperationType.MUTATION else compile_operation
+                plan = compile_plan(self.tables, document, operation_name, variables) or NOT_COVERED
                 self._plans.put(key, query, plan)
             if kept is not None and len(kept.plans) < KEPT_PER_OPERATION:
                 kept.plans[values] = plan
@@ -217,3 +298,7 @@ class CompiledExecution:
         logger.debug("compiled execution gave way to the standard one: %s", reason)
         self.counts.fell_back += 1
         return None
+
+
+def _reason(error: Exception) -> str:
+    return str(error) if isinstance(error, NotExact) else type(error).__name__
