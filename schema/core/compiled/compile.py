@@ -64,6 +64,7 @@ from schema.core.compiled.plan import (
     Shape,
     Step,
     Typename,
+    read_columns,
     shape_of,
 )
 from schema.core.connections import TOTAL_COUNT, total_count
@@ -142,7 +143,7 @@ def compile_operation(
         shape = compiler.shape(root, collected.grouped_field_set)
     except (NotCovered, GraphQLError):
         return None
-    return Plan(shape, frozenset(compiler.scopes))
+    return Plan(shape, frozenset(compiler.scopes), read_columns(shape))
 
 
 class _Compiler:
@@ -191,7 +192,7 @@ class _Compiler:
             raise NotCovered(f"{parent.name}.{name}")
         if completion.coerce is not None:
             return Leaf(key, attribute, completion.coerce, completion.non_null)
-        return Child(key, attrgetter(attribute), completion)
+        return Child(key, attrgetter(attribute), completion, attribute)
 
     def batched(self, parent: GraphQLObjectType, name: str, definition: StrawberryField) -> BatchedField | None:
         batched = self.tables.batched.get(f"{parent.name}.{name}")
