@@ -14,7 +14,7 @@ from db.queries.pagination import Ordering
 from resolvers.core.context import Context
 from resolvers.core.loaders import by_id, load_at_once
 from resolvers.core.pages import PageSource
-from resolvers.core.pagination import check_first, decode_after, make_page
+from resolvers.core.pagination import check_first, cursor_maker, decode_after, make_page
 from resolvers.orders import (
     ORDER_TYPE,
     OrderCountByCustomerLoader,
@@ -102,15 +102,16 @@ async def customers_orders_pages(
     pages = await order_pages_for_customers(
         context.db, context.store_id, ids, condition, NEWEST_FIRST, position, first, wanted
     )
+    # One cursor maker for the whole level: every page is of the same list, ordering and store.
+    cursors = cursor_maker(context, ORDERS_LIST, NEWEST_FIRST)
+    has_previous = position is not None
     return [
-        make_page(
-            context,
-            ORDERS_LIST,
-            NEWEST_FIRST,
+        PageSource(
             pages.get(customer_id, []),
             first,
-            position,
+            cursors,
             _order_count(context, OrderCountKey(customer_id=customer_id, where=condition)),
+            has_previous=has_previous,
         )
         for customer_id in customer_ids
     ]
