@@ -14,14 +14,22 @@ from db.queries.pagination import Ordering
 from resolvers.core.context import Context
 from resolvers.core.loaders import by_id, load_at_once
 from resolvers.core.pages import PageSource
-from resolvers.core.pagination import check_first, decode_after, make_page
-from resolvers.orders import OrderCountByCustomerLoader, OrderCountKey, OrderPageByCustomerLoader, OrderPageKey
+from resolvers.core.pagination import check_first, cursor_maker, decode_after, make_page
+from resolvers.orders import (
+    ORDER_TYPE,
+    OrderCountByCustomerLoader,
+    OrderCountKey,
+    OrderPageByCustomerLoader,
+    OrderPageKey,
+)
 from storegraph.platform.errors import NotFound
 from storegraph.platform.ids import parse_id
 from storegraph.platform.phones import calling_code
 
 CUSTOMERS_LIST = "customers"
 ORDERS_LIST = "orders"
+# The object types of the rows loaded here, as a compiled plan names them in ``Context.wanted``.
+CUSTOMER_TYPE = "Customer"
 
 
 async def get_customer(context: Context, raw_id: str, *, at_once: bool = False) -> Row[Any]:
@@ -43,7 +51,8 @@ async def customers_page(
 ) -> PageSource:
     check_first(first)
     position = decode_after(context, CUSTOMERS_LIST, ordering, after)
-    rows = await list_customers(context.db, context.store_id, condition, ordering, position, first)
+    wanted = context.wanted.get(CUSTOMER_TYPE)
+    rows = await list_customers(context.db, context.store_id, condition, ordering, position, first, wanted)
     return make_page(
         context,
         CUSTOMERS_LIST,
@@ -88,18 +97,21 @@ async def customers_orders_pages(
     into: for a caller that already holds the whole level of customers."""
     check_first(first)
     position = decode_after(context, ORDERS_LIST, NEWEST_FIRST, after)
+    ids = list(customer_ids)
+    wanted = context.wanted.get(ORDER_TYPE)
     pages = await order_pages_for_customers(
-        context.db, context.store_id, list(customer_ids), condition, NEWEST_FIRST, position, first
+        context.db, context.store_id, ids, condition, NEWEST_FIRST, position, first, wanted
     )
+    # One cursor maker for the whole level: every page is of the same list, ordering and store.
+    cursors = cursor_maker(context, ORDERS_LIST, NEWEST_FIRST)
+    has_previous = position is not None
     return [
-        make_page(
-            context,
-            ORDERS_LIST,
-            NEWEST_FIRST,
+        PageSource(
             pages.get(customer_id, []),
             first,
-            position,
+            cursors,
             _order_count(context, OrderCountKey(customer_id=customer_id, where=condition)),
+            has_previous=has_previous,
         )
         for customer_id in customer_ids
     ]

@@ -27,6 +27,8 @@ from storegraph.platform.errors import NotFound
 from storegraph.platform.ids import parse_id
 
 ORDERS_LIST = "orders"
+# The object type of the order rows loaded here, as a compiled plan names it in ``Context.wanted``.
+ORDER_TYPE = "Order"
 
 
 async def orders_page(
@@ -38,7 +40,9 @@ async def orders_page(
 ) -> PageSource:
     check_first(first)
     position = decode_after(context, ORDERS_LIST, ordering, after)
-    rows = await list_orders(context.db, context.store_id, condition, ordering, position, first)
+    rows = await list_orders(
+        context.db, context.store_id, condition, ordering, position, first, context.wanted.get(ORDER_TYPE)
+    )
     return make_page(
         context,
         ORDERS_LIST,

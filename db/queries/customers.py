@@ -16,6 +16,7 @@ from sqlalchemy.orm import QueryableAttribute
 from db.direct_reads import PreparedRead
 from db.models import Customer, CustomerTag, Order
 from db.queries.by_ids import InList, RowsByIds, prepared_with_lists
+from db.queries.columns import chosen_columns
 from db.queries.executor import Executor, fetch_rows, run_core
 from db.queries.pagination import COUNT_SHAPES, PAGE_SHAPES, Cursor, Ordering, page_parameters, page_statement
 from db.queries.slugs import unique_constraint
@@ -184,16 +185,22 @@ async def list_customers(
     ordering: Ordering,
     after: list[Any] | None,
     first: int,
+    wanted: frozenset[str] | None = None,
 ) -> list[Row[Any]]:
+    """A page of the store's customers; ``wanted``: the only columns the caller reads (``chosen_columns``)."""
     cursor, parameters = page_parameters(ordering, after, first)
-    page = _customers_page(where.shape(), ordering, cursor)
+    page = _customers_page(where.shape(), ordering, cursor, wanted)
     return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
 
 
 @functools.lru_cache(maxsize=PAGE_SHAPES)
-def _customers_page(shape: CustomerShape, ordering: Ordering, cursor: Cursor) -> PreparedRead:
+def _customers_page(
+    shape: CustomerShape, ordering: Ordering, cursor: Cursor, wanted: frozenset[str] | None
+) -> PreparedRead:
+    # The id and the sort column make the page's cursors.
+    columns = chosen_columns(CUSTOMER_COLUMNS, wanted, ("id", ordering.sort_attr))
     return prepared_with_lists(
-        lambda in_list: page_statement(select(*CUSTOMER_COLUMNS).where(*listed(shape, in_list)), ordering, cursor)
+        lambda in_list: page_statement(select(*columns).where(*listed(shape, in_list)), ordering, cursor)
     )
 
 

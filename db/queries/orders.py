@@ -16,10 +16,12 @@ from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from db.direct_reads import PreparedRead
 from db.models import Order, OrderItem, OrderStatusChange, Product, Store
 from db.queries.by_ids import InList, RowsByIds, prepared_by_ids, prepared_with_lists
+from db.queries.columns import chosen_columns
 from db.queries.executor import Executor, fetch_rows, run_core
 from db.queries.pagination import (
     COUNT_SHAPES,
@@ -106,16 +108,25 @@ _IN_STORE = Order.store_id == bindparam("store_id")
 
 
 async def list_orders(
-    db: Executor, store_id: int, where: OrderFilter, ordering: Ordering, after: list[Any] | None, first: int
+    db: Executor,
+    store_id: int,
+    where: OrderFilter,
+    ordering: Ordering,
+    after: list[Any] | None,
+    first: int,
+    wanted: frozenset[str] | None = None,
 ) -> list[Row[Any]]:
+    """A page of the store's orders; ``wanted``: the only columns the caller reads (``chosen_columns``)."""
     cursor, parameters = page_parameters(ordering, after, first)
-    page = _orders_page(where.shape(), ordering, cursor)
+    page = _orders_page(where.shape(), ordering, cursor, wanted)
     return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
 
 
 @functools.lru_cache(maxsize=PAGE_SHAPES)
-def _orders_page(shape: OrderShape, ordering: Ordering, cursor: Cursor) -> PreparedRead:
-    return PreparedRead(page_statement(select(*ORDER_COLUMNS).where(_IN_STORE, *shape.conditions()), ordering, cursor))
+def _orders_page(shape: OrderShape, ordering: Ordering, cursor: Cursor, wanted: frozenset[str] | None) -> PreparedRead:
+    # The id and the sort column make the page's cursors.
+    columns = chosen_columns(ORDER_COLUMNS, wanted, ("id", ordering.sort_attr))
+    return PreparedRead(page_statement(select(*columns).where(_IN_STORE, *shape.conditions()), ordering, cursor))
 
 
 async def count_orders(db: Executor, store_id: int, where: OrderFilter) -> int:
@@ -145,26 +156,36 @@ async def order_pages_for_customers(
     ordering: Ordering,
     after: list[Any] | None,
     first: int,
+    wanted: frozenset[str] | None = None,
 ) -> dict[int, list[Row[Any]]]:
-    """Up to ``first + 1`` orders of each customer in one query (a window per customer), keyed by customer."""
+    """Up to ``first + 1`` orders of each customer in one query (a window per customer), keyed by customer;
+    ``wanted``: the only columns the caller reads (``chosen_columns``)."""
     cursor, position = cursor_parameters(ordering, after)
     parameters = where.parameters(store_id) | position
     parameters.update(customer_ids=customer_ids, per_customer=first + 1)
     pages: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in await fetch_rows(db, _order_pages(where.shape(), ordering, cursor), parameters):
+    for row in await fetch_rows(db, _order_pages(where.shape(), ordering, cursor, wanted), parameters):
         pages[row.customer_id].append(row)
     return pages
 
 
 @functools.lru_cache(maxsize=PAGE_SHAPES)
-def _order_pages(shape: OrderShape, ordering: Ordering, cursor: Cursor) -> PreparedRead:
-    return prepared_with_lists(lambda in_list: _ranked_order_pages(shape, ordering, cursor, in_list))
+def _order_pages(shape: OrderShape, ordering: Ordering, cursor: Cursor, wanted: frozenset[str] | None) -> PreparedRead:
+    # The id and the sort column make the pages' cursors; the customer groups them.
+    columns = chosen_columns(ORDER_COLUMNS, wanted, ("id", "customer_id", ordering.sort_attr))
+    return prepared_with_lists(lambda in_list: _ranked_order_pages(shape, ordering, cursor, columns, in_list))
 
 
-def _ranked_order_pages(shape: OrderShape, ordering: Ordering, cursor: Cursor, in_list: InList) -> Select[Any]:
+def _ranked_order_pages(
+    shape: OrderShape,
+    ordering: Ordering,
+    cursor: Cursor,
+    columns: tuple[KeyedColumnElement[Any], ...],
+    in_list: InList,
+) -> Select[Any]:
     position = func.row_number().over(partition_by=Order.customer_id, order_by=ordering.order_by()).label("position")
     ranked = (
-        select(*ORDER_COLUMNS, position)
+        select(*columns, position)
         .where(
             _IN_STORE,
             in_list(Order.customer_id, "customer_ids"),
@@ -174,7 +195,7 @@ def _ranked_order_pages(shape: OrderShape, ordering: Ordering, cursor: Cursor, i
         .subquery()
     )
     return (
-        select(*(ranked.c[column.key] for column in ORDER_COLUMNS))
+        select(*(ranked.c[column.key] for column in columns))
         .where(ranked.c.position <= bindparam("per_customer"))
         .order_by(ranked.c.customer_id, ranked.c.position)
     )

@@ -224,6 +224,10 @@ class Context:
     # The type of the operation that runs ("query", "mutation"), known with the label; the endpoint tells
     # idempotency, which keeps only a mutation's answer.
     operation_type: str | None = None
+    # The columns a running compiled plan reads of each object type's rows, by type name (an absent type: all of
+    # them). A list reads only those: a customer's row has thirty columns, a query shows a handful, and the driver
+    # decodes every column it is sent. Empty outside a plan's run, so the standard way always loads whole rows.
+    wanted: Mapping[str, frozenset[str]] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

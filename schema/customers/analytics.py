@@ -11,7 +11,7 @@ import strawberry
 from resolvers.analytics import customers_analytics, customers_top_products
 from resolvers.catalog import ProductByIdLoader
 from resolvers.core.context import Context, Info
-from schema.core.compiled.plan import BatchedField, loaded_by_id
+from schema.core.compiled.plan import BY_PARENT_ID, BatchedField, loaded_by_id
 from schema.core.enums import OrderStatus
 from schema.core.scalars import DateTime, Money
 from storegraph.rules.customers.analytics import DEFAULT_TOP_PRODUCTS, MAX_TOP_PRODUCTS
@@ -87,7 +87,7 @@ async def top_products_of_analytics(context: Context, parents: Sequence[Any], ar
 
 
 BATCHED: dict[str, BatchedField] = {
-    "Customer.analytics": BatchedField(analytics_of_customers),
+    "Customer.analytics": BatchedField(analytics_of_customers, reads=BY_PARENT_ID),
     "CustomerAnalytics.topProducts": BatchedField(top_products_of_analytics),
     "CustomerTopProduct.product": loaded_by_id(ProductByIdLoader, "product_id"),
 }

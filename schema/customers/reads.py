@@ -22,7 +22,7 @@ from resolvers.customers import (
 )
 from resolvers.delivery import zones_of_wilayas
 from resolvers.ledgers import HOUSE_ACCOUNT, LOYALTY, ledger_pages
-from schema.core.compiled.plan import BatchedField, root_field
+from schema.core.compiled.plan import BY_PARENT_ID, BatchedField, root_field
 from schema.customers import analytics
 from schema.customers.inputs import CustomerFilter, CustomerSort, customer_condition, customer_ordering
 from schema.orders.inputs import OrderFilter, order_condition
@@ -101,15 +101,15 @@ BATCHED: dict[str, BatchedField] = {
     # Each selection of the list runs its own statement; customers by id are batched by a DataLoader.
     "Query.customers": root_field(customers, across_fields=False),
     "Query.customer": root_field(partial(customer, at_once=True), across_fields=True),
-    "Customer.orders": BatchedField(orders_of_customers),
+    "Customer.orders": BatchedField(orders_of_customers, reads=BY_PARENT_ID),
     # Through the request's loaders (books by customer, the store's zones), which the fields' resolvers share.
-    "Customer.addresses": BatchedField(addresses_of_customers),
-    "Customer.defaultAddress": BatchedField(default_addresses_of_customers),
+    "Customer.addresses": BatchedField(addresses_of_customers, reads=BY_PARENT_ID),
+    "Customer.defaultAddress": BatchedField(default_addresses_of_customers, reads=BY_PARENT_ID),
     "CustomerAddress.deliveryZone": BatchedField(zones_of_addresses),
-    "Customer.tags": BatchedField(tags_of),
-    "Customer.dialCode": BatchedField(dial_codes_of),
-    "Customer.loyaltyTransactions": BatchedField(loyalty_of_customers),
-    "Customer.houseAccountTransactions": BatchedField(house_accounts_of_customers),
+    "Customer.tags": BatchedField(tags_of, reads=BY_PARENT_ID),
+    "Customer.dialCode": BatchedField(dial_codes_of, reads=frozenset({"phone"})),
+    "Customer.loyaltyTransactions": BatchedField(loyalty_of_customers, reads=BY_PARENT_ID),
+    "Customer.houseAccountTransactions": BatchedField(house_accounts_of_customers, reads=BY_PARENT_ID),
     "Query.customerTags": root_field(store_customer_tags, across_fields=False),
     **analytics.BATCHED,
 }

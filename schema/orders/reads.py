@@ -15,7 +15,7 @@ from resolvers.core.context import Context
 from resolvers.core.pages import PageSource
 from resolvers.customers import CustomerByIdLoader
 from resolvers.orders import OrderItemsByOrderLoader, get_order, orders_page
-from schema.core.compiled.plan import BatchedField, loaded_by_id, root_field
+from schema.core.compiled.plan import BY_PARENT_ID, BatchedField, loaded_by_id, root_field
 from schema.orders.inputs import OrderFilter, OrderSort, order_condition, order_ordering
 
 
@@ -55,8 +55,8 @@ BATCHED: dict[str, BatchedField] = {
     # Each selection of the list runs its own statement; orders by id are batched by a DataLoader.
     "Query.orders": root_field(orders, across_fields=False),
     "Query.order": root_field(partial(order, at_once=True), across_fields=True),
-    "Order.items": BatchedField(items_of_orders),
-    "Order.statusHistory": BatchedField(status_history_of_orders),
+    "Order.items": BatchedField(items_of_orders, reads=BY_PARENT_ID),
+    "Order.statusHistory": BatchedField(status_history_of_orders, reads=BY_PARENT_ID),
     # Through the request's loaders by id, which the root fields share: what one has loaded, the other finds
     # cached, as in the standard way.
     "Order.customer": loaded_by_id(CustomerByIdLoader, "customer_id"),

@@ -22,7 +22,7 @@ from resolvers.reviews import (
     review_statistics,
     reviews_page,
 )
-from schema.core.compiled.plan import BatchedField, loaded_by_id, root_field
+from schema.core.compiled.plan import BY_PARENT_ID, BatchedField, loaded_by_id, root_field
 from schema.reviews.inputs import ReviewFilter, review_condition
 from schema.reviews.types import ReviewResponse, response_of
 
@@ -60,6 +60,6 @@ BATCHED: dict[str, BatchedField] = {
     "Review.response": BatchedField(responses, across_fields=False),
     "Review.order": loaded_by_id(OrderByIdLoader, "order_id"),
     "Review.customer": loaded_by_id(CustomerByIdLoader, "customer_id"),
-    "Customer.reviews": BatchedField(reviews_of_customers),
+    "Customer.reviews": BatchedField(reviews_of_customers, reads=BY_PARENT_ID),
     "Order.review": loaded_by_id(ReviewByOrderLoader, "id"),
 }

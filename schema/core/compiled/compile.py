@@ -69,6 +69,7 @@ from schema.core.compiled.plan import (
     Shape,
     Step,
     Typename,
+    read_columns,
     shape_of,
 )
 from schema.core.connections import TOTAL_COUNT, total_count
@@ -144,7 +145,7 @@ def compile_operation(
         shape = compiler.shape(root, collected.grouped_field_set)
     except (NotCovered, GraphQLError):
         return None
-    return Plan(shape, frozenset(compiler.scopes))
+    return Plan(shape, frozenset(compiler.scopes), read_columns(shape))
 
 
 def compile_mutation(
@@ -279,7 +280,7 @@ class _Compiler:
             self.scopes.add(scope)
         if completion.coerce is not None:
             return Leaf(key, attribute, completion.coerce, completion.non_null)
-        return Child(key, attrgetter(attribute), completion)
+        return Child(key, attrgetter(attribute), completion, attribute)
 
     def batched(self, parent: GraphQLObjectType, name: str, definition: StrawberryField) -> BatchedField | None:
         batched = self.tables.batched.get(f"{parent.name}.{name}")

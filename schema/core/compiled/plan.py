@@ -14,8 +14,8 @@ which gives graphql-core's answer and errors.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
@@ -48,6 +48,13 @@ class BatchedField:
 
     load: BatchLoad
     across_fields: bool = True
+    # The attributes ``load`` reads of its parents: a plan loads the parents' rows with only the columns its
+    # fields read (``Context.wanted``). ``None``: unknown, so the parents' rows are loaded whole.
+    reads: frozenset[str] | None = None
+
+
+# What most relations read of their parents: the parent's id.
+BY_PARENT_ID = frozenset({"id"})
 
 
 def root_field(resolve: Callable[..., Awaitable[Any]], *, across_fields: bool) -> BatchedField:
@@ -56,7 +63,7 @@ def root_field(resolve: Callable[..., Awaitable[Any]], *, across_fields: bool) -
     async def load(context: Context, _sources: Sequence[Any], arguments: dict[str, Any]) -> list[Any]:
         return [await resolve(context, **arguments)]
 
-    return BatchedField(load, across_fields)
+    return BatchedField(load, across_fields, reads=frozenset())
 
 
 def loaded_by_id(loader: Callable[[Executor, int], DataLoader[int, Any]], attribute: str) -> BatchedField:
@@ -72,7 +79,7 @@ def loaded_by_id(loader: Callable[[Executor, int], DataLoader[int, Any]], attrib
         found = iter(await context.loaders.get(loader).load_many(ids))
         return [None if raw_id is None else next(found) for raw_id in raw_ids]
 
-    return BatchedField(load)
+    return BatchedField(load, reads=frozenset({attribute}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +127,8 @@ class Child:
     key: str
     read: Callable[[Any], Any]
     completion: Completion
+    # The attribute ``read`` reads (``None``: unknown, so the source's rows are loaded whole).
+    attribute: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +166,44 @@ def shape_of(type_name: str, steps: list[Step]) -> Shape:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """A compiled query: its root shape, and the scopes its fields' guards would check (all must be held)."""
+    """A compiled query: its root shape, the scopes its fields' guards would check (all must be held), and the
+    columns its shapes read of each object type (``read_columns``)."""
 
     root: Shape
     scopes: frozenset[str]
+    columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+def read_columns(root: Shape) -> dict[str, frozenset[str]]:
+    """The attributes the plan reads of each object type's sources, over every place the type is selected; a type
+    of which some step reads what the plan cannot tell is left out (its rows are loaded whole)."""
+    reads: dict[str, set[str]] = {}
+    unknown: set[str] = set()
+    shapes = [root]
+    while shapes:
+        shape = shapes.pop()
+        read = reads.setdefault(shape.type_name, set())
+        for step in shape.steps:
+            if isinstance(step, Leaf):
+                read.add(step.attribute)
+                continue
+            if isinstance(step, Typename):
+                continue
+            attributes = step.attribute if isinstance(step, Child) else step.batched.reads
+            if attributes is None:
+                unknown.add(shape.type_name)
+            elif isinstance(attributes, str):
+                read.add(attributes)
+            else:
+                read.update(attributes)
+            shapes.extend(_shapes_of(step.completion))
+    return {name: frozenset(attributes) for name, attributes in reads.items() if name not in unknown}
+
+
+def _shapes_of(completion: Completion) -> list[Shape]:
+    while completion.item is not None:
+        completion = completion.item
+    return [] if completion.shape is None else [completion.shape]
 
 
 class Run:
@@ -173,7 +216,13 @@ class Run:
         self.variables = variables
 
     async def root(self, plan: Plan) -> dict[str, Any]:
-        return (await self.objects(plan.root, [None]))[0]
+        context = self.context
+        context.wanted = plan.columns
+        try:
+            return (await self.objects(plan.root, [None]))[0]
+        finally:
+            # Whatever runs next (graphql-core, when the plan gave up) reads whole rows.
+            context.wanted = {}
 
     async def objects(self, shape: Shape, sources: Sequence[Any]) -> list[dict[str, Any]]:
         if not sources:
