@@ -1,5 +1,5 @@
-"""Variables of built-in scalar types are coerced without graphql-core's per-request work, to exactly what
-graphql-core coerces them to (schema/core/compiled/variables.py)."""
+"""Variables of built-in scalar types, and nullable variables of other types left out, are coerced without
+graphql-core's per-request work, to exactly what graphql-core coerces them to (schema/core/compiled/variables.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from schema.core.cost import CostLimits
 from schema.core.documents import DocumentLimits
 from storegraph.settings import Settings
 
-TYPES = ["String", "ID", "Int", "Boolean", "Float", "[Int]", "OrderStatus", "DateTime"]
+TYPES = ["String", "ID", "Int", "Boolean", "Float", "[Int]", "OrderStatus", "DateTime", "CustomerFilter"]
 NAMES = ["a", "b", "c"]
 VALUES = st.one_of(
     st.text(max_size=5),
@@ -126,6 +126,38 @@ def test_values_graphql_core_must_judge_are_left_to_it(
     assert plain.coerce(given_values) is None
 
 
-@pytest.mark.parametrize("definitions", ["($first: Int = 5)", "($at: DateTime)", "($ids: [ID!])", "($s: OrderStatus)"])
-def test_operations_with_other_variables_are_left_to_graphql_core(schema: GraphQLSchema, definitions: str) -> None:
+@pytest.mark.parametrize(
+    "definitions", ["($first: Int = 5)", "($at: DateTime!)", "($ids: [ID!]!)", "($filter: CustomerFilter!)"]
+)
+def test_operations_with_defaults_or_other_non_null_variables_are_left_to_graphql_core(
+    schema: GraphQLSchema, definitions: str
+) -> None:
     assert PlainVariables.of(schema, _operation(definitions).variable_definitions or ()) is None
+
+
+@pytest.mark.parametrize(
+    ("definitions", "given_values"),
+    [
+        ("($at: DateTime)", {"at": "2026-04-30T14:22:10Z"}),
+        ("($ids: [ID!])", {"ids": ["1"]}),
+        ("($s: OrderStatus)", {"s": "PENDING"}),
+        ("($first: Int!, $filter: CustomerFilter)", {"first": 50, "filter": {"isArchived": False}}),
+        ("($first: Int!, $filter: CustomerFilter)", {"first": 50, "filter": None}),
+    ],
+)
+def test_a_value_given_for_a_variable_of_another_type_is_left_to_graphql_core(
+    schema: GraphQLSchema, definitions: str, given_values: dict[str, Any]
+) -> None:
+    plain = PlainVariables.of(schema, _operation(definitions).variable_definitions or ())
+    assert plain is not None
+    assert plain.coerce(given_values) is None
+
+
+def test_a_list_without_its_filter_and_sort_takes_the_plain_way(schema: GraphQLSchema) -> None:
+    definitions = "($first: Int!, $after: String, $filter: CustomerFilter, $sort: CustomerSort)"
+    nodes = _operation(definitions).variable_definitions or ()
+    plain = PlainVariables.of(schema, nodes)
+    assert plain is not None
+    coerced = plain.coerce({"first": 50})
+    assert coerced is not None
+    assert _comparable(coerced) == _comparable(get_variable_values(schema, nodes, {"first": 50}, 50))

@@ -1,6 +1,6 @@
 """An operation's variables coerced as graphql-core's ``get_variable_values`` coerces them, without its per-request
-work, when every variable is of a built-in scalar type and every value given is of the plain Python class that
-type takes unchanged.
+work, when every variable given is of a built-in scalar type and its value of the plain Python class that type
+takes unchanged, and every variable of another type is nullable, without a default, and left out.
 
 graphql-core works out each variable's signature (its type from the document's type reference) anew for every
 request, and walks each value for its nesting depth before coercing it. Here the signatures are worked out once per
@@ -38,16 +38,17 @@ _PLAIN_CLASS: dict[object, type] = {
 
 
 class PlainVariables:
-    """The variables of one operation, all of built-in scalar types without defaults."""
+    """The variables of one operation without defaults: each of a built-in scalar type (its plain class), or
+    nullable of another type (no class: only its absence is plain)."""
 
     __slots__ = ("_variables",)
 
-    def __init__(self, variables: Sequence[tuple[GraphQLVariableSignature, type, bool]]) -> None:
+    def __init__(self, variables: Sequence[tuple[GraphQLVariableSignature, type | None, bool]]) -> None:
         self._variables = tuple(variables)
 
     @classmethod
     def of(cls, schema: GraphQLSchema, definitions: Sequence[VariableDefinitionNode]) -> PlainVariables | None:
-        """``None`` when a variable is of another type or has a default."""
+        """``None`` when a variable has a default, or is non-null of a type other than a built-in scalar."""
         variables = []
         for definition in definitions:
             signature = get_variable_signature(schema, definition)
@@ -56,7 +57,7 @@ class PlainVariables:
             non_null = isinstance(signature.type, GraphQLNonNull)
             named = signature.type.of_type if isinstance(signature.type, GraphQLNonNull) else signature.type
             plain = _PLAIN_CLASS.get(named)
-            if plain is None:
+            if plain is None and non_null:
                 return None
             variables.append((signature, plain, non_null))
         return cls(variables)
@@ -73,8 +74,11 @@ class PlainVariables:
                     return None  # an error, graphql-core's to report
                 sources[name] = VariableValueSource(signature)  # omitted, as graphql-core omits it
                 continue
-            if value.__class__ is not plain or (
-                plain is int and not GRAPHQL_MIN_INT <= cast("int", value) <= GRAPHQL_MAX_INT
+            # No class (a variable of another type) is never a value's: given, it is graphql-core's to coerce.
+            if (
+                plain is None
+                or value.__class__ is not plain
+                or (plain is int and not GRAPHQL_MIN_INT <= cast("int", value) <= GRAPHQL_MAX_INT)
             ):
                 return None
             sources[name] = VariableValueSource(signature, value)
