@@ -53,7 +53,8 @@ class Router:
             positions = tuple((name, group + index) for index, name in enumerate(names))
             group += len(names)
             self._by_last_group[group] = (route, positions)
-        self._any_dynamic = re.compile("|".join(f"(?:{alternative})" for alternative in alternatives))
+        # ``(?!)`` matches nothing: a table without dynamic routes.
+        self._any_dynamic = re.compile("|".join(f"(?:{alternative})" for alternative in alternatives) or "(?!)")
 
     def match(self, method: str, path: str) -> Match | None:
         """The endpoint for the request, a ``Match`` with only ``allowed`` for a known path with another

@@ -257,3 +257,12 @@ def test_a_route_with_two_parameters_reads_both() -> None:
         match = router.match("GET", path) or router.match("DELETE", path) or router.match("PATCH", path)
         assert match is not None
         assert match.path_params == {name: str(40 + index) for index, name in enumerate(_pattern(template).groupindex)}
+
+
+def test_a_table_of_static_routes_only_matches_no_other_path() -> None:
+    router = Router([row for row in TABLE if "{" not in row.endpoint.path])
+    assert router.match("GET", "") is None
+    assert router.match("GET", "/v1/customers/12") is None
+    found = router.match("GET", "/v1/customers")
+    assert found is not None
+    assert found.endpoint is not None
