@@ -6,7 +6,7 @@ variables, and how the result becomes the REST ``data``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -19,6 +19,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
+    Undefined,
     parse,
     validate,
     visit,
@@ -28,7 +29,7 @@ from graphql.utilities import type_from_ast
 
 from rest_compat.endpoint import Endpoint
 from rest_compat.names import RestNames, camel_case
-from rest_compat.shapes import Converter, Fragments
+from rest_compat.shapes import Converter, Fragments, ListConverter
 
 
 class TableError(Exception):
@@ -41,10 +42,21 @@ class CompiledEndpoint:
     document: str
     variable_types: Mapping[str, GraphQLInputType]
     convert: Converter
+    # ``convert`` over a list's items in one call.
+    convert_many: ListConverter
     # GraphQL's names for the request's values back to REST's, for error details.
     names: RestNames
     # The list's head (``Endpoint.list_head``): the fields of the object holding the connection.
     convert_head: Converter | None = None
+    # ``Endpoint.absent_when_default``: each such variable's input fields with their defaults.
+    defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The endpoint's ``label`` and ``is_write``, worked out once rather than at every request.
+    label: str = field(init=False)
+    is_write: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", self.endpoint.label)
+        object.__setattr__(self, "is_write", self.endpoint.is_write)
 
     def variables(
         self, path: Mapping[str, Any], query: Mapping[str, Any], body: Mapping[str, Any] | None
@@ -63,7 +75,17 @@ class CompiledEndpoint:
                 _place(raw, row.query_vars[name], value)
         for name, value in path.items():
             _place(raw, row.path_vars[name], value)
-        return {name: to_graphql(value, self.variable_types[name]) for name, value in raw.items()}
+        variables = {name: to_graphql(value, self.variable_types[name]) for name, value in raw.items()}
+        for name, defaults in self.defaults.items():
+            value = variables.get(name)
+            if value is not None and all(_is_default(defaults, field, given) for field, given in value.items()):
+                del variables[name]
+        return variables
+
+
+def _is_default(defaults: Mapping[str, Any], field: str, given: Any) -> bool:
+    # Of the default's own class: ``0`` or ``1`` is not a Boolean's default, though equal to it.
+    return field in defaults and defaults[field].__class__ is given.__class__ and defaults[field] == given
 
 
 def _place(variables: dict[str, Any], target: str, value: Any) -> None:
@@ -115,7 +137,21 @@ def compile_endpoint(schema: GraphQLSchema, fragments: Fragments, endpoint: Endp
             raise TableError(f"{endpoint.label}: list_head needs a list result under an object")
         head = fragments.converter(endpoint.list_head)
     convert = fragments.converter(endpoint.fragment)
-    return CompiledEndpoint(endpoint, document, variable_types, convert, names, head)
+    convert_many = fragments.list_converter(endpoint.fragment)
+    defaults = {name: _input_defaults(endpoint, variable_types, name) for name in endpoint.absent_when_default}
+    return CompiledEndpoint(endpoint, document, variable_types, convert, convert_many, names, head, defaults)
+
+
+def _input_defaults(endpoint: Endpoint, variable_types: Mapping[str, GraphQLInputType], name: str) -> dict[str, Any]:
+    """The input fields with a default of the nullable input-object variable ``name``, by GraphQL name."""
+    gql_type = variable_types.get(name)
+    if not isinstance(gql_type, GraphQLInputObjectType):
+        raise TableError(f"{endpoint.label}: absent_when_default names ${name}, not a nullable input object")
+    return {
+        field_name: input_field.default_value
+        for field_name, input_field in gql_type.fields.items()
+        if input_field.default_value is not Undefined
+    }
 
 
 def _spread_names(document: Any) -> set[str]:

@@ -35,6 +35,10 @@ class Endpoint:
       whose fields come before ``items`` (a ledger's ``balance``).
     - ``direct``: answers the row without executing ``operation`` (rest_compat/direct.py): same rule, same
       representation, no GraphQL on the way.
+    - ``absent_when_default``: input-object variables left out of the operation's variables when every field the
+      request sets in them is the input field's default, because the operation reads a missing one as one of
+      its defaults (a list's ``filter`` of only ``isArchived: false``): the variables then take the plain way
+      (schema/core/compiled/variables.py) and graphql-core coerces nothing.
     - ``conditional`` (a GET's ETag, rest_compat/conditional.py): ``"version"`` when the answer is the store's data
       and changes only with a write to it, ``"content"`` when it can change otherwise (counters, the time of day).
     """
@@ -62,6 +66,7 @@ class Endpoint:
     description: str = ""
     direct: Callable[[DirectCall], Awaitable[dict[str, Any]]] | None = None
     conditional: Conditional = "version"
+    absent_when_default: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:

@@ -42,6 +42,19 @@ class Router:
             if compiled.endpoint.method in route.by_method:
                 raise ValueError(f"two rows for {compiled.endpoint.label}")
             route.by_method[compiled.endpoint.method] = compiled
+        # Every dynamic template in one pattern, tried in the same order as one by one: the first that matches
+        # the whole path wins. Its last parameter's group says which matched, and where its parameters are.
+        alternatives: list[str] = []
+        self._by_last_group: dict[int, tuple[_Route, tuple[tuple[str, int], ...]]] = {}
+        group = 0
+        for route in self._dynamic:
+            names = tuple(route.pattern.groupindex)
+            alternatives.append(_PARAMETER_GROUP.sub("(", route.pattern.pattern))
+            positions = tuple((name, group + index) for index, name in enumerate(names))
+            group += len(names)
+            self._by_last_group[group] = (route, positions)
+        # ``(?!)`` matches nothing: a table without dynamic routes.
+        self._any_dynamic = re.compile("|".join(f"(?:{alternative})" for alternative in alternatives) or "(?!)")
 
     def match(self, method: str, path: str) -> Match | None:
         """The endpoint for the request, a ``Match`` with only ``allowed`` for a known path with another
@@ -49,17 +62,20 @@ class Router:
         route = self._static.get(path)
         params: dict[str, str] = {}
         if route is None:
-            for candidate in self._dynamic:
-                found = candidate.pattern.fullmatch(path)
-                if found is not None:
-                    route, params = candidate, found.groupdict()
-                    break
-        if route is None:
-            return None
+            found = self._any_dynamic.fullmatch(path)
+            if found is None:
+                return None
+            route, positions = self._by_last_group[found.lastindex or 0]
+            values = found.groups()
+            params = {name: values[position] for name, position in positions}
         endpoint = route.by_method.get(method)
         if endpoint is None:
             return Match(None, params, tuple(sorted(route.by_method)))
         return Match(endpoint, params)
+
+
+# A parameter's named group in a template's pattern, made a plain group for the one pattern of them all.
+_PARAMETER_GROUP = re.compile(r"\(\?P<[a-z_]+>")
 
 
 def _pattern(template: str) -> re.Pattern[str]:

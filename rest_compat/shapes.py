@@ -68,6 +68,7 @@ class Spread:
 Source: TypeAlias = "str | Const | Obj | Many | Spread | Mapping[str, Source]"
 Shape: TypeAlias = Mapping[str, Source]
 Converter: TypeAlias = Callable[[Any], Any]
+ListConverter: TypeAlias = Callable[[Any], list[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,7 @@ class Fragments:
         self.schema = schema
         self.fragments = fragments
         self._converters: dict[str, Converter] = {}
+        self._list_converters: dict[str, ListConverter] = {}
 
     def object_type(self, name: str) -> GraphQLObjectType:
         gql_type = self.schema.get_type(self.fragments[name].type_name)
@@ -145,21 +147,33 @@ class Fragments:
 
     def converter(self, name: str) -> Converter:
         if name not in self._converters:
-            self._converters[name] = self._compile(self.object_type(name), self.fragments[name].shape)
+            self._converters[name], self._list_converters[name] = self._compile(
+                self.object_type(name), self.fragments[name].shape
+            )
         return self._converters[name]
 
-    def _compile(self, owner: GraphQLObjectType, shape: Shape) -> Converter:
-        """A function generated for the shape: one dict display with every value's read and conversion inline, so
-        a REST object costs one call, not one per field (a list answer converts thousands of values)."""
+    def list_converter(self, name: str) -> ListConverter:
+        """``converter(name)`` over a whole list in one call: a page of a list converts without a call per item."""
+        self.converter(name)
+        return self._list_converters[name]
+
+    def _compile(self, owner: GraphQLObjectType, shape: Shape) -> tuple[Converter, ListConverter]:
+        """Functions generated for the shape: one dict display with every value's read and conversion inline, so
+        a REST object costs one call, not one per field (a list answer converts thousands of values), and a list
+        of them one call in all."""
         namespace: dict[str, Any] = {}
-        entries = [
+        entries = ", ".join(
             self._entry(owner, rest_name, source, index, namespace)
             for index, (rest_name, source) in enumerate(shape.items())
-        ]
-        code = f"def convert(obj):\n    return {{{', '.join(entries)}}}"
+        )
+        code = (
+            f"def convert(obj):\n    return {{{entries}}}\n"
+            f"def convert_many(objs):\n    return [{{{entries}}} for obj in objs]\n"
+        )
         exec(compile(code, f"<REST shape of {owner.name}>", "exec"), namespace)  # noqa: S102
         convert: Converter = namespace["convert"]
-        return convert
+        convert_many: ListConverter = namespace["convert_many"]
+        return convert, convert_many
 
     def _entry(
         self, owner: GraphQLObjectType, rest_name: str, source: Source, index: int, namespace: dict[str, Any]
@@ -170,7 +184,11 @@ class Fragments:
         namespace[key] = rest_name
         if isinstance(source, str):
             namespace[field] = source
-            leaf = leaf_converter(self.field_type(owner, source))
+            gql_type = self.field_type(owner, source)
+            inline = _inline_leaf(gql_type, f"e{index}", namespace)
+            if inline is not None:
+                return f"{key}: None if (v := obj[{field}]) is None else {inline}"
+            leaf = leaf_converter(gql_type)
             if leaf is None:
                 return f"{key}: obj[{field}]"
             namespace[convert] = leaf
@@ -181,14 +199,32 @@ class Fragments:
         if isinstance(source, Obj | Many | Spread):
             self.field_type(owner, source.source)  # fails at start-up on a typo
             namespace[field] = source.source
+            if isinstance(source, Many):
+                namespace[convert] = self.list_converter(source.fragment)
+                return f"{key}: {convert}(obj[{field}])"
             namespace[convert] = self.converter(source.fragment)
             if isinstance(source, Obj):
                 return f"{key}: None if (v := obj[{field}]) is None else {convert}(v)"
-            if isinstance(source, Many):
-                return f"{key}: [{convert}(item) for item in obj[{field}]]"
             return f"**({{}} if (v := obj[{field}]) is None else {convert}(v))"
-        namespace[convert] = self._compile(owner, source)
+        namespace[convert] = self._compile(owner, source)[0]
         return f"{key}: {convert}(obj)"
+
+
+def _inline_leaf(gql_type: GraphQLOutputType, table: str, namespace: dict[str, Any]) -> str | None:
+    """The expression converting a non-null leaf value ``v`` of ``gql_type`` without a call, as ``leaf_converter``
+    converts it, or None where there is no such expression (lists, and scalars that pass through)."""
+    if isinstance(gql_type, GraphQLNonNull):
+        gql_type = gql_type.of_type
+    if isinstance(gql_type, GraphQLEnumType):
+        # Its output values are its names: each one's lowercase looked up, not computed.
+        namespace[table] = {name: name.lower() for name in gql_type.values}
+        return f"({table}[v] if v in {table} else v.lower())"
+    if isinstance(gql_type, GraphQLScalarType) and gql_type.name == "ID":
+        return "int(v)"
+    if isinstance(gql_type, GraphQLScalarType) and gql_type.name == "DateTime":
+        # rest_timestamp_of_iso, written out.
+        return "v[:10] + ' ' + v[11:19]"
+    return None
 
 
 def _selections(shape: Shape) -> list[str]:
@@ -249,6 +285,7 @@ __all__ = [
     "Converter",
     "Fragment",
     "Fragments",
+    "ListConverter",
     "Many",
     "Obj",
     "Shape",

@@ -42,6 +42,8 @@ ROWS: tuple[Endpoint, ...] = (
             "is_archived": "filter.isArchived",
             "sort": "sort",
         },
+        # No filter lists what a filter of only its defaults lists (schema/customers/inputs.py customer_condition).
+        absent_when_default=frozenset({"filter"}),
     ),
     Endpoint(
         name="GetCustomer",

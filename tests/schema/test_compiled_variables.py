@@ -31,6 +31,7 @@ TYPES = [
     "UpdateOrderStatusInput",
     "PlaceOrderInput",
     "[OrderLineInput!]",
+    "CustomerFilter",
 ]
 LEAVES = st.one_of(
     st.text(max_size=5),

@@ -1,0 +1,106 @@
+"""``GET /v1/customers`` with its filter of only defaults left out (the shortcut) answers the bytes the filter
+sent whole answers (the normal way): bodies, statuses and headers, ETags and 304s, refusals of bad limits and
+cursors; and the shortcut does run, with no coercion by graphql-core."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from db.models import Store
+from rest_compat import compile as compile_module
+from schema.core.compiled.variables import PlainVariables
+from tests.support.factories import Key, create_customer, create_key, create_store
+
+BASE = datetime(2026, 4, 30, 8, 0, 0)
+# Counters that move with every request, whichever way it is answered.
+MOVING = {"x-ratelimit-remaining"}
+
+
+@pytest.fixture
+async def shop(session) -> tuple[Store, Key]:
+    """Three live customers and two archived ones."""
+    store = await create_store(session)
+    key = await create_key(session, store)
+    for number in range(5):
+        customer = await create_customer(session, store, created_at=BASE + timedelta(minutes=number))
+        if number % 2:
+            customer.archived_at = BASE + timedelta(hours=1)
+    await session.commit()
+    return store, key
+
+
+def answer(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    headers = [(name, value) for name, value in response.headers.items() if name not in MOVING]
+    return response.status_code, headers, response.content
+
+
+async def both_ways(
+    client: httpx.AsyncClient, key: Key, monkeypatch: pytest.MonkeyPatch, path: str, etag: str | None = None
+) -> tuple[Any, Any]:
+    headers = {**key.headers, "X-Request-Id": "req_same"}
+    if etag is not None:
+        headers["If-None-Match"] = etag
+    shortcut = await client.get(path, headers=headers)
+    with monkeypatch.context() as patched:
+        patched.setattr(compile_module, "_is_default", lambda *_args: False)  # the filter sent whole
+        normal = await client.get(path, headers=headers)
+    return answer(shortcut), answer(normal)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/customers",
+        "/v1/customers?limit=2",
+        "/v1/customers?limit=2&is_archived=false",
+        "/v1/customers?is_archived=true",
+        "/v1/customers?limit=0",
+        "/v1/customers?limit=abc",
+        "/v1/customers?limit=2&cursor=not-a-cursor",
+    ],
+)
+async def test_the_shortcut_answers_the_bytes_of_the_normal_way(client, shop, monkeypatch, path: str) -> None:
+    _store, key = shop
+    shortcut, normal = await both_ways(client, key, monkeypatch, path)
+    assert shortcut == normal
+
+
+async def test_the_next_page_and_its_304_are_the_same_bytes_both_ways(client, shop, monkeypatch) -> None:
+    _store, key = shop
+    first = await client.get("/v1/customers?limit=2", headers=key.headers)
+    assert first.status_code == 200, first.text
+    cursor = first.json()["data"]["next_cursor"]
+    assert cursor is not None
+    path = f"/v1/customers?limit=2&cursor={cursor}"
+    shortcut, normal = await both_ways(client, key, monkeypatch, path)
+    assert shortcut == normal
+    assert shortcut[0] == 200
+    etag = dict(shortcut[1])["etag"]
+    shortcut, normal = await both_ways(client, key, monkeypatch, path, etag)
+    assert shortcut == normal
+    assert shortcut[0] == 304
+
+
+async def test_a_filter_of_defaults_is_left_out_of_the_operations_variables(client, shop, monkeypatch) -> None:
+    _store, key = shop
+    given: list[dict[str, Any]] = []
+    coerce: Callable[..., Any] = PlainVariables.coerce
+
+    def recorded(self: PlainVariables, values: dict[str, Any]) -> Any:
+        given.append(dict(values))
+        return coerce(self, values)
+
+    monkeypatch.setattr(PlainVariables, "coerce", recorded)
+    response = await client.get("/v1/customers?limit=2", headers=key.headers)
+    assert response.status_code == 200, response.text
+    assert "filter" not in given[-1]
+    with monkeypatch.context() as patched:
+        patched.setattr(compile_module, "_is_default", lambda *_args: False)
+        response = await client.get("/v1/customers?limit=2", headers=key.headers)
+    assert response.status_code == 200, response.text
+    assert "filter" in given[-1]
