@@ -99,4 +99,3 @@ async def test_a_plan_that_gives_way_leaves_the_standard_way_whole_rows(
     customer_selects = selects(counter.statements, "FROM customers")
     assert "updated_at" not in customer_selects[0]
     assert "updated_at" in customer_selects[-1]
-
