@@ -1,14 +1,15 @@
-"""Compiled execution in front of graphql-core's: a covered query runs its plan; anything else, and any run the
-plan cannot answer exactly, runs graphql-core's executor, which stays the reference.
+"""Compiled execution in front of graphql-core's: a covered query runs its plan, a covered mutation its resolver
+and plan (mutation.py); anything else, and any run the plan cannot answer exactly, runs graphql-core's executor,
+which stays the reference.
 
 The schema hands every execution to ``CompiledExecution.execute`` with graphql-core's own execute function;
 everything around execution (parsing and validation through their caches, the cost limits, budget and
 ``extensions.cost``, the usage label, error formatting) is the same for both ways, since it happens outside.
 Plans are cached by the document's text, the operation's name and the values of the ``@skip``/``@include``
 variables, within the same budget of document bytes as the parsed and validated documents (a document the
-compiler does not cover is remembered as such). A plan's run only reads, in the request's transaction: when it
-gives up, its DataLoaders are forgotten and graphql-core runs the operation in that transaction as it would have
-from the start.
+compiler does not cover is remembered as such). A query plan's run only reads, in the request's transaction: when
+it gives up, its DataLoaders are forgotten and graphql-core runs the operation in that transaction as it would have
+from the start (a mutation's is handed over without running its resolver again: mutation.py).
 """
 
 from __future__ import annotations
