@@ -182,7 +182,7 @@ class DirectReads:
                 pooled, driver = idle.pop()
                 # Without a pre-ping (db/session.py), the driver's own view: a connection the server closed while
                 # it was kept (a restart, an idle timeout, pg_terminate_backend) was seen closing by the loop.
-                if not driver.is_closed():
+                if not driver.is_closed() and not self._outdated(pooled):
                     return DirectConnection(self, pooled, driver, self._pool)
                 await greenlet_spawn(pooled.invalidate)
         pooled = await greenlet_spawn(self._pool.connect)
@@ -191,10 +191,22 @@ class DirectReads:
     def _keep(self, pooled: PoolProxiedConnection, driver: asyncpg.Connection[Any]) -> bool:
         """Keeps a healthy connection of the engine's present pool, given back, for the next ``connect`` if there
         is room; ``False`` if the pool is to take it back."""
-        if len(self._idle) >= self._bound or self._lending_observed():
+        if len(self._idle) >= self._bound or self._lending_observed() or self._outdated(pooled):
+            return False
+        pool = self._pool
+        if isinstance(pool, QueuePool) and pool.checkedout() > pool.size():
+            # The pool lends beyond its size (its overflow): the sessions need connections more than the next
+            # read does, so this one goes back to where a session can have it.
             return False
         self._idle.append((pooled, driver))
         return True
+
+    def _outdated(self, pooled: PoolProxiedConnection) -> bool:
+        """Whether the pool has given up on ``pooled`` since it was opened: a disconnect seen on any of its
+        connections marks every older one stale, and the pool replaces each the next time it lends it. A kept
+        connection is not lent by the pool, so it is checked here, alike."""
+        record = getattr(pooled, "_connection_record", None)
+        return record is not None and record.starttime < getattr(self._pool, "_invalidate_time", 0)
 
     async def release(self) -> None:
         """Gives the kept connections back to the pool, for an owner done with this object before the engine."""

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.util import greenlet_spawn
 
 from db.direct_reads import DirectConnection, DirectReads, PreparedRead
 from db.session import create_engine, single_statement_reads
@@ -265,3 +266,30 @@ async def test_while_something_counts_the_pools_checkouts_every_connection_goes_
         event.remove(engine.sync_engine, "checkout", checkout)
 
     assert len(checkouts) == 2
+
+
+async def test_a_kept_connection_opened_before_the_pool_gave_up_on_its_connections_is_not_lent_again(engine):
+    reads = DirectReads(engine)
+    pid = await used_once(reads)
+    # A disconnect seen on any connection of the pool (a failover) marks every connection opened before as stale.
+    other = await greenlet_spawn(engine.sync_engine.pool.connect)
+    await greenlet_spawn(engine.sync_engine.pool._invalidate, other)
+    await greenlet_spawn(other.close)
+
+    connection = await reads.connect()
+
+    assert await backend_of(connection) != pid
+    await connection.close()
+    assert reads.kept == 1
+
+
+async def test_while_the_pool_lends_beyond_its_size_a_connection_given_back_goes_to_the_pool(engine):
+    reads = DirectReads(engine)
+    connections = [await reads.connect() for _ in range(POOL_SIZE + 1)]  # one of the pool's overflow
+
+    await connections.pop().close()
+
+    assert reads.kept == 0
+    for connection in connections:
+        await connection.close()
+    assert reads.kept == POOL_SIZE // 4
