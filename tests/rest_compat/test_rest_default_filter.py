@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Store
 from rest_compat.openapi.document import compiled_table
@@ -21,6 +22,10 @@ BASE = datetime(2026, 4, 30, 8, 0, 0)
 
 @pytest.fixture
 async def shop(session) -> tuple[Store, Key]:
+    return await archived_shop(session)
+
+
+async def archived_shop(session: AsyncSession) -> tuple[Store, Key]:
     """Three live customers and two archived ones, created a minute apart."""
     store = await create_store(session)
     key = await create_key(session, store)

@@ -5,7 +5,6 @@ cursors; and the shortcut does run, with no coercion by graphql-core."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,24 +13,16 @@ import pytest
 from db.models import Store
 from rest_compat import compile as compile_module
 from schema.core.compiled.variables import PlainVariables
-from tests.support.factories import Key, create_customer, create_key, create_store
+from tests.rest_compat.test_rest_default_filter import archived_shop
+from tests.support.factories import Key
 
-BASE = datetime(2026, 4, 30, 8, 0, 0)
 # Counters that move with every request, whichever way it is answered.
 MOVING = {"x-ratelimit-remaining"}
 
 
 @pytest.fixture
 async def shop(session) -> tuple[Store, Key]:
-    """Three live customers and two archived ones."""
-    store = await create_store(session)
-    key = await create_key(session, store)
-    for number in range(5):
-        customer = await create_customer(session, store, created_at=BASE + timedelta(minutes=number))
-        if number % 2:
-            customer.archived_at = BASE + timedelta(hours=1)
-    await session.commit()
-    return store, key
+    return await archived_shop(session)
 
 
 def answer(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
