@@ -1,6 +1,6 @@
 """``GET /v1/customers`` with its filter of only defaults left out (the shortcut) answers the bytes the filter
 sent whole answers (the normal way): bodies, statuses and headers, ETags and 304s, refusals of bad limits and
-cursors; and the shortcut does run, with no coercion by graphql-core."""
+cursors; and the shortcut does run: the filter is left out of the operation's variables."""
 
 from __future__ import annotations
 
