@@ -69,27 +69,32 @@ async def read_limited_body(scope: AsgiScope, receive: Receive, max_bytes: int, 
     try:
         received = _receive_without_waiting(receive)
         while not isinstance(received, _Waiting):
-            if received["type"] == "http.disconnect":
-                return None
-            body.extend(received.get("body", b""))
-            if len(body) > max_bytes:
-                raise PayloadTooLarge(max_bytes)
-            if not received.get("more_body", False):
+            if _complete(body, received, max_bytes):
                 return bytes(body)
             received = _receive_without_waiting(receive)
         async with asyncio.timeout_at(deadline):
             message = await received
-            while True:
-                if message["type"] == "http.disconnect":
-                    return None
-                body.extend(message.get("body", b""))
-                if len(body) > max_bytes:
-                    raise PayloadTooLarge(max_bytes)
-                if not message.get("more_body", False):
-                    return bytes(body)
+            while not _complete(body, message, max_bytes):
                 message = await receive()
+            return bytes(body)
+    except _ClientGone:
+        return None
     except TimeoutError:
         raise RequestTimeout(timeout_seconds) from None
+
+
+class _ClientGone(Exception):
+    """The client disconnected before its body was all sent."""
+
+
+def _complete(body: bytearray, message: Message, max_bytes: int) -> bool:
+    """Adds a received message's part to ``body``; whether the body is whole now."""
+    if message["type"] == "http.disconnect":
+        raise _ClientGone
+    body.extend(message.get("body", b""))
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(max_bytes)
+    return not message.get("more_body", False)
 
 
 class _Waiting:
