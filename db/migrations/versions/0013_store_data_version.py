@@ -18,11 +18,12 @@ branch_labels = None
 depends_on = None
 
 
+# ALTER TABLE on SQLite too, never a batch operation's copy of ``stores`` into a new table: dropping the old one,
+# with foreign keys on, deletes every row that refers to a store with ON DELETE CASCADE (a batch copies the table
+# for any default given as an SQL expression, hence the plain string).
 def upgrade() -> None:
-    with op.batch_alter_table('stores', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('data_version', sa.BigInteger(), server_default=sa.text('0'), nullable=False))
+    op.add_column('stores', sa.Column('data_version', sa.BigInteger(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('stores', schema=None) as batch_op:
-        batch_op.drop_column('data_version')
+    op.drop_column('stores', 'data_version')
