@@ -13,6 +13,7 @@ from db.models.outbox import OutboxEvent
 from db.models.product import Product
 from db.models.review import Review
 from db.models.store import Store
+from db.models.store_version import StoreVersion
 from db.models.tracking import EventCount, Signup, TrackedEvent
 from db.models.usage import UsageCounter
 from db.models.webhook import WebhookDelivery, WebhookSubscription
@@ -37,6 +38,7 @@ __all__ = [
     "Review",
     "Signup",
     "Store",
+    "StoreVersion",
     "TrackedEvent",
     "UsageCounter",
     "WebhookDelivery",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, text
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdType
@@ -24,6 +24,3 @@ class Store(Base):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # Raised by every transaction that writes the store's data (db/queries/store_versions.py): /v1 answers a GET
-    # whose ETag was made at the current version with 304, without running it.
-    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))

@@ -1,4 +1,4 @@
-"""``stores.data_version``: raised by every transaction that writes a store's data, in that transaction.
+"""A store's data version: raised by every transaction that writes the store's data, in that transaction.
 
 /v1 makes the ETag of a GET from the store's version (rest_compat/conditional.py) and answers a request whose
 ``If-None-Match`` names it with 304 without running anything, so the version must change with every write that
@@ -12,6 +12,12 @@ of them to remember, the database layer notices the writes itself:
   ``work_for_store``: the request's principal's, the job's), in the same transaction, just before COMMIT; a
   session that wrote without saying for which store raises every store's version, which is always correct.
 
+The version is the sum of the store's counters in ``store_versions``, one row per shard, and a commit adds one to
+the row of the shard its database connection was given when it was opened (``SHARDS`` of them, in turn): writers
+on different connections update different rows, so none waits for another's COMMIT on a row they all update, and
+no row gathers the dead versions of every write. The counters only grow, so every committed write raises the sum,
+and the sum is read by one statement, in one snapshot.
+
 The tables in ``UNVERSIONED_TABLES`` hold bookkeeping no GET answers from the version (jobs, the outbox, the
 idempotency records, usage counters), so a worker draining the outbox does not touch every store. Writes outside a
 session (``write_transaction``: a key's ``last_used_at``, the usage counters, the job queue) raise nothing: the
@@ -20,17 +26,21 @@ GETs that show them make their ETag from the answer instead (``Endpoint.conditio
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, select, update
+from sqlalchemy import BigInteger, Connection, SmallInteger, bindparam, cast, event, func, literal_column, select, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.dml import UpdateBase
 
 from db.direct_reads import PreparedRead, writes_only
-from db.models import Store
+from db.models import Store, StoreVersion
 
 UNVERSIONED_TABLES = frozenset({"jobs", "outbox_events", "idempotency_records", "usage_counters"})
 # ``session.info``: the store a session works for. ``connection.info``: whether its transaction wrote store data.
@@ -38,6 +48,13 @@ _STORE_ID = "storegraph_store_id"
 _WROTE = "storegraph_wrote_store_data"
 # ``connection.info``: for each open savepoint, innermost last, whether the transaction had written before it.
 _SAVEPOINTS = "storegraph_savepoint_marks"
+# ``connection.info``: the shard whose counter the connection's commits raise, for as long as it stays open, and
+# whether no other open connection has it (it goes back to the engine's free shards when the connection closes).
+_SHARD = "storegraph_version_shard"
+_SHARD_HELD = "storegraph_version_shard_held"
+# Enough for a process's concurrent writers to have a row each (its pool's size, 40 by default, comes back round
+# to the first shards only past this many connections), few enough that the read of a version sums a few rows.
+SHARDS = 32
 
 
 def work_for_store(session: AsyncSession | Session, store_id: int) -> None:
@@ -47,7 +64,11 @@ def work_for_store(session: AsyncSession | Session, store_id: int) -> None:
 
 
 def track_writes(engine: AsyncEngine) -> None:
-    """Marks the transactions of ``engine``'s connections that write store data."""
+    """Marks the transactions of ``engine``'s connections that write store data, and gives each of its
+    connections the shard its commits raise."""
+    shards = _Shards()
+    event.listen(engine.sync_engine, "connect", shards.take)
+    event.listen(engine.sync_engine, "close", shards.give_back)
     event.listen(engine.sync_engine, "begin", _clear_mark)
     event.listen(engine.sync_engine, "after_cursor_execute", _mark_writes)
     event.listen(engine.sync_engine, "savepoint", _open_savepoint)
@@ -59,12 +80,55 @@ class VersionedSession(Session):
     """The sessions of ``db.session.create_sessionmaker``: a commit raises the version of the store they wrote."""
 
 
-# Built once: building the UPDATE and its cache key on every commit cost more of a write's time than running it.
-_RAISE_EVERY_VERSION = update(Store).values(
-    data_version=Store.data_version + 1,
-    updated_at=Store.updated_at,  # not the store's own change: its onupdate must not run
-)
-_RAISE_VERSION = _RAISE_EVERY_VERSION.where(Store.id == bindparam("version_store_id"))
+class _Shards:
+    """The shards of one engine's connections: a new connection takes the lowest that no open connection holds, so
+    connections open at the same time raise different rows (past ``SHARDS`` of them, they take turns). A closed
+    connection gives its shard back: the pool's overflow connections come and go, and counting them in turn would
+    soon hand shards out at random, two of the open connections on one row."""
+
+    def __init__(self) -> None:
+        self._free = list(range(SHARDS))  # a heap
+        self._opened = itertools.count()
+
+    def take(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        if self._free:
+            record.info[_SHARD] = heapq.heappop(self._free)
+            record.info[_SHARD_HELD] = True
+        else:
+            record.info[_SHARD] = next(self._opened) % SHARDS
+
+    def give_back(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        if record.info.pop(_SHARD_HELD, False):
+            heapq.heappush(self._free, record.info[_SHARD])
+
+
+def _raising(insert: Any, *, every_store: bool) -> Any:
+    """Adds one to the counter of the shard ``version_shard`` of the store ``version_store_id`` (of every store),
+    making the counter where it is the shard's first write for the store. The store is taken from ``stores``: a
+    session working for a store that is gone raises nothing, rather than failing its commit on the foreign key."""
+    one = literal_column("1", BigInteger)
+    chosen = select(Store.id, bindparam("version_shard", type_=SmallInteger), one)
+    # SQLite reads the ``ON`` of ``ON CONFLICT`` after a SELECT without a WHERE as a join's.
+    chosen = chosen.where(true()) if every_store else chosen.where(Store.id == bindparam("version_store_id"))
+    return (
+        insert(StoreVersion)
+        .from_select(["store_id", "shard", "version"], chosen)
+        .on_conflict_do_update(
+            index_elements=[StoreVersion.store_id, StoreVersion.shard], set_={"version": StoreVersion.version + one}
+        )
+    )
+
+
+# Built once, for each dialect's upsert: building a statement and its cache key on every commit cost more of a
+# write's time than running it.
+_RAISE_VERSION = {
+    "postgresql": _raising(postgresql.insert, every_store=False),
+    "sqlite": _raising(sqlite.insert, every_store=False),
+}
+_RAISE_EVERY_VERSION = {
+    "postgresql": _raising(postgresql.insert, every_store=True),
+    "sqlite": _raising(sqlite.insert, every_store=True),
+}
 
 
 @event.listens_for(VersionedSession, "before_commit")
@@ -76,10 +140,13 @@ def _raise_version(session: Session) -> None:
     if not connection.info.pop(_WROTE, False):
         return
     store_id = session.info.get(_STORE_ID)
+    shard = connection.info[_SHARD]
     if store_id is None:
-        connection.execute(_RAISE_EVERY_VERSION)
+        connection.execute(_RAISE_EVERY_VERSION[connection.dialect.name], {"version_shard": shard})
     else:
-        connection.execute(_RAISE_VERSION, {"version_store_id": store_id})
+        connection.execute(
+            _RAISE_VERSION[connection.dialect.name], {"version_store_id": store_id, "version_shard": shard}
+        )
     connection.info.pop(_WROTE, None)
 
 
@@ -120,11 +187,19 @@ def _mark_writes(
         connection.info[_WROTE] = True
 
 
-_STORE_VERSION = PreparedRead(select(Store.data_version).where(Store.id == bindparam("store_id")))
+# One row for a store (none for no store): the sum of its counters, 0 before its first write.
+_STORE_VERSION = PreparedRead(
+    select(
+        select(cast(func.coalesce(func.sum(StoreVersion.version), literal_column("0")), BigInteger))
+        .where(StoreVersion.store_id == Store.id)
+        .scalar_subquery()
+        .label("version")
+    ).where(Store.id == bindparam("store_id"))
+)
 Rows = Callable[[PreparedRead, Mapping[str, Any]], Awaitable[Sequence[Any]]]
 
 
 async def data_version(rows: Rows, store_id: int) -> int | None:
     """The store's data version (``None``: no such store), read with ``rows`` (the request database's)."""
     found = await rows(_STORE_VERSION, {"store_id": store_id})
-    return int(found[0][0]) if found and found[0][0] is not None else None
+    return int(found[0][0]) if found else None

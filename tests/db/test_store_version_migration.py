@@ -1,10 +1,10 @@
-"""The migrations of the store's data version, on a database that holds data: on SQLite no migration of ``stores``
-takes the rows that refer to a store with it (a copy of the table into a new one, with foreign keys on, deleted
-them)."""
+"""Migration 0014 turns ``stores.data_version`` into the store's counters per shard and back: a store's version,
+and so the ETags clients hold, never goes back, and on SQLite no migration of ``stores`` takes the rows that refer
+to a store with it (a copy of the table into a new one, with foreign keys on, deleted them)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,13 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.direct_reads import PreparedRead
 from db.migrate import alembic_config
-from db.session import create_engine
+from db.models import Store
+from db.queries.store_versions import data_version, work_for_store
+from db.session import create_engine, create_sessionmaker
 from tests.conftest import BACKENDS, postgres_database
+from tests.support.factories import create_customer
 
 
 @pytest.fixture(params=BACKENDS)
@@ -44,7 +48,15 @@ async def scalar(engine: AsyncEngine, statement: str, **parameters: Any) -> Any:
         return result.scalar() if result.returns_rows else None
 
 
-async def test_adding_and_dropping_the_version_column_keeps_the_rows_that_refer_to_a_store(empty_engine):
+async def version(engine: AsyncEngine, store_id: int) -> int | None:
+    async def rows(read: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
+        async with engine.connect() as connection:
+            return (await connection.execute(read.statement, dict(parameters))).all()
+
+    return await data_version(rows, store_id)
+
+
+async def test_the_versions_go_on_from_where_they_were_both_ways_and_no_row_goes(empty_engine):
     engine = empty_engine
     await migrate(engine, "0012")
     store_id = await scalar(
@@ -62,7 +74,24 @@ async def test_adding_and_dropping_the_version_column_keeps_the_rows_that_refer_
 
     await migrate(engine, "0013")
     assert await scalar(engine, zones, store_id=store_id) == 1
-    assert await scalar(engine, "SELECT data_version FROM stores WHERE id = :store_id", store_id=store_id) == 0
+    await scalar(engine, "UPDATE stores SET data_version = 41 WHERE id = :store_id", store_id=store_id)
 
+    await migrate(engine, "head")
+    assert await version(engine, store_id) == 41
+    assert await scalar(engine, zones, store_id=store_id) == 1
+    async with create_sessionmaker(engine)() as writing:
+        work_for_store(writing, store_id)
+        store = await writing.get(Store, store_id)
+        assert store is not None
+        await create_customer(writing, store)
+        await writing.commit()
+    assert await version(engine, store_id) == 42
+
+    await migrate(engine, "0013", down=True)
+    assert await scalar(engine, "SELECT data_version FROM stores WHERE id = :store_id", store_id=store_id) == 42
+    assert await scalar(engine, zones, store_id=store_id) == 1
+
+    await migrate(engine, "head")
+    assert await version(engine, store_id) == 42
     await migrate(engine, "0012", down=True)
     assert await scalar(engine, zones, store_id=store_id) == 1

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from db.models import Store
+from db.models import Store, StoreVersion
 from db.queries.store_versions import work_for_store
 from tests.support.factories import Key, create_customer, create_key, create_order, create_product, create_store
 from tests.support.rest_calls import data_of, writing
@@ -272,5 +272,6 @@ async def test_a_session_that_reads_raises_no_version(sessionmaker, shop):
 
 async def versions(sessionmaker, *store_ids: int) -> list[int]:
     async with sessionmaker() as reading:
-        rows = dict((await reading.execute(select(Store.id, Store.data_version).where(Store.id.in_(store_ids)))).all())
-    return [rows[store_id] for store_id in store_ids]
+        sums = select(StoreVersion.store_id, func.sum(StoreVersion.version)).group_by(StoreVersion.store_id)
+        rows = dict((await reading.execute(sums.where(StoreVersion.store_id.in_(store_ids)))).all())
+    return [int(rows.get(store_id, 0)) for store_id in store_ids]

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.direct_reads import DirectReads
-from db.models import Store
+from db.models import Store, StoreVersion
 from db.queries.store_versions import Rows, data_version, work_for_store
 from db.session import single_statement_reads
 from resolvers.core.context import RequestDatabase
@@ -75,7 +75,8 @@ async def version(rows: Rows, store: Store) -> int:
 
 
 async def version_through_sqlalchemy(database: RequestDatabase, store: Store) -> int:
-    return int((await database.execute(select(Store.data_version).where(Store.id == store.id))).scalar_one())
+    total = select(func.coalesce(func.sum(StoreVersion.version), 0)).where(StoreVersion.store_id == store.id)
+    return int((await database.execute(total)).scalar_one())
 
 
 @ON_POSTGRESQL

@@ -220,7 +220,7 @@ KEPT: dict[str, tuple[str, str]] = {
     ),
     "event_counts": ("store_id event day count", "daily counts"),
     "stores": (
-        "id name slug currency phone_region plan settings metadata created_at updated_at data_version",
+        "id name slug currency phone_region plan settings metadata created_at updated_at",
         "the merchant's",
     ),
     "api_keys": (
@@ -257,6 +257,7 @@ KEPT: dict[str, tuple[str, str]] = {
     "delivery_zones": ("id store_id name home_fee desk_fee created_at updated_at", "the store's delivery fees"),
     "zone_wilayas": ("zone_id wilaya_id store_id", "which provinces a zone covers"),
     "usage_counters": ("owner owner_id counter period count expires_at", "request counts"),
+    "store_versions": ("store_id shard version", "counts of the store's writes"),
     "idempotency_records": (
         "scope_key fingerprint owner sealed expires_at",
         "an answer kept for a retry of the same request by the same key, sealed (encrypted) and gone within "
