@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.direct_reads import PreparedRead
-from db.migrate import alembic_config
+from db.migrate import migrate_to
 from db.models import Store
 from db.queries.store_versions import data_version, work_for_store
 from db.session import create_engine, create_sessionmaker
@@ -37,9 +36,7 @@ async def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 async def migrate(engine: AsyncEngine, revision: str, *, down: bool = False) -> None:
-    step = command.downgrade if down else command.upgrade
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync_connection: step(alembic_config(sync_connection), revision))
+    await migrate_to(engine, revision, down=down)
 
 
 async def scalar(engine: AsyncEngine, statement: str, **parameters: Any) -> Any:
