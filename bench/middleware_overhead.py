@@ -2,7 +2,7 @@
 with its middleware and without it, in one run, in process (no HTTP server, so only the ASGI layers are timed).
 
     .venv/bin/python bench/middleware_overhead.py [--requests 3000] [--redis redis://127.0.0.1:6379/0]
-                                                  [--loop asyncio|uvloop]
+                                                  [--loop asyncio|uvloop] [--access-log]
 
 Variants, each against the bare app measured in the same run:
 - ``stack (memory)``: request id, body limit, the signed-request check (which passes these requests by),
@@ -14,6 +14,8 @@ Variants, each against the bare app measured in the same run:
   feed);
 - ``stack without auth``: the same two with authentication replaced by a fixed principal, to show what the limits
   and idempotency add on their own.
+- ``stack (memory), access log`` (with ``--access-log``): the memory stack writing its access line as
+  ``storegraph serve`` does by default (JSON at INFO), to ``os.devnull``; the other rows write none.
 The plan has no limits, as the benchmark's. GET requests skip idempotency; POST requests to ``/v1`` carry a fresh
 Idempotency-Key each, so each one reserves, runs and stores its response.
 
@@ -31,6 +33,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging.config
+import os
 import statistics
 import tempfile
 import time
@@ -55,6 +59,7 @@ from storegraph.platform.auth.key_format import KeyEnv, KeyType
 from storegraph.platform.auth.principal import Principal
 from storegraph.platform.auth.scopes import ALL_SCOPES
 from storegraph.platform.limits.plans import Plan
+from storegraph.platform.observability.logs import logging_config
 from storegraph.routing import HotRoutes
 from storegraph.settings import Settings
 
@@ -185,8 +190,8 @@ async def main(args: argparse.Namespace) -> None:
         database_url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         token, principal = await prepare(database_url)
         common: dict[str, Any] = {"database_url": database_url, "plans": {"bench": UNLIMITED}}
-        memory = Settings(**common, redis_url=None, cost_bucket_size=2**31 - 1)
-        redis = Settings(**common, redis_url=args.redis, redis_prefix=f"bench:{uuid4().hex}:")
+        memory = Settings(**common, redis_url=None, cost_bucket_size=2**31 - 1, access_log=False)
+        redis = Settings(**common, redis_url=args.redis, redis_prefix=f"bench:{uuid4().hex}:", access_log=False)
         variants = {
             "bare app (no middleware)": build(memory, middleware=False),
             "stack (memory)": build(memory, middleware=True),
@@ -194,6 +199,10 @@ async def main(args: argparse.Namespace) -> None:
             "stack without auth (memory)": build(memory, middleware=True, principal=principal),
             "stack without auth (redis)": build(redis, middleware=True, principal=principal),
         }
+        if args.access_log:
+            logged = Settings(**common, redis_url=None, cost_bucket_size=2**31 - 1, access_log=True)
+            variants["stack (memory), access log"] = build(logged, middleware=True)
+            log_access_lines()
         async with contextlib.AsyncExitStack() as lifespans:
             for app in variants.values():
                 await lifespans.enter_async_context(app.router.lifespan_context(app))
@@ -203,6 +212,13 @@ async def main(args: argparse.Namespace) -> None:
                 await report(variants, token, args)
             finally:
                 await _forget_redis_keys(redis)
+
+
+def log_access_lines() -> None:
+    """Logging as ``storegraph serve`` configures it (JSON lines at INFO), written to ``os.devnull``."""
+    config = logging_config("json", "info")
+    config["handlers"]["stderr"] = {"class": "logging.FileHandler", "formatter": "storegraph", "filename": os.devnull}
+    logging.config.dictConfig(config)
 
 
 async def redis_round_trip(settings: Settings, count: int = 1000) -> None:
@@ -261,6 +277,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument("--access-log", action="store_true", help="add a row that writes the access line")
     return parser.parse_args()
 
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
-from storegraph.platform.observability.logs import JsonFormatter, TextFormatter, logging_config
+from storegraph.platform.observability.logs import JsonFormatter, RecordMaker, TextFormatter, logging_config
 from storegraph.platform.observability.scrub import scrub
 from tests.orders.test_checkout import PLACE, line
 from tests.support.factories import create_key, create_product, create_store
@@ -161,3 +161,61 @@ def test_a_line_written_inside_a_span_names_its_trace():
 
     assert line_["trace_id"] == format(span.get_span_context().trace_id, "032x")
     assert line_["span_id"] == format(span.get_span_context().span_id, "016x")
+
+
+class Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_made_record_has_what_a_logged_record_has_and_goes_through_the_loggers_filters():
+    logger = logging.getLogger("storegraph.tests.made")
+    maker = RecordMaker(logger, source=__file__, function="access")
+    logged = logger.makeRecord(logger.name, logging.INFO, __file__, 0, "%s took %d", ("GET", 5), None, "access")
+
+    made = maker.make(logging.INFO, "%s took %d", ("GET", 5), {"route": "/graphql"})
+    again = maker.make(logging.INFO, "%s took %d", ("POST", 7), {})
+
+    assert made.__dict__.keys() == logged.__dict__.keys() | {"route"}
+    for name in ("name", "levelno", "levelname", "pathname", "module", "funcName", "process", "thread", "threadName"):
+        assert getattr(made, name) == getattr(logged, name)
+    assert (made.getMessage(), getattr(made, "route", None), again.getMessage()) == (
+        "GET took 5",
+        "/graphql",
+        "POST took 7",
+    )
+    assert not hasattr(again, "route")  # each record its own fields, never the previous one's
+    assert abs(made.created - logged.created) < 5
+    assert made.msecs == int((made.created % 1) * 1000)
+    handler = Collected()
+    logger.addHandler(handler)
+    logger.addFilter(lambda record: record.getMessage().startswith("GET"))
+    try:
+        logger.handle(made)
+        logger.handle(again)
+    finally:
+        logger.removeHandler(handler)
+        logger.filters.clear()
+    assert handler.records == [made]
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_a_json_line_times_its_record_in_utc_to_the_millisecond(late):
+    formatter = JsonFormatter()  # one formatter: lines in the same second and in the next
+    times = {
+        1_780_000_000.0: "2026-05-28T20:26:40.000+00:00",
+        1_780_000_000.9996: "2026-05-28T20:26:40.999+00:00",
+        1_780_000_001.9999997: "2026-05-28T20:26:42.000+00:00",  # rounded to the microsecond first, as datetime does
+        1_780_000_059.25: "2026-05-28T20:27:39.250+00:00",
+        1_780_000_060.5: "2026-05-28T20:27:40.500+00:00",
+        1_780_000_060.007: "2026-05-28T20:27:40.007+00:00",
+    }
+    for created, expected in sorted(times.items(), reverse=late):
+        record = logging.LogRecord("storegraph.test", logging.INFO, __file__, 1, "at", None, None)
+        record.created = created
+
+        assert json.loads(formatter.format(record))["ts"] == expected

@@ -3,6 +3,8 @@ request's headers and what it adds to the response, at the edges of its rules.""
 
 from __future__ import annotations
 
+import copy
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +20,7 @@ from storegraph.platform.auth.principal import Principal, principal_of
 from storegraph.platform.errors import PayloadTooLarge
 from storegraph.platform.http.body import read_limited_body
 from storegraph.platform.http.header_limit import HeaderLimitMiddleware
-from storegraph.platform.http.request_id import RequestIdMiddleware, new_request_id, request_id_of
+from storegraph.platform.http.request_id import RequestIdMiddleware, RequestIds, request_id_of
 
 Headers = list[tuple[bytes, bytes]]
 TOKEN = "dzpk_live_0123456789abcdef.secret"
@@ -73,10 +75,31 @@ def response_headers(sent: list[Message], name: bytes) -> list[bytes]:
 
 
 def test_a_new_request_id_is_req_and_24_lowercase_hex_digits() -> None:
-    ids = {new_request_id() for _ in range(1000)}
+    made = RequestIds(batch=64)
+    ids = {made.new() for _ in range(1000)}  # across several reads of random bytes
 
     assert len(ids) == 1000
     assert all(re.fullmatch(r"req_[0-9a-f]{24}", request_id) for request_id in ids)
+
+
+def test_a_forked_process_never_makes_the_ids_its_parent_read_bytes_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = RequestIds()
+    made.new()
+    forked = copy.copy(made)  # what a fork leaves the child: the same bytes, read by the parent
+    parent = [made.new() for _ in range(3)]
+    reads: list[int] = []
+    urandom = os.urandom
+
+    def read(size: int) -> bytes:
+        reads.append(size)
+        return urandom(size)
+
+    monkeypatch.setattr(os, "urandom", read)
+    monkeypatch.setattr(os, "getpid", lambda: -1)
+    child = [forked.new() for _ in range(3)]
+
+    assert reads == [12 * 256]
+    assert not set(child) & set(parent)
 
 
 async def test_the_first_of_two_inbound_request_ids_is_kept_and_echoed() -> None:

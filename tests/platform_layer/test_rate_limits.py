@@ -19,6 +19,8 @@ from storegraph.platform.errors import RateLimited
 from storegraph.platform.http.responses import error_body
 from storegraph.platform.idempotency import MemoryIdempotencyStore
 from storegraph.platform.limits import Decision, MemoryRateLimiter, RateLimiter, RedisRateLimiter, Traffic
+from storegraph.platform.limits.decision import periods_at
+from storegraph.platform.limits.memory import CountKey
 from storegraph.platform.limits.plans import DEFAULT_PLANS, Plan
 from tests.conftest import services_of
 from tests.support.factories import create_key, create_store
@@ -257,3 +259,31 @@ async def test_the_app_counts_a_keys_requests_in_its_usage(app, client, session)
     usage = await services_of(app).rate_limiter.usage(key.id)
 
     assert usage["day"] == 3
+
+
+async def test_counts_roll_over_each_period_on_its_own_and_take_seeded_counts():
+    limiter = MemoryRateLimiter(journal=True)
+    periods = periods_at(T0)
+    limiter.seed(
+        {
+            CountKey("key", 1, "requests", "day", periods.day): 10,
+            CountKey("store", STORE_ID, "requests", "month", periods.month): 4,
+        }
+    )
+    limits = plan(per_minute=None, per_month=None)
+
+    await hits(limiter, 2, limits, T0)
+    limiter.seed({CountKey("key", 1, "requests", "month", periods.month): 7})
+    await hits(limiter, 1, limits, T0 + 60)  # the next minute: the day and month go on
+    await limiter.record_endpoint(1, "GET /v1/customers", now=T0)
+    await limiter.record_endpoint(1, "GET /v1/customers", now=T0 + 86_400)  # the next day
+
+    assert await limiter.usage(1, now=T0 + 60) == {"minute": 1, "day": 13, "month": 10}
+    assert (await limiter.store_usage(STORE_ID, now=T0 + 60))["requests"] == 7
+    assert await limiter.endpoint_usage(1, now=T0 + 86_400) == {
+        "GET /v1/customers": {"minute": 1, "day": 1, "month": 2}
+    }
+    journal = limiter.take_journal()
+    assert journal[CountKey("key", 1, "requests", "day", periods.day)] == 3
+    assert journal[CountKey("store", STORE_ID, "requests", "month", periods.month)] == 3
+    assert journal[CountKey("key", 1, "endpoint GET /v1/customers", "month", periods.month)] == 2

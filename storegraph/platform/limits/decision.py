@@ -40,6 +40,10 @@ class Decision:
     refused_by: RefusedBy | None
 
 
+# The answer to every allowed request of a plan without a per-minute limit (a decision is never changed).
+UNLIMITED = Decision(allowed=True, limit=None, remaining=None, reset=None, retry_after=0, refused_by=None)
+
+
 @dataclass(frozen=True, slots=True)
 class WindowState:
     """A key's 60-second window as it is, read without taking a slot. All ``None`` for a plan without a
@@ -60,6 +64,8 @@ class RequestLimits:
     counter: Literal["requests", "public_requests"]
 
 
+# Every request asks, for one of a few plans: a pure function of a frozen plan, so the cache holds no state of its own.
+@functools.lru_cache(maxsize=64)
 def request_limits(plan: Plan, traffic: Traffic) -> RequestLimits:
     if traffic == "public":
         return RequestLimits(plan.public_requests_per_minute, plan.public_requests_per_month, "public_requests")
@@ -182,7 +188,9 @@ def decide(
     elif refused_by == "quota":
         retry_after = max(1, math.ceil(month_end - now))
     if limit is None:
-        return Decision(refused_by is None, None, None, None, retry_after, refused_by)
+        if refused_by is None:
+            return UNLIMITED
+        return Decision(False, None, None, None, retry_after, refused_by)
     return Decision(
         allowed=refused_by is None,
         limit=limit,

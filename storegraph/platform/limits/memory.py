@@ -46,41 +46,78 @@ class CountKey(NamedTuple):
 ENDPOINT_PREFIX = "endpoint "
 
 
-class _PeriodCounts:
-    """Counts per (owner, name) that start again when the period's label changes: only the current period of
-    each is kept, so nothing grows with time."""
+class _Count:
+    """One count of the current period (``label``): it starts again when a count of another period is added."""
+
+    __slots__ = ("count", "label")
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[int, str], tuple[str, int]] = {}
+        self.label = ""
+        self.count = 0
+
+    def add(self, label: str, amount: int) -> None:
+        if self.label == label:
+            self.count += amount
+        else:
+            self.label, self.count = label, amount
+
+
+class _Tally:
+    """A count per endpoint label in the current period (``label``); the whole tally starts again with another."""
+
+    __slots__ = ("counts", "label")
+
+    def __init__(self) -> None:
+        self.label = ""
+        self.counts: dict[str, int] = {}
+
+    def add(self, label: str, endpoint: str, amount: int) -> None:
+        if self.label != label:
+            self.label, self.counts = label, {}
+        self.counts[endpoint] = self.counts.get(endpoint, 0) + amount
+
+
+class _PeriodCounts:
+    """Counts per (owner, name) that start again when the period's label changes: only the current period of
+    each is kept, so nothing grows with time. A count, once made, stays the same object, so that a request's counts
+    can be found once per period and added to directly (``MemoryRateLimiter._count_request``)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[int, str], _Count] = {}
 
     def get(self, owner: int, name: str, label: str) -> int:
-        kept_label, count = self._counts.get((owner, name), ("", 0))
-        return count if kept_label == label else 0
+        kept = self._counts.get((owner, name))
+        return kept.count if kept is not None and kept.label == label else 0
+
+    def count(self, owner: int, name: str) -> _Count:
+        kept = self._counts.get((owner, name))
+        if kept is None:
+            kept = self._counts[(owner, name)] = _Count()
+        return kept
 
     def add(self, owner: int, name: str, label: str, amount: int = 1) -> None:
-        key = (owner, name)
-        kept = self._counts.get(key)
-        self._counts[key] = (label, kept[1] + amount if kept is not None and kept[0] == label else amount)
+        self.count(owner, name).add(label, amount)
 
 
 class _PeriodTallies:
-    """Per (owner, period), a count per endpoint label; the whole tally starts again with a new period."""
+    """Per (owner, period), a count per endpoint label; the whole tally starts again with a new period. A tally,
+    once made, stays the same object, as a count does in ``_PeriodCounts``."""
 
     def __init__(self) -> None:
-        self._tallies: dict[tuple[int, str], tuple[str, dict[str, int]]] = {}
+        self._tallies: dict[tuple[int, str], _Tally] = {}
 
     def get(self, owner: int, period: str, label: str) -> dict[str, int]:
-        kept_label, tally = self._tallies.get((owner, period), ("", {}))
-        return tally if kept_label == label else {}
+        kept = self._tallies.get((owner, period))
+        return kept.counts if kept is not None and kept.label == label else {}
+
+    def tally(self, owner: int, period: str) -> _Tally:
+        kept = self._tallies.get((owner, period))
+        if kept is None:
+            kept = self._tallies[(owner, period)] = _Tally()
+        return kept
 
     def add(self, owner: int, period: str, label: str, endpoint: str, amount: int = 1) -> None:
-        key = (owner, period)
-        kept = self._tallies.get(key)
-        if kept is None or kept[0] != label:
-            kept = (label, {})
-            self._tallies[key] = kept
-        tally = kept[1]
-        tally[endpoint] = tally.get(endpoint, 0) + amount
+        self.tally(owner, period).add(label, endpoint, amount)
 
 
 class MemoryRateLimiter:
@@ -98,10 +135,11 @@ class MemoryRateLimiter:
         self._store_counts = _PeriodCounts()
         self._endpoints = _PeriodTallies()
         self._journal: dict[CountKey, int] | None = {} if journal else None
-        # The journal's keys of a request's counts, and of an endpoint's, made once per period (``_request_notes``,
-        # ``_endpoint_notes``): per key, as the windows are, and per endpoint label, which the server names.
-        self._request_notes: dict[tuple[int, int, str], tuple[Periods, tuple[CountKey, ...]]] = {}
-        self._endpoint_notes: dict[tuple[int, str], tuple[Periods, tuple[CountKey, ...]]] = {}
+        # What a request adds to, found once per period (``_request_counts``, ``_endpoint_counts``): its counts, each
+        # with the label of the period it counts, and the journal's keys of the lasting ones. Per key, as the windows
+        # are, and per endpoint label, which the server names.
+        self._request_counts: dict[tuple[int, int, str], _RequestCounts] = {}
+        self._endpoint_counts: dict[tuple[int, str], _EndpointCounts] = {}
 
     async def hit(
         self, store_id: int, key_pk: int, plan: Plan, now: float | None = None, *, traffic: Traffic = "platform"
@@ -112,23 +150,24 @@ class MemoryRateLimiter:
         """``hit``, for a caller in this process that need not await it (the database-backed limiter)."""
         now = self._clock() if now is None else now
         periods = periods_at(now)
-        window = self._window(key_pk, now)
         limits = request_limits(plan, traffic)
+        per_minute = limits.per_minute
+        # Without a per-minute limit nothing is ever kept in the key's window, so it is not looked at.
+        window = self._window(key_pk, now) if per_minute is not None else None
         refused_by: RefusedBy | None = None
-        if limits.per_minute is not None and len(window) >= limits.per_minute:
+        if window is not None and per_minute is not None and len(window) >= per_minute:
             refused_by = "rate"
         elif limits.per_month is not None and self._store_count(store_id, limits.counter, periods) >= limits.per_month:
             refused_by = "quota"
         else:
-            if limits.per_minute is not None:
+            if window is not None:
                 window.append(now)
             self._count_request(store_id, key_pk, periods, limits.counter)
-        oldest = window[0] if window else None
         return decide(
-            limits.per_minute,
+            per_minute,
             now=now,
-            in_window=len(window),
-            oldest=oldest,
+            in_window=len(window) if window else 0,
+            oldest=window[0] if window else None,
             refused_by=refused_by,
             month_end=periods.month_end,
         )
@@ -147,17 +186,22 @@ class MemoryRateLimiter:
     def tally(self, key_pk: int, endpoint: str, now: float | None) -> None:
         """``record_endpoint``, for a caller in this process that need not await it."""
         periods = periods_at(self._clock() if now is None else now)
-        for period, label in periods.labels:
-            self._endpoints.add(key_pk, period, label, endpoint)
-        journal = self._journal
-        if journal is not None:
-            cache_key = (key_pk, endpoint)
-            kept = self._endpoint_notes.get(cache_key)
-            if kept is None or kept[0] is not periods:
+        kept = self._endpoint_counts.get((key_pk, endpoint))
+        if kept is None or kept.periods is not periods:
+            tallies = tuple((self._endpoints.tally(key_pk, period), label) for period, label in periods.labels)
+            notes: tuple[CountKey, ...] = ()
+            if self._journal is not None:
                 name = ENDPOINT_PREFIX + endpoint
                 notes = tuple(CountKey("key", key_pk, name, period, label) for period, label in _lasting(periods))
-                kept = self._endpoint_notes[cache_key] = (periods, notes)
-            for counter in kept[1]:
+            kept = self._endpoint_counts[(key_pk, endpoint)] = _EndpointCounts(periods, tallies, notes)
+        for tally, label in kept.tallies:  # ``_Tally.add`` inline: every request passes here
+            if tally.label != label:
+                tally.label, tally.counts = label, {}
+            counts = tally.counts
+            counts[endpoint] = counts.get(endpoint, 0) + 1
+        journal = self._journal
+        if journal is not None:
+            for counter in kept.notes:
                 journal[counter] = journal.get(counter, 0) + 1
 
     async def endpoint_usage(self, key_pk: int, now: float | None = None) -> dict[str, dict[str, int]]:
@@ -199,20 +243,27 @@ class MemoryRateLimiter:
         return self._store_counts.get(store_id, kind, periods.month)
 
     def _count_request(self, store_id: int, key_pk: int, periods: Periods, counter: str) -> None:
-        for period, label in periods.labels:
-            self._key_counts.add(key_pk, period, label)
-        self._store_counts.add(store_id, counter, periods.month)
-        journal = self._journal
-        if journal is not None:
-            cache_key = (store_id, key_pk, counter)
-            kept = self._request_notes.get(cache_key)
-            if kept is None or kept[0] is not periods:
+        kept = self._request_counts.get((store_id, key_pk, counter))
+        if kept is None or kept.periods is not periods:
+            counts = (
+                *((self._key_counts.count(key_pk, period), label) for period, label in periods.labels),
+                (self._store_counts.count(store_id, counter), periods.month),
+            )
+            notes: tuple[CountKey, ...] = ()
+            if self._journal is not None:
                 notes = (
                     *(CountKey("key", key_pk, "requests", period, label) for period, label in _lasting(periods)),
                     CountKey("store", store_id, counter, "month", periods.month),
                 )
-                kept = self._request_notes[cache_key] = (periods, notes)
-            for count_key in kept[1]:
+            kept = self._request_counts[(store_id, key_pk, counter)] = _RequestCounts(periods, counts, notes)
+        for count, label in kept.counts:  # ``_Count.add`` inline: every request passes here
+            if count.label == label:
+                count.count += 1
+            else:
+                count.label, count.count = label, 1
+        journal = self._journal
+        if journal is not None:
+            for count_key in kept.notes:
                 journal[count_key] = journal.get(count_key, 0) + 1
 
     def seed(self, counts: Mapping[CountKey, int]) -> None:
@@ -242,6 +293,18 @@ class MemoryRateLimiter:
     def _note(self, counter: CountKey, amount: int) -> None:
         if self._journal is not None:
             self._journal[counter] = self._journal.get(counter, 0) + amount
+
+
+class _RequestCounts(NamedTuple):
+    periods: Periods
+    counts: tuple[tuple[_Count, str], ...]
+    notes: tuple[CountKey, ...]
+
+
+class _EndpointCounts(NamedTuple):
+    periods: Periods
+    tallies: tuple[tuple[_Tally, str], ...]
+    notes: tuple[CountKey, ...]
 
 
 def _lasting(periods: Periods) -> tuple[tuple[str, str], ...]:
