@@ -58,17 +58,31 @@ def _coercion(coerce: Callable[[Any], Any], index: int, namespace: dict[str, Any
     return call
 
 
-def row_positions(first: Any, attributes: Sequence[str]) -> tuple[Any, Any, tuple[int, ...]] | None:
+def row_positions(
+    first: Any, attributes: Sequence[str], memo: list[Any] | None = None
+) -> tuple[Any, Any, tuple[int, ...]] | None:
     """Where each attribute sits in the rows of ``first``'s result, with the class and the ``_parent`` that every
     row of the same result shares (a SQLAlchemy row's result metadata; a direct read's row class,
-    db/direct_reads.py); ``None`` unless ``first`` is such a row holding all of them."""
+    db/direct_reads.py); ``None`` unless ``first`` is such a row holding all of them.
+
+    ``memo`` (a builder's own, ``[parent, answer]``) keeps the answer for the last ``_parent`` seen: a shape's rows
+    come from the same statement request after request, whose parent (a statement's row class, SQLAlchemy's cached
+    result metadata) is the same object each time."""
     row_class: Any = first.__class__
     if row_class is not Row and getattr(row_class, "_parent", None) is not row_class:
         return None
+    parent = first._parent
+    if memo is not None and memo[0] is parent:
+        found: tuple[Any, Any, tuple[int, ...]] | None = memo[1]
+        return found
     fields = first._fields
     if not all(attribute in fields for attribute in attributes):
-        return None
-    return row_class, first._parent, tuple(fields.index(attribute) for attribute in attributes)
+        found = None
+    else:
+        found = row_class, parent, tuple(fields.index(attribute) for attribute in attributes)
+    if memo is not None:
+        memo[0], memo[1] = parent, found
+    return found
 
 
 def generate_builder(
@@ -86,6 +100,7 @@ def generate_builder(
         "NotExact": not_exact,
         "TYPENAME": type_name,
         "row_positions": row_positions,
+        "MEMO": [None, None],
         "datetime": datetime,
     }
     lines = ["def build(sources, columns):", "    built = []", "    append = built.append"]
@@ -121,7 +136,7 @@ def generate_builder(
             entries.append(f"k{index}: o{index}")
     namespace["ATTRIBUTES"] = tuple(attributes)
     lines += [
-        "    found = row_positions(sources[0], ATTRIBUTES) if sources and ATTRIBUTES else None",
+        "    found = row_positions(sources[0], ATTRIBUTES, MEMO) if sources and ATTRIBUTES else None",
         "    row_class, parent, positions = found if found is not None else (None, None, ())",
     ]
     lines += [f"    p{position} = positions[{position}] if positions else -1" for position in range(len(attributes))]
