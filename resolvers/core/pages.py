@@ -79,7 +79,7 @@ class ConnectionSource:
 class PageSource(ConnectionSource):
     """A connection page plus its ``pageInfo`` (``first + 1`` rows were fetched to know if more follow)."""
 
-    __slots__ = ("page_info",)
+    __slots__ = ("_has_next", "_has_previous")
 
     def __init__(
         self,
@@ -90,6 +90,14 @@ class PageSource(ConnectionSource):
         *,
         has_previous: bool,
     ) -> None:
-        nodes = rows[:first]
-        super().__init__(nodes, cursors, count)
-        self.page_info = PageInfoSource(nodes, cursors, has_next=len(rows) > first, has_previous=has_previous)
+        # ConnectionSource's attributes set here: a level of pages (the orders of fifty customers) makes one each.
+        self.nodes = rows[:first]
+        self._cursors = cursors
+        self._count = count
+        self._has_next = len(rows) > first
+        self._has_previous = has_previous
+
+    @property
+    def page_info(self) -> PageInfoSource:
+        """Made when asked: most pages of a level are never asked for theirs."""
+        return PageInfoSource(self.nodes, self._cursors, has_next=self._has_next, has_previous=self._has_previous)
