@@ -90,6 +90,8 @@ class CustomerFilter:
 
     def parameters(self, store_id: int) -> dict[str, Any]:
         """The values of the shape's parameters, each named as its field."""
+        if self is NO_CUSTOMER_FILTER:
+            return {"store_id": store_id}
         values: dict[str, Any] = {
             "store_id": store_id,
             "phone": self.phone,
@@ -128,6 +130,16 @@ class CustomerShape:
     updated_after: bool
     created_after: bool
     accepts_marketing: bool | None
+
+
+# The filter of a list asked for without one (most are): its shape is made once, its parameters without a walk.
+NO_CUSTOMER_FILTER = CustomerFilter()
+_NO_CUSTOMER_SHAPE = NO_CUSTOMER_FILTER.shape()
+
+
+def customer_shape(where: CustomerFilter) -> CustomerShape:
+    """``where.shape()``, made once for a list asked for without a filter (``NO_CUSTOMER_FILTER``)."""
+    return _NO_CUSTOMER_SHAPE if where is NO_CUSTOMER_FILTER else where.shape()
 
 
 def listed(shape: CustomerShape, in_list: InList) -> list[ColumnElement[bool]]:
@@ -189,7 +201,7 @@ async def list_customers(
 ) -> list[Row[Any]]:
     """A page of the store's customers; ``wanted``: the only columns the caller reads (``chosen_columns``)."""
     cursor, parameters = page_parameters(ordering, after, first)
-    page = _customers_page(where.shape(), ordering, cursor, wanted)
+    page = _customers_page(customer_shape(where), ordering, cursor, wanted)
     return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
 
 
@@ -205,7 +217,7 @@ def _customers_page(
 
 
 async def count_customers(db: Executor, store_id: int, where: CustomerFilter) -> int:
-    rows = await fetch_rows(db, _customers_count(where.shape()), where.parameters(store_id))
+    rows = await fetch_rows(db, _customers_count(customer_shape(where)), where.parameters(store_id))
     return int(rows[0][0])
 
 

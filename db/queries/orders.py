@@ -72,6 +72,8 @@ class OrderFilter:
 
     def parameters(self, store_id: int) -> dict[str, Any]:
         """The values of the shape's parameters, each named as its field."""
+        if self is NO_ORDER_FILTER:
+            return {"store_id": store_id}
         values = {
             "store_id": store_id,
             "status": self.status,
@@ -80,6 +82,11 @@ class OrderFilter:
             "customer_id": self.customer_id,
         }
         return {name: value for name, value in values.items() if value is not None}
+
+
+def order_shape(where: OrderFilter) -> OrderShape:
+    """``where.shape()``, made once for a list asked for without a filter (``NO_ORDER_FILTER``)."""
+    return _NO_ORDER_SHAPE if where is NO_ORDER_FILTER else where.shape()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +111,11 @@ class OrderShape:
         return conditions
 
 
+# The filter of a list asked for without one (most are): its shape is made once, its parameters without a walk.
+NO_ORDER_FILTER = OrderFilter()
+_NO_ORDER_SHAPE = NO_ORDER_FILTER.shape()
+
+
 _IN_STORE = Order.store_id == bindparam("store_id")
 
 
@@ -118,7 +130,7 @@ async def list_orders(
 ) -> list[Row[Any]]:
     """A page of the store's orders; ``wanted``: the only columns the caller reads (``chosen_columns``)."""
     cursor, parameters = page_parameters(ordering, after, first)
-    page = _orders_page(where.shape(), ordering, cursor, wanted)
+    page = _orders_page(order_shape(where), ordering, cursor, wanted)
     return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
 
 
@@ -130,7 +142,7 @@ def _orders_page(shape: OrderShape, ordering: Ordering, cursor: Cursor, wanted: 
 
 
 async def count_orders(db: Executor, store_id: int, where: OrderFilter) -> int:
-    rows = await fetch_rows(db, _orders_count(where.shape()), where.parameters(store_id))
+    rows = await fetch_rows(db, _orders_count(order_shape(where)), where.parameters(store_id))
     return int(rows[0][0])
 
 
@@ -164,7 +176,7 @@ async def order_pages_for_customers(
     parameters = where.parameters(store_id) | position
     parameters.update(customer_ids=customer_ids, per_customer=first + 1)
     pages: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in await fetch_rows(db, _order_pages(where.shape(), ordering, cursor, wanted), parameters):
+    for row in await fetch_rows(db, _order_pages(order_shape(where), ordering, cursor, wanted), parameters):
         pages[row.customer_id].append(row)
     return pages
 
@@ -205,7 +217,7 @@ async def order_counts_for_customers(
     db: Executor, store_id: int, customer_ids: list[int], where: OrderFilter
 ) -> dict[int, int]:
     parameters = where.parameters(store_id) | {"customer_ids": customer_ids}
-    rows = await fetch_rows(db, _order_counts(where.shape()), parameters)
+    rows = await fetch_rows(db, _order_counts(order_shape(where)), parameters)
     return {row.customer_id: row.orders for row in rows}
 
 
