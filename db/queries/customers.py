@@ -70,6 +70,8 @@ class CustomerFilter:
     accepts_marketing: bool | None = None
 
     def shape(self) -> CustomerShape:
+        if self is NO_CUSTOMER_FILTER:
+            return _NO_CUSTOMER_SHAPE
         searched = bool(self.search)
         return CustomerShape(
             phone=self.phone is not None,
@@ -132,14 +134,10 @@ class CustomerShape:
     accepts_marketing: bool | None
 
 
-# The filter of a list asked for without one (most are): its shape is made once, its parameters without a walk.
+# The filter of a list asked for without one (most are), its shape made once (by another, equal filter), and its
+# parameters made without a walk over its fields.
 NO_CUSTOMER_FILTER = CustomerFilter()
-_NO_CUSTOMER_SHAPE = NO_CUSTOMER_FILTER.shape()
-
-
-def customer_shape(where: CustomerFilter) -> CustomerShape:
-    """``where.shape()``, made once for a list asked for without a filter (``NO_CUSTOMER_FILTER``)."""
-    return _NO_CUSTOMER_SHAPE if where is NO_CUSTOMER_FILTER else where.shape()
+_NO_CUSTOMER_SHAPE = CustomerFilter().shape()
 
 
 def listed(shape: CustomerShape, in_list: InList) -> list[ColumnElement[bool]]:
@@ -201,7 +199,7 @@ async def list_customers(
 ) -> list[Row[Any]]:
     """A page of the store's customers; ``wanted``: the only columns the caller reads (``chosen_columns``)."""
     cursor, parameters = page_parameters(ordering, after, first)
-    page = _customers_page(customer_shape(where), ordering, cursor, wanted)
+    page = _customers_page(where.shape(), ordering, cursor, wanted)
     return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
 
 
@@ -217,7 +215,7 @@ def _customers_page(
 
 
 async def count_customers(db: Executor, store_id: int, where: CustomerFilter) -> int:
-    rows = await fetch_rows(db, _customers_count(customer_shape(where)), where.parameters(store_id))
+    rows = await fetch_rows(db, _customers_count(where.shape()), where.parameters(store_id))
     return int(rows[0][0])
 
 

@@ -63,6 +63,8 @@ class OrderFilter:
     customer_id: int | None = None
 
     def shape(self) -> OrderShape:
+        if self is NO_ORDER_FILTER:
+            return _NO_ORDER_SHAPE
         return OrderShape(
             status=self.status is not None,
             payment_status=self.payment_status is not None,
@@ -72,8 +74,6 @@ class OrderFilter:
 
     def parameters(self, store_id: int) -> dict[str, Any]:
         """The values of the shape's parameters, each named as its field."""
-        if self is NO_ORDER_FILTER:
-            return {"store_id": store_id}
         values = {
             "store_id": store_id,
             "status": self.status,
@@ -82,11 +82,6 @@ class OrderFilter:
             "customer_id": self.customer_id,
         }
         return {name: value for name, value in values.items() if value is not None}
-
-
-def order_shape(where: OrderFilter) -> OrderShape:
-    """``where.shape()``, made once for a list asked for without a filter (``NO_ORDER_FILTER``)."""
-    return _NO_ORDER_SHAPE if where is NO_ORDER_FILTER else where.shape()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +106,9 @@ class OrderShape:
         return conditions
 
 
-# The filter of a list asked for without one (most are): its shape is made once, its parameters without a walk.
+# The filter of a list asked for without one (most are), and its shape made once (by another, equal filter).
 NO_ORDER_FILTER = OrderFilter()
-_NO_ORDER_SHAPE = NO_ORDER_FILTER.shape()
+_NO_ORDER_SHAPE = OrderFilter().shape()
 
 
 _IN_STORE = Order.store_id == bindparam("store_id")
@@ -130,7 +125,7 @@ async def list_orders(
 ) -> list[Row[Any]]:
     """A page of the store's orders; ``wanted``: the only columns the caller reads (``chosen_columns``)."""
     cursor, parameters = page_parameters(ordering, after, first)
-    page = _orders_page(order_shape(where), ordering, cursor, wanted)
+    page = _orders_page(where.shape(), ordering, cursor, wanted)
     return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
 
 
@@ -142,7 +137,7 @@ def _orders_page(shape: OrderShape, ordering: Ordering, cursor: Cursor, wanted: 
 
 
 async def count_orders(db: Executor, store_id: int, where: OrderFilter) -> int:
-    rows = await fetch_rows(db, _orders_count(order_shape(where)), where.parameters(store_id))
+    rows = await fetch_rows(db, _orders_count(where.shape()), where.parameters(store_id))
     return int(rows[0][0])
 
 
@@ -176,7 +171,7 @@ async def order_pages_for_customers(
     parameters = where.parameters(store_id) | position
     parameters.update(customer_ids=customer_ids, per_customer=first + 1)
     pages: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in await fetch_rows(db, _order_pages(order_shape(where), ordering, cursor, wanted), parameters):
+    for row in await fetch_rows(db, _order_pages(where.shape(), ordering, cursor, wanted), parameters):
         pages[row.customer_id].append(row)
     return pages
 
@@ -217,7 +212,7 @@ async def order_counts_for_customers(
     db: Executor, store_id: int, customer_ids: list[int], where: OrderFilter
 ) -> dict[int, int]:
     parameters = where.parameters(store_id) | {"customer_ids": customer_ids}
-    rows = await fetch_rows(db, _order_counts(order_shape(where)), parameters)
+    rows = await fetch_rows(db, _order_counts(where.shape()), parameters)
     return {row.customer_id: row.orders for row in rows}
 
 

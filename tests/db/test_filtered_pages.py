@@ -411,11 +411,11 @@ def test_a_list_without_a_filter_or_a_sort_takes_what_the_general_way_makes() ->
     assert order_condition(None) is orders.NO_ORDER_FILTER
     no_customer_filter = replace(customers.NO_CUSTOMER_FILTER)
     assert no_customer_filter is not customers.NO_CUSTOMER_FILTER
-    assert customers.customer_shape(customers.NO_CUSTOMER_FILTER) == no_customer_filter.shape()
+    assert customers.NO_CUSTOMER_FILTER.shape() == no_customer_filter.shape()
     assert customers.NO_CUSTOMER_FILTER.parameters(7) == no_customer_filter.parameters(7) == {"store_id": 7}
     no_order_filter = replace(orders.NO_ORDER_FILTER)
     assert no_order_filter is not orders.NO_ORDER_FILTER
-    assert orders.order_shape(orders.NO_ORDER_FILTER) == no_order_filter.shape()
+    assert orders.NO_ORDER_FILTER.shape() == no_order_filter.shape()
     assert orders.NO_ORDER_FILTER.parameters(7) == no_order_filter.parameters(7) == {"store_id": 7}
     assert customer_sort_ordering(None) is customer_sort_ordering(CustomerSort())
     assert order_sort_ordering(None) is order_sort_ordering(OrderSort())
