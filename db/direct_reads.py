@@ -163,7 +163,10 @@ class DirectReads:
         runs them, so that it sees every one; direct reads would pass it by. A listener that watches writes only
         (``writes_only``) does not count: a read tells it nothing."""
         dispatch = self._dispatch
-        for listeners in (dispatch.before_cursor_execute, dispatch.after_cursor_execute):
+        before, after = dispatch.before_cursor_execute, dispatch.after_cursor_execute
+        if not before and not after:
+            return False  # the common case, told without walking the (empty) collections
+        for listeners in (before, after):
             for listener in listeners:
                 if not getattr(listener, WRITES_ONLY, False):
                     return True

@@ -110,15 +110,18 @@ async def customers_orders_pages(
             pages.get(customer_id, []),
             first,
             cursors,
-            _order_count(context, OrderCountKey(customer_id=customer_id, where=condition)),
+            _order_count(context, customer_id, condition),
             has_previous=has_previous,
         )
         for customer_id in customer_ids
     ]
 
 
-def _order_count(context: Context, key: OrderCountKey) -> Callable[[], Awaitable[int]]:
-    return lambda: context.loaders.get(OrderCountByCustomerLoader).load(key)
+def _order_count(context: Context, customer_id: int, condition: OrderFilter) -> Callable[[], Awaitable[int]]:
+    """The count of a customer's orders, its key made only when ``totalCount`` is asked."""
+    return lambda: context.loaders.get(OrderCountByCustomerLoader).load(
+        OrderCountKey(customer_id=customer_id, where=condition)
+    )
 
 
 class CustomerByIdLoader(DataLoader[int, Row[Any] | None]):

@@ -119,12 +119,16 @@ def headers(etag: str, *, cacheable: bool) -> Headers:
 
 
 async def validator(
-    scope: AsgiScope, principal: Principal, compiled: CompiledEndpoint, database: VersionReads | None
+    scope: AsgiScope,
+    principal: Principal,
+    compiled: CompiledEndpoint,
+    database: VersionReads | None,
+    identities: Identities,
 ) -> Validator:
     """What the GET's ETag is made from; the ETag itself when the row's is its store's version, read with
     ``database`` before the operation reads its data with it (never after: a newer version paired with older data
     could answer a wrong 304). None for the other rows. One statement, which is a 304's whole cost."""
-    identity = _identity(
+    identity = identities.of(
         principal, scope.get("raw_path") or scope["path"].encode(), scope.get("query_string", b""), compiled
     )
     request = IfNoneMatch.of(scope)
@@ -143,36 +147,50 @@ def _digest(*parts: bytes) -> str:
     return hasher.hexdigest()[:32]
 
 
-# The hash of a principal's part of every identity (``_digest``'s first four parts), by store, key and scopes: a
-# request copies it rather than hashing them again. Bounded: a key whose entry went is hashed again.
-_PRINCIPAL_HASHES: dict[tuple[int, int, frozenset[str]], Any] = {}
-_MAX_PRINCIPAL_HASHES = 4096
-# A document's part of the identity (its length, then the text), by document.
-_DOCUMENT_PARTS: dict[str, bytes] = {}
 _IDENTITY_LENGTH = (32).to_bytes(8, "big")
+# Principals whose hashed part ``Identities`` keeps at most: a key whose entry went is hashed again.
+MAX_PRINCIPAL_HASHES = 4096
 
 
-def _identity(principal: Principal, path: bytes, query_string: bytes, compiled: CompiledEndpoint) -> bytes:
-    """``_digest(b"v1", store, key, scopes, path, query string, document)``, fed to the hash in fewer calls: the
-    principal's parts come hashed already, the document's with its length."""
-    key = (principal.store_id, principal.key_pk, principal.scopes)
-    prefix = _PRINCIPAL_HASHES.get(key)
-    if prefix is None:
-        if len(_PRINCIPAL_HASHES) >= _MAX_PRINCIPAL_HASHES:
-            _PRINCIPAL_HASHES.clear()
-        prefix = _PRINCIPAL_HASHES[key] = hashlib.sha256(
-            _framed(b"v1")
-            + _framed(str(principal.store_id).encode())
-            + _framed(str(principal.key_pk).encode())
-            + _framed(",".join(sorted(principal.scopes)).encode())
+class Identities:
+    """``_digest(b"v1", store, key, scopes, path, query string, document)`` of a GET, fed to the hash in fewer
+    calls: the principal's parts come hashed already, the document's with its length. One per /v1 app (its
+    ``RestApi``), which owns what it keeps: the principals' hashed parts (bounded) and the documents' parts (one
+    per row of the table)."""
+
+    __slots__ = ("_documents", "_principals")
+
+    def __init__(self) -> None:
+        self._principals: dict[tuple[int, int, frozenset[str]], Any] = {}
+        self._documents: dict[str, bytes] = {}
+
+    def of(self, principal: Principal, path: bytes, query_string: bytes, compiled: CompiledEndpoint) -> bytes:
+        principals = self._principals
+        key = (principal.store_id, principal.key_pk, principal.scopes)
+        prefix = principals.get(key)
+        if prefix is None:
+            if len(principals) >= MAX_PRINCIPAL_HASHES:
+                principals.clear()
+            prefix = principals[key] = hashlib.sha256(
+                _framed(b"v1")
+                + _framed(str(principal.store_id).encode())
+                + _framed(str(principal.key_pk).encode())
+                + _framed(",".join(sorted(principal.scopes)).encode())
+            )
+        document = self._documents.get(compiled.document)
+        if document is None:
+            document = self._documents[compiled.document] = _framed(compiled.document.encode())
+        hasher = prefix.copy()
+        hasher.update(
+            len(path).to_bytes(8, "big") + path + len(query_string).to_bytes(8, "big") + query_string + document
         )
-    document = _DOCUMENT_PARTS.get(compiled.document)
-    if document is None:
-        document = _DOCUMENT_PARTS[compiled.document] = _framed(compiled.document.encode())
-    hasher = prefix.copy()
-    hasher.update(len(path).to_bytes(8, "big") + path + len(query_string).to_bytes(8, "big") + query_string + document)
-    identity: bytes = hasher.hexdigest()[:32].encode()
-    return identity
+        identity: bytes = hasher.hexdigest()[:32].encode()
+        return identity
+
+    @property
+    def kept(self) -> int:
+        """Principals whose hashed part is kept."""
+        return len(self._principals)
 
 
 def _version_etag(identity: bytes, version: int) -> str:

@@ -24,7 +24,7 @@ from strawberry.types.graphql import OperationType
 
 from resolvers.core.context import RequestDatabase
 from rest_compat.compile import CompiledEndpoint, compile_endpoint
-from rest_compat.conditional import Validator, validator
+from rest_compat.conditional import Identities, Validator, validator
 from rest_compat.direct import DirectCall
 from rest_compat.endpoint import Endpoint
 from rest_compat.errors import from_graphql_errors, from_pydantic, from_user_errors
@@ -95,6 +95,8 @@ class RestApi:
         self.intake = intake
         self.endpoints = endpoints
         self.router = Router(endpoints)
+        # What the GETs' ETags are made from, kept for the next requests.
+        self.identities = Identities()
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         try:
@@ -147,7 +149,7 @@ class RestApi:
         # The ETag of the store's version is read on the database the operation then reads its data with.
         database = self.runner.reads() if row.conditional == "version" else None
         try:
-            conditional = await validator(scope, principal, compiled, database)
+            conditional = await validator(scope, principal, compiled, database, self.identities)
             if conditional.not_modified_before_running:
                 state["usage_endpoint"] = compiled.label
                 if database is not None:

@@ -70,6 +70,8 @@ class CustomerFilter:
     accepts_marketing: bool | None = None
 
     def shape(self) -> CustomerShape:
+        if self is NO_CUSTOMER_FILTER:
+            return _NO_CUSTOMER_SHAPE
         searched = bool(self.search)
         return CustomerShape(
             phone=self.phone is not None,
@@ -90,6 +92,8 @@ class CustomerFilter:
 
     def parameters(self, store_id: int) -> dict[str, Any]:
         """The values of the shape's parameters, each named as its field."""
+        if self is NO_CUSTOMER_FILTER:
+            return {"store_id": store_id}
         values: dict[str, Any] = {
             "store_id": store_id,
             "phone": self.phone,
@@ -128,6 +132,12 @@ class CustomerShape:
     updated_after: bool
     created_after: bool
     accepts_marketing: bool | None
+
+
+# The filter of a list asked for without one (most are), its shape made once (by another, equal filter), and its
+# parameters made without a walk over its fields.
+NO_CUSTOMER_FILTER = CustomerFilter()
+_NO_CUSTOMER_SHAPE = CustomerFilter().shape()
 
 
 def listed(shape: CustomerShape, in_list: InList) -> list[ColumnElement[bool]]:

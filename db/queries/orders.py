@@ -63,6 +63,8 @@ class OrderFilter:
     customer_id: int | None = None
 
     def shape(self) -> OrderShape:
+        if self is NO_ORDER_FILTER:
+            return _NO_ORDER_SHAPE
         return OrderShape(
             status=self.status is not None,
             payment_status=self.payment_status is not None,
@@ -102,6 +104,11 @@ class OrderShape:
         if self.customer_id:
             conditions.append(Order.customer_id == bindparam("customer_id"))
         return conditions
+
+
+# The filter of a list asked for without one (most are), and its shape made once (by another, equal filter).
+NO_ORDER_FILTER = OrderFilter()
+_NO_ORDER_SHAPE = OrderFilter().shape()
 
 
 _IN_STORE = Order.store_id == bindparam("store_id")

@@ -55,6 +55,8 @@ class RequestDatabase:
         # the others through SQLAlchemy on the same pooled connection: a read takes one connection from the pool.
         self._direct_reads = direct_reads
         self._direct_connection: DirectConnection | None = None
+        # Whether ``rows`` runs on the driver (``None``: no statement ran yet).
+        self._direct: bool | None = None
         self._lock = asyncio.Lock()
         self._closed = False
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
@@ -75,7 +77,14 @@ class RequestDatabase:
         """The rows of a statement built once: on the driver directly for a query on PostgreSQL, else as
         ``execute`` runs it."""
         async with self._lock:
-            if self._reads_only and self._direct_reads is not None and not self._direct_reads.observed():
+            direct = self._direct
+            if direct is None:
+                # Decided once, at the first statement: after it the request's way to the database is fixed (a
+                # query's reads, or a session), and what listens to the engine is set up between requests.
+                direct = self._direct = (
+                    self._reads_only and self._direct_reads is not None and not self._direct_reads.observed()
+                )
+            if direct:
                 return await (await self._open_direct_connection()).rows(prepared, parameters)
             return (await self._execute(prepared.statement, parameters)).all()
 

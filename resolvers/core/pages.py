@@ -5,6 +5,9 @@ schema/core/connections.py describes them to GraphQL."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from db.queries.pagination import Ordering
@@ -23,16 +26,20 @@ class CursorMaker:
         return self.codec.encode(self.binding, self.ordering.key_of(row))
 
 
-class EdgeSource:
-    __slots__ = ("_cursors", "node")
+class EdgeSource(tuple[Any, CursorMaker]):
+    """An edge: its node and the cursors that make its cursor. A pair, so that a page's edges are made without a
+    Python call per edge (``ConnectionSource.edges``)."""
 
-    def __init__(self, node: Any, cursors: CursorMaker) -> None:
-        self.node = node
-        self._cursors = cursors
+    __slots__ = ()
+
+    node = property(itemgetter(0))
 
     @property
     def cursor(self) -> str:
-        return self._cursors.cursor_for(self.node)
+        return self[1].cursor_for(self[0])
+
+
+_new_edge = partial(tuple.__new__, EdgeSource)
 
 
 class PageInfoSource:
@@ -63,7 +70,7 @@ class ConnectionSource:
 
     @property
     def edges(self) -> list[EdgeSource]:
-        return [EdgeSource(node, self._cursors) for node in self.nodes]
+        return list(map(_new_edge, zip(self.nodes, repeat(self._cursors))))
 
     def total_count(self) -> Awaitable[int]:
         return self._count()
@@ -72,7 +79,7 @@ class ConnectionSource:
 class PageSource(ConnectionSource):
     """A connection page plus its ``pageInfo`` (``first + 1`` rows were fetched to know if more follow)."""
 
-    __slots__ = ("page_info",)
+    __slots__ = ("_has_next", "_has_previous")
 
     def __init__(
         self,
@@ -83,6 +90,14 @@ class PageSource(ConnectionSource):
         *,
         has_previous: bool,
     ) -> None:
-        nodes = rows[:first]
-        super().__init__(nodes, cursors, count)
-        self.page_info = PageInfoSource(nodes, cursors, has_next=len(rows) > first, has_previous=has_previous)
+        # ConnectionSource's attributes set here: a level of pages (the orders of fifty customers) makes one each.
+        self.nodes = rows[:first]
+        self._cursors = cursors
+        self._count = count
+        self._has_next = len(rows) > first
+        self._has_previous = has_previous
+
+    @property
+    def page_info(self) -> PageInfoSource:
+        """Made when asked: most pages of a level are never asked for theirs."""
+        return PageInfoSource(self.nodes, self._cursors, has_next=self._has_next, has_previous=self._has_previous)

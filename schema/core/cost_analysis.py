@@ -222,23 +222,27 @@ class SelectionPlan:
         """
         if self.cost == 0:
             return 0
+        if isinstance(value, dict):
+            if self.flat:
+                return self.cost
+            costliest = 0
+            for branch in self.branches:
+                total = 0
+                for field in branch:
+                    key = field.key
+                    if key in value:
+                        total += field.actual(value[key])
+                if total > costliest:
+                    costliest = total
+            return costliest
         if isinstance(value, list):
             costliest = 0
             for item in value:
-                costliest = max(costliest, self.actual(item))
+                cost = self.actual(item)
+                if cost > costliest:
+                    costliest = cost
             return costliest
-        if not isinstance(value, dict):
-            return 0
-        if self.flat:
-            return self.cost
-        costliest = 0
-        for branch in self.branches:
-            total = 0
-            for field in branch:
-                if field.key in value:
-                    total += field.actual(value[field.key])
-            costliest = max(costliest, total)
-        return costliest
+        return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,11 +289,8 @@ class ConnectionPlan:
                 continue
             if selection.flat:
                 # Each returned object costs exactly the selection's cost (a null item, nothing): counted, not walked.
-                returned = 0
-                for item in items:
-                    if isinstance(item, dict):
-                        returned += 1
-                total += selection.cost * returned
+                # An object of a response is a dict, a list's item that is not one is null.
+                total += selection.cost * (len(items) - items.count(None))
                 continue
             for item in items:
                 total += selection.actual(item)

@@ -54,13 +54,18 @@ class CustomerSort:
 
 
 def customer_ordering(sort: CustomerSort | None) -> Ordering:
-    sort = sort or CustomerSort()
+    if sort is None:
+        return _DEFAULT_CUSTOMER_ORDERING
     return customers.customer_ordering(sort.field.value, descending=sort.direction is SortDirection.DESC)
+
+
+# A list asked for without a sort (most are) takes its default's ordering, found once.
+_DEFAULT_CUSTOMER_ORDERING = customer_ordering(CustomerSort())
 
 
 def customer_condition(where: CustomerFilter | None, phone_region: str) -> customers.CustomerFilter:
     if where is None:
-        return customers.CustomerFilter()
+        return customers.NO_CUSTOMER_FILTER
     phone = filter_text("filter.phone", where.phone)
     if phone is not None:
         # An unparseable phone cannot match a stored (normalised) one; keep it so the filter finds nothing.

@@ -26,13 +26,18 @@ class OrderSort:
 
 
 def order_ordering(sort: OrderSort | None) -> Ordering:
-    sort = sort or OrderSort()
+    if sort is None:
+        return _DEFAULT_ORDER_ORDERING
     return orders.order_ordering(sort.field.value, descending=sort.direction is SortDirection.DESC)
+
+
+# A list asked for without a sort (most are) takes its default's ordering, found once.
+_DEFAULT_ORDER_ORDERING = order_ordering(OrderSort())
 
 
 def order_condition(where: OrderFilter | None) -> orders.OrderFilter:
     if where is None:
-        return orders.OrderFilter()
+        return orders.NO_ORDER_FILTER
     return orders.OrderFilter(
         status=where.status.value if where.status is not None else None,
         payment_status=where.payment_status.value if where.payment_status is not None else None,

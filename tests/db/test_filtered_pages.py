@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.direct_reads import DirectConnection, DirectReads
 from db.models import Customer, CustomerTag, Order, Product
+from db.queries import customers, orders
 from db.queries.catalog import ProductFilter, count_products, list_products, product_ordering
 from db.queries.customers import CUSTOMER_ORDERINGS, CustomerFilter, count_customers, customer_ordering, list_customers
 from db.queries.executor import Executor
@@ -30,6 +31,10 @@ from db.queries.orders import (
     order_pages_for_customers,
 )
 from db.queries.pagination import Ordering
+from schema.customers.inputs import CustomerSort, customer_condition
+from schema.customers.inputs import customer_ordering as customer_sort_ordering
+from schema.orders.inputs import OrderSort, order_condition
+from schema.orders.inputs import order_ordering as order_sort_ordering
 from tests.conftest import services_of
 from tests.support.factories import create_customer, create_order, create_product, create_store
 
@@ -397,3 +402,20 @@ def test_every_customer_condition_is_in_the_shape():
     shapes = {CustomerFilter(**{name: value}).shape() for name, value in values.items() if name != "search_phone"}
     assert len(shapes) == len(values) - 1
     assert CustomerFilter().shape() not in shapes
+
+
+def test_a_list_without_a_filter_or_a_sort_takes_what_the_general_way_makes() -> None:
+    """The filters and sorts a list gets when none is given are made once; what they hold is what a filter and a
+    sort built anew give."""
+    assert customer_condition(None, "DZ") is customers.NO_CUSTOMER_FILTER
+    assert order_condition(None) is orders.NO_ORDER_FILTER
+    no_customer_filter = replace(customers.NO_CUSTOMER_FILTER)
+    assert no_customer_filter is not customers.NO_CUSTOMER_FILTER
+    assert customers.NO_CUSTOMER_FILTER.shape() == no_customer_filter.shape()
+    assert customers.NO_CUSTOMER_FILTER.parameters(7) == no_customer_filter.parameters(7) == {"store_id": 7}
+    no_order_filter = replace(orders.NO_ORDER_FILTER)
+    assert no_order_filter is not orders.NO_ORDER_FILTER
+    assert orders.NO_ORDER_FILTER.shape() == no_order_filter.shape()
+    assert orders.NO_ORDER_FILTER.parameters(7) == no_order_filter.parameters(7) == {"store_id": 7}
+    assert customer_sort_ordering(None) is customer_sort_ordering(CustomerSort())
+    assert order_sort_ordering(None) is order_sort_ordering(OrderSort())

@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rest_compat import conditional
-from rest_compat.handler import query_pairs
+from rest_compat.handler import RestApi, query_pairs
 from rest_compat.openapi.document import compiled_table
 from rest_compat.representations import FRAGMENTS
 from rest_compat.router import Router, _pattern
@@ -158,7 +158,7 @@ def test_the_etag_is_the_digest_of_every_part_in_order(
     store_id: int, key_pk: int, scopes: frozenset[str], path: bytes, query: bytes, row: Any, version: int
 ) -> None:
     caller = principal(store_id, key_pk, scopes)
-    identity = conditional._identity(caller, path, query, row)
+    identity = conditional.Identities().of(caller, path, query, row)
     expected = conditional._digest(
         b"v1",
         str(store_id).encode(),
@@ -177,8 +177,9 @@ def test_the_etag_is_the_digest_of_every_part_in_order(
 def test_a_principal_hashed_once_gives_every_later_identity_its_own_parts() -> None:
     caller = principal(7, 9, frozenset({"customers:read"}))
     row = TABLE[0]
-    first = conditional._identity(caller, b"/v1/customers", b"limit=1", row)
-    again = conditional._identity(caller, b"/v1/customers", b"limit=2", row)
+    identities = conditional.Identities()
+    first = identities.of(caller, b"/v1/customers", b"limit=1", row)
+    again = identities.of(caller, b"/v1/customers", b"limit=2", row)
     assert first != again
     assert (
         again
@@ -189,11 +190,33 @@ def test_a_principal_hashed_once_gives_every_later_identity_its_own_parts() -> N
 
 
 def test_the_principal_hashes_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(conditional, "_PRINCIPAL_HASHES", {})
-    monkeypatch.setattr(conditional, "_MAX_PRINCIPAL_HASHES", 3)
+    monkeypatch.setattr(conditional, "MAX_PRINCIPAL_HASHES", 3)
+    identities = conditional.Identities()
     for key_pk in range(1, 8):
-        conditional._identity(principal(1, key_pk, frozenset()), b"/v1/whoami", b"", TABLE[0])
-    assert 0 < len(conditional._PRINCIPAL_HASHES) <= 3
+        identities.of(principal(1, key_pk, frozenset()), b"/v1/whoami", b"", TABLE[0])
+    assert 0 < identities.kept <= 3
+
+
+def test_what_the_etags_are_made_from_is_kept_by_each_rest_app_for_itself() -> None:
+    """No module keeps it: two /v1 apps (two app objects) each hold their own, and one's requests fill only its
+    own."""
+    first, second = (RestApi(_NoRunner(), TABLE) for _ in range(2))
+    assert first.identities is not second.identities
+    first.identities.of(principal(1, 2, frozenset()), b"/v1/whoami", b"", TABLE[0])
+    assert (first.identities.kept, second.identities.kept) == (1, 0)
+    assert not [
+        name
+        for name, value in vars(conditional).items()
+        if isinstance(value, dict | list | set) and not name.startswith("__")
+    ], "no module-level mutable cache in rest_compat/conditional.py"
+
+
+class _NoRunner:
+    def reads(self) -> Any:
+        raise AssertionError("not run")
+
+    def operation(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("not run")
 
 
 def one_by_one(method: str, path: str) -> tuple[str | None, dict[str, str], tuple[str, ...]] | None:

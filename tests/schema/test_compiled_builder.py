@@ -62,6 +62,21 @@ def test_rows_of_another_result_and_objects_are_read_by_attribute(build: Any) ->
     ]
 
 
+def test_positions_kept_for_one_result_are_not_used_for_another(build: Any) -> None:
+    """The builder keeps the positions it found for the last result it met: the same result again reads the same
+    way, and another result (other columns, another order) is looked at anew, by position or by attribute."""
+    rows = _rows("SELECT 7 AS extra, 'a' AS name, 1 AS total")
+    reordered = _rows("SELECT 2 AS total, 'b' AS name")
+    without_total = _rows("SELECT 'c' AS name")
+
+    assert build(rows, {}) == build(rows, {}) == [{"name": "a", "__typename": "Thing", "total": 1}]
+    assert build(reordered, {}) == [{"name": "b", "__typename": "Thing", "total": 2}]
+    assert build(rows, {}) == [{"name": "a", "__typename": "Thing", "total": 1}]
+    with pytest.raises(AttributeError):
+        build(without_total, {})
+    assert build(reordered, {}) == [{"name": "b", "__typename": "Thing", "total": 2}]
+
+
 def test_a_result_without_a_selected_column_is_read_by_attribute_and_fails_as_before(build: Any) -> None:
     rows = _rows("SELECT 'a' AS name")
 

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING
+from enum import Enum
 from typing import Any
 
+from graphql import FieldNode, GraphQLField, Undefined, VariableNode, is_non_null_type, is_required_argument
+from graphql.execution.values import VariableValues
+from graphql.utilities.coerce_input_value import coerce_default_value, coerce_input_literal
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
 from strawberry.schema.config import StrawberryConfig
@@ -159,6 +163,64 @@ class _Builder:
 
         cell.append(convert)
         return convert
+
+
+# One argument taken without graphql-core's ``get_argument_values``: its output name, the variable it reads (``None``
+# for a literal or an absent argument), its value (the literal's, else the coerced default: ``Undefined`` when it
+# has none) and whether its type is non-null.
+DirectArgument = tuple[str, str | None, Any, bool]
+# Literal values shared by every request of a plan: only those nothing can change.
+_IMMUTABLE = (int, float, str, bool, Enum)
+
+
+def direct_arguments(field: GraphQLField, node: FieldNode) -> tuple[DirectArgument, ...] | None:
+    """How ``get_argument_values(field, node, variables)`` takes each argument, decided once: a variable's coerced
+    value (the argument's default when the variable is not given), a literal's value coerced now, or an absent
+    argument's default (graphql-core keeps one coerced default per argument, handed to every request alike).
+    ``None`` when an argument is a literal holding variables or a mutable value, or one graphql-core refuses
+    whatever the variables (then it runs each time, and refuses)."""
+    given = {argument.name.value: argument.value for argument in node.arguments or ()}
+    direct: list[DirectArgument] = []
+    for name, definition in field.args.items():
+        out_name = definition.out_name or name
+        non_null = is_non_null_type(definition.type)
+        value_node = given.get(name)
+        if value_node is not None and not isinstance(value_node, VariableNode):
+            value = coerce_input_literal(value_node, definition.type)
+            if value is Undefined or not (value is None or isinstance(value, _IMMUTABLE)):
+                return None
+            direct.append((out_name, None, value, non_null))
+            continue
+        if is_required_argument(definition):
+            if value_node is None:
+                return None
+            default = Undefined
+        else:
+            try:
+                default = coerce_default_value(definition)
+            except Exception:  # an invalid default: graphql-core reports it, each time
+                return None
+        variable = None if value_node is None else value_node.name.value
+        direct.append((out_name, variable, default, non_null))
+    return tuple(direct)
+
+
+def argument_values(direct: tuple[DirectArgument, ...], variables: VariableValues | None) -> dict[str, Any]:
+    """What ``get_argument_values`` answers for arguments taken as ``direct_arguments`` says; a null where the type
+    is non-null raises, as there (the request then runs the standard way, which reports it)."""
+    coerced = variables.coerced if variables else None
+    values: dict[str, Any] = {}
+    for out_name, variable, value, non_null in direct:
+        if variable is not None and coerced is not None and variable in coerced:
+            given = coerced[variable]
+            if non_null and (given is None or given is Undefined):
+                raise ValueError(f"no value for the non-null argument {out_name!r}")
+            values[out_name] = given
+        elif variable is not None and value is Undefined and non_null:
+            raise ValueError(f"no value for the non-null argument {out_name!r}")
+        elif value is not Undefined:
+            values[out_name] = value
+    return values
 
 
 def _no_arguments(_values: dict[str, Any]) -> dict[str, Any]:

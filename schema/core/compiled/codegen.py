@@ -28,47 +28,72 @@ from schema.core.scalars import MAX_STORED_MONEY, MIN_STORED_MONEY, serialize_da
 Builder = Callable[[Sequence[Any], dict[str, list[Any]]], list[dict[str, Any]]]
 
 _MIN_INT, _MAX_INT = -(2**31), 2**31 - 1
-# How the value ``v`` is coerced without a call, when its class is the one named.
-_SHORTCUTS: dict[Callable[[Any], Any], str] = {
-    serialize_string: "v if v.__class__ is str else {call}",
-    serialize_boolean: "v if v.__class__ is bool else {call}",
-    serialize_int: f"v if v.__class__ is int and {_MIN_INT} <= v <= {_MAX_INT} else {{call}}",
-    serialize_id: "v if v.__class__ is str else str(v) if v.__class__ is int else {call}",
-    serialize_money: f"v if v.__class__ is int and {MIN_STORED_MONEY} <= v <= {MAX_STORED_MONEY} else {{call}}",
+# How the value ``v`` is coerced without a call: (the condition on ``v``, its output) in the order tried. None of
+# the conditions holds for a null, and no output of these is null.
+_SHORTCUTS: dict[Callable[[Any], Any], tuple[tuple[str, str], ...]] = {
+    serialize_string: (("v.__class__ is str", "v"),),
+    serialize_boolean: (("v.__class__ is bool", "v"),),
+    serialize_int: ((f"v.__class__ is int and {_MIN_INT} <= v <= {_MAX_INT}", "v"),),
+    serialize_id: (("v.__class__ is str", "v"), ("v.__class__ is int", "str(v)")),
+    serialize_money: ((f"v.__class__ is int and {MIN_STORED_MONEY} <= v <= {MAX_STORED_MONEY}", "v"),),
     # The database's times are naive UTC: written out as the scalar writes them.
-    serialize_datetime: (
-        "v.isoformat(timespec='seconds') + 'Z' if v.__class__ is datetime and v.tzinfo is None else {call}"
-    ),
+    serialize_datetime: (("v.__class__ is datetime and v.tzinfo is None", "v.isoformat(timespec='seconds') + 'Z'"),),
 }
 # An enum's coercion of a plain string: strawberry's checks for a member of the Python enum first, which a ``str``
 # never is, then graphql-core's looks the value up by value; an enum name is never empty.
 _ENUM_COERCIONS = (GraphQLEnumType.coerce_output_value, CustomGraphQLEnumType.coerce_output_value)
+_UNREPRESENTABLE = "raise NotExact('a value its type cannot represent')"
 
 
-def _coercion(coerce: Callable[[Any], Any], index: int, namespace: dict[str, Any]) -> str:
-    """The expression that coerces ``v`` for the leaf at ``index``, its coercion being ``f{index}``."""
-    call = f"f{index}(v)"
-    known = _SHORTCUTS.get(coerce)
-    if known is not None:
-        return known.format(call=call)
+def _completion(coerce: Callable[[Any], Any], index: int, non_null: bool, namespace: dict[str, Any]) -> list[str]:
+    """The lines (indented for a row's loop) that set ``o{index}`` to the output of ``v`` for the leaf at
+    ``index``, its coercion being ``f{index}``: the known classes first, then a null, then the call, whose null
+    answer is refused."""
+    null = "raise NotExact('a null in a non-null position')" if non_null else f"o{index} = None"
+    call = [f"o{index} = f{index}(v)", f"if o{index} is None:", f"    {_UNREPRESENTABLE}"]
+    branches: list[tuple[str, list[str]]] = [
+        (condition, [f"o{index} = {output}"]) for condition, output in _SHORTCUTS.get(coerce, ())
+    ]
     enum_type = getattr(coerce, "__self__", None)
     if isinstance(enum_type, GraphQLEnumType) and getattr(coerce, "__func__", None) in _ENUM_COERCIONS:
         namespace[f"e{index}"] = enum_type._value_lookup
-        return f"(e{index}.get(v) if v.__class__ is str else None) or {call}"
-    return call
+        lookup = [f"o{index} = e{index}.get(v) or f{index}(v)", f"if o{index} is None:", f"    {_UNREPRESENTABLE}"]
+        branches.append(("v.__class__ is str", lookup))
+    branches.append(("v is None", [null]))
+    lines: list[str] = []
+    for number, (condition, body) in enumerate(branches):
+        lines.append(f"{'if' if number == 0 else 'elif'} {condition}:")
+        lines += [f"    {line}" for line in body]
+    lines.append("else:")
+    lines += [f"    {line}" for line in call]
+    return [f"            {line}" for line in lines]
 
 
-def row_positions(first: Any, attributes: Sequence[str]) -> tuple[Any, Any, tuple[int, ...]] | None:
+def row_positions(
+    first: Any, attributes: Sequence[str], memo: list[Any] | None = None
+) -> tuple[Any, Any, tuple[int, ...]] | None:
     """Where each attribute sits in the rows of ``first``'s result, with the class and the ``_parent`` that every
     row of the same result shares (a SQLAlchemy row's result metadata; a direct read's row class,
-    db/direct_reads.py); ``None`` unless ``first`` is such a row holding all of them."""
+    db/direct_reads.py); ``None`` unless ``first`` is such a row holding all of them.
+
+    ``memo`` (a builder's own, ``[parent, answer]``) keeps the answer for the last ``_parent`` seen: a shape's rows
+    come from the same statement request after request, whose parent (a statement's row class, SQLAlchemy's cached
+    result metadata) is the same object each time."""
     row_class: Any = first.__class__
     if row_class is not Row and getattr(row_class, "_parent", None) is not row_class:
         return None
+    parent = first._parent
+    if memo is not None and memo[0] is parent:
+        found: tuple[Any, Any, tuple[int, ...]] | None = memo[1]
+        return found
     fields = first._fields
     if not all(attribute in fields for attribute in attributes):
-        return None
-    return row_class, first._parent, tuple(fields.index(attribute) for attribute in attributes)
+        found = None
+    else:
+        found = row_class, parent, tuple(fields.index(attribute) for attribute in attributes)
+    if memo is not None:
+        memo[0], memo[1] = parent, found
+    return found
 
 
 def generate_builder(
@@ -86,6 +111,7 @@ def generate_builder(
         "NotExact": not_exact,
         "TYPENAME": type_name,
         "row_positions": row_positions,
+        "MEMO": [None, None],
         "datetime": datetime,
     }
     lines = ["def build(sources, columns):", "    built = []", "    append = built.append"]
@@ -105,27 +131,20 @@ def generate_builder(
             if not attribute.isidentifier() or keyword.iskeyword(attribute):
                 raise ValueError(f"not an attribute name: {attribute!r}")
             namespace[f"f{index}"] = coerce
-            shortcut = _coercion(coerce, index, namespace)
-            null = "raise NotExact('a null in a non-null position')" if non_null else f"o{index} = None"
-            completion = [
-                "            if v is None:",
-                f"                {null}",
-                "            else:",
-                f"                o{index} = {shortcut}",
-                f"                if o{index} is None:",
-                "                    raise NotExact('a value its type cannot represent')",
-            ]
+            completion = _completion(coerce, index, non_null, namespace)
             by_position += [f"            v = source[p{len(attributes)}]", *completion]
             by_attribute += [f"            v = source.{attribute}", *completion]
             attributes.append(attribute)
             entries.append(f"k{index}: o{index}")
     namespace["ATTRIBUTES"] = tuple(attributes)
     lines += [
-        "    found = row_positions(sources[0], ATTRIBUTES) if sources and ATTRIBUTES else None",
+        "    found = row_positions(sources[0], ATTRIBUTES, MEMO) if sources and ATTRIBUTES else None",
         "    row_class, parent, positions = found if found is not None else (None, None, ())",
     ]
     lines += [f"    p{position} = positions[{position}] if positions else -1" for position in range(len(attributes))]
-    lines.append("    for i, source in enumerate(sources):")
+    # The index is for the completed values of the level's other fields, when it has any.
+    has_columns = any(kind == "column" for kind, _key, _detail in steps)
+    lines.append("    for i, source in enumerate(sources):" if has_columns else "    for source in sources:")
     lines.append("        if source.__class__ is row_class and source._parent is parent:")
     lines += by_position or ["            pass"]
     lines.append("        else:")

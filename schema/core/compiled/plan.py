@@ -14,6 +14,7 @@ which gives graphql-core's answer and errors.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -25,6 +26,7 @@ from strawberry.dataloader import DataLoader
 
 from db.queries.executor import Executor
 from resolvers.core.context import Context
+from schema.core.compiled.arguments import DirectArgument, argument_values, direct_arguments
 from schema.core.compiled.codegen import Builder, generate_builder
 
 
@@ -100,9 +102,18 @@ class Arguments:
     field: GraphQLField
     node: FieldNode
     convert: Callable[[dict[str, Any]], dict[str, Any]]
+    # How each argument is taken, when every one is a variable, an absent argument or a literal of an immutable
+    # value (arguments.py ``direct_arguments``); ``None``: graphql-core's ``get_argument_values`` each time.
+    direct: tuple[DirectArgument, ...] | None = dataclasses.field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "direct", direct_arguments(self.field, self.node))
 
     def values(self, variables: VariableValues) -> dict[str, Any]:
-        return self.convert(get_argument_values(self.field, self.node, variables))
+        direct = self.direct
+        if direct is None:
+            return self.convert(get_argument_values(self.field, self.node, variables))
+        return self.convert(argument_values(direct, variables))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +161,13 @@ class Shape:
     steps: tuple[Step, ...]
     # Builds the objects of a level from their sources and the completed values of their non-leaf fields.
     build: Builder
+    # The steps a level completes before ``build`` (children and resolved fields), in order: the leaves are
+    # ``build``'s own work, so a level's run does not look at them.
+    completed: tuple[Child | Resolved, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        completed = tuple(step for step in self.steps if isinstance(step, Child | Resolved))
+        object.__setattr__(self, "completed", completed)
 
 
 def shape_of(type_name: str, steps: list[Step]) -> Shape:
@@ -228,10 +246,11 @@ class Run:
         if not sources:
             return []  # graphql-core resolves nothing below an empty level: no statement runs for it
         columns: dict[str, list[Any]] = {}
-        for step in shape.steps:
+        for step in shape.completed:
             if isinstance(step, Child):
-                columns[step.key] = await self.complete(step.completion, [step.read(source) for source in sources])
-            elif isinstance(step, Resolved):
+                read = step.read
+                columns[step.key] = await self.complete(step.completion, [read(source) for source in sources])
+            else:
                 arguments = step.arguments.values(self.variables)
                 values = await step.batched.load(self.context, sources, arguments)
                 columns[step.key] = await self.complete(step.completion, values)
