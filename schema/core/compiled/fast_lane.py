@@ -26,12 +26,14 @@ from graphql import (
 )
 from graphql import ExecutionResult as CoreResult
 from graphql.execution import MiddlewareManager
+from graphql.execution.values import VariableValues
 from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType as AllowedType
 
 from resolvers.core.context import Context
 from schema.core.compiled.compile import condition_variables
+from schema.core.compiled.mutation import MutationPlan
 from schema.core.compiled.plan import Run
 from schema.core.compiled.run import KEPT_PER_OPERATION, CompiledExecution, OperationPlans
 from schema.core.cost import CostBudget, QueryCost
@@ -187,24 +189,14 @@ class FastLane:
         errors' log. ``None`` (nothing charged or run) to run it the standard way from the start; once its
         resolver ran, the result, errors included, as the standard way would have answered it."""
         compiled = self._compiled
-        prepared = compiled.prepare_mutation(
-            query, known.document, known.operation, operation_name, variables, known.plans
-        )
-        if prepared is None:
-            return None
-        plan, coerced = prepared
-        principal = context.principal
-        if not plan.scopes <= principal.scopes and not all(principal.has_scope(scope) for scope in plan.scopes):
-            return None
-        cost_plan = self._cost_plan(known, query, operation_name, variables)
-        requested = cost_plan.requested.cost
-        limits = self._query_cost.limits
-        if cost_plan.requested.depth > limits.max_depth or requested > limits.max_cost:
-            return None
         try:
-            arguments = plan.arguments.values(coerced)
+            ready = self._ready(known, query, variables, operation_name, context)
         except Exception:
-            return None  # the standard way reports it as the field's error
+            return None  # the standard way meets it again, and answers it its own way
+        if ready is None:
+            return None
+        plan, coerced, arguments, cost_plan = ready
+        requested = cost_plan.requested.cost
         context.operation_type = OperationType.MUTATION.value
         context.usage_endpoint = self._label(known, operation_name, variables)
         budget = context.cost_budget
@@ -240,6 +232,33 @@ class FastLane:
             except Exception as error:
                 return self._failed(error, requested, actual, status)
         return ExecutionResult(data=result.data, errors=errors, extensions=_cost(requested, actual, status))
+
+    def _ready(
+        self,
+        known: _Operation,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Context,
+    ) -> tuple[MutationPlan, VariableValues, dict[str, Any], CostPlan] | None:
+        """All that may refuse a mutation before its resolver runs, settled: its plan, variables, arguments and
+        cost plan, or ``None`` for the standard way."""
+        prepared = self._compiled.prepare_mutation(
+            query, known.document, known.operation, operation_name, variables, known.plans
+        )
+        if prepared is None:
+            return None
+        plan, coerced = prepared
+        principal = context.principal
+        if not plan.scopes <= principal.scopes and not all(principal.has_scope(scope) for scope in plan.scopes):
+            return None
+        cost_plan = self._cost_plan(known, query, operation_name, variables)
+        limits = self._query_cost.limits
+        if cost_plan.requested.depth > limits.max_depth or cost_plan.requested.cost > limits.max_cost:
+            return None
+        # A refusal of the arguments is the field's error, which the standard way reports.
+        arguments = plan.arguments.values(coerced)
+        return plan, coerced, arguments, cost_plan
 
     def _failed(
         self, exception: Exception, requested: int, actual: int | None, status: ThrottleStatus | None
