@@ -44,5 +44,11 @@ async def run_core(session: AsyncSession, statement: Executable, parameters: Any
     return await connection.execute(statement, parameters)
 
 
+def hold_connection(session: AsyncSession, connection: AsyncConnection) -> None:
+    """Tells ``run_core`` the connection of ``session``'s transaction, for a caller that has just asked for it (the
+    write's begin): its first statement then does not ask the session again."""
+    session.info[_HELD_CONNECTION] = (session.sync_session.get_transaction(), connection)
+
+
 # ``session.info``: the session's transaction when ``run_core`` last asked for its connection, and that connection.
 _HELD_CONNECTION = "storegraph_core_connection"
