@@ -1,6 +1,7 @@
 """The reads of a write's transaction built once (``db.queries.executor.core_rows``: checkout's store, products,
-ban, zone fees, tallies and shared devices, the status change's locked order and its items) run on asyncpg itself
-on PostgreSQL, in the transaction, and answer what SQLAlchemy's execution of the same statements answers; on SQLite,
+ban, zone fees, tallies and shared devices, the status change's locked order and its items), and the payloads'
+reads built once that the request database runs in a write's transaction, run on asyncpg itself on PostgreSQL, in
+the transaction, and answer what SQLAlchemy's execution of the same statements answers; on SQLite,
 and while something listens to the engine's statements, SQLAlchemy runs them."""
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ async def test_a_write_s_reads_answer_alike_on_the_driver_and_through_sqlalchemy
     if database_url.startswith("postgresql"):
         # Checkout's store, products, ban, zone, tallies and shared devices; the change's lock and items.
         assert on_driver >= 8, driver_reads
+        # The payloads' reads too, by the request database in its write transaction: the status history.
+        assert any("FROM order_status_changes" in sql for sql in driver_reads), driver_reads
     else:
         assert on_driver == 0
     statuses = (await session.execute(select(Order.status).where(Order.id.in_([s.order.id for s in shops])))).all()
