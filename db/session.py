@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.queries.executor import hold_connection
 from db.queries.store_versions import VersionedSession, track_writes
 
 # Execution option that marks a connection's transaction as one that will write (see _begin_sqlite).
@@ -110,7 +111,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 async def begin_write(session: AsyncSession) -> None:
     """Starts ``session``'s transaction as a writing one; call before its first statement."""
-    await session.connection(execution_options={WRITE_TRANSACTION: True})
+    hold_connection(session, await session.connection(execution_options={WRITE_TRANSACTION: True}))
 
 
 def single_statements(engine: AsyncEngine) -> AsyncEngine:

@@ -106,9 +106,11 @@ def to_graphql(value: Any, gql_type: GraphQLInputType) -> Any:
     if isinstance(gql_type, GraphQLEnumType):
         return str(value).upper()
     if isinstance(gql_type, GraphQLInputObjectType):
-        return {
-            camel_case(name): to_graphql(item, gql_type.fields[camel_case(name)].type) for name, item in value.items()
-        }
+        converted = {}
+        for name, item in value.items():
+            graphql_name = camel_case(name)
+            converted[graphql_name] = to_graphql(item, gql_type.fields[graphql_name].type)
+        return converted
     if isinstance(gql_type, GraphQLScalarType) and gql_type.name == "ID":
         return str(value)
     return value

@@ -223,17 +223,22 @@ class OperationRun:
             operation_name=operation_name,
         )
         fast_lane = endpoint.schema.fast_lane
-        if fast_lane is not None and OperationType.QUERY in self._allowed:
+        if fast_lane is not None:
             try:
-                answer = await fast_lane.answer(request["query"], variables, operation_name, context)
+                answer = await fast_lane.answer(request["query"], variables, operation_name, context, self._allowed)
             except BaseException:
+                if context.operation_type == "mutation":  # named as the standard way names what it ran
+                    _name_request(scope, context)
                 await database.finish(commit=False)
                 raise
-            if answer is not None:
+            if isinstance(answer, dict):
                 _name_request(scope, context)
                 # The read's transaction closes with the block: rolled back if the block fails.
                 self._commit = True
                 return 200, answer
+            if answer is not None:  # a mutation's result, answered as the standard way's
+                _name_request(scope, context)
+                return await self._answered(answer, database)
         try:
             result = await endpoint.schema.execute(
                 request["query"],
@@ -261,10 +266,15 @@ class OperationRun:
             raise
         finally:
             _name_request(scope, context)
+        return await self._answered(result, database)
+
+    async def _answered(self, result: ExecutionResult, database: RequestDatabase) -> tuple[int, dict[str, Any]]:
+        """The status and response of an operation's result, and whether the block's end commits."""
         # One transaction per request. Expected failures already rolled back their own savepoint (see
         # schema/core/payloads.py) and a refused read field changes nothing, so only an unexpected error,
         # which may have left work half done, rolls the request back.
         commit = not any(is_unexpected(error) for error in result.errors or ())
+        scope = self._scope
         try:
             request_id = request_id_of(scope)
             payload: dict[str, Any] = {}

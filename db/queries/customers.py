@@ -17,7 +17,7 @@ from db.direct_reads import PreparedRead
 from db.models import Customer, CustomerTag, Order
 from db.queries.by_ids import InList, RowsByIds, prepared_with_lists
 from db.queries.columns import chosen_columns
-from db.queries.executor import Executor, fetch_rows, run_core
+from db.queries.executor import Executor, core_rows, fetch_rows, run_core
 from db.queries.pagination import COUNT_SHAPES, PAGE_SHAPES, Cursor, Ordering, page_parameters, page_statement
 from db.queries.slugs import unique_constraint
 from db.queries.text import contains_ci, contains_pattern
@@ -231,12 +231,12 @@ customers_by_ids = RowsByIds(CUSTOMER_COLUMNS, Customer.store_id, Customer.id)
 
 async def is_customer_banned(session: AsyncSession, store_id: int, phone: str) -> bool:
     """Whether the store's customer with this phone is banned; ``False`` when there is none."""
-    banned = (await run_core(session, _IS_BANNED, {"store_id": store_id, "phone": phone})).scalar()
-    return bool(banned)
+    rows = await core_rows(session, _IS_BANNED, {"store_id": store_id, "phone": phone})
+    return bool(rows[0][0]) if rows else False
 
 
-_IS_BANNED = select(Customer.is_banned).where(
-    Customer.store_id == bindparam("store_id"), Customer.phone == bindparam("phone")
+_IS_BANNED = PreparedRead(
+    select(Customer.is_banned).where(Customer.store_id == bindparam("store_id"), Customer.phone == bindparam("phone"))
 )
 
 
@@ -250,11 +250,12 @@ async def count_customers_on_same_device(session: AsyncSession, store_id: int, c
 
     The fingerprint is read and compared within the one statement, so it never leaves the database."""
     parameters = {"store_id": store_id, "customer_id": customer_id}
-    return int((await run_core(session, _SAME_DEVICE, parameters)).scalar() or 0)
+    (row,) = await core_rows(session, _SAME_DEVICE, parameters)  # a count: one row
+    return int(row[0] or 0)
 
 
 # NULLIF: an empty fingerprint is none, and a comparison with NULL matches no row.
-_SAME_DEVICE = (
+_SAME_DEVICE = PreparedRead(
     select(func.count())
     .select_from(Customer)
     .where(

@@ -10,10 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.direct_reads import PreparedRead
 from db.models import DeliveryZone, ZoneWilaya
-from db.queries.executor import Executor, run_core
+from db.queries.executor import Executor, core_rows
 from db.queries.slugs import unique_constraint
 from storegraph.platform.timestamps import utcnow
 
@@ -70,13 +72,15 @@ async def store_zones(db: Executor, store_id: int) -> list[Zone]:
 
 async def zone_fees(session: AsyncSession, store_id: int, wilaya_id: int) -> tuple[int, int] | None:
     """``(home_fee, desk_fee)`` of the store's zone holding the wilaya, or ``None`` when no zone does."""
-    row = (await run_core(session, _ZONE_FEES, {"store_id": store_id, "wilaya_id": wilaya_id})).one_or_none()
-    return None if row is None else (int(row.home_fee), int(row.desk_fee))
+    rows = await core_rows(session, _ZONE_FEES, {"store_id": store_id, "wilaya_id": wilaya_id})
+    if len(rows) > 1:  # a wilaya is in one zone of its store (as ``one_or_none`` checked it)
+        raise MultipleResultsFound("Multiple rows were found when one or none was required")
+    return None if not rows else (int(rows[0].home_fee), int(rows[0].desk_fee))
 
 
 # Built once: every checkout runs it.
-_ZONE_FEES = (
-    select(DeliveryZone.home_fee, DeliveryZone.desk_fee)
+_ZONE_FEES = PreparedRead(
+    select(DeliveryZone.home_fee, DeliveryZone.desk_fee)  # type: ignore[arg-type]  # any row type is a read's
     .join(ZoneWilaya, ZoneWilaya.zone_id == DeliveryZone.id)
     .where(ZoneWilaya.store_id == bindparam("store_id"), ZoneWilaya.wilaya_id == bindparam("wilaya_id"))
 )

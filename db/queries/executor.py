@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Executable, Result
+from sqlalchemy import Connection, Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from db.direct_reads import PreparedRead
+from db.direct_reads import WRITES_ONLY, PreparedRead
 
 
 class Executor(Protocol):
@@ -32,16 +32,74 @@ async def run_core(session: AsyncSession, statement: Executable, parameters: Any
     class its bulk insert or update, with the synchronisation of loaded objects): several times what the
     statement costs on the connection. Only for statements whose result and effects concern no entity the session
     holds. ``parameters`` may be a list of dicts (one execution per dict)."""
+    connection = await _connection_of(session)
+    return await connection.execute(statement, parameters)
+
+
+async def core_rows(session: AsyncSession, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
+    """The rows of a SELECT built once, in the session's transaction (its locks held by it, as ``run_core``'s).
+
+    On PostgreSQL it runs on asyncpg itself, on the transaction's connection, as db/direct_reads.py runs a query's
+    reads in autocommit: SQLAlchemy's execution around a statement costs several times the driver's own work. Its
+    rows are named tuples, read by position and by attribute like SQLAlchemy's. Elsewhere, and while something
+    listens to the engine's statements (a test counting them, tracing), SQLAlchemy runs it, as ``run_core``. Only
+    for reads: a write's statement is seen by the engine's listeners that watch writes (``writes_only``)."""
+    connection = await _connection_of(session)
+    sync = connection.sync_connection
+    adapted = None if sync is None else _asyncpg_of(sync)
+    if sync is None or adapted is None:
+        return (await connection.execute(prepared.statement, parameters)).all()
+    compiled = prepared.compiled_for(sync.dialect)
+    records = await _driver_fetch(adapted, compiled.sql, compiled.arguments(parameters))
+    return compiled.rows(records)
+
+
+async def _driver_fetch(adapted: Any, sql: str, arguments: list[Any]) -> Sequence[Any]:
+    """``sql``'s records on the asyncpg connection SQLAlchemy's adapter ``adapted`` wraps, in its transaction, begun
+    as its own cursor begins it; an error as its cursor raises it (the adapter's DBAPI error)."""
+    async with adapted._execute_mutex:
+        if adapted._transaction is None:
+            await adapted._start_transaction()
+        try:
+            records: Sequence[Any] = await adapted._connection.fetch(sql, *arguments)
+        except Exception as error:
+            adapted._handle_exception(error)
+            raise  # not reached: the adapter raises its own error
+    return records
+
+
+def _asyncpg_of(connection: Connection) -> Any | None:
+    """SQLAlchemy's asyncpg adapter of ``connection``, when a statement may run on the driver beside it."""
+    if connection.dialect.driver != "asyncpg" or connection.invalidated or connection.closed:
+        return None
+    dispatch = connection.dispatch
+    for listeners in (dispatch.before_cursor_execute, dispatch.after_cursor_execute):
+        for listener in listeners:
+            if not getattr(listener, WRITES_ONLY, False):
+                return None  # it would not see the statement
+    adapted = connection.connection.dbapi_connection
+    if adapted is None or getattr(adapted, "isolation_level", None) == "autocommit":
+        return None
+    return adapted
+
+
+async def _connection_of(session: AsyncSession) -> AsyncConnection:
     transaction = session.sync_session.get_transaction()
     held = session.info.get(_HELD_CONNECTION)
     if held is not None and transaction is not None and held[0] is transaction and transaction.is_active:
         connection: AsyncConnection = held[1]
-    else:
-        # Asking the session costs a good part of a statement's own work; its connection stays the same for the
-        # whole of its transaction (savepoints included), so it is asked once per transaction.
-        connection = await session.connection()
-        session.info[_HELD_CONNECTION] = (session.sync_session.get_transaction(), connection)
-    return await connection.execute(statement, parameters)
+        return connection
+    # Asking the session costs a good part of a statement's own work; its connection stays the same for the whole
+    # of its transaction (savepoints included), so it is asked once per transaction.
+    connection = await session.connection()
+    session.info[_HELD_CONNECTION] = (session.sync_session.get_transaction(), connection)
+    return connection
+
+
+def hold_connection(session: AsyncSession, connection: AsyncConnection) -> None:
+    """Tells ``run_core`` the connection of ``session``'s transaction, for a caller that has just asked for it (the
+    write's begin): its first statement then does not ask the session again."""
+    session.info[_HELD_CONNECTION] = (session.sync_session.get_transaction(), connection)
 
 
 # ``session.info``: the session's transaction when ``run_core`` last asked for its connection, and that connection.

@@ -22,7 +22,7 @@ from db.direct_reads import PreparedRead
 from db.models import Order, OrderItem, OrderStatusChange, Product, Store
 from db.queries.by_ids import InList, RowsByIds, prepared_by_ids, prepared_with_lists
 from db.queries.columns import chosen_columns
-from db.queries.executor import Executor, fetch_rows, run_core
+from db.queries.executor import Executor, core_rows, fetch_rows, run_core
 from db.queries.pagination import (
     COUNT_SHAPES,
     PAGE_SHAPES,
@@ -256,20 +256,24 @@ _STATUS_CHANGES_OF_ORDERS = prepared_by_ids(
 
 async def checkout_store(session: AsyncSession, store_id: int) -> Row[Any] | None:
     """The store's ``phone_region`` and ``settings``: what checkout needs of it."""
-    return (await run_core(session, _CHECKOUT_STORE, {"store_id": store_id})).first()
+    rows = await core_rows(session, _CHECKOUT_STORE, {"store_id": store_id})
+    return rows[0] if rows else None
 
 
 async def checkout_products(session: AsyncSession, store_id: int, product_ids: list[int]) -> dict[int, Row[Any]]:
     """The store's products among ``product_ids``, keyed by id, with what an order line copies and checks."""
-    result = await run_core(session, _CHECKOUT_PRODUCTS, {"store_id": store_id, "ids": product_ids})
-    return {row.id: row for row in result.all()}
+    rows = await core_rows(session, _CHECKOUT_PRODUCTS, {"store_id": store_id, "ids": product_ids})
+    return {row.id: row for row in rows}
 
 
 # Built once: every checkout runs them.
-_CHECKOUT_STORE = select(Store.phone_region, Store.settings).where(Store.id == bindparam("store_id"))
-_CHECKOUT_PRODUCTS = select(
-    Product.id, Product.name, Product.sku, Product.price, Product.status, Product.track_stock
-).where(Product.store_id == bindparam("store_id"), Product.id.in_(bindparam("ids", expanding=True)))
+_CHECKOUT_STORE = PreparedRead(select(Store.phone_region, Store.settings).where(Store.id == bindparam("store_id")))
+_CHECKOUT_PRODUCTS = prepared_by_ids(
+    lambda chosen: select(
+        Product.id, Product.name, Product.sku, Product.price, Product.status, Product.track_stock
+    ).where(Product.store_id == bindparam("store_id"), chosen),
+    Product.id,
+)
 
 
 async def lock_order(session: AsyncSession, store_id: int, order_id: int) -> Order | None:
@@ -281,10 +285,11 @@ async def lock_order(session: AsyncSession, store_id: int, order_id: int) -> Ord
 async def lock_order_row(session: AsyncSession, store_id: int, order_id: int) -> Row[Any] | None:
     """The store's order as ``orders_by_ids`` reads it, locked for the rest of the transaction (see ``lock_order``),
     for a write that changes it by statements of its own (``set_order_statuses``)."""
-    return (await run_core(session, _LOCK_ORDER_ROW, {"store_id": store_id, "order_id": order_id})).first()
+    rows = await core_rows(session, _LOCK_ORDER_ROW, {"store_id": store_id, "order_id": order_id})
+    return rows[0] if rows else None
 
 
-_LOCK_ORDER_ROW = (
+_LOCK_ORDER_ROW = PreparedRead(
     select(*ORDER_COLUMNS)
     .where(Order.id == bindparam("order_id"), Order.store_id == bindparam("store_id"))
     .with_for_update()
@@ -307,7 +312,7 @@ _SET_ORDER_STATUSES = (
 
 async def items_of_order(session: AsyncSession, order_id: int) -> list[Row[Any]]:
     """The order's items as ``items_for_orders`` reads them (the order's ``items`` field), in the same order."""
-    return list((await run_core(session, _ITEMS_OF_ORDERS.statement, {"ids": [order_id]})).all())
+    return list(await core_rows(session, _ITEMS_OF_ORDERS, {"ids": [order_id]}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,16 +334,18 @@ async def customer_order_tallies(
         "payment_status": payment_status,
         "since": since,
     }
-    row: Any = (await run_core(session, _TALLIES, parameters)).one()
+    (row,) = await core_rows(session, _TALLIES, parameters)  # one row: the sums of no order are 0
     return OrderTallies(with_status=int(row[0]), with_payment_status=int(row[1]), placed_since=int(row[2]))
 
 
 # Built once: every checkout and status change that refreshes a fraud score runs it.
-_TALLIES = select(
-    func.coalesce(func.sum(case((Order.status == bindparam("status"), 1), else_=0)), 0),
-    func.coalesce(func.sum(case((Order.payment_status == bindparam("payment_status"), 1), else_=0)), 0),
-    func.coalesce(func.sum(case((Order.created_at >= bindparam("since"), 1), else_=0)), 0),
-).where(Order.customer_id == bindparam("customer_id"), Order.store_id == bindparam("store_id"))
+_TALLIES = PreparedRead(
+    select(
+        func.coalesce(func.sum(case((Order.status == bindparam("status"), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Order.payment_status == bindparam("payment_status"), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Order.created_at >= bindparam("since"), 1), else_=0)), 0),
+    ).where(Order.customer_id == bindparam("customer_id"), Order.store_id == bindparam("store_id"))
+)
 
 
 # --- writes ---

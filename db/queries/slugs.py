@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from db.base import Base
+from db.queries.executor import run_core
 from storegraph.platform.errors import Conflict
 
 MAX_SLUG = 200
@@ -134,7 +135,6 @@ async def insert_returning_with_free_slug(
     )
     slug_name = slug_column.key
     await session.flush()  # what the session holds goes first, as its own execute would do
-    connection = await session.connection()
     for attempt in range(NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS + 1):
         if attempt == 0:
             slug = wanted
@@ -143,7 +143,7 @@ async def insert_returning_with_free_slug(
         else:
             slug = f"{wanted}-{secrets.token_hex(3)}"
         # On the session's connection: a Core statement, kept out of the ORM's bulk-insert handling.
-        row = (await connection.execute(statement, {**values, slug_name: slug})).first()
+        row = (await run_core(session, statement, {**values, slug_name: slug})).first()
         if row is not None:
             return row
     raise Conflict("slug", f"No free slug for {wanted} after {NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS} attempts")

@@ -13,6 +13,7 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.direct_reads import DirectConnection, DirectReads, PreparedRead
+from db.queries.executor import core_rows
 from db.queries.store_versions import work_for_store
 from db.session import begin_write
 from resolvers.core.cursors import CursorCodec
@@ -86,6 +87,9 @@ class RequestDatabase:
                 )
             if direct:
                 return await (await self._open_direct_connection()).rows(prepared, parameters)
+            if not self._reads_only:
+                # In the request's write transaction: on the driver too, on its connection (``core_rows``).
+                return await core_rows(self._open_session(), prepared, parameters)
             return (await self._execute(prepared.statement, parameters)).all()
 
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any] | None) -> Result[Any]:

@@ -8,11 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.execution import MiddlewareManager
+from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.utils.await_maybe import await_maybe
 
 from schema.catalog import reads as catalog_reads
 from schema.core.compiled.compile import CompilerTables
@@ -64,6 +68,36 @@ class StoregraphSchema(strawberry.Schema):
             execution_context, extensions_runner, middleware_manager, execute_function, custom_context_kwargs
         )
 
+    async def execute_answered(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Any,
+        middleware: MiddlewareManager,
+    ) -> GraphQLExecutionResult:
+        """graphql-core's execution of ``document`` with ``middleware``, given what ``execute`` gives it (for the
+        fast lane's mutations: schema/core/compiled/fast_lane.py)."""
+        result: GraphQLExecutionResult = await await_maybe(
+            self._get_execute_function()(
+                self._schema,
+                document,
+                root_value=None,
+                middleware=middleware,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=context,
+                is_awaitable=optimized_is_awaitable,
+                **execution_context_class_kwargs(self.execution_context_class),
+                **self._get_custom_context_kwargs(None),
+            )
+        )
+        return result
+
+    def report_errors(self, errors: list[GraphQLError]) -> None:
+        """What ``execute`` does with a result's errors."""
+        self._process_errors(errors)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Expected errors (an ``ApiError``) are answers, not incidents: log only the unexpected, with stack."""
         for error in errors:
@@ -114,7 +148,7 @@ def build_schema(
     }
     tables = CompilerTables(schema._schema, schema.schema_converter, batched)
     schema.compiled = CompiledExecution(tables, documents.limits.cache_bytes)
-    schema.fast_lane = FastLane(documents, query_cost, schema.compiled)
+    schema.fast_lane = FastLane(documents, query_cost, schema.compiled, schema)
     return schema
 
 

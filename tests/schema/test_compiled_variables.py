@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLSchema, OperationDefinitionNode, parse
+from graphql import build_schema as build_graphql_schema
 from graphql.execution.values import VariableValues, get_variable_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -226,3 +227,40 @@ def test_input_values_graphql_core_refuses_are_left_to_it(
 @pytest.mark.parametrize("definitions", ["($first: Int = 5)", '($input: CreateProductInput = {name: "x", price: 1})'])
 def test_operations_with_defaults_are_left_to_graphql_core(schema: GraphQLSchema, definitions: str) -> None:
     assert PlainVariables.of(schema, _operation(definitions).variable_definitions or ()) is None
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"v": 1}
+    for _ in range(depth):
+        value = {"child": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    "definitions",
+    ["($input: CreateProductInput!)", "($input: PlaceOrderInput!)", "($lines: [OrderLineInput!])", "($ids: [ID!]!)"],
+)
+def test_the_writes_input_types_need_no_walk_for_their_nesting(schema: GraphQLSchema, definitions: str) -> None:
+    plain = PlainVariables.of(schema, _operation(definitions).variable_definitions or ())
+    assert plain is not None
+    assert [walk for *_, walk in plain._variables] == [False]
+
+
+@pytest.mark.parametrize("depth", [5, 250])
+def test_a_self_containing_input_type_is_walked_for_its_nesting_as_graphql_core_walks_it(depth: int) -> None:
+    recursive = build_graphql_schema("input Node { child: Node, v: Int } type Query { f(n: Node): Int }")
+    nodes = parse("query Q($n: Node) { f(n: $n) }").definitions[0].variable_definitions  # type: ignore[attr-defined]
+    plain = PlainVariables.of(recursive, nodes)
+    assert plain is not None
+    assert [walk for *_, walk in plain._variables] == [True]
+    given_values = {"n": _nested(depth)}
+
+    coerced = plain.coerce(given_values)
+
+    expected = get_variable_values(recursive, nodes, given_values, 50)
+    if depth > 200:
+        assert coerced is None
+        assert isinstance(expected, list)  # "nested too deeply": graphql-core's to report
+    else:
+        assert coerced is not None
+        assert _comparable(coerced) == _comparable(expected)

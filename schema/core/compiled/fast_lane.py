@@ -12,8 +12,9 @@ it always did.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeGuard, cast
 
 from graphql import (
     DocumentNode,
@@ -23,12 +24,19 @@ from graphql import (
     get_operation_ast,
     specified_rules,
 )
+from graphql import ExecutionResult as CoreResult
+from graphql.execution import MiddlewareManager
+from graphql.execution.values import VariableValues
+from strawberry.execution import optimized_is_awaitable
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType as AllowedType
 
 from resolvers.core.context import Context
 from schema.core.compiled.compile import condition_variables
+from schema.core.compiled.mutation import MutationPlan
 from schema.core.compiled.plan import Run
 from schema.core.compiled.run import KEPT_PER_OPERATION, CompiledExecution, OperationPlans
-from schema.core.cost import QueryCost
+from schema.core.cost import CostBudget, QueryCost
 from schema.core.cost_analysis import CostPlan, cost_values
 from schema.core.documents import DocumentCache
 from schema.core.text_cache import TextCache
@@ -54,6 +62,25 @@ class _Operation:
     labels: dict[tuple[object, ...], str] = field(default_factory=dict)
 
 
+class StandardExecution(Protocol):
+    """What the schema does around graphql-core's execution that a mutation the lane runs may need."""
+
+    async def execute_answered(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Context,
+        middleware: MiddlewareManager,
+    ) -> CoreResult:
+        """graphql-core's execution, called as strawberry calls it, with ``middleware``."""
+        ...
+
+    def report_errors(self, errors: list[GraphQLError]) -> None:
+        """What strawberry does with a result's errors (the schema's ``process_errors``: the log)."""
+        ...
+
+
 class _NotFast:
     """Cached for a request the fast lane leaves to the standard way whatever its variables."""
 
@@ -62,27 +89,50 @@ NOT_FAST = _NotFast()
 # The rules strawberry validates by (its execution context's default; no extension of the schema adds any): the
 # document cache keeps one validation per text, whichever way asked first.
 STANDARD_RULES = tuple(specified_rules)
+# What strawberry gives graphql-core to tell an awaitable result (typed as graphql-core types its own).
+IS_AWAITABLE = cast(Callable[[Any], TypeGuard[Awaitable[Any]]], optimized_is_awaitable)
+# The operation types the lane answers, as the endpoint names the types it allows.
+_ALLOWED_AS = {OperationType.QUERY: AllowedType.QUERY, OperationType.MUTATION: AllowedType.MUTATION}
 
 
 class FastLane:
-    def __init__(self, documents: DocumentCache, query_cost: QueryCost, compiled: CompiledExecution) -> None:
+    def __init__(
+        self,
+        documents: DocumentCache,
+        query_cost: QueryCost,
+        compiled: CompiledExecution,
+        standard: StandardExecution,
+    ) -> None:
         self._documents = documents
         self._query_cost = query_cost
         self._compiled = compiled
+        self._standard = standard
         self._operations: TextCache[tuple[str, str | None], _Operation | _NotFast] = TextCache(
             documents.limits.cache_bytes
         )
 
     async def answer(
-        self, query: str, variables: dict[str, Any] | None, operation_name: str | None, context: Context
-    ) -> dict[str, Any] | None:
-        """The response (``data`` and ``extensions``) the standard way would give, or ``None`` to run that way."""
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Context,
+        allowed: Collection[AllowedType],
+    ) -> dict[str, Any] | ExecutionResult | None:
+        """The response the standard way would give, or ``None`` to run that way: a query's (``data`` and
+        ``extensions``), or a mutation's result (``mutate``). ``allowed``: the operation types the request may run
+        (the standard way refuses the others)."""
         compiled = self._compiled
         if not compiled.enabled:
             return None
         known = self._operation(query, operation_name)
         if isinstance(known, _NotFast):
             return None
+        kind = known.operation.operation
+        if _ALLOWED_AS[kind] not in allowed:
+            return None
+        if kind is OperationType.MUTATION:
+            return await self.mutate(known, query, variables, operation_name, context)
         prepared = compiled.prepare(query, known.document, known.operation, operation_name, variables, known.plans)
         if prepared is None:
             return None
@@ -126,6 +176,100 @@ class FastLane:
         }
         return {"data": data, "extensions": {"cost": cost}}
 
+    async def mutate(
+        self,
+        known: _Operation,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Context,
+    ) -> ExecutionResult | None:
+        """A mutation by its plan (``CompiledExecution.mutate``), with what strawberry's execution would have done
+        around it: the usage label, the cost limits and the budget's charge and settlement, ``extensions.cost``, the
+        errors' log. ``None`` (nothing charged or run) to run it the standard way from the start; once its
+        resolver ran, the result, errors included, as the standard way would have answered it."""
+        compiled = self._compiled
+        try:
+            ready = self._ready(known, query, variables, operation_name, context)
+        except Exception:
+            return None  # the standard way meets it again, and answers it its own way
+        if ready is None:
+            return None
+        plan, coerced, arguments, cost_plan = ready
+        requested = cost_plan.requested.cost
+        context.operation_type = OperationType.MUTATION.value
+        context.usage_endpoint = self._label(known, operation_name, variables)
+        budget = context.cost_budget
+        charged = await _charged(budget, requested)
+        if charged is False:
+            return None
+        status = None if charged is True else charged
+        standard = self._standard
+
+        async def answered(middleware: MiddlewareManager) -> CoreResult:
+            return await standard.execute_answered(known.document, variables, operation_name, context, middleware)
+
+        try:
+            result, by_plan = await compiled.mutate(
+                plan, coerced, arguments, known.document, known.operation, context, IS_AWAITABLE, answered
+            )
+        except Exception as error:
+            # Escaped graphql-core's execution: strawberry answers it as a request error, the charge kept.
+            return self._failed(error, requested, None, status)
+        if by_plan:
+            compiled.counts.fast += 1
+        errors = result.errors
+        if errors:
+            standard.report_errors(errors)
+        actual = None if result.data is None else cost_plan.actual(result.data)
+        if actual is not None:
+            refund = requested - actual
+        else:  # nothing ran keeps nothing; a run that answered no data keeps its charge
+            refund = 0 if any(error.path for error in errors or ()) else requested
+        if budget is not None and refund > 0:
+            try:
+                status = await budget.refund(refund)
+            except Exception as error:
+                return self._failed(error, requested, actual, status)
+        return ExecutionResult(data=result.data, errors=errors, extensions=_cost(requested, actual, status))
+
+    def _ready(
+        self,
+        known: _Operation,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Context,
+    ) -> tuple[MutationPlan, VariableValues, dict[str, Any], CostPlan] | None:
+        """All that may refuse a mutation before its resolver runs, settled: its plan, variables, arguments and
+        cost plan, or ``None`` for the standard way."""
+        prepared = self._compiled.prepare_mutation(
+            query, known.document, known.operation, operation_name, variables, known.plans
+        )
+        if prepared is None:
+            return None
+        plan, coerced = prepared
+        principal = context.principal
+        if not plan.scopes <= principal.scopes and not all(principal.has_scope(scope) for scope in plan.scopes):
+            return None
+        cost_plan = self._cost_plan(known, query, operation_name, variables)
+        limits = self._query_cost.limits
+        if cost_plan.requested.depth > limits.max_depth or cost_plan.requested.cost > limits.max_cost:
+            return None
+        # A refusal of the arguments is the field's error, which the standard way reports.
+        arguments = plan.arguments.values(coerced)
+        return plan, coerced, arguments, cost_plan
+
+    def _failed(
+        self, exception: Exception, requested: int, actual: int | None, status: ThrottleStatus | None
+    ) -> ExecutionResult:
+        """What strawberry answers for an exception out of execution or its extensions' hooks around it."""
+        error = (
+            exception if isinstance(exception, GraphQLError) else GraphQLError(str(exception), original_error=exception)
+        )
+        self._standard.report_errors([error])
+        return ExecutionResult(data=None, errors=[error], extensions=_cost(requested, actual, status))
+
     def _operation(self, query: str, operation_name: str | None) -> _Operation | _NotFast:
         key = (query, operation_name)
         known = self._operations.get(key)
@@ -144,7 +288,7 @@ class FastLane:
             return NOT_FAST
         # None for an unknown name, and for a document of several operations when none is named.
         operation = get_operation_ast(document, operation_name)
-        if operation is None or operation.operation is not OperationType.QUERY:
+        if operation is None or operation.operation not in (OperationType.QUERY, OperationType.MUTATION):
             return NOT_FAST
         conditions = condition_variables(document)
         if conditions is None:
@@ -180,3 +324,20 @@ class FastLane:
             label = operation_label(self._compiled.tables.schema, known.document, operation_name, variables)
             known.labels[values] = label
         return label
+
+
+async def _charged(budget: CostBudget | None, requested: int) -> ThrottleStatus | bool:
+    """The status after charging ``requested`` to ``budget``; ``True`` without a budget, ``False`` when the charge
+    was refused or failed (nothing taken: the standard way asks again and answers it)."""
+    if budget is None:
+        return True
+    try:
+        charge = await budget.charge(requested)
+    except Exception:
+        return False
+    return charge.status if charge.accepted else False
+
+
+def _cost(requested: int, actual: int | None, status: ThrottleStatus | None) -> dict[str, Any]:
+    throttle = status.as_dict() if status is not None else None
+    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": throttle}}

@@ -15,9 +15,9 @@ from the start (a mutation's is handed over without running its resolver again: 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import (
     DocumentNode,
@@ -173,8 +173,32 @@ class CompiledExecution:
         except Exception as error:
             # Refused before the resolver runs: graphql-core reports it as the field's error.
             return self._fell_back(_reason(error))
-        fragments = {name: details.definition for name, details in (fragments_of(document) or {}).items()}
         is_awaitable = kwargs.get("is_awaitable") or default_is_awaitable
+
+        async def answered(middleware: MiddlewareManager) -> ExecutionResult:
+            result: ExecutionResult = await await_maybe(
+                standard(self.tables.schema, document, **{**kwargs, "middleware": middleware})
+            )
+            return result
+
+        result, _ = await self.mutate(plan, variables, arguments, document, operation, context, is_awaitable, answered)
+        return result
+
+    async def mutate(
+        self,
+        plan: MutationPlan,
+        variables: VariableValues,
+        arguments: dict[str, Any],
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        context: Context,
+        is_awaitable: Callable[[Any], TypeGuard[Awaitable[Any]]],
+        answered: Callable[[MiddlewareManager], Awaitable[ExecutionResult]],
+    ) -> tuple[ExecutionResult, bool]:
+        """Runs a prepared mutation plan's resolver once, and its result with whether the plan completed it:
+        ``answered`` (graphql-core's execution with the given middleware) completes it, or reports the resolver's
+        error, where the plan cannot."""
+        fragments = {name: details.definition for name, details in (fragments_of(document) or {}).items()}
         run = MutationRun(plan, context, variables, self.tables.schema, operation, fragments, is_awaitable)
         outcome = await run.outcome(arguments)
         if outcome.error is None:
@@ -186,12 +210,10 @@ class CompiledExecution:
             else:
                 self.counts.compiled += 1
                 self.counts.mutations += 1
-                return ExecutionResult(data=data, errors=None)
+                return ExecutionResult(data=data, errors=None), True
         # graphql-core completes the resolver's answer, or reports its error, without running it again.
         self.counts.fell_back += 1
-        answered = {**kwargs, "middleware": MiddlewareManager(Answered(outcome))}
-        result: ExecutionResult = await await_maybe(standard(self.tables.schema, document, **answered))
-        return result
+        return await answered(MiddlewareManager(Answered(outcome))), False
 
     def operation_plans(
         self, query: str, document: DocumentNode, operation: OperationDefinitionNode, operation_name: str | None
@@ -218,6 +240,21 @@ class CompiledExecution:
         ``operation_plans``) nothing is looked up by the text but a plan not kept yet."""
         prepared = self._prepared(query, document, operation, operation_name, raw_variables, kept)
         if prepared is None or not isinstance(prepared[0], Plan):
+            return None
+        return prepared[0], prepared[1]
+
+    def prepare_mutation(
+        self,
+        query: str,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        operation_name: str | None,
+        raw_variables: dict[str, Any] | None,
+        kept: OperationPlans,
+    ) -> tuple[MutationPlan, VariableValues] | None:
+        """``prepare`` for a mutation operation: its plan and coerced variables, or ``None``."""
+        prepared = self._prepared(query, document, operation, operation_name, raw_variables, kept)
+        if prepared is None or not isinstance(prepared[0], MutationPlan):
             return None
         return prepared[0], prepared[1]
 

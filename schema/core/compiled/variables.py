@@ -35,6 +35,7 @@ from graphql import (
 )
 from graphql.execution.get_variable_signature import GraphQLVariableSignature, get_variable_signature
 from graphql.execution.values import VariableValues, VariableValueSource, input_is_nested_too_deeply
+from graphql.language.parser import MAX_NESTING_DEPTH
 from graphql.pyutils import is_iterable
 from graphql.type.scalars import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT
 from graphql.utilities.coerce_input_value import coerce_default_value
@@ -53,7 +54,7 @@ class PlainVariables:
 
     __slots__ = ("_variables",)
 
-    def __init__(self, variables: Sequence[tuple[GraphQLVariableSignature, type | None, bool, Coerce]]) -> None:
+    def __init__(self, variables: Sequence[tuple[GraphQLVariableSignature, type | None, bool, Coerce, bool]]) -> None:
         self._variables = tuple(variables)
 
     @classmethod
@@ -71,14 +72,17 @@ class PlainVariables:
                 coerce = coercions.of(signature.type)
             except _Unsupported:
                 return None
-            variables.append((signature, _PLAIN_CLASS.get(named), non_null, coerce))
+            # A type whose values can never be nested too deeply needs no walk of each value to tell.
+            depth = _deepest(signature.type, ())
+            walk = depth is None or depth > MAX_NESTING_DEPTH
+            variables.append((signature, _PLAIN_CLASS.get(named), non_null, coerce, walk))
         return cls(variables)
 
     def coerce(self, given: dict[str, Any]) -> VariableValues | None:
         """What graphql-core coerces ``given`` to, or ``None`` when these values need graphql-core itself."""
         sources: dict[str, VariableValueSource] = {}
         coerced: dict[str, Any] = {}
-        for signature, plain, non_null, coerce in self._variables:
+        for signature, plain, non_null, coerce, walk in self._variables:
             name = signature.name
             value: Any = given.get(name, Undefined)
             if value is Undefined:
@@ -93,7 +97,7 @@ class PlainVariables:
                     return None
                 converted = value
             else:
-                if input_is_nested_too_deeply(value, signature.type):
+                if walk and input_is_nested_too_deeply(value, signature.type):
                     return None
                 converted = coerce(value)
                 if converted is Undefined:
@@ -101,6 +105,28 @@ class PlainVariables:
             sources[name] = VariableValueSource(signature, value)
             coerced[name] = converted
         return VariableValues(sources, coerced)
+
+
+def _deepest(type_: GraphQLInputType, within: tuple[GraphQLInputObjectType, ...]) -> int | None:
+    """The greatest depth ``input_is_nested_too_deeply`` can reach under a value of ``type_`` (it counts a level
+    for each list and input object the type goes through, one non-null unwrapped at each), or ``None`` when an
+    input object contains itself (no bound)."""
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if isinstance(type_, GraphQLList):
+        below = _deepest(type_.of_type, within)
+        return None if below is None else below + 1
+    if isinstance(type_, GraphQLInputObjectType):
+        if type_ in within:
+            return None
+        deepest = 0
+        for field in type_.fields.values():
+            below = _deepest(field.type, (*within, type_))
+            if below is None:
+                return None
+            deepest = max(deepest, below + 1)
+        return deepest
+    return 0
 
 
 # A value of one input type -> its coerced value, or ``Undefined`` where graphql-core's coercion refuses it.

@@ -53,7 +53,12 @@ class ProductChanges:
     status: ProductStatus | None = UNSET
 
     def given(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
+        given = {name: getattr(self, name) for name in _CHANGE_NAMES}
+        return {name: value for name, value in given.items() if value is not UNSET}
+
+
+# Looked up once: ``dataclasses.fields`` builds its answer anew on every call.
+_CHANGE_NAMES = tuple(f.name for f in fields(ProductChanges))
 
 
 REQUIRED_ON_CREATE = ("name", "price")
