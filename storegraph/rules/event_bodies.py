@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from db.models import Order, OrderItem, Product
-from db.queries.orders import WrittenOrderItem
+from db.queries.checkout import WrittenOrderItem
 from storegraph.platform.timestamps import rest_timestamp
 
 

@@ -12,15 +12,9 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.queries.checkout import NewOrderItem, checkout_products, checkout_store, insert_order, insert_order_items
 from db.queries.customers import is_customer_banned, upsert_customer_for_order
-from db.queries.orders import (
-    NewOrderItem,
-    checkout_products,
-    checkout_store,
-    insert_order,
-    insert_order_items,
-    insert_status_change,
-)
+from db.queries.orders import insert_status_change
 from storegraph.platform.errors import CustomerBanned, NotFound, ValidationFailed
 from storegraph.platform.ids import id_or_none
 from storegraph.platform.money import MAX_MONEY, is_money

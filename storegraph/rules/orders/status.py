@@ -12,10 +12,10 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Order
+from db.queries.checkout import checkout_store
 from db.queries.customers import remove_order_from_totals
 from db.queries.orders import (
     ORDER_COLUMNS,
-    checkout_store,
     insert_status_change,
     items_of_order,
     lock_order_row,
