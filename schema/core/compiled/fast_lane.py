@@ -169,12 +169,7 @@ class FastLane:
         actual = cost_plan.actual(data)
         if budget is not None and requested.cost > actual:
             status = await budget.refund(requested.cost - actual)
-        cost = {
-            "requestedQueryCost": requested.cost,
-            "actualQueryCost": actual,
-            "throttleStatus": status.as_dict() if status is not None else None,
-        }
-        return {"data": data, "extensions": {"cost": cost}}
+        return {"data": data, "extensions": _cost(requested.cost, actual, status)}
 
     async def mutate(
         self,
