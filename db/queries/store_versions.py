@@ -16,7 +16,9 @@ The version is the sum of the store's counters in ``store_versions``, one row pe
 the row of the shard its database connection was given when it was opened (``SHARDS`` of them, in turn): writers
 on different connections update different rows, so none waits for another's COMMIT on a row they all update, and
 no row gathers the dead versions of every write. The counters only grow, so every committed write raises the sum,
-and the sum is read by one statement, in one snapshot.
+and the sum is read by one statement, in one snapshot. The sum includes ``stores.data_version``, which the releases
+before these counters raised: their processes, still running beside this release's during a rollout, raise a
+version this release reads, and the versions go on from where they were.
 
 The tables in ``UNVERSIONED_TABLES`` hold bookkeeping no GET answers from the version (jobs, the outbox, the
 idempotency records, usage counters), so a worker draining the outbox does not touch every store. Writes outside a
@@ -190,10 +192,12 @@ def _mark_writes(
 # One row for a store (none for no store): the sum of its counters, 0 before its first write.
 _STORE_VERSION = PreparedRead(
     select(
-        select(cast(func.coalesce(func.sum(StoreVersion.version), literal_column("0")), BigInteger))
-        .where(StoreVersion.store_id == Store.id)
-        .scalar_subquery()
-        .label("version")
+        (
+            Store.data_version
+            + select(cast(func.coalesce(func.sum(StoreVersion.version), literal_column("0")), BigInteger))
+            .where(StoreVersion.store_id == Store.id)
+            .scalar_subquery()
+        ).label("version")
     ).where(Store.id == bindparam("store_id"))
 )
 Rows = Callable[[PreparedRead, Mapping[str, Any]], Awaitable[Sequence[Any]]]

@@ -1,6 +1,7 @@
-"""Migration 0014 turns ``stores.data_version`` into the store's counters per shard and back: a store's version,
-and so the ETags clients hold, never goes back, and on SQLite no migration of ``stores`` takes the rows that refer
-to a store with it (a copy of the table into a new one, with foreign keys on, deleted them)."""
+"""Migration 0014 adds the store's counters per shard beside ``stores.data_version`` and folds them back into it: a
+store's version, and so the ETags clients hold, never goes back, a process of the release before (which raises the
+column) still raises the version the new release reads, and on SQLite no migration of ``stores`` takes the rows
+that refer to a store with it (a copy of the table into a new one, with foreign keys on, deleted them)."""
 
 from __future__ import annotations
 
@@ -76,19 +77,22 @@ async def test_the_versions_go_on_from_where_they_were_both_ways_and_no_row_goes
     await migrate(engine, "head")
     assert await version(engine, store_id) == 41
     assert await scalar(engine, zones, store_id=store_id) == 1
+    # A process of the release before, still running during the rollout, raises the column: it counts.
+    await scalar(engine, "UPDATE stores SET data_version = data_version + 1 WHERE id = :store_id", store_id=store_id)
+    assert await version(engine, store_id) == 42
     async with create_sessionmaker(engine)() as writing:
         work_for_store(writing, store_id)
         store = await writing.get(Store, store_id)
         assert store is not None
         await create_customer(writing, store)
         await writing.commit()
-    assert await version(engine, store_id) == 42
+    assert await version(engine, store_id) == 43
 
     await migrate(engine, "0013", down=True)
-    assert await scalar(engine, "SELECT data_version FROM stores WHERE id = :store_id", store_id=store_id) == 42
+    assert await scalar(engine, "SELECT data_version FROM stores WHERE id = :store_id", store_id=store_id) == 43
     assert await scalar(engine, zones, store_id=store_id) == 1
 
     await migrate(engine, "head")
-    assert await version(engine, store_id) == 42
+    assert await version(engine, store_id) == 43
     await migrate(engine, "0012", down=True)
     assert await scalar(engine, zones, store_id=store_id) == 1

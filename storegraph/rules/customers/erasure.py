@@ -220,7 +220,7 @@ KEPT: dict[str, tuple[str, str]] = {
     ),
     "event_counts": ("store_id event day count", "daily counts"),
     "stores": (
-        "id name slug currency phone_region plan settings metadata created_at updated_at",
+        "id name slug currency phone_region plan settings metadata created_at updated_at data_version",
         "the merchant's",
     ),
     "api_keys": (
