@@ -189,7 +189,7 @@ def _mark_writes(
         connection.info[_WROTE] = True
 
 
-# One row for a store (none for no store): the sum of its counters, 0 before its first write.
+# One row for a store (none for no store): its column of the releases before the counters plus their sum.
 _STORE_VERSION = PreparedRead(
     select(
         (
