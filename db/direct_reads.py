@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import Connection, Engine, Insert, Select, event
+from sqlalchemy import Connection, Engine, Insert, Label, Select, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.base import OptionEngine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -53,12 +53,27 @@ class PreparedRead:
     (``= ANY``) for the driver.
     """
 
-    __slots__ = ("_compiled", "direct", "statement")
+    __slots__ = ("_compiled", "_trailed", "direct", "statement")
 
     def __init__(self, statement: Select[Any] | Insert, direct: Select[Any] | Insert | None = None) -> None:
         self.statement = statement
         self.direct = direct if direct is not None else statement
         self._compiled: CompiledRead | None = None
+        self._trailed: tuple[Label[Any], PreparedRead | None] | None = None
+
+    def trailed_by(self, column: Label[Any]) -> PreparedRead | None:
+        """This SELECT answering ``column`` too, after its own columns, built once (for the same ``column`` each
+        time: a statement keeps the last one it was asked for); ``None`` for a statement that is not a SELECT."""
+        trailed = self._trailed
+        if trailed is None or trailed[0] is not column:
+            statement, direct = self.statement, self.direct
+            built = (
+                PreparedRead(statement.add_columns(column), direct.add_columns(column))
+                if isinstance(statement, Select) and isinstance(direct, Select)
+                else None
+            )
+            trailed = self._trailed = (column, built)
+        return trailed[1]
 
     def compiled_for(self, dialect: Dialect) -> CompiledRead:
         compiled = self._compiled
@@ -262,8 +277,23 @@ class DirectConnection:
 
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> list[Any]:
         compiled = prepared.compiled_for(self._dialect)
+        return compiled.rows(await self._fetch(compiled, parameters))
+
+    async def rows_and_trailer(
+        self, trailed: PreparedRead, prepared: PreparedRead, parameters: Mapping[str, Any]
+    ) -> tuple[list[Any], Any] | None:
+        """The rows of ``prepared`` and the value of the column ``trailed`` (``prepared.trailed_by``) adds after its
+        own, from one statement: the rows are ``prepared``'s own (its row class, its columns). ``None`` when the
+        statement answers no row, so that no value came with it."""
+        records = await self._fetch(trailed.compiled_for(self._dialect), parameters)
+        if not records:
+            return None
+        rows = prepared.compiled_for(self._dialect).rows([record[:-1] for record in records])
+        return rows, records[0][-1]
+
+    async def _fetch(self, compiled: CompiledRead, parameters: Mapping[str, Any]) -> list[Any]:
         try:
-            records = await self._driver.fetch(compiled.sql, *compiled.arguments(parameters))
+            records: list[Any] = await self._driver.fetch(compiled.sql, *compiled.arguments(parameters))
         except asyncpg.PostgresError:
             raise  # the server refused the statement; the connection is as good as before
         except BaseException:
@@ -271,7 +301,7 @@ class DirectConnection:
             self._broken = True
             raise
         self._reads.statements += 1
-        return compiled.rows(records)
+        return records
 
     async def sqlalchemy(self, engine: AsyncEngine) -> AsyncConnection:
         """The same pooled connection as a SQLAlchemy connection of ``engine`` (made once): ``engine`` must run in

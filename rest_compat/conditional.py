@@ -42,9 +42,13 @@ Headers = list[tuple[bytes, bytes]]
 
 class VersionReads(Protocol):
     """The request's database (``resolvers.core.context.RequestDatabase``), as a GET reads its store's version
-    with it before the operation runs on it."""
+    with it before the operation runs on it, or has it read with the operation's first statement."""
+
+    version: int | None
 
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any], /) -> Sequence[Any]: ...
+
+    def read_version_first(self, store_id: int) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,8 @@ class Validator:
     identity: bytes
     etag: str | None
     request: IfNoneMatch | None
+    # Where the version comes from once the operation ran, when it is read with the operation's first statement.
+    later: VersionReads | None = None
 
     @property
     def not_modified_before_running(self) -> bool:
@@ -106,6 +112,9 @@ class Validator:
         """Whether the answer ``data`` is one the client holds (304), and the headers of either answer."""
         if self.etag is not None:
             return self._matches(self.etag), headers(self.etag, cacheable=True)
+        if self.later is not None and self.later.version is not None:
+            etag = _version_etag(self.identity, self.later.version)
+            return self._matches(etag), headers(etag, cacheable=True)
         etag = _quoted(_digest(self.identity, orjson.dumps(data)))
         return self._matches(etag), headers(etag, cacheable=False)
 
@@ -125,15 +134,20 @@ async def validator(
     database: VersionReads | None,
     identities: Identities,
 ) -> Validator:
-    """What the GET's ETag is made from; the ETag itself when the row's is its store's version, read with
-    ``database`` before the operation reads its data with it (never after: a newer version paired with older data
-    could answer a wrong 304). None for the other rows. One statement, which is a 304's whole cost."""
+    """What the GET's ETag is made from; the ETag itself when the row's is its store's version and the request
+    names ETags, read with ``database`` before the operation reads its data with it (never after: a newer version
+    paired with older data could answer a wrong 304). One statement, which is a 304's whole cost. A request that
+    names none can have no 304, so its version is read with the operation's first statement instead, in the same
+    round trip and snapshot (``read_version_first``). None for the other rows."""
     identity = identities.of(
         principal, scope.get("raw_path") or scope["path"].encode(), scope.get("query_string", b""), compiled
     )
     request = IfNoneMatch.of(scope)
     if compiled.endpoint.conditional != "version" or database is None:
         return Validator(identity, None, request)
+    if request is None:
+        database.read_version_first(principal.store_id)
+        return Validator(identity, None, None, later=database)
     version = await data_version(database.rows, principal.store_id)
     etag = None if version is None else _version_etag(identity, version)
     return Validator(identity, etag, request)

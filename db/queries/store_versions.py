@@ -189,16 +189,26 @@ def _mark_writes(
         connection.info[_WROTE] = True
 
 
-# One row for a store (none for no store): its column of the releases before the counters plus their sum.
-_STORE_VERSION = PreparedRead(
-    select(
-        (
-            Store.data_version
-            + select(cast(func.coalesce(func.sum(StoreVersion.version), literal_column("0")), BigInteger))
-            .where(StoreVersion.store_id == Store.id)
-            .scalar_subquery()
-        ).label("version")
-    ).where(Store.id == bindparam("store_id"))
+# A store's version: its column of the releases before the counters plus their sum.
+_VERSION = (
+    Store.data_version
+    + select(cast(func.coalesce(func.sum(StoreVersion.version), literal_column("0")), BigInteger))
+    .where(StoreVersion.store_id == Store.id)
+    .scalar_subquery()
+)
+# One row for a store (none for no store).
+_STORE_VERSION = PreparedRead(select(_VERSION.label("version")).where(Store.id == bindparam("store_id")))
+# The parameter of ``VERSION_COLUMN``: the store whose version it is.
+VERSION_STORE = "storegraph_version_store"
+# The version of the store ``VERSION_STORE`` (null for no such store), as a column any SELECT can answer beside its
+# own, read in the same snapshot as them (``PreparedRead.trailed_by``). Never correlated: a SELECT of ``stores``
+# would otherwise take its ``stores`` for the subquery's.
+VERSION_COLUMN = (
+    select(_VERSION)
+    .where(Store.id == bindparam(VERSION_STORE))
+    .correlate(None)
+    .scalar_subquery()
+    .label("storegraph_version")
 )
 Rows = Callable[[PreparedRead, Mapping[str, Any]], Awaitable[Sequence[Any]]]
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from db.direct_reads import DirectConnection, DirectReads, PreparedRead
 from db.queries.executor import core_rows
-from db.queries.store_versions import work_for_store
+from db.queries.store_versions import VERSION_COLUMN, VERSION_STORE, data_version, work_for_store
 from db.session import begin_write
 from resolvers.core.cursors import CursorCodec
 from resolvers.core.loaders import Loaders
@@ -62,6 +62,10 @@ class RequestDatabase:
         self._closed = False
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._store_id: int | None = None
+        # The store whose data version is still to be read with the first statement (``read_version_first``),
+        # and the version read (``None``: not read, or no such store).
+        self._version_of: int | None = None
+        self.version: int | None = None
 
     def work_for(self, store_id: int) -> None:
         """The store whose data the request's writes are (its commit raises that store's data version)."""
@@ -74,25 +78,59 @@ class RequestDatabase:
         async with self._lock:
             return await self._execute(statement, parameters)
 
+    def read_version_first(self, store_id: int) -> None:
+        """Reads ``store_id``'s data version (into ``version``) no later than the request's first statement: in
+        that statement itself where it can (a SELECT built once, on the driver: one round trip for both, in one
+        snapshot), else just before it. Either way no data the request reads is older than the version."""
+        self._version_of = store_id
+
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any], /) -> Sequence[Any]:
         """The rows of a statement built once: on the driver directly for a query on PostgreSQL, else as
         ``execute`` runs it."""
         async with self._lock:
-            direct = self._direct
-            if direct is None:
-                # Decided once, at the first statement: after it the request's way to the database is fixed (a
-                # query's reads, or a session), and what listens to the engine is set up between requests.
-                direct = self._direct = (
-                    self._reads_only and self._direct_reads is not None and not self._direct_reads.observed()
-                )
-            if direct:
-                return await (await self._open_direct_connection()).rows(prepared, parameters)
-            if not self._reads_only:
-                # In the request's write transaction: on the driver too, on its connection (``core_rows``).
-                return await core_rows(self._open_session(), prepared, parameters)
-            return (await self._execute(prepared.statement, parameters)).all()
+            return await self._rows(prepared, parameters)
+
+    async def _rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
+        if self._version_of is not None:
+            return await self._rows_after_version(prepared, parameters)
+        if self._goes_direct():
+            return await (await self._open_direct_connection()).rows(prepared, parameters)
+        if not self._reads_only:
+            # In the request's write transaction: on the driver too, on its connection (``core_rows``).
+            return await core_rows(self._open_session(), prepared, parameters)
+        return (await self._execute(prepared.statement, parameters)).all()
+
+    async def _rows_after_version(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
+        """The first statement's rows, the version read with them or before them."""
+        store_id, self._version_of = self._version_of, None
+        assert store_id is not None
+        trailed = prepared.trailed_by(VERSION_COLUMN)
+        if trailed is not None and self._goes_direct():
+            connection = await self._open_direct_connection()
+            found = await connection.rows_and_trailer(trailed, prepared, {**parameters, VERSION_STORE: store_id})
+            if found is not None:
+                rows, version = found
+                self.version = None if version is None else int(version)
+                return rows
+            # No row, so no version came with them: the version, then the statement again, in that order.
+        self.version = await data_version(self._rows, store_id)
+        return await self._rows(prepared, parameters)
+
+    def _goes_direct(self) -> bool:
+        """Whether ``rows`` runs on the driver. Decided once, at the first statement: after it the request's way
+        to the database is fixed (a query's reads, or a session), and what listens to the engine is set up
+        between requests."""
+        direct = self._direct
+        if direct is None:
+            direct = self._direct = (
+                self._reads_only and self._direct_reads is not None and not self._direct_reads.observed()
+            )
+        return direct
 
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any] | None) -> Result[Any]:
+        if self._version_of is not None:
+            store_id, self._version_of = self._version_of, None
+            self.version = await data_version(self._rows, store_id)
         if self._reads_only:
             return await (await self._open_read_connection()).execute(statement, parameters)
         connection = await self._open_session().connection()

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, text
@@ -198,7 +199,13 @@ async def test_a_filtered_v1_list_answers_the_same_bytes_direct_and_through_sqla
         standard = answer(await client.get(url, headers=headers_of(seeded.token)))
 
     assert direct == standard
-    assert ran_direct == ran_unfiltered
+    # A first read that finds no row brings no store version with it: the version is read, then the page again.
+    assert ran_direct == (ran_unfiltered if items_in(direct) else ran_unfiltered + 2)
+
+
+def items_in(body: bytes) -> int:
+    _status, payload = orjson.loads(body)
+    return len(payload["data"]["items"])
 
 
 @ON_POSTGRESQL

@@ -3,7 +3,7 @@ write committed between the two reads costs one more full answer, never a wrong 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,8 +13,10 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.direct_reads import DirectReads
 from db.models import Store
 from db.queries.store_versions import data_version, work_for_store
+from resolvers.core import context as request_context
 from rest_compat import conditional
 from tests.conftest import services_of
 from tests.support.factories import Key, create_customer, create_key, create_store
@@ -165,7 +167,9 @@ async def test_every_connection_goes_back_to_the_pool_with_no_transaction_open(c
 
 class RacingWrite:
     """Once armed, the next GET's version read commits a new customer to the store just after it read the version,
-    before the operation reads its data; ``written`` then holds the customer's id."""
+    before the operation reads its data; ``written`` then holds the customer's id. A version read with the data, in
+    the same statement, leaves no moment between the two: the GETs that race run through SQLAlchemy
+    (``through_sqlalchemy``), where the version is read first."""
 
     def __init__(self, store: Store, sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: Any) -> None:
         self._store = store
@@ -175,6 +179,7 @@ class RacingWrite:
 
     def arm(self) -> None:
         self._monkeypatch.setattr(conditional, "data_version", self._write_after_reading)
+        self._monkeypatch.setattr(request_context, "data_version", self._write_after_reading)
 
     async def _write_after_reading(self, rows: Any, store_id: int) -> int | None:
         version = await data_version(rows, store_id)
@@ -195,26 +200,30 @@ def ids(response: httpx.Response) -> list[int]:
 
 
 @ON_POSTGRESQL
-async def test_a_write_committed_after_the_version_was_read_is_in_the_answer_under_the_older_etag(client, shop, race):
+async def test_a_write_committed_after_the_version_was_read_is_in_the_answer_under_the_older_etag(
+    app, client, shop, race
+):
     """Each read in autocommit, the data after the version: the data is never older than the version its ETag
     names, but may be newer."""
     _, key, _ = shop
     before = await get(client, key, "/v1/customers?limit=50")
 
     race.arm()
-    racing = await get(client, key, "/v1/customers?limit=50")
+    with through_sqlalchemy(app):
+        racing = await get(client, key, "/v1/customers?limit=50")
 
     assert race.written
     assert race.written[0] in ids(racing)
     assert racing.headers["etag"] == before.headers["etag"]
 
 
-async def test_the_etag_of_an_answer_a_write_raced_is_answered_200_with_the_new_etag(client, shop, race):
+async def test_the_etag_of_an_answer_a_write_raced_is_answered_200_with_the_new_etag(app, client, shop, race):
     """The version the raced answer's ETag names is no longer current: its conditional GET is a full answer, never a
     304 that would keep the client on an older answer."""
     _, key, _ = shop
     race.arm()
-    racing = await get(client, key, "/v1/customers?limit=50")
+    with through_sqlalchemy(app):
+        racing = await get(client, key, "/v1/customers?limit=50")
 
     again = await get(client, key, "/v1/customers?limit=50", racing.headers["etag"])
 
@@ -222,3 +231,54 @@ async def test_the_etag_of_an_answer_a_write_raced_is_answered_200_with_the_new_
     assert again.status_code == 200
     assert race.written[0] in ids(again)
     assert again.headers["etag"] != racing.headers["etag"]
+
+
+def direct_statements(app: FastAPI) -> Callable[[], int]:
+    """The count of statements the app's direct reads ran so far."""
+    reads = app.state.graphql_endpoint.direct_reads
+    assert isinstance(reads, DirectReads)
+    return lambda: reads.statements
+
+
+@ON_POSTGRESQL
+async def test_a_get_naming_no_etag_reads_its_version_in_its_first_statement(app, client, shop):
+    _, key, _ = shop
+    ran = direct_statements(app)
+
+    before = ran()
+    response = await get(client, key, "/v1/customers?limit=50")
+
+    assert response.status_code == 200, response.text
+    assert ran() - before == 1  # the page and the version: one statement, one snapshot
+    assert (await get(client, key, "/v1/customers?limit=50", response.headers["etag"])).status_code == 304
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize("which", [0, 1], ids=["list", "one"])
+async def test_the_etag_read_with_the_data_is_the_one_read_before_it(app, client, shop, which):
+    _, key, customer_id = shop
+    path = paths(customer_id)[which]
+
+    with_the_data = await get(client, key, path)
+    with through_sqlalchemy(app):
+        before_the_data = await get(client, key, path)
+
+    assert with_the_data.headers["etag"] == before_the_data.headers["etag"]
+    assert with_the_data.headers["cache-control"] == before_the_data.headers["cache-control"]
+
+
+@ON_POSTGRESQL
+async def test_a_first_statement_finding_nothing_reads_the_version_then_the_data_again(app, client, shop):
+    _, key, _ = shop
+    ran = direct_statements(app)
+
+    before = ran()
+    response = await get(client, key, "/v1/customers?email=nobody@example.com")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["items"] == []
+    assert ran() - before == 3  # no row brought the version: the version, then the page again
+    assert response.headers["cache-control"] == "private, max-age=30"
+    assert (
+        await get(client, key, "/v1/customers?email=nobody@example.com", response.headers["etag"])
+    ).status_code == 304
