@@ -11,10 +11,13 @@ See bench/README.md for what is measured and how to read the output. In short:
    key go to bench/results/state.json.
 2. Start both servers (pinned to the server CPU), check that they return the same ``data`` for every
    workload (fail loudly with a diff otherwise), stop them.
-3. For storegraph, then the baseline: start the server alone, and for each workload run a wrk warm-up and
-   ``--rounds`` measured rounds with wrk pinned to the load CPU; stop the server. A workload that measures two
-   requests on one server (``rest_list`` and ``rest_one``: ``GET /v1/customers`` or ``GET /v1/customers/{id}``
-   and the same operation on ``/graphql``) alternates them round by round.
+3. Start both servers again (pinned to the server CPU; only one is loaded at a time, the other idles). For each
+   workload: a wrk warm-up of every request it measures, then ``--rounds`` rounds, each running every request
+   one after the other with wrk pinned to the load CPU, in alternating order (A B C, C B A, ...): the
+   storegraph ``/graphql`` request and the baseline's, or for ``rest_list`` and ``rest_one`` storegraph's
+   ``GET /v1/customers`` (or ``/v1/customers/{id}``), the same operation on its ``/graphql`` and the baseline's
+   route. The VM's drift from minute to minute so touches both servers alike, and each round's pair gives a
+   ratio of its own (printed and kept with the medians' ratio). Stop the servers.
 4. Print the tables (median req/s, ratios, p50/p99, the share of storegraph's requests answered by a compiled
    plan) and write bench/results/latest.json.
 """
@@ -74,6 +77,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def round_ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> list[float]:
+    """req/s ours / theirs for each round: the two targets ran one after the other in every round."""
+    return [mine["rps"] / other["rps"] for mine, other in zip(ours["rounds"], theirs["rounds"], strict=True)]
+
+
+def ratios(values: list[float]) -> str:
+    return ", ".join(f"{value:.3f}x" for value in values)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workloads: list[Workload] = args.workload_list
@@ -94,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     with running(storegraph, baseline):
         sizes = check_same_data(servers, workloads, probes, state)
 
-    measured = {server.name: measure(server, workloads, probes, state, args) for server in (storegraph, baseline)}
+    measured = measure(servers, workloads, probes, state, args)
 
     results: dict[str, Any] = {}
     for workload in workloads:
-        figures = {probe.key: measured[probe.server][workload.name][probe.key] for probe in probes[workload.name]}
+        figures = measured[workload.name]
         entry: dict[str, Any] = {
             "title": workload.title,
             "kind": workload.kind,
@@ -109,16 +121,18 @@ def main(argv: list[str] | None = None) -> int:
         }
         if workload.kind != "rest":  # one storegraph target against the baseline
             entry["ratio"] = figures["storegraph"]["rps"] / figures["baseline"]["rps"]
+            # Each round measured both servers one after the other: a pair of about the same minute.
+            entry["ratio_by_round"] = round_ratios(figures["storegraph"], figures["baseline"])
         else:
             rest, graphql, ceiling = figures["rest"], figures["graphql"], figures["baseline"]
             entry["ratio_rest_baseline"] = rest["rps"] / ceiling["rps"]
             entry["ratio_graphql_baseline"] = graphql["rps"] / ceiling["rps"]
             # What the /v1 layer costs over running the same operation on /graphql.
             entry["layer_overhead"] = 1 - rest["rps"] / graphql["rps"]
-            # The REST and GraphQL rounds alternate, so each pair ran about the same minute.
-            entry["layer_overhead_by_round"] = [
-                1 - ours["rps"] / theirs["rps"] for ours, theirs in zip(rest["rounds"], graphql["rounds"], strict=True)
-            ]
+            entry["ratio_rest_baseline_by_round"] = round_ratios(rest, ceiling)
+            entry["ratio_graphql_baseline_by_round"] = round_ratios(graphql, ceiling)
+            # The REST and GraphQL rounds run in turn, so each pair ran about the same minute.
+            entry["layer_overhead_by_round"] = [1 - ratio for ratio in round_ratios(rest, graphql)]
         results[workload.name] = entry
 
     graphql_workloads = [workload for workload in workloads if workload.kind != "rest"]
@@ -131,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         printed = table(results, graphql_workloads)
         say(printed)
+        for workload in graphql_workloads:
+            paired = ratios(results[workload.name]["ratio_by_round"])
+            say(f"{workload.name}: ratio by round (storegraph / baseline, measured in turn): {paired}")
     if rest_workloads:
         step(
             "REST layer (median of rounds; REST = GET /v1 on storegraph, GraphQL = the same operation on its "
@@ -141,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         say(rest_printed)
         for workload in rest_workloads:
             by_round = ", ".join(f"{100 * value:.1f}%" for value in results[workload.name]["layer_overhead_by_round"])
-            say(f"{workload.name}: layer overhead by round (REST and GraphQL rounds alternate): {by_round}")
+            say(f"{workload.name}: layer overhead by round (REST and GraphQL measured in turn): {by_round}")
+            entry = results[workload.name]
+            say(f"{workload.name}: REST / base by round: {ratios(entry['ratio_rest_baseline_by_round'])}")
+            say(f"{workload.name}: GraphQL / base by round: {ratios(entry['ratio_graphql_baseline_by_round'])}")
     say("\nCPU use during the measured rounds (median; sg = storegraph, base = baseline, gql = GraphQL):")
     cpu_printed = cpu_table(results, workloads, probes)
     say(cpu_printed)

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
@@ -52,27 +53,46 @@ def process_ticks(pid: int | None) -> int:
 
 @dataclasses.dataclass
 class CpuWatch:
-    """Share of the server CPU used by anything other than the measured server, and the load CPU's use."""
+    """Share of the server CPU used by anything other than the measured server, and the load CPU's use.
+
+    ``idle_pids`` are the benchmark's other servers, left idle on the server CPU while this one is loaded: their
+    ticks are not counted as others' (an idle uvicorn's wake-ups would otherwise read as interference) but
+    reported on their own, so that a server that is not idle after all shows.
+    """
 
     server_cpu: int
     load_cpu: int
     pid: int | None
+    idle_pids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         self.start = (cpu_ticks(self.server_cpu), cpu_ticks(self.load_cpu), process_ticks(self.pid))
+        self.idle_start = self._idle_ticks()
+
+    def _idle_ticks(self) -> int:
+        return sum(process_ticks(pid) for pid in self.idle_pids)
 
     def read(self) -> dict[str, float]:
         (server_busy0, server_proc0, server_total0, steal0), (load_busy0, _, load_total0, _), pid0 = self.start
         server_busy1, server_proc1, server_total1, steal1 = cpu_ticks(self.server_cpu)
         load_busy1, _, load_total1, _ = cpu_ticks(self.load_cpu)
         server_total = max(server_total1 - server_total0, 1)
-        others = server_proc1 - server_proc0 - (process_ticks(self.pid) - pid0)
-        return {
+        idle = self._idle_ticks() - self.idle_start
+        others = server_proc1 - server_proc0 - (process_ticks(self.pid) - pid0) - idle
+        usage = {
             "server_cpu_busy_pct": round(100 * (server_busy1 - server_busy0) / server_total, 1),
             "server_cpu_others_pct": round(100 * max(others, 0) / server_total, 1),
             "server_cpu_steal_pct": round(100 * (steal1 - steal0) / server_total, 1),
             "load_cpu_busy_pct": round(100 * (load_busy1 - load_busy0) / max(load_total1 - load_total0, 1), 1),
         }
+        if self.idle_pids:
+            usage["server_cpu_idle_servers_pct"] = round(100 * max(idle, 0) / server_total, 1)
+        return usage
+
+
+def server_pids(servers: Sequence[Server]) -> tuple[int, ...]:
+    """The pids of those of ``servers`` that run."""
+    return tuple(server.process.pid for server in servers if server.process is not None)
 
 
 async def backend_pids(dsn: str, database: str) -> list[int]:
@@ -106,15 +126,20 @@ def pin_postgres(dsn: str, database: str, args: argparse.Namespace) -> int:
     return pinned
 
 
-def wait_until_quiet(server: Server, args: argparse.Namespace) -> float:
-    """Waits (up to --quiet-wait s) until other processes use < --quiet-threshold % of either CPU."""
+def wait_until_quiet(server: Server, args: argparse.Namespace, idle: Sequence[Server] = ()) -> float:
+    """Waits (up to --quiet-wait s) until other processes use < --quiet-threshold % of either CPU.
+
+    ``idle``: the benchmark's other servers, running beside ``server`` but not loaded; they are not "others".
+    """
     deadline = time.monotonic() + args.quiet_wait
     warned = False
     while True:
-        watch = CpuWatch(args.server_cpu, args.load_cpu, server.process.pid if server.process else None)
+        pid = server.process.pid if server.process else None
+        watch = CpuWatch(args.server_cpu, args.load_cpu, pid, server_pids(idle))
         time.sleep(1.0)
         usage = watch.read()
-        # The idle server's own ticks are excluded on its CPU; on the load CPU all use is someone else's.
+        # The benchmark's servers' own ticks (all idle now) are excluded on their CPU; on the load CPU all use is
+        # someone else's.
         others = max(usage["server_cpu_others_pct"], usage["load_cpu_busy_pct"])
         if others < args.quiet_threshold:
             return others

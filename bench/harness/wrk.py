@@ -9,11 +9,12 @@ import re
 import secrets
 import statistics
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from harness.common import RESULTS_DIR, WRK_SCRIPT, BenchError, say
-from harness.machine import CpuWatch
+from harness.machine import CpuWatch, server_pids
 from harness.servers import Probe, Server, log_tail, send_request
 
 _UNIT_US = {"us": 1.0, "ms": 1000.0, "s": 1_000_000.0, "m": 60_000_000.0}
@@ -76,7 +77,11 @@ def wrk_command(args: argparse.Namespace, duration: float, script: Path, url: st
     ]
 
 
-def run_wrk(server: Server, probe: Probe, args: argparse.Namespace, duration: float) -> dict[str, Any]:
+def run_wrk(
+    server: Server, probe: Probe, args: argparse.Namespace, duration: float, idle: Sequence[Server] = ()
+) -> dict[str, Any]:
+    """One wrk run against ``server``; ``idle``: the benchmark's other servers, running but not loaded (their CPU
+    use is reported apart from other processes')."""
     command = wrk_command(args, duration, WRK_SCRIPT, server.url(probe))
     env = {**os.environ, "BENCH_KEY": server.headers.get("Authorization", "").removeprefix("Bearer ")}
     # request.lua POSTs when it is given a body file, and GETs otherwise.
@@ -86,7 +91,7 @@ def run_wrk(server: Server, probe: Probe, args: argparse.Namespace, duration: fl
         env["BENCH_BODY_FILE"] = str(body_file(probe))
     if probe.unique:
         env["BENCH_UNIQUE"] = secrets.token_hex(6)  # this run's part of every Idempotency-Key
-    watch = CpuWatch(args.server_cpu, args.load_cpu, server.process.pid if server.process else None)
+    watch = CpuWatch(args.server_cpu, args.load_cpu, server.process.pid if server.process else None, server_pids(idle))
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=duration + 120)
     usage = watch.read()
     if result.returncode != 0:

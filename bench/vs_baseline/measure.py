@@ -1,4 +1,4 @@
-"""Both servers: the equality check of their answers, then each measured alone."""
+"""Both servers: the equality check of their answers, then their measured rounds, interleaved."""
 
 from __future__ import annotations
 
@@ -102,52 +102,83 @@ def check_same_data(
 
 
 def measure(
-    server: Server, workloads: list[Workload], probes: dict[str, list[Probe]], state: State, args: argparse.Namespace
+    servers: dict[str, Server],
+    workloads: list[Workload],
+    probes: dict[str, list[Probe]],
+    state: State,
+    args: argparse.Namespace,
 ) -> dict[str, dict[str, Any]]:
-    """Per workload, the figures of each of its probes on this server (by probe key). Several probes of one
-    workload on this server (REST and GraphQL) are measured round by round in turn, so that the VM's drift
-    from minute to minute touches each alike, and in alternating order."""
-    step(f"measuring {server.name} alone (pinned to CPU {args.server_cpu}; wrk on CPU {args.load_cpu})")
+    """Per workload, the figures of each of its probes (by probe key), both servers running throughout.
+
+    Only one server is loaded at a time (both are pinned to the server CPU; an idle uvicorn uses next to none of
+    it). Per workload: a warm-up of every probe, then round by round every probe in turn, in alternating order
+    (A B C, C B A, ...): the VM's speed drifts from minute to minute, and interleaved rounds let the drift touch
+    storegraph and the baseline alike, so that each round's pair gives a ratio of its own.
+    """
+    step(
+        f"measuring storegraph and the baseline round by round in turn (both running, pinned to CPU"
+        f" {args.server_cpu}, one loaded at a time; wrk on CPU {args.load_cpu})"
+    )
     measured: dict[str, dict[str, Any]] = {}
-    counted = server.name == "storegraph"  # the baseline has no compiled path
-    forget_counts()
-    with running(server):
+    forget_counts()  # before storegraph starts: its snapshots are numbered from 1
+    with running(*servers.values()):
         for workload in workloads:
-            mine = [probe for probe in probes[workload.name] if probe.server == server.name]
+            mine = probes[workload.name]
             if args.warmup > 0:
                 for probe in mine:
-                    warm = run_wrk(server, probe, args, args.warmup)
+                    server, idle = _loaded_and_idle(servers, probe)
+                    warm = run_wrk(server, probe, args, args.warmup, idle)
                     say(f"{probe.label:18} {workload.name:9} warm-up {args.warmup:g} s: {warm['rps']:9.1f} req/s")
             rounds: dict[str, list[dict[str, Any]]] = {probe.key: [] for probe in mine}
-            ways: dict[str, list[dict[str, int]]] = {probe.key: [] for probe in mine}
             for number in range(1, args.rounds + 1):
-                # A B, B A, A B, ...: neither always runs first after the wait for quiet.
+                # A B C, C B A, A B C, ...: none always runs first after the wait for quiet, or last.
                 for probe in mine if number % 2 else mine[::-1]:
-                    for attempt in range(args.retries + 1):
-                        pinned = pin_postgres(state.dsn, state.database, args)
-                        background = wait_until_quiet(server, args)
-                        before = snapshot(server) if counted else None
-                        figures = run_wrk(server, probe, args, args.duration)
-                        if before is not None:
-                            figures["compiled_path"] = difference(before, snapshot(server))
-                        figures["background_before_pct"] = background
-                        figures["postgres_backends_pinned"] = pinned
-                        figures["discarded_before"] = attempt
-                        if figures["cpu"]["server_cpu_others_pct"] < args.quiet_threshold or attempt == args.retries:
-                            break
-                        say(f"   discarding round {number}: other processes used the server CPU; measuring it again")
+                    figures = _round(servers, probe, number, state, args)
                     rounds[probe.key].append(figures)
-                    if "compiled_path" in figures:
-                        ways[probe.key].append(figures["compiled_path"])
                     cpu = figures["cpu"]
                     say(
                         f"{probe.label:18} {workload.name:9} round {number}/{args.rounds}: {figures['rps']:9.1f} req/s"
                         f"  p50 {figures['p50_ms']:8.2f} ms  p99 {figures['p99_ms']:8.2f} ms"
                         f"  (server CPU {cpu['server_cpu_busy_pct']:.0f}% busy,"
-                        f" {cpu['server_cpu_others_pct']:.0f}% others; load CPU {cpu['load_cpu_busy_pct']:.0f}%)"
+                        f" {cpu['server_cpu_others_pct']:.0f}% others,"
+                        f" {cpu.get('server_cpu_idle_servers_pct', 0):.0f}% idle server;"
+                        f" load CPU {cpu['load_cpu_busy_pct']:.0f}%)"
                     )
-            measured[workload.name] = {key: median_figures(figures) for key, figures in rounds.items()}
-            for key, runs in ways.items():
-                if runs:
-                    measured[workload.name][key]["compiled_path"] = share(runs)
+            measured[workload.name] = {}
+            for key, runs in rounds.items():
+                figures = median_figures(runs)
+                figures["max_idle_servers_pct"] = max(r["cpu"].get("server_cpu_idle_servers_pct", 0) for r in runs)
+                ways = [r["compiled_path"] for r in runs if "compiled_path" in r]
+                if ways:
+                    figures["compiled_path"] = share(ways)
+                measured[workload.name][key] = figures
     return measured
+
+
+def _loaded_and_idle(servers: dict[str, Server], probe: Probe) -> tuple[Server, list[Server]]:
+    """The server this probe loads, and the others, which stay idle meanwhile."""
+    return servers[probe.server], [server for name, server in servers.items() if name != probe.server]
+
+
+def _round(
+    servers: dict[str, Server], probe: Probe, number: int, state: State, args: argparse.Namespace
+) -> dict[str, Any]:
+    """One measured round of one probe, measured again (up to --retries times) when other processes took the
+    server CPU; storegraph's rounds carry their compiled-path counts."""
+    server, idle = _loaded_and_idle(servers, probe)
+    counted = server.name == "storegraph"  # the baseline has no compiled path
+    for attempt in range(args.retries + 1):
+        pinned = pin_postgres(state.dsn, state.database, args)
+        background = wait_until_quiet(server, args, idle)
+        before = snapshot(server) if counted else None
+        figures = run_wrk(server, probe, args, args.duration, idle)
+        if before is not None:
+            figures["compiled_path"] = difference(before, snapshot(server))
+        figures["background_before_pct"] = background
+        figures["postgres_backends_pinned"] = pinned
+        figures["discarded_before"] = attempt
+        if figures["cpu"]["server_cpu_others_pct"] < args.quiet_threshold:
+            break
+        if attempt < args.retries:
+            say(f"   discarding {probe.label} round {number}: other processes used the server CPU; measuring it again")
+    return figures

@@ -90,8 +90,11 @@ _SHORT = {"storegraph": "sg", "baseline": "base", "rest": "rest", "graphql": "gq
 
 
 def cpu_table(results: dict[str, Any], workloads: list[Workload], probes: dict[str, list[Probe]]) -> str:
-    """Whether each server was CPU-bound (server CPU near 100%) and how much other processes interfered."""
-    rows = [("workload", "measured", "server CPU busy", "load CPU busy", "others on server CPU (max)")]
+    """Whether each server was CPU-bound (server CPU near 100%), how much other processes interfered, and how much
+    the idle server (running beside the loaded one) used."""
+    rows = [
+        ("workload", "measured", "server CPU busy", "load CPU busy", "others on server CPU (max)", "idle server (max)")
+    ]
     for workload in workloads:
         figures = [results[workload.name][probe.key] for probe in probes[workload.name]]
         rows.append(
@@ -101,6 +104,7 @@ def cpu_table(results: dict[str, Any], workloads: list[Workload], probes: dict[s
                 " / ".join(f"{f['server_cpu_busy_pct']:.0f}%" for f in figures),
                 " / ".join(f"{f['load_cpu_busy_pct']:.0f}%" for f in figures),
                 f"{max(f['max_interference_pct'] for f in figures):.0f}%",
+                f"{max(f.get('max_idle_servers_pct', 0) for f in figures):.0f}%",
             )
         )
     return render(rows)
