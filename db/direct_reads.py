@@ -151,14 +151,15 @@ class DirectReads:
     the pool: the pool's checkout and checkin (a greenlet each way, their events, the reset on return) cost a
     good part of a read by id. The engine's ``dispose`` closes the kept ones."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, share: int = 4) -> None:
         if engine.dialect.name != "postgresql" or engine.dialect.driver != "asyncpg":
             raise ValueError("direct reads run on PostgreSQL's asyncpg driver only")
         self.dialect = engine.dialect
         self._dispatch = engine.sync_engine.dispatch
         self._idle: list[tuple[PoolProxiedConnection, asyncpg.Connection[Any]]] = []
         self._pool = engine.sync_engine.pool
-        self._bound = kept_at_most(self._pool)
+        self._share = share
+        self._bound = kept_at_most(self._pool, share)
         # Statements run here, for the tests that show the hot reads take this way.
         self.statements = 0
         # An engine made by ``execution_options`` shares its parent's pool, whose ``dispose`` the parent's
@@ -241,23 +242,24 @@ class DirectReads:
         its idle ones; later ones come from the new pool. Runs in the greenlet of ``AsyncEngine.dispose``."""
         idle, self._idle = self._idle, []
         self._pool = engine.pool
-        self._bound = kept_at_most(self._pool)
+        self._bound = kept_at_most(self._pool, self._share)
         for pooled, _driver in idle:
             pooled.invalidate()
 
 
-def kept_at_most(pool: Pool) -> int:
-    """How many connections ``DirectReads`` keeps checked out for its next reads.
+def kept_at_most(pool: Pool, share: int = 4) -> int:
+    """How many connections ``DirectReads`` keeps checked out for its next reads: ``1/share`` of the pool's size.
 
-    A kept connection is one the pool cannot lend to a session, so the bound is a quarter of the pool's size:
-    create_engine gives sessions pool_size + max_overflow (twice pool_size), and the two ``DirectReads`` of an app
-    (the endpoint's, the idempotency store's) together keep at most half of pool_size, which leaves writes more
-    than pool_size at once. The kept ones stand in for connections the pool would keep idle anyway (up to
-    pool_size), so the server sees no more connections than before. A process's reads are one or two statements
-    each and overlap only a few at a time, which is what a few kept connections serve; a burst beyond them goes
-    through the pool as before. A pool without a size (NullPool closes every connection given back, a static
-    pool has one) keeps none, nor does a pool of fewer than four."""
-    return pool.size() // 4 if isinstance(pool, QueuePool) else 0
+    A kept connection is one the pool cannot lend to a session. create_engine gives sessions pool_size +
+    max_overflow (twice pool_size); the two ``DirectReads`` of an app keep at most three quarters of pool_size
+    (the endpoint's, which serves every query, half; the idempotency store's, one or two statements per write, a
+    quarter), which leaves writes more than pool_size at once. The kept ones stand in for connections the pool
+    would keep idle anyway (up to pool_size), so the server sees no more connections than before. A read that
+    finds none kept goes through the pool's checkout and checkin (a greenlet each way, their events, the reset on
+    return), which under 32 concurrent reads cost a read by id a few percent of its time with a quarter kept. A
+    pool without a size (NullPool closes every connection given back, a static pool has one) keeps none, nor does a
+    pool of fewer than ``share``."""
+    return pool.size() // share if isinstance(pool, QueuePool) else 0
 
 
 class DirectConnection:

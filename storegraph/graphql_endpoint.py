@@ -90,7 +90,7 @@ class GraphQLEndpoint:
         self.persisted_queries = persisted_queries
         self.autocommit_reads = autocommit_reads
         self.direct_reads = (
-            DirectReads(autocommit_reads)
+            DirectReads(autocommit_reads, share=2)
             if autocommit_reads is not None and autocommit_reads.dialect.driver == "asyncpg"
             else None
         )

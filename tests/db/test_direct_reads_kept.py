@@ -115,6 +115,31 @@ async def test_no_more_connections_are_kept_than_a_quarter_of_the_pools_size(eng
     assert engine.pool.checkedout() == POOL_SIZE // 4  # the others went back to the pool
 
 
+async def test_a_share_of_two_keeps_half_of_the_pools_size(engine):
+    reads = DirectReads(engine, share=2)
+    connections = [await reads.connect() for _ in range(POOL_SIZE // 2 + 1)]
+
+    for connection in connections:
+        await backend_of(connection)
+        await connection.close()
+
+    assert reads.kept == POOL_SIZE // 2
+
+
+async def test_the_endpoints_reads_keep_half_of_the_apps_pool(app):
+    """Every query reads on the endpoint's; the idempotency store's, one or two statements per write, keep a
+    quarter."""
+    reads = app.state.graphql_endpoint.direct_reads
+    pool = reads._pool
+    connections = [await reads.connect() for _ in range(pool.size())]
+
+    for connection in connections:
+        await backend_of(connection)
+        await connection.close()
+
+    assert reads.kept == pool.size() // 2
+
+
 async def test_a_pool_smaller_than_four_keeps_no_connection(database_url):
     small = create_engine(database_url, pool_size=3)
     try:
