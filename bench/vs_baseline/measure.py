@@ -127,6 +127,8 @@ def measure(
             if args.warmup > 0:
                 for probe in mine:
                     server, idle = _loaded_and_idle(servers, probe)
+                    # The backends a warm-up opens are pinned too, so that its CPU figures are the rounds' kind.
+                    pin_postgres(state.dsn, state.database, args)
                     warm = run_wrk(server, probe, args, args.warmup, idle)
                     say(f"{probe.label:18} {workload.name:9} warm-up {args.warmup:g} s: {warm['rps']:9.1f} req/s")
             rounds: dict[str, list[dict[str, Any]]] = {probe.key: [] for probe in mine}
