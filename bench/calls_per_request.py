@@ -8,7 +8,8 @@ Without ``--database-url`` a temporary SQLite database is made and filled with t
 must exist and be empty. Each workload is warmed up, then ``--requests`` requests run under ``cProfile`` (with the
 process's CPU clock) and the count of calls (Python functions and built-ins) is divided by the requests. CPU
 microseconds per request are printed beside, from the same requests, profiled: they are several times the real
-figure and only say where the calls cost more than others.
+figure and only say where the calls cost more than others. On PostgreSQL, the statements sent per request are
+counted off the same profile (where the driver sends one, transaction control included).
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ import pstats
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from compiled_inprocess import ORDERS, W1, W2, W3, call, demo_app, graphql
 
 WARMUP = 50
+# Where asyncpg sends a statement, as the profile names the function: each of these lambdas hands one statement
+# (or one batch of them) to the protocol, and each BEGIN, COMMIT or ROLLBACK checks the transaction's state once.
+# The protocol's own methods are compiled and do not appear; the coroutines around them count each resumption.
+SENDS_STATEMENTS = frozenset(
+    {("connection.py", "<lambda>"), ("prepared_stmt.py", "<lambda>"), ("transaction.py", "__check_state_base")}
+)
 # Filtered and sorted lists: a search of the customers, the orders by status and by total.
 F1 = (
     "query BenchSearch($first: Int!, $search: String!) { customers(first: $first, filter: {search: $search}) { "
@@ -52,7 +60,7 @@ async def main(args: argparse.Namespace) -> None:
             "F2 /v1/orders?status=&limit=50": ("GET", "/v1/orders?status=delivered&limit=50", b""),
             "F3 /graphql pending by total": graphql(F3, {"first": 50}),
         }
-        print(f"{'workload':32} {'calls/request':>13} {'profiled CPU µs':>15}")
+        print(f"{'workload':32} {'calls/request':>13} {'profiled CPU µs':>15} {'statements/request':>18}")
         for name, request in workloads.items():
             for _ in range(WARMUP):
                 await call(app, loaded.key, request)
@@ -64,9 +72,20 @@ async def main(args: argparse.Namespace) -> None:
             stats = pstats.Stats(profile)
             print(
                 f"{name:32} {stats.total_calls / args.requests:13.0f} "  # type: ignore[attr-defined]
-                f"{stats.total_tt * 1e6 / args.requests:15.0f}"  # type: ignore[attr-defined]
+                f"{stats.total_tt * 1e6 / args.requests:15.0f} "  # type: ignore[attr-defined]
+                f"{statements(stats) / args.requests:18.2f}"
             )
         await app.state.services.engine.dispose()
+
+
+def statements(stats: pstats.Stats) -> int:
+    """The statements the profiled requests sent to PostgreSQL (none on SQLite, whose driver is not asyncpg)."""
+    counted: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+    return sum(
+        calls
+        for (path, _, name), (calls, *_) in counted.items()
+        if "asyncpg" in path and (Path(path).name, name) in SENDS_STATEMENTS
+    )
 
 
 if __name__ == "__main__":

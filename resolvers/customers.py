@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -35,7 +36,7 @@ CUSTOMER_TYPE = "Customer"
 async def get_customer(context: Context, raw_id: str, *, at_once: bool = False) -> Row[Any]:
     """``at_once``: loaded without waiting for other loads to batch with (``load_at_once``)."""
     customer_id = parse_id(raw_id)
-    loader = context.loaders.get(CustomerByIdLoader)
+    loader = customers_by_id(context)
     row = await (load_at_once(loader, customer_id) if at_once else loader.load(customer_id))
     if row is None:
         raise NotFound("Customer", customer_id)
@@ -125,11 +126,28 @@ def _order_count(context: Context, customer_id: int, condition: OrderFilter) -> 
 
 
 class CustomerByIdLoader(DataLoader[int, Row[Any] | None]):
-    def __init__(self, db: Executor, store_id: int) -> None:
+    """Whole rows (the table's columns, never ``tags``), or with ``columns`` only those (``customers_by_ids``)."""
+
+    def __init__(self, db: Executor, store_id: int, columns: frozenset[str] | None = None) -> None:
         async def load(ids: list[int]) -> list[Row[Any] | None]:
-            return by_id(await customers_by_ids(db, store_id, ids), ids)
+            return by_id(await customers_by_ids(db, store_id, ids, columns), ids)
 
         super().__init__(load_fn=load)
+
+
+def customers_by_id(context: Context) -> DataLoader[int, Row[Any] | None]:
+    """The request's loader of customers by id: of the columns a running compiled plan reads of customers
+    (``Context.wanted``), else of whole rows (``CustomerByIdLoader``). One loader per choice of columns, so a row
+    it holds always has the columns its callers read, whichever way runs."""
+    return context.loaders.get(_loader_of(context.wanted.get(CUSTOMER_TYPE)))
+
+
+# Kept, so that a choice of columns is the same loader for the request's ``Loaders`` every time it is asked for.
+@functools.lru_cache(maxsize=64)
+def _loader_of(columns: frozenset[str] | None) -> Callable[[Executor, int], CustomerByIdLoader]:
+    if columns is None:
+        return CustomerByIdLoader
+    return functools.partial(CustomerByIdLoader, columns=columns)
 
 
 class TagsByCustomerLoader(DataLoader[int, list[str]]):
@@ -145,6 +163,22 @@ async def tags_of_customers(context: Context, customer_ids: Sequence[int]) -> li
     """The tags of many customers in the one statement ``TagsByCustomerLoader`` would batch them into."""
     tags = await tags_for_customers(context.db, context.store_id, list(dict.fromkeys(customer_ids)))
     return [tags.get(customer_id, []) for customer_id in customer_ids]
+
+
+async def tags_of_rows(context: Context, customers: Sequence[Any]) -> list[list[str]]:
+    """The tags of many customers: read off their rows where those were loaded with them (``tags``, a column a
+    compiled plan asks for), the others' in one statement (``tags_of_customers``)."""
+    held = [_loaded_tags(customer) for customer in customers]
+    missing = [int(customer.id) for customer, tags in zip(customers, held, strict=True) if tags is None]
+    loaded = iter(await tags_of_customers(context, missing) if missing else ())
+    return [next(loaded) if tags is None else tags for tags in held]
+
+
+def _loaded_tags(customer: Any) -> list[str] | None:
+    # A row (SQLAlchemy's or the driver's) names its columns in ``_fields``; an entity, or a row read without the
+    # column, has no ``tags`` there.
+    fields = getattr(customer, "_fields", ())
+    return customer.tags if "tags" in fields else None
 
 
 def dial_code(context: Context, phone: str) -> int | None:

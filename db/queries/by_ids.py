@@ -6,6 +6,7 @@ table's statement is made once at import and only its parameters change per call
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,7 +14,12 @@ from sqlalchemy import ARRAY, ColumnElement, Row, Select, any_, bindparam, selec
 from sqlalchemy.orm import QueryableAttribute
 
 from db.direct_reads import PreparedRead
+from db.queries.columns import chosen_columns
 from db.queries.executor import Executor, fetch_rows
+
+# The column choices a table's read by id keeps a statement for (``RowsByIds``): one per set of fields the
+# documents that read the table by id show, a handful.
+CHOICES_KEPT = 64
 
 # How a statement takes a list parameter: ``in_list(column, name)`` is ``column`` in the list named ``name``.
 ListColumn = ColumnElement[Any] | QueryableAttribute[Any]
@@ -48,16 +54,28 @@ def prepared_by_ids(
 
 class RowsByIds:
     """``await rows(db, store_id, ids)``: the store's rows among ``ids``, in no particular order; another store's
-    ids find nothing."""
+    ids find nothing. With ``wanted``, only those columns (``chosen_columns``: the id always, and the ``computed``
+    ones it names), each choice's statement built once."""
 
     def __init__(
         self,
         columns: Sequence[ColumnElement[Any]],
         store_column: QueryableAttribute[int],
         id_column: QueryableAttribute[int],
+        computed: Sequence[ColumnElement[Any]] = (),
     ) -> None:
         in_store = store_column == bindparam("store_id")
-        self.prepared = prepared_by_ids(lambda chosen: select(*columns).where(in_store, chosen), id_column)
+        always = (id_column.key,)
 
-    async def __call__(self, db: Executor, store_id: int, ids: list[int]) -> Sequence[Row[Any]]:
-        return await fetch_rows(db, self.prepared, {"store_id": store_id, "ids": ids})
+        def prepared(wanted: frozenset[str] | None) -> PreparedRead:
+            chosen_ones = chosen_columns(columns, wanted, always, computed)
+            return prepared_by_ids(lambda chosen: select(*chosen_ones).where(in_store, chosen), id_column)
+
+        self.prepared = prepared(None)
+        self._chosen = functools.lru_cache(maxsize=CHOICES_KEPT)(prepared)
+
+    async def __call__(
+        self, db: Executor, store_id: int, ids: list[int], wanted: frozenset[str] | None = None
+    ) -> Sequence[Row[Any]]:
+        prepared = self.prepared if wanted is None else self._chosen(wanted)
+        return await fetch_rows(db, prepared, {"store_id": store_id, "ids": ids})

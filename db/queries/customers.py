@@ -17,6 +17,7 @@ from db.direct_reads import PreparedRead
 from db.models import Customer, CustomerTag, Order
 from db.queries.by_ids import InList, RowsByIds, prepared_with_lists
 from db.queries.columns import chosen_columns
+from db.queries.customer_tags import TAG_NAMES
 from db.queries.executor import Executor, core_rows, fetch_rows, run_core
 from db.queries.pagination import COUNT_SHAPES, PAGE_SHAPES, Cursor, Ordering, page_parameters, page_statement
 from db.queries.slugs import unique_constraint
@@ -26,6 +27,8 @@ from storegraph.platform.timestamps import utcnow
 CUSTOMER_COLUMNS = tuple(
     column for column in Customer.__table__.c if column.key not in {"device_fingerprint", "identity_id"}
 )
+# Read only when asked for by name (``wanted``): ``tags``, the customer's tag names, in the customers' statement.
+CUSTOMER_COMPUTED: tuple[ColumnElement[Any], ...] = (TAG_NAMES,)
 
 CUSTOMER_ORDERINGS: dict[str, tuple[QueryableAttribute[Any], type]] = {
     "created_at": (Customer.created_at, datetime),
@@ -197,7 +200,8 @@ async def list_customers(
     first: int,
     wanted: frozenset[str] | None = None,
 ) -> list[Row[Any]]:
-    """A page of the store's customers; ``wanted``: the only columns the caller reads (``chosen_columns``)."""
+    """A page of the store's customers; ``wanted``: the only columns the caller reads (``chosen_columns``), the
+    ``CUSTOMER_COMPUTED`` ones among them."""
     cursor, parameters = page_parameters(ordering, after, first)
     page = _customers_page(where.shape(), ordering, cursor, wanted)
     return list(await fetch_rows(db, page, where.parameters(store_id) | parameters))
@@ -208,7 +212,7 @@ def _customers_page(
     shape: CustomerShape, ordering: Ordering, cursor: Cursor, wanted: frozenset[str] | None
 ) -> PreparedRead:
     # The id and the sort column make the page's cursors.
-    columns = chosen_columns(CUSTOMER_COLUMNS, wanted, ("id", ordering.sort_attr))
+    columns = chosen_columns(CUSTOMER_COLUMNS, wanted, ("id", ordering.sort_attr), CUSTOMER_COMPUTED)
     return prepared_with_lists(
         lambda in_list: page_statement(select(*columns).where(*listed(shape, in_list)), ordering, cursor)
     )
@@ -226,7 +230,7 @@ def _customers_count(shape: CustomerShape) -> PreparedRead:
     )
 
 
-customers_by_ids = RowsByIds(CUSTOMER_COLUMNS, Customer.store_id, Customer.id)
+customers_by_ids = RowsByIds(CUSTOMER_COLUMNS, Customer.store_id, Customer.id, CUSTOMER_COMPUTED)
 
 
 async def is_customer_banned(session: AsyncSession, store_id: int, phone: str) -> bool:

@@ -276,8 +276,10 @@ class Context:
     # idempotency, which keeps only a mutation's answer.
     operation_type: str | None = None
     # The columns a running compiled plan reads of each object type's rows, by type name (an absent type: all of
-    # them). A list reads only those: a customer's row has thirty columns, a query shows a handful, and the driver
-    # decodes every column it is sent. Empty outside a plan's run, so the standard way always loads whole rows.
+    # them). A list, or a read by id, reads only those: a customer's row has thirty columns, a query shows a
+    # handful, and the driver decodes every column it is sent. Some are no column of the table but a value its
+    # statement computes (a customer's ``tags``), read only when named here. Empty outside a plan's run, so the
+    # standard way always loads whole rows.
     wanted: Mapping[str, frozenset[str]] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
 

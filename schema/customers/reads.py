@@ -18,7 +18,7 @@ from resolvers.customers import (
     customers_page,
     dial_code,
     get_customer,
-    tags_of_customers,
+    tags_of_rows,
 )
 from resolvers.delivery import zones_of_wilayas
 from resolvers.ledgers import HOUSE_ACCOUNT, LOYALTY, ledger_pages
@@ -70,8 +70,9 @@ async def zones_of_addresses(context: Context, parents: Sequence[Any], _argument
 
 
 async def tags_of(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
-    """``Customer.tags`` for every customer of a level, in one statement."""
-    return list(await tags_of_customers(context, [int(parent.id) for parent in parents]))
+    """``Customer.tags`` for every customer of a level: off the rows, which a plan loads with their tags (it reads
+    the ``tags`` column), else in one statement."""
+    return list(await tags_of_rows(context, parents))
 
 
 async def dial_codes_of(context: Context, parents: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
@@ -98,7 +99,8 @@ async def store_customer_tags(context: Context) -> list[Row[Any]]:
 
 
 BATCHED: dict[str, BatchedField] = {
-    # Each selection of the list runs its own statement; customers by id are batched by a DataLoader.
+    # Each selection of the list runs its own statement; customers by id are batched by a DataLoader (of the
+    # columns the plan reads: resolvers/customers.py ``customers_by_id``).
     "Query.customers": root_field(customers, across_fields=False),
     "Query.customer": root_field(partial(customer, at_once=True), across_fields=True),
     "Customer.orders": BatchedField(orders_of_customers, reads=BY_PARENT_ID),
@@ -106,7 +108,7 @@ BATCHED: dict[str, BatchedField] = {
     "Customer.addresses": BatchedField(addresses_of_customers, reads=BY_PARENT_ID),
     "Customer.defaultAddress": BatchedField(default_addresses_of_customers, reads=BY_PARENT_ID),
     "CustomerAddress.deliveryZone": BatchedField(zones_of_addresses),
-    "Customer.tags": BatchedField(tags_of, reads=BY_PARENT_ID),
+    "Customer.tags": BatchedField(tags_of, reads=frozenset({"id", "tags"})),
     "Customer.dialCode": BatchedField(dial_codes_of, reads=frozenset({"phone"})),
     "Customer.loyaltyTransactions": BatchedField(loyalty_of_customers, reads=BY_PARENT_ID),
     "Customer.houseAccountTransactions": BatchedField(house_accounts_of_customers, reads=BY_PARENT_ID),

@@ -13,9 +13,9 @@ from db.queries.orders import items_for_orders, status_changes_for_orders
 from resolvers.catalog import ProductByIdLoader
 from resolvers.core.context import Context
 from resolvers.core.pages import PageSource
-from resolvers.customers import CustomerByIdLoader
+from resolvers.customers import customers_by_id
 from resolvers.orders import OrderItemsByOrderLoader, get_order, orders_page
-from schema.core.compiled.plan import BY_PARENT_ID, BatchedField, loaded_by_id, root_field
+from schema.core.compiled.plan import BY_PARENT_ID, BatchedField, loaded_by_id, loaded_by_id_with, root_field
 from schema.orders.inputs import OrderFilter, OrderSort, order_condition, order_ordering
 
 
@@ -59,6 +59,6 @@ BATCHED: dict[str, BatchedField] = {
     "Order.statusHistory": BatchedField(status_history_of_orders, reads=BY_PARENT_ID),
     # Through the request's loaders by id, which the root fields share: what one has loaded, the other finds
     # cached, as in the standard way.
-    "Order.customer": loaded_by_id(CustomerByIdLoader, "customer_id"),
+    "Order.customer": loaded_by_id_with(customers_by_id, "customer_id"),
     "OrderItem.product": loaded_by_id(ProductByIdLoader, "product_id"),
 }

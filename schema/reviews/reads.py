@@ -12,7 +12,7 @@ from sqlalchemy import Row
 
 from resolvers.core.context import Context
 from resolvers.core.pages import PageSource
-from resolvers.customers import CustomerByIdLoader
+from resolvers.customers import customers_by_id
 from resolvers.orders import OrderByIdLoader
 from resolvers.reviews import (
     ReviewByOrderLoader,
@@ -22,7 +22,7 @@ from resolvers.reviews import (
     review_statistics,
     reviews_page,
 )
-from schema.core.compiled.plan import BY_PARENT_ID, BatchedField, loaded_by_id, root_field
+from schema.core.compiled.plan import BY_PARENT_ID, BatchedField, loaded_by_id, loaded_by_id_with, root_field
 from schema.reviews.inputs import ReviewFilter, review_condition
 from schema.reviews.types import ReviewResponse, response_of
 
@@ -59,7 +59,7 @@ BATCHED: dict[str, BatchedField] = {
     "Query.reviewStats": root_field(review_stats, across_fields=False),
     "Review.response": BatchedField(responses, across_fields=False),
     "Review.order": loaded_by_id(OrderByIdLoader, "order_id"),
-    "Review.customer": loaded_by_id(CustomerByIdLoader, "customer_id"),
+    "Review.customer": loaded_by_id_with(customers_by_id, "customer_id"),
     "Customer.reviews": BatchedField(reviews_of_customers, reads=BY_PARENT_ID),
     "Order.review": loaded_by_id(ReviewByOrderLoader, "id"),
 }

@@ -1,22 +1,27 @@
 """addCustomerTags, removeCustomerTags, customerTags and Customer.tags, through GraphQL and /v1: the tag rule
 (trimmed, 1–40 characters, no comma, unique per customer ignoring case, at most 50), the store's counts, tenant
-isolation, and a page of customers with their tags in a constant number of statements, compiled."""
+isolation, and customers read with their tags in their own statement, compiled, answering what the standard way
+answers."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections import namedtuple
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import resolvers.customers
 from db.models import Customer, CustomerTag
+from resolvers.customers import tags_of_rows
 from storegraph.platform.auth.scopes import Scope
 from storegraph.platform.validation import Problems
 from storegraph.rules.customers.tags import MAX_TAG, MAX_TAGS, normalize_tags
-from tests.schema.test_compiled_differential import compiled_of
-from tests.support.factories import create_customer, create_key, create_store
+from tests.schema.test_compiled_differential import compiled_of, standard_only
+from tests.support.factories import create_customer, create_key, create_order, create_product, create_store
 from tests.support.mutation_helpers import snapshot, succeeded, user_errors
 
 ADD = """
@@ -299,3 +304,82 @@ async def test_a_query_of_the_new_fields_runs_compiled(app, gql, session):
     assert counts.compiled - before.compiled == 2
     assert counts.fell_back == before.fell_back
     assert counts.not_covered == before.not_covered
+
+
+BY_ID = "query($id: ID!) { customer(id: $id) { id firstName tags } }"
+ORDERS_CUSTOMERS = "{ orders(first: 5) { nodes { id customer { id tags } } } }"
+# Spellings whose order by key differs from their order as written, quotes and backslashes (SQLite's JSON array
+# escapes them), letters beyond ASCII, a customer without tags.
+AWKWARD_TAGS = (("Zèbre", 'say "hi"', "VIP", "été", "back\\slash", "apple"), ("b", "A"), ())
+
+
+async def store_with_awkward_tags(session):
+    store = await create_store(session)
+    key = await create_key(session, store)
+    product = await create_product(session, store)
+    customers = []
+    for names in AWKWARD_TAGS:
+        customer = await create_customer(session, store)
+        session.add_all(
+            CustomerTag(store_id=store.id, customer_id=customer.id, name=name, name_key=name.lower()) for name in names
+        )
+        await create_order(session, store, customer, [(product, 1)])
+        customers.append(customer.id)
+    await session.commit()
+    return key, customers
+
+
+def queries(statements: list[str]) -> list[str]:
+    return [statement for statement in statements if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
+
+
+async def test_customers_read_their_tags_in_their_own_statement(app, gql, session, count_statements):
+    key, customers = await store_with_awkward_tags(session)
+    await gql.query("{ viewer { keyId } }", headers=key.headers)
+    counts = compiled_of(app).counts
+    compiled = counts.compiled
+    # The key's lookup, then: the customer; the page; the orders and their customers (one statement by id).
+    for document, variables, expected in (
+        (BY_ID, {"id": str(customers[0])}, 2),
+        (PAGE, None, 2),
+        (ORDERS_CUSTOMERS, None, 3),
+    ):
+        with count_statements() as counter:
+            payload = await gql.query(document, variables, headers=key.headers)
+        assert "errors" not in payload, payload
+        assert len(queries(counter.statements)) == expected, counter.statements
+        assert not any("FROM customer_tags" in statement.lstrip()[:60] for statement in counter.statements)
+
+    assert counts.compiled - compiled == 3
+
+
+async def test_tags_read_with_the_customers_are_those_the_standard_way_answers(app, gql, session):
+    key, customers = await store_with_awkward_tags(session)
+    requests = [(BY_ID, {"id": str(customer)}) for customer in customers] + [(PAGE, None), (ORDERS_CUSTOMERS, None)]
+
+    compiled = [(await gql.query(document, variables, headers=key.headers))["data"] for document, variables in requests]
+    with standard_only(app):
+        standard = [(await gql.query(text, variables, headers=key.headers))["data"] for text, variables in requests]
+
+    assert compiled == standard
+    answered = [data["customer"]["tags"] for data in compiled[: len(customers)]]
+    assert answered[1:] == [["A", "b"], []]
+    assert sorted(answered[0]) == sorted(AWKWARD_TAGS[0])
+
+
+async def test_tags_are_read_off_the_rows_that_hold_them_and_loaded_for_the_others_in_order(monkeypatch):
+    tagged = namedtuple("tagged", ["id", "tags"])
+    whole = namedtuple("whole", ["id", "first_name"])
+    asked = []
+
+    async def loaded(_context, ids):
+        asked.append(list(ids))
+        return [[f"loaded {customer_id}"] for customer_id in ids]
+
+    monkeypatch.setattr(resolvers.customers, "tags_of_customers", loaded)
+    rows = [whole(1, "a"), tagged(2, ["held"]), whole(3, "b"), tagged(4, [])]
+    context: Any = object()  # only handed on to the load
+
+    assert await tags_of_rows(context, rows) == [["loaded 1"], ["held"], ["loaded 3"], []]
+    assert await tags_of_rows(context, rows[1::2]) == [["held"], []]
+    assert asked == [[1, 3]]

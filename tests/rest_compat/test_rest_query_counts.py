@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from db.models import Order, OrderItem, OrderStatusChange
+from db.models import CustomerTag, Order, OrderItem, OrderStatusChange
 from tests.support.factories import Key, create_customer, create_key, create_product, create_store
 
 BASE = datetime(2026, 4, 30, 8, 0, 0)
@@ -22,6 +22,8 @@ TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\
 LIST_STATEMENTS = 3
 # auth, the store's data version, the order, its items, its status history
 ORDER_STATEMENTS = 5
+# auth, the store's data version, the customer with its tags (in the customer's own statement)
+CUSTOMER_STATEMENTS = 3
 
 
 async def _measure(client, count_statements, key: Key, path: str) -> tuple[dict, list[str]]:
@@ -151,3 +153,22 @@ async def test_an_order_with_many_items_costs_what_an_order_with_one_costs(sessi
     assert len(order["items"]) == items
     assert len(order["status_history"]) == 2
     assert len(statements) == ORDER_STATEMENTS, statements
+
+
+@pytest.mark.parametrize("tags", [(), ("vip", "Ancien", "B2B")], ids=["untagged", "tagged"])
+async def test_a_customer_and_its_tags_cost_one_statement(session, client, count_statements, tags):
+    store = await create_store(session)
+    key = await create_key(session, store)
+    customer = await create_customer(session, store)
+    session.add_all(
+        CustomerTag(store_id=store.id, customer_id=customer.id, name=name, name_key=name.lower()) for name in tags
+    )
+    await session.commit()
+
+    found, statements = await _measure(client, count_statements, key, f"/v1/customers/{customer.id}")
+
+    assert found["id"] == customer.id
+    assert found["tags"] == sorted(tags, key=str.lower)
+    assert len(statements) == CUSTOMER_STATEMENTS, statements
+    [read] = [statement for statement in statements if "FROM customers" in statement]
+    assert "customer_tags" in read

@@ -1,5 +1,6 @@
-"""A compiled plan loads a list's rows with only the columns its fields read (``Plan.columns``, handed to the
-resolvers as ``Context.wanted``); the standard way, and whatever runs after a plan gave way, loads them whole."""
+"""A compiled plan loads a list's rows, and rows by id, with only the columns its fields read (``Plan.columns``,
+handed to the resolvers as ``Context.wanted``); the standard way, and whatever runs after a plan gave way, loads them
+whole."""
 
 from __future__ import annotations
 
@@ -69,6 +70,32 @@ async def test_the_compiled_way_selects_only_the_columns_read_and_the_standard_w
         assert compiled_selects
         assert all("updated_at" not in statement for statement in compiled_selects)
         assert any("updated_at" in statement for statement in selects(standard_way.statements, f"FROM {table}"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "query($id: ID!) { customer(id: $id) { id firstName createdAt } }",
+        "query($id: ID!) { customer(id: $id) { firstName orders(first: 2) { nodes { customer { email } } } } }",
+    ],
+    ids=["by id", "by id and its orders' customer"],
+)
+async def test_a_customer_by_id_is_read_with_only_the_columns_read(
+    app: FastAPI, client: httpx.AsyncClient, seeded: Seeded, count_statements: Any, query: str
+) -> None:
+    body = {"query": query, "variables": {"id": str(seeded.customer_ids[0])}}
+    headers = headers_of(seeded.token)
+    with count_statements() as compiled_way:
+        compiled_answer = (await client.post("/graphql", json=body, headers=headers)).json()["data"]
+    with standard_only(app), count_statements() as standard_way:
+        standard_answer = (await client.post("/graphql", json=body, headers=headers)).json()["data"]
+
+    assert compiled_answer == standard_answer
+    compiled_selects = selects(compiled_way.statements, "FROM customers")
+    # The orders' customer is the one read by id already: the request's loader holds it.
+    assert len(compiled_selects) == 1
+    assert "updated_at" not in compiled_selects[0]
+    assert all("updated_at" in statement for statement in selects(standard_way.statements, "FROM customers"))
 
 
 async def test_a_plan_that_gives_way_leaves_the_standard_way_whole_rows(

@@ -71,6 +71,12 @@ def root_field(resolve: Callable[..., Awaitable[Any]], *, across_fields: bool) -
 def loaded_by_id(loader: Callable[[Executor, int], DataLoader[int, Any]], attribute: str) -> BatchedField:
     """A relation to one row by the id its parent holds in ``attribute``, as its resolver reads it: null where the
     id is null (never loaded), else what the request's ``loader`` answers for it, all of a level in one load."""
+    return loaded_by_id_with(lambda context: context.loaders.get(loader), attribute)
+
+
+def loaded_by_id_with(loader_of: Callable[[Context], DataLoader[int, Any]], attribute: str) -> BatchedField:
+    """``loaded_by_id`` with the request's loader that ``loader_of`` chooses (one that loads only the columns the
+    plan reads of its rows)."""
     read = attrgetter(attribute)
 
     async def load(context: Context, sources: Sequence[Any], _arguments: dict[str, Any]) -> list[Any]:
@@ -78,7 +84,7 @@ def loaded_by_id(loader: Callable[[Executor, int], DataLoader[int, Any]], attrib
         ids = [int(raw_id) for raw_id in raw_ids if raw_id is not None]
         if not ids:
             return [None] * len(raw_ids)
-        found = iter(await context.loaders.get(loader).load_many(ids))
+        found = iter(await loader_of(context).load_many(ids))
         return [None if raw_id is None else next(found) for raw_id in raw_ids]
 
     return BatchedField(load, reads=frozenset({attribute}))
