@@ -241,16 +241,18 @@ def direct_statements(app: FastAPI) -> Callable[[], int]:
 
 
 @ON_POSTGRESQL
-async def test_a_get_naming_no_etag_reads_its_version_in_its_first_statement(app, client, shop):
-    _, key, _ = shop
+@pytest.mark.parametrize("which", [0, 1], ids=["list", "one"])
+async def test_a_get_naming_no_etag_reads_its_version_in_its_first_statement(app, client, shop, which):
+    _, key, customer_id = shop
+    path = paths(customer_id)[which]
     ran = direct_statements(app)
 
     before = ran()
-    response = await get(client, key, "/v1/customers?limit=50")
+    response = await get(client, key, path)
 
     assert response.status_code == 200, response.text
-    assert ran() - before == 1  # the page and the version: one statement, one snapshot
-    assert (await get(client, key, "/v1/customers?limit=50", response.headers["etag"])).status_code == 304
+    assert ran() - before == 1  # the data (a customer's tags with it) and the version: one statement, one snapshot
+    assert (await get(client, key, path, response.headers["etag"])).status_code == 304
 
 
 @ON_POSTGRESQL
