@@ -29,6 +29,7 @@ from graphql.utilities import type_from_ast
 
 from rest_compat.endpoint import Endpoint
 from rest_compat.names import RestNames, camel_case
+from rest_compat.rest_plans import RestPlans
 from rest_compat.shapes import Converter, Fragments, ListConverter
 
 
@@ -50,6 +51,8 @@ class CompiledEndpoint:
     convert_head: Converter | None = None
     # ``Endpoint.absent_when_default``: each such variable's input fields with their defaults.
     defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # A read's plans reshaped to build its REST objects themselves (``None`` for a write).
+    reshape: RestPlans | None = None
     # The endpoint's ``label`` and ``is_write``, worked out once rather than at every request.
     label: str = field(init=False)
     is_write: bool = field(init=False)
@@ -141,7 +144,11 @@ def compile_endpoint(schema: GraphQLSchema, fragments: Fragments, endpoint: Endp
     convert = fragments.converter(endpoint.fragment)
     convert_many = fragments.list_converter(endpoint.fragment)
     defaults = {name: _input_defaults(endpoint, variable_types, name) for name in endpoint.absent_when_default}
-    return CompiledEndpoint(endpoint, document, variable_types, convert, convert_many, names, head, defaults)
+    reshape = None
+    if not endpoint.is_write:
+        path = tuple(endpoint.result.split(".")) + (("nodes",) if endpoint.result_kind == "list" else ())
+        reshape = RestPlans(fragments, endpoint.fragment, path)
+    return CompiledEndpoint(endpoint, document, variable_types, convert, convert_many, names, head, defaults, reshape)
 
 
 def _input_defaults(endpoint: Endpoint, variable_types: Mapping[str, GraphQLInputType], name: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from rest_compat.representations import FRAGMENTS
 from rest_compat.router import Router
 from rest_compat.shapes import Fragments
 from rest_compat.table import ENDPOINTS
+from schema.core.compiled.fast_lane import Reshape
 from storegraph.platform.auth.principal import principal_of
 from storegraph.platform.errors import (
     ApiError,
@@ -72,7 +73,15 @@ class OperationRunner(Protocol):
         *,
         charge_cost: bool,
         database: RequestDatabase | None = None,
-    ) -> AbstractAsyncContextManager[tuple[int, dict[str, Any]]]: ...
+        reshape: Reshape | None = None,
+    ) -> OperationBlock: ...
+
+
+class OperationBlock(AbstractAsyncContextManager[tuple[int, dict[str, Any]]], Protocol):
+    """``OperationRunner.operation``'s block; once entered, whether the response's objects at the row's result are
+    the REST ones, built by the ``reshape``'s plan."""
+
+    rest_objects: bool
 
 
 def compile_table(schema: GraphQLSchema, endpoints: Sequence[Endpoint] = ENDPOINTS) -> list[CompiledEndpoint]:
@@ -176,12 +185,14 @@ class RestApi:
         variables = compiled.variables(path, query, body)
         allowed = _WRITES if compiled.is_write else _READS
         request = {"query": compiled.document, "variables": variables, "operationName": row.name}
-        operation = self.runner.operation(scope, request, allowed, charge_cost=False, database=database)
+        operation = self.runner.operation(
+            scope, request, allowed, charge_cost=False, database=database, reshape=compiled.reshape
+        )
         async with operation as (graphql_status, payload):
             scope["state"]["usage_endpoint"] = compiled.label
             # Converted and dumped inside the transaction: an error on the way (a value the envelope cannot hold,
             # an error GraphQL answered) ends it with a rollback, so an error answer never follows a commit.
-            data = rest_data(compiled, payload, graphql_status, path.get("id"), variables)
+            data = rest_data(compiled, payload, graphql_status, path.get("id"), variables, built=operation.rest_objects)
             answer = envelope_body(scope, {"data": data})
         if conditional is None:
             return row.status, answer, []
@@ -195,8 +206,11 @@ def rest_data(
     graphql_status: int,
     resource_id: Any,
     variables: Mapping[str, Any],
+    *,
+    built: bool = False,
 ) -> Any:
-    """The REST ``data`` of a GraphQL response to ``variables``, or the ``ApiError`` it amounts to."""
+    """The REST ``data`` of a GraphQL response to ``variables``, or the ``ApiError`` it amounts to. ``built``: the
+    objects at the row's result are the REST ones already (``CompiledEndpoint.reshape``)."""
     row = compiled.endpoint
     if payload.get("errors"):
         raise from_graphql_errors(payload["errors"], compiled.names, variables)
@@ -211,7 +225,7 @@ def rest_data(
     if result is None:
         raise NotFound(row.resource, resource_id if resource_id is not None else "")
     if row.result_kind == "all":
-        return {"items": compiled.convert_many(result), "next_cursor": None, "has_more": False}
+        return {"items": result if built else compiled.convert_many(result), "next_cursor": None, "has_more": False}
     if row.result_kind == "list":
         page_info = result["pageInfo"]
         head = {}
@@ -219,11 +233,11 @@ def rest_data(
             head = compiled.convert_head(_at(data, row.result.rsplit(".", 1)[0]))
         return {
             **head,
-            "items": compiled.convert_many(result["nodes"]),
+            "items": result["nodes"] if built else compiled.convert_many(result["nodes"]),
             "next_cursor": page_info["endCursor"] if page_info["hasNextPage"] else None,
             "has_more": page_info["hasNextPage"],
         }
-    return compiled.convert(result)
+    return result if built else compiled.convert(result)
 
 
 def _at(data: Mapping[str, Any], path: str) -> Any:

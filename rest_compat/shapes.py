@@ -185,7 +185,7 @@ class Fragments:
         if isinstance(source, str):
             namespace[field] = source
             gql_type = self.field_type(owner, source)
-            inline = _inline_leaf(gql_type, f"e{index}", namespace)
+            inline = inline_leaf(gql_type, f"e{index}", namespace)
             if inline is not None:
                 return f"{key}: None if (v := obj[{field}]) is None else {inline}"
             leaf = leaf_converter(gql_type)
@@ -210,7 +210,7 @@ class Fragments:
         return f"{key}: {convert}(obj)"
 
 
-def _inline_leaf(gql_type: GraphQLOutputType, table: str, namespace: dict[str, Any]) -> str | None:
+def inline_leaf(gql_type: GraphQLOutputType, table: str, namespace: dict[str, Any]) -> str | None:
     """The expression converting a non-null leaf value ``v`` of ``gql_type`` without a call, as ``leaf_converter``
     converts it, or None where there is no such expression (lists, and scalars that pass through)."""
     if isinstance(gql_type, GraphQLNonNull):
@@ -290,6 +290,7 @@ __all__ = [
     "Obj",
     "Shape",
     "Spread",
+    "inline_leaf",
     "leaf_converter",
     "rest_field_types",
     "unwrap",

@@ -31,6 +31,7 @@ from db.direct_reads import DirectReads
 from resolvers.core.context import Context, RequestDatabase
 from resolvers.core.cursors import CursorCodec
 from schema.core.build import StoregraphSchema, format_error, is_unexpected, root_cause
+from schema.core.compiled.fast_lane import Reshape
 from schema.core.cost import unexecuted_cost_extensions
 from schema.core.usage_label import INVALID_LABEL
 from storegraph.graphiql_page import GraphiQLPage
@@ -160,6 +161,7 @@ class GraphQLEndpoint:
         *,
         charge_cost: bool,
         database: RequestDatabase | None = None,
+        reshape: Reshape | None = None,
     ) -> OperationRun:
         """Runs one GraphQL request as the scope's principal, in one transaction: the block gets the status and
         the response, and the transaction ends with the block. It commits only if the block finishes and the
@@ -168,16 +170,27 @@ class GraphQLEndpoint:
 
         ``/v1`` runs its table's operations through here too, with ``charge_cost=False``: a REST request is
         limited per request by the plan, not by the query-cost bucket that GraphQL clients draw on. It passes the
-        ``database`` it read the store's version with (``reads``), which the operation then uses and finishes.
+        ``database`` it read the store's version with (``reads``), which the operation then uses and finishes, and
+        its row's ``reshape``: a plan that builds the row's REST objects itself (``OperationRun.rest_objects``).
         """
-        return OperationRun(self, scope, request, allowed, charge_cost, database)
+        return OperationRun(self, scope, request, allowed, charge_cost, database, reshape)
 
 
 class OperationRun:
     """``GraphQLEndpoint.operation``'s block, written as a class: a generator-based context manager's machinery
     (the async generator, its hooks, the helper objects) cost a hot read more calls than the block's own work."""
 
-    __slots__ = ("_allowed", "_charge_cost", "_commit", "_database", "_endpoint", "_request", "_scope")
+    __slots__ = (
+        "_allowed",
+        "_charge_cost",
+        "_commit",
+        "_database",
+        "_endpoint",
+        "_request",
+        "_reshape",
+        "_scope",
+        "rest_objects",
+    )
 
     def __init__(
         self,
@@ -187,6 +200,7 @@ class OperationRun:
         allowed: frozenset[OperationType],
         charge_cost: bool,
         database: RequestDatabase | None,
+        reshape: Reshape | None = None,
     ) -> None:
         self._endpoint = endpoint
         self._scope = scope
@@ -196,6 +210,9 @@ class OperationRun:
         # The transaction the block's end closes; None once the run closed it itself (a refused request).
         self._database = database
         self._commit = False
+        self._reshape = reshape
+        # Whether the answer holds the REST objects ``reshape``'s plan built (``Context.rest_objects``).
+        self.rest_objects = False
 
     async def __aenter__(self) -> tuple[int, dict[str, Any]]:
         endpoint, scope, request = self._endpoint, self._scope, self._request
@@ -225,7 +242,9 @@ class OperationRun:
         fast_lane = endpoint.schema.fast_lane
         if fast_lane is not None:
             try:
-                answer = await fast_lane.answer(request["query"], variables, operation_name, context, self._allowed)
+                answer = await fast_lane.answer(
+                    request["query"], variables, operation_name, context, self._allowed, self._reshape
+                )
             except BaseException:
                 if context.operation_type == "mutation":  # named as the standard way names what it ran
                     _name_request(scope, context)
@@ -233,6 +252,7 @@ class OperationRun:
                 raise
             if isinstance(answer, dict):
                 _name_request(scope, context)
+                self.rest_objects = context.rest_objects
                 # The read's transaction closes with the block: rolled back if the block fails.
                 self._commit = True
                 return 200, answer

@@ -281,6 +281,9 @@ class Context:
     # statement computes (a customer's ``tags``), read only when named here. Empty outside a plan's run, so the
     # standard way always loads whole rows.
     wanted: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Whether the answer holds a /v1 row's REST objects at the row's result, built by its plan in place of the
+    # GraphQL ones (schema/core/compiled/fast_lane.py ``answer``'s ``reshape``): the row then converts nothing.
+    rest_objects: bool = False
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

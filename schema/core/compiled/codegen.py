@@ -14,7 +14,7 @@ coercion that answers null, raises ``NotExact``: graphql-core answers that reque
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -100,9 +100,15 @@ def generate_builder(
     type_name: str,
     steps: Sequence[tuple[str, str, Any]],
     not_exact: type[Exception],
+    output: tuple[str, Mapping[str, Any]] | None = None,
 ) -> Builder:
     """The builder of a shape whose steps are ``(kind, key, detail)`` in order: ``("leaf", key, (attribute, coerce,
     non_null))``, ``("typename", key, None)`` or ``("column", key, None)``.
+
+    Each object is the dict of the steps' keys, unless ``output`` gives another expression for it, and the names
+    it reads besides these: ``o<n>`` is the output of the leaf at step ``n``, ``c<n>[i]`` the value of the column at
+    step ``n``, ``TYPENAME`` the type's name. Every leaf is completed either way, so a value graphql-core would
+    refuse raises ``not_exact`` whatever the expression reads.
 
     A leaf of a result row is read by its position, found once per level: ``row.name`` costs ten times
     ``row[i]``. A source that is not a row of the same result (another result's row, an object) is read by
@@ -149,7 +155,12 @@ def generate_builder(
     lines += by_position or ["            pass"]
     lines.append("        else:")
     lines += by_attribute or ["            pass"]
-    lines.append(f"        append({{{', '.join(entries)}}})")
+    if output is None:
+        lines.append(f"        append({{{', '.join(entries)}}})")
+    else:
+        expression, names = output
+        namespace.update(names)
+        lines.append(f"        append({expression})")
     lines.append("    return built")
     exec(compile("\n".join(lines), f"<compiled shape {type_name}>", "exec"), namespace)  # noqa: S102
     builder: Builder = namespace["build"]

@@ -34,7 +34,7 @@ from strawberry.types.graphql import OperationType as AllowedType
 from resolvers.core.context import Context
 from schema.core.compiled.compile import condition_variables
 from schema.core.compiled.mutation import MutationPlan
-from schema.core.compiled.plan import Run
+from schema.core.compiled.plan import Plan, Run
 from schema.core.compiled.run import KEPT_PER_OPERATION, CompiledExecution, OperationPlans
 from schema.core.cost import CostBudget, QueryCost
 from schema.core.cost_analysis import CostPlan, cost_values
@@ -81,6 +81,10 @@ class StandardExecution(Protocol):
         ...
 
 
+# A plan whose objects somewhere are built in another form (``answer``'s ``reshape``); ``None``: not this plan.
+Reshape = Callable[[Plan], Plan | None]
+
+
 class _NotFast:
     """Cached for a request the fast lane leaves to the standard way whatever its variables."""
 
@@ -118,10 +122,15 @@ class FastLane:
         operation_name: str | None,
         context: Context,
         allowed: Collection[AllowedType],
+        reshape: Reshape | None = None,
     ) -> dict[str, Any] | ExecutionResult | None:
         """The response the standard way would give, or ``None`` to run that way: a query's (``data`` and
         ``extensions``), or a mutation's result (``mutate``). ``allowed``: the operation types the request may run
-        (the standard way refuses the others)."""
+        (the standard way refuses the others).
+
+        ``reshape`` (a /v1 row's) makes a query's plan build some objects in another form (the REST ones) where it
+        gives a plan; ``context.rest_objects`` then says so. Their ``extensions.cost`` is the requested cost: the
+        actual one is counted over GraphQL's objects, and /v1 charges no cost."""
         compiled = self._compiled
         if not compiled.enabled:
             return None
@@ -137,6 +146,7 @@ class FastLane:
         if prepared is None:
             return None
         plan, coerced = prepared
+        reshaped = None if reshape is None else reshape(plan)
         principal = context.principal
         # Held by name (one set operation), or else through the write scopes that include their read scopes.
         if not plan.scopes <= principal.scopes and not all(principal.has_scope(scope) for scope in plan.scopes):
@@ -157,7 +167,7 @@ class FastLane:
         context.db.reads_only()
         context.usage_endpoint = self._label(known, operation_name, variables)
         try:
-            data = await Run(context, coerced).root(plan)
+            data = await Run(context, coerced).root(plan if reshaped is None else reshaped)
         except Exception:
             # The standard way runs as from the start and decides (with the plan again, or graphql-core).
             context.loaders.clear()
@@ -166,7 +176,9 @@ class FastLane:
             return None
         compiled.counts.compiled += 1
         compiled.counts.fast += 1
-        actual = cost_plan.actual(data)
+        if reshaped is not None:
+            context.rest_objects = True
+        actual = requested.cost if reshaped is not None else cost_plan.actual(data)
         if budget is not None and requested.cost > actual:
             status = await budget.refund(requested.cost - actual)
         return {"data": data, "extensions": _cost(requested.cost, actual, status)}

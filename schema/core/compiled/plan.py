@@ -176,7 +176,9 @@ class Shape:
         object.__setattr__(self, "completed", completed)
 
 
-def shape_of(type_name: str, steps: list[Step]) -> Shape:
+def shape_of(type_name: str, steps: Sequence[Step], output: tuple[str, Mapping[str, Any]] | None = None) -> Shape:
+    """The shape of ``steps``, its objects built as ``output`` says (``generate_builder``), by default the dicts
+    of the steps' keys."""
     parts = [
         ("leaf", step.key, (step.attribute, step.coerce, step.non_null))
         if isinstance(step, Leaf)
@@ -185,7 +187,44 @@ def shape_of(type_name: str, steps: list[Step]) -> Shape:
         else ("column", step.key, None)
         for step in steps
     ]
-    return Shape(type_name, tuple(steps), generate_builder(type_name, parts, NotExact))
+    return Shape(type_name, tuple(steps), generate_builder(type_name, parts, NotExact, output))
+
+
+def with_shape_at(plan: Plan, path: Sequence[str], replace: Callable[[Shape], Shape | None]) -> Plan | None:
+    """``plan`` with the shape of the objects at ``path`` (response keys from the root; a list's items are the
+    objects of the key that holds it) replaced by ``replace``'s; ``None`` where there is no such shape or
+    ``replace`` gives none. Only the shapes on the way are rebuilt: their builders stay, as they read their
+    children's values by key."""
+    root = _with_shape_at(plan.root, tuple(path), replace)
+    return None if root is None else Plan(root, plan.scopes, plan.columns)
+
+
+def _with_shape_at(shape: Shape, path: tuple[str, ...], replace: Callable[[Shape], Shape | None]) -> Shape | None:
+    if not path:
+        return replace(shape)
+    key, rest = path[0], path[1:]
+    for index, step in enumerate(shape.steps):
+        if step.key != key or not isinstance(step, Child | Resolved):
+            continue
+        completion = _with_completion_at(step.completion, rest, replace)
+        if completion is None:
+            return None
+        steps = list(shape.steps)
+        steps[index] = dataclasses.replace(step, completion=completion)
+        return Shape(shape.type_name, tuple(steps), shape.build)
+    return None
+
+
+def _with_completion_at(
+    completion: Completion, path: tuple[str, ...], replace: Callable[[Shape], Shape | None]
+) -> Completion | None:
+    if completion.item is not None:
+        item = _with_completion_at(completion.item, path, replace)
+        return None if item is None else dataclasses.replace(completion, item=item)
+    if completion.shape is None:
+        return None
+    shape = _with_shape_at(completion.shape, path, replace)
+    return None if shape is None else dataclasses.replace(completion, shape=shape)
 
 
 @dataclass(frozen=True, slots=True)
