@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from sqlalchemy import Connection, Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.util import await_, greenlet_spawn
 
 from db.direct_reads import WRITES_ONLY, PreparedRead
+from db.direct_writes import PreparedWrite
+from db.queries.write_marks import note_write
 
 
 class Executor(Protocol):
@@ -52,6 +55,54 @@ async def core_rows(session: AsyncSession, prepared: PreparedRead, parameters: M
     compiled = prepared.compiled_for(sync.dialect)
     records = await _driver_fetch(adapted, compiled.sql, compiled.arguments(parameters))
     return compiled.rows(records)
+
+
+async def core_write(session: AsyncSession, prepared: PreparedWrite, parameters: Mapping[str, Any]) -> Sequence[Any]:
+    """Runs an INSERT, UPDATE or DELETE built once in the session's transaction, as ``run_core`` would; answers the
+    rows of its RETURNING (none without one).
+
+    On PostgreSQL it runs on asyncpg itself, as ``core_rows`` runs a read, and for the same reason. The engine's
+    listener that notices writes of store data (db/queries/store_versions.py) does not see a statement run there,
+    so this marks the transaction itself, by the same rule (``note_write``), and a savepoint rolled back takes the
+    mark back as it takes back the listener's. An error is SQLAlchemy's, as its execution raises it (a unique
+    violation an ``IntegrityError``; a dropped connection invalidated)."""
+    connection = await _connection_of(session)
+    sync = connection.sync_connection
+    adapted = None if sync is None else _asyncpg_of(sync)
+    compiled = None if sync is None or adapted is None else prepared.compiled_for(sync.dialect, parameters)
+    if sync is None or adapted is None or compiled is None:
+        result = await connection.execute(prepared.statement, parameters)
+        return result.all() if result.returns_rows else ()
+    arguments = compiled.arguments(parameters)
+    try:
+        records = await _driver_fetch(adapted, compiled.sql, arguments)
+    except BaseException as error:
+        await greenlet_spawn(_raise_as_sqlalchemy, sync, error, compiled.sql, arguments)
+        raise  # not reached
+    note_write(sync, prepared.statement)
+    return compiled.rows(records)
+
+
+def core_write_in_greenlet(connection: Connection, prepared: PreparedWrite, parameters: Mapping[str, Any]) -> None:
+    """``core_write`` for synchronous code run by SQLAlchemy's asyncio layer (a session's event hook), on the
+    connection of its transaction; the statement's rows are not kept."""
+    adapted = _asyncpg_of(connection)
+    compiled = None if adapted is None else prepared.compiled_for(connection.dialect, parameters)
+    if adapted is None or compiled is None:
+        connection.execute(prepared.statement, parameters)
+        return
+    arguments = compiled.arguments(parameters)
+    try:
+        await_(_driver_fetch(adapted, compiled.sql, arguments))
+    except BaseException as error:
+        _raise_as_sqlalchemy(connection, error, compiled.sql, arguments)
+    note_write(connection, prepared.statement)
+
+
+def _raise_as_sqlalchemy(connection: Connection, error: BaseException, sql: str, arguments: list[Any]) -> NoReturn:
+    """Raises ``error`` of a statement run on the driver as SQLAlchemy's execution of it on ``connection`` would
+    (wrapped in its exception classes, the connection invalidated if it is lost), by its own handling."""
+    connection._handle_dbapi_exception(error, sql, tuple(arguments), None, None)
 
 
 async def _driver_fetch(adapted: Any, sql: str, arguments: list[Any]) -> Sequence[Any]:
