@@ -5,6 +5,7 @@ from typing import Any, NoReturn, Protocol
 
 from sqlalchemy import Connection, Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.util import await_, greenlet_spawn
 
 from db.direct_reads import WRITES_ONLY, PreparedRead
@@ -135,23 +136,32 @@ def _asyncpg_of(connection: Connection) -> Any | None:
 
 
 async def _connection_of(session: AsyncSession) -> AsyncConnection:
-    transaction = session.sync_session.get_transaction()
+    transaction = _current_transaction(session)
     held = session.info.get(_HELD_CONNECTION)
     if held is not None and transaction is not None and held[0] is transaction and transaction.is_active:
         connection: AsyncConnection = held[1]
         return connection
     # Asking the session costs a good part of a statement's own work; its connection stays the same for the whole
-    # of its transaction (savepoints included), so it is asked once per transaction.
+    # of its transaction, so it is asked once per transaction, and once more in each savepoint: the session emits
+    # a savepoint's SAVEPOINT when its connection is first asked for inside it, and a statement that did not ask
+    # would run outside the savepoint, not undone by its rollback.
     connection = await session.connection()
-    session.info[_HELD_CONNECTION] = (session.sync_session.get_transaction(), connection)
+    session.info[_HELD_CONNECTION] = (_current_transaction(session), connection)
     return connection
+
+
+def _current_transaction(session: AsyncSession) -> SessionTransaction | None:
+    """The innermost of ``session``'s transactions: its savepoint's, if one is open."""
+    sync = session.sync_session
+    return sync.get_nested_transaction() or sync.get_transaction()
 
 
 def hold_connection(session: AsyncSession, connection: AsyncConnection) -> None:
     """Tells ``run_core`` the connection of ``session``'s transaction, for a caller that has just asked for it (the
     write's begin): its first statement then does not ask the session again."""
-    session.info[_HELD_CONNECTION] = (session.sync_session.get_transaction(), connection)
+    session.info[_HELD_CONNECTION] = (_current_transaction(session), connection)
 
 
-# ``session.info``: the session's transaction when ``run_core`` last asked for its connection, and that connection.
+# ``session.info``: the session's innermost transaction when ``run_core`` last asked for its connection, and that
+# connection.
 _HELD_CONNECTION = "storegraph_core_connection"
