@@ -155,7 +155,11 @@ async def insert_order_items(
         )
         for line in lines
     ]
-    await run_core(session, _INSERT_ORDER_ITEM, [_item_values(item) for item in items])
+    if len(items) == 1:
+        # Most orders have one line: a single row's insert, which runs on the driver (``core_write``).
+        await core_write(session, _INSERT_ONE_ORDER_ITEM, _item_values(items[0]))
+    else:
+        await run_core(session, _INSERT_ORDER_ITEM, [_item_values(item) for item in items])
     return items
 
 
@@ -173,3 +177,4 @@ def _item_values(item: WrittenOrderItem) -> dict[str, Any]:
 
 # Built once, run on the connection: the ORM's unit of work for a few rows cost several times their statement.
 _INSERT_ORDER_ITEM = insert(OrderItem)
+_INSERT_ONE_ORDER_ITEM = PreparedWrite(_INSERT_ORDER_ITEM)

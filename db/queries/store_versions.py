@@ -45,7 +45,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from db.direct_reads import PreparedRead, writes_only
 from db.direct_writes import PreparedWrite
 from db.models import Store, StoreVersion
-from db.queries.executor import core_write_in_greenlet
+from db.queries.executor import core_write_in_greenlet, transaction_connection
 from db.queries.write_marks import WROTE, note_write
 
 # ``session.info``: the store a session works for.
@@ -140,16 +140,16 @@ def _raise_version(session: Session) -> None:
     if not session.in_transaction():
         return
     session.flush()  # the ORM's pending writes happen after this hook otherwise, unseen
-    connection = session.connection()
+    connection = transaction_connection(session)
     if not connection.info.pop(WROTE, False):
         return
     store_id = session.info.get(_STORE_ID)
     shard = connection.info[_SHARD]
     if store_id is None:
-        core_write_in_greenlet(connection, _RAISE_EVERY_VERSION[connection.dialect.name], {"version_shard": shard})
+        core_write_in_greenlet(session, _RAISE_EVERY_VERSION[connection.dialect.name], {"version_shard": shard})
     else:
         parameters = {"version_store_id": store_id, "version_shard": shard}
-        core_write_in_greenlet(connection, _RAISE_VERSION[connection.dialect.name], parameters)
+        core_write_in_greenlet(session, _RAISE_VERSION[connection.dialect.name], parameters)
     connection.info.pop(WROTE, None)  # the upsert's own mark: it is the version, not a change it must raise
 
 
