@@ -8,7 +8,6 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, insert, select, update
@@ -146,12 +145,6 @@ def _orders_count(shape: OrderShape) -> PreparedRead:
 
 
 orders_by_ids = RowsByIds(ORDER_COLUMNS, Order.store_id, Order.id)
-
-
-def order_as_read(order: Order) -> SimpleNamespace:
-    """A loaded order as ``orders_by_ids`` answers it (its columns by name), for a write that holds the row locked
-    and knows every value it set: reading it back would answer the same."""
-    return SimpleNamespace(**{column.key: getattr(order, column.key) for column in ORDER_COLUMNS})
 
 
 async def order_pages_for_customers(
