@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import collections
 import keyword
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -28,7 +28,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.base import OptionEngine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import Pool, PoolProxiedConnection, QueuePool
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.util import get_callable_argspec, greenlet_spawn
 
 Processor = Callable[[Any], Any] | None
 Listener = TypeVar("Listener", bound=Callable[..., Any])
@@ -86,14 +87,19 @@ class PreparedRead:
 class CompiledRead:
     dialect: Dialect
     sql: str
-    construct_params: Callable[..., Mapping[str, Any]]
+    construct_params: Callable[..., MutableMapping[str, Any]]
     names: tuple[str, ...]
     binds: tuple[Processor, ...]
     results: tuple[Processor, ...]
     row: type[tuple[Any, ...]]
+    # A write's columns that take their Python-side default (``default=``, ``onupdate=``) when the parameters do
+    # not give them, as SQLAlchemy's execution fills them: each parameter's name and the default's function.
+    defaults: tuple[tuple[str, Callable[[], Any]], ...] = ()
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
         values = self.construct_params(parameters)
+        for name, default in self.defaults:
+            values[name] = default()
         return [
             value if bind is None else bind(value)
             for bind, value in zip(self.binds, (values[name] for name in self.names), strict=True)
@@ -112,10 +118,24 @@ class CompiledRead:
         ]
 
 
-def compile_read(statement: Select[Any] | Insert, dialect: Dialect) -> CompiledRead:
-    compiled = statement.compile(dialect=dialect)
+def compile_read(
+    statement: Select[Any] | UpdateBase,
+    dialect: Dialect,
+    column_keys: Sequence[str] | None = None,
+) -> CompiledRead:
+    """``statement`` compiled for the driver; for a write, ``column_keys`` as SQLAlchemy's execution passes them
+    (the names of the parameters it runs with: an INSERT's columns, those an UPDATE sets besides its ``values``)."""
+    compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     if compiled.post_compile_params or compiled.literal_execute_params:
         raise ValueError("a statement with expanding parameters is compiled anew for each call")
+    # As SQLAlchemy's execution fills them: an INSERT's defaults, else an UPDATE's.
+    defaults: list[tuple[str, Callable[[], Any]]] = []
+    if compiled.insert_prefetch:
+        key_of = compiled._within_exec_param_key_getter
+        defaults = [(key_of(column), _default_function(column.default)) for column in compiled.insert_prefetch]
+    elif compiled.update_prefetch:
+        key_of = compiled._within_exec_param_key_getter
+        defaults = [(key_of(column), _default_function(column.onupdate)) for column in compiled.update_prefetch]
     names = tuple(compiled.positiontup or ())
     bind_processors = compiled._bind_processors
     columns = compiled._result_columns
@@ -135,7 +155,29 @@ def compile_read(statement: Select[Any] | Insert, dialect: Dialect) -> CompiledR
         binds=tuple(_bind_processor(bind_processors.get(name)) for name in names),
         results=tuple(column.type._cached_result_processor(dialect, None) for column in columns),
         row=row,
+        defaults=tuple(defaults),
     )
+
+
+def _default_function(default: Any) -> Callable[[], Any]:
+    """The function giving a column's Python-side default, as SQLAlchemy's execution computes it: a constant, or a
+    function of no argument (SQLAlchemy wraps it in one taking the execution's context, which the driver has not)."""
+    if default is not None and default.is_scalar:
+        value = default.arg
+        return lambda: value
+    function = getattr(default.arg, "__wrapped__", None) if default is not None and default.is_callable else None
+    if function is None or _takes_arguments(function):
+        raise ValueError(f"a default the driver cannot compute: {default!r}")
+    return function  # type: ignore[no-any-return]
+
+
+def _takes_arguments(function: Callable[..., Any]) -> bool:
+    """Whether ``function`` needs a positional argument (SQLAlchemy's own test for wrapping it, or not)."""
+    try:
+        spec = get_callable_argspec(function, no_self=True)
+    except TypeError:
+        return False  # a built-in (``list``): SQLAlchemy calls it without arguments
+    return len(spec[0]) - len(spec[3] or ()) > 0
 
 
 def _bind_processor(processor: object) -> Processor:

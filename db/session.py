@@ -111,7 +111,23 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 async def begin_write(session: AsyncSession) -> None:
     """Starts ``session``'s transaction as a writing one; call before its first statement."""
+    bind = session.sync_session.bind
+    if bind is not None and bind.dialect.name != "sqlite":
+        # The option is for _begin_sqlite only: setting it on a connection runs SQLAlchemy's options machinery
+        # (a new options mapping, its event) on every write, for nothing elsewhere.
+        hold_connection(session, await session.connection())
+        return
     hold_connection(session, await session.connection(execution_options={WRITE_TRANSACTION: True}))
+
+
+async def close_session(session: AsyncSession) -> None:
+    """``session.close()``, skipped when it has nothing to close: no transaction (a commit or rollback ended it and
+    gave its connection back to the pool) and no object. Closing then only empties empty collections, after a
+    pass through SQLAlchemy's asyncio layer that costs a good part of a small write's own work. A session that
+    was closed, or not, behaves the same from there on: the next use would begin a new transaction either way."""
+    sync = session.sync_session
+    if sync.in_transaction() or sync.identity_map or sync.new or sync.deleted:
+        await session.close()
 
 
 def single_statements(engine: AsyncEngine) -> AsyncEngine:

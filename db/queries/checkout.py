@@ -14,9 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.direct_reads import PreparedRead
+from db.direct_writes import PreparedWrite
 from db.models import Order, OrderItem, Product, Store
 from db.queries.by_ids import prepared_by_ids
-from db.queries.executor import core_rows, run_core
+from db.queries.executor import core_rows, core_write, run_core
 from db.queries.orders import ORDER_COLUMNS
 
 
@@ -99,18 +100,19 @@ async def insert_order(
     statement = _order_insert(session.get_bind().dialect.name)
     for _ in range(ORDER_NUMBER_ATTEMPTS):
         parameters = {**values, "order_number": order_number(store_id, now)}
-        row = (await run_core(session, statement, parameters)).first()
-        if row is not None:
+        rows = await core_write(session, statement, parameters)
+        if rows:
+            row: Row[Any] = rows[0]
             return row
     raise RuntimeError(f"no free order number after {ORDER_NUMBER_ATTEMPTS} attempts")
 
 
 @functools.cache
-def _order_insert(dialect: str) -> Any:
+def _order_insert(dialect: str) -> PreparedWrite:
     """The order's insert, built once per dialect: its columns are the keys of the parameters it runs with."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     number = [Order.store_id, Order.order_number]
-    return insert(Order).on_conflict_do_nothing(index_elements=number).returning(*ORDER_COLUMNS)
+    return PreparedWrite(insert(Order).on_conflict_do_nothing(index_elements=number).returning(*ORDER_COLUMNS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +155,11 @@ async def insert_order_items(
         )
         for line in lines
     ]
-    await run_core(session, _INSERT_ORDER_ITEM, [_item_values(item) for item in items])
+    if len(items) == 1:
+        # Most orders have one line: a single row's insert, which runs on the driver (``core_write``).
+        await core_write(session, _INSERT_ONE_ORDER_ITEM, _item_values(items[0]))
+    else:
+        await run_core(session, _INSERT_ORDER_ITEM, [_item_values(item) for item in items])
     return items
 
 
@@ -171,3 +177,4 @@ def _item_values(item: WrittenOrderItem) -> dict[str, Any]:
 
 # Built once, run on the connection: the ORM's unit of work for a few rows cost several times their statement.
 _INSERT_ORDER_ITEM = insert(OrderItem)
+_INSERT_ONE_ORDER_ITEM = PreparedWrite(_INSERT_ORDER_ITEM)

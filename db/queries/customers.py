@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from db.direct_reads import PreparedRead
+from db.direct_writes import PreparedWrite
 from db.models import Customer, CustomerTag, Order
 from db.queries.by_ids import InList, RowsByIds, prepared_with_lists
 from db.queries.columns import chosen_columns
 from db.queries.customer_tags import TAG_NAMES
-from db.queries.executor import Executor, core_rows, fetch_rows, run_core
+from db.queries.executor import Executor, core_rows, core_write, fetch_rows
 from db.queries.pagination import COUNT_SHAPES, PAGE_SHAPES, Cursor, Ordering, page_parameters, page_statement
 from db.queries.slugs import unique_constraint
 from db.queries.text import contains_ci, contains_pattern
@@ -342,8 +343,8 @@ async def upsert_customer_for_order(
         "updated_at": now,
     }
     statement = _customer_upsert(session.get_bind().dialect.name)
-    customer_id = (await run_core(session, statement, parameters)).scalar_one_or_none()
-    return None if customer_id is None else int(customer_id)
+    rows = await core_write(session, statement, parameters)
+    return int(rows[0][0]) if rows else None
 
 
 # The columns checkout gives a new customer, each a parameter of the same name.
@@ -368,7 +369,7 @@ _CHECKOUT_CUSTOMER_COLUMNS = (
 
 
 @functools.cache
-def _customer_upsert(dialect: str) -> Any:
+def _customer_upsert(dialect: str) -> PreparedWrite:
     """``upsert_customer_for_order``'s statement, built once per dialect (building it, with its EXCLUDED columns,
     costs more than running it)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -377,30 +378,32 @@ def _customer_upsert(dialect: str) -> Any:
         {name: bindparam(name, type_=table.c[name].type) for name in _CHECKOUT_CUSTOMER_COLUMNS}
     )
     new = stmt.excluded
-    return stmt.on_conflict_do_update(
-        index_elements=[Customer.store_id, Customer.phone],
-        set_={
-            "first_name": new.first_name,
-            # A repeat order that leaves the last name out keeps the one the customer gave before.
-            "last_name": _coalesce(func.nullif(new.last_name, ""), Customer.last_name),
-            "email": _coalesce(new.email, Customer.email),
-            "wilaya_id": new.wilaya_id,
-            "commune": _coalesce(new.commune, Customer.commune),
-            "address": _coalesce(new.address, Customer.address),
-            "device_fingerprint": _coalesce(new.device_fingerprint, Customer.device_fingerprint),
-            "total_orders": Customer.total_orders + 1,
-            "total_spent": Customer.total_spent + new.total_spent,
-            "last_order_at": case(
-                (Customer.last_order_at.is_(None), new.last_order_at),
-                (Customer.last_order_at < new.last_order_at, new.last_order_at),
-                else_=Customer.last_order_at,
-            ),
-            "updated_at": new.updated_at,
-            # A checkout brings an archived customer back: archiving is a soft delete that a new order undoes.
-            "archived_at": None,
-        },
-        where=Customer.is_banned.is_(False),
-    ).returning(Customer.id)
+    return PreparedWrite(
+        stmt.on_conflict_do_update(
+            index_elements=[Customer.store_id, Customer.phone],
+            set_={
+                "first_name": new.first_name,
+                # A repeat order that leaves the last name out keeps the one the customer gave before.
+                "last_name": _coalesce(func.nullif(new.last_name, ""), Customer.last_name),
+                "email": _coalesce(new.email, Customer.email),
+                "wilaya_id": new.wilaya_id,
+                "commune": _coalesce(new.commune, Customer.commune),
+                "address": _coalesce(new.address, Customer.address),
+                "device_fingerprint": _coalesce(new.device_fingerprint, Customer.device_fingerprint),
+                "total_orders": Customer.total_orders + 1,
+                "total_spent": Customer.total_spent + new.total_spent,
+                "last_order_at": case(
+                    (Customer.last_order_at.is_(None), new.last_order_at),
+                    (Customer.last_order_at < new.last_order_at, new.last_order_at),
+                    else_=Customer.last_order_at,
+                ),
+                "updated_at": new.updated_at,
+                # A checkout brings an archived customer back: archiving is a soft delete that a new order undoes.
+                "archived_at": None,
+            },
+            where=Customer.is_banned.is_(False),
+        ).returning(Customer.id)
+    )
 
 
 def _coalesce(preferred: Any, fallback: Any) -> Any:
@@ -441,9 +444,9 @@ async def remove_order_from_totals(
 
 async def set_fraud_score(session: AsyncSession, customer_id: int, score: int) -> None:
     """Sets the score in the database only: no caller holds the customer as an entity it reads afterwards."""
-    await run_core(session, _SET_FRAUD_SCORE, {"customer_id": customer_id, "fraud_score": score})
+    await core_write(session, _SET_FRAUD_SCORE, {"customer_id": customer_id, "fraud_score": score})
 
 
-_SET_FRAUD_SCORE = (
+_SET_FRAUD_SCORE = PreparedWrite(
     update(Customer).where(Customer.id == bindparam("customer_id")).values(fraud_score=bindparam("fraud_score"))
 )

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from sqlalchemy import Connection, Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util import await_, greenlet_spawn
 
 from db.direct_reads import WRITES_ONLY, PreparedRead
+from db.direct_writes import PreparedWrite
+from db.queries.write_marks import note_write
 
 
 class Executor(Protocol):
@@ -32,7 +36,7 @@ async def run_core(session: AsyncSession, statement: Executable, parameters: Any
     class its bulk insert or update, with the synchronisation of loaded objects): several times what the
     statement costs on the connection. Only for statements whose result and effects concern no entity the session
     holds. ``parameters`` may be a list of dicts (one execution per dict)."""
-    connection = await _connection_of(session)
+    connection, _ = await _connection_of(session)
     return await connection.execute(statement, parameters)
 
 
@@ -44,14 +48,62 @@ async def core_rows(session: AsyncSession, prepared: PreparedRead, parameters: M
     rows are named tuples, read by position and by attribute like SQLAlchemy's. Elsewhere, and while something
     listens to the engine's statements (a test counting them, tracing), SQLAlchemy runs it, as ``run_core``. Only
     for reads: a write's statement is seen by the engine's listeners that watch writes (``writes_only``)."""
-    connection = await _connection_of(session)
+    connection, adapted = await _connection_of(session)
     sync = connection.sync_connection
-    adapted = None if sync is None else _asyncpg_of(sync)
-    if sync is None or adapted is None:
+    if sync is None or adapted is None or not _usable(sync):
         return (await connection.execute(prepared.statement, parameters)).all()
     compiled = prepared.compiled_for(sync.dialect)
     records = await _driver_fetch(adapted, compiled.sql, compiled.arguments(parameters))
     return compiled.rows(records)
+
+
+async def core_write(session: AsyncSession, prepared: PreparedWrite, parameters: Mapping[str, Any]) -> Sequence[Any]:
+    """Runs an INSERT, UPDATE or DELETE built once in the session's transaction, as ``run_core`` would; answers the
+    rows of its RETURNING (none without one).
+
+    On PostgreSQL it runs on asyncpg itself, as ``core_rows`` runs a read, and for the same reason. The engine's
+    listener that notices writes of store data (db/queries/store_versions.py) does not see a statement run there,
+    so this marks the transaction itself, by the same rule (``note_write``), and a savepoint rolled back takes the
+    mark back as it takes back the listener's. An error is SQLAlchemy's, as its execution raises it (a unique
+    violation an ``IntegrityError``; a dropped connection invalidated)."""
+    connection, adapted = await _connection_of(session)
+    sync = connection.sync_connection
+    compiled = None
+    if sync is not None and adapted is not None and _usable(sync):
+        compiled = prepared.compiled_for(sync.dialect, parameters)
+    if sync is None or compiled is None:
+        result = await connection.execute(prepared.statement, parameters)
+        return result.all() if result.returns_rows else ()
+    arguments = compiled.arguments(parameters)
+    try:
+        records = await _driver_fetch(adapted, compiled.sql, arguments)
+    except BaseException as error:
+        await greenlet_spawn(_raise_as_sqlalchemy, sync, error, compiled.sql, arguments)
+        raise  # not reached
+    note_write(sync, prepared.statement)
+    return compiled.rows(records)
+
+
+def core_write_in_greenlet(session: Session, prepared: PreparedWrite, parameters: Mapping[str, Any]) -> None:
+    """``core_write`` for synchronous code run by SQLAlchemy's asyncio layer (a session's event hook); the
+    statement's rows are not kept."""
+    connection, adapted = _sync_connection_of(session)
+    compiled = None if adapted is None else prepared.compiled_for(connection.dialect, parameters)
+    if adapted is None or compiled is None:
+        connection.execute(prepared.statement, parameters)
+        return
+    arguments = compiled.arguments(parameters)
+    try:
+        await_(_driver_fetch(adapted, compiled.sql, arguments))
+    except BaseException as error:
+        _raise_as_sqlalchemy(connection, error, compiled.sql, arguments)
+    note_write(connection, prepared.statement)
+
+
+def _raise_as_sqlalchemy(connection: Connection, error: BaseException, sql: str, arguments: list[Any]) -> NoReturn:
+    """Raises ``error`` of a statement run on the driver as SQLAlchemy's execution of it on ``connection`` would
+    (wrapped in its exception classes, the connection invalidated if it is lost), by its own handling."""
+    connection._handle_dbapi_exception(error, sql, tuple(arguments), None, None)
 
 
 async def _driver_fetch(adapted: Any, sql: str, arguments: list[Any]) -> Sequence[Any]:
@@ -70,7 +122,7 @@ async def _driver_fetch(adapted: Any, sql: str, arguments: list[Any]) -> Sequenc
 
 def _asyncpg_of(connection: Connection) -> Any | None:
     """SQLAlchemy's asyncpg adapter of ``connection``, when a statement may run on the driver beside it."""
-    if connection.dialect.driver != "asyncpg" or connection.invalidated or connection.closed:
+    if connection.dialect.driver != "asyncpg" or not _usable(connection):
         return None
     dispatch = connection.dispatch
     for listeners in (dispatch.before_cursor_execute, dispatch.after_cursor_execute):
@@ -83,24 +135,59 @@ def _asyncpg_of(connection: Connection) -> Any | None:
     return adapted
 
 
-async def _connection_of(session: AsyncSession) -> AsyncConnection:
-    transaction = session.sync_session.get_transaction()
+def _usable(connection: Connection) -> bool:
+    return not connection.invalidated and not connection.closed
+
+
+async def _connection_of(session: AsyncSession) -> tuple[AsyncConnection, Any | None]:
+    """The connection of ``session``'s transaction, and its asyncpg adapter if statements may run on the driver
+    (``_asyncpg_of``, told when the connection was asked for: whether something listens to the engine's statements
+    is settled between requests, and looking costs a good part of a statement run on the driver; whether the
+    connection is still usable is for the caller to look at each time)."""
+    transaction = _current_transaction(session)
     held = session.info.get(_HELD_CONNECTION)
     if held is not None and transaction is not None and held[0] is transaction and transaction.is_active:
-        connection: AsyncConnection = held[1]
-        return connection
+        return held[1], held[2]
     # Asking the session costs a good part of a statement's own work; its connection stays the same for the whole
-    # of its transaction (savepoints included), so it is asked once per transaction.
+    # of its transaction, so it is asked once per transaction, and once more in each savepoint: the session emits
+    # a savepoint's SAVEPOINT when its connection is first asked for inside it, and a statement that did not ask
+    # would run outside the savepoint, not undone by its rollback.
     connection = await session.connection()
-    session.info[_HELD_CONNECTION] = (session.sync_session.get_transaction(), connection)
-    return connection
+    hold_connection(session, connection)
+    return connection, session.info[_HELD_CONNECTION][2]
+
+
+def transaction_connection(session: Session) -> Connection:
+    """The connection of ``session``'s transaction, for synchronous code run by SQLAlchemy's asyncio layer (a
+    session's event hook): ``session.connection()``, without asking the session when ``_connection_of`` has."""
+    return _sync_connection_of(session)[0]
+
+
+def _sync_connection_of(session: Session) -> tuple[Connection, Any | None]:
+    transaction = _current_transaction(session)
+    held = session.info.get(_HELD_CONNECTION)
+    if held is not None and transaction is not None and held[0] is transaction and transaction.is_active:
+        sync: Connection | None = held[1].sync_connection
+        if sync is not None:
+            return sync, held[2] if _usable(sync) else None
+    connection = session.connection()
+    return connection, _asyncpg_of(connection)
+
+
+def _current_transaction(session: AsyncSession | Session) -> SessionTransaction | None:
+    """The innermost of ``session``'s transactions: its savepoint's, if one is open."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    return sync.get_nested_transaction() or sync.get_transaction()
 
 
 def hold_connection(session: AsyncSession, connection: AsyncConnection) -> None:
     """Tells ``run_core`` the connection of ``session``'s transaction, for a caller that has just asked for it (the
     write's begin): its first statement then does not ask the session again."""
-    session.info[_HELD_CONNECTION] = (session.sync_session.get_transaction(), connection)
+    sync = connection.sync_connection
+    adapted = None if sync is None else _asyncpg_of(sync)
+    session.info[_HELD_CONNECTION] = (_current_transaction(session), connection, adapted)
 
 
-# ``session.info``: the session's transaction when ``run_core`` last asked for its connection, and that connection.
+# ``session.info``: the session's innermost transaction when ``run_core`` last asked for its connection, that
+# connection, and its asyncpg adapter if statements may run on the driver.
 _HELD_CONNECTION = "storegraph_core_connection"

@@ -8,7 +8,6 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, insert, select, update
@@ -17,10 +16,11 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from db.direct_reads import PreparedRead
+from db.direct_writes import PreparedWrite
 from db.models import Order, OrderItem, OrderStatusChange
 from db.queries.by_ids import InList, RowsByIds, prepared_by_ids, prepared_with_lists
 from db.queries.columns import chosen_columns
-from db.queries.executor import Executor, core_rows, fetch_rows, run_core
+from db.queries.executor import Executor, core_rows, core_write, fetch_rows
 from db.queries.pagination import (
     COUNT_SHAPES,
     PAGE_SHAPES,
@@ -147,12 +147,6 @@ def _orders_count(shape: OrderShape) -> PreparedRead:
 orders_by_ids = RowsByIds(ORDER_COLUMNS, Order.store_id, Order.id)
 
 
-def order_as_read(order: Order) -> SimpleNamespace:
-    """A loaded order as ``orders_by_ids`` answers it (its columns by name), for a write that holds the row locked
-    and knows every value it set: reading it back would answer the same."""
-    return SimpleNamespace(**{column.key: getattr(order, column.key) for column in ORDER_COLUMNS})
-
-
 async def order_pages_for_customers(
     db: Executor,
     store_id: int,
@@ -276,10 +270,10 @@ async def set_order_statuses(
     session: AsyncSession, order_id: int, *, status: str, payment_status: str, updated_at: datetime
 ) -> None:
     values = {"order_id": order_id, "status": status, "payment_status": payment_status, "updated_at": updated_at}
-    await run_core(session, _SET_ORDER_STATUSES, values)
+    await core_write(session, _SET_ORDER_STATUSES, values)
 
 
-_SET_ORDER_STATUSES = (
+_SET_ORDER_STATUSES = PreparedWrite(
     update(Order)
     .where(Order.id == bindparam("order_id"))
     .values(status=bindparam("status"), payment_status=bindparam("payment_status"), updated_at=bindparam("updated_at"))
@@ -325,7 +319,7 @@ _TALLIES = PreparedRead(
 
 
 # Built once, run on the connection: the ORM's unit of work for one row cost several times its statement.
-_INSERT_STATUS_CHANGE = insert(OrderStatusChange)
+_INSERT_STATUS_CHANGE = PreparedWrite(insert(OrderStatusChange))
 
 
 async def insert_status_change(
@@ -349,4 +343,4 @@ async def insert_status_change(
         "actor_key_id": actor_key_id,
         "created_at": created_at,
     }
-    await run_core(session, _INSERT_STATUS_CHANGE, values)
+    await core_write(session, _INSERT_STATUS_CHANGE, values)

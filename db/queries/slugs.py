@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from db.base import Base
-from db.queries.executor import run_core
+from db.direct_writes import PreparedWrite
+from db.queries.executor import core_write
 from storegraph.platform.errors import Conflict
 
 MAX_SLUG = 200
@@ -117,7 +118,7 @@ async def insert_returning_with_free_slug(
     values: Mapping[str, Any],
     *,
     slug_column: QueryableAttribute[str],
-    scope: Sequence[ColumnElement[bool]],
+    scope: Callable[[], Sequence[ColumnElement[bool]]],
     wanted: str,
     constraint: UniqueConstraint,
     returning: Sequence[ColumnElement[Any]],
@@ -129,6 +130,8 @@ async def insert_returning_with_free_slug(
     statement. A slug already taken (by an earlier or a concurrent insert) makes ``ON CONFLICT DO NOTHING`` insert
     nothing, without an error or a savepoint; the free one is then looked up as ``insert_with_free_slug`` does.
     Any other integrity error (an SKU taken, say) is raised unchanged, ending the caller's transaction or savepoint.
+    ``scope`` builds the conditions of the lookup: only a taken slug needs them, and building a SQL expression
+    (``Product.store_id == store_id``) cost a good part of a product's insert.
     """
     statement = _insert_unless_taken(
         session.get_bind().dialect.name, model, tuple(column.name for column in constraint.columns), tuple(returning)
@@ -139,12 +142,13 @@ async def insert_returning_with_free_slug(
         if attempt == 0:
             slug = wanted
         elif attempt <= NUMBERED_ATTEMPTS:
-            slug = await free_slug(session, slug_column=slug_column, scope=scope, wanted=wanted)
+            slug = await free_slug(session, slug_column=slug_column, scope=scope(), wanted=wanted)
         else:
             slug = f"{wanted}-{secrets.token_hex(3)}"
         # On the session's connection: a Core statement, kept out of the ORM's bulk-insert handling.
-        row = (await run_core(session, statement, {**values, slug_name: slug})).first()
-        if row is not None:
+        rows = await core_write(session, statement, {**values, slug_name: slug})
+        if rows:
+            row: Row[Any] = rows[0]
             return row
     raise Conflict("slug", f"No free slug for {wanted} after {NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS} attempts")
 
@@ -152,8 +156,8 @@ async def insert_returning_with_free_slug(
 @functools.cache
 def _insert_unless_taken(
     dialect: str, model: type[Base], conflict: tuple[str, ...], returning: tuple[ColumnElement[Any], ...]
-) -> Any:
+) -> PreparedWrite:
     """``INSERT ... ON CONFLICT (conflict) DO NOTHING RETURNING ...``, built once: its columns are the keys of the
     parameters it runs with (the ones given; the others take their defaults), so only they change per call."""
     build = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return build(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(*returning)
+    return PreparedWrite(build(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(*returning))

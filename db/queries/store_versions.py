@@ -20,10 +20,12 @@ and the sum is read by one statement, in one snapshot. The sum includes ``stores
 before these counters raised: their processes, still running beside this release's during a rollout, raise a
 version this release reads, and the versions go on from where they were.
 
-The tables in ``UNVERSIONED_TABLES`` hold bookkeeping no GET answers from the version (jobs, the outbox, the
-idempotency records, usage counters), so a worker draining the outbox does not touch every store. Writes outside a
-session (``write_transaction``: a key's ``last_used_at``, the usage counters, the job queue) raise nothing: the
-GETs that show them make their ETag from the answer instead (``Endpoint.conditional``).
+The tables in ``UNVERSIONED_TABLES`` (db/queries/write_marks.py) hold bookkeeping no GET answers from the version
+(jobs, the outbox, the idempotency records, usage counters), so a worker draining the outbox does not touch every
+store. Statements run on the driver (``core_write``), which the listener does not see, mark the transaction by the
+same rule themselves. Writes outside a session (``write_transaction``: a key's ``last_used_at``, the usage
+counters, the job queue) raise nothing: the GETs that show them make their ETag from the answer instead
+(``Endpoint.conditional``).
 """
 
 from __future__ import annotations
@@ -39,15 +41,15 @@ from sqlalchemy.engine import ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlalchemy.sql.dml import UpdateBase
 
 from db.direct_reads import PreparedRead, writes_only
+from db.direct_writes import PreparedWrite
 from db.models import Store, StoreVersion
+from db.queries.executor import core_write_in_greenlet, transaction_connection
+from db.queries.write_marks import WROTE, note_write
 
-UNVERSIONED_TABLES = frozenset({"jobs", "outbox_events", "idempotency_records", "usage_counters"})
-# ``session.info``: the store a session works for. ``connection.info``: whether its transaction wrote store data.
+# ``session.info``: the store a session works for.
 _STORE_ID = "storegraph_store_id"
-_WROTE = "storegraph_wrote_store_data"
 # ``connection.info``: for each open savepoint, innermost last, whether the transaction had written before it.
 _SAVEPOINTS = "storegraph_savepoint_marks"
 # ``connection.info``: the shard whose counter the connection's commits raise, for as long as it stays open, and
@@ -122,14 +124,14 @@ def _raising(insert: Any, *, every_store: bool) -> Any:
 
 
 # Built once, for each dialect's upsert: building a statement and its cache key on every commit cost more of a
-# write's time than running it.
+# write's time than running it. On PostgreSQL they run on the driver (``core_write_in_greenlet``).
 _RAISE_VERSION = {
-    "postgresql": _raising(postgresql.insert, every_store=False),
-    "sqlite": _raising(sqlite.insert, every_store=False),
+    "postgresql": PreparedWrite(_raising(postgresql.insert, every_store=False)),
+    "sqlite": PreparedWrite(_raising(sqlite.insert, every_store=False)),
 }
 _RAISE_EVERY_VERSION = {
-    "postgresql": _raising(postgresql.insert, every_store=True),
-    "sqlite": _raising(sqlite.insert, every_store=True),
+    "postgresql": PreparedWrite(_raising(postgresql.insert, every_store=True)),
+    "sqlite": PreparedWrite(_raising(sqlite.insert, every_store=True)),
 }
 
 
@@ -138,34 +140,33 @@ def _raise_version(session: Session) -> None:
     if not session.in_transaction():
         return
     session.flush()  # the ORM's pending writes happen after this hook otherwise, unseen
-    connection = session.connection()
-    if not connection.info.pop(_WROTE, False):
+    connection = transaction_connection(session)
+    if not connection.info.pop(WROTE, False):
         return
     store_id = session.info.get(_STORE_ID)
     shard = connection.info[_SHARD]
     if store_id is None:
-        connection.execute(_RAISE_EVERY_VERSION[connection.dialect.name], {"version_shard": shard})
+        core_write_in_greenlet(session, _RAISE_EVERY_VERSION[connection.dialect.name], {"version_shard": shard})
     else:
-        connection.execute(
-            _RAISE_VERSION[connection.dialect.name], {"version_store_id": store_id, "version_shard": shard}
-        )
-    connection.info.pop(_WROTE, None)
+        parameters = {"version_store_id": store_id, "version_shard": shard}
+        core_write_in_greenlet(session, _RAISE_VERSION[connection.dialect.name], parameters)
+    connection.info.pop(WROTE, None)  # the upsert's own mark: it is the version, not a change it must raise
 
 
 def _clear_mark(connection: Connection) -> None:
-    connection.info.pop(_WROTE, None)
+    connection.info.pop(WROTE, None)
     connection.info.pop(_SAVEPOINTS, None)
 
 
 # Savepoints nest and end innermost first (SQLAlchemy names them only after this event, so the order is the key).
 def _open_savepoint(connection: Connection, _name: str | None) -> None:
-    connection.info.setdefault(_SAVEPOINTS, []).append(connection.info.get(_WROTE, False))
+    connection.info.setdefault(_SAVEPOINTS, []).append(connection.info.get(WROTE, False))
 
 
 def _roll_back_savepoint(connection: Connection, _name: str, _context: Any) -> None:
     marks: list[bool] = connection.info.get(_SAVEPOINTS, [])
     if marks:
-        connection.info[_WROTE] = marks.pop()
+        connection.info[WROTE] = marks.pop()
 
 
 def _release_savepoint(connection: Connection, _name: str, _context: Any) -> None:
@@ -183,10 +184,7 @@ def _mark_writes(
     context: ExecutionContext | None,
     _executemany: bool,
 ) -> None:
-    compiled = getattr(context, "compiled", None)
-    dml = getattr(compiled, "statement", None)
-    if isinstance(dml, UpdateBase) and getattr(dml.table, "name", None) not in UNVERSIONED_TABLES:
-        connection.info[_WROTE] = True
+    note_write(connection, getattr(getattr(context, "compiled", None), "statement", None))
 
 
 # A store's version: its column of the releases before the counters plus their sum.

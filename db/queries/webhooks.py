@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from db.direct_writes import PreparedWrite
 from db.models import OutboxEvent, Store, WebhookDelivery, WebhookSubscription
 from db.queries.by_ids import RowsByIds
-from db.queries.executor import Executor, run_core
+from db.queries.executor import Executor, core_write
 from db.queries.pagination import Ordering, page_query
 from db.session import single_statement_reads
 from storegraph.platform.timestamps import utcnow
@@ -149,11 +150,11 @@ async def insert_outbox_event(
         "payload": payload,
         "created_at": created_at,
     }
-    await run_core(session, _INSERT_OUTBOX_EVENT, values)
+    await core_write(session, _INSERT_OUTBOX_EVENT, values)
 
 
 # Built once, run on the connection: the ORM's unit of work for one row cost several times the statement.
-_INSERT_OUTBOX_EVENT = insert(OutboxEvent)
+_INSERT_OUTBOX_EVENT = PreparedWrite(insert(OutboxEvent))
 
 
 @dataclass(frozen=True, slots=True)

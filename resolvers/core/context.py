@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from db.direct_reads import DirectConnection, DirectReads, PreparedRead
 from db.queries.executor import core_rows
 from db.queries.store_versions import VERSION_COLUMN, VERSION_STORE, data_version, work_for_store
-from db.session import begin_write
+from db.session import begin_write, close_session
 from resolvers.core.cursors import CursorCodec
 from resolvers.core.loaders import Loaders
 from storegraph.platform.auth.key_cache import KeyRevocations
@@ -203,7 +203,7 @@ class RequestDatabase:
             except BaseException:
                 await session.invalidate()
                 raise
-            await session.close()
+            await close_session(session)
         if commit:
             for action in self._after_commit:
                 await action()

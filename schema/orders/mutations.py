@@ -5,7 +5,6 @@ from typing import cast
 import strawberry
 
 from db.queries.customers import customers_by_ids
-from db.queries.orders import order_as_read
 from resolvers.core.context import Info
 from resolvers.orders import OrderItemsByOrderLoader
 from schema.core.enums import DeliveryType, OrderStatus, PaymentMethod, PaymentStatus
@@ -131,4 +130,4 @@ class OrderMutations:
         # The items it read after the change are what the order's ``items`` field would read again.
         if changed.items is not None:
             context.loaders.get(OrderItemsByOrderLoader).prime(changed.order.id, changed.items)
-        return cast("UpdateOrderStatusPayload", payload(order=order_as_read(changed.order), user_errors=errors))
+        return cast("UpdateOrderStatusPayload", payload(order=changed.order, user_errors=errors))

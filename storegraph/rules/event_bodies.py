@@ -7,6 +7,7 @@ receiver is a REST integration, so events use the same shape.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
@@ -16,7 +17,9 @@ from db.queries.checkout import WrittenOrderItem
 from storegraph.platform.timestamps import rest_timestamp
 
 
-def order_data(order: Order | Row[Any], items: Sequence[OrderItem | WrittenOrderItem | Row[Any]]) -> dict[str, Any]:
+def order_data(
+    order: Order | Row[Any] | SimpleNamespace, items: Sequence[OrderItem | WrittenOrderItem | Row[Any]]
+) -> dict[str, Any]:
     return {
         "id": order.id,
         "order_number": order.order_number,

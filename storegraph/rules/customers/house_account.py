@@ -5,6 +5,7 @@ and one ledger row, in the caller's transaction: an order refused for its accoun
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
@@ -63,7 +64,7 @@ async def charge_order(
 
 
 async def credit_cancelled_order(
-    session: AsyncSession, store_id: int, order: Order, actor_key_id: int | None
+    session: AsyncSession, store_id: int, order: Order | SimpleNamespace, actor_key_id: int | None
 ) -> LedgerMove | None:
     """A cancelled order charged to the account is credited back, once: its total, or what the customer still owes
     if that is less (what they already paid of it is refunded outside the account, which never owes the customer)."""

@@ -7,6 +7,7 @@ conditional update of the balance (db/queries/ledgers.py) and one ledger row, in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,7 +113,7 @@ def check_loyalty_rate(problems: Problems, settings_changes: Any) -> None:
 
 
 async def earn_for_delivered_order(
-    session: AsyncSession, store_id: int, order: Order, settings: Any, actor_key_id: int | None
+    session: AsyncSession, store_id: int, order: Order | SimpleNamespace, settings: Any, actor_key_id: int | None
 ) -> LedgerMove | None:
     """The points a delivered order earns, once per order: nothing when the store's rate is 0, the order has no
     customer, earns no whole point, or the customer has loyalty off. The balance's bound caps the earning.

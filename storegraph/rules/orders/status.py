@@ -6,16 +6,15 @@ house-account order back; delivering earns the customer's loyalty points."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Order
 from db.queries.checkout import checkout_store
 from db.queries.customers import remove_order_from_totals
 from db.queries.orders import (
-    ORDER_COLUMNS,
     insert_status_change,
     items_of_order,
     lock_order_row,
@@ -66,10 +65,10 @@ class StatusChangeRequest:
 
 @dataclass(frozen=True, slots=True)
 class ChangedOrder:
-    """The order as changed (every column as a read would answer it: the row is locked and the change set every
-    value it changed), and its items when the change read them (as the order's ``items`` field reads them)."""
+    """The order as changed (every column by name, as a read would answer it: the row is locked and the change set
+    every value it changed), and its items when the change read them (as the order's ``items`` field reads them)."""
 
-    order: Order
+    order: SimpleNamespace
     items: list[Row[Any]] | None
 
 
@@ -96,8 +95,9 @@ async def change_order_status(
     if request.payment_status is not None and not can_move_payment(current_payment, request.payment_status):
         raise InvalidStatusTransition("paymentStatus", current_payment.value, request.payment_status.value)
     now = utcnow()
-    # Transient, never added to the session: what the rules after the change and the payload read of the order.
-    order = Order(**{column.key: getattr(locked, column.key) for column in ORDER_COLUMNS})
+    # What the rules after the change and the payload read of the order: its columns by name, not a transient
+    # ``Order``, whose instrumented attributes (each set, each read) cost a good part of the change.
+    order = SimpleNamespace(**locked._asdict())
     order.updated_at = now
     if request.payment_status is not None:
         order.payment_status = request.payment_status.value
@@ -148,7 +148,7 @@ def _validated(request: StatusChangeRequest) -> str | None:
 
 
 async def _after_status_change(
-    session: AsyncSession, store_id: int, order: Order, status: OrderStatus, actor_key_id: int | None
+    session: AsyncSession, store_id: int, order: SimpleNamespace, status: OrderStatus, actor_key_id: int | None
 ) -> list[Row[Any]]:
     """The order's items, which it reads for the event."""
     items = await items_of_order(session, order.id)
