@@ -102,8 +102,14 @@ def core_write_in_greenlet(session: Session, prepared: PreparedWrite, parameters
 
 def _raise_as_sqlalchemy(connection: Connection, error: BaseException, sql: str, arguments: list[Any]) -> NoReturn:
     """Raises ``error`` of a statement run on the driver as SQLAlchemy's execution of it on ``connection`` would
-    (wrapped in its exception classes, the connection invalidated if it is lost), by its own handling."""
-    connection._handle_dbapi_exception(error, sql, tuple(arguments), None, None)
+    (wrapped in its exception classes, the connection invalidated if it is lost or the statement was cancelled), by
+    its own handling."""
+    try:
+        raise error
+    except BaseException:
+        # That handling re-raises what is being handled (``sys.exc_info()``): a greenlet of its own (``core_write``)
+        # handles nothing until the error is raised in it, and a cancellation would then end in its assertion.
+        connection._handle_dbapi_exception(error, sql, tuple(arguments), None, None)
 
 
 async def _driver_fetch(adapted: Any, sql: str, arguments: list[Any]) -> Sequence[Any]:

@@ -81,7 +81,8 @@ class RequestDatabase:
     def read_version_first(self, store_id: int) -> None:
         """Reads ``store_id``'s data version (into ``version``) no later than the request's first statement: in
         that statement itself where it can (a SELECT built once, on the driver: one round trip for both, in one
-        snapshot), else just before it. Either way no data the request reads is older than the version."""
+        snapshot), else just before it. Either way no data the request reads from here is older than the version:
+        what the request read some other way before its first statement (another connection, a cache) would be."""
         self._version_of = store_id
 
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any], /) -> Sequence[Any]:

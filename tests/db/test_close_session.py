@@ -76,3 +76,18 @@ async def test_a_committed_session_holding_nothing_is_usable_again_as_after_a_cl
     assert found == store_id
     await session.close()
     assert checked_out(engine) == 0
+
+
+async def test_a_committed_session_holding_nothing_is_not_closed_again(sessions, monkeypatch):
+    session = sessions()
+    await begin_write(session)
+    await session.commit()
+    closes: list[AsyncSession] = []
+
+    async def counted_close(self: AsyncSession) -> None:
+        closes.append(self)
+
+    monkeypatch.setattr(AsyncSession, "close", counted_close)
+    await close_session(session)
+
+    assert closes == []

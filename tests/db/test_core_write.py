@@ -6,6 +6,7 @@ mark back. On SQLite, and while something listens to the engine's statements, SQ
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -243,3 +244,21 @@ async def test_a_statement_run_on_the_session_s_connection_in_a_savepoint_is_und
         await session.commit()
 
     assert await fraud_score(engine, customer_id) == 7
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_write_on_the_driver_cancelled_is_cancelled_and_its_connection_dropped(
+    sessions, store, customer_id, monkeypatch
+):
+    async def cancelled(_adapted: Any, _sql: str, _arguments: list[Any]) -> Any:
+        raise asyncio.CancelledError
+
+    session = await writing(sessions, store)
+    async with session:
+        connection = await session.connection()
+        monkeypatch.setattr(executor, "_driver_fetch", cancelled)
+
+        with pytest.raises(asyncio.CancelledError):
+            await set_fraud_score(session, customer_id, 42)
+
+        assert connection.invalidated
