@@ -5,27 +5,13 @@ would leave it, usable again."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.models import Store
-from db.session import begin_write, close_session, create_engine, create_sessionmaker
+from db.session import begin_write, close_session
 from tests.support.factories import create_store
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    own = create_engine(database_url, pool_size=2)
-    yield own
-    await own.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(engine)
 
 
 @pytest.fixture

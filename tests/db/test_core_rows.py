@@ -18,7 +18,6 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import db.queries.executor as executor
 from db.models import Order
 from db.queries.orders import lock_order_row
 from db.session import create_engine, create_sessionmaker
@@ -30,20 +29,6 @@ from tests.schema.test_compiled_mutations import PLACE_ORDER, Shop, headers_of, 
 @pytest.fixture
 async def shops(session: AsyncSession) -> tuple[Shop, Shop]:
     return await seed_shop(session), await seed_shop(session)
-
-
-@pytest.fixture
-def driver_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements ``core_rows`` ran on the driver."""
-    ran: list[str] = []
-    fetch = executor._driver_fetch
-
-    async def counted(adapted: Any, sql: str, arguments: list[Any]) -> Any:
-        ran.append(sql)
-        return await fetch(adapted, sql, arguments)
-
-    monkeypatch.setattr(executor, "_driver_fetch", counted)
-    return ran
 
 
 @contextmanager
@@ -77,32 +62,32 @@ async def write(client: httpx.AsyncClient, shop: Shop, order_id: int) -> list[An
 
 
 async def test_a_write_s_reads_answer_alike_on_the_driver_and_through_sqlalchemy(
-    app, client, shops, session, database_url, driver_reads
+    app, client, shops, session, database_url, on_driver
 ):
     direct_shop, standard_shop = shops
 
     direct = await write(client, direct_shop, direct_shop.order.id)
-    on_driver = len(driver_reads)
+    ran = len(on_driver)
     with through_sqlalchemy(app):
         standard = await write(client, standard_shop, standard_shop.order.id)
 
     assert direct[:2] == [200, 200], direct
     assert without_written(direct) == without_written(standard)
-    assert len(driver_reads) == on_driver  # none while something listened
+    assert len(on_driver) == ran  # none while something listened
     if database_url.startswith("postgresql"):
         # Checkout's store, products, ban, zone, tallies and shared devices; the change's lock and items.
-        assert on_driver >= 8, driver_reads
+        assert ran >= 8, on_driver
         # The payloads' reads too, by the request database in its write transaction: the status history.
-        assert any("FROM order_status_changes" in sql for sql in driver_reads), driver_reads
+        assert any("FROM order_status_changes" in sql for sql in on_driver), on_driver
     else:
-        assert on_driver == 0
+        assert ran == 0
     statuses = (await session.execute(select(Order.status).where(Order.id.in_([s.order.id for s in shops])))).all()
     assert [status for (status,) in statuses] == ["confirmed", "confirmed"]
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_locked_order_read_on_the_driver_holds_its_lock_in_the_write_s_transaction(
-    database_url, shops, driver_reads
+    database_url, shops, on_driver
 ):
     """The FOR UPDATE read runs in the session's transaction (begun on the driver as SQLAlchemy's cursor begins
     it), so its lock is held until that transaction ends: another connection cannot take it meanwhile."""
@@ -114,7 +99,7 @@ async def test_a_locked_order_read_on_the_driver_holds_its_lock_in_the_write_s_t
             locked = await lock_order_row(writing, shop.store.id, shop.order.id)
             assert locked is not None
             assert locked.id == shop.order.id
-            assert len(driver_reads) == 1
+            assert len(on_driver) == 1
             async with engine.connect() as other:
                 with pytest.raises(DBAPIError, match="could not obtain lock"):
                     await other.execute(

@@ -7,12 +7,10 @@ mark back. On SQLite, and while something listens to the engine's statements, SQ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,22 +20,10 @@ from db.queries.catalog import insert_product
 from db.queries.customers import set_fraud_score
 from db.queries.store_versions import work_for_store
 from db.queries.webhooks import insert_outbox_event
-from db.session import begin_write, create_engine, create_sessionmaker
+from db.session import begin_write
 from storegraph.platform.timestamps import utcnow
-from tests.db.test_store_versions import version
+from tests.db.test_store_versions import statements_of, version
 from tests.support.factories import create_customer, create_store
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    own = create_engine(database_url, pool_size=4)
-    yield own
-    await own.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(engine)
 
 
 @pytest.fixture
@@ -54,35 +40,6 @@ async def customer_id(sessions: async_sessionmaker[AsyncSession], store: Store) 
         made = await create_customer(arranging, store)
         await arranging.commit()
         return made.id
-
-
-@pytest.fixture
-def on_driver(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements run on the driver in a transaction (``core_rows``, ``core_write``, the version's upsert)."""
-    ran: list[str] = []
-    fetch = executor._driver_fetch
-
-    async def counted(adapted: Any, sql: str, arguments: list[Any]) -> Any:
-        ran.append(sql)
-        return await fetch(adapted, sql, arguments)
-
-    monkeypatch.setattr(executor, "_driver_fetch", counted)
-    return ran
-
-
-@contextmanager
-def listened(engine: AsyncEngine) -> Iterator[list[str]]:
-    """A listener on the engine's statements (a test counting them, tracing): SQLAlchemy must run every one."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def writing(sessions: async_sessionmaker[AsyncSession], store: Store) -> AsyncSession:
@@ -184,7 +141,7 @@ async def test_a_write_run_by_sqlalchemy_while_something_listens_raises_the_vers
 ):
     before = await version(engine, store.id) or 0
 
-    with listened(engine) as seen:
+    with statements_of(engine) as seen:
         session = await writing(sessions, store)
         async with session:
             await set_fraud_score(session, customer_id, 42)

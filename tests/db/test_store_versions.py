@@ -5,35 +5,21 @@ whichever connection made it."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.direct_reads import PreparedRead
 from db.models import Store, StoreVersion
 from db.queries.store_versions import data_version, work_for_store
-from db.session import create_engine, create_sessionmaker
 from storegraph.platform.timestamps import utcnow
 from tests.support.factories import create_customer, create_store
 
 UPDATE_OF_STORES = re.compile(r"\s*UPDATE\s+stores\b", re.IGNORECASE)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine of the test's own, so its connections take the shards from the first."""
-    own = create_engine(database_url, pool_size=4)
-    yield own
-    await own.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(engine)
 
 
 @pytest.fixture
