@@ -12,6 +12,11 @@ of them to remember, the database layer notices the writes itself:
   ``work_for_store``: the request's principal's, the job's), in the same transaction, just before COMMIT; a
   session that wrote without saying for which store raises every store's version, which is always correct.
 
+On PostgreSQL the database does the raising itself: a deferred trigger on every table of store data raises the
+store of the rows written, at COMMIT, in the COMMIT's own round trip (migration 0015 says how), so a session's
+commit adds no statement. A connection learns when it opens whether the trigger is there (``_RAISED_BY_DATABASE``);
+one opened before the migration ran raises as SQLite does.
+
 The version is the sum of the store's counters in ``store_versions``, one row per shard, and a commit adds one to
 the row of the shard its database connection was given when it was opened (``SHARDS`` of them, in turn): writers
 on different connections update different rows, so none waits for another's COMMIT on a row they all update, and
@@ -41,6 +46,7 @@ from sqlalchemy.engine import ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_
 
 from db.direct_reads import PreparedRead, writes_only
 from db.direct_writes import PreparedWrite
@@ -56,6 +62,8 @@ _SAVEPOINTS = "storegraph_savepoint_marks"
 # whether no other open connection has it (it goes back to the engine's free shards when the connection closes).
 _SHARD = "storegraph_version_shard"
 _SHARD_HELD = "storegraph_version_shard_held"
+# ``connection.info``: whether the database raises the version at COMMIT itself (PostgreSQL, once migrated).
+_RAISED_BY_DATABASE = "storegraph_version_raised_by_database"
 # Enough for a process's concurrent writers to have a row each (its pool's size, 40 by default, comes back round
 # to the first shards only past this many connections), few enough that the read of a version sums a few rows.
 SHARDS = 32
@@ -72,6 +80,8 @@ def track_writes(engine: AsyncEngine) -> None:
     connections the shard its commits raise."""
     shards = _Shards()
     event.listen(engine.sync_engine, "connect", shards.take)
+    if engine.dialect.driver == "asyncpg":
+        event.listen(engine.sync_engine, "connect", _tell_the_database_its_shard)  # after ``take``
     event.listen(engine.sync_engine, "close", shards.give_back)
     event.listen(engine.sync_engine, "begin", _clear_mark)
     event.listen(engine.sync_engine, "after_cursor_execute", _mark_writes)
@@ -104,6 +114,27 @@ class _Shards:
     def give_back(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         if record.info.pop(_SHARD_HELD, False):
             heapq.heappush(self._free, record.info[_SHARD])
+
+
+# The trigger's function (migration 0015); the shard's setting, which it reads.
+_TRIGGER_FUNCTION = "storegraph_raise_store_version"
+_SHARD_SETTING = "storegraph.version_shard"
+
+
+def _tell_the_database_its_shard(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    """Gives the new connection's session its shard (for the trigger that raises versions at COMMIT), and notes
+    whether that trigger is there. On the driver, outside any transaction: a setting made in one would end with it."""
+    driver = record.driver_connection
+    assert driver is not None  # the event is told of a connection just opened
+    found = await_(
+        driver.fetchval(
+            "SELECT to_regproc($1) IS NOT NULL FROM set_config($2, $3, false)",
+            _TRIGGER_FUNCTION,
+            _SHARD_SETTING,
+            str(record.info[_SHARD]),
+        )
+    )
+    record.info[_RAISED_BY_DATABASE] = bool(found)
 
 
 def _raising(insert: Any, *, every_store: bool) -> Any:
@@ -139,8 +170,11 @@ _RAISE_EVERY_VERSION = {
 def _raise_version(session: Session) -> None:
     if not session.in_transaction():
         return
-    session.flush()  # the ORM's pending writes happen after this hook otherwise, unseen
     connection = transaction_connection(session)
+    if connection.info.get(_RAISED_BY_DATABASE):
+        connection.info.pop(WROTE, None)
+        return
+    session.flush()  # the ORM's pending writes happen after this hook otherwise, unseen
     if not connection.info.pop(WROTE, False):
         return
     store_id = session.info.get(_STORE_ID)
