@@ -319,6 +319,16 @@ class DirectConnection:
         self._broken = False
         self._connection: AsyncConnection | None = None
 
+    @property
+    def dialect(self) -> Dialect:
+        return self._dialect
+
+    @property
+    def info(self) -> dict[Any, Any]:
+        """The pooled connection's ``info``, which lives as long as the database connection (its shard, say)."""
+        info: dict[Any, Any] = self._pooled.info
+        return info
+
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> list[Any]:
         compiled = prepared.compiled_for(self._dialect)
         return compiled.rows(await self._fetch(compiled, parameters))
@@ -336,8 +346,12 @@ class DirectConnection:
         return rows, records[0][-1]
 
     async def _fetch(self, compiled: CompiledRead, parameters: Mapping[str, Any]) -> list[Any]:
+        return await self.fetch(compiled.sql, compiled.arguments(parameters))
+
+    async def fetch(self, sql: str, arguments: Sequence[Any]) -> list[Any]:
+        """The records of ``sql`` (the driver's SQL, compiled once) run with ``arguments`` (already processed)."""
         try:
-            records: list[Any] = await self._driver.fetch(compiled.sql, *compiled.arguments(parameters))
+            records: list[Any] = await self._driver.fetch(sql, *arguments)
         except asyncpg.PostgresError:
             raise  # the server refused the statement; the connection is as good as before
         except BaseException:
@@ -346,6 +360,25 @@ class DirectConnection:
             raise
         self._reads.statements += 1
         return records
+
+    async def control(self, sql: str) -> None:
+        """Runs ``BEGIN``, ``COMMIT`` or ``ROLLBACK`` of a transaction run on the driver (``DriverTransaction``)."""
+        try:
+            await self._driver.execute(sql)
+        except asyncpg.PostgresError:
+            raise  # refused (a COMMIT that failed ends its transaction): the connection is as good as before
+        except BaseException:
+            self._broken = True
+            raise
+
+    def translate(self, error: Exception) -> Exception:
+        """A driver's ``error`` as SQLAlchemy's asyncpg adapter raises it (its DBAPI error, the driver's as its
+        ``__cause__``), for SQLAlchemy's wrapping."""
+        try:
+            self._pooled.dbapi_connection._handle_exception(error)  # type: ignore[union-attr]
+        except Exception as translated:
+            return translated
+        return error
 
     async def sqlalchemy(self, engine: AsyncEngine) -> AsyncConnection:
         """The same pooled connection as a SQLAlchemy connection of ``engine`` (made once): ``engine`` must run in

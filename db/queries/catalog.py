@@ -12,7 +12,7 @@ from sqlalchemy.orm import QueryableAttribute
 from db.direct_reads import PreparedRead
 from db.models import LandingPage, Product
 from db.queries.by_ids import RowsByIds
-from db.queries.executor import Executor, fetch_rows
+from db.queries.executor import Executor, WriteTransaction, fetch_rows
 from db.queries.pagination import (
     COUNT_SHAPES,
     PAGE_SHAPES,
@@ -144,12 +144,12 @@ PRODUCT_SKU_CONSTRAINT = unique_constraint(Product, "store_id", "sku")
 LANDING_PAGE_SLUG_CONSTRAINT = unique_constraint(LandingPage, "store_id", "slug")
 
 
-async def product_id_with_sku(session: AsyncSession, store_id: int, sku: str) -> int | None:
+async def product_id_with_sku(session: WriteTransaction, store_id: int, sku: str) -> int | None:
     stmt = select(Product.id).where(Product.store_id == store_id, Product.sku == sku)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def insert_product(session: AsyncSession, store_id: int, values: dict[str, Any]) -> Row[Any]:
+async def insert_product(session: WriteTransaction, store_id: int, values: dict[str, Any]) -> Row[Any]:
     """Inserts a product with a slug of its name, numbered when the store has it already, and answers it as the
     reads by id do (``PRODUCT_COLUMNS``), from the insert itself.
 
@@ -213,7 +213,7 @@ async def product_stock_quantity(session: AsyncSession, product_id: int) -> int 
     return await session.scalar(select(Product.stock_quantity).where(Product.id == product_id))
 
 
-async def increment_stock(session: AsyncSession, store_id: int, product_id: int, quantity: int) -> None:
+async def increment_stock(session: WriteTransaction, store_id: int, product_id: int, quantity: int) -> None:
     """Puts ``quantity`` back into a tracked product's stock; an untracked or deleted product is left alone."""
     await session.execute(
         update(Product)

@@ -17,11 +17,11 @@ from db.direct_reads import PreparedRead
 from db.direct_writes import PreparedWrite
 from db.models import Order, OrderItem, Product, Store
 from db.queries.by_ids import prepared_by_ids
-from db.queries.executor import core_rows, core_write, run_core
+from db.queries.executor import WriteTransaction, core_rows, core_write, run_core
 from db.queries.orders import ORDER_COLUMNS
 
 
-async def checkout_store(session: AsyncSession, store_id: int) -> Row[Any] | None:
+async def checkout_store(session: WriteTransaction, store_id: int) -> Row[Any] | None:
     """The store's ``phone_region`` and ``settings``: what checkout needs of it."""
     rows = await core_rows(session, _CHECKOUT_STORE, {"store_id": store_id})
     return rows[0] if rows else None

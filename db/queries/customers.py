@@ -19,7 +19,7 @@ from db.models import Customer, CustomerTag, Order
 from db.queries.by_ids import InList, RowsByIds, prepared_with_lists
 from db.queries.columns import chosen_columns
 from db.queries.customer_tags import TAG_NAMES
-from db.queries.executor import Executor, core_rows, core_write, fetch_rows
+from db.queries.executor import Executor, WriteTransaction, core_rows, core_write, fetch_rows
 from db.queries.pagination import COUNT_SHAPES, PAGE_SHAPES, Cursor, Ordering, page_parameters, page_statement
 from db.queries.slugs import unique_constraint
 from db.queries.text import contains_ci, contains_pattern
@@ -250,7 +250,7 @@ async def lock_customer(session: AsyncSession, store_id: int, customer_id: int) 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def count_customers_on_same_device(session: AsyncSession, store_id: int, customer_id: int) -> int:
+async def count_customers_on_same_device(session: WriteTransaction, store_id: int, customer_id: int) -> int:
     """How many other customers of the store share the customer's device fingerprint; 0 when it has none.
 
     The fingerprint is read and compared within the one statement, so it never leaves the database."""
@@ -411,7 +411,7 @@ def _coalesce(preferred: Any, fallback: Any) -> Any:
 
 
 async def remove_order_from_totals(
-    session: AsyncSession, customer_id: int, total: int, *, cancelled_status: str
+    session: WriteTransaction, customer_id: int, total: int, *, cancelled_status: str
 ) -> None:
     """A counted order was cancelled: take it out of the totals and find the new latest order.
 
@@ -442,7 +442,7 @@ async def remove_order_from_totals(
     )
 
 
-async def set_fraud_score(session: AsyncSession, customer_id: int, score: int) -> None:
+async def set_fraud_score(session: WriteTransaction, customer_id: int, score: int) -> None:
     """Sets the score in the database only: no caller holds the customer as an entity it reads afterwards."""
     await core_write(session, _SET_FRAUD_SCORE, {"customer_id": customer_id, "fraud_score": score})
 

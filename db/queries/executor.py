@@ -3,12 +3,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, Protocol
 
-from sqlalchemy import Connection, Executable, Result
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+import asyncpg
+from sqlalchemy import Connection, CursorResult, Executable, Result
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util import await_, greenlet_spawn
 
-from db.direct_reads import WRITES_ONLY, PreparedRead
+from db.direct_reads import WRITES_ONLY, DirectConnection, PreparedRead
 from db.direct_writes import PreparedWrite
 from db.queries.write_marks import note_write
 
@@ -17,6 +20,73 @@ class Executor(Protocol):
     """Anything that runs a statement: an ``AsyncSession`` or the per-request database of the GraphQL context."""
 
     async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None, /) -> Result[Any]: ...
+
+
+class DriverTransaction:
+    """A request's write transaction on one connection ``DirectReads`` keeps (PostgreSQL's asyncpg), begun and ended
+    on the driver, without SQLAlchemy's session: for a mutation whose work is statements built once, the session's
+    own work around them (made, begun on a connection checked out of the pool, committed, the connection checked
+    back in) costs a small write several times its statement.
+
+    Statements built once run on the driver (``core_write``, ``core_rows``); any other Core statement runs through
+    SQLAlchemy on the same connection (``execute``), in this transaction: ``engine`` runs in autocommit, so that
+    SQLAlchemy begins none of its own there. Only where the database raises the store's data version itself (a
+    trigger, at COMMIT: see db/queries/store_versions.py); an error of a statement is SQLAlchemy's, as its
+    execution raises it (a unique violation an ``IntegrityError``)."""
+
+    def __init__(self, connection: DirectConnection, engine: AsyncEngine) -> None:
+        self._connection = connection
+        self._engine = engine
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._connection.dialect
+
+    async def begin(self) -> None:
+        await self._connection.control("BEGIN")
+
+    async def commit(self) -> None:
+        await self._connection.control("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._connection.control("ROLLBACK")
+
+    async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None, /) -> CursorResult[Any]:
+        connection = await self._connection.sqlalchemy(self._engine)
+        return await connection.execute(statement, parameters)
+
+    async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
+        return await self._connection.rows(prepared, parameters)
+
+    async def write(self, prepared: PreparedWrite, parameters: Mapping[str, Any]) -> Sequence[Any]:
+        compiled = prepared.compiled_for(self.dialect, parameters)
+        if compiled is None:  # a column's default reads SQLAlchemy's execution context
+            result = await self.execute(prepared.statement, parameters)
+            return result.all() if result.returns_rows else ()
+        arguments = compiled.arguments(parameters)
+        try:
+            records = await self._connection.fetch(compiled.sql, arguments)
+        except asyncpg.PostgresError as error:
+            dialect = self.dialect
+            raise DBAPIError.instance(
+                compiled.sql,
+                tuple(arguments),
+                self._connection.translate(error),
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,  # as the engine's: customers' phones and emails never reach a log
+                dialect=dialect,
+            ) from error
+        return compiled.rows(records)
+
+
+# The transaction a mutation's work runs in: the request's session, or a transaction on the driver.
+WriteTransaction = AsyncSession | DriverTransaction
+
+
+def dialect_of(transaction: WriteTransaction) -> Dialect:
+    if isinstance(transaction, DriverTransaction):
+        return transaction.dialect
+    return transaction.get_bind().dialect
 
 
 async def fetch_rows(db: Executor, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
@@ -40,7 +110,7 @@ async def run_core(session: AsyncSession, statement: Executable, parameters: Any
     return await connection.execute(statement, parameters)
 
 
-async def core_rows(session: AsyncSession, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
+async def core_rows(session: WriteTransaction, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
     """The rows of a SELECT built once, in the session's transaction (its locks held by it, as ``run_core``'s).
 
     On PostgreSQL it runs on asyncpg itself, on the transaction's connection, as db/direct_reads.py runs a query's
@@ -48,6 +118,8 @@ async def core_rows(session: AsyncSession, prepared: PreparedRead, parameters: M
     rows are named tuples, read by position and by attribute like SQLAlchemy's. Elsewhere, and while something
     listens to the engine's statements (a test counting them, tracing), SQLAlchemy runs it, as ``run_core``. Only
     for reads: a write's statement is seen by the engine's listeners that watch writes (``writes_only``)."""
+    if isinstance(session, DriverTransaction):
+        return await session.rows(prepared, parameters)
     connection, adapted = await _connection_of(session)
     sync = connection.sync_connection
     if sync is None or adapted is None or not _usable(sync):
@@ -57,7 +129,9 @@ async def core_rows(session: AsyncSession, prepared: PreparedRead, parameters: M
     return compiled.rows(records)
 
 
-async def core_write(session: AsyncSession, prepared: PreparedWrite, parameters: Mapping[str, Any]) -> Sequence[Any]:
+async def core_write(
+    session: WriteTransaction, prepared: PreparedWrite, parameters: Mapping[str, Any]
+) -> Sequence[Any]:
     """Runs an INSERT, UPDATE or DELETE built once in the session's transaction, as ``run_core`` would; answers the
     rows of its RETURNING (none without one).
 
@@ -66,6 +140,8 @@ async def core_write(session: AsyncSession, prepared: PreparedWrite, parameters:
     so this marks the transaction itself, by the same rule (``note_write``), and a savepoint rolled back takes the
     mark back as it takes back the listener's. An error is SQLAlchemy's, as its execution raises it (a unique
     violation an ``IntegrityError``; a dropped connection invalidated)."""
+    if isinstance(session, DriverTransaction):
+        return await session.write(prepared, parameters)
     connection, adapted = await _connection_of(session)
     sync = connection.sync_connection
     compiled = None

@@ -10,11 +10,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import class_mapper
 
 from db.models import Customer, HouseAccountTransaction, LoyaltyTransaction
-from db.queries.executor import Executor
+from db.queries.executor import Executor, WriteTransaction
 from db.queries.pagination import Ordering
 from storegraph.platform.timestamps import utcnow
 
@@ -51,14 +52,14 @@ async def customer_balances(session: AsyncSession, store_id: int, customer_id: i
     return (await session.execute(stmt)).first()
 
 
-async def lock_customer_balances(session: AsyncSession, store_id: int, customer_id: int) -> Any:
+async def lock_customer_balances(session: WriteTransaction, store_id: int, customer_id: int) -> Any:
     """``customer_balances`` under the customer's row lock (PostgreSQL; SQLite's write lock already serialises)."""
     stmt = select(*BALANCE_COLUMNS).where(Customer.id == customer_id, Customer.store_id == store_id).with_for_update()
     return (await session.execute(stmt)).first()
 
 
 async def move_loyalty_balance(
-    session: AsyncSession, store_id: int, customer_id: int, delta: int, *, maximum: int, require_enabled: bool
+    session: WriteTransaction, store_id: int, customer_id: int, delta: int, *, maximum: int, require_enabled: bool
 ) -> int | None:
     """Adds ``delta`` to the loyalty balance if the customer is the store's, has loyalty on (when required) and the
     balance stays within 0..``maximum``; the new balance, or ``None`` when nothing changed."""
@@ -103,7 +104,7 @@ async def charge_house_account(
     return None if balance is None else int(balance)
 
 
-async def credit_house_account(session: AsyncSession, store_id: int, customer_id: int, amount: int) -> int | None:
+async def credit_house_account(session: WriteTransaction, store_id: int, customer_id: int, amount: int) -> int | None:
     """Takes ``amount`` off what the customer owes if they owe at least that; the new balance, or ``None``."""
     stmt = (
         update(Customer)
@@ -119,14 +120,28 @@ async def credit_house_account(session: AsyncSession, store_id: int, customer_id
     return None if balance is None else int(balance)
 
 
-async def add_ledger_entry(session: AsyncSession, entry: LedgerRow) -> LedgerRow:
-    """Inserts the entry (a unique (order, kind) already taken raises the constraint's ``IntegrityError``)."""
-    session.add(entry)
-    await session.flush()
+async def add_ledger_entry(session: WriteTransaction, entry: LedgerRow) -> LedgerRow:
+    """Inserts the entry (a unique (order, kind) already taken raises the constraint's ``IntegrityError``); the
+    entry then holds every column as inserted (its id, its defaults)."""
+    if isinstance(session, AsyncSession):
+        session.add(entry)
+        await session.flush()
+        return entry
+    # A transaction on the driver has no unit of work: the entry's columns given, inserted by Core alike.
+    model = type(entry)
+    attributes = class_mapper(model).column_attrs
+    given = {
+        attribute.columns[0].key: entry.__dict__[attribute.key]
+        for attribute in attributes
+        if attribute.key in entry.__dict__
+    }
+    row = (await session.execute(insert(model).values(given).returning(*model.__table__.c))).one()
+    for attribute in attributes:
+        setattr(entry, attribute.key, getattr(row, attribute.columns[0].key))
     return entry
 
 
-async def ledger_entry_exists(session: AsyncSession, model: LedgerModel, order_id: int, kind: str) -> bool:
+async def ledger_entry_exists(session: WriteTransaction, model: LedgerModel, order_id: int, kind: str) -> bool:
     stmt = select(model.id).where(model.order_id == order_id, model.kind == kind)
     return (await session.execute(stmt)).first() is not None
 

@@ -20,7 +20,7 @@ from db.direct_writes import PreparedWrite
 from db.models import Order, OrderItem, OrderStatusChange
 from db.queries.by_ids import InList, RowsByIds, prepared_by_ids, prepared_with_lists
 from db.queries.columns import chosen_columns
-from db.queries.executor import Executor, core_rows, core_write, fetch_rows
+from db.queries.executor import Executor, WriteTransaction, core_rows, core_write, fetch_rows
 from db.queries.pagination import (
     COUNT_SHAPES,
     PAGE_SHAPES,
@@ -252,7 +252,7 @@ async def lock_order(session: AsyncSession, store_id: int, order_id: int) -> Ord
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def lock_order_row(session: AsyncSession, store_id: int, order_id: int) -> Row[Any] | None:
+async def lock_order_row(session: WriteTransaction, store_id: int, order_id: int) -> Row[Any] | None:
     """The store's order as ``orders_by_ids`` reads it, locked for the rest of the transaction (see ``lock_order``),
     for a write that changes it by statements of its own (``set_order_statuses``)."""
     rows = await core_rows(session, _LOCK_ORDER_ROW, {"store_id": store_id, "order_id": order_id})
@@ -267,7 +267,7 @@ _LOCK_ORDER_ROW = PreparedRead(
 
 
 async def set_order_statuses(
-    session: AsyncSession, order_id: int, *, status: str, payment_status: str, updated_at: datetime
+    session: WriteTransaction, order_id: int, *, status: str, payment_status: str, updated_at: datetime
 ) -> None:
     values = {"order_id": order_id, "status": status, "payment_status": payment_status, "updated_at": updated_at}
     await core_write(session, _SET_ORDER_STATUSES, values)
@@ -280,7 +280,7 @@ _SET_ORDER_STATUSES = PreparedWrite(
 )
 
 
-async def items_of_order(session: AsyncSession, order_id: int) -> list[Row[Any]]:
+async def items_of_order(session: WriteTransaction, order_id: int) -> list[Row[Any]]:
     """The order's items as ``items_for_orders`` reads them (the order's ``items`` field), in the same order."""
     return list(await core_rows(session, _ITEMS_OF_ORDERS, {"ids": [order_id]}))
 
@@ -293,7 +293,7 @@ class OrderTallies:
 
 
 async def customer_order_tallies(
-    session: AsyncSession, store_id: int, customer_id: int, *, status: str, payment_status: str, since: datetime
+    session: WriteTransaction, store_id: int, customer_id: int, *, status: str, payment_status: str, since: datetime
 ) -> OrderTallies:
     """How many of the customer's orders in the store have ``status``, have ``payment_status``, and were placed
     at or after ``since``, in one query."""
@@ -323,7 +323,7 @@ _INSERT_STATUS_CHANGE = PreparedWrite(insert(OrderStatusChange))
 
 
 async def insert_status_change(
-    session: AsyncSession,
+    session: WriteTransaction,
     *,
     order_id: int,
     field: str,

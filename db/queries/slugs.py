@@ -22,7 +22,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from db.base import Base
 from db.direct_writes import PreparedWrite
-from db.queries.executor import core_write
+from db.queries.executor import WriteTransaction, core_write, dialect_of
 from storegraph.platform.errors import Conflict
 
 MAX_SLUG = 200
@@ -62,7 +62,7 @@ def violates(error: IntegrityError, constraint: UniqueConstraint) -> bool:
 
 
 async def free_slug(
-    session: AsyncSession,
+    session: WriteTransaction,
     *,
     slug_column: QueryableAttribute[str],
     scope: Sequence[ColumnElement[bool]],
@@ -113,7 +113,7 @@ async def insert_with_free_slug(
 
 
 async def insert_returning_with_free_slug(
-    session: AsyncSession,
+    session: WriteTransaction,
     model: type[Base],
     values: Mapping[str, Any],
     *,
@@ -134,10 +134,11 @@ async def insert_returning_with_free_slug(
     (``Product.store_id == store_id``) cost a good part of a product's insert.
     """
     statement = _insert_unless_taken(
-        session.get_bind().dialect.name, model, tuple(column.name for column in constraint.columns), tuple(returning)
+        dialect_of(session).name, model, tuple(column.name for column in constraint.columns), tuple(returning)
     )
     slug_name = slug_column.key
-    await session.flush()  # what the session holds goes first, as its own execute would do
+    if isinstance(session, AsyncSession):
+        await session.flush()  # what the session holds goes first, as its own execute would do
     for attempt in range(NUMBERED_ATTEMPTS + RANDOM_ATTEMPTS + 1):
         if attempt == 0:
             slug = wanted

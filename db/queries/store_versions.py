@@ -137,6 +137,12 @@ def _tell_the_database_its_shard(_dbapi_connection: Any, record: ConnectionPoolE
     record.info[_RAISED_BY_DATABASE] = bool(found)
 
 
+def raised_by_database(info: Mapping[Any, Any]) -> bool:
+    """Whether the database raises the store's version at COMMIT itself on the connection whose ``info`` this is
+    (its pool entry's): a transaction run there needs no session's commit to raise it."""
+    return bool(info.get(_RAISED_BY_DATABASE))
+
+
 def _raising(insert: Any, *, every_store: bool) -> Any:
     """Adds one to the counter of the shard ``version_shard`` of the store ``version_store_id`` (of every store),
     making the counter where it is the shard's first write for the store. The store is taken from ``stores``: a

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from db.direct_writes import PreparedWrite
 from db.models import OutboxEvent, Store, WebhookDelivery, WebhookSubscription
 from db.queries.by_ids import RowsByIds
-from db.queries.executor import Executor, core_write
+from db.queries.executor import Executor, WriteTransaction, core_write
 from db.queries.pagination import Ordering, page_query
 from db.session import single_statement_reads
 from storegraph.platform.timestamps import utcnow
@@ -139,7 +139,13 @@ async def delete_subscription_row(session: AsyncSession, subscription: WebhookSu
 
 
 async def insert_outbox_event(
-    session: AsyncSession, *, store_id: int, public_id: str, event: str, payload: dict[str, Any], created_at: datetime
+    session: WriteTransaction,
+    *,
+    store_id: int,
+    public_id: str,
+    event: str,
+    payload: dict[str, Any],
+    created_at: datetime,
 ) -> None:
     """Writes the event in the caller's transaction, with the change it announces: the event exists iff that
     change committed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -13,8 +14,14 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.direct_reads import DirectConnection, DirectReads, PreparedRead
-from db.queries.executor import core_rows
-from db.queries.store_versions import VERSION_COLUMN, VERSION_STORE, data_version, work_for_store
+from db.queries.executor import DriverTransaction, WriteTransaction, core_rows
+from db.queries.store_versions import (
+    VERSION_COLUMN,
+    VERSION_STORE,
+    data_version,
+    raised_by_database,
+    work_for_store,
+)
 from db.session import begin_write, close_session
 from resolvers.core.cursors import CursorCodec
 from resolvers.core.loaders import Loaders
@@ -66,6 +73,10 @@ class RequestDatabase:
         # and the version read (``None``: not read, or no such store).
         self._version_of: int | None = None
         self.version: int | None = None
+        # Whether the request runs one mutation and then only its payload's reads (``one_mutation``), and its
+        # transaction on the driver once that mutation began one (``mutating_on_driver``).
+        self._one_mutation = False
+        self._driver_transaction: DriverTransaction | None = None
 
     def work_for(self, store_id: int) -> None:
         """The store whose data the request's writes are (its commit raises that store's data version)."""
@@ -92,6 +103,8 @@ class RequestDatabase:
             return await self._rows(prepared, parameters)
 
     async def _rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
+        if self._driver_transaction is not None:
+            return await self._driver_transaction.rows(prepared, parameters)
         if self._version_of is not None:
             return await self._rows_after_version(prepared, parameters)
         if self._goes_direct():
@@ -103,19 +116,26 @@ class RequestDatabase:
 
     async def _rows_after_version(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
         """The first statement's rows, the version read with them or before them."""
-        store_id, self._version_of = self._version_of, None
+        store_id = self._version_of
         assert store_id is not None
         trailed = prepared.trailed_by(VERSION_COLUMN)
         if trailed is not None and self._goes_direct():
+            self._version_of = None
             connection = await self._open_direct_connection()
             found = await connection.rows_and_trailer(trailed, prepared, {**parameters, VERSION_STORE: store_id})
             if found is not None:
                 rows, version = found
                 self.version = None if version is None else int(version)
                 return rows
-            # No row, so no version came with them: the version, then the statement again, in that order.
-        self.version = await data_version(self._rows, store_id)
+            self._version_of = store_id  # no row, so no version came with them: the version, then the statement
+        await self._read_version()
         return await self._rows(prepared, parameters)
+
+    async def _read_version(self) -> None:
+        """Reads the version ``read_version_first`` asked for, by a statement of its own."""
+        store_id, self._version_of = self._version_of, None
+        assert store_id is not None
+        self.version = await data_version(self._rows, store_id)
 
     def _goes_direct(self) -> bool:
         """Whether ``rows`` runs on the driver. Decided once, at the first statement: after it the request's way
@@ -129,9 +149,10 @@ class RequestDatabase:
         return direct
 
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any] | None) -> Result[Any]:
+        if self._driver_transaction is not None:
+            return await self._driver_transaction.execute(statement, parameters)
         if self._version_of is not None:
-            store_id, self._version_of = self._version_of, None
-            self.version = await data_version(self._rows, store_id)
+            await self._read_version()
         if self._reads_only:
             return await (await self._open_read_connection()).execute(statement, parameters)
         connection = await self._open_session().connection()
@@ -164,22 +185,67 @@ class RequestDatabase:
         write, most mutation requests), the transaction itself is the savepoint: rolled back if the block raises,
         so the next use begins a new one. That saves the SAVEPOINT and RELEASE round trips of every such request.
         """
+        async with self._lock, self._session_mutating() as session:
+            yield session
+
+    def one_mutation(self) -> None:
+        """Declares, before the first statement, that the request runs one mutation, then only its payload's reads
+        (a compiled mutation: one root field): that mutation's work may run on the driver (``mutating_on_driver``)."""
+        self._one_mutation = True
+
+    @asynccontextmanager
+    async def mutating_on_driver(self) -> AsyncIterator[WriteTransaction]:
+        """``mutating`` for work that takes either kind of ``WriteTransaction``: on the driver alone
+        (``DriverTransaction``) when the request runs this mutation only, on PostgreSQL with the version's trigger,
+        no session open and nothing listening to the engine's statements (a test counting them sees them all
+        through SQLAlchemy); else the session's, as ``mutating``. The transaction is rolled back if the block
+        raises, and committed or rolled back by ``finish`` otherwise; the payload's reads run in it."""
         async with self._lock:
-            session = self._session_to_write()
-            if session.in_transaction():
-                async with session.begin_nested():
+            transaction = await self._driver_transaction_to_begin()
+            if transaction is None:
+                async with self._session_mutating() as session:
                     yield session
                 return
-            await begin_write(session)
+            await transaction.begin()
+            self._driver_transaction = transaction
             try:
-                yield session
+                yield transaction
             except BaseException:
-                await session.rollback()
+                self._driver_transaction = None
+                # A ROLLBACK that fails leaves the connection broken or in its transaction: ``finish`` then drops
+                # it rather than keeping it. What the block raised is what the caller is told.
+                with contextlib.suppress(Exception):
+                    await transaction.rollback()
                 raise
+
+    async def _driver_transaction_to_begin(self) -> DriverTransaction | None:
+        reads, engine = self._direct_reads, self._autocommit_reads
+        if not self._one_mutation or self._session is not None or self._driver_transaction is not None:
+            return None
+        if reads is None or engine is None or self._reads_only or reads.observed():
+            return None
+        connection = await self._open_direct_connection()
+        return DriverTransaction(connection, engine) if raised_by_database(connection.info) else None
+
+    @asynccontextmanager
+    async def _session_mutating(self) -> AsyncIterator[AsyncSession]:
+        session = self._session_to_write()
+        if session.in_transaction():
+            async with session.begin_nested():
+                yield session
+            return
+        await begin_write(session)
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
 
     def _session_to_write(self) -> AsyncSession:
         if self._reads_only:
             raise RuntimeError("a read-only request (a query) asked to write")
+        if self._driver_transaction is not None:
+            raise RuntimeError("a request that writes on the driver asked for a session to write with")
         return self._open_session()
 
     async def finish(self, *, commit: bool) -> None:
@@ -192,22 +258,30 @@ class RequestDatabase:
             if self._closed:
                 return
             self._closed = True
-            await self._close_reads()
-            session, self._session = self._session, None
-            if session is None:
-                return
+            transaction, self._driver_transaction = self._driver_transaction, None
             try:
-                if commit:
-                    await session.commit()
-                else:
-                    await session.rollback()
-            except BaseException:
-                await session.invalidate()
-                raise
-            await close_session(session)
+                if transaction is not None:
+                    await (transaction.commit() if commit else transaction.rollback())
+            finally:
+                await self._close_reads()  # its connection (kept, or invalidated if the COMMIT stopped half-way)
+            session, self._session = self._session, None
+            if session is not None:
+                await self._end(session, commit=commit)
         if commit:
             for action in self._after_commit:
                 await action()
+
+    @staticmethod
+    async def _end(session: AsyncSession, *, commit: bool) -> None:
+        try:
+            if commit:
+                await session.commit()
+            else:
+                await session.rollback()
+        except BaseException:
+            await session.invalidate()
+            raise
+        await close_session(session)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Runs ``action`` once the request's transaction committed (never if it rolls back): telling other

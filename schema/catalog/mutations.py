@@ -8,7 +8,7 @@ from db.queries.catalog import landing_pages_by_ids, products_by_ids
 from resolvers.core.context import Info
 from schema.catalog.types import LandingPage, Product
 from schema.core.enums import LandingPageStatus, ProductStatus
-from schema.core.payloads import UserError, given, payload, run_mutation, written_row
+from schema.core.payloads import UserError, given, payload, run_mutation, run_mutation_on_driver, written_row
 from schema.core.scalars import Money
 from storegraph.platform.ids import parse_id
 from storegraph.rules.catalog.landing_pages import LandingPageChanges, create_landing_page, update_landing_page
@@ -82,7 +82,9 @@ class ProductMutations:
     async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload | None:
         store_id = info.context.store_id
         # The insert answers the row as the reads by id do: no second select.
-        product, errors = await run_mutation(info, lambda s: create_product(s, store_id, _product_changes(input)))
+        product, errors = await run_mutation_on_driver(
+            info, lambda s: create_product(s, store_id, _product_changes(input))
+        )
         return cast("ProductPayload", payload(product=product, user_errors=errors))
 
     @strawberry.mutation

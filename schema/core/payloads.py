@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
@@ -8,7 +9,7 @@ import strawberry
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.queries.executor import Executor
+from db.queries.executor import Executor, WriteTransaction
 from resolvers.core.context import Info
 from storegraph.platform.errors import ApiError, ValidationFailed, user_error_types
 from storegraph.platform.validation import UNSET as DOMAIN_UNSET
@@ -45,11 +46,26 @@ async def run_mutation(info: Info, work: Callable[[AsyncSession], Awaitable[T]])
     On an expected failure the savepoint is rolled back, so a mutation that fails half-way (the third line of an
     order out of stock) leaves nothing behind, and the failure is returned as userErrors.
     """
+    # ``mutating`` holds the request's session exclusively: a DataLoader batch left running by an earlier field
+    # cannot interleave a statement with this work.
+    return await _run(info, info.context.db.mutating(), work)
+
+
+async def run_mutation_on_driver(
+    info: Info, work: Callable[[WriteTransaction], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
+    """``run_mutation`` for work that takes either kind of transaction: on the driver alone when the request runs
+    this mutation only (``RequestDatabase.mutating_on_driver``), which costs a small write a fraction of the
+    session's work around it."""
+    return await _run(info, info.context.db.mutating_on_driver(), work)
+
+
+async def _run(
+    info: Info, transaction: AbstractAsyncContextManager[Any], work: Callable[[Any], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
     try:
-        # ``mutating`` holds the request's session exclusively: a DataLoader batch left running by an earlier
-        # field cannot interleave a statement with this work.
-        async with info.context.db.mutating() as session:
-            return await work(session), []
+        async with transaction as opened:
+            return await work(opened), []
     except USER_ERRORS as error:
         return None, user_errors_of(error)
     finally:

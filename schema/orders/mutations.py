@@ -8,7 +8,7 @@ from db.queries.customers import customers_by_ids
 from resolvers.core.context import Info
 from resolvers.orders import OrderItemsByOrderLoader
 from schema.core.enums import DeliveryType, OrderStatus, PaymentMethod, PaymentStatus
-from schema.core.payloads import UserError, payload, run_mutation
+from schema.core.payloads import UserError, payload, run_mutation, run_mutation_on_driver
 from schema.customers.types import Customer
 from schema.orders.types import Order
 from storegraph.platform.ids import parse_id
@@ -120,7 +120,7 @@ class OrderMutations:
     ) -> UpdateOrderStatusPayload | None:
         context = info.context
         request = StatusChangeRequest(status=input.status, payment_status=input.payment_status, note=input.note)
-        changed, errors = await run_mutation(
+        changed, errors = await run_mutation_on_driver(
             info,
             lambda s: change_order_status(s, context.store_id, parse_id(input.id), request, context.principal.key_pk),
         )

@@ -6,8 +6,7 @@ import secrets
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from db.queries.executor import WriteTransaction
 from db.queries.webhooks import insert_outbox_event
 from storegraph.platform.timestamps import utcnow
 
@@ -27,7 +26,7 @@ def new_event_id() -> str:
     return f"evt_{secrets.token_hex(12)}"
 
 
-async def record_event(session: AsyncSession, store_id: int, event: EventName, data: dict[str, Any]) -> None:
+async def record_event(session: WriteTransaction, store_id: int, event: EventName, data: dict[str, Any]) -> None:
     await insert_outbox_event(
         session, store_id=store_id, public_id=new_event_id(), event=event.value, payload=data, created_at=utcnow()
     )

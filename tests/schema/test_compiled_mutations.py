@@ -211,7 +211,7 @@ async def test_an_error_the_resolver_raises_is_answered_as_graphql_core_answers_
         ran.append(1)
         raise error
 
-    monkeypatch.setattr(catalog_mutations, "run_mutation", failing)
+    monkeypatch.setattr(catalog_mutations, "run_mutation_on_driver", failing)  # createProduct's
     body = {"name": "Tapis", "price": 1500}
     counts, before = counted(app)
 
@@ -230,7 +230,7 @@ async def test_a_payload_the_plan_cannot_complete_is_completed_by_graphql_core_w
     app, client, shops, monkeypatch
 ):
     ran: list[int] = []
-    original = payloads.run_mutation  # what the catalogue's mutations import
+    original = payloads.run_mutation_on_driver  # what createProduct runs its work with
 
     async def priceless(info: Any, work: Any) -> Any:
         ran.append(1)
@@ -238,7 +238,7 @@ async def test_a_payload_the_plan_cannot_complete_is_completed_by_graphql_core_w
         # A null where the type is non-null: the plan gives way, graphql-core answers its error.
         return _Priceless(product), errors
 
-    monkeypatch.setattr(catalog_mutations, "run_mutation", priceless)
+    monkeypatch.setattr(catalog_mutations, "run_mutation_on_driver", priceless)
     counts, before = counted(app)
 
     compiled, standard = await both_ways(app, client, "POST", "/graphql", shops[0], json=_create("Tapis"))

@@ -113,7 +113,7 @@ async def test_an_error_the_resolver_raises_in_the_lane_is_answered_as_the_stand
         ran.append(1)
         raise error
 
-    monkeypatch.setattr(catalog_mutations, "run_mutation", failing)
+    monkeypatch.setattr(catalog_mutations, "run_mutation_on_driver", failing)  # createProduct's
     shop = shops[0]
     graphql = {"query": 'mutation { createProduct(input: {name: "T", price: 1}) { product { id } } }'}
     counts, before = counted(app)

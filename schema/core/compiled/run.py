@@ -200,6 +200,7 @@ class CompiledExecution:
         error, where the plan cannot."""
         fragments = {name: details.definition for name, details in (fragments_of(document) or {}).items()}
         run = MutationRun(plan, context, variables, self.tables.schema, operation, fragments, is_awaitable)
+        context.db.one_mutation()  # one root field, then its payload: its work may run on the driver
         outcome = await run.outcome(arguments)
         if outcome.error is None:
             try:

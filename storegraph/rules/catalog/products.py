@@ -21,6 +21,7 @@ from db.queries.catalog import (
     product_id_with_sku,
     update_product_fields,
 )
+from db.queries.executor import WriteTransaction
 from db.queries.slugs import violates
 from storegraph.platform.errors import Conflict, NotFound
 from storegraph.platform.validation import UNSET, Problems
@@ -93,7 +94,7 @@ def _validated(changes: ProductChanges, *, creating: bool) -> dict[str, Any]:
     return values
 
 
-async def _ensure_sku_free(session: AsyncSession, store_id: int, sku: str | None, product_id: int | None) -> None:
+async def _ensure_sku_free(session: WriteTransaction, store_id: int, sku: str | None, product_id: int | None) -> None:
     if sku is None:
         return
     existing = await product_id_with_sku(session, store_id, sku)
@@ -101,7 +102,7 @@ async def _ensure_sku_free(session: AsyncSession, store_id: int, sku: str | None
         raise Conflict("sku", f"SKU {sku} is already used by another product")
 
 
-async def create_product(session: AsyncSession, store_id: int, changes: ProductChanges) -> Row[Any]:
+async def create_product(session: WriteTransaction, store_id: int, changes: ProductChanges) -> Row[Any]:
     """The product created, as the reads by id show it (answered by the insert itself)."""
     values = _validated(changes, creating=True)
     await _ensure_sku_free(session, store_id, values.get("sku"), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.queries.catalog import decrement_stock, increment_stock, product_stock_quantity
+from db.queries.executor import WriteTransaction
 from storegraph.platform.errors import InsufficientStock
 from storegraph.rules.outbox import EventName, record_event
 
@@ -35,5 +36,5 @@ async def take_stock(session: AsyncSession, store_id: int, product_id: int, quan
         )
 
 
-async def return_stock(session: AsyncSession, store_id: int, product_id: int, quantity: int) -> None:
+async def return_stock(session: WriteTransaction, store_id: int, product_id: int, quantity: int) -> None:
     await increment_stock(session, store_id, product_id, quantity)

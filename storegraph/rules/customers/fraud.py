@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from db.queries.customers import count_customers_on_same_device, set_fraud_score
+from db.queries.executor import WriteTransaction
 from db.queries.orders import customer_order_tallies
 from storegraph.platform.timestamps import utcnow
 from storegraph.rules.statuses import OrderStatus, PaymentStatus
@@ -42,7 +41,7 @@ def fraud_score(signals: FraudSignals) -> int:
     return min(100, score)
 
 
-async def refresh_fraud_score(session: AsyncSession, store_id: int, customer_id: int) -> int:
+async def refresh_fraud_score(session: WriteTransaction, store_id: int, customer_id: int) -> int:
     since = utcnow() - VELOCITY_WINDOW
     history = await customer_order_tallies(
         session,

@@ -12,6 +12,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import HouseAccountTransaction, Order
+from db.queries.executor import WriteTransaction
 from db.queries.ledgers import (
     add_ledger_entry,
     charge_house_account,
@@ -64,7 +65,7 @@ async def charge_order(
 
 
 async def credit_cancelled_order(
-    session: AsyncSession, store_id: int, order: Order | SimpleNamespace, actor_key_id: int | None
+    session: WriteTransaction, store_id: int, order: Order | SimpleNamespace, actor_key_id: int | None
 ) -> LedgerMove | None:
     """A cancelled order charged to the account is credited back, once: its total, or what the customer still owes
     if that is less (what they already paid of it is refunded outside the account, which never owes the customer)."""

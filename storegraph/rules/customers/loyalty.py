@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import LoyaltyTransaction, Order
+from db.queries.executor import WriteTransaction
 from db.queries.ledgers import (
     LedgerRow,
     add_ledger_entry,
@@ -113,7 +114,7 @@ def check_loyalty_rate(problems: Problems, settings_changes: Any) -> None:
 
 
 async def earn_for_delivered_order(
-    session: AsyncSession, store_id: int, order: Order | SimpleNamespace, settings: Any, actor_key_id: int | None
+    session: WriteTransaction, store_id: int, order: Order | SimpleNamespace, settings: Any, actor_key_id: int | None
 ) -> LedgerMove | None:
     """The points a delivered order earns, once per order: nothing when the store's rate is 0, the order has no
     customer, earns no whole point, or the customer has loyalty off. The balance's bound caps the earning.

@@ -10,10 +10,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.queries.checkout import checkout_store
 from db.queries.customers import remove_order_from_totals
+from db.queries.executor import WriteTransaction
 from db.queries.orders import (
     insert_status_change,
     items_of_order,
@@ -81,7 +81,7 @@ def can_move_payment(current: PaymentStatus, requested: PaymentStatus) -> bool:
 
 
 async def change_order_status(
-    session: AsyncSession, store_id: int, order_id: int, request: StatusChangeRequest, actor_key_id: int | None
+    session: WriteTransaction, store_id: int, order_id: int, request: StatusChangeRequest, actor_key_id: int | None
 ) -> ChangedOrder:
     note = _validated(request)
     # The row, not an entity: the change is two statements of its own, without the ORM's unit of work.
@@ -148,7 +148,7 @@ def _validated(request: StatusChangeRequest) -> str | None:
 
 
 async def _after_status_change(
-    session: AsyncSession, store_id: int, order: SimpleNamespace, status: OrderStatus, actor_key_id: int | None
+    session: WriteTransaction, store_id: int, order: SimpleNamespace, status: OrderStatus, actor_key_id: int | None
 ) -> list[Row[Any]]:
     """The order's items, which it reads for the event."""
     items = await items_of_order(session, order.id)
