@@ -206,8 +206,9 @@ class _ResponseRecorder:
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
+            # A list made first: a generator resumed for every header cost more calls than the headers' own work.
             self.headers = tuple(
-                (name.lower(), value) for name, value in message.get("headers", ()) if name.lower() in KEPT_HEADERS
+                [(name.lower(), value) for name, value in message.get("headers", ()) if name.lower() in KEPT_HEADERS]
             )
         elif message["type"] == "http.response.body" and not self.settled:
             self.body.extend(message.get("body", b""))
