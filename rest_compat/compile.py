@@ -5,7 +5,7 @@ variables, and how the result becomes the REST ``data``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,9 @@ from rest_compat.names import RestNames, camel_case
 from rest_compat.rest_plans import RestPlans
 from rest_compat.shapes import Converter, Fragments, ListConverter
 
+# A request value as the GraphQL variable (or input field) of one type.
+VariableConverter = Callable[[Any], Any]
+
 
 class TableError(Exception):
     """A row of the endpoint table does not fit the schema: a bug, raised when the app is built."""
@@ -57,9 +60,16 @@ class CompiledEndpoint:
     label: str = field(init=False)
     is_write: bool = field(init=False)
 
+    # ``to_graphql`` for each variable's type, worked out once (``graphql_converter``).
+    converters: Mapping[str, VariableConverter] = field(init=False)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", self.endpoint.label)
         object.__setattr__(self, "is_write", self.endpoint.is_write)
+        converters = _Converters()
+        object.__setattr__(
+            self, "converters", {name: converters.of(gql_type) for name, gql_type in self.variable_types.items()}
+        )
 
     def variables(
         self, path: Mapping[str, Any], query: Mapping[str, Any], body: Mapping[str, Any] | None
@@ -78,7 +88,8 @@ class CompiledEndpoint:
                 _place(raw, row.query_vars[name], value)
         for name, value in path.items():
             _place(raw, row.path_vars[name], value)
-        variables = {name: to_graphql(value, self.variable_types[name]) for name, value in raw.items()}
+        converters = self.converters
+        variables = {name: converters[name](value) for name, value in raw.items()}
         for name, defaults in self.defaults.items():
             value = variables.get(name)
             if value is not None and all(_is_default(defaults, field, given) for field, given in value.items()):
@@ -100,22 +111,75 @@ def _place(variables: dict[str, Any], target: str, value: Any) -> None:
 
 
 def to_graphql(value: Any, gql_type: GraphQLInputType) -> Any:
-    if value is None:
-        return None
-    if isinstance(gql_type, GraphQLNonNull):
-        return to_graphql(value, gql_type.of_type)
-    if isinstance(gql_type, GraphQLList):
-        return [to_graphql(item, gql_type.of_type) for item in value]
-    if isinstance(gql_type, GraphQLEnumType):
-        return str(value).upper()
-    if isinstance(gql_type, GraphQLInputObjectType):
+    """A REST value as the GraphQL variable of ``gql_type``: snake_case keys camelCased, enum values uppercased, ids
+    as strings, everything else (and null) as it is."""
+    return _Converters().of(gql_type)(value)
+
+
+class _Converters:
+    """``to_graphql`` for a type, as a function made once: the type's structure is walked, and each input field's
+    GraphQL name found, at the first value rather than at every request. Input objects are made once each by
+    name, so a type that holds itself (through a list) converts as deep as its values go."""
+
+    def __init__(self) -> None:
+        self._objects: dict[str, _InputObject] = {}
+
+    def of(self, gql_type: GraphQLInputType) -> VariableConverter:
+        while isinstance(gql_type, GraphQLNonNull):
+            gql_type = gql_type.of_type
+        if isinstance(gql_type, GraphQLList):
+            item = self.of(gql_type.of_type)
+            return lambda value: None if value is None else [item(each) for each in value]
+        if isinstance(gql_type, GraphQLEnumType):
+            return _enum_value
+        if isinstance(gql_type, GraphQLInputObjectType):
+            known = self._objects.get(gql_type.name)
+            if known is None:
+                known = self._objects[gql_type.name] = _InputObject(gql_type, self)
+            return known
+        if isinstance(gql_type, GraphQLScalarType) and gql_type.name == "ID":
+            return _id_value
+        return _same
+
+
+class _InputObject:
+    """An input object's converter: each REST name's GraphQL name and converter, found the first time it is met
+    (an unknown name raises ``KeyError`` each time, as looking it up in the type's fields does)."""
+
+    def __init__(self, gql_type: GraphQLInputObjectType, converters: _Converters) -> None:
+        self._type = gql_type
+        self._converters = converters
+        self._fields: dict[str, tuple[str, VariableConverter | None]] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if value is None:
+            return None
+        fields = self._fields
         converted = {}
         for name, item in value.items():
-            graphql_name = camel_case(name)
-            converted[graphql_name] = to_graphql(item, gql_type.fields[graphql_name].type)
+            found = fields.get(name)
+            if found is None:
+                found = self._field(name)
+            graphql_name, convert = found
+            converted[graphql_name] = item if convert is None or item is None else convert(item)
         return converted
-    if isinstance(gql_type, GraphQLScalarType) and gql_type.name == "ID":
-        return str(value)
+
+    def _field(self, name: str) -> tuple[str, VariableConverter | None]:
+        graphql_name = camel_case(name)
+        convert = self._converters.of(self._type.fields[graphql_name].type)
+        found = self._fields[name] = (graphql_name, None if convert is _same else convert)
+        return found
+
+
+def _enum_value(value: Any) -> Any:
+    return None if value is None else str(value).upper()
+
+
+def _id_value(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def _same(value: Any) -> Any:
     return value
 
 

@@ -6,7 +6,7 @@ by the app, after the rate limit like any request, and never asked for an ``Idem
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Send
@@ -71,16 +71,15 @@ class HotRoutes:
         self.graphql = graphql
         self.rest = rest
 
-    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Hands on the awaitable that answers, adding no coroutine (docs/decisions.md, "Pass-through layers").
         if scope["type"] == "http":
             path = scope["path"]
             if path == GRAPHQL_PATH and scope["method"] in GRAPHQL_METHODS:
-                await self.graphql(scope, receive, send)
-                return
+                return self.graphql(scope, receive, send)
             if is_rest(path):
-                await self.rest(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+                return self.rest(scope, receive, send)
+        return self.app(scope, receive, send)
 
 
 def route_labeller(routes: Sequence[BaseRoute], rest: Router) -> Callable[[AsgiScope], str]:

@@ -34,10 +34,16 @@ RANDOM_ATTEMPTS = 5
 RowT = TypeVar("RowT", bound=Base)
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slugify(text: str, max_length: int = MAX_SLUG) -> str:
     """Lowercase ASCII letters and digits in groups joined by single dashes ("Été Promo!" -> "ete-promo")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_length].strip("-")
+    # ASCII text is its own NFKD form: most names skip the normalisation and its round trip through bytes.
+    ascii_text = (
+        text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    )
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:max_length].strip("-")
 
 
 def unique_constraint(model: type[Base], *columns: str) -> UniqueConstraint:

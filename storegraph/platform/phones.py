@@ -29,7 +29,8 @@ def normalize_phone(raw: str, region: str = "DZ") -> str | None:
         return None
     if phonenumbers.region_code_for_number(number) == region:
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        canonical = "".join(ch for ch in national if ch.isdigit())
+        # Filtered in C: a generator resumed for every character cost a checkout a call per digit.
+        canonical = "".join(filter(str.isdigit, national))
     else:
         canonical = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return canonical if _names(canonical, number, region) else None

@@ -30,6 +30,8 @@ from tests.support.factories import create_store as create_any_store
         ("Djellaba_Brodée 2024", "djellaba-brodee-2024"),
         ("★★★", ""),
         ("متجر", ""),
+        ("Tapis_rouge\t2 -X-", "tapis-rouge-2-x"),
+        ("ﬁne Ⅻ ２", "fine-xii-2"),
     ],
 )
 def test_slugify_keeps_ascii_letters_and_digits_joined_by_single_dashes(text, slug):

@@ -6,18 +6,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, insert, select, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.direct_reads import DirectReads, compile_read
-from db.models import Customer, CustomerTag, Store
+from db.models import Customer, CustomerTag, Product, Store
 from db.queries.customers import customers_by_ids
 from db.session import create_engine, single_statement_reads
 from tests.conftest import services_of
@@ -287,3 +289,46 @@ async def test_a_request_after_the_server_closed_the_kept_connection_is_answered
     assert response.status_code == 200
     assert response.json()["data"]["customer"]["id"] == str(seeded.customer_ids[0])
     assert reads.statements - before == 1  # on the driver still, on a connection of the pool
+
+
+def _arguments_both_ways(statement: Any, parameters: dict[str, Any], column_keys: list[str] | None = None) -> Any:
+    compiled = compile_read(statement, asyncpg_dialect(), column_keys)
+    assert compiled.sources is not None
+    return compiled, compiled.arguments(parameters), compiled.constructed(parameters)
+
+
+def test_the_driver_s_arguments_are_those_sqlalchemy_constructs():
+    # A literal bound in the statement, a parameter given by key, another the statement's own default answers.
+    statement = (
+        select(Product.id)
+        .where(Product.store_id == bindparam("store_id"), Product.status == "active")
+        .where(Product.price >= bindparam("floor", 100))
+        .where(Product.name == bindparam("named", callable_=lambda: "Tapis"))
+    )
+    _, fast, constructed = _arguments_both_ways(statement, {"store_id": 7})
+
+    assert fast == constructed == [7, "active", 100, "Tapis"]
+
+
+def test_an_insert_s_python_defaults_fill_the_arguments_in_their_order():
+    compiled, fast, constructed = _arguments_both_ways(
+        insert(Product),
+        {"store_id": 7, "name": "Tapis", "price": 1500, "slug": "tapis"},
+        ["name", "price", "slug", "store_id"],
+    )
+    defaulted = {name for name, _ in compiled.defaults}
+    # The clocks' readings differ between the two calls; every other argument is the same.
+    given = [value for name, value in zip(compiled.names, fast, strict=True) if name not in defaulted]
+    filled = {name: value for name, value in zip(compiled.names, fast, strict=True) if name in defaulted}
+
+    assert given == [value for name, value in zip(compiled.names, constructed, strict=True) if name not in defaulted]
+    assert {"created_at", "updated_at", "status"} <= set(filled)
+    assert filled["status"] == "draft"
+    assert isinstance(filled["created_at"], datetime)
+
+
+def test_a_missing_parameter_is_refused_with_sqlalchemy_s_own_error():
+    compiled = compile_read(select(Product.id).where(Product.store_id == bindparam("store_id")), asyncpg_dialect())
+
+    with pytest.raises(InvalidRequestError, match="A value is required for bind parameter 'store_id'"):
+        compiled.arguments({})

@@ -85,3 +85,18 @@ def test_a_body_that_is_not_json_is_compared_byte_for_byte(body, extra):
     body = b"\x00" + body  # never JSON
     assert fingerprint(body) != fingerprint(body + extra)
     assert fingerprint(body) == fingerprint(bytes(body))
+
+
+def test_a_fingerprint_is_the_one_kept_records_were_made_with():
+    # Records outlive a deploy: the same request must keep its fingerprint from one version to the next.
+    body = b'{"price": 1500, "name": "Tapis"}'
+
+    assert request_fingerprint("POST", "/v1/products", b"", body) == (
+        "fc756de5136811976299b17507a506e7e70bad3311e173d3eaa50db0605979d2"
+    )
+    assert request_fingerprint("PATCH", "/v1/orders/7", b"a=1", b"not json") == (
+        "92509c847b93f6ed7473d2f0bdb86889e204ba6e30cfef6d69349b1bbea1c271"
+    )
+    assert request_fingerprint("POST", "/v1/caf\udce9", b"", b"") == (
+        "507f3454142d6a5b8f79e45f7aad012ee1e9f8c6c3fa59b727858284e1e38ff7"
+    )

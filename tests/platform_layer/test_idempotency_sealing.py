@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storegraph.platform.idempotency import AnswerSealer, StoredResponse, UnreadableAnswer
+from storegraph.platform.idempotency.sealing import _bound
 
 SECRET = b'{"data":{"secret":"dzpk_live_abc.s3cr3t-value"}}'
 ANSWER = StoredResponse(201, ((b"content-type", b"application/json"), (b"location", b"/v1/keys/7")), SECRET)
@@ -68,3 +69,8 @@ def test_the_record_of_an_answer_too_large_to_keep_opens_to_its_status_and_size(
     ran = StoredResponse(200, (), b"", omitted_bytes=300_000)
 
     assert SEALER.open("1:k", "fp", SEALER.seal("1:k", "fp", ran)) == ran
+
+
+def test_the_associated_data_is_what_kept_answers_were_sealed_with():
+    # Sealed answers outlive a deploy: the bytes that bind one to its record must not change between versions.
+    assert _bound("7:clé", "ab12") == b"\x00\x00\x00\x067:cl\xc3\xa9" + b"\x00\x00\x00\x04ab12"

@@ -7,7 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import GraphQLSchema, OperationDefinitionNode, parse
+from graphql import (
+    GraphQLArgument,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLString,
+    OperationDefinitionNode,
+    parse,
+)
 from graphql import build_schema as build_graphql_schema
 from graphql.execution.values import VariableValues, get_variable_values
 from hypothesis import given, settings
@@ -264,3 +276,44 @@ def test_a_self_containing_input_type_is_walked_for_its_nesting_as_graphql_core_
     else:
         assert coerced is not None
         assert _comparable(coerced) == _comparable(expected)
+
+
+def _options_schemas() -> list[GraphQLSchema]:
+    """An input type whose fields take defaults both ways graphql-core knows: written in the SDL (coerced once by
+    ``coerce_default_value``) and given as a Python value (``default_value``, used as it is, as strawberry does)."""
+    written = build_graphql_schema(
+        "enum State { ON OFF } input Options { limit: Int = 20, note: String, status: State = OFF } "
+        "type Query { f(i: Options): Int }"
+    )
+    state = GraphQLEnumType("State", {"ON": "on", "OFF": "off"})
+    options = GraphQLInputObjectType(
+        "Options",
+        {
+            "limit": GraphQLInputField(GraphQLInt, default_value=20),
+            "note": GraphQLInputField(GraphQLString),
+            "status": GraphQLInputField(state, default_value="off"),
+        },
+    )
+    query = GraphQLObjectType("Query", {"f": GraphQLField(GraphQLInt, args={"i": GraphQLArgument(options)})})
+    return [written, GraphQLSchema(query)]
+
+
+@pytest.mark.parametrize("defaults", _options_schemas(), ids=["written", "given"])
+@pytest.mark.parametrize(
+    "given_values",
+    [{"i": {}}, {"i": {"limit": 7}}, {"i": {"note": "x"}}, {"i": {"limit": 7, "note": "x", "status": "ON"}}],
+)
+def test_an_input_field_left_out_takes_its_default_as_graphql_core_gives_it(
+    defaults: GraphQLSchema, given_values: dict[str, Any]
+) -> None:
+    nodes = parse("query Q($i: Options) { f(i: $i) }").definitions[0].variable_definitions  # type: ignore[attr-defined]
+    plain = PlainVariables.of(defaults, nodes)
+    assert plain is not None
+
+    for _ in range(2):  # the default is the same the second time, once coerced
+        coerced = plain.coerce(given_values)
+
+        assert coerced is not None
+        assert _comparable(coerced) == _comparable(get_variable_values(defaults, nodes, given_values, 50))
+        assert coerced.coerced["i"]["limit"] == given_values["i"].get("limit", 20)
+        assert "note" not in coerced.coerced["i"] or "note" in given_values["i"]

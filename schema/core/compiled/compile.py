@@ -198,6 +198,7 @@ def compile_mutation(
         arguments=arguments,
         completion=completion,
         scopes=frozenset(compiler.scopes),
+        fragments={name: details.definition for name, details in fragments.items()},
     )
 
 

@@ -218,7 +218,7 @@ class FastLane:
 
         try:
             result, by_plan = await compiled.mutate(
-                plan, coerced, arguments, known.document, known.operation, context, IS_AWAITABLE, answered
+                plan, coerced, arguments, known.operation, context, IS_AWAITABLE, answered
             )
         except Exception as error:
             # Escaped graphql-core's execution: strawberry answers it as a request error, the charge kept.

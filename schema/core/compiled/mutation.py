@@ -52,6 +52,9 @@ class MutationPlan:
     arguments: Arguments
     completion: Completion
     scopes: frozenset[str]
+    # The document's fragments by name, as the resolver's ``info.fragments`` holds them: the plan's own document's,
+    # taken once rather than at every run.
+    fragments: dict[str, FragmentDefinitionNode]
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,6 @@ from schema.core.compiled.compile import (
     compile_mutation,
     compile_operation,
     condition_variables,
-    fragments_of,
 )
 from schema.core.compiled.mutation import Answered, MutationPlan, MutationRun
 from schema.core.compiled.plan import NotExact, Plan, Run
@@ -181,7 +180,7 @@ class CompiledExecution:
             )
             return result
 
-        result, _ = await self.mutate(plan, variables, arguments, document, operation, context, is_awaitable, answered)
+        result, _ = await self.mutate(plan, variables, arguments, operation, context, is_awaitable, answered)
         return result
 
     async def mutate(
@@ -189,7 +188,6 @@ class CompiledExecution:
         plan: MutationPlan,
         variables: VariableValues,
         arguments: dict[str, Any],
-        document: DocumentNode,
         operation: OperationDefinitionNode,
         context: Context,
         is_awaitable: Callable[[Any], TypeGuard[Awaitable[Any]]],
@@ -198,8 +196,7 @@ class CompiledExecution:
         """Runs a prepared mutation plan's resolver once, and its result with whether the plan completed it:
         ``answered`` (graphql-core's execution with the given middleware) completes it, or reports the resolver's
         error, where the plan cannot."""
-        fragments = {name: details.definition for name, details in (fragments_of(document) or {}).items()}
-        run = MutationRun(plan, context, variables, self.tables.schema, operation, fragments, is_awaitable)
+        run = MutationRun(plan, context, variables, self.tables.schema, operation, plan.fragments, is_awaitable)
         context.db.one_mutation()  # one root field, then its payload: its work may run on the driver
         outcome = await run.outcome(arguments)
         if outcome.error is None:

@@ -171,8 +171,17 @@ class _Coercions:
         cell: list[Coerce] = []
         self.objects[type_] = cell
         names = type_.fields
+        # A field left out takes its default: ``coerce_default_value`` coerces (once) an external ``default``, and
+        # answers the internal ``default_value`` as it is, which is taken here once rather than at every value.
         fields = tuple(
-            (name, field.out_name or name, self.of(field.type), is_required_input_field(field), field)
+            (
+                name,
+                field.out_name or name,
+                self.of(field.type),
+                is_required_input_field(field),
+                field if field.default is not None else None,
+                field.default_value,
+            )
             for name, field in type_.fields.items()
         )
         out_type = type_.out_type
@@ -186,12 +195,12 @@ class _Coercions:
                 if given is not Undefined and name not in names:
                     return Undefined
             coerced: dict[str, Any] = {}
-            for name, out_name, coerce, required, field in fields:
+            for name, out_name, coerce, required, external, internal_default in fields:
                 given = value.get(name, Undefined)
                 if given is Undefined:
                     if required:
                         return Undefined
-                    default = coerce_default_value(field)
+                    default = internal_default if external is None else coerce_default_value(external)
                     if default is not Undefined:
                         coerced[out_name] = default
                 else:

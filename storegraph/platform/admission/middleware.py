@@ -18,7 +18,7 @@ response. Unauthenticated requests pass untouched: the auth middleware already a
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
@@ -113,17 +113,17 @@ class AdmissionMiddleware:
         if answered:
             await count_endpoint(self.admission.limiter, scope, principal.key_pk)
 
-    async def _answer(
+    def _answer(
         self, scope: AsgiScope, prepared: Prepared, admitted: Admitted, receive: Receive, send: Send
-    ) -> None:
+    ) -> Awaitable[None]:
+        # Hands on the awaitable that answers, adding no coroutine (docs/decisions.md, "Pass-through layers").
         if prepared.refusal is not None:
-            await send_error(scope, send, prepared.refusal)
-        elif prepared.claim is None:
+            return send_error(scope, send, prepared.refusal)
+        if prepared.claim is None:
             # A GraphQL query with a key had its body read to tell it from a mutation: the app gets it back.
-            await self.app(scope, receive if prepared.body is None else replay_body(prepared.body, receive), send)
-        elif admitted.reservation is None or prepared.body is None:
+            return self.app(scope, receive if prepared.body is None else replay_body(prepared.body, receive), send)
+        if admitted.reservation is None or prepared.body is None:
             # A backend that admitted a claim without reserving it: running unprotected could repeat the action.
             logger.error("admission admitted a claim without reserving it (request %s)", request_id_of(scope))
-            await send_internal_error(scope, send)
-        else:
-            await self.idempotency.answer(scope, admitted.reservation, prepared.body, receive, send)
+            return send_internal_error(scope, send)
+        return self.idempotency.answer(scope, admitted.reservation, prepared.body, receive, send)

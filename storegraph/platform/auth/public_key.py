@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,10 +104,13 @@ class PublicKeyMiddleware:
         self.body_timeout_seconds = body_timeout_seconds
         self._key_use = KeyUseRecorder(directory)
 
-    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Hands on the awaitable that answers, adding no coroutine (docs/decisions.md, "Pass-through layers").
         if scope["type"] != "http" or not is_signed_request(scope["method"], scope["path"]):
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._signed(scope, receive, send)
+
+    async def _signed(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         if scope["method"] == "OPTIONS":
             await _send_preflight(scope, send)
             return

@@ -9,6 +9,7 @@ working through a hundred thousand headers or megabytes of them. Sizes are count
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from itertools import chain
 
 from starlette.types import ASGIApp, Receive, Send
@@ -27,12 +28,12 @@ class HeaderLimitMiddleware:
         self.max_count = max_count
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Hands on the awaitable that answers, adding no coroutine (docs/decisions.md, "Pass-through layers").
         if scope["type"] == "http" and not self._within_limits(scope["headers"]):
             # The body is never read: the connection cannot carry another request.
-            await send_error(scope, send, RequestHeadersTooLarge(self.max_count, self.max_bytes), (CONNECTION_CLOSE,))
-            return
-        await self.app(scope, receive, send)
+            return send_error(scope, send, RequestHeadersTooLarge(self.max_count, self.max_bytes), (CONNECTION_CLOSE,))
+        return self.app(scope, receive, send)
 
     def _within_limits(self, headers: list[tuple[bytes, bytes]]) -> bool:
         if len(headers) > self.max_count:

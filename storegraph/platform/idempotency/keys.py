@@ -53,12 +53,21 @@ def scope_key(key_pk: int, idempotency_key: str) -> str:
 def request_fingerprint(method: str, path: str, query_string: bytes, body: bytes) -> str:
     """sha256 over the method, path, query string and the body's digest, each part length-prefixed so that no
     two different requests can run together into the same bytes."""
-    digest = hashlib.sha256()
-    for part in (method.encode("ascii"), path.encode("utf-8", "surrogatepass"), query_string):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    digest.update(body_digest(body))
-    return digest.hexdigest()
+    # The same bytes hashed in one piece (one ``update`` per part cost as many calls): kept fingerprints still match.
+    method_bytes, path_bytes = method.encode("ascii"), path.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(
+        b"".join(
+            (
+                len(method_bytes).to_bytes(8, "big"),
+                method_bytes,
+                len(path_bytes).to_bytes(8, "big"),
+                path_bytes,
+                len(query_string).to_bytes(8, "big"),
+                query_string,
+                body_digest(body),
+            )
+        )
+    ).hexdigest()
 
 
 def body_digest(body: bytes) -> bytes:

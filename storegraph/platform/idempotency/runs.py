@@ -13,7 +13,7 @@ a concurrent duplicate with 409 ``idempotency_key_in_use``, and the same key wit
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
@@ -132,18 +132,18 @@ class IdempotentRuns:
         fingerprint = request_fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
         return Prepared(Claim(scope_key(key_pk, key), fingerprint, self.lease_seconds), body)
 
-    async def answer(
+    def answer(
         self, scope: AsgiScope, reservation: Reservation, body: bytes, receive: Receive, send: Send
-    ) -> None:
+    ) -> Awaitable[None]:
         """Run the request (a new reservation), or answer for it from what holds its key."""
+        # Hands on the awaitable that answers, adding no coroutine (docs/decisions.md, "Pass-through layers").
         if reservation.outcome is Outcome.NEW:
-            await self._run(scope, reservation, body, receive, send)
-        elif reservation.outcome is Outcome.MISMATCH:
-            await send_error(scope, send, IdempotencyKeyReused())
-        elif reservation.outcome is Outcome.IN_PROGRESS or reservation.sealed is None:
-            await send_error(scope, send, IdempotencyKeyInUse())
-        else:
-            await self._replay(scope, reservation, reservation.sealed, send)
+            return self._run(scope, reservation, body, receive, send)
+        if reservation.outcome is Outcome.MISMATCH:
+            return send_error(scope, send, IdempotencyKeyReused())
+        if reservation.outcome is Outcome.IN_PROGRESS or reservation.sealed is None:
+            return send_error(scope, send, IdempotencyKeyInUse())
+        return self._replay(scope, reservation, reservation.sealed, send)
 
     async def _replay(self, scope: AsgiScope, reservation: Reservation, sealed: bytes, send: Send) -> None:
         try:
@@ -206,8 +206,9 @@ class _ResponseRecorder:
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
+            # A list made first: a generator resumed for every header cost more calls than the headers' own work.
             self.headers = tuple(
-                (name.lower(), value) for name, value in message.get("headers", ()) if name.lower() in KEPT_HEADERS
+                [(name.lower(), value) for name, value in message.get("headers", ()) if name.lower() in KEPT_HEADERS]
             )
         elif message["type"] == "http.response.body" and not self.settled:
             self.body.extend(message.get("body", b""))

@@ -81,5 +81,6 @@ def decode_answer(plain: bytes) -> StoredResponse:
 
 
 def _bound(scope_key: str, fingerprint: str) -> bytes:
-    parts = (scope_key.encode("utf-8"), fingerprint.encode("ascii"))
-    return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+    """The associated data: each part length-prefixed, so that no two records run together into the same bytes."""
+    key, printed = scope_key.encode("utf-8"), fingerprint.encode("ascii")
+    return len(key).to_bytes(4, "big") + key + len(printed).to_bytes(4, "big") + printed
