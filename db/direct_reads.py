@@ -397,31 +397,37 @@ class DirectConnection:
         """The records of ``sql`` (the driver's SQL, compiled once) run with ``arguments`` (already processed)."""
         try:
             records: list[Any] = await self._driver.fetch(sql, *arguments)
-        except asyncpg.PostgresError:
-            raise  # the server refused the statement; the connection is as good as before
-        except BaseException:
-            # Cancelled or cut off half-way: the connection's state is unknown.
-            self._broken = True
+        except BaseException as error:
+            self._note_failure(error)
             raise
         self._reads.statements += 1
         return records
 
-    async def control(self, sql: str) -> None:
-        """Runs ``BEGIN``, ``COMMIT`` or ``ROLLBACK`` of a transaction run on the driver (``DriverTransaction``)."""
+    async def control(self, sql: str) -> str:
+        """Runs ``BEGIN``, ``COMMIT`` or ``ROLLBACK`` of a transaction run on the driver (``DriverTransaction``);
+        the server's status of it (``ROLLBACK`` for the COMMIT of a transaction a failed statement aborted)."""
         try:
-            await self._driver.execute(sql)
-        except asyncpg.PostgresError:
-            raise  # refused (a COMMIT that failed ends its transaction): the connection is as good as before
-        except BaseException:
-            self._broken = True
+            status: str = await self._driver.execute(sql)
+        except BaseException as error:
+            self._note_failure(error)
             raise
+        return status
+
+    def _note_failure(self, error: BaseException) -> None:
+        """After a statement raised: a refusal by the server leaves the connection as good as before, unless it was
+        the connection's end (a shutdown, a failover); anything else (cancelled or cut off half-way) leaves its
+        state unknown. ``close`` drops a connection broken or closed."""
+        if not isinstance(error, asyncpg.PostgresError) or self._driver.is_closed():
+            self._broken = True
 
     def translate(self, error: Exception) -> Exception:
         """A driver's ``error`` as SQLAlchemy's asyncpg adapter raises it (its DBAPI error, the driver's as its
         ``__cause__``), for SQLAlchemy's wrapping."""
+        adapted = self._pooled.dbapi_connection
+        assert adapted is not None  # checked out, not yet given back
         try:
-            self._pooled.dbapi_connection._handle_exception(error)  # type: ignore[union-attr]
-        except Exception as translated:
+            adapted._handle_exception(error)
+        except self._dialect.loaded_dbapi.Error as translated:
             return translated
         return error
 
@@ -434,22 +440,22 @@ class DirectConnection:
         return self._connection
 
     async def close(self) -> None:
-        """Kept for the next reads (nothing to roll back: no transaction was begun on it), else back to the pool,
-        or out of it if a statement stopped half-way.
+        """Kept for the next reads if it is healthy and idle, else back to the pool, or out of it if a statement
+        stopped half-way, the server closed it, or a transaction is still open on it (a driver transaction whose
+        ROLLBACK failed: neither the pool's reset on return nor SQLAlchemy's adapter, which rolls back only what
+        it began, would end it).
 
-        A connection SQLAlchemy ran statements on goes back through SQLAlchemy, which ends what it began on it
-        and resets what it set (the isolation level) on the way back to the pool."""
-        connection = self._connection
+        A connection SQLAlchemy ran statements on goes back through SQLAlchemy, which resets what it set (the
+        isolation level) on the way back to the pool."""
+        connection, driver = self._connection, self._driver
+        unusable = self._broken or driver.is_in_transaction() or driver.is_closed()
         if connection is None:
-            driver = self._driver
-            if self._broken or driver.is_in_transaction() or driver.is_closed() or self._reads.disposed(self._pool):
-                # Its state is unknown, or a transaction is open on it that the pool's reset on return would not
-                # see (SQLAlchemy's adapter rolls back only what it began), or the server closed it, or its pool
-                # was disposed meanwhile (which would hold it open, idle, until the pool is collected).
+            if unusable or self._reads.disposed(self._pool):
+                # Or its pool was disposed meanwhile (which would hold it open, idle, until the pool is collected).
                 await greenlet_spawn(self._pooled.invalidate)
             elif not self._reads._keep(self._pooled, driver):
                 await greenlet_spawn(self._pooled.close)
             return
-        if self._broken:
+        if unusable:
             await connection.invalidate()
         await connection.close()  # SQLAlchemy's connection gives the pooled one back

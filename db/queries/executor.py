@@ -6,7 +6,7 @@ from typing import Any, NoReturn, Protocol
 import asyncpg
 from sqlalchemy import Connection, CursorResult, Executable, Result
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util import await_, greenlet_spawn
@@ -43,40 +43,61 @@ class DriverTransaction:
         return self._connection.dialect
 
     async def begin(self) -> None:
-        await self._connection.control("BEGIN")
+        await self._control("BEGIN")
 
     async def commit(self) -> None:
-        await self._connection.control("COMMIT")
+        """Commits, or raises if the server rolled the transaction back instead (a statement of it failed, and
+        whoever caught that error did not end the transaction): nothing the caller wrote was kept."""
+        if await self._control("COMMIT") != "COMMIT":
+            raise PendingRollbackError("a statement of the transaction failed: its COMMIT rolled it back")
 
     async def rollback(self) -> None:
-        await self._connection.control("ROLLBACK")
+        await self._control("ROLLBACK")
 
     async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None, /) -> CursorResult[Any]:
         connection = await self._connection.sqlalchemy(self._engine)
         return await connection.execute(statement, parameters)
 
     async def rows(self, prepared: PreparedRead, parameters: Mapping[str, Any]) -> Sequence[Any]:
-        return await self._connection.rows(prepared, parameters)
+        compiled = prepared.compiled_for(self.dialect)
+        return compiled.rows(await self._fetch(compiled.sql, compiled.arguments(parameters)))
 
     async def write(self, prepared: PreparedWrite, parameters: Mapping[str, Any]) -> Sequence[Any]:
         compiled = prepared.compiled_for(self.dialect, parameters)
         if compiled is None:  # a column's default reads SQLAlchemy's execution context
             result = await self.execute(prepared.statement, parameters)
             return result.all() if result.returns_rows else ()
-        arguments = compiled.arguments(parameters)
+        return compiled.rows(await self._fetch(compiled.sql, compiled.arguments(parameters)))
+
+    async def _fetch(self, sql: str, arguments: list[Any]) -> list[Any]:
         try:
-            records = await self._connection.fetch(compiled.sql, arguments)
-        except asyncpg.PostgresError as error:
-            dialect = self.dialect
-            raise DBAPIError.instance(
-                compiled.sql,
-                tuple(arguments),
-                self._connection.translate(error),
-                dialect.loaded_dbapi.Error,
-                hide_parameters=True,  # as the engine's: customers' phones and emails never reach a log
-                dialect=dialect,
-            ) from error
-        return compiled.rows(records)
+            return await self._connection.fetch(sql, arguments)
+        except DRIVER_ERRORS as error:
+            raise self._as_sqlalchemy(error, sql, arguments) from error
+
+    async def _control(self, sql: str) -> str:
+        try:
+            return await self._connection.control(sql)
+        except DRIVER_ERRORS as error:
+            raise self._as_sqlalchemy(error, sql, []) from error
+
+    def _as_sqlalchemy(self, error: Exception, sql: str, arguments: list[Any]) -> StatementError:
+        """``error`` as SQLAlchemy's execution raises it: a unique violation an ``IntegrityError``, a lost
+        connection an ``InterfaceError`` or ``OperationalError``."""
+        dialect = self.dialect
+        return DBAPIError.instance(
+            sql,
+            tuple(arguments),
+            self._connection.translate(error),
+            dialect.loaded_dbapi.Error,
+            hide_parameters=True,  # as the engine's: customers' phones and emails never reach a log
+            dialect=dialect,
+        )
+
+
+# The driver's errors, which a ``DriverTransaction`` raises as SQLAlchemy's (the server's refusals, a lost or
+# unusable connection).
+DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
 
 # The transaction a mutation's work runs in: the request's session, or a transaction on the driver.

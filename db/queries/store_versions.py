@@ -177,7 +177,7 @@ def _raise_version(session: Session) -> None:
     if not session.in_transaction():
         return
     connection = transaction_connection(session)
-    if connection.info.get(_RAISED_BY_DATABASE):
+    if raised_by_database(connection.info):
         connection.info.pop(WROTE, None)
         return
     session.flush()  # the ORM's pending writes happen after this hook otherwise, unseen

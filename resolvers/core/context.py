@@ -225,7 +225,10 @@ class RequestDatabase:
         if reads is None or engine is None or self._reads_only or reads.observed():
             return None
         connection = await self._open_direct_connection()
-        return DriverTransaction(connection, engine) if raised_by_database(connection.info) else None
+        if raised_by_database(connection.info):
+            return DriverTransaction(connection, engine)
+        await self._close_reads()  # the session takes a connection of its own: never two held at once
+        return None
 
     @asynccontextmanager
     async def _session_mutating(self) -> AsyncIterator[AsyncSession]:

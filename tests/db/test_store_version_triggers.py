@@ -47,6 +47,22 @@ async def test_every_table_of_store_data_has_the_trigger_and_no_bookkeeping_tabl
     assert triggered == _tables() - UNVERSIONED_TABLES - {"store_versions"}
 
 
+async def test_every_trigger_is_deferred_to_the_commit_and_runs_for_each_row(engine: AsyncEngine):
+    async with engine.connect() as connection:
+        found = await connection.execute(
+            text(
+                "SELECT tgrelid::regclass::text, tgdeferrable, tginitdeferred, (tgtype & 1) = 1 FROM pg_trigger "
+                "WHERE tgfoid = to_regproc(:function) AND NOT tgisinternal"
+            ),
+            {"function": TRIGGER_FUNCTION},
+        )
+        not_deferred = [
+            table for table, deferrable, deferred, per_row in found.all() if not (deferrable and deferred and per_row)
+        ]
+
+    assert not_deferred == []
+
+
 async def test_a_transaction_that_writes_several_rows_of_a_store_raises_it_once(engine, sessions, store):
     before = await counters(engine, store.id)
 

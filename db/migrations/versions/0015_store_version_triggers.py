@@ -17,7 +17,9 @@ lines and history). A key's ``last_used_at`` raises nothing (no GET answers from
 
 A connection opened before this migration ran still upserts the counter itself (it looks for the trigger's function
 when it opens): raising a version twice is harmless, not raising it would make GETs answer 304 to changed data.
-SQLite keeps the session's upsert.
+For the same reason, restart the processes after a downgrade past this migration: their connections opened since
+it ran would otherwise count on triggers that are gone. The function runs with the search path the migration ran
+with (a restore that empties it still finds the tables). SQLite keeps the session's upsert.
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ STORE_TABLES = (
 )
 ORDER_TABLES = ('order_items', 'order_status_changes')
 CREATE_FUNCTION = f"""
-CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     changed record;
     raised_store bigint;
