@@ -33,21 +33,8 @@ def _tables() -> set[str]:
     return set(metadata.tables)
 
 
-async def test_every_table_of_store_data_has_the_trigger_and_no_bookkeeping_table_has(engine: AsyncEngine):
-    async with engine.connect() as connection:
-        found = await connection.execute(
-            text(
-                "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger "
-                "WHERE tgfoid = to_regproc(:function) AND NOT tgisinternal"
-            ),
-            {"function": TRIGGER_FUNCTION},
-        )
-        triggered = {str(name) for (name,) in found.all()}
-
-    assert triggered == _tables() - UNVERSIONED_TABLES - {"store_versions"}
-
-
-async def test_every_trigger_is_deferred_to_the_commit_and_runs_for_each_row(engine: AsyncEngine):
+async def _triggers(engine: AsyncEngine) -> list[tuple[str, bool, bool, bool]]:
+    """Each trigger that runs the function: its table, whether it is deferrable, deferred at first, per row."""
     async with engine.connect() as connection:
         found = await connection.execute(
             text(
@@ -56,11 +43,21 @@ async def test_every_trigger_is_deferred_to_the_commit_and_runs_for_each_row(eng
             ),
             {"function": TRIGGER_FUNCTION},
         )
-        not_deferred = [
-            table for table, deferrable, deferred, per_row in found.all() if not (deferrable and deferred and per_row)
-        ]
+        return [(str(table), *flags) for table, *flags in found.all()]
 
-    assert not_deferred == []
+
+async def test_every_table_of_store_data_has_the_trigger_and_no_bookkeeping_table_has(engine: AsyncEngine):
+    triggered = {table for table, *_flags in await _triggers(engine)}
+
+    assert triggered == _tables() - UNVERSIONED_TABLES - {"store_versions"}
+
+
+async def test_every_trigger_is_deferred_to_the_commit_and_runs_for_each_row(engine: AsyncEngine):
+    triggers = await _triggers(engine)
+
+    assert [
+        table for table, deferrable, deferred, per_row in triggers if not (deferrable and deferred and per_row)
+    ] == []
 
 
 async def test_a_transaction_that_writes_several_rows_of_a_store_raises_it_once(engine, sessions, store):
