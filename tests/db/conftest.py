@@ -29,13 +29,20 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @pytest.fixture
 def on_driver(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements run on the driver in a transaction (``core_rows``, ``core_write``, the version's upsert)."""
+    """The statements run on the driver in a transaction (``core_rows``, ``core_write``, the version's upsert), the
+    session's or a ``DriverTransaction``."""
     ran: list[str] = []
     fetch = executor._driver_fetch
+    transaction_fetch = executor.DriverTransaction._fetch
 
     async def counted(adapted: Any, sql: str, arguments: list[Any]) -> Any:
         ran.append(sql)
         return await fetch(adapted, sql, arguments)
 
+    async def counted_in_transaction(transaction: executor.DriverTransaction, sql: str, arguments: list[Any]) -> Any:
+        ran.append(sql)
+        return await transaction_fetch(transaction, sql, arguments)
+
     monkeypatch.setattr(executor, "_driver_fetch", counted)
+    monkeypatch.setattr(executor.DriverTransaction, "_fetch", counted_in_transaction)
     return ran
